@@ -1,0 +1,148 @@
+//! A user's own account: registration, profile, password, deletion.
+
+use secrecy::SecretString;
+
+use crate::error::{Error, Result};
+use crate::password::Password;
+use crate::service::{AuthService, Caller};
+use crate::user::{Email, NewUser, PersonName, ProfileChanges, User, Username};
+
+/// A registration form as it arrives.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: String,
+    pub username: String,
+    pub name: String,
+    pub lastname: String,
+    pub password: SecretString,
+    pub is_2fa: bool,
+}
+
+impl AuthService {
+    #[tracing::instrument(skip_all)]
+    pub async fn register(&self, form: Registration) -> Result<User> {
+        use secrecy::ExposeSecret;
+        let email = Email::parse(&form.email)?;
+        let username = Username::parse(&form.username)?;
+        let name = PersonName::parse("name", &form.name)?;
+        let lastname = PersonName::parse("lastname", &form.lastname)?;
+        let local_part = email.as_str().split('@').next().unwrap_or_default();
+        let password = Password::parse(
+            form.password.expose_secret(),
+            &[
+                email.as_str(),
+                local_part,
+                username.as_str(),
+                name.as_str(),
+                lastname.as_str(),
+            ],
+        )?;
+        let password_hash = self.p.hasher.hash(&password).await?;
+        let now = self.p.clock.now();
+        self.p
+            .users
+            .insert(&NewUser {
+                id: crate::user::UserId(self.p.rng.uuid_v7(now)),
+                email,
+                username,
+                name,
+                lastname,
+                password_hash,
+                is_admin: false,
+                is_2fa: form.is_2fa,
+                created_at: now,
+            })
+            .await
+    }
+
+    pub async fn me(&self, caller: &Caller) -> Result<User> {
+        let stored = self
+            .p
+            .users
+            .by_id(caller.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        Ok(stored.user)
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn update_me(&self, caller: &Caller, changes: ProfileChanges) -> Result<User> {
+        let patch = changes.parse()?;
+        let now = self.p.clock.now();
+        self.p
+            .users
+            .update_profile(caller.user_id, &patch, now)
+            .await?
+            .ok_or(Error::TokenInvalid)
+    }
+
+    /// Checks the caller's password before anything irreversible.
+    async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
+        let stored = self
+            .p
+            .users
+            .by_id(caller.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        if !self
+            .p
+            .hasher
+            .verify(password, &stored.password_hash)
+            .await?
+        {
+            return Err(Error::WrongPassword);
+        }
+        Ok(stored.user)
+    }
+
+    /// Deletes the caller's account, with their sessions and challenges.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_me(&self, caller: &Caller, password: &SecretString) -> Result<()> {
+        self.confirm_password(caller, password).await?;
+        self.p.users.delete(caller.user_id).await?;
+        Ok(())
+    }
+
+    /// Replaces the password and revokes every other session of the user.
+    #[tracing::instrument(skip_all)]
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: &SecretString,
+        new: &SecretString,
+        confirm: &SecretString,
+    ) -> Result<()> {
+        use secrecy::ExposeSecret;
+        if new.expose_secret() != confirm.expose_secret() {
+            return Err(Error::PasswordMismatch);
+        }
+        let user = self.confirm_password(caller, current).await?;
+        let local_part = user.email.split('@').next().unwrap_or_default();
+        let password = Password::parse(
+            new.expose_secret(),
+            &[
+                &user.email,
+                local_part,
+                &user.username,
+                &user.name,
+                &user.lastname,
+                current.expose_secret(),
+            ],
+        )?;
+        let hash = self.p.hasher.hash(&password).await?;
+        let now = self.p.clock.now();
+        if !self
+            .p
+            .users
+            .set_password_hash(caller.user_id, &hash, now)
+            .await?
+        {
+            return Err(Error::TokenInvalid);
+        }
+        self.p
+            .sessions
+            .revoke_all(caller.user_id, Some(caller.session_id), now)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+use std::time::Duration;
+
+/// An error from infrastructure the domain cannot interpret (database down, disk full...).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything a use case can refuse, in domain words.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{field} is invalid: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+    #[error("password is too weak: {0}")]
+    WeakPassword(String),
+    #[error("the password and its confirmation differ")]
+    PasswordMismatch,
+    #[error("invalid username/email or password")]
+    InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("this email address is already registered")]
+    EmailTaken,
+    #[error("this username is already taken")]
+    UsernameTaken,
+    #[error("the token is invalid")]
+    TokenInvalid,
+    #[error("the token has expired")]
+    TokenExpired,
+    #[error("the session was revoked")]
+    SessionRevoked,
+    #[error("the refresh token was already used; the session has been revoked")]
+    RefreshReused,
+    #[error("the one-time code is wrong ({remaining} tries left)")]
+    OtpInvalid { remaining: u32 },
+    #[error("the one-time code was already used")]
+    OtpUsed,
+    #[error("the one-time code has expired; log in again")]
+    OtpExpired,
+    #[error("too many wrong codes; log in again")]
+    OtpLocked,
+    #[error("a new code can be sent in {} s", retry_after.as_secs())]
+    ResendCooldown { retry_after: Duration },
+    #[error("no more codes can be sent for this login; log in again")]
+    ResendLimit,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("internal error: {0}")]
+    Internal(#[source] BoxError),
+}
+
+impl Error {
+    /// Wraps an infrastructure failure.
+    pub fn internal(e: impl Into<BoxError>) -> Self {
+        Error::Internal(e.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,227 @@
+//! Password login and the second-factor step that may follow it.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+use crate::otp::{self, Method, OtpChallenge, OtpCode};
+use crate::password::plausible_login_password;
+use crate::ports::{Mail, MailKind};
+use crate::service::{AuthService, after};
+use crate::token::{Claims, TokenKind, TokenPair};
+use crate::user::{LoginName, StoredUser};
+
+/// What a correct password earns.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// No second factor: the session is open.
+    Tokens(TokenPair),
+    /// A second factor is due: a code went out, and this token lets the caller answer it.
+    SecondFactor {
+        temporary_token: String,
+        expires_in: u64,
+        methods: Vec<Method>,
+    },
+}
+
+impl AuthService {
+    /// Checks a login name and password. Unknown users, wrong passwords and
+    /// deactivated accounts get the same error after the same work: one hash.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(&self, login: &str, password: &SecretString) -> Result<LoginOutcome> {
+        if !plausible_login_password(password.expose_secret()) {
+            return Err(Error::InvalidCredentials);
+        }
+        let stored = match LoginName::parse(login) {
+            Some(name) => self.p.users.by_login(&name).await?,
+            None => None,
+        };
+        let hash = stored
+            .as_ref()
+            .map_or(self.p.hasher.dummy_hash(), |s| s.password_hash.as_str());
+        let matches = self.p.hasher.verify(password, hash).await?;
+        let user = match stored {
+            Some(StoredUser { user, .. }) if matches && user.is_active => user,
+            _ => return Err(Error::InvalidCredentials),
+        };
+        if !user.is_2fa {
+            return Ok(LoginOutcome::Tokens(self.open_session(user.id).await?));
+        }
+
+        let now = self.p.clock.now();
+        let challenge_id = self.p.rng.uuid_v4();
+        let code = OtpCode::generate(&*self.p.rng);
+        let challenge = OtpChallenge {
+            id: challenge_id,
+            user_id: user.id,
+            method: Method::Email,
+            code_hash: self.p.otp_hasher.hash(challenge_id, &code),
+            attempts: 0,
+            resends: 0,
+            created_at: now,
+            last_sent_at: now,
+            expires_at: after(now, self.policy.temporary_ttl),
+            used_at: None,
+        };
+        self.p.otps.create(&challenge).await?;
+        let email = crate::user::Email::parse(&user.email)?;
+        self.p
+            .mailer
+            .send(&Mail {
+                to: email,
+                kind: MailKind::LoginCode {
+                    code,
+                    expires_at: challenge.expires_at,
+                },
+            })
+            .await?;
+        let claims = Claims::new(
+            TokenKind::Temporary,
+            user.id,
+            challenge_id,
+            self.p.rng.uuid_v4(),
+            now,
+            challenge.expires_at,
+        );
+        Ok(LoginOutcome::SecondFactor {
+            temporary_token: self.p.tokens.encode(&claims)?,
+            expires_in: self.policy.temporary_ttl.as_secs(),
+            methods: vec![Method::Email],
+        })
+    }
+
+    /// The challenge a temporary token belongs to, if it is still open.
+    async fn open_challenge(&self, temporary_token: &str) -> Result<OtpChallenge> {
+        let claims = self.claims(temporary_token, TokenKind::Temporary)?;
+        let challenge = self
+            .p
+            .otps
+            .get(claims.sid)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        if challenge.user_id != claims.sub {
+            return Err(Error::TokenInvalid);
+        }
+        match challenge.closed_reason(self.p.clock.now()) {
+            Some(e) => Err(e),
+            None => Ok(challenge),
+        }
+    }
+
+    /// Checks the code of a two-factor login and opens the session. A wrong
+    /// code counts against the challenge; the fifth kills it.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_otp(&self, temporary_token: &str, code: &str) -> Result<TokenPair> {
+        let challenge = self.open_challenge(temporary_token).await?;
+        let code = OtpCode::parse(code)?;
+        let now = self.p.clock.now();
+        if self
+            .p
+            .otp_hasher
+            .verify(challenge.id, &code, &challenge.code_hash)
+        {
+            if !self
+                .p
+                .otps
+                .consume(challenge.id, now, otp::MAX_ATTEMPTS)
+                .await?
+            {
+                // Lost a race: another request used or killed it first.
+                return Err(self.closed_now(challenge.id).await);
+            }
+            let user = self
+                .p
+                .users
+                .by_id(challenge.user_id)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            if !user.user.is_active {
+                return Err(Error::TokenInvalid);
+            }
+            return self.open_session(challenge.user_id).await;
+        }
+        if !self
+            .p
+            .otps
+            .record_failure(challenge.id, otp::MAX_ATTEMPTS)
+            .await?
+        {
+            return Err(self.closed_now(challenge.id).await);
+        }
+        // Concurrent wrong guesses may make this an overestimate; the database
+        // alone decided whether this one counted.
+        let remaining = otp::MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
+        Err(Error::OtpInvalid { remaining })
+    }
+
+    /// Why a challenge that just refused a conditional update is closed.
+    async fn closed_now(&self, id: uuid::Uuid) -> Error {
+        match self.p.otps.get(id).await {
+            Ok(Some(c)) => c
+                .closed_reason(self.p.clock.now())
+                .unwrap_or(Error::OtpLocked),
+            Ok(None) => Error::TokenInvalid,
+            Err(e) => e,
+        }
+    }
+
+    /// Sends a fresh code for the same login, replacing the old one, at most
+    /// `MAX_RESENDS` times and not within the cooldown of the last one.
+    #[tracing::instrument(skip_all)]
+    pub async fn resend_otp(&self, temporary_token: &str) -> Result<()> {
+        let challenge = self.open_challenge(temporary_token).await?;
+        let now = self.p.clock.now();
+        let cooldown =
+            chrono::Duration::from_std(self.policy.otp_resend_cooldown).unwrap_or_default();
+        let code = OtpCode::generate(&*self.p.rng);
+        let hash = self.p.otp_hasher.hash(challenge.id, &code);
+        let replaced = self
+            .p
+            .otps
+            .replace_code(
+                challenge.id,
+                &hash,
+                now,
+                now - cooldown,
+                otp::MAX_ATTEMPTS,
+                otp::MAX_RESENDS,
+            )
+            .await?;
+        if !replaced {
+            let current = self
+                .p
+                .otps
+                .get(challenge.id)
+                .await?
+                .ok_or(Error::TokenInvalid)?;
+            if let Some(e) = current.closed_reason(now) {
+                return Err(e);
+            }
+            if current.resends >= otp::MAX_RESENDS {
+                return Err(Error::ResendLimit);
+            }
+            let wait = (current.last_sent_at + cooldown - now)
+                .to_std()
+                .unwrap_or_default();
+            return Err(Error::ResendCooldown {
+                retry_after: wait.max(std::time::Duration::from_secs(1)),
+            });
+        }
+        let user = self
+            .p
+            .users
+            .by_id(challenge.user_id)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        let to = crate::user::Email::parse(&user.user.email)?;
+        self.p
+            .mailer
+            .send(&Mail {
+                to,
+                kind: MailKind::LoginCode {
+                    code,
+                    expires_at: challenge.expires_at,
+                },
+            })
+            .await
+    }
+}

@@ -1,0 +1,162 @@
+//! What the domain needs from the outside world, one small trait per capability.
+//! Every rule that must hold across nodes is one call here, carried out by the
+//! adapter as one conditional SQL statement.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::otp::{OtpChallenge, OtpCode};
+use crate::password::Password;
+use crate::token::Claims;
+use crate::user::{Email, LoginName, NewUser, ProfilePatch, StoredUser, User, UserId};
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    /// Inserts a user; `EmailTaken`/`UsernameTaken` when a unique index refuses it.
+    async fn insert(&self, user: &NewUser) -> Result<User>;
+    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>>;
+    async fn by_login(&self, login: &LoginName) -> Result<Option<StoredUser>>;
+    /// Applies the set fields; `None` when the user no longer exists.
+    async fn update_profile(
+        &self,
+        id: UserId,
+        patch: &ProfilePatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>>;
+    /// `false` when the user no longer exists.
+    async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Deletes the user and, through foreign keys, their sessions and challenges.
+    async fn delete(&self, id: UserId) -> Result<bool>;
+}
+
+/// A refresh-token family: one row per login, carrying the one refresh token
+/// (`refresh_jti`) that may be exchanged next.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub refresh_jti: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    async fn create(&self, session: &Session) -> Result<()>;
+    async fn get(&self, id: Uuid) -> Result<Option<Session>>;
+    /// Swaps `old_jti` for `new_jti` if it is still the current one, the
+    /// session is not revoked and not expired at `now`. Exactly one of many
+    /// concurrent callers with the same `old_jti` gets `true`.
+    async fn rotate(
+        &self,
+        id: Uuid,
+        old_jti: Uuid,
+        new_jti: Uuid,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Whether an access token of this session may still be honoured at `now`.
+    async fn is_active(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
+    async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;
+    /// Revokes every live session of the user except `keep`; returns how many.
+    async fn revoke_all(
+        &self,
+        user_id: UserId,
+        keep: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait OtpRepo: Send + Sync {
+    async fn create(&self, challenge: &OtpChallenge) -> Result<()>;
+    async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
+    /// Marks the challenge used if it is unused, has fewer than
+    /// `max_attempts` failures and is unexpired at `now`. One winner.
+    async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool>;
+    /// Counts one wrong code if the challenge is still open (unused, fewer than
+    /// `max_attempts` failures). `false` when it was already closed.
+    async fn record_failure(&self, id: Uuid, max_attempts: u32) -> Result<bool>;
+    /// Replaces the code if the challenge is open, unexpired, had fewer than
+    /// `max_resends` resends, and its last code went out at or before `sent_before`.
+    async fn replace_code(
+        &self,
+        id: Uuid,
+        code_hash: &[u8],
+        now: DateTime<Utc>,
+        sent_before: DateTime<Utc>,
+        max_attempts: u32,
+        max_resends: u32,
+    ) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// A PHC string for a new password.
+    async fn hash(&self, password: &Password) -> Result<String>;
+    /// Whether `candidate` matches `phc`. Never fails on a wrong password.
+    async fn verify(&self, candidate: &SecretString, phc: &str) -> Result<bool>;
+    /// A valid hash of no one's password, verified against when the user is
+    /// unknown so that both paths cost one hash.
+    fn dummy_hash(&self) -> &str;
+}
+
+/// Signs and checks tokens: signature, pinned algorithm, issuer, audience.
+pub trait TokenCodec: Send + Sync {
+    fn encode(&self, claims: &Claims) -> Result<String>;
+    /// `Error::TokenInvalid` for anything that is not a well-signed token of ours.
+    fn decode(&self, token: &str) -> Result<Claims>;
+}
+
+/// Keyed hash for one-time codes, so a database dump reveals no code.
+pub trait OtpHasher: Send + Sync {
+    fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8>;
+    /// Compares in constant time.
+    fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;
+}
+
+/// What a mail says, in domain terms; senders choose the wording.
+#[derive(Debug, Clone)]
+pub enum MailKind {
+    LoginCode {
+        code: OtpCode,
+        expires_at: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Email,
+    pub kind: MailKind,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> Result<()>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// A cryptographically secure source of random bytes.
+pub trait Rng: Send + Sync {
+    fn fill(&self, buf: &mut [u8]);
+
+    fn uuid_v4(&self) -> Uuid {
+        let mut b = [0u8; 16];
+        self.fill(&mut b);
+        uuid::Builder::from_random_bytes(b).into_uuid()
+    }
+
+    /// Time-ordered id: new rows land at the end of the primary-key index.
+    fn uuid_v7(&self, now: DateTime<Utc>) -> Uuid {
+        let mut b = [0u8; 10];
+        self.fill(&mut b);
+        uuid::Builder::from_unix_timestamp_millis(now.timestamp_millis() as u64, &b).into_uuid()
+    }
+}

@@ -1,0 +1,140 @@
+//! The three token kinds and the checks every token passes before a use case
+//! trusts it. Signature, algorithm, issuer and audience are the codec's job;
+//! kind and lifetime are decided here, against the injected clock.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::user::UserId;
+
+/// Which door a token opens. Kinds never cross (RFC 8725 §3.11): each use case
+/// names the one kind it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// Short-lived proof of a logged-in session, for API calls.
+    Access,
+    /// Long-lived, single-use key to the next token pair of a session.
+    Refresh,
+    /// Proof that the password step of a two-factor login passed; good only
+    /// for verifying or resending that login's one-time code.
+    Temporary,
+}
+
+/// What a token says. `sid` names the session (access, refresh) or the
+/// one-time-code challenge (temporary) the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    pub kind: TokenKind,
+    pub sub: UserId,
+    pub sid: Uuid,
+    pub jti: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl Claims {
+    pub fn new(
+        kind: TokenKind,
+        sub: UserId,
+        sid: Uuid,
+        jti: Uuid,
+        issued: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            kind,
+            sub,
+            sid,
+            jti,
+            iat: issued.timestamp(),
+            exp: expires.timestamp(),
+        }
+    }
+
+    /// Accepts the claims only as a token of `kind` that is valid at `now`.
+    pub fn accept(self, kind: TokenKind, now: DateTime<Utc>) -> Result<Self> {
+        if self.kind != kind {
+            return Err(Error::TokenInvalid);
+        }
+        let now = now.timestamp();
+        // Issued in the future: signed by a node whose clock is off, or forged.
+        if self.iat > now + 5 {
+            return Err(Error::TokenInvalid);
+        }
+        if now >= self.exp {
+            return Err(Error::TokenExpired);
+        }
+        Ok(self)
+    }
+}
+
+/// A fresh pair handed out after a complete login or a refresh.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+    /// Seconds the refresh token lives.
+    pub refresh_expires_in: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(s, 0).unwrap()
+    }
+
+    fn claims(kind: TokenKind) -> Claims {
+        Claims::new(
+            kind,
+            UserId(Uuid::nil()),
+            Uuid::nil(),
+            Uuid::nil(),
+            at(1000),
+            at(1240),
+        )
+    }
+
+    #[test]
+    fn token_of_another_kind_is_rejected_in_all_six_pairings() {
+        use TokenKind::*;
+        for presented in [Access, Refresh, Temporary] {
+            for expected in [Access, Refresh, Temporary] {
+                let r = claims(presented).accept(expected, at(1100));
+                assert_eq!(
+                    r.is_ok(),
+                    presented == expected,
+                    "{presented:?} as {expected:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn token_is_expired_at_its_exp_second() {
+        assert!(
+            claims(TokenKind::Access)
+                .accept(TokenKind::Access, at(1239))
+                .is_ok()
+        );
+        assert!(matches!(
+            claims(TokenKind::Access).accept(TokenKind::Access, at(1240)),
+            Err(Error::TokenExpired)
+        ));
+    }
+
+    #[test]
+    fn token_issued_in_the_future_is_rejected() {
+        assert!(matches!(
+            claims(TokenKind::Access).accept(TokenKind::Access, at(990)),
+            Err(Error::TokenInvalid)
+        ));
+    }
+}

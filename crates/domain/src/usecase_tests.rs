@@ -1,0 +1,451 @@
+//! Use-case rules, proven on in-memory ports with a hand-moved clock.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::Error;
+use crate::account::Registration;
+use crate::login::LoginOutcome;
+use crate::testkit::{GOOD_PASSWORD, World};
+use crate::token::TokenPair;
+use crate::user::ProfileChanges;
+
+fn pw(s: &str) -> SecretString {
+    s.into()
+}
+
+async fn tokens(w: &World, login: &str) -> TokenPair {
+    match w.auth.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => t,
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
+async fn temporary(w: &World, login: &str) -> String {
+    match w.auth.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::SecondFactor {
+            temporary_token,
+            methods,
+            ..
+        } => {
+            assert_eq!(methods, vec![crate::otp::Method::Email]);
+            temporary_token
+        }
+        other => panic!("expected a second factor, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn login_without_two_factor_returns_a_token_pair_that_authenticates() {
+    let w = World::new();
+    let u = w.register("ada", false).await;
+    let t = tokens(&w, "ada@example.com").await;
+    assert_eq!(
+        w.auth.authenticate(&t.access_token).await.unwrap().user_id,
+        u.id
+    );
+    let by_username = tokens(&w, "ADA").await;
+    assert_eq!(
+        w.auth
+            .authenticate(&by_username.access_token)
+            .await
+            .unwrap()
+            .user_id,
+        u.id
+    );
+}
+
+#[tokio::test]
+async fn unknown_user_wrong_password_and_deactivated_user_get_the_same_error() {
+    let w = World::new();
+    let u = w.register("ada", false).await;
+    assert!(matches!(
+        w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await,
+        Err(Error::InvalidCredentials)
+    ));
+    assert!(matches!(
+        w.auth.login("ada", &pw("wrong-password-123")).await,
+        Err(Error::InvalidCredentials)
+    ));
+    w.deactivate(u.id);
+    assert!(matches!(
+        w.auth.login("ada", &pw("wrong-password-123")).await,
+        Err(Error::InvalidCredentials)
+    ));
+    assert!(matches!(
+        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
+        Err(Error::InvalidCredentials)
+    ));
+}
+
+#[tokio::test]
+async fn unknown_user_login_still_runs_one_password_hash() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let before = w.hasher.verifications.load(Ordering::SeqCst);
+    let _ = w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await;
+    let _ = w.auth.login("no such name!", &pw(GOOD_PASSWORD)).await;
+    let _ = w.auth.login("ada", &pw("wrong-password-123")).await;
+    assert_eq!(w.hasher.verifications.load(Ordering::SeqCst) - before, 3);
+}
+
+#[tokio::test]
+async fn two_factor_login_mails_a_code_and_the_code_opens_a_session() {
+    let w = World::new();
+    let u = w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    assert_eq!(
+        w.mailer.0.lock().unwrap().last().unwrap().to.as_str(),
+        "bob@example.com"
+    );
+    let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
+    assert_eq!(
+        w.auth
+            .authenticate(&pair.access_token)
+            .await
+            .unwrap()
+            .user_id,
+        u.id
+    );
+}
+
+#[tokio::test]
+async fn otp_is_single_use() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    let code = w.last_code();
+    w.auth.verify_otp(&tmp, &code).await.unwrap();
+    assert!(matches!(
+        w.auth.verify_otp(&tmp, &code).await,
+        Err(Error::OtpUsed)
+    ));
+}
+
+#[tokio::test]
+async fn otp_is_rejected_after_five_wrong_tries_even_when_the_sixth_is_right() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    let code = w.last_code();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for remaining in (0..5).rev() {
+        match w.auth.verify_otp(&tmp, wrong).await {
+            Err(Error::OtpInvalid { remaining: r }) => assert_eq!(r, remaining),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        w.auth.verify_otp(&tmp, &code).await,
+        Err(Error::OtpLocked)
+    ));
+}
+
+#[tokio::test]
+async fn malformed_otp_is_refused_without_costing_a_try() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    for _ in 0..10 {
+        assert!(matches!(
+            w.auth.verify_otp(&tmp, "12ab").await,
+            Err(Error::InvalidField { field: "otp", .. })
+        ));
+    }
+    w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
+}
+
+#[tokio::test]
+async fn otp_expires_with_the_temporary_token() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    w.clock.advance(Duration::from_secs(240));
+    assert!(matches!(
+        w.auth.verify_otp(&tmp, &w.last_code()).await,
+        Err(Error::TokenExpired)
+    ));
+}
+
+#[tokio::test]
+async fn otp_is_bound_to_the_login_attempt_that_created_it() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let first = temporary(&w, "bob").await;
+    let first_code = w.last_code();
+    let second = temporary(&w, "bob").await;
+    let second_code = w.last_code();
+    assert_ne!(first_code, second_code);
+    assert!(w.auth.verify_otp(&second, &first_code).await.is_err());
+    w.auth.verify_otp(&first, &first_code).await.unwrap();
+    w.auth.verify_otp(&second, &second_code).await.unwrap();
+}
+
+#[tokio::test]
+async fn token_kinds_are_refused_outside_their_own_use_case() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    assert!(matches!(
+        w.auth.authenticate(&tmp).await,
+        Err(Error::TokenInvalid)
+    ));
+    assert!(matches!(
+        w.auth.refresh(&tmp).await,
+        Err(Error::TokenInvalid)
+    ));
+    let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
+    assert!(matches!(
+        w.auth.verify_otp(&pair.access_token, "123456").await,
+        Err(Error::TokenInvalid)
+    ));
+    assert!(matches!(
+        w.auth.resend_otp(&pair.access_token).await,
+        Err(Error::TokenInvalid)
+    ));
+    assert!(matches!(
+        w.auth.refresh(&pair.access_token).await,
+        Err(Error::TokenInvalid)
+    ));
+    assert!(matches!(
+        w.auth.authenticate(&pair.refresh_token).await,
+        Err(Error::TokenInvalid)
+    ));
+    assert!(matches!(
+        w.auth.verify_otp(&pair.refresh_token, "123456").await,
+        Err(Error::TokenInvalid)
+    ));
+}
+
+#[tokio::test]
+async fn refresh_token_works_once_and_its_reuse_revokes_the_session() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let first = tokens(&w, "ada").await;
+    let second = w.auth.refresh(&first.refresh_token).await.unwrap();
+    w.auth.authenticate(&second.access_token).await.unwrap();
+    assert!(matches!(
+        w.auth.refresh(&first.refresh_token).await,
+        Err(Error::RefreshReused)
+    ));
+    assert!(matches!(
+        w.auth.authenticate(&second.access_token).await,
+        Err(Error::SessionRevoked)
+    ));
+    assert!(matches!(
+        w.auth.refresh(&second.refresh_token).await,
+        Err(Error::SessionRevoked)
+    ));
+}
+
+#[tokio::test]
+async fn refresh_token_expires_after_its_lifetime() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let pair = tokens(&w, "ada").await;
+    w.clock.advance(w.auth.policy().refresh_ttl);
+    assert!(matches!(
+        w.auth.refresh(&pair.refresh_token).await,
+        Err(Error::TokenExpired)
+    ));
+}
+
+#[tokio::test]
+async fn access_token_expires_after_its_lifetime() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let pair = tokens(&w, "ada").await;
+    w.clock
+        .advance(w.auth.policy().access_ttl - Duration::from_secs(1));
+    w.auth.authenticate(&pair.access_token).await.unwrap();
+    w.clock.advance(Duration::from_secs(1));
+    assert!(matches!(
+        w.auth.authenticate(&pair.access_token).await,
+        Err(Error::TokenExpired)
+    ));
+}
+
+#[tokio::test]
+async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
+    let w = World::new();
+    w.register("bob", true).await;
+    let tmp = temporary(&w, "bob").await;
+    let first = w.last_code();
+    match w.auth.resend_otp(&tmp).await {
+        Err(Error::ResendCooldown { retry_after }) => {
+            assert_eq!(retry_after, Duration::from_secs(30))
+        }
+        other => panic!("{other:?}"),
+    }
+    for _ in 0..3 {
+        w.clock.advance(Duration::from_secs(30));
+        w.auth.resend_otp(&tmp).await.unwrap();
+    }
+    w.clock.advance(Duration::from_secs(30));
+    assert!(matches!(
+        w.auth.resend_otp(&tmp).await,
+        Err(Error::ResendLimit)
+    ));
+    let latest = w.last_code();
+    if latest != first {
+        assert!(matches!(
+            w.auth.verify_otp(&tmp, &first).await,
+            Err(Error::OtpInvalid { .. })
+        ));
+    }
+    w.auth.verify_otp(&tmp, &latest).await.unwrap();
+    assert_eq!(w.mailer.0.lock().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session_and_logout_all_revokes_every_session() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let one = tokens(&w, "ada").await;
+    let two = tokens(&w, "ada").await;
+    let three = tokens(&w, "ada").await;
+    let c1 = w.auth.authenticate(&one.access_token).await.unwrap();
+    w.auth.logout(&c1, false).await.unwrap();
+    assert!(matches!(
+        w.auth.authenticate(&one.access_token).await,
+        Err(Error::SessionRevoked)
+    ));
+    let c2 = w.auth.authenticate(&two.access_token).await.unwrap();
+    w.auth.authenticate(&three.access_token).await.unwrap();
+    w.auth.logout(&c2, true).await.unwrap();
+    assert!(w.auth.authenticate(&two.access_token).await.is_err());
+    assert!(w.auth.authenticate(&three.access_token).await.is_err());
+    assert!(w.auth.refresh(&three.refresh_token).await.is_err());
+}
+
+#[tokio::test]
+async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let here = tokens(&w, "ada").await;
+    let elsewhere = tokens(&w, "ada").await;
+    let caller = w.auth.authenticate(&here.access_token).await.unwrap();
+    let new = pw("marmalade-quiver-71-lantern");
+    assert!(matches!(
+        w.auth
+            .change_password(&caller, &pw("not-my-password-9"), &new, &new)
+            .await,
+        Err(Error::WrongPassword)
+    ));
+    assert!(matches!(
+        w.auth
+            .change_password(&caller, &pw(GOOD_PASSWORD), &new, &pw("other-thing-xx-99"))
+            .await,
+        Err(Error::PasswordMismatch)
+    ));
+    assert!(matches!(
+        w.auth
+            .change_password(
+                &caller,
+                &pw(GOOD_PASSWORD),
+                &pw("password1"),
+                &pw("password1")
+            )
+            .await,
+        Err(Error::WeakPassword(_))
+    ));
+    w.auth
+        .change_password(&caller, &pw(GOOD_PASSWORD), &new, &new)
+        .await
+        .unwrap();
+    w.auth.authenticate(&here.access_token).await.unwrap();
+    assert!(matches!(
+        w.auth.authenticate(&elsewhere.access_token).await,
+        Err(Error::SessionRevoked)
+    ));
+    assert!(matches!(
+        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
+        Err(Error::InvalidCredentials)
+    ));
+    assert!(w.auth.login("ada", &new).await.is_ok());
+}
+
+#[tokio::test]
+async fn delete_me_requires_the_password() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let pair = tokens(&w, "ada").await;
+    let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
+    assert!(matches!(
+        w.auth.delete_me(&caller, &pw("wrong-password-9")).await,
+        Err(Error::WrongPassword)
+    ));
+    w.auth.delete_me(&caller, &pw(GOOD_PASSWORD)).await.unwrap();
+    assert!(matches!(w.auth.me(&caller).await, Err(Error::TokenInvalid)));
+    assert!(matches!(
+        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
+        Err(Error::InvalidCredentials)
+    ));
+}
+
+#[tokio::test]
+async fn registration_refuses_taken_email_and_username_and_weak_passwords() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let form = |email: &str, username: &str, password: &str| Registration {
+        email: email.into(),
+        username: username.into(),
+        name: "Ada".into(),
+        lastname: "Lovelace".into(),
+        password: password.into(),
+        is_2fa: false,
+    };
+    assert!(matches!(
+        w.auth
+            .register(form("ADA@example.com", "other", GOOD_PASSWORD))
+            .await,
+        Err(Error::EmailTaken)
+    ));
+    assert!(matches!(
+        w.auth
+            .register(form("new@example.com", "Ada", GOOD_PASSWORD))
+            .await,
+        Err(Error::UsernameTaken)
+    ));
+    assert!(matches!(
+        w.auth
+            .register(form("new@example.com", "new", "password"))
+            .await,
+        Err(Error::WeakPassword(_))
+    ));
+    assert!(matches!(
+        w.auth
+            .register(form("not-an-email", "new", GOOD_PASSWORD))
+            .await,
+        Err(Error::InvalidField { field: "email", .. })
+    ));
+}
+
+#[tokio::test]
+async fn update_me_changes_only_the_given_fields() {
+    let w = World::new();
+    w.register("ada", false).await;
+    w.register("bob", false).await;
+    let pair = tokens(&w, "ada").await;
+    let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
+    let changes = ProfileChanges {
+        name: Some("Augusta".into()),
+        is_2fa: Some(true),
+        ..Default::default()
+    };
+    let u = w.auth.update_me(&caller, changes).await.unwrap();
+    assert_eq!(
+        (u.name.as_str(), u.lastname.as_str(), u.is_2fa),
+        ("Augusta", "User", true)
+    );
+    let taken = ProfileChanges {
+        username: Some("bob".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        w.auth.update_me(&caller, taken).await,
+        Err(Error::UsernameTaken)
+    ));
+}

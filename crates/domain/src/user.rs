@@ -1,0 +1,283 @@
+//! Users and the values they are made of. Each value type parses its input once;
+//! holding one means it is valid.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+
+/// A user's stable identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct UserId(pub Uuid);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
+    Error::InvalidField {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// An email address, trimmed and lower-cased so that one mailbox is one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self> {
+        let s = raw.trim().to_lowercase();
+        if s.is_empty() || s.len() > Self::MAX_LEN {
+            return Err(invalid("email", "must be 1 to 254 characters"));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(invalid("email", "must look like name@example.com"));
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !domain_ok || !local_ok {
+            return Err(invalid("email", "must look like name@example.com"));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A username: 3 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let s = raw.trim().to_lowercase();
+        if !(3..=32).contains(&s.chars().count()) {
+            return Err(invalid("username", "must be 3 to 32 characters"));
+        }
+        if !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(invalid("username", "must start with a letter or a digit"));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(invalid(
+                "username",
+                "may only contain a-z, 0-9, '.', '_' and '-'",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A given name or family name: 1 to 100 printable characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(field: &'static str, raw: &str) -> Result<Self> {
+        let s = raw.trim();
+        if !(1..=100).contains(&s.chars().count()) {
+            return Err(invalid(field, "must be 1 to 100 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid(field, "must not contain control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a user types to log in: their email or their username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginName {
+    Email(Email),
+    Username(Username),
+}
+
+impl LoginName {
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.contains('@') {
+            Email::parse(raw).ok().map(Self::Email)
+        } else {
+            Username::parse(raw).ok().map(Self::Username)
+        }
+    }
+}
+
+/// A user as everyone but the password checker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+    pub lastname: String,
+    pub is_admin: bool,
+    pub is_2fa: bool,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.name, self.lastname)
+    }
+}
+
+/// A user together with their password hash (PHC string), as storage holds them.
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// A new account, every field parsed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: Email,
+    pub username: Username,
+    pub name: PersonName,
+    pub lastname: PersonName,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_2fa: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Profile fields a user may change about themselves; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    pub email: Option<Email>,
+    pub username: Option<Username>,
+    pub name: Option<PersonName>,
+    pub lastname: Option<PersonName>,
+    pub is_2fa: Option<bool>,
+}
+
+/// Raw profile changes as they arrive; [`ProfileChanges::parse`] turns them into a patch.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub lastname: Option<String>,
+    pub is_2fa: Option<bool>,
+}
+
+impl ProfileChanges {
+    pub fn parse(self) -> Result<ProfilePatch> {
+        Ok(ProfilePatch {
+            email: self.email.as_deref().map(Email::parse).transpose()?,
+            username: self.username.as_deref().map(Username::parse).transpose()?,
+            name: self
+                .name
+                .as_deref()
+                .map(|n| PersonName::parse("name", n))
+                .transpose()?,
+            lastname: self
+                .lastname
+                .as_deref()
+                .map(|n| PersonName::parse("lastname", n))
+                .transpose()?,
+            is_2fa: self.is_2fa,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+    }
+
+    #[test]
+    fn email_without_at_or_dotted_domain_is_rejected() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@.com",
+            "a da@x.io",
+            "ada@exa..mple.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn email_longer_than_254_characters_is_rejected() {
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn username_allows_only_a_small_alphabet() {
+        assert_eq!(Username::parse("Ada.L_1-x").unwrap().as_str(), "ada.l_1-x");
+        for bad in [
+            "ab",
+            &"a".repeat(33),
+            "_ada",
+            "ada lovelace",
+            "ada@x",
+            "adá",
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(PersonName::parse("name", "  Ada ").unwrap().as_str(), "Ada");
+        assert!(PersonName::parse("name", "   ").is_err());
+        assert!(PersonName::parse("name", &"x".repeat(101)).is_err());
+        assert!(PersonName::parse("name", "A\u{0}da").is_err());
+    }
+
+    #[test]
+    fn login_name_is_an_email_when_it_has_an_at_sign() {
+        assert!(matches!(
+            LoginName::parse("ada@example.com"),
+            Some(LoginName::Email(_))
+        ));
+        assert!(matches!(
+            LoginName::parse("ada"),
+            Some(LoginName::Username(_))
+        ));
+        assert!(LoginName::parse("a").is_none());
+    }
+}
