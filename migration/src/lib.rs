@@ -1,1 +1,38 @@
+//! authd's schema. Every migration runs on PostgreSQL and SQLite alike and has
+//! a real `down`. Rules the database enforces are named where they are created.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_users;
+mod m20261124_000002_create_sessions;
+mod m20261124_000003_create_otp_challenges;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_users::Migration),
+            Box::new(m20261124_000002_create_sessions::Migration),
+            Box::new(m20261124_000003_create_otp_challenges::Migration),
+        ]
+    }
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    Email,
+    Username,
+    Name,
+    Lastname,
+    PasswordHash,
+    IsAdmin,
+    #[sea_orm(iden = "is_2fa")]
+    Is2fa,
+    IsActive,
+    CreatedAt,
+    ModifiedAt,
+}

@@ -1,1 +1,17 @@
+//! Adapters for the domain's ports: SeaORM repositories (PostgreSQL and
+//! SQLite), the argon2id hasher, the HS256 JWT codec, the keyed OTP hasher,
+//! mail senders, the system clock and the OS random source.
 
+pub mod db;
+mod entity;
+pub mod hasher;
+pub mod jwt;
+pub mod mail;
+pub mod otp_hash;
+pub mod otps;
+pub mod sessions;
+pub mod system;
+pub mod testdb;
+pub mod users;
+
+pub use db::{Database, connect};

@@ -1,0 +1,135 @@
+//! `OtpRepo` over SeaORM. Each limit is part of the WHERE clause of the one
+//! UPDATE that spends it, so concurrent requests on any node cannot exceed it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::otp::{Method, OtpChallenge};
+use domain::ports::OtpRepo;
+use domain::user::UserId;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::db::{Database, internal};
+use crate::entity::otp_challenges::{self, Column, Entity};
+
+#[derive(Clone)]
+pub struct SeaOtpRepo {
+    db: Database,
+}
+
+impl SeaOtpRepo {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
+    let method = match m.method.as_str() {
+        "email" => Method::Email,
+        other => {
+            return Err(domain::Error::internal(format!(
+                "unknown OTP method {other:?}"
+            )));
+        }
+    };
+    Ok(OtpChallenge {
+        id: m.id,
+        user_id: UserId(m.user_id),
+        method,
+        code_hash: hex::decode(&m.code_hash).map_err(domain::Error::internal)?,
+        attempts: u32::try_from(m.attempts).unwrap_or(0),
+        resends: u32::try_from(m.resends).unwrap_or(0),
+        created_at: m.created_at,
+        last_sent_at: m.last_sent_at,
+        expires_at: m.expires_at,
+        used_at: m.used_at,
+    })
+}
+
+#[async_trait]
+impl OtpRepo for SeaOtpRepo {
+    async fn create(&self, c: &OtpChallenge) -> Result<()> {
+        let model = otp_challenges::ActiveModel {
+            id: Set(c.id),
+            user_id: Set(c.user_id.0),
+            method: Set(c.method.as_str().to_owned()),
+            code_hash: Set(hex::encode(&c.code_hash)),
+            attempts: Set(c.attempts as i32),
+            resends: Set(c.resends as i32),
+            created_at: Set(c.created_at),
+            last_sent_at: Set(c.last_sent_at),
+            expires_at: Set(c.expires_at),
+            used_at: Set(c.used_at),
+        };
+        Entity::insert(model)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
+        Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(to_domain)
+            .transpose()
+    }
+
+    async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool> {
+        // UPDATE otp_challenges SET used_at = $now WHERE id = $id AND used_at
+        // IS NULL AND attempts < $max AND expires_at > $now: one winner.
+        let done = Entity::update_many()
+            .col_expr(Column::UsedAt, Expr::value(now))
+            .filter(Column::Id.eq(id))
+            .filter(Column::UsedAt.is_null())
+            .filter(Column::Attempts.lt(max_attempts as i32))
+            .filter(Column::ExpiresAt.gt(now))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
+    }
+
+    async fn record_failure(&self, id: Uuid, max_attempts: u32) -> Result<bool> {
+        // UPDATE ... SET attempts = attempts + 1 WHERE ... attempts < $max:
+        // parallel wrong guesses cannot push the count past the limit.
+        let done = Entity::update_many()
+            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .filter(Column::Id.eq(id))
+            .filter(Column::UsedAt.is_null())
+            .filter(Column::Attempts.lt(max_attempts as i32))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
+    }
+
+    async fn replace_code(
+        &self,
+        id: Uuid,
+        hash: &[u8],
+        now: DateTime<Utc>,
+        sent_before: DateTime<Utc>,
+        max_attempts: u32,
+        max_resends: u32,
+    ) -> Result<bool> {
+        let done = Entity::update_many()
+            .col_expr(Column::CodeHash, Expr::value(hex::encode(hash)))
+            .col_expr(Column::Resends, Expr::col(Column::Resends).add(1))
+            .col_expr(Column::LastSentAt, Expr::value(now))
+            .filter(Column::Id.eq(id))
+            .filter(Column::UsedAt.is_null())
+            .filter(Column::Attempts.lt(max_attempts as i32))
+            .filter(Column::Resends.lt(max_resends as i32))
+            .filter(Column::LastSentAt.lte(sent_before))
+            .filter(Column::ExpiresAt.gt(now))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
+    }
+}

@@ -1,0 +1,133 @@
+//! `SessionRepo` over SeaORM. Rotation and revocation are single conditional
+//! UPDATEs, so any number of nodes on one database agree on them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::ports::{Session, SessionRepo};
+use domain::user::UserId;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use crate::db::{Database, internal};
+use crate::entity::sessions::{self, Column, Entity};
+
+#[derive(Clone)]
+pub struct SeaSessionRepo {
+    db: Database,
+}
+
+impl SeaSessionRepo {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl From<sessions::Model> for Session {
+    fn from(m: sessions::Model) -> Self {
+        Session {
+            id: m.id,
+            user_id: UserId(m.user_id),
+            refresh_jti: m.refresh_jti,
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            revoked_at: m.revoked_at,
+        }
+    }
+}
+
+#[async_trait]
+impl SessionRepo for SeaSessionRepo {
+    async fn create(&self, s: &Session) -> Result<()> {
+        let model = sessions::ActiveModel {
+            id: Set(s.id),
+            user_id: Set(s.user_id.0),
+            refresh_jti: Set(s.refresh_jti),
+            created_at: Set(s.created_at),
+            last_used_at: Set(s.created_at),
+            expires_at: Set(s.expires_at),
+            revoked_at: Set(s.revoked_at),
+        };
+        Entity::insert(model)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<Session>> {
+        Ok(Entity::find_by_id(id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(Into::into))
+    }
+
+    async fn rotate(
+        &self,
+        id: Uuid,
+        old: Uuid,
+        new: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<bool> {
+        // UPDATE sessions SET refresh_jti = $new ... WHERE id = $id AND
+        // refresh_jti = $old AND revoked_at IS NULL AND expires_at > $now:
+        // of concurrent callers presenting $old, exactly one matches the row.
+        let done = Entity::update_many()
+            .col_expr(Column::RefreshJti, Expr::value(new))
+            .col_expr(Column::LastUsedAt, Expr::value(now))
+            .col_expr(Column::ExpiresAt, Expr::value(expires))
+            .filter(Column::Id.eq(id))
+            .filter(Column::RefreshJti.eq(old))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
+    }
+
+    async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        let found: Option<Uuid> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::Id.eq(id))
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(found.is_some())
+    }
+
+    async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(now))
+            .filter(Column::Id.eq(id))
+            .filter(Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        keep: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut update = Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(now))
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null());
+        if let Some(keep) = keep {
+            update = update.filter(Column::Id.ne(keep));
+        }
+        Ok(update.exec(&self.db).await.map_err(internal)?.rows_affected)
+    }
+}

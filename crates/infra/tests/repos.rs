@@ -1,0 +1,319 @@
+//! The SQL adapters keep the ports' contracts on every backend: SQLite always,
+//! PostgreSQL too when AUTHD_TEST_DATABASE_URL names a server.
+
+use chrono::{Duration, Utc};
+use domain::otp::{Method, OtpChallenge};
+use domain::ports::{OtpRepo, Session, SessionRepo, UserRepo};
+use domain::user::{Email, LoginName, NewUser, PersonName, ProfilePatch, UserId, Username};
+use infra::db::Database;
+use infra::otps::SeaOtpRepo;
+use infra::sessions::SeaSessionRepo;
+use infra::testdb::databases;
+use infra::users::SeaUserRepo;
+use uuid::Uuid;
+
+fn new_user(name: &str) -> NewUser {
+    NewUser {
+        id: UserId(Uuid::now_v7()),
+        email: Email::parse(&format!("{name}@example.com")).unwrap(),
+        username: Username::parse(name).unwrap(),
+        name: PersonName::parse("name", "Test").unwrap(),
+        lastname: PersonName::parse("lastname", "User").unwrap(),
+        password_hash: "$argon2id$fake".into(),
+        is_admin: false,
+        is_2fa: false,
+        created_at: Utc::now(),
+    }
+}
+
+async fn user(db: &Database, name: &str) -> UserId {
+    SeaUserRepo::new(db.clone())
+        .insert(&new_user(name))
+        .await
+        .unwrap()
+        .id
+}
+
+fn session(user: UserId) -> Session {
+    let now = Utc::now();
+    Session {
+        id: Uuid::now_v7(),
+        user_id: user,
+        refresh_jti: Uuid::new_v4(),
+        created_at: now,
+        expires_at: now + Duration::days(30),
+        revoked_at: None,
+    }
+}
+
+fn challenge(user: UserId) -> OtpChallenge {
+    let now = Utc::now();
+    OtpChallenge {
+        id: Uuid::new_v4(),
+        user_id: user,
+        method: Method::Email,
+        code_hash: vec![7; 32],
+        attempts: 0,
+        resends: 0,
+        created_at: now,
+        last_sent_at: now,
+        expires_at: now + Duration::minutes(4),
+        used_at: None,
+    }
+}
+
+#[tokio::test]
+async fn user_round_trips_and_is_found_by_email_or_username() {
+    for (backend, db) in databases().await {
+        let repo = SeaUserRepo::new(db);
+        let created = repo.insert(&new_user("ada")).await.unwrap();
+        let by_email = repo
+            .by_login(&LoginName::parse("ADA@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let by_name = repo
+            .by_login(&LoginName::parse("ada").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_email.user, created, "{backend}");
+        assert_eq!(by_name.user.id, created.id, "{backend}");
+        assert_eq!(by_email.password_hash, "$argon2id$fake");
+        assert!(
+            repo.by_login(&LoginName::parse("nobody").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[tokio::test]
+async fn unique_indexes_turn_duplicates_into_email_taken_and_username_taken() {
+    for (backend, db) in databases().await {
+        let repo = SeaUserRepo::new(db);
+        repo.insert(&new_user("ada")).await.unwrap();
+        let mut same_email = new_user("other");
+        same_email.email = Email::parse("ada@example.com").unwrap();
+        assert!(
+            matches!(
+                repo.insert(&same_email).await,
+                Err(domain::Error::EmailTaken)
+            ),
+            "{backend}"
+        );
+        let mut same_name = new_user("ada");
+        same_name.email = Email::parse("fresh@example.com").unwrap();
+        assert!(
+            matches!(
+                repo.insert(&same_name).await,
+                Err(domain::Error::UsernameTaken)
+            ),
+            "{backend}"
+        );
+        let bob = repo.insert(&new_user("bob")).await.unwrap();
+        let patch = ProfilePatch {
+            username: Some(Username::parse("ada").unwrap()),
+            ..Default::default()
+        };
+        assert!(
+            matches!(
+                repo.update_profile(bob.id, &patch, Utc::now()).await,
+                Err(domain::Error::UsernameTaken)
+            ),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotation_has_exactly_one_winner_among_fifty_concurrent_calls() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let repo = SeaSessionRepo::new(db);
+        let s = session(uid);
+        repo.create(&s).await.unwrap();
+        let calls = (0..50).map(|_| {
+            let repo = repo.clone();
+            tokio::spawn(async move {
+                repo.rotate(
+                    s.id,
+                    s.refresh_jti,
+                    Uuid::new_v4(),
+                    Utc::now(),
+                    Utc::now() + Duration::days(1),
+                )
+                .await
+                .unwrap()
+            })
+        });
+        let mut wins = 0;
+        for c in calls {
+            wins += c.await.unwrap() as usize;
+        }
+        assert_eq!(wins, 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn revoked_or_expired_session_is_inactive_and_cannot_rotate() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let repo = SeaSessionRepo::new(db);
+        let (a, b, c) = (session(uid), session(uid), session(uid));
+        for s in [&a, &b, &c] {
+            repo.create(s).await.unwrap();
+        }
+        let now = Utc::now();
+        assert!(repo.is_active(a.id, uid, now).await.unwrap(), "{backend}");
+        assert!(
+            !repo
+                .is_active(a.id, UserId(Uuid::new_v4()), now)
+                .await
+                .unwrap(),
+            "{backend}: another user's session"
+        );
+        assert!(
+            !repo.is_active(a.id, uid, a.expires_at).await.unwrap(),
+            "{backend}: expired"
+        );
+        repo.revoke(a.id, now).await.unwrap();
+        assert!(!repo.is_active(a.id, uid, now).await.unwrap());
+        assert!(
+            !repo
+                .rotate(
+                    a.id,
+                    a.refresh_jti,
+                    Uuid::new_v4(),
+                    now,
+                    now + Duration::days(1)
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            repo.revoke_all(uid, Some(b.id), now).await.unwrap(),
+            1,
+            "{backend}: only c"
+        );
+        assert!(repo.is_active(b.id, uid, now).await.unwrap());
+        assert!(!repo.is_active(c.id, uid, now).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn otp_consume_has_exactly_one_winner_among_fifty_concurrent_calls() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let repo = SeaOtpRepo::new(db);
+        let c = challenge(uid);
+        repo.create(&c).await.unwrap();
+        let calls = (0..50).map(|_| {
+            let repo = repo.clone();
+            tokio::spawn(async move { repo.consume(c.id, Utc::now(), 5).await.unwrap() })
+        });
+        let mut wins = 0;
+        for call in calls {
+            wins += call.await.unwrap() as usize;
+        }
+        assert_eq!(wins, 1, "{backend}");
+        assert!(repo.get(c.id).await.unwrap().unwrap().used_at.is_some());
+    }
+}
+
+#[tokio::test]
+async fn otp_failures_stop_counting_at_the_limit_under_concurrency() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let repo = SeaOtpRepo::new(db);
+        let c = challenge(uid);
+        repo.create(&c).await.unwrap();
+        let calls = (0..30).map(|_| {
+            let repo = repo.clone();
+            tokio::spawn(async move { repo.record_failure(c.id, 5).await.unwrap() })
+        });
+        let mut counted = 0;
+        for call in calls {
+            counted += call.await.unwrap() as usize;
+        }
+        assert_eq!(counted, 5, "{backend}");
+        assert_eq!(repo.get(c.id).await.unwrap().unwrap().attempts, 5);
+        assert!(
+            !repo.consume(c.id, Utc::now(), 5).await.unwrap(),
+            "{backend}: a locked challenge cannot be used"
+        );
+    }
+}
+
+#[tokio::test]
+async fn otp_code_replacement_keeps_cooldown_and_resend_limit() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let repo = SeaOtpRepo::new(db);
+        let c = challenge(uid);
+        repo.create(&c).await.unwrap();
+        let t0 = c.last_sent_at;
+        let at = |s: i64| t0 + Duration::seconds(s);
+        assert!(
+            !repo
+                .replace_code(c.id, &[1; 32], at(10), at(-20), 5, 3)
+                .await
+                .unwrap(),
+            "{backend}: within cooldown"
+        );
+        for i in 1..=3 {
+            let now = at(30 * i);
+            assert!(
+                repo.replace_code(c.id, &[i as u8; 32], now, now - Duration::seconds(30), 5, 3)
+                    .await
+                    .unwrap(),
+                "{backend}: resend {i}"
+            );
+        }
+        let now = at(150);
+        assert!(
+            !repo
+                .replace_code(c.id, &[9; 32], now, now - Duration::seconds(30), 5, 3)
+                .await
+                .unwrap(),
+            "{backend}: fourth resend"
+        );
+        let stored = repo.get(c.id).await.unwrap().unwrap();
+        assert_eq!((stored.resends, stored.code_hash), (3, vec![3; 32]));
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_user_deletes_their_sessions_and_challenges() {
+    for (backend, db) in databases().await {
+        let uid = user(&db, "ada").await;
+        let sessions = SeaSessionRepo::new(db.clone());
+        let otps = SeaOtpRepo::new(db.clone());
+        let (s, c) = (session(uid), challenge(uid));
+        sessions.create(&s).await.unwrap();
+        otps.create(&c).await.unwrap();
+        assert!(SeaUserRepo::new(db.clone()).delete(uid).await.unwrap());
+        assert!(sessions.get(s.id).await.unwrap().is_none(), "{backend}");
+        assert!(otps.get(c.id).await.unwrap().is_none(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn migrations_roll_back_and_reapply() {
+    use migration::{Migrator, MigratorTrait};
+    for (backend, db) in databases().await {
+        Migrator::down(&db, None)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        assert!(
+            SeaUserRepo::new(db.clone())
+                .by_id(UserId(Uuid::new_v4()))
+                .await
+                .is_err(),
+            "{backend}: tables gone"
+        );
+        Migrator::up(&db, None).await.unwrap();
+        user(&db, "ada").await;
+    }
+}
