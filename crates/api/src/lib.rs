@@ -1,1 +1,10 @@
+//! authd's HTTP face: routes, configuration, telemetry and wiring. `main.rs`
+//! only parses the command line and calls in here.
 
+pub mod app;
+pub mod auth_api;
+pub mod config;
+pub mod error;
+pub mod security;
+pub mod telemetry;
+pub mod users_api;

@@ -1,0 +1,159 @@
+//! Wiring: settings → adapters → use cases → HTTP routes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use domain::{AuthService, Policy, Ports};
+use infra::Database;
+use poem::http::StatusCode;
+use poem::middleware::SetHeader;
+use poem::web::Data;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handler};
+use poem_openapi::OpenApiService;
+use secrecy::ExposeSecret;
+
+use crate::auth_api::AuthApi;
+use crate::config::Settings;
+use crate::error::{Problem, problem_from_poem};
+use crate::users_api::UsersApi;
+
+/// Opens the database (migrating it when allowed) and builds the use cases on
+/// the real adapters.
+pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, Database)> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let url = settings.database_url();
+    let db = infra::connect(&url, settings.db_max_connections)
+        .await
+        .context("cannot open the database (check DATABASE_URL)")?;
+    if settings.auto_migrate {
+        infra::db::migrate(&db)
+            .await
+            .context("migrating the database failed")?;
+    }
+    let secret = settings.jwt_secret_bytes()?;
+    let secret = secret.expose_secret().as_bytes();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let ports = Ports {
+        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
+        sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
+        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
+        hasher: Arc::new(infra::hasher::Argon2Hasher::new(
+            Default::default(),
+            settings.hash_concurrency.unwrap_or(cores),
+        )?),
+        tokens: Arc::new(infra::jwt::JwtCodec::hs256(
+            secret,
+            &settings.issuer,
+            &settings.audience,
+        )?),
+        otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
+        mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
+        clock: Arc::new(infra::system::SystemClock),
+        rng: Arc::new(infra::system::OsRng),
+    };
+    let policy = Policy {
+        access_ttl: Duration::from_secs(settings.access_ttl),
+        refresh_ttl: Duration::from_secs(settings.refresh_ttl),
+        temporary_ttl: Duration::from_secs(settings.temp_ttl),
+        otp_resend_cooldown: Duration::from_secs(settings.otp_resend_cooldown),
+    };
+    Ok((AuthService::new(ports, policy), db))
+}
+
+pub fn openapi() -> OpenApiService<(AuthApi, UsersApi), ()> {
+    OpenApiService::new((AuthApi, UsersApi), "authd", env!("CARGO_PKG_VERSION"))
+        .description("Two-factor authentication service: password login, mailed one-time codes, access and refresh tokens.")
+        .server("/api/v1")
+}
+
+/// Every route: the API, its spec and explorers, and health checks.
+pub fn routes(
+    auth: AuthService,
+    db: Database,
+    body_limit: usize,
+) -> impl Endpoint<Output = Response> {
+    let api = openapi();
+    let spec = api.spec_endpoint();
+    let swagger = api.swagger_ui();
+    let scalar = api.scalar();
+    Route::new()
+        .nest("/api/v1", api)
+        .at("/openapi.json", spec)
+        .nest("/docs/swagger", swagger)
+        .nest("/docs/scalar", scalar)
+        .at("/docs", docs_index)
+        .at("/health/live", live)
+        .at("/health/ready", ready)
+        .data(auth)
+        .data(db)
+        .around(move |ep, req| limit_body(ep, req, body_limit))
+        .catch_all_error(|e| async move { problem_from_poem(e) })
+        // Every answer may carry a token or personal data: never cache it.
+        .with(
+            SetHeader::new()
+                .overriding("Cache-Control", "no-store")
+                .overriding("X-Content-Type-Options", "nosniff"),
+        )
+}
+
+/// Reads at most `limit` bytes of body; a larger one is refused with 413
+/// before any handler sees it, whether or not it declared its length.
+async fn limit_body<E: Endpoint>(
+    ep: Arc<E>,
+    mut req: Request,
+    limit: usize,
+) -> poem::Result<Response> {
+    let body = req.take_body();
+    let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
+        poem::error::ReadBodyError::PayloadTooLarge => poem::Error::from_string(
+            format!("The request body is larger than {limit} bytes."),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        other => poem::Error::from(other),
+    })?;
+    // No body at all is an absent JSON body: optional payloads (logout's
+    // `{all}`) read it as none, required ones answer 400 naming the type.
+    if bytes.is_empty() && req.content_type().is_none() {
+        req.headers_mut().insert(
+            poem::http::header::CONTENT_TYPE,
+            poem::http::HeaderValue::from_static("application/json"),
+        );
+    }
+    req.set_body(bytes);
+    Ok(ep.call(req).await?.into_response())
+}
+
+#[handler]
+fn docs_index() -> poem::web::Html<&'static str> {
+    poem::web::Html(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>authd API</title></head><body>
+<h1>authd API</h1><ul><li><a href="/docs/swagger">Swagger UI</a></li><li><a href="/docs/scalar">Scalar</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul>
+</body></html>"#,
+    )
+}
+
+#[handler]
+fn live() -> poem::web::Json<serde_json::Value> {
+    poem::web::Json(serde_json::json!({ "status": "ok" }))
+}
+
+#[handler]
+async fn ready(db: Data<&Database>) -> Response {
+    if infra::db::ping(&db).await {
+        poem::web::Json(serde_json::json!({ "status": "ok" })).into_response()
+    } else {
+        let p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "The database does not answer.",
+        );
+        let body =
+            serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&p)).unwrap_or_default();
+        Response::builder()
+            .status(StatusCode::SERVICE_UNAVAILABLE)
+            .content_type(crate::error::PROBLEM_JSON)
+            .body(body)
+    }
+}

@@ -1,0 +1,279 @@
+//! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
+
+use domain::AuthService;
+use domain::login::LoginOutcome;
+use domain::token::TokenPair;
+use poem_openapi::payload::{Form, Json};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::security::{AccessAuth, TemporaryAuth};
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Logging in, second factors and tokens.
+    Auth,
+    /// Accounts.
+    Users,
+}
+
+/// Credentials, as an OAuth2 password grant would send them.
+#[derive(Debug, Deserialize, Object)]
+pub struct Credentials {
+    /// The user's email address or username.
+    #[oai(validator(max_length = 254))]
+    pub username: String,
+    /// The user's password.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+    /// Accepted for OAuth2 clients; only `password` is meaningful.
+    #[serde(default)]
+    pub grant_type: Option<String>,
+}
+
+#[derive(ApiRequest)]
+pub enum CredentialsRequest {
+    /// `application/x-www-form-urlencoded`, as OAuth2 clients send it.
+    Form(Form<Credentials>),
+    /// The same fields as JSON.
+    Json(Json<Credentials>),
+}
+
+/// A token pair for an open session.
+#[derive(Debug, Object)]
+pub struct TokenPairBody {
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Send as `Authorization: Bearer …` to the API.
+    pub access_token: String,
+    /// Exchange once at `/auth/refresh-token` for a new pair.
+    pub refresh_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: u64,
+    /// Seconds the refresh token lives.
+    pub refresh_expires_in: u64,
+}
+
+impl From<TokenPair> for TokenPairBody {
+    fn from(t: TokenPair) -> Self {
+        Self {
+            token_type: "bearer".into(),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_in: t.expires_in,
+            refresh_expires_in: t.refresh_expires_in,
+        }
+    }
+}
+
+/// The password was right and a second factor is due: a code went out.
+#[derive(Debug, Object)]
+pub struct SecondFactorBody {
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Send as `Authorization: Bearer …` to `/auth/verify-otp` or `/auth/resend-otp`.
+    pub temporary_token: String,
+    /// Seconds the temporary token (and the code) lives.
+    pub expires_in: u64,
+    /// The second factors this user can answer with, e.g. `["email"]`.
+    pub methods: Vec<String>,
+}
+
+/// Either a token pair or, for a two-factor user, a temporary token.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum LoginBody {
+    Tokens(TokenPairBody),
+    SecondFactor(SecondFactorBody),
+}
+
+#[derive(ApiResponse)]
+pub enum LoginResponse {
+    /// Logged in, or a second factor is due.
+    #[oai(status = 200)]
+    Ok(Json<LoginBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum PairResponse {
+    /// A new token pair.
+    #[oai(status = 200)]
+    Ok(Json<TokenPairBody>),
+}
+
+/// The code from the mail.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct OtpBody {
+    /// Six digits.
+    #[oai(validator(max_length = 64))]
+    pub otp: String,
+}
+
+/// Acknowledgement that a new code is on its way.
+#[derive(Debug, Object)]
+pub struct ResendBody {
+    pub message: String,
+    /// Seconds until another code may be requested.
+    pub retry_after: u64,
+}
+
+#[derive(ApiResponse)]
+pub enum ResendResponse {
+    /// A new code was sent; the previous one no longer works.
+    #[oai(status = 202)]
+    Accepted(Json<ResendBody>),
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RefreshBody {
+    /// The refresh token of the latest pair.
+    #[oai(validator(max_length = 4096))]
+    pub refresh_token: String,
+}
+
+/// What a valid access token says.
+#[derive(Debug, Object)]
+pub struct VerifiedBody {
+    /// Always `true`: invalid tokens get 401.
+    pub message: bool,
+    /// The user the token belongs to.
+    pub user_id: uuid::Uuid,
+    /// The session the token belongs to.
+    pub session_id: uuid::Uuid,
+    /// When the token expires (unix seconds).
+    pub expires_at: i64,
+}
+
+#[derive(ApiResponse)]
+pub enum VerifiedResponse {
+    /// The token is valid and its session live.
+    #[oai(status = 200)]
+    Ok(Json<VerifiedBody>),
+}
+
+#[derive(Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct LogoutBody {
+    /// End every session of the user, not only this one.
+    #[oai(default)]
+    pub all: bool,
+}
+
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+pub struct AuthApi;
+
+#[OpenApi(prefix_path = "/auth", tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in with a username or email and a password
+    ///
+    /// Accepts a form (OAuth2 password grant) or JSON. A user without a
+    /// second factor gets a token pair; a two-factor user gets a temporary
+    /// token, and a code goes out by mail. Unknown users and wrong passwords
+    /// get the same answer.
+    #[oai(path = "/token", method = "post")]
+    async fn token(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        body: CredentialsRequest,
+    ) -> ApiResult<LoginResponse> {
+        let creds = match body {
+            CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
+        };
+        let password = secrecy::SecretString::from(creds.password);
+        let body = match auth.login(&creds.username, &password).await? {
+            LoginOutcome::Tokens(pair) => LoginBody::Tokens(pair.into()),
+            LoginOutcome::SecondFactor {
+                temporary_token,
+                expires_in,
+                methods,
+            } => LoginBody::SecondFactor(SecondFactorBody {
+                token_type: "bearer".into(),
+                temporary_token,
+                expires_in,
+                methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            }),
+        };
+        Ok(LoginResponse::Ok(Json(body)))
+    }
+
+    /// Answer the second factor with the mailed code
+    ///
+    /// A wrong code counts against this login; after five, it is dead and the
+    /// user must log in again. A code works once.
+    #[oai(path = "/verify-otp", method = "post")]
+    async fn verify_otp(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        token: TemporaryAuth,
+        body: Json<OtpBody>,
+    ) -> ApiResult<PairResponse> {
+        let pair = auth.verify_otp(&token.0.token, &body.otp).await?;
+        Ok(PairResponse::Ok(Json(pair.into())))
+    }
+
+    /// Send a new code for the same login
+    ///
+    /// At most three times per login, and not within the cooldown of the last code.
+    #[oai(path = "/resend-otp", method = "post")]
+    async fn resend_otp(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        token: TemporaryAuth,
+    ) -> ApiResult<ResendResponse> {
+        auth.resend_otp(&token.0.token).await?;
+        Ok(ResendResponse::Accepted(Json(ResendBody {
+            message: "A new code is on its way.".into(),
+            retry_after: auth.policy().otp_resend_cooldown.as_secs(),
+        })))
+    }
+
+    /// Exchange a refresh token for a new pair
+    ///
+    /// Each refresh token works once. Presenting one that was already used
+    /// revokes its whole session.
+    #[oai(path = "/refresh-token", method = "post")]
+    async fn refresh_token(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        body: Json<RefreshBody>,
+    ) -> ApiResult<PairResponse> {
+        let pair = auth.refresh(&body.refresh_token).await?;
+        Ok(PairResponse::Ok(Json(pair.into())))
+    }
+
+    /// Check an access token
+    ///
+    /// For other services: 200 while the token is valid and its session live, 401 otherwise.
+    #[oai(path = "/verify-token", method = "post")]
+    async fn verify_token(&self, caller: AccessAuth) -> ApiResult<VerifiedResponse> {
+        let c = caller.0;
+        Ok(VerifiedResponse::Ok(Json(VerifiedBody {
+            message: true,
+            user_id: c.user_id.0,
+            session_id: c.session_id,
+            expires_at: c.expires_at,
+        })))
+    }
+
+    /// End this session, or all of the user's sessions
+    #[oai(path = "/logout", method = "post")]
+    async fn logout(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        body: Json<Option<LogoutBody>>,
+    ) -> ApiResult<NoContent> {
+        let all = body.0.unwrap_or_default().all;
+        auth.logout(&caller.0, all).await?;
+        Ok(NoContent::Done)
+    }
+}

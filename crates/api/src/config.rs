@@ -1,0 +1,299 @@
+//! Settings: built-in defaults, then an optional TOML file (`--config` or
+//! `AUTHD_CONFIG`), then `AUTHD_*` environment variables (and `DATABASE_URL`).
+//! Secrets are `SecretString`s and never printed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunEnv {
+    Dev,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `AUTHD_ENV`: `dev` or `production` (which refuses unsafe defaults).
+    pub env: RunEnv,
+    /// `AUTHD_LISTEN`: address to serve on; port 0 picks a free one.
+    pub listen: String,
+    /// `DATABASE_URL`: `postgres://…` or `sqlite://…`; default: SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// `AUTHD_DATA_DIR`: where the embedded defaults live.
+    pub data_dir: PathBuf,
+    /// `AUTHD_MAIL_LOG`: file-log mailer output; default `<data dir>/mail.log`.
+    pub mail_log: Option<PathBuf>,
+    /// `AUTHD_ACCESS_TTL`, seconds.
+    pub access_ttl: u64,
+    /// `AUTHD_REFRESH_TTL`, seconds.
+    pub refresh_ttl: u64,
+    /// `AUTHD_TEMP_TTL`, seconds: temporary token and one-time code lifetime.
+    pub temp_ttl: u64,
+    /// `AUTHD_OTP_RESEND_COOLDOWN`, seconds between codes for one login.
+    pub otp_resend_cooldown: u64,
+    /// `AUTHD_JWT_SECRET`: HS256 secret, at least 32 bytes. Generated into the
+    /// data dir in dev when unset; required in production.
+    pub jwt_secret: Option<SecretString>,
+    /// `AUTHD_ISSUER`: the `iss` of every token.
+    pub issuer: String,
+    /// `AUTHD_AUDIENCE`: the `aud` of every token.
+    pub audience: String,
+    /// `AUTHD_DB_MAX_CONNECTIONS`: database pool size.
+    pub db_max_connections: u32,
+    /// `AUTHD_HASH_CONCURRENCY`: password hashes run at once; default: CPU count.
+    pub hash_concurrency: Option<usize>,
+    /// `AUTHD_BODY_LIMIT`: largest request body in bytes.
+    pub body_limit: usize,
+    /// `AUTHD_LOG_FORMAT`: `pretty` or `json`; default: json in production.
+    pub log_format: Option<LogFormat>,
+    /// `AUTHD_ALLOW_FILE_MAILER`: let production run with the file-log mailer.
+    pub allow_file_mailer: bool,
+    /// `AUTHD_AUTO_MIGRATE`: apply pending migrations when serving.
+    pub auto_migrate: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: RunEnv::Dev,
+            listen: "127.0.0.1:8000".into(),
+            database_url: None,
+            data_dir: PathBuf::from("./data"),
+            mail_log: None,
+            access_ttl: 900,
+            refresh_ttl: 2_592_000,
+            temp_ttl: 240,
+            otp_resend_cooldown: 30,
+            jwt_secret: None,
+            issuer: "authd".into(),
+            audience: "authd".into(),
+            db_max_connections: 16,
+            hash_concurrency: None,
+            body_limit: 64 * 1024,
+            log_format: None,
+            allow_file_mailer: false,
+            auto_migrate: true,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults → file → environment, and checks the result.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::new();
+        if let Some(path) = file {
+            if !path.exists() {
+                bail!("config file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        let settings: Settings = fig
+            .merge(Env::prefixed("AUTHD_").ignore(&["config", "base_url", "test_database_url"]))
+            .merge(Env::raw().only(&["database_url"]))
+            .extract()
+            .context("invalid configuration")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings that cannot work, and unsafe ones in production, with
+    /// one line naming the setting.
+    pub fn check(&self) -> anyhow::Result<()> {
+        for (name, v) in [
+            ("AUTHD_ACCESS_TTL", self.access_ttl),
+            ("AUTHD_REFRESH_TTL", self.refresh_ttl),
+            ("AUTHD_TEMP_TTL", self.temp_ttl),
+        ] {
+            if v == 0 || v > 10 * 365 * 24 * 3600 {
+                bail!("{name} must be between 1 and 315360000 seconds");
+            }
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.expose_secret().len() < infra::jwt::MIN_SECRET_BYTES
+        {
+            bail!(
+                "AUTHD_JWT_SECRET must be at least {} bytes long",
+                infra::jwt::MIN_SECRET_BYTES
+            );
+        }
+        if self.env == RunEnv::Production {
+            if self.jwt_secret.is_none() {
+                bail!(
+                    "AUTHD_JWT_SECRET must be set (at least {} bytes) when AUTHD_ENV=production; generate one with `openssl rand -hex 32`",
+                    infra::jwt::MIN_SECRET_BYTES
+                );
+            }
+            if !self.allow_file_mailer {
+                bail!(
+                    "AUTHD_ENV=production has no real mail sender configured; set AUTHD_ALLOW_FILE_MAILER=true to accept the file-log mailer"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("authd.db").display()
+            )
+        })
+    }
+
+    pub fn mail_log(&self) -> PathBuf {
+        self.mail_log
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail.log"))
+    }
+
+    /// The HS256 secret: the configured one, or in dev one generated once
+    /// into `<data dir>/jwt_secret` (mode 0600) and reused after.
+    pub fn jwt_secret_bytes(&self) -> anyhow::Result<SecretString> {
+        if let Some(s) = &self.jwt_secret {
+            return Ok(s.clone());
+        }
+        if self.env == RunEnv::Production {
+            bail!("AUTHD_JWT_SECRET must be set when AUTHD_ENV=production");
+        }
+        let path = self.data_dir.join("jwt_secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim();
+            if existing.len() >= infra::jwt::MIN_SECRET_BYTES {
+                return Ok(existing.into());
+            }
+            bail!(
+                "{} holds a secret shorter than {} bytes; delete it to generate a new one",
+                path.display(),
+                infra::jwt::MIN_SECRET_BYTES
+            );
+        }
+        let mut raw = [0u8; 32];
+        getrandom_fill(&mut raw);
+        let secret = hex_encode(&raw);
+        write_private(&path, secret.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        tracing::info!(path = %path.display(), "generated a development signing secret");
+        Ok(secret.into())
+    }
+}
+
+fn getrandom_fill(buf: &mut [u8]) {
+    use domain::ports::Rng;
+    infra::system::OsRng.fill(buf);
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_to_start_without_a_jwt_secret() {
+        let s = Settings {
+            env: RunEnv::Production,
+            allow_file_mailer: true,
+            ..Default::default()
+        };
+        let err = s.check().unwrap_err().to_string();
+        assert!(err.contains("AUTHD_JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_a_short_jwt_secret() {
+        let s = Settings {
+            env: RunEnv::Production,
+            allow_file_mailer: true,
+            jwt_secret: Some("short".into()),
+            ..Default::default()
+        };
+        assert!(
+            s.check()
+                .unwrap_err()
+                .to_string()
+                .contains("at least 32 bytes")
+        );
+    }
+
+    #[test]
+    fn production_refuses_the_file_mailer_unless_allowed() {
+        let secret = Some(SecretString::from("x".repeat(32)));
+        let s = Settings {
+            env: RunEnv::Production,
+            jwt_secret: secret.clone(),
+            ..Default::default()
+        };
+        assert!(
+            s.check()
+                .unwrap_err()
+                .to_string()
+                .contains("AUTHD_ALLOW_FILE_MAILER")
+        );
+        let s = Settings {
+            env: RunEnv::Production,
+            jwt_secret: secret,
+            allow_file_mailer: true,
+            ..Default::default()
+        };
+        s.check().unwrap();
+    }
+
+    #[test]
+    fn dev_secret_is_generated_once_and_kept_private() {
+        let dir = std::env::temp_dir().join(format!("authd-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = Settings {
+            data_dir: dir.clone(),
+            ..Default::default()
+        };
+        let first = s.jwt_secret_bytes().unwrap();
+        let second = s.jwt_secret_bytes().unwrap();
+        assert_eq!(first.expose_secret(), second.expose_secret());
+        assert!(first.expose_secret().len() >= 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt_secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn settings_debug_output_hides_the_secret() {
+        let s = Settings {
+            jwt_secret: Some("a-very-secret-value-of-32-bytes!!".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("a-very-secret"));
+    }
+}

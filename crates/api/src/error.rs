@@ -1,0 +1,225 @@
+//! Every error leaves as RFC 9457 problem details. Domain errors are mapped in
+//! exactly one place ([`From<domain::Error>`]); errors raised by the framework
+//! (malformed bodies, unknown routes, missing credentials) go through
+//! [`problem_from_poem`], so all of them share one shape.
+
+use poem::Response;
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 9457 problem details.
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// A stable machine-readable word: `invalid_credentials`, `otp_invalid`, `token_invalid`, `email_taken`, ...
+    pub code: String,
+    /// The request field at fault, for `invalid_field`.
+    #[oai(skip_serializing_if_is_none)]
+    pub field: Option<String>,
+    /// Wrong codes this login may still try, for `otp_invalid`.
+    #[oai(skip_serializing_if_is_none)]
+    pub remaining_attempts: Option<u32>,
+    /// Seconds to wait before trying again, for 429 answers (also in `Retry-After`).
+    #[oai(skip_serializing_if_is_none)]
+    pub retry_after: Option<u64>,
+    /// The id under which a server error was logged; quote it when reporting.
+    #[oai(skip_serializing_if_is_none)]
+    pub error_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:authd:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            field: None,
+            remaining_attempts: None,
+            retry_after: None,
+            error_id: None,
+        }
+    }
+
+    /// A 500 that carries only an id; the cause goes to the log under it.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        tracing::error!(error_id = %id, error = %cause, "internal error");
+        let mut p = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            format!("Something went wrong on our side. Quote error id {id} when reporting it."),
+        );
+        p.error_id = Some(id);
+        p
+    }
+}
+
+/// The error half of every operation.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed, a field is invalid, or the credentials or code are wrong.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// The bearer token is missing, invalid, expired, or its session was revoked.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>, #[oai(header = "WWW-Authenticate")] String),
+    /// The caller may not do this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// No such resource.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The email address or username is already in use.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The request body is larger than the server accepts.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// Too many attempts, or too soon: wait `Retry-After` seconds or start over.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] Option<String>),
+    /// A server fault; the body carries the id it was logged under.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        match p.status {
+            400 => ApiError::BadRequest(Json(p)),
+            401 => ApiError::Unauthorized(Json(p), "Bearer".into()),
+            403 => ApiError::Forbidden(Json(p)),
+            404 => ApiError::NotFound(Json(p)),
+            409 => ApiError::Conflict(Json(p)),
+            413 => ApiError::PayloadTooLarge(Json(p)),
+            429 => {
+                let after = p.retry_after.map(|s| s.to_string());
+                ApiError::TooManyRequests(Json(p), after)
+            }
+            500 => ApiError::Internal(Json(p)),
+            other => ApiError::Internal(Json(Problem::internal(&format!(
+                "unmapped status {other}: {}",
+                p.detail
+            )))),
+        }
+    }
+}
+
+impl From<domain::Error> for ApiError {
+    fn from(e: domain::Error) -> Self {
+        use domain::Error as E;
+        let msg = e.to_string();
+        let p = match &e {
+            E::InvalidField { field, .. } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid_field", msg);
+                p.field = Some((*field).to_owned());
+                p
+            }
+            E::WeakPassword(_) => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "password_weak", msg);
+                p.field = Some("password".into());
+                p
+            }
+            E::PasswordMismatch => Problem::new(StatusCode::BAD_REQUEST, "password_mismatch", msg),
+            E::InvalidCredentials => {
+                Problem::new(StatusCode::BAD_REQUEST, "invalid_credentials", msg)
+            }
+            E::WrongPassword => Problem::new(StatusCode::BAD_REQUEST, "password_incorrect", msg),
+            E::EmailTaken => Problem::new(StatusCode::CONFLICT, "email_taken", msg),
+            E::UsernameTaken => Problem::new(StatusCode::CONFLICT, "username_taken", msg),
+            E::TokenInvalid => Problem::new(StatusCode::UNAUTHORIZED, "token_invalid", msg),
+            E::TokenExpired => Problem::new(StatusCode::UNAUTHORIZED, "token_expired", msg),
+            E::SessionRevoked => Problem::new(StatusCode::UNAUTHORIZED, "session_revoked", msg),
+            E::RefreshReused => Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", msg),
+            E::OtpInvalid { remaining } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "otp_invalid", msg);
+                p.remaining_attempts = Some(*remaining);
+                p
+            }
+            E::OtpUsed => Problem::new(StatusCode::BAD_REQUEST, "otp_used", msg),
+            E::OtpExpired => Problem::new(StatusCode::BAD_REQUEST, "otp_expired", msg),
+            E::OtpLocked => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_locked", msg),
+            E::ResendCooldown { retry_after } => {
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_cooldown", msg);
+                p.retry_after = Some(retry_after.as_secs().max(1));
+                p
+            }
+            E::ResendLimit => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_limit", msg),
+            E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
+            E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
+        };
+        p.into()
+    }
+}
+
+/// Displays an error with all its sources, for the log.
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+/// Turns an error raised outside the handlers into problem details. Errors
+/// that already carry our response (an [`ApiError`]) pass through unchanged.
+pub fn problem_from_poem(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let problem = match status {
+        StatusCode::UNAUTHORIZED => Problem::new(
+            status,
+            "token_missing",
+            "This route needs an `Authorization: Bearer <token>` header.",
+        ),
+        StatusCode::NOT_FOUND => Problem::new(status, "not_found", "There is no such route."),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            status,
+            "method_not_allowed",
+            "This route does not take that method.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", err.to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            Problem::new(status, "unsupported_media_type", err.to_string())
+        }
+        s if s.is_client_error() => Problem::new(s, "bad_request", err.to_string()),
+        _ => Problem::internal(&err),
+    };
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body =
+        serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&problem)).unwrap_or_default();
+    let mut resp = Response::builder()
+        .status(status)
+        .content_type(PROBLEM_JSON)
+        .body(body);
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            "WWW-Authenticate",
+            poem::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    resp
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

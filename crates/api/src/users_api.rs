@@ -1,0 +1,229 @@
+//! `/api/v1/users`: registration and the caller's own account.
+
+use chrono::{DateTime, Utc};
+use domain::AuthService;
+use domain::account::Registration;
+use domain::user::{ProfileChanges, User};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use secrecy::SecretString;
+
+use crate::auth_api::{ApiTags, NoContent};
+use crate::error::ApiResult;
+use crate::security::AccessAuth;
+
+/// A user. Never carries a password hash or any secret.
+#[derive(Debug, Object)]
+pub struct UserBody {
+    pub id: uuid::Uuid,
+    /// Lower-cased email address.
+    pub email: String,
+    /// Lower-cased username.
+    pub username: String,
+    pub name: String,
+    pub lastname: String,
+    /// `name` and `lastname` together.
+    pub full_name: String,
+    pub is_admin: bool,
+    /// Whether logging in needs a second factor.
+    pub is_2fa: bool,
+    /// Deactivated users cannot log in.
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+impl From<User> for UserBody {
+    fn from(u: User) -> Self {
+        Self {
+            full_name: u.full_name(),
+            id: u.id.0,
+            email: u.email,
+            username: u.username,
+            name: u.name,
+            lastname: u.lastname,
+            is_admin: u.is_admin,
+            is_2fa: u.is_2fa,
+            is_active: u.is_active,
+            created_at: u.created_at,
+            modified_at: u.modified_at,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct RegistrationBody {
+    /// Up to 254 characters; stored lower-cased.
+    #[oai(validator(max_length = 320))]
+    pub email: String,
+    /// 3 to 32 of `a-z 0-9 . _ -`; stored lower-cased.
+    #[oai(validator(max_length = 64))]
+    pub username: String,
+    #[oai(validator(max_length = 200))]
+    pub name: String,
+    #[oai(validator(max_length = 200))]
+    pub lastname: String,
+    /// 8 to 128 characters, not common or guessable.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+    /// Ask for a mailed code at every login.
+    #[oai(default)]
+    pub is_2fa: bool,
+}
+
+/// Fields to change; absent or null fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PatchMeBody {
+    #[oai(validator(max_length = 320))]
+    pub email: Option<String>,
+    #[oai(validator(max_length = 64))]
+    pub username: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub lastname: Option<String>,
+    pub is_2fa: Option<bool>,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PasswordBody {
+    /// The account's current password.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ChangePasswordBody {
+    #[oai(validator(max_length = 1024))]
+    pub current_password: String,
+    /// The new password: 8 to 128 characters, not common or guessable.
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+    /// The new password again.
+    #[oai(validator(max_length = 1024))]
+    pub confirm_password: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageBody {
+    pub message: String,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedUser {
+    /// The account exists.
+    #[oai(status = 201)]
+    Created(Json<UserBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum OneUser {
+    #[oai(status = 200)]
+    Ok(Json<UserBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum Message {
+    #[oai(status = 200)]
+    Ok(Json<MessageBody>),
+}
+
+pub struct UsersApi;
+
+#[OpenApi(prefix_path = "/users", tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Create an account
+    #[oai(path = "/registration", method = "post")]
+    async fn register(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        body: Json<RegistrationBody>,
+    ) -> ApiResult<CreatedUser> {
+        let b = body.0;
+        let user = auth
+            .register(Registration {
+                email: b.email,
+                username: b.username,
+                name: b.name,
+                lastname: b.lastname,
+                password: SecretString::from(b.password),
+                is_2fa: b.is_2fa,
+            })
+            .await?;
+        Ok(CreatedUser::Created(Json(user.into())))
+    }
+
+    /// The caller's account
+    #[oai(path = "/me", method = "get")]
+    async fn me(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+    ) -> ApiResult<OneUser> {
+        Ok(OneUser::Ok(Json(auth.me(&caller.0).await?.into())))
+    }
+
+    /// Change the caller's profile
+    #[oai(path = "/me", method = "patch")]
+    async fn patch_me(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        body: Json<PatchMeBody>,
+    ) -> ApiResult<OneUser> {
+        let b = body.0;
+        let changes = ProfileChanges {
+            email: b.email,
+            username: b.username,
+            name: b.name,
+            lastname: b.lastname,
+            is_2fa: b.is_2fa,
+        };
+        Ok(OneUser::Ok(Json(
+            auth.update_me(&caller.0, changes).await?.into(),
+        )))
+    }
+
+    /// Delete the caller's account
+    ///
+    /// Needs the password. Every session and pending code of the account goes with it.
+    #[oai(path = "/me", method = "delete")]
+    async fn delete_me(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        body: Json<PasswordBody>,
+    ) -> ApiResult<NoContent> {
+        auth.delete_me(&caller.0, &SecretString::from(body.0.password))
+            .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Change the caller's password
+    ///
+    /// Every other session of the account is revoked; this one stays.
+    #[oai(path = "/change-password", method = "post")]
+    async fn change_password(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        body: Json<ChangePasswordBody>,
+    ) -> ApiResult<Message> {
+        let b = body.0;
+        auth.change_password(
+            &caller.0,
+            &SecretString::from(b.current_password),
+            &SecretString::from(b.password),
+            &SecretString::from(b.confirm_password),
+        )
+        .await?;
+        Ok(Message::Ok(Json(MessageBody {
+            message: "Password updated".into(),
+        })))
+    }
+}
