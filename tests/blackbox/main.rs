@@ -1,1 +1,12 @@
+//! The black-box suite: the user's view of authd, over real HTTP.
+//!
+//! Each test starts its own `authd` on 127.0.0.1:0 with a fresh data dir and
+//! database (SQLite by default; a fresh PostgreSQL database per server when
+//! AUTHD_TEST_DATABASE_URL is set), or targets AUTHD_BASE_URL.
 
+mod harness;
+
+mod auth;
+mod malformed;
+mod otp;
+mod users;

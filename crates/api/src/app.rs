@@ -98,30 +98,61 @@ pub fn routes(
         )
 }
 
-/// Reads at most `limit` bytes of body; a larger one is refused with 413
+/// Past the body limit, up to this many bytes are still read and thrown away
+/// so that the client, which is still sending, gets to read the 413.
+const DRAIN_CAP: u64 = 2 * 1024 * 1024;
+
+/// Holds at most `limit` bytes of body; a larger one is refused with 413
 /// before any handler sees it, whether or not it declared its length.
 async fn limit_body<E: Endpoint>(
     ep: Arc<E>,
     mut req: Request,
     limit: usize,
 ) -> poem::Result<Response> {
-    let body = req.take_body();
-    let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
-        poem::error::ReadBodyError::PayloadTooLarge => poem::Error::from_string(
+    use futures::StreamExt;
+    use poem::web::headers::HeaderMapExt;
+    let too_large = || {
+        poem::Error::from_string(
             format!("The request body is larger than {limit} bytes."),
             StatusCode::PAYLOAD_TOO_LARGE,
-        ),
-        other => poem::Error::from(other),
-    })?;
+        )
+    };
+    let declared = req
+        .headers()
+        .typed_get::<poem::web::headers::ContentLength>()
+        .map(|l| l.0);
+    if declared.is_some_and(|n| n > DRAIN_CAP) {
+        return Err(too_large());
+    }
+    let mut stream = req.take_body().into_bytes_stream();
+    let (mut kept, mut seen) = (Vec::new(), 0u64);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            poem::Error::from_string(
+                format!("reading the request body failed: {e}"),
+                StatusCode::BAD_REQUEST,
+            )
+        })?;
+        seen += chunk.len() as u64;
+        if seen > DRAIN_CAP {
+            break;
+        }
+        if seen <= limit as u64 {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if seen > limit as u64 {
+        return Err(too_large());
+    }
     // No body at all is an absent JSON body: optional payloads (logout's
     // `{all}`) read it as none, required ones answer 400 naming the type.
-    if bytes.is_empty() && req.content_type().is_none() {
+    if kept.is_empty() && req.content_type().is_none() {
         req.headers_mut().insert(
             poem::http::header::CONTENT_TYPE,
             poem::http::HeaderValue::from_static("application/json"),
         );
     }
-    req.set_body(bytes);
+    req.set_body(kept);
     Ok(ep.call(req).await?.into_response())
 }
 

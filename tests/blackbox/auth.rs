@@ -1,0 +1,228 @@
+//! Password login, refresh, verify-token, logout.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::{Server, token};
+
+#[tokio::test]
+async fn password_login_returns_a_bearer_token_pair_from_json_or_form() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let r = s.login(&u).await;
+    let body = r.ok(200);
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["access_token"].is_string() && body["refresh_token"].is_string());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+
+    let form = s
+        .http
+        .post(s.url("/api/v1/auth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", u.email.to_uppercase().as_str()),
+            ("password", u.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let form = crate::harness::reply(form).await;
+    let access = token(form.ok(200), "access_token");
+    s.call(Method::GET, "/users/me", Some(&access), None)
+        .await
+        .ok(200);
+}
+
+#[tokio::test]
+async fn unknown_user_wrong_password_and_deactivated_shapes_get_the_same_400_body() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let unknown = s
+        .post(
+            "/auth/token",
+            None,
+            json!({"username": "nobody-here", "password": u.password}),
+        )
+        .await;
+    let wrong = s
+        .post(
+            "/auth/token",
+            None,
+            json!({"username": u.username, "password": "not-the-password-1"}),
+        )
+        .await;
+    let bad_name = s
+        .post(
+            "/auth/token",
+            None,
+            json!({"username": "x", "password": "whatever-it-is"}),
+        )
+        .await;
+    unknown.problem(400, "invalid_credentials");
+    wrong.problem(400, "invalid_credentials");
+    assert_eq!(unknown.body, wrong.body);
+    assert_eq!(bad_name.body, wrong.body);
+}
+
+#[tokio::test]
+async fn refresh_rotates_the_pair_and_a_reused_refresh_token_revokes_the_session() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let first = s.tokens(&u).await;
+    let second = s
+        .post(
+            "/auth/refresh-token",
+            None,
+            json!({"refresh_token": token(&first, "refresh_token")}),
+        )
+        .await;
+    let second = second.ok(200).clone();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    s.call(
+        Method::GET,
+        "/users/me",
+        Some(&token(&second, "access_token")),
+        None,
+    )
+    .await
+    .ok(200);
+
+    let reuse = s
+        .post(
+            "/auth/refresh-token",
+            None,
+            json!({"refresh_token": token(&first, "refresh_token")}),
+        )
+        .await;
+    reuse.problem(401, "refresh_token_reused");
+    s.call(
+        Method::GET,
+        "/users/me",
+        Some(&token(&second, "access_token")),
+        None,
+    )
+    .await
+    .problem(401, "session_revoked");
+    s.post(
+        "/auth/refresh-token",
+        None,
+        json!({"refresh_token": token(&second, "refresh_token")}),
+    )
+    .await
+    .problem(401, "session_revoked");
+}
+
+#[tokio::test]
+async fn refresh_with_a_garbage_or_access_token_is_401() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let pair = s.tokens(&u).await;
+    s.post(
+        "/auth/refresh-token",
+        None,
+        json!({"refresh_token": "garbage"}),
+    )
+    .await
+    .problem(401, "token_invalid");
+    s.post(
+        "/auth/refresh-token",
+        None,
+        json!({"refresh_token": token(&pair, "access_token")}),
+    )
+    .await
+    .problem(401, "token_invalid");
+}
+
+#[tokio::test]
+async fn refresh_token_is_refused_as_an_access_token() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let pair = s.tokens(&u).await;
+    let refresh = token(&pair, "refresh_token");
+    s.call(Method::GET, "/users/me", Some(&refresh), None)
+        .await
+        .problem(401, "token_invalid");
+    s.call(Method::POST, "/auth/verify-token", Some(&refresh), None)
+        .await
+        .problem(401, "token_invalid");
+}
+
+#[tokio::test]
+async fn verify_token_answers_true_for_a_live_access_token_and_401_otherwise() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let pair = s.tokens(&u).await;
+    let r = s
+        .call(
+            Method::POST,
+            "/auth/verify-token",
+            Some(&token(&pair, "access_token")),
+            None,
+        )
+        .await;
+    let body = r.ok(200);
+    assert_eq!(body["message"], true);
+    assert_eq!(body["user_id"], u.id.as_str());
+    s.call(
+        Method::POST,
+        "/auth/verify-token",
+        Some("not.a.token"),
+        None,
+    )
+    .await
+    .problem(401, "token_invalid");
+    s.call(Method::POST, "/auth/verify-token", None, None)
+        .await
+        .problem(401, "token_missing");
+}
+
+#[tokio::test]
+async fn logout_revokes_this_session_and_logout_all_revokes_every_session() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let one = token(&s.tokens(&u).await, "access_token");
+    let two = s.tokens(&u).await;
+    let three = s.tokens(&u).await;
+
+    let r = s.call(Method::POST, "/auth/logout", Some(&one), None).await;
+    assert_eq!(r.status.as_u16(), 204, "{:?}", r.body);
+    s.call(Method::GET, "/users/me", Some(&one), None)
+        .await
+        .problem(401, "session_revoked");
+    s.call(
+        Method::GET,
+        "/users/me",
+        Some(&token(&two, "access_token")),
+        None,
+    )
+    .await
+    .ok(200);
+
+    let r = s
+        .post(
+            "/auth/logout",
+            Some(&token(&two, "access_token")),
+            json!({"all": true}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 204);
+    s.call(
+        Method::GET,
+        "/users/me",
+        Some(&token(&three, "access_token")),
+        None,
+    )
+    .await
+    .problem(401, "session_revoked");
+    s.post(
+        "/auth/refresh-token",
+        None,
+        json!({"refresh_token": token(&three, "refresh_token")}),
+    )
+    .await
+    .problem(401, "session_revoked");
+    s.call(Method::POST, "/auth/logout", None, None)
+        .await
+        .problem(401, "token_missing");
+}

@@ -1,0 +1,303 @@
+//! Starts a real `authd` for each test (fresh data dir and database), or
+//! targets a running one given by AUTHD_BASE_URL + AUTHD_MAIL_LOG.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "tangerine-oboe-quarry-41";
+
+pub struct Server {
+    pub base: String,
+    pub mail_log: PathBuf,
+    pub http: reqwest::Client,
+    child: Option<Child>,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A reply: status, headers and the JSON body (Null when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{self:?}"
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        for field in ["type", "title", "detail"] {
+            assert!(
+                self.body[field].as_str().is_some_and(|s| !s.is_empty()),
+                "problem lacks {field}: {}",
+                self.body
+            );
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        &self.body
+    }
+}
+
+/// A registered user of one test.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub id: String,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts authd with extra environment. With AUTHD_BASE_URL set, tests
+    /// that need no extra settings share that server instead.
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        if let Ok(base) = std::env::var("AUTHD_BASE_URL") {
+            assert!(
+                env.is_empty(),
+                "this test needs its own settings ({env:?}); unset AUTHD_BASE_URL to run it"
+            );
+            let mail_log = std::env::var("AUTHD_MAIL_LOG")
+                .expect("AUTHD_BASE_URL needs AUTHD_MAIL_LOG: the file the server writes mail to")
+                .into();
+            return Self {
+                base: base.trim_end_matches('/').to_owned(),
+                mail_log,
+                http,
+                child: None,
+                dir: None,
+            };
+        }
+        let dir = std::env::temp_dir().join(format!("authd-bb-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mail_log = dir.join("mail.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AUTHD_LISTEN", "127.0.0.1:0")
+            .env("AUTHD_DATA_DIR", &dir)
+            .env("AUTHD_MAIL_LOG", &mail_log)
+            .env("AUTHD_LOG_FORMAT", "json")
+            .env("AUTHD_HASH_CONCURRENCY", "2")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Ok(admin) = std::env::var(infra::testdb::POSTGRES_ENV) {
+            let url = infra::testdb::create_postgres_database(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
+            cmd.env("DATABASE_URL", url)
+                .env("AUTHD_DB_MAX_CONNECTIONS", "8");
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start authd");
+        let base = wait_for_address(&mut child);
+        Self {
+            base,
+            mail_log,
+            http,
+            child: Some(child),
+            dir: Some(dir),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request under /api/v1 with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .request(method, self.url(&format!("/api/v1{path}")));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        reply(req.send().await.expect("request failed")).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers a user with a name unique to this run.
+    pub async fn register(&self, name: &str, is_2fa: bool) -> TestUser {
+        let username = format!(
+            "{name}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..10]
+        );
+        let email = format!("{username}@example.com");
+        let r = self
+            .post(
+                "/users/registration",
+                None,
+                json!({"email": email, "username": username, "name": "Test", "lastname": "User", "password": PASSWORD, "is_2fa": is_2fa}),
+            )
+            .await;
+        let id = r.ok(201)["id"].as_str().unwrap().to_owned();
+        TestUser {
+            username,
+            email,
+            password: PASSWORD.into(),
+            id,
+        }
+    }
+
+    pub async fn login(&self, user: &TestUser) -> Reply {
+        self.post(
+            "/auth/token",
+            None,
+            json!({"username": user.username, "password": user.password}),
+        )
+        .await
+    }
+
+    /// Logs a user without two-factor in and returns the token pair.
+    pub async fn tokens(&self, user: &TestUser) -> Value {
+        self.login(user).await.ok(200).clone()
+    }
+
+    /// Logs a two-factor user in up to the temporary token.
+    pub async fn temporary(&self, user: &TestUser) -> String {
+        let r = self.login(user).await;
+        r.ok(200)["temporary_token"]
+            .as_str()
+            .expect("a temporary token")
+            .to_owned()
+    }
+
+    /// The code in the newest mail to `email`, from the mail log.
+    pub fn latest_code(&self, email: &str) -> String {
+        self.mails_to(email)
+            .last()
+            .and_then(|m| m["code"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no code mailed to {email}"))
+    }
+
+    pub fn mails_to(&self, email: &str) -> Vec<Value> {
+        let text = std::fs::read_to_string(&self.mail_log).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("mail log lines are JSON"))
+            .filter(|m| m["to"] == email)
+            .collect()
+    }
+
+    /// A full two-factor login: token → code from the mail log → verify-otp.
+    pub async fn two_factor_tokens(&self, user: &TestUser) -> Value {
+        let tmp = self.temporary(user).await;
+        let code = self.latest_code(&user.email);
+        self.post("/auth/verify-otp", Some(&tmp), json!({"otp": code}))
+            .await
+            .ok(200)
+            .clone()
+    }
+}
+
+pub async fn reply(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn token(v: &Value, field: &str) -> String {
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field} in {v}"))
+        .to_owned()
+}
+
+/// Reads authd's log until it says where it listens.
+fn wait_for_address(child: &mut Child) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !sent && let Some(at) = line.find("listening on http://") {
+                let rest = &line[at + "listening on ".len()..];
+                let url: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"')
+                    .collect();
+                let _ = tx.send(url);
+                sent = true;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(url) = rx.recv_timeout(Duration::from_millis(100)) {
+            return url;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("authd exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "authd did not start listening within 60 s"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Bad input of every kind gets a 4xx problem body, never a 5xx; the spec,
+//! explorers and health checks are served.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::{Server, reply, token};
+
+const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/auth/token"),
+    ("POST", "/auth/verify-otp"),
+    ("POST", "/auth/resend-otp"),
+    ("POST", "/auth/refresh-token"),
+    ("POST", "/auth/verify-token"),
+    ("POST", "/auth/logout"),
+    ("POST", "/users/registration"),
+    ("GET", "/users/me"),
+    ("PATCH", "/users/me"),
+    ("DELETE", "/users/me"),
+    ("POST", "/users/change-password"),
+];
+
+fn is_problem(r: &crate::harness::Reply) -> bool {
+    r.header("content-type") == Some("application/problem+json")
+        && r.body["code"].is_string()
+        && r.body["status"] == r.status.as_u16()
+}
+
+#[tokio::test]
+async fn every_route_answers_malformed_bodies_with_a_4xx_problem() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let access = token(&s.tokens(&u).await, "access_token");
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"{not json".to_vec()),
+        ("application/json", b"[1,2,3]".to_vec()),
+        ("application/json", b"\"a string\"".to_vec()),
+        ("application/json", br#"{"username": 12, "password": ["x"], "otp": {}, "refresh_token": null, "email": false}"#.to_vec()),
+        ("application/json", vec![0xff, 0xfe, 0x00, 0x01]),
+        ("application/xml", b"<a/>".to_vec()),
+        ("application/x-www-form-urlencoded", b"%%%=&&".to_vec()),
+    ];
+    for (method, path) in ROUTES {
+        for (ctype, body) in &bodies {
+            let req = s
+                .http
+                .request(method.parse().unwrap(), s.url(&format!("/api/v1{path}")))
+                .bearer_auth(&access)
+                .header("content-type", *ctype)
+                .body(body.clone());
+            let r = reply(req.send().await.unwrap()).await;
+            assert!(
+                r.status.is_client_error() || r.status.is_success(),
+                "{method} {path} {ctype}: {} {}",
+                r.status,
+                r.body
+            );
+            if !r.status.is_success() {
+                assert!(
+                    is_problem(&r),
+                    "{method} {path} {ctype}: not a problem: {:?}",
+                    r
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_one_megabyte_body_is_413_whether_or_not_it_declares_its_length() {
+    let s = Server::start().await;
+    let huge = json!({"username": "ada", "password": "x".repeat(1 << 20)});
+    let r = s.post("/auth/token", None, huge.clone()).await;
+    r.problem(413, "payload_too_large");
+    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(
+        serde_json::to_vec(&huge).unwrap(),
+    )]);
+    let chunked = s
+        .http
+        .post(s.url("/api/v1/users/registration"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    reply(chunked).await.problem(413, "payload_too_large");
+}
+
+#[tokio::test]
+async fn overlong_fields_are_refused_with_400() {
+    let s = Server::start().await;
+    let r = s
+        .post(
+            "/auth/token",
+            None,
+            json!({"username": "a".repeat(5000), "password": "whatever-1"}),
+        )
+        .await;
+    r.problem(400, "bad_request");
+    let r = s
+        .post(
+            "/auth/token",
+            None,
+            json!({"username": "ada", "password": "p".repeat(5000)}),
+        )
+        .await;
+    r.problem(400, "bad_request");
+}
+
+#[tokio::test]
+async fn garbage_bearer_tokens_are_401_problems() {
+    let s = Server::start().await;
+    let garbage = [
+        "x".to_owned(),
+        "a.b.c".to_owned(),
+        "....".to_owned(),
+        "e".repeat(8000),
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ0eXAiOiJhY2Nlc3MifQ.".to_owned(),
+        "\u{1F600}".to_owned(),
+    ];
+    for t in &garbage {
+        for (method, path) in [
+            ("GET", "/users/me"),
+            ("POST", "/auth/verify-token"),
+            ("POST", "/auth/verify-otp"),
+            ("POST", "/auth/logout"),
+        ] {
+            let req = s
+                .http
+                .request(method.parse().unwrap(), s.url(&format!("/api/v1{path}")))
+                .header("authorization", format!("Bearer {t}"));
+            let Ok(resp) = req.json(&json!({"otp": "123456"})).send().await else {
+                continue;
+            };
+            let r = reply(resp).await;
+            assert_eq!(r.status.as_u16(), 401, "{path} with {t:.20}: {}", r.body);
+            assert!(is_problem(&r));
+        }
+    }
+    let r = s
+        .http
+        .get(s.url("/api/v1/users/me"))
+        .header("authorization", "Basic YWRhOnB3")
+        .send()
+        .await
+        .unwrap();
+    reply(r).await.problem(401, "token_missing");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_problems() {
+    let s = Server::start().await;
+    s.call(Method::GET, "/nowhere", None, None)
+        .await
+        .problem(404, "not_found");
+    s.call(Method::GET, "/auth/token", None, None)
+        .await
+        .problem(405, "method_not_allowed");
+    let r = s
+        .http
+        .post(s.url("/api/v1/auth/token"))
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    reply(r).await.problem(415, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_and_its_error_statuses() {
+    let s = Server::start().await;
+    let spec: Value = s
+        .http
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (method, path) in ROUTES {
+        let op = &spec["paths"][format!("/api/v1{path}").replace("/api/v1", "")];
+        let op = if op.is_null() {
+            &spec["paths"][*path]
+        } else {
+            op
+        };
+        let op = &op[method.to_lowercase()];
+        assert!(op.is_object(), "{method} {path} missing from the spec");
+        for status in ["400", "401", "429", "500"] {
+            let content = &op["responses"][status]["content"]["application/problem+json"];
+            assert!(
+                content.is_object(),
+                "{method} {path} does not document {status}"
+            );
+        }
+    }
+    assert!(spec["components"]["securitySchemes"]["AccessToken"].is_object());
+    assert!(spec["components"]["securitySchemes"]["TemporaryToken"].is_object());
+}
+
+#[tokio::test]
+async fn explorers_and_health_checks_are_served() {
+    let s = Server::start().await;
+    for path in ["/docs", "/docs/swagger", "/docs/scalar"] {
+        let r = s.http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains("<html"), "{path}");
+    }
+    for path in ["/health/live", "/health/ready"] {
+        let r = s.http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
+    }
+}
