@@ -29,9 +29,7 @@ async fn password_login_returns_a_bearer_token_pair_from_json_or_form() {
         .unwrap();
     let form = crate::harness::reply(form).await;
     let access = token(form.ok(200), "access_token");
-    s.call(Method::GET, "/users/me", Some(&access), None)
-        .await
-        .ok(200);
+    s.me(&access).await.ok(200);
 }
 
 #[tokio::test]
@@ -79,14 +77,7 @@ async fn refresh_rotates_the_pair_and_a_reused_refresh_token_revokes_the_session
         .await;
     let second = second.ok(200).clone();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
-    s.call(
-        Method::GET,
-        "/users/me",
-        Some(&token(&second, "access_token")),
-        None,
-    )
-    .await
-    .ok(200);
+    s.me(&token(&second, "access_token")).await.ok(200);
 
     let reuse = s
         .post(
@@ -96,21 +87,7 @@ async fn refresh_rotates_the_pair_and_a_reused_refresh_token_revokes_the_session
         )
         .await;
     reuse.problem(401, "refresh_token_reused");
-    s.call(
-        Method::GET,
-        "/users/me",
-        Some(&token(&second, "access_token")),
-        None,
-    )
-    .await
-    .problem(401, "session_revoked");
-    s.post(
-        "/auth/refresh-token",
-        None,
-        json!({"refresh_token": token(&second, "refresh_token")}),
-    )
-    .await
-    .problem(401, "session_revoked");
+    s.assert_revoked(&second).await;
 }
 
 #[tokio::test]
@@ -118,20 +95,10 @@ async fn refresh_with_a_garbage_or_access_token_is_401() {
     let s = Server::start().await;
     let u = s.register("ada", false).await;
     let pair = s.tokens(&u).await;
-    s.post(
-        "/auth/refresh-token",
-        None,
-        json!({"refresh_token": "garbage"}),
-    )
-    .await
-    .problem(401, "token_invalid");
-    s.post(
-        "/auth/refresh-token",
-        None,
-        json!({"refresh_token": token(&pair, "access_token")}),
-    )
-    .await
-    .problem(401, "token_invalid");
+    s.refresh("garbage").await.problem(401, "token_invalid");
+    s.refresh(&token(&pair, "access_token"))
+        .await
+        .problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -140,9 +107,7 @@ async fn refresh_token_is_refused_as_an_access_token() {
     let u = s.register("ada", false).await;
     let pair = s.tokens(&u).await;
     let refresh = token(&pair, "refresh_token");
-    s.call(Method::GET, "/users/me", Some(&refresh), None)
-        .await
-        .problem(401, "token_invalid");
+    s.me(&refresh).await.problem(401, "token_invalid");
     s.call(Method::POST, "/auth/verify-token", Some(&refresh), None)
         .await
         .problem(401, "token_invalid");
@@ -187,17 +152,8 @@ async fn logout_revokes_this_session_and_logout_all_revokes_every_session() {
 
     let r = s.call(Method::POST, "/auth/logout", Some(&one), None).await;
     assert_eq!(r.status.as_u16(), 204, "{:?}", r.body);
-    s.call(Method::GET, "/users/me", Some(&one), None)
-        .await
-        .problem(401, "session_revoked");
-    s.call(
-        Method::GET,
-        "/users/me",
-        Some(&token(&two, "access_token")),
-        None,
-    )
-    .await
-    .ok(200);
+    s.me(&one).await.problem(401, "session_revoked");
+    s.me(&token(&two, "access_token")).await.ok(200);
 
     let r = s
         .post(
@@ -207,21 +163,7 @@ async fn logout_revokes_this_session_and_logout_all_revokes_every_session() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 204);
-    s.call(
-        Method::GET,
-        "/users/me",
-        Some(&token(&three, "access_token")),
-        None,
-    )
-    .await
-    .problem(401, "session_revoked");
-    s.post(
-        "/auth/refresh-token",
-        None,
-        json!({"refresh_token": token(&three, "refresh_token")}),
-    )
-    .await
-    .problem(401, "session_revoked");
+    s.assert_revoked(&three).await;
     s.call(Method::POST, "/auth/logout", None, None)
         .await
         .problem(401, "token_missing");

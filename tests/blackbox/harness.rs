@@ -218,6 +218,30 @@ impl Server {
             .to_owned()
     }
 
+    pub async fn me(&self, access: &str) -> Reply {
+        self.call(Method::GET, "/users/me", Some(access), None)
+            .await
+    }
+
+    pub async fn refresh(&self, refresh: &str) -> Reply {
+        self.post(
+            "/auth/refresh-token",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await
+    }
+
+    /// Asserts that neither half of a token pair works any more.
+    pub async fn assert_revoked(&self, pair: &Value) {
+        self.me(&token(pair, "access_token"))
+            .await
+            .problem(401, "session_revoked");
+        self.refresh(&token(pair, "refresh_token"))
+            .await
+            .problem(401, "session_revoked");
+    }
+
     /// The code in the newest mail to `email`, from the mail log.
     pub fn latest_code(&self, email: &str) -> String {
         self.mails_to(email)

@@ -32,7 +32,7 @@ async fn two_factor_login_mails_a_code_that_yields_a_pair_for_users_me() {
         .await;
     assert_eq!(pair.header("cache-control"), Some("no-store"));
     let access = token(pair.ok(200), "access_token");
-    let me = s.call(Method::GET, "/users/me", Some(&access), None).await;
+    let me = s.me(&access).await;
     assert_eq!(me.ok(200)["email"], u.email.as_str());
 }
 
@@ -147,15 +147,11 @@ async fn a_temporary_token_is_refused_by_users_me_verify_token_and_refresh() {
     let s = Server::start().await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    s.call(Method::GET, "/users/me", Some(&tmp), None)
-        .await
-        .problem(401, "token_invalid");
+    s.me(&tmp).await.problem(401, "token_invalid");
     s.call(Method::POST, "/auth/verify-token", Some(&tmp), None)
         .await
         .problem(401, "token_invalid");
-    s.post("/auth/refresh-token", None, json!({"refresh_token": tmp}))
-        .await
-        .problem(401, "token_invalid");
+    s.refresh(&tmp).await.problem(401, "token_invalid");
 }
 
 #[tokio::test]

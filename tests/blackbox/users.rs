@@ -172,14 +172,9 @@ async fn get_me_without_a_valid_token_is_401() {
     s.call(Method::GET, "/users/me", None, None)
         .await
         .problem(401, "token_missing");
-    s.call(
-        Method::GET,
-        "/users/me",
-        Some("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."),
-        None,
-    )
-    .await
-    .problem(401, "token_invalid");
+    s.me("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")
+        .await
+        .problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -205,17 +200,11 @@ async fn delete_me_needs_the_password_and_removes_the_account() {
         )
         .await;
     assert_eq!(r.status.as_u16(), 204, "{:?}", r.body);
-    s.call(Method::GET, "/users/me", Some(&access), None)
-        .await
-        .problem(401, "session_revoked");
+    s.me(&access).await.problem(401, "session_revoked");
     s.login(&u).await.problem(400, "invalid_credentials");
-    s.post(
-        "/auth/refresh-token",
-        None,
-        json!({"refresh_token": token(&pair, "refresh_token")}),
-    )
-    .await
-    .problem(401, "token_invalid");
+    s.refresh(&token(&pair, "refresh_token"))
+        .await
+        .problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -255,12 +244,8 @@ async fn change_password_checks_both_passwords_and_revokes_other_sessions() {
         )
         .await;
     assert_eq!(r.ok(200)["message"], "Password updated");
-    s.call(Method::GET, "/users/me", Some(&here), None)
-        .await
-        .ok(200);
-    s.call(Method::GET, "/users/me", Some(&elsewhere), None)
-        .await
-        .problem(401, "session_revoked");
+    s.me(&here).await.ok(200);
+    s.me(&elsewhere).await.problem(401, "session_revoked");
     s.login(&u).await.problem(400, "invalid_credentials");
     s.post(
         "/auth/token",
