@@ -32,29 +32,17 @@ impl MigrationTrait for Migration {
         // The adapter maps their violations to EmailTaken / UsernameTaken by name.
         manager
             .create_index(
-                Index::create()
-                    .name("ux_users_email")
-                    .table(Users::Table)
-                    .col(Users::Email)
-                    .unique()
-                    .to_owned(),
+                Index::create().name("ux_users_email").table(Users::Table).col(Users::Email).unique().to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ux_users_username")
-                    .table(Users::Table)
-                    .col(Users::Username)
-                    .unique()
-                    .to_owned(),
+                Index::create().name("ux_users_username").table(Users::Table).col(Users::Username).unique().to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Users::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
     }
 }

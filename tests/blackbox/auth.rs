@@ -36,27 +36,9 @@ async fn password_login_returns_a_bearer_token_pair_from_json_or_form() {
 async fn unknown_user_wrong_password_and_deactivated_shapes_get_the_same_400_body() {
     let s = Server::start().await;
     let u = s.register("ada", false).await;
-    let unknown = s
-        .post(
-            "/auth/token",
-            None,
-            json!({"username": "nobody-here", "password": u.password}),
-        )
-        .await;
-    let wrong = s
-        .post(
-            "/auth/token",
-            None,
-            json!({"username": u.username, "password": "not-the-password-1"}),
-        )
-        .await;
-    let bad_name = s
-        .post(
-            "/auth/token",
-            None,
-            json!({"username": "x", "password": "whatever-it-is"}),
-        )
-        .await;
+    let unknown = s.post("/auth/token", None, json!({"username": "nobody-here", "password": u.password})).await;
+    let wrong = s.post("/auth/token", None, json!({"username": u.username, "password": "not-the-password-1"})).await;
+    let bad_name = s.post("/auth/token", None, json!({"username": "x", "password": "whatever-it-is"})).await;
     unknown.problem(400, "invalid_credentials");
     wrong.problem(400, "invalid_credentials");
     assert_eq!(unknown.body, wrong.body);
@@ -68,24 +50,12 @@ async fn refresh_rotates_the_pair_and_a_reused_refresh_token_revokes_the_session
     let s = Server::start().await;
     let u = s.register("ada", false).await;
     let first = s.tokens(&u).await;
-    let second = s
-        .post(
-            "/auth/refresh-token",
-            None,
-            json!({"refresh_token": token(&first, "refresh_token")}),
-        )
-        .await;
+    let second = s.post("/auth/refresh-token", None, json!({"refresh_token": token(&first, "refresh_token")})).await;
     let second = second.ok(200).clone();
     assert_ne!(second["refresh_token"], first["refresh_token"]);
     s.me(&token(&second, "access_token")).await.ok(200);
 
-    let reuse = s
-        .post(
-            "/auth/refresh-token",
-            None,
-            json!({"refresh_token": token(&first, "refresh_token")}),
-        )
-        .await;
+    let reuse = s.post("/auth/refresh-token", None, json!({"refresh_token": token(&first, "refresh_token")})).await;
     reuse.problem(401, "refresh_token_reused");
     s.assert_revoked(&second).await;
 }
@@ -96,9 +66,7 @@ async fn refresh_with_a_garbage_or_access_token_is_401() {
     let u = s.register("ada", false).await;
     let pair = s.tokens(&u).await;
     s.refresh("garbage").await.problem(401, "token_invalid");
-    s.refresh(&token(&pair, "access_token"))
-        .await
-        .problem(401, "token_invalid");
+    s.refresh(&token(&pair, "access_token")).await.problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -108,9 +76,7 @@ async fn refresh_token_is_refused_as_an_access_token() {
     let pair = s.tokens(&u).await;
     let refresh = token(&pair, "refresh_token");
     s.me(&refresh).await.problem(401, "token_invalid");
-    s.call(Method::POST, "/auth/verify-token", Some(&refresh), None)
-        .await
-        .problem(401, "token_invalid");
+    s.call(Method::POST, "/auth/verify-token", Some(&refresh), None).await.problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -118,28 +84,12 @@ async fn verify_token_answers_true_for_a_live_access_token_and_401_otherwise() {
     let s = Server::start().await;
     let u = s.register("ada", false).await;
     let pair = s.tokens(&u).await;
-    let r = s
-        .call(
-            Method::POST,
-            "/auth/verify-token",
-            Some(&token(&pair, "access_token")),
-            None,
-        )
-        .await;
+    let r = s.call(Method::POST, "/auth/verify-token", Some(&token(&pair, "access_token")), None).await;
     let body = r.ok(200);
     assert_eq!(body["message"], true);
     assert_eq!(body["user_id"], u.id.as_str());
-    s.call(
-        Method::POST,
-        "/auth/verify-token",
-        Some("not.a.token"),
-        None,
-    )
-    .await
-    .problem(401, "token_invalid");
-    s.call(Method::POST, "/auth/verify-token", None, None)
-        .await
-        .problem(401, "token_missing");
+    s.call(Method::POST, "/auth/verify-token", Some("not.a.token"), None).await.problem(401, "token_invalid");
+    s.call(Method::POST, "/auth/verify-token", None, None).await.problem(401, "token_missing");
 }
 
 #[tokio::test]
@@ -155,16 +105,8 @@ async fn logout_revokes_this_session_and_logout_all_revokes_every_session() {
     s.me(&one).await.problem(401, "session_revoked");
     s.me(&token(&two, "access_token")).await.ok(200);
 
-    let r = s
-        .post(
-            "/auth/logout",
-            Some(&token(&two, "access_token")),
-            json!({"all": true}),
-        )
-        .await;
+    let r = s.post("/auth/logout", Some(&token(&two, "access_token")), json!({"all": true})).await;
     assert_eq!(r.status.as_u16(), 204);
     s.assert_revoked(&three).await;
-    s.call(Method::POST, "/auth/logout", None, None)
-        .await
-        .problem(401, "token_missing");
+    s.call(Method::POST, "/auth/logout", None, None).await.problem(401, "token_missing");
 }

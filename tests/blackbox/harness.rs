@@ -48,19 +48,11 @@ impl Reply {
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> &Self {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "{self:?}"
-        );
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{self:?}");
         assert_eq!(self.body["code"], code, "body: {}", self.body);
         assert_eq!(self.body["status"], status);
         for field in ["type", "title", "detail"] {
-            assert!(
-                self.body[field].as_str().is_some_and(|s| !s.is_empty()),
-                "problem lacks {field}: {}",
-                self.body
-            );
+            assert!(self.body[field].as_str().is_some_and(|s| !s.is_empty()), "problem lacks {field}: {}", self.body);
         }
         self
     }
@@ -89,25 +81,13 @@ impl Server {
     /// Starts authd with extra environment. With AUTHD_BASE_URL set, tests
     /// that need no extra settings share that server instead.
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         if let Ok(base) = std::env::var("AUTHD_BASE_URL") {
-            assert!(
-                env.is_empty(),
-                "this test needs its own settings ({env:?}); unset AUTHD_BASE_URL to run it"
-            );
+            assert!(env.is_empty(), "this test needs its own settings ({env:?}); unset AUTHD_BASE_URL to run it");
             let mail_log = std::env::var("AUTHD_MAIL_LOG")
                 .expect("AUTHD_BASE_URL needs AUTHD_MAIL_LOG: the file the server writes mail to")
                 .into();
-            return Self {
-                base: base.trim_end_matches('/').to_owned(),
-                mail_log,
-                http,
-                child: None,
-                dir: None,
-            };
+            return Self { base: base.trim_end_matches('/').to_owned(), mail_log, http, child: None, dir: None };
         }
         let dir = std::env::temp_dir().join(format!("authd-bb-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -127,21 +107,14 @@ impl Server {
             let url = infra::testdb::create_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
-            cmd.env("DATABASE_URL", url)
-                .env("AUTHD_DB_MAX_CONNECTIONS", "8");
+            cmd.env("DATABASE_URL", url).env("AUTHD_DB_MAX_CONNECTIONS", "8");
         }
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start authd");
         let base = wait_for_address(&mut child);
-        Self {
-            base,
-            mail_log,
-            http,
-            child: Some(child),
-            dir: Some(dir),
-        }
+        Self { base, mail_log, http, child: Some(child), dir: Some(dir) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -149,16 +122,8 @@ impl Server {
     }
 
     /// Sends a request under /api/v1 with an optional bearer token and JSON body.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
-        let mut req = self
-            .http
-            .request(method, self.url(&format!("/api/v1{path}")));
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method, self.url(&format!("/api/v1{path}")));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -174,10 +139,7 @@ impl Server {
 
     /// Registers a user with a name unique to this run.
     pub async fn register(&self, name: &str, is_2fa: bool) -> TestUser {
-        let username = format!(
-            "{name}-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..10]
-        );
+        let username = format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
         let email = format!("{username}@example.com");
         let r = self
             .post(
@@ -187,21 +149,11 @@ impl Server {
             )
             .await;
         let id = r.ok(201)["id"].as_str().unwrap().to_owned();
-        TestUser {
-            username,
-            email,
-            password: PASSWORD.into(),
-            id,
-        }
+        TestUser { username, email, password: PASSWORD.into(), id }
     }
 
     pub async fn login(&self, user: &TestUser) -> Reply {
-        self.post(
-            "/auth/token",
-            None,
-            json!({"username": user.username, "password": user.password}),
-        )
-        .await
+        self.post("/auth/token", None, json!({"username": user.username, "password": user.password})).await
     }
 
     /// Logs a user without two-factor in and returns the token pair.
@@ -212,34 +164,21 @@ impl Server {
     /// Logs a two-factor user in up to the temporary token.
     pub async fn temporary(&self, user: &TestUser) -> String {
         let r = self.login(user).await;
-        r.ok(200)["temporary_token"]
-            .as_str()
-            .expect("a temporary token")
-            .to_owned()
+        r.ok(200)["temporary_token"].as_str().expect("a temporary token").to_owned()
     }
 
     pub async fn me(&self, access: &str) -> Reply {
-        self.call(Method::GET, "/users/me", Some(access), None)
-            .await
+        self.call(Method::GET, "/users/me", Some(access), None).await
     }
 
     pub async fn refresh(&self, refresh: &str) -> Reply {
-        self.post(
-            "/auth/refresh-token",
-            None,
-            json!({"refresh_token": refresh}),
-        )
-        .await
+        self.post("/auth/refresh-token", None, json!({"refresh_token": refresh})).await
     }
 
     /// Asserts that neither half of a token pair works any more.
     pub async fn assert_revoked(&self, pair: &Value) {
-        self.me(&token(pair, "access_token"))
-            .await
-            .problem(401, "session_revoked");
-        self.refresh(&token(pair, "refresh_token"))
-            .await
-            .problem(401, "session_revoked");
+        self.me(&token(pair, "access_token")).await.problem(401, "session_revoked");
+        self.refresh(&token(pair, "refresh_token")).await.problem(401, "session_revoked");
     }
 
     /// The code in the newest mail to `email`, from the mail log.
@@ -262,10 +201,7 @@ impl Server {
     pub async fn two_factor_tokens(&self, user: &TestUser) -> Value {
         let tmp = self.temporary(user).await;
         let code = self.latest_code(&user.email);
-        self.post("/auth/verify-otp", Some(&tmp), json!({"otp": code}))
-            .await
-            .ok(200)
-            .clone()
+        self.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.ok(200).clone()
     }
 }
 
@@ -276,21 +212,13 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
     };
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    Reply { status, headers, body }
 }
 
 pub fn token(v: &Value, field: &str) -> String {
-    v[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {field} in {v}"))
-        .to_owned()
+    v[field].as_str().unwrap_or_else(|| panic!("no {field} in {v}")).to_owned()
 }
 
 /// Reads authd's log until it says where it listens.
@@ -302,10 +230,7 @@ fn wait_for_address(child: &mut Child) -> String {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if !sent && let Some(at) = line.find("listening on http://") {
                 let rest = &line[at + "listening on ".len()..];
-                let url: String = rest
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && *c != '"')
-                    .collect();
+                let url: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
                 let _ = tx.send(url);
                 sent = true;
             }
@@ -319,9 +244,6 @@ fn wait_for_address(child: &mut Child) -> String {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("authd exited before listening: {status}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "authd did not start listening within 60 s"
-        );
+        assert!(Instant::now() < deadline, "authd did not start listening within 60 s");
     }
 }

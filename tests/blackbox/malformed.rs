@@ -35,7 +35,10 @@ async fn every_route_answers_malformed_bodies_with_a_4xx_problem() {
         ("application/json", b"{not json".to_vec()),
         ("application/json", b"[1,2,3]".to_vec()),
         ("application/json", b"\"a string\"".to_vec()),
-        ("application/json", br#"{"username": 12, "password": ["x"], "otp": {}, "refresh_token": null, "email": false}"#.to_vec()),
+        (
+            "application/json",
+            br#"{"username": 12, "password": ["x"], "otp": {}, "refresh_token": null, "email": false}"#.to_vec(),
+        ),
         ("application/json", vec![0xff, 0xfe, 0x00, 0x01]),
         ("application/xml", b"<a/>".to_vec()),
         ("application/x-www-form-urlencoded", b"%%%=&&".to_vec()),
@@ -56,11 +59,7 @@ async fn every_route_answers_malformed_bodies_with_a_4xx_problem() {
                 r.body
             );
             if !r.status.is_success() {
-                assert!(
-                    is_problem(&r),
-                    "{method} {path} {ctype}: not a problem: {:?}",
-                    r
-                );
+                assert!(is_problem(&r), "{method} {path} {ctype}: not a problem: {:?}", r);
             }
         }
     }
@@ -72,9 +71,7 @@ async fn a_one_megabyte_body_is_413_whether_or_not_it_declares_its_length() {
     let huge = json!({"username": "ada", "password": "x".repeat(1 << 20)});
     let r = s.post("/auth/token", None, huge.clone()).await;
     r.problem(413, "payload_too_large");
-    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(
-        serde_json::to_vec(&huge).unwrap(),
-    )]);
+    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(serde_json::to_vec(&huge).unwrap())]);
     let chunked = s
         .http
         .post(s.url("/api/v1/users/registration"))
@@ -89,21 +86,9 @@ async fn a_one_megabyte_body_is_413_whether_or_not_it_declares_its_length() {
 #[tokio::test]
 async fn overlong_fields_are_refused_with_400() {
     let s = Server::start().await;
-    let r = s
-        .post(
-            "/auth/token",
-            None,
-            json!({"username": "a".repeat(5000), "password": "whatever-1"}),
-        )
-        .await;
+    let r = s.post("/auth/token", None, json!({"username": "a".repeat(5000), "password": "whatever-1"})).await;
     r.problem(400, "bad_request");
-    let r = s
-        .post(
-            "/auth/token",
-            None,
-            json!({"username": "ada", "password": "p".repeat(5000)}),
-        )
-        .await;
+    let r = s.post("/auth/token", None, json!({"username": "ada", "password": "p".repeat(5000)})).await;
     r.problem(400, "bad_request");
 }
 
@@ -137,63 +122,32 @@ async fn garbage_bearer_tokens_are_401_problems() {
             assert!(is_problem(&r));
         }
     }
-    let r = s
-        .http
-        .get(s.url("/api/v1/users/me"))
-        .header("authorization", "Basic YWRhOnB3")
-        .send()
-        .await
-        .unwrap();
+    let r = s.http.get(s.url("/api/v1/users/me")).header("authorization", "Basic YWRhOnB3").send().await.unwrap();
     reply(r).await.problem(401, "token_missing");
 }
 
 #[tokio::test]
 async fn unknown_routes_and_methods_get_problems() {
     let s = Server::start().await;
-    s.call(Method::GET, "/nowhere", None, None)
-        .await
-        .problem(404, "not_found");
-    s.call(Method::GET, "/auth/token", None, None)
-        .await
-        .problem(405, "method_not_allowed");
-    let r = s
-        .http
-        .post(s.url("/api/v1/auth/token"))
-        .header("content-type", "text/plain")
-        .body("hi")
-        .send()
-        .await
-        .unwrap();
+    s.call(Method::GET, "/nowhere", None, None).await.problem(404, "not_found");
+    s.call(Method::GET, "/auth/token", None, None).await.problem(405, "method_not_allowed");
+    let r =
+        s.http.post(s.url("/api/v1/auth/token")).header("content-type", "text/plain").body("hi").send().await.unwrap();
     reply(r).await.problem(415, "unsupported_media_type");
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_and_its_error_statuses() {
     let s = Server::start().await;
-    let spec: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = s.http.get(s.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     for (method, path) in ROUTES {
         let op = &spec["paths"][format!("/api/v1{path}").replace("/api/v1", "")];
-        let op = if op.is_null() {
-            &spec["paths"][*path]
-        } else {
-            op
-        };
+        let op = if op.is_null() { &spec["paths"][*path] } else { op };
         let op = &op[method.to_lowercase()];
         assert!(op.is_object(), "{method} {path} missing from the spec");
         for status in ["400", "401", "429", "500"] {
             let content = &op["responses"][status]["content"]["application/problem+json"];
-            assert!(
-                content.is_object(),
-                "{method} {path} does not document {status}"
-            );
+            assert!(content.is_object(), "{method} {path} does not document {status}");
         }
     }
     assert!(spec["components"]["securitySchemes"]["AccessToken"].is_object());

@@ -19,21 +19,10 @@ async fn registration_returns_201_and_the_user_without_any_secret() {
     assert_eq!(u["email"], form["email"].as_str().unwrap().to_lowercase());
     assert_eq!(u["full_name"], "Ada Lovelace");
     assert_eq!(
-        (
-            u["is_admin"].as_bool(),
-            u["is_2fa"].as_bool(),
-            u["is_active"].as_bool()
-        ),
+        (u["is_admin"].as_bool(), u["is_2fa"].as_bool(), u["is_active"].as_bool()),
         (Some(false), Some(false), Some(true))
     );
-    for field in [
-        "id",
-        "username",
-        "name",
-        "lastname",
-        "created_at",
-        "modified_at",
-    ] {
+    for field in ["id", "username", "name", "lastname", "created_at", "modified_at"] {
         assert!(u[field].is_string(), "{field} missing in {u}");
     }
     let text = u.to_string();
@@ -44,30 +33,21 @@ async fn registration_returns_201_and_the_user_without_any_secret() {
 async fn registration_with_a_taken_email_or_username_is_409() {
     let s = Server::start().await;
     let form = registration("ada");
-    s.post("/users/registration", None, form.clone())
-        .await
-        .ok(201);
+    s.post("/users/registration", None, form.clone()).await.ok(201);
     let mut same_email = registration("other");
     same_email["email"] = json!(form["email"].as_str().unwrap().to_uppercase());
-    s.post("/users/registration", None, same_email)
-        .await
-        .problem(409, "email_taken");
+    s.post("/users/registration", None, same_email).await.problem(409, "email_taken");
     let mut same_name = registration("other");
     same_name["username"] = form["username"].clone();
-    s.post("/users/registration", None, same_name)
-        .await
-        .problem(409, "username_taken");
+    s.post("/users/registration", None, same_name).await.problem(409, "username_taken");
 }
 
 #[tokio::test]
 async fn registration_with_an_invalid_field_is_400_naming_it() {
     let s = Server::start().await;
-    for (field, value) in [
-        ("email", json!("not-an-email")),
-        ("username", json!("a")),
-        ("name", json!("   ")),
-        ("lastname", json!("")),
-    ] {
+    for (field, value) in
+        [("email", json!("not-an-email")), ("username", json!("a")), ("name", json!("   ")), ("lastname", json!(""))]
+    {
         let mut form = registration("ada");
         form[field] = value;
         let r = s.post("/users/registration", None, form).await;
@@ -88,9 +68,7 @@ async fn registration_with_a_weak_or_overlong_password_is_400_saying_why() {
     }
     let mut form = registration("ada");
     form["password"] = json!("long horse battery staple ".repeat(6));
-    s.post("/users/registration", None, form)
-        .await
-        .problem(400, "invalid_field");
+    s.post("/users/registration", None, form).await.problem(400, "invalid_field");
 }
 
 #[tokio::test]
@@ -98,9 +76,7 @@ async fn registration_cannot_make_an_admin_or_set_unknown_fields() {
     let s = Server::start().await;
     let mut form = registration("ada");
     form["is_admin"] = json!(true);
-    s.post("/users/registration", None, form)
-        .await
-        .problem(400, "bad_request");
+    s.post("/users/registration", None, form).await.problem(400, "bad_request");
 }
 
 #[tokio::test]
@@ -109,59 +85,26 @@ async fn patch_me_changes_the_given_fields_and_refuses_taken_or_invalid_ones() {
     let u = s.register("ada", false).await;
     let other = s.register("bob", false).await;
     let access = token(&s.tokens(&u).await, "access_token");
-    let r = s
-        .call(
-            Method::PATCH,
-            "/users/me",
-            Some(&access),
-            Some(json!({"name": "Augusta", "is_2fa": true})),
-        )
-        .await;
+    let r = s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"name": "Augusta", "is_2fa": true}))).await;
     let me = r.ok(200);
     assert_eq!(
-        (
-            me["name"].as_str(),
-            me["lastname"].as_str(),
-            me["is_2fa"].as_bool()
-        ),
+        (me["name"].as_str(), me["lastname"].as_str(), me["is_2fa"].as_bool()),
         (Some("Augusta"), Some("User"), Some(true))
     );
     assert_eq!(me["full_name"], "Augusta User");
-    s.call(
-        Method::PATCH,
-        "/users/me",
-        Some(&access),
-        Some(json!({"email": other.email})),
-    )
-    .await
-    .problem(409, "email_taken");
-    s.call(
-        Method::PATCH,
-        "/users/me",
-        Some(&access),
-        Some(json!({"username": other.username})),
-    )
-    .await
-    .problem(409, "username_taken");
-    s.call(
-        Method::PATCH,
-        "/users/me",
-        Some(&access),
-        Some(json!({"email": "nope"})),
-    )
-    .await
-    .problem(400, "invalid_field");
-    s.call(
-        Method::PATCH,
-        "/users/me",
-        Some(&access),
-        Some(json!({"is_admin": true})),
-    )
-    .await
-    .problem(400, "bad_request");
-    s.call(Method::PATCH, "/users/me", None, Some(json!({"name": "X"})))
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": other.email})))
         .await
-        .problem(401, "token_missing");
+        .problem(409, "email_taken");
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"username": other.username})))
+        .await
+        .problem(409, "username_taken");
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": "nope"})))
+        .await
+        .problem(400, "invalid_field");
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"is_admin": true})))
+        .await
+        .problem(400, "bad_request");
+    s.call(Method::PATCH, "/users/me", None, Some(json!({"name": "X"}))).await.problem(401, "token_missing");
     // Switching two-factor on takes effect at the next login.
     assert!(s.login(&u).await.ok(200)["temporary_token"].is_string());
 }
@@ -169,12 +112,8 @@ async fn patch_me_changes_the_given_fields_and_refuses_taken_or_invalid_ones() {
 #[tokio::test]
 async fn get_me_without_a_valid_token_is_401() {
     let s = Server::start().await;
-    s.call(Method::GET, "/users/me", None, None)
-        .await
-        .problem(401, "token_missing");
-    s.me("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")
-        .await
-        .problem(401, "token_invalid");
+    s.call(Method::GET, "/users/me", None, None).await.problem(401, "token_missing");
+    s.me("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.").await.problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -183,28 +122,14 @@ async fn delete_me_needs_the_password_and_removes_the_account() {
     let u = s.register("ada", false).await;
     let pair = s.tokens(&u).await;
     let access = token(&pair, "access_token");
-    s.call(
-        Method::DELETE,
-        "/users/me",
-        Some(&access),
-        Some(json!({"password": "not-my-password-1"})),
-    )
-    .await
-    .problem(400, "password_incorrect");
-    let r = s
-        .call(
-            Method::DELETE,
-            "/users/me",
-            Some(&access),
-            Some(json!({"password": u.password})),
-        )
-        .await;
+    s.call(Method::DELETE, "/users/me", Some(&access), Some(json!({"password": "not-my-password-1"})))
+        .await
+        .problem(400, "password_incorrect");
+    let r = s.call(Method::DELETE, "/users/me", Some(&access), Some(json!({"password": u.password}))).await;
     assert_eq!(r.status.as_u16(), 204, "{:?}", r.body);
     s.me(&access).await.problem(401, "session_revoked");
     s.login(&u).await.problem(400, "invalid_credentials");
-    s.refresh(&token(&pair, "refresh_token"))
-        .await
-        .problem(401, "token_invalid");
+    s.refresh(&token(&pair, "refresh_token")).await.problem(401, "token_invalid");
 }
 
 #[tokio::test]
@@ -215,43 +140,19 @@ async fn change_password_checks_both_passwords_and_revokes_other_sessions() {
     let elsewhere = token(&s.tokens(&u).await, "access_token");
     let new = "marmalade-quiver-71-lantern";
     let change = |current: &str, pw: &str, confirm: &str| json!({"current_password": current, "password": pw, "confirm_password": confirm});
-    s.post(
-        "/users/change-password",
-        Some(&here),
-        change(&u.password, new, "something-else-99"),
-    )
-    .await
-    .problem(400, "password_mismatch");
-    s.post(
-        "/users/change-password",
-        Some(&here),
-        change("wrong-password-77", new, new),
-    )
-    .await
-    .problem(400, "password_incorrect");
-    s.post(
-        "/users/change-password",
-        Some(&here),
-        change(&u.password, "password1", "password1"),
-    )
-    .await
-    .problem(400, "password_weak");
-    let r = s
-        .post(
-            "/users/change-password",
-            Some(&here),
-            change(&u.password, new, new),
-        )
-        .await;
+    s.post("/users/change-password", Some(&here), change(&u.password, new, "something-else-99"))
+        .await
+        .problem(400, "password_mismatch");
+    s.post("/users/change-password", Some(&here), change("wrong-password-77", new, new))
+        .await
+        .problem(400, "password_incorrect");
+    s.post("/users/change-password", Some(&here), change(&u.password, "password1", "password1"))
+        .await
+        .problem(400, "password_weak");
+    let r = s.post("/users/change-password", Some(&here), change(&u.password, new, new)).await;
     assert_eq!(r.ok(200)["message"], "Password updated");
     s.me(&here).await.ok(200);
     s.me(&elsewhere).await.problem(401, "session_revoked");
     s.login(&u).await.problem(400, "invalid_credentials");
-    s.post(
-        "/auth/token",
-        None,
-        json!({"username": u.email, "password": new}),
-    )
-    .await
-    .ok(200);
+    s.post("/auth/token", None, json!({"username": u.email, "password": new})).await.ok(200);
 }

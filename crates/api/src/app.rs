@@ -28,9 +28,7 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
         .await
         .context("cannot open the database (check DATABASE_URL)")?;
     if settings.auto_migrate {
-        infra::db::migrate(&db)
-            .await
-            .context("migrating the database failed")?;
+        infra::db::migrate(&db).await.context("migrating the database failed")?;
     }
     let secret = settings.jwt_secret_bytes()?;
     let secret = secret.expose_secret().as_bytes();
@@ -43,11 +41,7 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
             Default::default(),
             settings.hash_concurrency.unwrap_or(cores),
         )?),
-        tokens: Arc::new(infra::jwt::JwtCodec::hs256(
-            secret,
-            &settings.issuer,
-            &settings.audience,
-        )?),
+        tokens: Arc::new(infra::jwt::JwtCodec::hs256(secret, &settings.issuer, &settings.audience)?),
         otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
         mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
         clock: Arc::new(infra::system::SystemClock),
@@ -64,16 +58,14 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
 
 pub fn openapi() -> OpenApiService<(AuthApi, UsersApi), ()> {
     OpenApiService::new((AuthApi, UsersApi), "authd", env!("CARGO_PKG_VERSION"))
-        .description("Two-factor authentication service: password login, mailed one-time codes, access and refresh tokens.")
+        .description(
+            "Two-factor authentication service: password login, mailed one-time codes, access and refresh tokens.",
+        )
         .server("/api/v1")
 }
 
 /// Every route: the API, its spec and explorers, and health checks.
-pub fn routes(
-    auth: AuthService,
-    db: Database,
-    body_limit: usize,
-) -> impl Endpoint<Output = Response> {
+pub fn routes(auth: AuthService, db: Database, body_limit: usize) -> impl Endpoint<Output = Response> {
     let api = openapi();
     let spec = api.spec_endpoint();
     let swagger = api.swagger_ui();
@@ -91,11 +83,7 @@ pub fn routes(
         .around(move |ep, req| limit_body(ep, req, body_limit))
         .catch_all_error(|e| async move { problem_from_poem(e) })
         // Every answer may carry a token or personal data: never cache it.
-        .with(
-            SetHeader::new()
-                .overriding("Cache-Control", "no-store")
-                .overriding("X-Content-Type-Options", "nosniff"),
-        )
+        .with(SetHeader::new().overriding("Cache-Control", "no-store").overriding("X-Content-Type-Options", "nosniff"))
 }
 
 /// Past the body limit, up to this many bytes are still read and thrown away
@@ -104,11 +92,7 @@ const DRAIN_CAP: u64 = 2 * 1024 * 1024;
 
 /// Holds at most `limit` bytes of body; a larger one is refused with 413
 /// before any handler sees it, whether or not it declared its length.
-async fn limit_body<E: Endpoint>(
-    ep: Arc<E>,
-    mut req: Request,
-    limit: usize,
-) -> poem::Result<Response> {
+async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request, limit: usize) -> poem::Result<Response> {
     use futures::StreamExt;
     use poem::web::headers::HeaderMapExt;
     let too_large = || {
@@ -117,10 +101,7 @@ async fn limit_body<E: Endpoint>(
             StatusCode::PAYLOAD_TOO_LARGE,
         )
     };
-    let declared = req
-        .headers()
-        .typed_get::<poem::web::headers::ContentLength>()
-        .map(|l| l.0);
+    let declared = req.headers().typed_get::<poem::web::headers::ContentLength>().map(|l| l.0);
     if declared.is_some_and(|n| n > DRAIN_CAP) {
         return Err(too_large());
     }
@@ -128,10 +109,7 @@ async fn limit_body<E: Endpoint>(
     let (mut kept, mut seen) = (Vec::new(), 0u64);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
-            poem::Error::from_string(
-                format!("reading the request body failed: {e}"),
-                StatusCode::BAD_REQUEST,
-            )
+            poem::Error::from_string(format!("reading the request body failed: {e}"), StatusCode::BAD_REQUEST)
         })?;
         seen += chunk.len() as u64;
         if seen > DRAIN_CAP {
@@ -147,10 +125,8 @@ async fn limit_body<E: Endpoint>(
     // No body at all is an absent JSON body: optional payloads (logout's
     // `{all}`) read it as none, required ones answer 400 naming the type.
     if kept.is_empty() && req.content_type().is_none() {
-        req.headers_mut().insert(
-            poem::http::header::CONTENT_TYPE,
-            poem::http::HeaderValue::from_static("application/json"),
-        );
+        req.headers_mut()
+            .insert(poem::http::header::CONTENT_TYPE, poem::http::HeaderValue::from_static("application/json"));
     }
     req.set_body(kept);
     Ok(ep.call(req).await?.into_response())
@@ -175,16 +151,8 @@ async fn ready(db: Data<&Database>) -> Response {
     if infra::db::ping(&db).await {
         poem::web::Json(serde_json::json!({ "status": "ok" })).into_response()
     } else {
-        let p = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "The database does not answer.",
-        );
-        let body =
-            serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&p)).unwrap_or_default();
-        Response::builder()
-            .status(StatusCode::SERVICE_UNAVAILABLE)
-            .content_type(crate::error::PROBLEM_JSON)
-            .body(body)
+        let p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database does not answer.");
+        let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&p)).unwrap_or_default();
+        Response::builder().status(StatusCode::SERVICE_UNAVAILABLE).content_type(crate::error::PROBLEM_JSON).body(body)
     }
 }

@@ -180,27 +180,21 @@ impl AuthApi {
     /// token, and a code goes out by mail. Unknown users and wrong passwords
     /// get the same answer.
     #[oai(path = "/token", method = "post")]
-    async fn token(
-        &self,
-        auth: poem::web::Data<&AuthService>,
-        body: CredentialsRequest,
-    ) -> ApiResult<LoginResponse> {
+    async fn token(&self, auth: poem::web::Data<&AuthService>, body: CredentialsRequest) -> ApiResult<LoginResponse> {
         let creds = match body {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
         let password = secrecy::SecretString::from(creds.password);
         let body = match auth.login(&creds.username, &password).await? {
             LoginOutcome::Tokens(pair) => LoginBody::Tokens(pair.into()),
-            LoginOutcome::SecondFactor {
-                temporary_token,
-                expires_in,
-                methods,
-            } => LoginBody::SecondFactor(SecondFactorBody {
-                token_type: "bearer".into(),
-                temporary_token,
-                expires_in,
-                methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
-            }),
+            LoginOutcome::SecondFactor { temporary_token, expires_in, methods } => {
+                LoginBody::SecondFactor(SecondFactorBody {
+                    token_type: "bearer".into(),
+                    temporary_token,
+                    expires_in,
+                    methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+                })
+            }
         };
         Ok(LoginResponse::Ok(Json(body)))
     }
@@ -224,11 +218,7 @@ impl AuthApi {
     ///
     /// At most three times per login, and not within the cooldown of the last code.
     #[oai(path = "/resend-otp", method = "post")]
-    async fn resend_otp(
-        &self,
-        auth: poem::web::Data<&AuthService>,
-        token: TemporaryAuth,
-    ) -> ApiResult<ResendResponse> {
+    async fn resend_otp(&self, auth: poem::web::Data<&AuthService>, token: TemporaryAuth) -> ApiResult<ResendResponse> {
         auth.resend_otp(&token.0.token).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),

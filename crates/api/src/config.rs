@@ -125,10 +125,7 @@ impl Settings {
         if let Some(secret) = &self.jwt_secret
             && secret.expose_secret().len() < infra::jwt::MIN_SECRET_BYTES
         {
-            bail!(
-                "AUTHD_JWT_SECRET must be at least {} bytes long",
-                infra::jwt::MIN_SECRET_BYTES
-            );
+            bail!("AUTHD_JWT_SECRET must be at least {} bytes long", infra::jwt::MIN_SECRET_BYTES);
         }
         if self.env == RunEnv::Production {
             if self.jwt_secret.is_none() {
@@ -147,18 +144,13 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("authd.db").display()
-            )
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("authd.db").display()))
     }
 
     pub fn mail_log(&self) -> PathBuf {
-        self.mail_log
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("mail.log"))
+        self.mail_log.clone().unwrap_or_else(|| self.data_dir.join("mail.log"))
     }
 
     /// The HS256 secret: the configured one, or in dev one generated once
@@ -185,8 +177,7 @@ impl Settings {
         let mut raw = [0u8; 32];
         getrandom_fill(&mut raw);
         let secret = hex_encode(&raw);
-        write_private(&path, secret.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, secret.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a development signing secret");
         Ok(secret.into())
     }
@@ -216,11 +207,7 @@ mod tests {
 
     #[test]
     fn production_refuses_to_start_without_a_jwt_secret() {
-        let s = Settings {
-            env: RunEnv::Production,
-            allow_file_mailer: true,
-            ..Default::default()
-        };
+        let s = Settings { env: RunEnv::Production, allow_file_mailer: true, ..Default::default() };
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("AUTHD_JWT_SECRET"), "{err}");
     }
@@ -233,34 +220,15 @@ mod tests {
             jwt_secret: Some("short".into()),
             ..Default::default()
         };
-        assert!(
-            s.check()
-                .unwrap_err()
-                .to_string()
-                .contains("at least 32 bytes")
-        );
+        assert!(s.check().unwrap_err().to_string().contains("at least 32 bytes"));
     }
 
     #[test]
     fn production_refuses_the_file_mailer_unless_allowed() {
         let secret = Some(SecretString::from("x".repeat(32)));
-        let s = Settings {
-            env: RunEnv::Production,
-            jwt_secret: secret.clone(),
-            ..Default::default()
-        };
-        assert!(
-            s.check()
-                .unwrap_err()
-                .to_string()
-                .contains("AUTHD_ALLOW_FILE_MAILER")
-        );
-        let s = Settings {
-            env: RunEnv::Production,
-            jwt_secret: secret,
-            allow_file_mailer: true,
-            ..Default::default()
-        };
+        let s = Settings { env: RunEnv::Production, jwt_secret: secret.clone(), ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_ALLOW_FILE_MAILER"));
+        let s = Settings { env: RunEnv::Production, jwt_secret: secret, allow_file_mailer: true, ..Default::default() };
         s.check().unwrap();
     }
 
@@ -268,10 +236,7 @@ mod tests {
     fn dev_secret_is_generated_once_and_kept_private() {
         let dir = std::env::temp_dir().join(format!("authd-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let s = Settings {
-            data_dir: dir.clone(),
-            ..Default::default()
-        };
+        let s = Settings { data_dir: dir.clone(), ..Default::default() };
         let first = s.jwt_secret_bytes().unwrap();
         let second = s.jwt_secret_bytes().unwrap();
         assert_eq!(first.expose_secret(), second.expose_secret());
@@ -279,10 +244,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("jwt_secret"))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.join("jwt_secret")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();
@@ -290,10 +252,7 @@ mod tests {
 
     #[test]
     fn settings_debug_output_hides_the_secret() {
-        let s = Settings {
-            jwt_secret: Some("a-very-secret-value-of-32-bytes!!".into()),
-            ..Default::default()
-        };
+        let s = Settings { jwt_secret: Some("a-very-secret-value-of-32-bytes!!".into()), ..Default::default() };
         assert!(!format!("{s:?}").contains("a-very-secret"));
     }
 }

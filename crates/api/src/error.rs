@@ -110,10 +110,7 @@ impl From<Problem> for ApiError {
                 ApiError::TooManyRequests(Json(p), after)
             }
             500 => ApiError::Internal(Json(p)),
-            other => ApiError::Internal(Json(Problem::internal(&format!(
-                "unmapped status {other}: {}",
-                p.detail
-            )))),
+            other => ApiError::Internal(Json(Problem::internal(&format!("unmapped status {other}: {}", p.detail)))),
         }
     }
 }
@@ -134,9 +131,7 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::PasswordMismatch => Problem::new(StatusCode::BAD_REQUEST, "password_mismatch", msg),
-            E::InvalidCredentials => {
-                Problem::new(StatusCode::BAD_REQUEST, "invalid_credentials", msg)
-            }
+            E::InvalidCredentials => Problem::new(StatusCode::BAD_REQUEST, "invalid_credentials", msg),
             E::WrongPassword => Problem::new(StatusCode::BAD_REQUEST, "password_incorrect", msg),
             E::EmailTaken => Problem::new(StatusCode::CONFLICT, "email_taken", msg),
             E::UsernameTaken => Problem::new(StatusCode::CONFLICT, "username_taken", msg),
@@ -188,36 +183,23 @@ pub fn problem_from_poem(err: poem::Error) -> Response {
     }
     let status = err.status();
     let problem = match status {
-        StatusCode::UNAUTHORIZED => Problem::new(
-            status,
-            "token_missing",
-            "This route needs an `Authorization: Bearer <token>` header.",
-        ),
-        StatusCode::NOT_FOUND => Problem::new(status, "not_found", "There is no such route."),
-        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
-            status,
-            "method_not_allowed",
-            "This route does not take that method.",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", err.to_string()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            Problem::new(status, "unsupported_media_type", err.to_string())
+        StatusCode::UNAUTHORIZED => {
+            Problem::new(status, "token_missing", "This route needs an `Authorization: Bearer <token>` header.")
         }
+        StatusCode::NOT_FOUND => Problem::new(status, "not_found", "There is no such route."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Problem::new(status, "method_not_allowed", "This route does not take that method.")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", err.to_string()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(status, "unsupported_media_type", err.to_string()),
         s if s.is_client_error() => Problem::new(s, "bad_request", err.to_string()),
         _ => Problem::internal(&err),
     };
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body =
-        serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&problem)).unwrap_or_default();
-    let mut resp = Response::builder()
-        .status(status)
-        .content_type(PROBLEM_JSON)
-        .body(body);
+    let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&problem)).unwrap_or_default();
+    let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body);
     if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut().insert(
-            "WWW-Authenticate",
-            poem::http::HeaderValue::from_static("Bearer"),
-        );
+        resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));
     }
     resp
 }

@@ -37,13 +37,11 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
-    let format = settings
-        .log_format
-        .unwrap_or(if settings.env == RunEnv::Production {
-            LogFormat::Json
-        } else {
-            LogFormat::Pretty
-        });
+    let format = settings.log_format.unwrap_or(if settings.env == RunEnv::Production {
+        LogFormat::Json
+    } else {
+        LogFormat::Pretty
+    });
     api::telemetry::init(format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
@@ -51,9 +49,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut s = settings;
             s.auto_migrate = false;
             std::fs::create_dir_all(&s.data_dir)?;
-            let db = infra::connect(&s.database_url(), 1)
-                .await
-                .context("cannot open the database")?;
+            let db = infra::connect(&s.database_url(), 1).await.context("cannot open the database")?;
             infra::db::migrate(&db).await.context("migrating failed")?;
             tracing::info!("migrations applied");
             Ok(())
@@ -68,11 +64,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .into_acceptor()
         .await
         .with_context(|| format!("cannot listen on {} (AUTHD_LISTEN)", settings.listen))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("no local address")?;
+    let addr = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()).context("no local address")?;
     tracing::info!("authd listening on http://{addr} (API explorer: http://{addr}/docs)");
     poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
@@ -84,8 +76,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("install SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

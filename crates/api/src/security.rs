@@ -12,21 +12,12 @@ use crate::error::ApiError;
 
 /// An access token from `POST /auth/token`, `/auth/verify-otp` or `/auth/refresh-token`.
 #[derive(SecurityScheme)]
-#[oai(
-    rename = "AccessToken",
-    ty = "bearer",
-    bearer_format = "JWT",
-    checker = "check_access"
-)]
+#[oai(rename = "AccessToken", ty = "bearer", bearer_format = "JWT", checker = "check_access")]
 pub struct AccessAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    let auth = req
-        .data::<AuthService>()
-        .expect("AuthService is attached to every route");
-    auth.authenticate(&bearer.token)
-        .await
-        .map_err(|e| ApiError::from(e).into())
+    let auth = req.data::<AuthService>().expect("AuthService is attached to every route");
+    auth.authenticate(&bearer.token).await.map_err(|e| ApiError::from(e).into())
 }
 
 /// The temporary token `POST /auth/token` returns to a two-factor user.

@@ -160,11 +160,7 @@ impl UsersApi {
 
     /// The caller's account
     #[oai(path = "/me", method = "get")]
-    async fn me(
-        &self,
-        auth: poem::web::Data<&AuthService>,
-        caller: AccessAuth,
-    ) -> ApiResult<OneUser> {
+    async fn me(&self, auth: poem::web::Data<&AuthService>, caller: AccessAuth) -> ApiResult<OneUser> {
         Ok(OneUser::Ok(Json(auth.me(&caller.0).await?.into())))
     }
 
@@ -184,9 +180,7 @@ impl UsersApi {
             lastname: b.lastname,
             is_2fa: b.is_2fa,
         };
-        Ok(OneUser::Ok(Json(
-            auth.update_me(&caller.0, changes).await?.into(),
-        )))
+        Ok(OneUser::Ok(Json(auth.update_me(&caller.0, changes).await?.into())))
     }
 
     /// Delete the caller's account
@@ -199,8 +193,7 @@ impl UsersApi {
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<NoContent> {
-        auth.delete_me(&caller.0, &SecretString::from(body.0.password))
-            .await?;
+        auth.delete_me(&caller.0, &SecretString::from(body.0.password)).await?;
         Ok(NoContent::Done)
     }
 
@@ -222,8 +215,6 @@ impl UsersApi {
             &SecretString::from(b.confirm_password),
         )
         .await?;
-        Ok(Message::Ok(Json(MessageBody {
-            message: "Password updated".into(),
-        })))
+        Ok(Message::Ok(Json(MessageBody { message: "Password updated".into() })))
     }
 }

@@ -8,16 +8,10 @@ use serde_json::json;
 
 async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
-    let settings = Settings {
-        data_dir: dir.clone(),
-        database_url: Some("sqlite::memory:".into()),
-        ..Default::default()
-    };
+    let settings =
+        Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
     let (auth, db) = api::app::build_service(&settings).await.unwrap();
-    (
-        TestClient::new(api::app::routes(auth, db, settings.body_limit)),
-        dir,
-    )
+    (TestClient::new(api::app::routes(auth, db, settings.body_limit)), dir)
 }
 
 fn status_of(e: domain::Error) -> u16 {
@@ -29,13 +23,7 @@ fn status_of(e: domain::Error) -> u16 {
 fn every_domain_error_maps_to_its_documented_status() {
     use domain::Error as E;
     let cases: Vec<(E, u16)> = vec![
-        (
-            E::InvalidField {
-                field: "email",
-                reason: "x".into(),
-            },
-            400,
-        ),
+        (E::InvalidField { field: "email", reason: "x".into() }, 400),
         (E::WeakPassword("x".into()), 400),
         (E::PasswordMismatch, 400),
         (E::InvalidCredentials, 400),
@@ -50,12 +38,7 @@ fn every_domain_error_maps_to_its_documented_status() {
         (E::OtpUsed, 400),
         (E::OtpExpired, 400),
         (E::OtpLocked, 429),
-        (
-            E::ResendCooldown {
-                retry_after: std::time::Duration::from_secs(5),
-            },
-            429,
-        ),
+        (E::ResendCooldown { retry_after: std::time::Duration::from_secs(5) }, 429),
         (E::ResendLimit, 429),
         (E::UserNotFound, 404),
         (E::internal("disk on fire"), 500),
@@ -69,20 +52,15 @@ fn every_domain_error_maps_to_its_documented_status() {
 #[tokio::test]
 async fn a_server_error_carries_an_id_and_never_its_cause() {
     use poem::IntoResponse;
-    let resp = ApiError::from(domain::Error::internal(
-        "connection to 10.0.0.5 refused: password authentication failed",
-    ))
-    .into_response();
+    let resp =
+        ApiError::from(domain::Error::internal("connection to 10.0.0.5 refused: password authentication failed"))
+            .into_response();
     assert_eq!(resp.status().as_u16(), 500);
-    let body: serde_json::Value =
-        serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
     assert_eq!(body["code"], "internal_error");
     let id = body["error_id"].as_str().unwrap();
     assert!(body["detail"].as_str().unwrap().contains(id));
-    assert!(
-        !body.to_string().contains("10.0.0.5")
-            && !body.to_string().contains("password authentication")
-    );
+    assert!(!body.to_string().contains("10.0.0.5") && !body.to_string().contains("password authentication"));
 }
 
 #[tokio::test]
@@ -110,20 +88,8 @@ async fn framework_errors_share_the_problem_shape() {
     let (cli, dir) = client().await;
     for (resp, status, code) in [
         (cli.get("/api/v1/nope").send().await, 404, "not_found"),
-        (
-            cli.get("/api/v1/users/me").send().await,
-            401,
-            "token_missing",
-        ),
-        (
-            cli.post("/api/v1/auth/token")
-                .content_type("application/json")
-                .body("{")
-                .send()
-                .await,
-            400,
-            "bad_request",
-        ),
+        (cli.get("/api/v1/users/me").send().await, 401, "token_missing"),
+        (cli.post("/api/v1/auth/token").content_type("application/json").body("{").send().await, 400, "bad_request"),
     ] {
         resp.assert_status(poem::http::StatusCode::from_u16(status).unwrap());
         resp.assert_content_type("application/problem+json");

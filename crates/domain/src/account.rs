@@ -2,6 +2,7 @@
 
 use secrecy::SecretString;
 
+use crate::audit::EventKind;
 use crate::error::{Error, Result};
 use crate::password::Password;
 use crate::service::{AuthService, Caller};
@@ -21,6 +22,12 @@ pub struct Registration {
 impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn register(&self, form: Registration) -> Result<User> {
+        let user = self.create_user(form, false).await?;
+        self.audit(user.id, None, EventKind::Registered, &[]).await?;
+        Ok(user)
+    }
+
+    pub(crate) async fn create_user(&self, form: Registration, is_admin: bool) -> Result<User> {
         use secrecy::ExposeSecret;
         let email = Email::parse(&form.email)?;
         let username = Username::parse(&form.username)?;
@@ -29,13 +36,7 @@ impl AuthService {
         let local_part = email.as_str().split('@').next().unwrap_or_default();
         let password = Password::parse(
             form.password.expose_secret(),
-            &[
-                email.as_str(),
-                local_part,
-                username.as_str(),
-                name.as_str(),
-                lastname.as_str(),
-            ],
+            &[email.as_str(), local_part, username.as_str(), name.as_str(), lastname.as_str()],
         )?;
         let password_hash = self.p.hasher.hash(&password).await?;
         let now = self.p.clock.now();
@@ -48,7 +49,7 @@ impl AuthService {
                 name,
                 lastname,
                 password_hash,
-                is_admin: false,
+                is_admin,
                 is_2fa: form.is_2fa,
                 created_at: now,
             })
@@ -56,12 +57,7 @@ impl AuthService {
     }
 
     pub async fn me(&self, caller: &Caller) -> Result<User> {
-        let stored = self
-            .p
-            .users
-            .by_id(caller.user_id)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+        let stored = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         Ok(stored.user)
     }
 
@@ -69,27 +65,13 @@ impl AuthService {
     pub async fn update_me(&self, caller: &Caller, changes: ProfileChanges) -> Result<User> {
         let patch = changes.parse()?;
         let now = self.p.clock.now();
-        self.p
-            .users
-            .update_profile(caller.user_id, &patch, now)
-            .await?
-            .ok_or(Error::TokenInvalid)
+        self.p.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)
     }
 
     /// Checks the caller's password before anything irreversible.
     async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
-        let stored = self
-            .p
-            .users
-            .by_id(caller.user_id)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
-        if !self
-            .p
-            .hasher
-            .verify(password, &stored.password_hash)
-            .await?
-        {
+        let stored = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
+        if !self.p.hasher.verify(password, &stored.password_hash).await? {
             return Err(Error::WrongPassword);
         }
         Ok(stored.user)
@@ -100,7 +82,7 @@ impl AuthService {
     pub async fn delete_me(&self, caller: &Caller, password: &SecretString) -> Result<()> {
         self.confirm_password(caller, password).await?;
         self.p.users.delete(caller.user_id).await?;
-        Ok(())
+        self.audit(caller.user_id, None, EventKind::AccountDeleted, &[]).await
     }
 
     /// Replaces the password and revokes every other session of the user.
@@ -120,29 +102,15 @@ impl AuthService {
         let local_part = user.email.split('@').next().unwrap_or_default();
         let password = Password::parse(
             new.expose_secret(),
-            &[
-                &user.email,
-                local_part,
-                &user.username,
-                &user.name,
-                &user.lastname,
-                current.expose_secret(),
-            ],
+            &[&user.email, local_part, &user.username, &user.name, &user.lastname, current.expose_secret()],
         )?;
         let hash = self.p.hasher.hash(&password).await?;
         let now = self.p.clock.now();
-        if !self
-            .p
-            .users
-            .set_password_hash(caller.user_id, &hash, now)
-            .await?
-        {
+        if !self.p.users.set_password_hash(caller.user_id, &hash, now).await? {
             return Err(Error::TokenInvalid);
         }
-        self.p
-            .sessions
-            .revoke_all(caller.user_id, Some(caller.session_id), now)
-            .await?;
-        Ok(())
+        let revoked = self.p.sessions.revoke_all(caller.user_id, Some(caller.session_id), now).await?;
+        let detail = [("other_sessions_revoked", revoked.to_string())];
+        self.audit(caller.user_id, None, EventKind::PasswordChanged, &detail).await
     }
 }

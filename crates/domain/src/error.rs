@@ -42,6 +42,10 @@ pub enum Error {
     ResendLimit,
     #[error("user not found")]
     UserNotFound,
+    #[error("this needs an administrator")]
+    Forbidden,
+    #[error("this is the last active administrator; make another one first")]
+    LastAdmin,
     #[error("internal error: {0}")]
     Internal(#[source] BoxError),
 }

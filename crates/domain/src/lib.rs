@@ -3,6 +3,8 @@
 //! time, randomness) comes in through the traits in [`ports`].
 
 pub mod account;
+pub mod admin;
+pub mod audit;
 pub mod error;
 pub mod login;
 pub mod otp;
@@ -13,6 +15,8 @@ pub mod session;
 pub mod token;
 pub mod user;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]

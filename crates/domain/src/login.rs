@@ -2,6 +2,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::audit::EventKind;
 use crate::error::{Error, Result};
 use crate::otp::{self, Method, OtpChallenge, OtpCode};
 use crate::password::plausible_login_password;
@@ -16,11 +17,7 @@ pub enum LoginOutcome {
     /// No second factor: the session is open.
     Tokens(TokenPair),
     /// A second factor is due: a code went out, and this token lets the caller answer it.
-    SecondFactor {
-        temporary_token: String,
-        expires_in: u64,
-        methods: Vec<Method>,
-    },
+    SecondFactor { temporary_token: String, expires_in: u64, methods: Vec<Method> },
 }
 
 impl AuthService {
@@ -35,16 +32,21 @@ impl AuthService {
             Some(name) => self.p.users.by_login(&name).await?,
             None => None,
         };
-        let hash = stored
-            .as_ref()
-            .map_or(self.p.hasher.dummy_hash(), |s| s.password_hash.as_str());
+        let hash = stored.as_ref().map_or(self.p.hasher.dummy_hash(), |s| s.password_hash.as_str());
         let matches = self.p.hasher.verify(password, hash).await?;
         let user = match stored {
             Some(StoredUser { user, .. }) if matches && user.is_active => user,
-            _ => return Err(Error::InvalidCredentials),
+            Some(StoredUser { user, .. }) => {
+                let why = if matches { "inactive" } else { "wrong_password" };
+                self.audit(user.id, None, EventKind::LoginFailed, &[("reason", why.into())]).await?;
+                return Err(Error::InvalidCredentials);
+            }
+            None => return Err(Error::InvalidCredentials),
         };
         if !user.is_2fa {
-            return Ok(LoginOutcome::Tokens(self.open_session(user.id).await?));
+            let pair = self.open_session(user.id).await?;
+            self.audit(user.id, None, EventKind::LoginSucceeded, &[("factors", "password".into())]).await?;
+            return Ok(LoginOutcome::Tokens(pair));
         }
 
         let now = self.p.clock.now();
@@ -66,22 +68,11 @@ impl AuthService {
         let email = crate::user::Email::parse(&user.email)?;
         self.p
             .mailer
-            .send(&Mail {
-                to: email,
-                kind: MailKind::LoginCode {
-                    code,
-                    expires_at: challenge.expires_at,
-                },
-            })
+            .send(&Mail { to: email, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } })
             .await?;
-        let claims = Claims::new(
-            TokenKind::Temporary,
-            user.id,
-            challenge_id,
-            self.p.rng.uuid_v4(),
-            now,
-            challenge.expires_at,
-        );
+        self.audit(user.id, None, EventKind::OtpSent, &[("method", "email".into())]).await?;
+        let claims =
+            Claims::new(TokenKind::Temporary, user.id, challenge_id, self.p.rng.uuid_v4(), now, challenge.expires_at);
         Ok(LoginOutcome::SecondFactor {
             temporary_token: self.p.tokens.encode(&claims)?,
             expires_in: self.policy.temporary_ttl.as_secs(),
@@ -92,12 +83,7 @@ impl AuthService {
     /// The challenge a temporary token belongs to, if it is still open.
     async fn open_challenge(&self, temporary_token: &str) -> Result<OtpChallenge> {
         let claims = self.claims(temporary_token, TokenKind::Temporary)?;
-        let challenge = self
-            .p
-            .otps
-            .get(claims.sid)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+        let challenge = self.p.otps.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
         if challenge.user_id != claims.sub {
             return Err(Error::TokenInvalid);
         }
@@ -114,51 +100,36 @@ impl AuthService {
         let challenge = self.open_challenge(temporary_token).await?;
         let code = OtpCode::parse(code)?;
         let now = self.p.clock.now();
-        if self
-            .p
-            .otp_hasher
-            .verify(challenge.id, &code, &challenge.code_hash)
-        {
-            if !self
-                .p
-                .otps
-                .consume(challenge.id, now, otp::MAX_ATTEMPTS)
-                .await?
-            {
+        if self.p.otp_hasher.verify(challenge.id, &code, &challenge.code_hash) {
+            if !self.p.otps.consume(challenge.id, now, otp::MAX_ATTEMPTS).await? {
                 // Lost a race: another request used or killed it first.
                 return Err(self.closed_now(challenge.id).await);
             }
-            let user = self
-                .p
-                .users
-                .by_id(challenge.user_id)
-                .await?
-                .ok_or(Error::TokenInvalid)?;
+            let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
             if !user.user.is_active {
                 return Err(Error::TokenInvalid);
             }
-            return self.open_session(challenge.user_id).await;
+            let pair = self.open_session(challenge.user_id).await?;
+            let uid = challenge.user_id;
+            self.audit(uid, None, EventKind::OtpVerified, &[("method", "email".into())]).await?;
+            self.audit(uid, None, EventKind::LoginSucceeded, &[("factors", "password,email".into())]).await?;
+            return Ok(pair);
         }
-        if !self
-            .p
-            .otps
-            .record_failure(challenge.id, otp::MAX_ATTEMPTS)
-            .await?
-        {
+        if !self.p.otps.record_failure(challenge.id, otp::MAX_ATTEMPTS).await? {
             return Err(self.closed_now(challenge.id).await);
         }
         // Concurrent wrong guesses may make this an overestimate; the database
         // alone decided whether this one counted.
         let remaining = otp::MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
+        let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
+        self.audit(challenge.user_id, None, kind, &[("remaining_attempts", remaining.to_string())]).await?;
         Err(Error::OtpInvalid { remaining })
     }
 
     /// Why a challenge that just refused a conditional update is closed.
     async fn closed_now(&self, id: uuid::Uuid) -> Error {
         match self.p.otps.get(id).await {
-            Ok(Some(c)) => c
-                .closed_reason(self.p.clock.now())
-                .unwrap_or(Error::OtpLocked),
+            Ok(Some(c)) => c.closed_reason(self.p.clock.now()).unwrap_or(Error::OtpLocked),
             Ok(None) => Error::TokenInvalid,
             Err(e) => e,
         }
@@ -170,58 +141,31 @@ impl AuthService {
     pub async fn resend_otp(&self, temporary_token: &str) -> Result<()> {
         let challenge = self.open_challenge(temporary_token).await?;
         let now = self.p.clock.now();
-        let cooldown =
-            chrono::Duration::from_std(self.policy.otp_resend_cooldown).unwrap_or_default();
+        let cooldown = chrono::Duration::from_std(self.policy.otp_resend_cooldown).unwrap_or_default();
         let code = OtpCode::generate(&*self.p.rng);
         let hash = self.p.otp_hasher.hash(challenge.id, &code);
         let replaced = self
             .p
             .otps
-            .replace_code(
-                challenge.id,
-                &hash,
-                now,
-                now - cooldown,
-                otp::MAX_ATTEMPTS,
-                otp::MAX_RESENDS,
-            )
+            .replace_code(challenge.id, &hash, now, now - cooldown, otp::MAX_ATTEMPTS, otp::MAX_RESENDS)
             .await?;
         if !replaced {
-            let current = self
-                .p
-                .otps
-                .get(challenge.id)
-                .await?
-                .ok_or(Error::TokenInvalid)?;
+            let current = self.p.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
             if let Some(e) = current.closed_reason(now) {
                 return Err(e);
             }
             if current.resends >= otp::MAX_RESENDS {
                 return Err(Error::ResendLimit);
             }
-            let wait = (current.last_sent_at + cooldown - now)
-                .to_std()
-                .unwrap_or_default();
-            return Err(Error::ResendCooldown {
-                retry_after: wait.max(std::time::Duration::from_secs(1)),
-            });
+            // Whole seconds, rounded up: Retry-After must not invite an early retry.
+            let wait = (current.last_sent_at + cooldown - now).to_std().unwrap_or_default();
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(Error::ResendCooldown { retry_after: std::time::Duration::from_secs(secs.max(1)) });
         }
-        let user = self
-            .p
-            .users
-            .by_id(challenge.user_id)
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+        let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
         let to = crate::user::Email::parse(&user.user.email)?;
-        self.p
-            .mailer
-            .send(&Mail {
-                to,
-                kind: MailKind::LoginCode {
-                    code,
-                    expires_at: challenge.expires_at,
-                },
-            })
-            .await
+        self.p.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
+        let detail = [("method", "email".into()), ("resend", "true".into())];
+        self.audit(challenge.user_id, None, EventKind::OtpSent, &detail).await
     }
 }

@@ -44,10 +44,7 @@ impl OtpCode {
     pub fn parse(raw: &str) -> Result<Self> {
         let s = raw.trim();
         if s.len() != Self::DIGITS || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::InvalidField {
-                field: "otp",
-                reason: "must be 6 digits".into(),
-            });
+            return Err(Error::InvalidField { field: "otp", reason: "must be 6 digits".into() });
         }
         Ok(Self(s.to_owned()))
     }

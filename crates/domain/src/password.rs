@@ -17,9 +17,7 @@ impl Password {
     pub fn parse(raw: &str, context: &[&str]) -> Result<Self> {
         let chars = raw.chars().count();
         if chars < MIN_CHARS {
-            return Err(Error::WeakPassword(format!(
-                "use at least {MIN_CHARS} characters"
-            )));
+            return Err(Error::WeakPassword(format!("use at least {MIN_CHARS} characters")));
         }
         if chars > MAX_CHARS {
             return Err(Error::InvalidField {
@@ -37,10 +35,7 @@ impl Password {
                 .feedback()
                 .and_then(|f| f.suggestions().first().map(|s| s.to_string()))
                 .unwrap_or_else(|| "Use a longer phrase of uncommon words.".to_owned());
-            return Err(Error::WeakPassword(format!(
-                "{} {hint}",
-                why.trim_end_matches('.').to_owned() + "."
-            )));
+            return Err(Error::WeakPassword(format!("{} {hint}", why.trim_end_matches('.').to_owned() + ".")));
         }
         Ok(Self(SecretString::from(raw)))
     }
@@ -62,22 +57,13 @@ mod tests {
 
     #[test]
     fn password_shorter_than_eight_characters_is_refused() {
-        assert!(matches!(
-            Password::parse("Zx9!qr", &[]),
-            Err(Error::WeakPassword(_))
-        ));
+        assert!(matches!(Password::parse("Zx9!qr", &[]), Err(Error::WeakPassword(_))));
     }
 
     #[test]
     fn password_longer_than_128_characters_is_refused() {
         let long = "correct horse battery staple ".repeat(5);
-        assert!(matches!(
-            Password::parse(&long, &[]),
-            Err(Error::InvalidField {
-                field: "password",
-                ..
-            })
-        ));
+        assert!(matches!(Password::parse(&long, &[]), Err(Error::InvalidField { field: "password", .. })));
     }
 
     #[test]

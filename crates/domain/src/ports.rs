@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use crate::audit::AuditEvent;
 use crate::error::Result;
 use crate::otp::{OtpChallenge, OtpCode};
 use crate::password::Password;
 use crate::token::Claims;
-use crate::user::{Email, LoginName, NewUser, ProfilePatch, StoredUser, User, UserId};
+use crate::user::{Email, LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
 
 #[async_trait]
 pub trait UserRepo: Send + Sync {
@@ -20,15 +21,18 @@ pub trait UserRepo: Send + Sync {
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>>;
     async fn by_login(&self, login: &LoginName) -> Result<Option<StoredUser>>;
     /// Applies the set fields; `None` when the user no longer exists.
-    async fn update_profile(
-        &self,
-        id: UserId,
-        patch: &ProfilePatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>>;
+    /// `LastAdmin` when the patch would leave no active administrator: the
+    /// check and the write are one atomic step across all nodes.
+    async fn update_profile(&self, id: UserId, patch: &ProfilePatch, now: DateTime<Utc>) -> Result<Option<User>>;
+    /// A keyset page of users in id order.
+    async fn list(&self, query: &UserQuery) -> Result<Vec<User>>;
+    /// Whether any active administrator exists.
+    async fn any_active_admin(&self) -> Result<bool>;
     /// `false` when the user no longer exists.
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool>;
-    /// Deletes the user and, through foreign keys, their sessions and challenges.
+    /// Deletes the user and, through foreign keys, their sessions and
+    /// challenges. `LastAdmin` (and nothing deleted) when they are the last
+    /// active administrator.
     async fn delete(&self, id: UserId) -> Result<bool>;
 }
 
@@ -63,12 +67,7 @@ pub trait SessionRepo: Send + Sync {
     async fn is_active(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;
     /// Revokes every live session of the user except `keep`; returns how many.
-    async fn revoke_all(
-        &self,
-        user_id: UserId,
-        keep: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<u64>;
+    async fn revoke_all(&self, user_id: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64>;
 }
 
 #[async_trait]
@@ -122,10 +121,7 @@ pub trait OtpHasher: Send + Sync {
 /// What a mail says, in domain terms; senders choose the wording.
 #[derive(Debug, Clone)]
 pub enum MailKind {
-    LoginCode {
-        code: OtpCode,
-        expires_at: DateTime<Utc>,
-    },
+    LoginCode { code: OtpCode, expires_at: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +133,14 @@ pub struct Mail {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<()>;
+}
+
+/// The security event log.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn record(&self, event: &AuditEvent) -> Result<()>;
+    /// A user's events, newest first, strictly before the event `before`.
+    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>>;
 }
 
 pub trait Clock: Send + Sync {
@@ -153,10 +157,18 @@ pub trait Rng: Send + Sync {
         uuid::Builder::from_random_bytes(b).into_uuid()
     }
 
-    /// Time-ordered id: new rows land at the end of the primary-key index.
+    /// Time-ordered id: new rows land at the end of the primary-key index and
+    /// sort by creation. RFC 9562 §6.2 method 3: the 12 `rand_a` bits carry
+    /// the sub-millisecond fraction, so ids of one node sort to ~250 ns.
     fn uuid_v7(&self, now: DateTime<Utc>) -> Uuid {
-        let mut b = [0u8; 10];
-        self.fill(&mut b);
-        uuid::Builder::from_unix_timestamp_millis(now.timestamp_millis() as u64, &b).into_uuid()
+        let mut b = [0u8; 16];
+        self.fill(&mut b[8..]);
+        let ms = now.timestamp_millis() as u64;
+        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        let fraction = ((now.timestamp_subsec_nanos() % 1_000_000) as u64 * 4096 / 1_000_000) as u16;
+        b[6] = 0x70 | (fraction >> 8) as u8;
+        b[7] = fraction as u8;
+        b[8] = (b[8] & 0x3F) | 0x80;
+        Uuid::from_bytes(b)
     }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::audit::{AuditEvent, EventKind};
 use crate::error::{Error, Result};
 use crate::ports::{
-    Clock, Mailer, OtpHasher, OtpRepo, PasswordHasher, Rng, Session, SessionRepo, TokenCodec,
-    UserRepo,
+    AuditLog, Clock, Mailer, OtpHasher, OtpRepo, PasswordHasher, Rng, Session, SessionRepo, TokenCodec, UserRepo,
 };
 use crate::token::{Claims, TokenKind, TokenPair};
 use crate::user::UserId;
@@ -45,6 +45,7 @@ pub struct Ports {
     pub tokens: Arc<dyn TokenCodec>,
     pub otp_hasher: Arc<dyn OtpHasher>,
     pub mailer: Arc<dyn Mailer>,
+    pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
 }
@@ -79,10 +80,7 @@ impl AuthService {
 
     /// Decodes `token` and accepts it only as a live token of `kind`.
     pub(crate) fn claims(&self, token: &str, kind: TokenKind) -> Result<Claims> {
-        self.p
-            .tokens
-            .decode(token)?
-            .accept(kind, self.p.clock.now())
+        self.p.tokens.decode(token)?.accept(kind, self.p.clock.now())
     }
 
     /// Checks an access token and that its session is still live: a revoked
@@ -90,19 +88,30 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller> {
         let claims = self.claims(access_token, TokenKind::Access)?;
-        if !self
-            .p
-            .sessions
-            .is_active(claims.sid, claims.sub, self.p.clock.now())
-            .await?
-        {
+        if !self.p.sessions.is_active(claims.sid, claims.sub, self.p.clock.now()).await? {
             return Err(Error::SessionRevoked);
         }
-        Ok(Caller {
-            user_id: claims.sub,
-            session_id: claims.sid,
-            expires_at: claims.exp,
-        })
+        Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
+    }
+
+    /// Records a security event about `user`, done by `actor` when it was an admin.
+    pub(crate) async fn audit(
+        &self,
+        user: UserId,
+        actor: Option<UserId>,
+        kind: EventKind,
+        detail: &[(&str, String)],
+    ) -> Result<()> {
+        let now = self.p.clock.now();
+        let event = AuditEvent {
+            id: self.p.rng.uuid_v7(now),
+            at: now,
+            user_id: user,
+            actor_id: actor,
+            kind,
+            detail: detail.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        };
+        self.p.audit.record(&event).await
     }
 
     /// Signs an access + refresh pair for a session whose current refresh
@@ -123,14 +132,7 @@ impl AuthService {
             now,
             after(now, self.policy.access_ttl),
         );
-        let refresh = Claims::new(
-            TokenKind::Refresh,
-            user,
-            session,
-            refresh_jti,
-            now,
-            refresh_expires,
-        );
+        let refresh = Claims::new(TokenKind::Refresh, user, session, refresh_jti, now, refresh_expires);
         Ok(TokenPair {
             access_token: self.p.tokens.encode(&access)?,
             refresh_token: self.p.tokens.encode(&refresh)?,
@@ -151,12 +153,6 @@ impl AuthService {
             revoked_at: None,
         };
         self.p.sessions.create(&session).await?;
-        self.pair(
-            user,
-            session.id,
-            session.refresh_jti,
-            now,
-            session.expires_at,
-        )
+        self.pair(user, session.id, session.refresh_jti, now, session.expires_at)
     }
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::otp::{OtpChallenge, OtpCode};
 use crate::password::Password;
@@ -27,10 +28,7 @@ pub struct SeqRng {
 
 impl SeqRng {
     pub fn new(script: Vec<u8>) -> Self {
-        Self {
-            script: Mutex::new(script),
-            counter: AtomicU64::new(1),
-        }
+        Self { script: Mutex::new(script), counter: AtomicU64::new(1) }
     }
 }
 
@@ -57,8 +55,11 @@ impl FakeClock {
 }
 
 impl Clock for FakeClock {
+    /// Like a real clock, never the same instant twice: each read moves 1 µs.
     fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
+        let mut t = self.0.lock().unwrap();
+        *t += chrono::Duration::microseconds(1);
+        *t
     }
 }
 
@@ -87,13 +88,7 @@ impl UserRepo for MemUsers {
             created_at: u.created_at,
             modified_at: u.created_at,
         };
-        all.insert(
-            u.id,
-            StoredUser {
-                user: user.clone(),
-                password_hash: u.password_hash.clone(),
-            },
-        );
+        all.insert(u.id, StoredUser { user: user.clone(), password_hash: u.password_hash.clone() });
         Ok(user)
     }
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>> {
@@ -111,28 +106,20 @@ impl UserRepo for MemUsers {
             })
             .cloned())
     }
-    async fn update_profile(
-        &self,
-        id: UserId,
-        p: &ProfilePatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>> {
+    async fn update_profile(&self, id: UserId, p: &ProfilePatch, now: DateTime<Utc>) -> Result<Option<User>> {
         let mut all = self.0.lock().unwrap();
         if let Some(e) = &p.email {
-            if all
-                .values()
-                .any(|s| s.user.id != id && s.user.email == e.as_str())
-            {
+            if all.values().any(|s| s.user.id != id && s.user.email == e.as_str()) {
                 return Err(Error::EmailTaken);
             }
         }
         if let Some(n) = &p.username {
-            if all
-                .values()
-                .any(|s| s.user.id != id && s.user.username == n.as_str())
-            {
+            if all.values().any(|s| s.user.id != id && s.user.username == n.as_str()) {
                 return Err(Error::UsernameTaken);
             }
+        }
+        if p.may_remove_an_admin() && is_last_active_admin(&all, id) {
+            return Err(Error::LastAdmin);
         }
         let Some(s) = all.get_mut(&id) else {
             return Ok(None);
@@ -152,20 +139,75 @@ impl UserRepo for MemUsers {
         if let Some(b) = p.is_2fa {
             s.user.is_2fa = b
         }
+        if let Some(b) = p.is_admin {
+            s.user.is_admin = b
+        }
+        if let Some(b) = p.is_active {
+            s.user.is_active = b
+        }
         s.user.modified_at = now;
         Ok(Some(s.user.clone()))
     }
     async fn set_password_hash(&self, id: UserId, hash: &str, _now: DateTime<Utc>) -> Result<bool> {
-        Ok(self
+        Ok(self.0.lock().unwrap().get_mut(&id).map(|s| s.password_hash = hash.into()).is_some())
+    }
+    async fn delete(&self, id: UserId) -> Result<bool> {
+        let mut all = self.0.lock().unwrap();
+        if is_last_active_admin(&all, id) {
+            return Err(Error::LastAdmin);
+        }
+        Ok(all.remove(&id).is_some())
+    }
+    async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {
+        let all = self.0.lock().unwrap();
+        let mut users: Vec<User> = all
+            .values()
+            .map(|s| s.user.clone())
+            .filter(|u| q.after.is_none_or(|a| u.id > a))
+            .filter(|u| q.is_active.is_none_or(|b| u.is_active == b))
+            .filter(|u| q.is_admin.is_none_or(|b| u.is_admin == b))
+            .filter(|u| q.is_2fa.is_none_or(|b| u.is_2fa == b))
+            .filter(|u| {
+                q.search.as_ref().is_none_or(|t| {
+                    [&u.email, &u.username, &u.name, &u.lastname].iter().any(|f| f.to_lowercase().contains(t.as_str()))
+                })
+            })
+            .collect();
+        users.sort_by_key(|u| u.id);
+        users.truncate(q.limit as usize);
+        Ok(users)
+    }
+    async fn any_active_admin(&self) -> Result<bool> {
+        Ok(self.0.lock().unwrap().values().any(|s| s.user.is_admin && s.user.is_active))
+    }
+}
+
+fn is_last_active_admin(all: &HashMap<UserId, StoredUser>, id: UserId) -> bool {
+    let admin = |s: &StoredUser| s.user.is_admin && s.user.is_active;
+    all.get(&id).is_some_and(admin) && !all.values().any(|s| s.user.id != id && admin(s))
+}
+
+#[derive(Default)]
+pub struct MemAudit(pub Mutex<Vec<AuditEvent>>);
+
+#[async_trait]
+impl AuditLog for MemAudit {
+    async fn record(&self, e: &AuditEvent) -> Result<()> {
+        self.0.lock().unwrap().push(e.clone());
+        Ok(())
+    }
+    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
+        let mut events: Vec<AuditEvent> = self
             .0
             .lock()
             .unwrap()
-            .get_mut(&id)
-            .map(|s| s.password_hash = hash.into())
-            .is_some())
-    }
-    async fn delete(&self, id: UserId) -> Result<bool> {
-        Ok(self.0.lock().unwrap().remove(&id).is_some())
+            .iter()
+            .filter(|e| e.user_id == user && before.is_none_or(|b| e.id < b))
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
+        events.truncate(limit as usize);
+        Ok(events)
     }
 }
 
@@ -181,14 +223,7 @@ impl SessionRepo for MemSessions {
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         Ok(self.0.lock().unwrap().get(&id).cloned())
     }
-    async fn rotate(
-        &self,
-        id: Uuid,
-        old: Uuid,
-        new: Uuid,
-        now: DateTime<Utc>,
-        exp: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, exp: DateTime<Utc>) -> Result<bool> {
         let mut all = self.0.lock().unwrap();
         match all.get_mut(&id) {
             Some(s) if s.refresh_jti == old && s.revoked_at.is_none() && s.expires_at > now => {
@@ -213,12 +248,7 @@ impl SessionRepo for MemSessions {
         }
         Ok(())
     }
-    async fn revoke_all(
-        &self,
-        user: UserId,
-        keep: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<u64> {
+    async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut n = 0;
         for s in self.0.lock().unwrap().values_mut() {
             if s.user_id == user && Some(s.id) != keep && s.revoked_at.is_none() {
@@ -320,10 +350,7 @@ impl TokenCodec for TextCodec {
             TokenKind::Refresh => "r",
             TokenKind::Temporary => "t",
         };
-        Ok(format!(
-            "tok|{kind}|{}|{}|{}|{}|{}",
-            c.sub.0, c.sid, c.jti, c.iat, c.exp
-        ))
+        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
     }
     fn decode(&self, t: &str) -> Result<Claims> {
         let p: Vec<&str> = t.split('|').collect();
@@ -376,43 +403,34 @@ pub struct World {
     pub clock: Arc<FakeClock>,
     pub hasher: Arc<CountingHasher>,
     pub mailer: Arc<MemMailer>,
-    pub sessions: Arc<MemSessions>,
-    pub otps: Arc<MemOtps>,
     pub users: Arc<MemUsers>,
+    pub audit: Arc<MemAudit>,
 }
 
 pub const GOOD_PASSWORD: &str = "tangerine-oboe-quarry-41";
 
 impl World {
     pub fn new() -> Self {
-        let clock = Arc::new(FakeClock(Mutex::new(
-            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap(),
-        )));
+        let clock = Arc::new(FakeClock(Mutex::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())));
         let hasher = Arc::new(CountingHasher::default());
         let mailer = Arc::new(MemMailer::default());
         let sessions = Arc::new(MemSessions::default());
         let otps = Arc::new(MemOtps::default());
         let users = Arc::new(MemUsers::default());
+        let audit = Arc::new(MemAudit::default());
         let ports = Ports {
             users: users.clone(),
-            sessions: sessions.clone(),
-            otps: otps.clone(),
+            sessions,
+            otps,
             hasher: hasher.clone(),
             tokens: Arc::new(TextCodec),
             otp_hasher: Arc::new(PlainOtpHasher),
             mailer: mailer.clone(),
+            audit: audit.clone(),
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
         };
-        Self {
-            auth: AuthService::new(ports, Policy::default()),
-            clock,
-            hasher,
-            mailer,
-            sessions,
-            otps,
-            users,
-        }
+        Self { auth: AuthService::new(ports, Policy::default()), clock, hasher, mailer, users, audit }
     }
 
     pub async fn register(&self, name: &str, is_2fa: bool) -> User {
@@ -430,14 +448,20 @@ impl World {
     }
 
     pub fn deactivate(&self, id: UserId) {
-        self.users
-            .0
-            .lock()
-            .unwrap()
-            .get_mut(&id)
-            .unwrap()
-            .user
-            .is_active = false;
+        self.users.0.lock().unwrap().get_mut(&id).unwrap().user.is_active = false;
+    }
+
+    /// Registers a user and makes them an active admin.
+    pub async fn admin(&self, name: &str) -> User {
+        let u = self.register(name, false).await;
+        let mut all = self.users.0.lock().unwrap();
+        all.get_mut(&u.id).unwrap().user.is_admin = true;
+        all[&u.id].user.clone()
+    }
+
+    /// Kinds of the events recorded about `user`, oldest first.
+    pub fn events(&self, user: UserId) -> Vec<&'static str> {
+        self.audit.0.lock().unwrap().iter().filter(|e| e.user_id == user).map(|e| e.kind.as_str()).collect()
     }
 
     /// The code in the latest mail.

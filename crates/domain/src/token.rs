@@ -44,14 +44,7 @@ impl Claims {
         issued: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Self {
-        Self {
-            kind,
-            sub,
-            sid,
-            jti,
-            iat: issued.timestamp(),
-            exp: expires.timestamp(),
-        }
+        Self { kind, sub, sid, jti, iat: issued.timestamp(), exp: expires.timestamp() }
     }
 
     /// Accepts the claims only as a token of `kind` that is valid at `now`.
@@ -92,14 +85,7 @@ mod tests {
     }
 
     fn claims(kind: TokenKind) -> Claims {
-        Claims::new(
-            kind,
-            UserId(Uuid::nil()),
-            Uuid::nil(),
-            Uuid::nil(),
-            at(1000),
-            at(1240),
-        )
+        Claims::new(kind, UserId(Uuid::nil()), Uuid::nil(), Uuid::nil(), at(1000), at(1240))
     }
 
     #[test]
@@ -108,33 +94,19 @@ mod tests {
         for presented in [Access, Refresh, Temporary] {
             for expected in [Access, Refresh, Temporary] {
                 let r = claims(presented).accept(expected, at(1100));
-                assert_eq!(
-                    r.is_ok(),
-                    presented == expected,
-                    "{presented:?} as {expected:?}"
-                );
+                assert_eq!(r.is_ok(), presented == expected, "{presented:?} as {expected:?}");
             }
         }
     }
 
     #[test]
     fn token_is_expired_at_its_exp_second() {
-        assert!(
-            claims(TokenKind::Access)
-                .accept(TokenKind::Access, at(1239))
-                .is_ok()
-        );
-        assert!(matches!(
-            claims(TokenKind::Access).accept(TokenKind::Access, at(1240)),
-            Err(Error::TokenExpired)
-        ));
+        assert!(claims(TokenKind::Access).accept(TokenKind::Access, at(1239)).is_ok());
+        assert!(matches!(claims(TokenKind::Access).accept(TokenKind::Access, at(1240)), Err(Error::TokenExpired)));
     }
 
     #[test]
     fn token_issued_in_the_future_is_rejected() {
-        assert!(matches!(
-            claims(TokenKind::Access).accept(TokenKind::Access, at(990)),
-            Err(Error::TokenInvalid)
-        ));
+        assert!(matches!(claims(TokenKind::Access).accept(TokenKind::Access, at(990)), Err(Error::TokenInvalid)));
     }
 }

@@ -25,11 +25,7 @@ async fn tokens(w: &World, login: &str) -> TokenPair {
 
 async fn temporary(w: &World, login: &str) -> String {
     match w.auth.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
-        LoginOutcome::SecondFactor {
-            temporary_token,
-            methods,
-            ..
-        } => {
+        LoginOutcome::SecondFactor { temporary_token, methods, .. } => {
             assert_eq!(methods, vec![crate::otp::Method::Email]);
             temporary_token
         }
@@ -42,42 +38,20 @@ async fn login_without_two_factor_returns_a_token_pair_that_authenticates() {
     let w = World::new();
     let u = w.register("ada", false).await;
     let t = tokens(&w, "ada@example.com").await;
-    assert_eq!(
-        w.auth.authenticate(&t.access_token).await.unwrap().user_id,
-        u.id
-    );
+    assert_eq!(w.auth.authenticate(&t.access_token).await.unwrap().user_id, u.id);
     let by_username = tokens(&w, "ADA").await;
-    assert_eq!(
-        w.auth
-            .authenticate(&by_username.access_token)
-            .await
-            .unwrap()
-            .user_id,
-        u.id
-    );
+    assert_eq!(w.auth.authenticate(&by_username.access_token).await.unwrap().user_id, u.id);
 }
 
 #[tokio::test]
 async fn unknown_user_wrong_password_and_deactivated_user_get_the_same_error() {
     let w = World::new();
     let u = w.register("ada", false).await;
-    assert!(matches!(
-        w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await,
-        Err(Error::InvalidCredentials)
-    ));
-    assert!(matches!(
-        w.auth.login("ada", &pw("wrong-password-123")).await,
-        Err(Error::InvalidCredentials)
-    ));
+    assert!(matches!(w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
     w.deactivate(u.id);
-    assert!(matches!(
-        w.auth.login("ada", &pw("wrong-password-123")).await,
-        Err(Error::InvalidCredentials)
-    ));
-    assert!(matches!(
-        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
-        Err(Error::InvalidCredentials)
-    ));
+    assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
 }
 
 #[tokio::test]
@@ -96,19 +70,9 @@ async fn two_factor_login_mails_a_code_and_the_code_opens_a_session() {
     let w = World::new();
     let u = w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    assert_eq!(
-        w.mailer.0.lock().unwrap().last().unwrap().to.as_str(),
-        "bob@example.com"
-    );
+    assert_eq!(w.mailer.0.lock().unwrap().last().unwrap().to.as_str(), "bob@example.com");
     let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
-    assert_eq!(
-        w.auth
-            .authenticate(&pair.access_token)
-            .await
-            .unwrap()
-            .user_id,
-        u.id
-    );
+    assert_eq!(w.auth.authenticate(&pair.access_token).await.unwrap().user_id, u.id);
 }
 
 #[tokio::test]
@@ -118,10 +82,7 @@ async fn otp_is_single_use() {
     let tmp = temporary(&w, "bob").await;
     let code = w.last_code();
     w.auth.verify_otp(&tmp, &code).await.unwrap();
-    assert!(matches!(
-        w.auth.verify_otp(&tmp, &code).await,
-        Err(Error::OtpUsed)
-    ));
+    assert!(matches!(w.auth.verify_otp(&tmp, &code).await, Err(Error::OtpUsed)));
 }
 
 #[tokio::test]
@@ -137,10 +98,7 @@ async fn otp_is_rejected_after_five_wrong_tries_even_when_the_sixth_is_right() {
             other => panic!("{other:?}"),
         }
     }
-    assert!(matches!(
-        w.auth.verify_otp(&tmp, &code).await,
-        Err(Error::OtpLocked)
-    ));
+    assert!(matches!(w.auth.verify_otp(&tmp, &code).await, Err(Error::OtpLocked)));
 }
 
 #[tokio::test]
@@ -149,10 +107,7 @@ async fn malformed_otp_is_refused_without_costing_a_try() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     for _ in 0..10 {
-        assert!(matches!(
-            w.auth.verify_otp(&tmp, "12ab").await,
-            Err(Error::InvalidField { field: "otp", .. })
-        ));
+        assert!(matches!(w.auth.verify_otp(&tmp, "12ab").await, Err(Error::InvalidField { field: "otp", .. })));
     }
     w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
 }
@@ -163,10 +118,7 @@ async fn otp_expires_with_the_temporary_token() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     w.clock.advance(Duration::from_secs(240));
-    assert!(matches!(
-        w.auth.verify_otp(&tmp, &w.last_code()).await,
-        Err(Error::TokenExpired)
-    ));
+    assert!(matches!(w.auth.verify_otp(&tmp, &w.last_code()).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -188,35 +140,14 @@ async fn token_kinds_are_refused_outside_their_own_use_case() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    assert!(matches!(
-        w.auth.authenticate(&tmp).await,
-        Err(Error::TokenInvalid)
-    ));
-    assert!(matches!(
-        w.auth.refresh(&tmp).await,
-        Err(Error::TokenInvalid)
-    ));
+    assert!(matches!(w.auth.authenticate(&tmp).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.auth.refresh(&tmp).await, Err(Error::TokenInvalid)));
     let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
-    assert!(matches!(
-        w.auth.verify_otp(&pair.access_token, "123456").await,
-        Err(Error::TokenInvalid)
-    ));
-    assert!(matches!(
-        w.auth.resend_otp(&pair.access_token).await,
-        Err(Error::TokenInvalid)
-    ));
-    assert!(matches!(
-        w.auth.refresh(&pair.access_token).await,
-        Err(Error::TokenInvalid)
-    ));
-    assert!(matches!(
-        w.auth.authenticate(&pair.refresh_token).await,
-        Err(Error::TokenInvalid)
-    ));
-    assert!(matches!(
-        w.auth.verify_otp(&pair.refresh_token, "123456").await,
-        Err(Error::TokenInvalid)
-    ));
+    assert!(matches!(w.auth.verify_otp(&pair.access_token, "123456").await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.auth.resend_otp(&pair.access_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.auth.refresh(&pair.access_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.auth.authenticate(&pair.refresh_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.auth.verify_otp(&pair.refresh_token, "123456").await, Err(Error::TokenInvalid)));
 }
 
 #[tokio::test]
@@ -226,18 +157,9 @@ async fn refresh_token_works_once_and_its_reuse_revokes_the_session() {
     let first = tokens(&w, "ada").await;
     let second = w.auth.refresh(&first.refresh_token).await.unwrap();
     w.auth.authenticate(&second.access_token).await.unwrap();
-    assert!(matches!(
-        w.auth.refresh(&first.refresh_token).await,
-        Err(Error::RefreshReused)
-    ));
-    assert!(matches!(
-        w.auth.authenticate(&second.access_token).await,
-        Err(Error::SessionRevoked)
-    ));
-    assert!(matches!(
-        w.auth.refresh(&second.refresh_token).await,
-        Err(Error::SessionRevoked)
-    ));
+    assert!(matches!(w.auth.refresh(&first.refresh_token).await, Err(Error::RefreshReused)));
+    assert!(matches!(w.auth.authenticate(&second.access_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.auth.refresh(&second.refresh_token).await, Err(Error::SessionRevoked)));
 }
 
 #[tokio::test]
@@ -246,10 +168,7 @@ async fn refresh_token_expires_after_its_lifetime() {
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
     w.clock.advance(w.auth.policy().refresh_ttl);
-    assert!(matches!(
-        w.auth.refresh(&pair.refresh_token).await,
-        Err(Error::TokenExpired)
-    ));
+    assert!(matches!(w.auth.refresh(&pair.refresh_token).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -257,14 +176,10 @@ async fn access_token_expires_after_its_lifetime() {
     let w = World::new();
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
-    w.clock
-        .advance(w.auth.policy().access_ttl - Duration::from_secs(1));
+    w.clock.advance(w.auth.policy().access_ttl - Duration::from_secs(1));
     w.auth.authenticate(&pair.access_token).await.unwrap();
     w.clock.advance(Duration::from_secs(1));
-    assert!(matches!(
-        w.auth.authenticate(&pair.access_token).await,
-        Err(Error::TokenExpired)
-    ));
+    assert!(matches!(w.auth.authenticate(&pair.access_token).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -284,16 +199,10 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
         w.auth.resend_otp(&tmp).await.unwrap();
     }
     w.clock.advance(Duration::from_secs(30));
-    assert!(matches!(
-        w.auth.resend_otp(&tmp).await,
-        Err(Error::ResendLimit)
-    ));
+    assert!(matches!(w.auth.resend_otp(&tmp).await, Err(Error::ResendLimit)));
     let latest = w.last_code();
     if latest != first {
-        assert!(matches!(
-            w.auth.verify_otp(&tmp, &first).await,
-            Err(Error::OtpInvalid { .. })
-        ));
+        assert!(matches!(w.auth.verify_otp(&tmp, &first).await, Err(Error::OtpInvalid { .. })));
     }
     w.auth.verify_otp(&tmp, &latest).await.unwrap();
     assert_eq!(w.mailer.0.lock().unwrap().len(), 4);
@@ -308,10 +217,7 @@ async fn logout_revokes_the_session_and_logout_all_revokes_every_session() {
     let three = tokens(&w, "ada").await;
     let c1 = w.auth.authenticate(&one.access_token).await.unwrap();
     w.auth.logout(&c1, false).await.unwrap();
-    assert!(matches!(
-        w.auth.authenticate(&one.access_token).await,
-        Err(Error::SessionRevoked)
-    ));
+    assert!(matches!(w.auth.authenticate(&one.access_token).await, Err(Error::SessionRevoked)));
     let c2 = w.auth.authenticate(&two.access_token).await.unwrap();
     w.auth.authenticate(&three.access_token).await.unwrap();
     w.auth.logout(&c2, true).await.unwrap();
@@ -329,41 +235,21 @@ async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
     let caller = w.auth.authenticate(&here.access_token).await.unwrap();
     let new = pw("marmalade-quiver-71-lantern");
     assert!(matches!(
-        w.auth
-            .change_password(&caller, &pw("not-my-password-9"), &new, &new)
-            .await,
+        w.auth.change_password(&caller, &pw("not-my-password-9"), &new, &new).await,
         Err(Error::WrongPassword)
     ));
     assert!(matches!(
-        w.auth
-            .change_password(&caller, &pw(GOOD_PASSWORD), &new, &pw("other-thing-xx-99"))
-            .await,
+        w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &new, &pw("other-thing-xx-99")).await,
         Err(Error::PasswordMismatch)
     ));
     assert!(matches!(
-        w.auth
-            .change_password(
-                &caller,
-                &pw(GOOD_PASSWORD),
-                &pw("password1"),
-                &pw("password1")
-            )
-            .await,
+        w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &pw("password1"), &pw("password1")).await,
         Err(Error::WeakPassword(_))
     ));
-    w.auth
-        .change_password(&caller, &pw(GOOD_PASSWORD), &new, &new)
-        .await
-        .unwrap();
+    w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &new, &new).await.unwrap();
     w.auth.authenticate(&here.access_token).await.unwrap();
-    assert!(matches!(
-        w.auth.authenticate(&elsewhere.access_token).await,
-        Err(Error::SessionRevoked)
-    ));
-    assert!(matches!(
-        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
-        Err(Error::InvalidCredentials)
-    ));
+    assert!(matches!(w.auth.authenticate(&elsewhere.access_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
     assert!(w.auth.login("ada", &new).await.is_ok());
 }
 
@@ -373,16 +259,10 @@ async fn delete_me_requires_the_password() {
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
     let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
-    assert!(matches!(
-        w.auth.delete_me(&caller, &pw("wrong-password-9")).await,
-        Err(Error::WrongPassword)
-    ));
+    assert!(matches!(w.auth.delete_me(&caller, &pw("wrong-password-9")).await, Err(Error::WrongPassword)));
     w.auth.delete_me(&caller, &pw(GOOD_PASSWORD)).await.unwrap();
     assert!(matches!(w.auth.me(&caller).await, Err(Error::TokenInvalid)));
-    assert!(matches!(
-        w.auth.login("ada", &pw(GOOD_PASSWORD)).await,
-        Err(Error::InvalidCredentials)
-    ));
+    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
 }
 
 #[tokio::test]
@@ -397,28 +277,11 @@ async fn registration_refuses_taken_email_and_username_and_weak_passwords() {
         password: password.into(),
         is_2fa: false,
     };
+    assert!(matches!(w.auth.register(form("ADA@example.com", "other", GOOD_PASSWORD)).await, Err(Error::EmailTaken)));
+    assert!(matches!(w.auth.register(form("new@example.com", "Ada", GOOD_PASSWORD)).await, Err(Error::UsernameTaken)));
+    assert!(matches!(w.auth.register(form("new@example.com", "new", "password")).await, Err(Error::WeakPassword(_))));
     assert!(matches!(
-        w.auth
-            .register(form("ADA@example.com", "other", GOOD_PASSWORD))
-            .await,
-        Err(Error::EmailTaken)
-    ));
-    assert!(matches!(
-        w.auth
-            .register(form("new@example.com", "Ada", GOOD_PASSWORD))
-            .await,
-        Err(Error::UsernameTaken)
-    ));
-    assert!(matches!(
-        w.auth
-            .register(form("new@example.com", "new", "password"))
-            .await,
-        Err(Error::WeakPassword(_))
-    ));
-    assert!(matches!(
-        w.auth
-            .register(form("not-an-email", "new", GOOD_PASSWORD))
-            .await,
+        w.auth.register(form("not-an-email", "new", GOOD_PASSWORD)).await,
         Err(Error::InvalidField { field: "email", .. })
     ));
 }
@@ -430,22 +293,21 @@ async fn update_me_changes_only_the_given_fields() {
     w.register("bob", false).await;
     let pair = tokens(&w, "ada").await;
     let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
-    let changes = ProfileChanges {
-        name: Some("Augusta".into()),
-        is_2fa: Some(true),
-        ..Default::default()
-    };
+    let changes = ProfileChanges { name: Some("Augusta".into()), is_2fa: Some(true), ..Default::default() };
     let u = w.auth.update_me(&caller, changes).await.unwrap();
-    assert_eq!(
-        (u.name.as_str(), u.lastname.as_str(), u.is_2fa),
-        ("Augusta", "User", true)
-    );
-    let taken = ProfileChanges {
-        username: Some("bob".into()),
-        ..Default::default()
-    };
-    assert!(matches!(
-        w.auth.update_me(&caller, taken).await,
-        Err(Error::UsernameTaken)
-    ));
+    assert_eq!((u.name.as_str(), u.lastname.as_str(), u.is_2fa), ("Augusta", "User", true));
+    let taken = ProfileChanges { username: Some("bob".into()), ..Default::default() };
+    assert!(matches!(w.auth.update_me(&caller, taken).await, Err(Error::UsernameTaken)));
+}
+
+#[test]
+fn uuid_v7_ids_are_version_7_and_sort_by_time_within_a_millisecond() {
+    use crate::ports::Rng;
+    use chrono::TimeZone;
+    let rng = crate::testkit::SeqRng::new(vec![0xFF; 64]);
+    let t0 = chrono::Utc.timestamp_opt(1_800_000_000, 100_000).unwrap();
+    let (a, b) = (rng.uuid_v7(t0), rng.uuid_v7(t0 + chrono::Duration::microseconds(1)));
+    assert_eq!((a.get_version_num(), a.get_variant()), (7, uuid::Variant::RFC4122));
+    assert!(a < b, "{a} !< {b} despite random bits all 0xFF");
+    assert_eq!(a.get_timestamp().unwrap().to_unix().0, 1_800_000_000);
 }

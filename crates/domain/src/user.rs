@@ -18,10 +18,7 @@ impl std::fmt::Display for UserId {
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
-    Error::InvalidField {
-        field,
-        reason: reason.into(),
-    }
+    Error::InvalidField { field, reason: reason.into() }
 }
 
 /// An email address, trimmed and lower-cased so that one mailbox is one account.
@@ -43,9 +40,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
@@ -74,14 +69,8 @@ impl Username {
         if !s.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(invalid("username", "must start with a letter or a digit"));
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
-            return Err(invalid(
-                "username",
-                "may only contain a-z, 0-9, '.', '_' and '-'",
-            ));
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(invalid("username", "may only contain a-z, 0-9, '.', '_' and '-'"));
         }
         Ok(Self(s))
     }
@@ -171,7 +160,8 @@ pub struct NewUser {
     pub created_at: DateTime<Utc>,
 }
 
-/// Profile fields a user may change about themselves; `None` leaves a field as it is.
+/// Changes to a user; `None` leaves a field as it is. `is_admin` and
+/// `is_active` are only ever set by an administrator.
 #[derive(Debug, Clone, Default)]
 pub struct ProfilePatch {
     pub email: Option<Email>,
@@ -179,6 +169,49 @@ pub struct ProfilePatch {
     pub name: Option<PersonName>,
     pub lastname: Option<PersonName>,
     pub is_2fa: Option<bool>,
+    pub is_admin: Option<bool>,
+    pub is_active: Option<bool>,
+}
+
+impl ProfilePatch {
+    /// Whether applying this could leave the user without admin rights or
+    /// inactive: the changes the last-admin rule guards.
+    pub fn may_remove_an_admin(&self) -> bool {
+        self.is_admin == Some(false) || self.is_active == Some(false)
+    }
+
+    /// Names of the fields this patch sets, for audit events.
+    pub fn field_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        for (set, name) in [
+            (self.email.is_some(), "email"),
+            (self.username.is_some(), "username"),
+            (self.name.is_some(), "name"),
+            (self.lastname.is_some(), "lastname"),
+            (self.is_2fa.is_some(), "is_2fa"),
+            (self.is_admin.is_some(), "is_admin"),
+            (self.is_active.is_some(), "is_active"),
+        ] {
+            if set {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// Which users to list, and from where: a keyset page ordered by id (ids
+/// are time-ordered, so this is registration order).
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Only users whose email, username, name or last name contains this, case-insensitively.
+    pub search: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_admin: Option<bool>,
+    pub is_2fa: Option<bool>,
+    /// Only users after this id.
+    pub after: Option<UserId>,
+    pub limit: u32,
 }
 
 /// Raw profile changes as they arrive; [`ProfileChanges::parse`] turns them into a patch.
@@ -196,17 +229,11 @@ impl ProfileChanges {
         Ok(ProfilePatch {
             email: self.email.as_deref().map(Email::parse).transpose()?,
             username: self.username.as_deref().map(Username::parse).transpose()?,
-            name: self
-                .name
-                .as_deref()
-                .map(|n| PersonName::parse("name", n))
-                .transpose()?,
-            lastname: self
-                .lastname
-                .as_deref()
-                .map(|n| PersonName::parse("lastname", n))
-                .transpose()?,
+            name: self.name.as_deref().map(|n| PersonName::parse("name", n)).transpose()?,
+            lastname: self.lastname.as_deref().map(|n| PersonName::parse("lastname", n)).transpose()?,
             is_2fa: self.is_2fa,
+            is_admin: None,
+            is_active: None,
         })
     }
 }
@@ -217,24 +244,12 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_lowercased() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
     }
 
     #[test]
     fn email_without_at_or_dotted_domain_is_rejected() {
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "ada@.com",
-            "a da@x.io",
-            "ada@exa..mple.com",
-        ] {
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "ada@.com", "a da@x.io", "ada@exa..mple.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -248,14 +263,7 @@ mod tests {
     #[test]
     fn username_allows_only_a_small_alphabet() {
         assert_eq!(Username::parse("Ada.L_1-x").unwrap().as_str(), "ada.l_1-x");
-        for bad in [
-            "ab",
-            &"a".repeat(33),
-            "_ada",
-            "ada lovelace",
-            "ada@x",
-            "adá",
-        ] {
+        for bad in ["ab", &"a".repeat(33), "_ada", "ada lovelace", "ada@x", "adá"] {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -270,14 +278,8 @@ mod tests {
 
     #[test]
     fn login_name_is_an_email_when_it_has_an_at_sign() {
-        assert!(matches!(
-            LoginName::parse("ada@example.com"),
-            Some(LoginName::Email(_))
-        ));
-        assert!(matches!(
-            LoginName::parse("ada"),
-            Some(LoginName::Username(_))
-        ));
+        assert!(matches!(LoginName::parse("ada@example.com"), Some(LoginName::Email(_))));
+        assert!(matches!(LoginName::parse("ada"), Some(LoginName::Username(_))));
         assert!(LoginName::parse("a").is_none());
     }
 }

@@ -12,24 +12,15 @@ pub type Database = DatabaseConnection;
 /// WAL mode with a busy timeout so that concurrent writers queue instead of failing.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each connection to an in-memory database is a new empty database.
         opts.max_connections(if in_memory { 1 } else { max_connections.min(8) });
         opts.map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            let o = o
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .create_if_missing(true);
-            if in_memory {
-                o
-            } else {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-            }
+            let o = o.foreign_keys(true).busy_timeout(Duration::from_secs(10)).create_if_missing(true);
+            if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
         });
     } else {
         opts.max_connections(max_connections).min_connections(1);

@@ -23,11 +23,7 @@ pub struct Argon2Cost {
 
 impl Default for Argon2Cost {
     fn default() -> Self {
-        Self {
-            m_kib: 19 * 1024,
-            t: 2,
-            p: 1,
-        }
+        Self { m_kib: 19 * 1024, t: 2, p: 1 }
     }
 }
 
@@ -41,33 +37,19 @@ pub struct Argon2Hasher {
 impl Argon2Hasher {
     /// `concurrency` hashes may run at once (usually the number of cores).
     pub fn new(cost: Argon2Cost, concurrency: usize) -> Result<Self> {
-        let params =
-            Params::new(cost.m_kib, cost.t, cost.p, None).map_err(domain::Error::internal)?;
+        let params = Params::new(cost.m_kib, cost.t, cost.p, None).map_err(domain::Error::internal)?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy = argon
             .hash_password(b"no one's password: only here to spend the same time")
             .map_err(domain::Error::internal)?
             .to_string();
-        Ok(Self {
-            argon,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy,
-        })
+        Ok(Self { argon, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy })
     }
 
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
-    ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(domain::Error::internal)?;
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Argon2<'static>) -> T + Send + 'static) -> Result<T> {
+        let _permit = self.permits.acquire().await.map_err(domain::Error::internal)?;
         let argon = self.argon.clone();
-        tokio::task::spawn_blocking(move || f(&argon))
-            .await
-            .map_err(domain::Error::internal)
+        tokio::task::spawn_blocking(move || f(&argon)).await.map_err(domain::Error::internal)
     }
 }
 
@@ -75,12 +57,9 @@ impl Argon2Hasher {
 impl domain::ports::PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<String> {
         let pw = SecretString::from(password.expose());
-        self.blocking(move |a| {
-            a.hash_password(pw.expose_secret().as_bytes())
-                .map(|h| h.to_string())
-        })
-        .await?
-        .map_err(domain::Error::internal)
+        self.blocking(move |a| a.hash_password(pw.expose_secret().as_bytes()).map(|h| h.to_string()))
+            .await?
+            .map_err(domain::Error::internal)
     }
 
     async fn verify(&self, candidate: &SecretString, phc: &str) -> Result<bool> {
@@ -88,10 +67,7 @@ impl domain::ports::PasswordHasher for Argon2Hasher {
         let phc = phc.to_owned();
         self.blocking(move |a| {
             let parsed = PasswordHash::new(&phc).map_err(domain::Error::internal)?;
-            Ok(
-                a.verify_password(candidate.expose_secret().as_bytes(), &parsed)
-                    .is_ok(),
-            )
+            Ok(a.verify_password(candidate.expose_secret().as_bytes(), &parsed).is_ok())
         })
         .await?
     }
@@ -112,48 +88,23 @@ mod tests {
         let pw = Password::parse("quiet-lantern-harbour-88", &[]).unwrap();
         let phc = h.hash(&pw).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(
-            h.verify(&SecretString::from("quiet-lantern-harbour-88"), &phc)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !h.verify(&SecretString::from("quiet-lantern-harbour-89"), &phc)
-                .await
-                .unwrap()
-        );
+        assert!(h.verify(&SecretString::from("quiet-lantern-harbour-88"), &phc).await.unwrap());
+        assert!(!h.verify(&SecretString::from("quiet-lantern-harbour-89"), &phc).await.unwrap());
     }
 
     #[tokio::test]
     async fn dummy_hash_verifies_nothing_but_is_a_real_hash() {
         let h = Argon2Hasher::new(Argon2Cost::default(), 1).unwrap();
         assert!(h.dummy_hash().starts_with("$argon2id$"));
-        assert!(
-            !h.verify(&SecretString::from(""), h.dummy_hash())
-                .await
-                .unwrap()
-        );
+        assert!(!h.verify(&SecretString::from(""), h.dummy_hash()).await.unwrap());
     }
 
     #[tokio::test]
     async fn hash_of_another_strength_still_verifies() {
-        let weak = Argon2Hasher::new(
-            Argon2Cost {
-                m_kib: 8 * 1024,
-                t: 1,
-                p: 1,
-            },
-            1,
-        )
-        .unwrap();
+        let weak = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
         let pw = Password::parse("quiet-lantern-harbour-88", &[]).unwrap();
         let old = weak.hash(&pw).await.unwrap();
         let strong = Argon2Hasher::new(Argon2Cost::default(), 1).unwrap();
-        assert!(
-            strong
-                .verify(&SecretString::from("quiet-lantern-harbour-88"), &old)
-                .await
-                .unwrap()
-        );
+        assert!(strong.verify(&SecretString::from("quiet-lantern-harbour-88"), &old).await.unwrap());
     }
 }

@@ -35,9 +35,7 @@ pub struct JwtCodec {
 impl JwtCodec {
     pub fn hs256(secret: &[u8], issuer: &str, audience: &str) -> Result<Self> {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(Error::internal(format!(
-                "the JWT secret must be at least {MIN_SECRET_BYTES} bytes"
-            )));
+            return Err(Error::internal(format!("the JWT secret must be at least {MIN_SECRET_BYTES} bytes")));
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
@@ -73,17 +71,10 @@ impl domain::ports::TokenCodec for JwtCodec {
     }
 
     fn decode(&self, token: &str) -> Result<Claims> {
-        let data = jsonwebtoken::decode::<Wire>(token, &self.decoding, &self.validation)
-            .map_err(|_| Error::TokenInvalid)?;
+        let data =
+            jsonwebtoken::decode::<Wire>(token, &self.decoding, &self.validation).map_err(|_| Error::TokenInvalid)?;
         let w = data.claims;
-        Ok(Claims {
-            kind: w.typ,
-            sub: UserId(w.sub),
-            sid: w.sid,
-            jti: w.jti,
-            iat: w.iat,
-            exp: w.exp,
-        })
+        Ok(Claims { kind: w.typ, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp })
     }
 }
 
@@ -115,10 +106,7 @@ mod tests {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let (b, mut out) = (s.as_bytes(), String::new());
         for chunk in b.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, &x)| acc | (x as u32) << (16 - 8 * i));
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &x)| acc | (x as u32) << (16 - 8 * i));
             for i in 0..=chunk.len() {
                 write!(out, "{}", A[(n >> (18 - 6 * i) & 63) as usize] as char).unwrap();
             }
@@ -135,22 +123,15 @@ mod tests {
 
     #[test]
     fn token_signed_with_another_key_is_rejected() {
-        let other =
-            JwtCodec::hs256(b"another-secret-another-secret-xx", "authd", "authd-api").unwrap();
+        let other = JwtCodec::hs256(b"another-secret-another-secret-xx", "authd", "authd-api").unwrap();
         let token = other.encode(&claims()).unwrap();
         assert!(matches!(codec().decode(&token), Err(Error::TokenInvalid)));
     }
 
     #[test]
     fn token_with_wrong_issuer_or_audience_is_rejected() {
-        let iss = JwtCodec::hs256(SECRET, "someone-else", "authd-api")
-            .unwrap()
-            .encode(&claims())
-            .unwrap();
-        let aud = JwtCodec::hs256(SECRET, "authd", "another-api")
-            .unwrap()
-            .encode(&claims())
-            .unwrap();
+        let iss = JwtCodec::hs256(SECRET, "someone-else", "authd-api").unwrap().encode(&claims()).unwrap();
+        let aud = JwtCodec::hs256(SECRET, "authd", "another-api").unwrap().encode(&claims()).unwrap();
         assert!(codec().decode(&iss).is_err());
         assert!(codec().decode(&aud).is_err());
     }
@@ -161,11 +142,7 @@ mod tests {
         let payload = token.split('.').nth(1).unwrap();
         let none = format!("{}.{payload}.", b64(r#"{"alg":"none","typ":"JWT"}"#));
         assert!(codec().decode(&none).is_err());
-        let hs512 = format!(
-            "{}.{payload}.{}",
-            b64(r#"{"alg":"HS512","typ":"JWT"}"#),
-            token.split('.').nth(2).unwrap()
-        );
+        let hs512 = format!("{}.{payload}.{}", b64(r#"{"alg":"HS512","typ":"JWT"}"#), token.split('.').nth(2).unwrap());
         assert!(codec().decode(&hs512).is_err());
     }
 

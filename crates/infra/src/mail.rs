@@ -21,10 +21,7 @@ pub struct FileMailer {
 
 impl FileMailer {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path: Arc::new(path),
-            lock: Arc::default(),
-        }
+        Self { path: Arc::new(path), lock: Arc::default() }
     }
 }
 
@@ -71,10 +68,7 @@ mod tests {
     fn mail(to: &str, code: &str) -> Mail {
         Mail {
             to: Email::parse(to).unwrap(),
-            kind: MailKind::LoginCode {
-                code: OtpCode::parse(code).unwrap(),
-                expires_at: chrono::Utc::now(),
-            },
+            kind: MailKind::LoginCode { code: OtpCode::parse(code).unwrap(), expires_at: chrono::Utc::now() },
         }
     }
 
@@ -87,20 +81,15 @@ mod tests {
         let mailer = FileMailer::new(path.clone());
         let sends = (0..200).map(|i| {
             let m = mailer.clone();
-            tokio::spawn(async move {
-                m.send(&mail(&format!("u{i}@example.com"), &format!("{:06}", i)))
-                    .await
-                    .unwrap()
-            })
+            tokio::spawn(
+                async move { m.send(&mail(&format!("u{i}@example.com"), &format!("{:06}", i))).await.unwrap() },
+            )
         });
         for s in sends {
             s.await.unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<serde_json::Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 201, "earlier content kept, one line per mail");
         for i in 0..200 {
             let to = format!("u{i}@example.com");

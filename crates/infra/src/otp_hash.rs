@@ -19,9 +19,7 @@ impl HmacOtpHasher {
     pub fn derived_from(secret: &[u8]) -> Self {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(b"authd/otp-code-key/v1");
-        Self {
-            key: mac.finalize().into_bytes().into(),
-        }
+        Self { key: mac.finalize().into_bytes().into() }
     }
 }
 
@@ -54,9 +52,6 @@ mod tests {
         assert!(h.verify(a, &code, &stored));
         assert!(!h.verify(b, &code, &stored));
         assert!(!h.verify(a, &OtpCode::parse("123457").unwrap(), &stored));
-        assert_ne!(
-            HmacOtpHasher::derived_from(b"other-secret").hash(a, &code),
-            stored
-        );
+        assert_ne!(HmacOtpHasher::derived_from(b"other-secret").hash(a, &code), stored);
     }
 }

@@ -29,9 +29,7 @@ fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
     let method = match m.method.as_str() {
         "email" => Method::Email,
         other => {
-            return Err(domain::Error::internal(format!(
-                "unknown OTP method {other:?}"
-            )));
+            return Err(domain::Error::internal(format!("unknown OTP method {other:?}")));
         }
     };
     Ok(OtpChallenge {
@@ -63,20 +61,12 @@ impl OtpRepo for SeaOtpRepo {
             expires_at: Set(c.expires_at),
             used_at: Set(c.used_at),
         };
-        Entity::insert(model)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(internal)?;
+        Entity::insert(model).exec_without_returning(&self.db).await.map_err(internal)?;
         Ok(())
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
-        Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map(to_domain)
-            .transpose()
+        Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(to_domain).transpose()
     }
 
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool> {

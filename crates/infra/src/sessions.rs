@@ -49,29 +49,15 @@ impl SessionRepo for SeaSessionRepo {
             expires_at: Set(s.expires_at),
             revoked_at: Set(s.revoked_at),
         };
-        Entity::insert(model)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(internal)?;
+        Entity::insert(model).exec_without_returning(&self.db).await.map_err(internal)?;
         Ok(())
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
-        Ok(Entity::find_by_id(id)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map(Into::into))
+        Ok(Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(Into::into))
     }
 
-    async fn rotate(
-        &self,
-        id: Uuid,
-        old: Uuid,
-        new: Uuid,
-        now: DateTime<Utc>,
-        expires: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<bool> {
         // UPDATE sessions SET refresh_jti = $new ... WHERE id = $id AND
         // refresh_jti = $old AND revoked_at IS NULL AND expires_at > $now:
         // of concurrent callers presenting $old, exactly one matches the row.
@@ -115,12 +101,7 @@ impl SessionRepo for SeaSessionRepo {
         Ok(())
     }
 
-    async fn revoke_all(
-        &self,
-        user: UserId,
-        keep: Option<Uuid>,
-        now: DateTime<Utc>,
-    ) -> Result<u64> {
+    async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut update = Entity::update_many()
             .col_expr(Column::RevokedAt, Expr::value(now))
             .filter(Column::UserId.eq(user.0))

@@ -12,13 +12,9 @@ pub const POSTGRES_ENV: &str = "AUTHD_TEST_DATABASE_URL";
 pub async fn create_postgres_database(admin_url: &str) -> Result<String, sea_orm::DbErr> {
     let name = format!("authd_test_{}", uuid::Uuid::new_v4().simple());
     let admin = connect(admin_url, 1).await?;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
     admin.close().await?;
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
     Ok(match query {
         Some(q) => format!("{server}/{name}?{q}"),

@@ -59,23 +59,13 @@ impl UserRepo for SeaUserRepo {
             created_at: Set(u.created_at),
             modified_at: Set(u.created_at),
         };
-        Entity::insert(model)
-            .exec(&self.db)
-            .await
-            .map_err(user_write_error)?;
-        let stored = self
-            .by_id(u.id)
-            .await?
-            .ok_or_else(|| domain::Error::internal("inserted user vanished"))?;
+        Entity::insert(model).exec(&self.db).await.map_err(user_write_error)?;
+        let stored = self.by_id(u.id).await?.ok_or_else(|| domain::Error::internal("inserted user vanished"))?;
         Ok(stored.user)
     }
 
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>> {
-        Ok(Entity::find_by_id(id.0)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map(Into::into))
+        Ok(Entity::find_by_id(id.0).one(&self.db).await.map_err(internal)?.map(Into::into))
     }
 
     async fn by_login(&self, login: &LoginName) -> Result<Option<StoredUser>> {
@@ -83,24 +73,13 @@ impl UserRepo for SeaUserRepo {
             LoginName::Email(e) => Column::Email.eq(e.as_str()),
             LoginName::Username(n) => Column::Username.eq(n.as_str()),
         };
-        Ok(Entity::find()
-            .filter(filter)
-            .one(&self.db)
-            .await
-            .map_err(internal)?
-            .map(Into::into))
+        Ok(Entity::find().filter(filter).one(&self.db).await.map_err(internal)?.map(Into::into))
     }
 
     #[tracing::instrument(skip_all)]
-    async fn update_profile(
-        &self,
-        id: UserId,
-        p: &ProfilePatch,
-        now: DateTime<Utc>,
-    ) -> Result<Option<User>> {
-        let mut update = Entity::update_many()
-            .col_expr(Column::ModifiedAt, Expr::value(now))
-            .filter(Column::Id.eq(id.0));
+    async fn update_profile(&self, id: UserId, p: &ProfilePatch, now: DateTime<Utc>) -> Result<Option<User>> {
+        let mut update =
+            Entity::update_many().col_expr(Column::ModifiedAt, Expr::value(now)).filter(Column::Id.eq(id.0));
         if let Some(v) = &p.email {
             update = update.col_expr(Column::Email, Expr::value(v.as_str()));
         }
@@ -137,10 +116,7 @@ impl UserRepo for SeaUserRepo {
     async fn delete(&self, id: UserId) -> Result<bool> {
         // ON DELETE CASCADE on fk_sessions_user and fk_otp_challenges_user
         // removes the user's sessions and challenges in the same statement.
-        let done = Entity::delete_by_id(id.0)
-            .exec(&self.db)
-            .await
-            .map_err(internal)?;
+        let done = Entity::delete_by_id(id.0).exec(&self.db).await.map_err(internal)?;
         Ok(done.rows_affected == 1)
     }
 }

@@ -27,11 +27,7 @@ fn new_user(name: &str) -> NewUser {
 }
 
 async fn user(db: &Database, name: &str) -> UserId {
-    SeaUserRepo::new(db.clone())
-        .insert(&new_user(name))
-        .await
-        .unwrap()
-        .id
+    SeaUserRepo::new(db.clone()).insert(&new_user(name)).await.unwrap().id
 }
 
 fn session(user: UserId) -> Session {
@@ -67,25 +63,12 @@ async fn user_round_trips_and_is_found_by_email_or_username() {
     for (backend, db) in databases().await {
         let repo = SeaUserRepo::new(db);
         let created = repo.insert(&new_user("ada")).await.unwrap();
-        let by_email = repo
-            .by_login(&LoginName::parse("ADA@example.com").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        let by_name = repo
-            .by_login(&LoginName::parse("ada").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let by_email = repo.by_login(&LoginName::parse("ADA@example.com").unwrap()).await.unwrap().unwrap();
+        let by_name = repo.by_login(&LoginName::parse("ada").unwrap()).await.unwrap().unwrap();
         assert_eq!(by_email.user, created, "{backend}");
         assert_eq!(by_name.user.id, created.id, "{backend}");
         assert_eq!(by_email.password_hash, "$argon2id$fake");
-        assert!(
-            repo.by_login(&LoginName::parse("nobody").unwrap())
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(repo.by_login(&LoginName::parse("nobody").unwrap()).await.unwrap().is_none());
     }
 }
 
@@ -96,32 +79,14 @@ async fn unique_indexes_turn_duplicates_into_email_taken_and_username_taken() {
         repo.insert(&new_user("ada")).await.unwrap();
         let mut same_email = new_user("other");
         same_email.email = Email::parse("ada@example.com").unwrap();
-        assert!(
-            matches!(
-                repo.insert(&same_email).await,
-                Err(domain::Error::EmailTaken)
-            ),
-            "{backend}"
-        );
+        assert!(matches!(repo.insert(&same_email).await, Err(domain::Error::EmailTaken)), "{backend}");
         let mut same_name = new_user("ada");
         same_name.email = Email::parse("fresh@example.com").unwrap();
-        assert!(
-            matches!(
-                repo.insert(&same_name).await,
-                Err(domain::Error::UsernameTaken)
-            ),
-            "{backend}"
-        );
+        assert!(matches!(repo.insert(&same_name).await, Err(domain::Error::UsernameTaken)), "{backend}");
         let bob = repo.insert(&new_user("bob")).await.unwrap();
-        let patch = ProfilePatch {
-            username: Some(Username::parse("ada").unwrap()),
-            ..Default::default()
-        };
+        let patch = ProfilePatch { username: Some(Username::parse("ada").unwrap()), ..Default::default() };
         assert!(
-            matches!(
-                repo.update_profile(bob.id, &patch, Utc::now()).await,
-                Err(domain::Error::UsernameTaken)
-            ),
+            matches!(repo.update_profile(bob.id, &patch, Utc::now()).await, Err(domain::Error::UsernameTaken)),
             "{backend}"
         );
     }
@@ -137,15 +102,9 @@ async fn refresh_rotation_has_exactly_one_winner_among_fifty_concurrent_calls() 
         let calls = (0..50).map(|_| {
             let repo = repo.clone();
             tokio::spawn(async move {
-                repo.rotate(
-                    s.id,
-                    s.refresh_jti,
-                    Uuid::new_v4(),
-                    Utc::now(),
-                    Utc::now() + Duration::days(1),
-                )
-                .await
-                .unwrap()
+                repo.rotate(s.id, s.refresh_jti, Uuid::new_v4(), Utc::now(), Utc::now() + Duration::days(1))
+                    .await
+                    .unwrap()
             })
         });
         let mut wins = 0;
@@ -167,36 +126,12 @@ async fn revoked_or_expired_session_is_inactive_and_cannot_rotate() {
         }
         let now = Utc::now();
         assert!(repo.is_active(a.id, uid, now).await.unwrap(), "{backend}");
-        assert!(
-            !repo
-                .is_active(a.id, UserId(Uuid::new_v4()), now)
-                .await
-                .unwrap(),
-            "{backend}: another user's session"
-        );
-        assert!(
-            !repo.is_active(a.id, uid, a.expires_at).await.unwrap(),
-            "{backend}: expired"
-        );
+        assert!(!repo.is_active(a.id, UserId(Uuid::new_v4()), now).await.unwrap(), "{backend}: another user's session");
+        assert!(!repo.is_active(a.id, uid, a.expires_at).await.unwrap(), "{backend}: expired");
         repo.revoke(a.id, now).await.unwrap();
         assert!(!repo.is_active(a.id, uid, now).await.unwrap());
-        assert!(
-            !repo
-                .rotate(
-                    a.id,
-                    a.refresh_jti,
-                    Uuid::new_v4(),
-                    now,
-                    now + Duration::days(1)
-                )
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            repo.revoke_all(uid, Some(b.id), now).await.unwrap(),
-            1,
-            "{backend}: only c"
-        );
+        assert!(!repo.rotate(a.id, a.refresh_jti, Uuid::new_v4(), now, now + Duration::days(1)).await.unwrap());
+        assert_eq!(repo.revoke_all(uid, Some(b.id), now).await.unwrap(), 1, "{backend}: only c");
         assert!(repo.is_active(b.id, uid, now).await.unwrap());
         assert!(!repo.is_active(c.id, uid, now).await.unwrap());
     }
@@ -239,10 +174,7 @@ async fn otp_failures_stop_counting_at_the_limit_under_concurrency() {
         }
         assert_eq!(counted, 5, "{backend}");
         assert_eq!(repo.get(c.id).await.unwrap().unwrap().attempts, 5);
-        assert!(
-            !repo.consume(c.id, Utc::now(), 5).await.unwrap(),
-            "{backend}: a locked challenge cannot be used"
-        );
+        assert!(!repo.consume(c.id, Utc::now(), 5).await.unwrap(), "{backend}: a locked challenge cannot be used");
     }
 }
 
@@ -255,28 +187,17 @@ async fn otp_code_replacement_keeps_cooldown_and_resend_limit() {
         repo.create(&c).await.unwrap();
         let t0 = c.last_sent_at;
         let at = |s: i64| t0 + Duration::seconds(s);
-        assert!(
-            !repo
-                .replace_code(c.id, &[1; 32], at(10), at(-20), 5, 3)
-                .await
-                .unwrap(),
-            "{backend}: within cooldown"
-        );
+        assert!(!repo.replace_code(c.id, &[1; 32], at(10), at(-20), 5, 3).await.unwrap(), "{backend}: within cooldown");
         for i in 1..=3 {
             let now = at(30 * i);
             assert!(
-                repo.replace_code(c.id, &[i as u8; 32], now, now - Duration::seconds(30), 5, 3)
-                    .await
-                    .unwrap(),
+                repo.replace_code(c.id, &[i as u8; 32], now, now - Duration::seconds(30), 5, 3).await.unwrap(),
                 "{backend}: resend {i}"
             );
         }
         let now = at(150);
         assert!(
-            !repo
-                .replace_code(c.id, &[9; 32], now, now - Duration::seconds(30), 5, 3)
-                .await
-                .unwrap(),
+            !repo.replace_code(c.id, &[9; 32], now, now - Duration::seconds(30), 5, 3).await.unwrap(),
             "{backend}: fourth resend"
         );
         let stored = repo.get(c.id).await.unwrap().unwrap();
@@ -303,16 +224,8 @@ async fn deleting_a_user_deletes_their_sessions_and_challenges() {
 async fn migrations_roll_back_and_reapply() {
     use migration::{Migrator, MigratorTrait};
     for (backend, db) in databases().await {
-        Migrator::down(&db, None)
-            .await
-            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
-        assert!(
-            SeaUserRepo::new(db.clone())
-                .by_id(UserId(Uuid::new_v4()))
-                .await
-                .is_err(),
-            "{backend}: tables gone"
-        );
+        Migrator::down(&db, None).await.unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        assert!(SeaUserRepo::new(db.clone()).by_id(UserId(Uuid::new_v4())).await.is_err(), "{backend}: tables gone");
         Migrator::up(&db, None).await.unwrap();
         user(&db, "ada").await;
     }

@@ -1,0 +1,208 @@
+//! Administration: finding and managing users, their event history, and the
+//! first administrator. Every use case here starts by checking the caller is
+//! an active admin.
+
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::account::Registration;
+use crate::audit::{AuditEvent, EventKind};
+use crate::error::{Error, Result};
+use crate::service::{AuthService, Caller};
+use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
+
+/// Largest page an admin list returns.
+pub const MAX_PAGE: u32 = 100;
+
+/// Changes an administrator may make to any user.
+#[derive(Debug, Clone, Default)]
+pub struct AdminChanges {
+    pub profile: ProfileChanges,
+    pub is_admin: Option<bool>,
+    pub is_active: Option<bool>,
+}
+
+impl AdminChanges {
+    pub fn parse(self) -> Result<ProfilePatch> {
+        let mut patch = self.profile.parse()?;
+        patch.is_admin = self.is_admin;
+        patch.is_active = self.is_active;
+        Ok(patch)
+    }
+}
+
+/// One page and where the next one starts, if there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+/// What bootstrapping the first administrator did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrap {
+    Created(User),
+    Promoted(User),
+    /// An active administrator already existed; nothing changed.
+    AdminExists,
+}
+
+fn check_limit(limit: u32) -> Result<u32> {
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(Error::InvalidField { field: "limit", reason: format!("must be between 1 and {MAX_PAGE}") })
+    }
+}
+
+/// Splits `limit + 1` fetched rows into a page and the cursor of its last item.
+fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T, C> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(&cursor) } else { None };
+    Page { items: rows, next }
+}
+
+impl AuthService {
+    /// The caller, if they are an active administrator.
+    pub async fn require_admin(&self, caller: &Caller) -> Result<User> {
+        let user = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        if !(user.is_admin && user.is_active) {
+            return Err(Error::Forbidden);
+        }
+        Ok(user)
+    }
+
+    pub async fn list_users(&self, caller: &Caller, mut query: UserQuery) -> Result<Page<User, UserId>> {
+        self.require_admin(caller).await?;
+        let limit = check_limit(query.limit)?;
+        query.search = query.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+        if query.search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            return Err(Error::InvalidField { field: "q", reason: "must be at most 100 characters".into() });
+        }
+        query.limit = limit + 1;
+        let rows = self.p.users.list(&query).await?;
+        Ok(page(rows, limit, |u: &User| u.id))
+    }
+
+    pub async fn get_user(&self, caller: &Caller, id: UserId) -> Result<User> {
+        self.require_admin(caller).await?;
+        Ok(self.p.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user)
+    }
+
+    /// Changes any field of a user. Deactivation revokes every session of
+    /// theirs; no change may leave the service without an active admin.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_user(&self, caller: &Caller, id: UserId, changes: AdminChanges) -> Result<User> {
+        let admin = self.require_admin(caller).await?;
+        let patch = changes.parse()?;
+        let now = self.p.clock.now();
+        let user = self.p.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
+        let fields = patch.field_names().join(",");
+        self.audit(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
+        if patch.is_active == Some(false) {
+            let revoked = self.p.sessions.revoke_all(id, None, now).await?;
+            self.audit(id, Some(admin.id), EventKind::UserDeactivated, &[("sessions_revoked", revoked.to_string())])
+                .await?;
+        }
+        Ok(user)
+    }
+
+    /// Deletes a user with their sessions and pending codes. Their events stay.
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
+        let admin = self.require_admin(caller).await?;
+        if !self.p.users.delete(id).await? {
+            return Err(Error::UserNotFound);
+        }
+        self.audit(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await
+    }
+
+    /// A user's security events, newest first. A deleted user's events stay readable.
+    pub async fn user_events(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Page<AuditEvent, Uuid>> {
+        self.require_admin(caller).await?;
+        let limit = check_limit(limit)?;
+        let rows = self.p.audit.list(id, before, limit + 1).await?;
+        if rows.is_empty() && before.is_none() && self.p.users.by_id(id).await?.is_none() {
+            return Err(Error::UserNotFound);
+        }
+        Ok(page(rows, limit, |e: &AuditEvent| e.id))
+    }
+
+    /// The user an email address or username names, if any.
+    pub async fn find_user(&self, login: &str) -> Result<Option<User>> {
+        Ok(match LoginName::parse(login) {
+            Some(name) => self.p.users.by_login(&name).await?.map(|s| s.user),
+            None => None,
+        })
+    }
+
+    /// Makes `form` an active administrator: promotes the user with that email
+    /// or username if there is one (keeping their password), creates it
+    /// otherwise (which needs a password). With `only_if_none`, does nothing
+    /// when an active administrator exists, so it can run at every start.
+    #[tracing::instrument(skip_all)]
+    pub async fn bootstrap_admin(&self, form: Registration, only_if_none: bool) -> Result<Bootstrap> {
+        if only_if_none && self.p.users.any_active_admin().await? {
+            return Ok(Bootstrap::AdminExists);
+        }
+        let existing = match self.find_user(&form.email).await? {
+            Some(u) => Some(u),
+            None => self.find_user(&form.username).await?,
+        };
+        if let Some(user) = existing {
+            return self.promote(user.id).await.map(Bootstrap::Promoted);
+        }
+        if secrecy::ExposeSecret::expose_secret(&form.password).is_empty() {
+            return Err(Error::InvalidField {
+                field: "password",
+                reason: "is needed to create a new administrator".into(),
+            });
+        }
+        let email = form.email.clone();
+        match self.create_user(form, true).await {
+            Ok(user) => {
+                self.audit(user.id, None, EventKind::AdminBootstrapped, &[("how", "created".into())]).await?;
+                Ok(Bootstrap::Created(user))
+            }
+            // Another node created it at the same moment: promote what is there.
+            Err(Error::EmailTaken | Error::UsernameTaken) => {
+                let user = self.find_user(&email).await?.ok_or(Error::UsernameTaken)?;
+                self.promote(user.id).await.map(Bootstrap::Promoted)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn promote(&self, id: UserId) -> Result<User> {
+        let patch = ProfilePatch { is_admin: Some(true), is_active: Some(true), ..Default::default() };
+        let user = self.p.users.update_profile(id, &patch, self.p.clock.now()).await?.ok_or(Error::UserNotFound)?;
+        self.audit(id, None, EventKind::AdminBootstrapped, &[("how", "promoted".into())]).await?;
+        Ok(user)
+    }
+}
+
+/// A registration form for an administrator whose password may be unknown
+/// (promotion keeps the existing one).
+pub fn admin_form(
+    email: &str,
+    username: &str,
+    name: &str,
+    lastname: &str,
+    password: Option<SecretString>,
+) -> Registration {
+    Registration {
+        email: email.into(),
+        username: username.into(),
+        name: name.into(),
+        lastname: lastname.into(),
+        password: password.unwrap_or_else(|| SecretString::from("")),
+        is_2fa: false,
+    }
+}
