@@ -2,6 +2,7 @@
 //! SQLite), the argon2id hasher, the HS256 JWT codec, the keyed OTP hasher,
 //! mail senders, the system clock and the OS random source.
 
+pub mod audit;
 pub mod db;
 mod entity;
 pub mod hasher;

@@ -4,9 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::ports::UserRepo;
-use domain::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use domain::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
 
 use crate::db::{Database, internal, user_write_error};
 use crate::entity::users::{self, Column, Entity};
@@ -95,11 +99,64 @@ impl UserRepo for SeaUserRepo {
         if let Some(v) = p.is_2fa {
             update = update.col_expr(Column::Is2fa, Expr::value(v));
         }
-        let done = update.exec(&self.db).await.map_err(user_write_error)?;
-        if done.rows_affected == 0 {
-            return Ok(None);
+        if let Some(v) = p.is_admin {
+            update = update.col_expr(Column::IsAdmin, Expr::value(v));
+        }
+        if let Some(v) = p.is_active {
+            update = update.col_expr(Column::IsActive, Expr::value(v));
+        }
+        let changed = if p.may_remove_an_admin() {
+            self.guarded(|txn| async move {
+                update.filter(keeps_an_admin(id)).exec(&txn).await.map(|r| (r.rows_affected, txn))
+            })
+            .await?
+        } else {
+            update.exec(&self.db).await.map_err(user_write_error)?.rows_affected
+        };
+        if changed == 0 {
+            return self.missing_or_last_admin(id).await.map(|()| None);
         }
         Ok(self.by_id(id).await?.map(|s| s.user))
+    }
+
+    async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {
+        let mut select = Entity::find().order_by_asc(Column::Id).limit(u64::from(q.limit));
+        if let Some(after) = q.after {
+            select = select.filter(Column::Id.gt(after.0));
+        }
+        for (column, wanted) in
+            [(Column::IsActive, q.is_active), (Column::IsAdmin, q.is_admin), (Column::Is2fa, q.is_2fa)]
+        {
+            if let Some(b) = wanted {
+                select = select.filter(column.eq(b));
+            }
+        }
+        if let Some(term) = &q.search {
+            // Substring match on lower-cased fields; %, _ and \ in the term are literal.
+            let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            let mut any = Condition::any();
+            for column in [Column::Email, Column::Username, Column::Name, Column::Lastname] {
+                any = any
+                    .add(Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\')));
+            }
+            select = select.filter(any);
+        }
+        let rows = select.all(&self.db).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|m| StoredUser::from(m).user).collect())
+    }
+
+    async fn any_active_admin(&self) -> Result<bool> {
+        let found: Option<Uuid> = Entity::find()
+            .select_only()
+            .column(Column::Id)
+            .filter(Column::IsAdmin.eq(true))
+            .filter(Column::IsActive.eq(true))
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(found.is_some())
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
@@ -116,7 +173,67 @@ impl UserRepo for SeaUserRepo {
     async fn delete(&self, id: UserId) -> Result<bool> {
         // ON DELETE CASCADE on fk_sessions_user and fk_otp_challenges_user
         // removes the user's sessions and challenges in the same statement.
-        let done = Entity::delete_by_id(id.0).exec(&self.db).await.map_err(internal)?;
-        Ok(done.rows_affected == 1)
+        let deleted = self
+            .guarded(|txn| async move {
+                Entity::delete_many()
+                    .filter(Column::Id.eq(id.0))
+                    .filter(keeps_an_admin(id))
+                    .exec(&txn)
+                    .await
+                    .map(|r| (r.rows_affected, txn))
+            })
+            .await?;
+        if deleted == 0 {
+            return self.missing_or_last_admin(id).await.map(|()| false);
+        }
+        Ok(true)
     }
 }
+
+/// `NOT (is_admin AND is_active) OR EXISTS (another active admin)`: true for
+/// every row whose change or removal leaves at least one active admin.
+fn keeps_an_admin(id: UserId) -> Condition {
+    let other = Alias::new("other");
+    let another_admin = Query::select()
+        .expr(Expr::val(1))
+        .from_as(Entity, other.clone())
+        .and_where(Expr::col((other.clone(), Column::IsAdmin)).eq(true))
+        .and_where(Expr::col((other.clone(), Column::IsActive)).eq(true))
+        .and_where(Expr::col((other, Column::Id)).ne(id.0))
+        .to_owned();
+    Condition::any().add(Column::IsAdmin.eq(false)).add(Column::IsActive.eq(false)).add(Expr::exists(another_admin))
+}
+
+impl SeaUserRepo {
+    /// Runs a write guarded by [`keeps_an_admin`] in a transaction. On
+    /// PostgreSQL the transaction first takes an advisory lock: two admins
+    /// demoting each other at once would otherwise each still see the other
+    /// as admin (READ COMMITTED) and both succeed. SQLite runs one writer at a
+    /// time, so the single statement suffices there.
+    async fn guarded<F, Fut>(&self, write: F) -> Result<u64>
+    where
+        F: FnOnce(DatabaseTransaction) -> Fut,
+        Fut: std::future::Future<Output = Result<(u64, DatabaseTransaction), DbErr>>,
+    {
+        let txn = self.db.begin().await.map_err(internal)?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LAST_ADMIN_LOCK})"))
+                .await
+                .map_err(internal)?;
+        }
+        let (n, txn) = write(txn).await.map_err(user_write_error)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(n)
+    }
+
+    /// After a guarded write changed nothing: the user is gone, or the guard refused.
+    async fn missing_or_last_admin(&self, id: UserId) -> Result<()> {
+        match self.by_id(id).await? {
+            Some(_) => Err(domain::Error::LastAdmin),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Advisory-lock key serialising changes that could remove the last admin.
+const LAST_ADMIN_LOCK: i64 = 0x6175_7468_6400_0001;

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use domain::otp::{Method, OtpChallenge};
 use domain::ports::{OtpRepo, Session, SessionRepo, UserRepo};
-use domain::user::{Email, LoginName, NewUser, PersonName, ProfilePatch, UserId, Username};
+use domain::user::{Email, LoginName, NewUser, PersonName, ProfilePatch, UserId, UserQuery, Username};
 use infra::db::Database;
 use infra::otps::SeaOtpRepo;
 use infra::sessions::SeaSessionRepo;
@@ -228,5 +228,122 @@ async fn migrations_roll_back_and_reapply() {
         assert!(SeaUserRepo::new(db.clone()).by_id(UserId(Uuid::new_v4())).await.is_err(), "{backend}: tables gone");
         Migrator::up(&db, None).await.unwrap();
         user(&db, "ada").await;
+    }
+}
+
+async fn admin(db: &Database, name: &str) -> UserId {
+    let mut u = new_user(name);
+    u.is_admin = true;
+    SeaUserRepo::new(db.clone()).insert(&u).await.unwrap().id
+}
+
+fn demote() -> ProfilePatch {
+    ProfilePatch { is_admin: Some(false), ..Default::default() }
+}
+
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_demoted_deactivated_or_deleted() {
+    for (backend, db) in databases().await {
+        let repo = SeaUserRepo::new(db.clone());
+        let root = admin(&db, "root").await;
+        let deactivate = ProfilePatch { is_active: Some(false), ..Default::default() };
+        assert!(
+            matches!(repo.update_profile(root, &demote(), Utc::now()).await, Err(domain::Error::LastAdmin)),
+            "{backend}"
+        );
+        assert!(
+            matches!(repo.update_profile(root, &deactivate, Utc::now()).await, Err(domain::Error::LastAdmin)),
+            "{backend}"
+        );
+        assert!(matches!(repo.delete(root).await, Err(domain::Error::LastAdmin)), "{backend}");
+        assert!(repo.by_id(root).await.unwrap().unwrap().user.is_admin);
+        let plain = user(&db, "plain").await;
+        assert!(repo.delete(plain).await.unwrap(), "{backend}: deleting a non-admin is unaffected");
+        assert!(!repo.delete(plain).await.unwrap(), "{backend}: gone");
+        assert!(
+            repo.update_profile(plain, &demote(), Utc::now()).await.unwrap().is_none(),
+            "{backend}: missing is None"
+        );
+        let deputy = admin(&db, "deputy").await;
+        assert!(
+            repo.update_profile(root, &demote(), Utc::now()).await.unwrap().is_some(),
+            "{backend}: two admins, one may go"
+        );
+        assert!(matches!(repo.delete(deputy).await, Err(domain::Error::LastAdmin)), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    for round in 0..8 {
+        for (backend, db) in databases().await {
+            let repo = SeaUserRepo::new(db.clone());
+            let (a, b) = (admin(&db, "adm-a").await, admin(&db, "adm-b").await);
+            let d = demote();
+            let (ra, rb) = tokio::join!(repo.update_profile(a, &d, Utc::now()), repo.update_profile(b, &d, Utc::now()));
+            let wins = [ra.is_ok(), rb.is_ok()].iter().filter(|&&ok| ok).count();
+            assert_eq!(wins, 1, "{backend} round {round}: {ra:?} {rb:?}");
+            assert!(matches!(ra.err().or(rb.err()), Some(domain::Error::LastAdmin)));
+            assert!(repo.any_active_admin().await.unwrap(), "{backend} round {round}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn user_list_is_a_keyset_in_id_order_with_filters_and_literal_search() {
+    for (backend, db) in databases().await {
+        let repo = SeaUserRepo::new(db.clone());
+        let mut ids = Vec::new();
+        for name in ["alpha", "beta", "gamma_x", "delta", "epsilon"] {
+            ids.push(user(&db, name).await);
+        }
+        let percent = ProfilePatch { name: Some(PersonName::parse("name", "Del%ta").unwrap()), ..Default::default() };
+        repo.update_profile(ids[3], &percent, Utc::now()).await.unwrap();
+        ids.sort();
+        let q = |search: Option<&str>, after: Option<UserId>, limit: u32| UserQuery {
+            search: search.map(str::to_owned),
+            after,
+            limit,
+            ..Default::default()
+        };
+        let first = repo.list(&q(None, None, 2)).await.unwrap();
+        let rest = repo.list(&q(None, Some(first[1].id), 10)).await.unwrap();
+        let walked: Vec<UserId> = first.iter().chain(&rest).map(|u| u.id).collect();
+        assert_eq!(walked, ids, "{backend}");
+        let names = |us: Vec<domain::user::User>| us.into_iter().map(|u| u.username).collect::<Vec<_>>();
+        assert_eq!(names(repo.list(&q(Some("eta"), None, 10)).await.unwrap()), ["beta"], "{backend}");
+        assert_eq!(names(repo.list(&q(Some("_x"), None, 10)).await.unwrap()), ["gamma_x"], "{backend}: _ is literal");
+        assert_eq!(names(repo.list(&q(Some("%"), None, 10)).await.unwrap()), ["delta"], "{backend}: % is literal");
+        assert_eq!(repo.list(&q(Some("example.com"), None, 10)).await.unwrap().len(), 5, "{backend}: email matches");
+        let admins = UserQuery { is_admin: Some(true), limit: 10, ..Default::default() };
+        assert!(repo.list(&admins).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn audit_events_come_back_newest_first_in_keyset_pages() {
+    use domain::audit::{AuditEvent, EventKind};
+    use domain::ports::AuditLog;
+    for (backend, db) in databases().await {
+        let log = infra::audit::SeaAuditLog::new(db.clone());
+        let (who, other) = (UserId(Uuid::new_v4()), UserId(Uuid::new_v4()));
+        let mut ids = Vec::new();
+        for (i, kind) in EventKind::ALL.iter().take(7).enumerate() {
+            let id = Uuid::now_v7();
+            ids.push(id);
+            let detail = [("n".to_owned(), i.to_string())].into_iter().collect();
+            log.record(&AuditEvent { id, at: Utc::now(), user_id: who, actor_id: Some(other), kind: *kind, detail })
+                .await
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        ids.reverse();
+        let page = log.list(who, None, 4).await.unwrap();
+        let rest = log.list(who, Some(page[3].id), 10).await.unwrap();
+        let walked: Vec<Uuid> = page.iter().chain(&rest).map(|e| e.id).collect();
+        assert_eq!(walked, ids, "{backend}");
+        assert_eq!(page[0].detail["n"], "6");
+        assert_eq!(page[0].actor_id, Some(other));
+        assert!(log.list(other, None, 10).await.unwrap().is_empty());
     }
 }
