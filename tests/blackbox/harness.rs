@@ -17,7 +17,13 @@ pub struct Server {
     pub http: reqwest::Client,
     child: Option<Child>,
     dir: Option<PathBuf>,
+    /// The environment authd was started with, to run its CLI or restart it.
+    env: Vec<(String, String)>,
 }
+
+/// The administrator [`Server::start_with_admin`] provides.
+pub const ADMIN_USERNAME: &str = "root-admin";
+pub const ADMIN_PASSWORD: &str = "saffron-harbour-lantern-93";
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -87,34 +93,109 @@ impl Server {
             let mail_log = std::env::var("AUTHD_MAIL_LOG")
                 .expect("AUTHD_BASE_URL needs AUTHD_MAIL_LOG: the file the server writes mail to")
                 .into();
-            return Self { base: base.trim_end_matches('/').to_owned(), mail_log, http, child: None, dir: None };
+            return Self {
+                base: base.trim_end_matches('/').to_owned(),
+                mail_log,
+                http,
+                child: None,
+                dir: None,
+                env: vec![],
+            };
         }
         let dir = std::env::temp_dir().join(format!("authd-bb-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let mail_log = dir.join("mail.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AUTHD_LISTEN", "127.0.0.1:0")
-            .env("AUTHD_DATA_DIR", &dir)
-            .env("AUTHD_MAIL_LOG", &mail_log)
-            .env("AUTHD_LOG_FORMAT", "json")
-            .env("AUTHD_HASH_CONCURRENCY", "2")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        let mut vars: Vec<(String, String)> = [
+            ("AUTHD_LISTEN", "127.0.0.1:0"),
+            ("AUTHD_DATA_DIR", dir.to_str().unwrap()),
+            ("AUTHD_MAIL_LOG", mail_log.to_str().unwrap()),
+            ("AUTHD_LOG_FORMAT", "json"),
+            ("AUTHD_HASH_CONCURRENCY", "2"),
+            ("RUST_LOG", "info"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
         if let Ok(admin) = std::env::var(infra::testdb::POSTGRES_ENV) {
             let url = infra::testdb::create_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
-            cmd.env("DATABASE_URL", url).env("AUTHD_DB_MAX_CONNECTIONS", "8");
+            vars.push(("DATABASE_URL".into(), url));
+            vars.push(("AUTHD_DB_MAX_CONNECTIONS".into(), "8".into()));
         }
-        for (k, v) in env {
-            cmd.env(k, v);
+        vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let mut server = Self { base: String::new(), mail_log, http, child: None, dir: Some(dir), env: vars };
+        server.spawn();
+        server
+    }
+
+    /// A server with an administrator: [`ADMIN_USERNAME`] when this suite
+    /// starts it; AUTHD_TEST_ADMIN_LOGIN / AUTHD_TEST_ADMIN_PASSWORD when it
+    /// targets AUTHD_BASE_URL.
+    pub async fn start_with_admin() -> (Self, String) {
+        if std::env::var("AUTHD_BASE_URL").is_ok() {
+            let login = std::env::var("AUTHD_TEST_ADMIN_LOGIN")
+                .expect("AUTHD_BASE_URL admin tests need AUTHD_TEST_ADMIN_LOGIN");
+            let password = std::env::var("AUTHD_TEST_ADMIN_PASSWORD").expect("and AUTHD_TEST_ADMIN_PASSWORD");
+            let s = Self::start().await;
+            let access = token(
+                s.post("/auth/token", None, json!({"username": login, "password": password})).await.ok(200),
+                "access_token",
+            );
+            return (s, access);
         }
-        let mut child = cmd.spawn().expect("start authd");
-        let base = wait_for_address(&mut child);
-        Self { base, mail_log, http, child: Some(child), dir: Some(dir) }
+        let s = Self::start_with(&[
+            ("AUTHD_BOOTSTRAP_ADMIN_EMAIL", "root-admin@example.com"),
+            ("AUTHD_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USERNAME),
+            ("AUTHD_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD),
+        ])
+        .await;
+        let access = s.admin_token().await;
+        (s, access)
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let r = self.post("/auth/token", None, json!({"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})).await;
+        token(r.ok(200), "access_token")
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    fn spawn(&mut self) {
+        let mut child = self.command().stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start authd");
+        self.base = wait_for_address(&mut child);
+        self.child = Some(child);
+    }
+
+    /// Stops authd and starts it again on the same data and database.
+    pub fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.spawn();
+    }
+
+    /// Runs `authd <args>` against this server's data, feeding `stdin`.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
+        use std::io::Write;
+        assert!(self.child.is_some(), "the CLI needs a server this suite started");
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -13,6 +13,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handle
 use poem_openapi::OpenApiService;
 use secrecy::ExposeSecret;
 
+use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
 use crate::config::Settings;
 use crate::error::{Problem, problem_from_poem};
@@ -44,6 +45,7 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
         tokens: Arc::new(infra::jwt::JwtCodec::hs256(secret, &settings.issuer, &settings.audience)?),
         otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
         mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
+        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         clock: Arc::new(infra::system::SystemClock),
         rng: Arc::new(infra::system::OsRng),
     };
@@ -56,8 +58,8 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
     Ok((AuthService::new(ports, policy), db))
 }
 
-pub fn openapi() -> OpenApiService<(AuthApi, UsersApi), ()> {
-    OpenApiService::new((AuthApi, UsersApi), "authd", env!("CARGO_PKG_VERSION"))
+pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, AdminApi), ()> {
+    OpenApiService::new((AuthApi, UsersApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, mailed one-time codes, access and refresh tokens.",
         )

@@ -16,6 +16,8 @@ pub enum ApiTags {
     Auth,
     /// Accounts.
     Users,
+    /// Managing users (administrators only).
+    Admin,
 }
 
 /// Credentials, as an OAuth2 password grant would send them.

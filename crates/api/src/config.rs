@@ -64,6 +64,17 @@ pub struct Settings {
     pub allow_file_mailer: bool,
     /// `AUTHD_AUTO_MIGRATE`: apply pending migrations when serving.
     pub auto_migrate: bool,
+    /// `AUTHD_BOOTSTRAP_ADMIN_EMAIL`: with `…_USERNAME` and `…_PASSWORD`, makes
+    /// this the first administrator at start, when no active one exists.
+    pub bootstrap_admin_email: Option<String>,
+    /// `AUTHD_BOOTSTRAP_ADMIN_USERNAME`.
+    pub bootstrap_admin_username: Option<String>,
+    /// `AUTHD_BOOTSTRAP_ADMIN_PASSWORD`: needed unless the user already exists.
+    pub bootstrap_admin_password: Option<SecretString>,
+    /// `AUTHD_BOOTSTRAP_ADMIN_NAME` (default `Admin`).
+    pub bootstrap_admin_name: String,
+    /// `AUTHD_BOOTSTRAP_ADMIN_LASTNAME` (default `User`).
+    pub bootstrap_admin_lastname: String,
 }
 
 impl Default for Settings {
@@ -87,6 +98,11 @@ impl Default for Settings {
             log_format: None,
             allow_file_mailer: false,
             auto_migrate: true,
+            bootstrap_admin_email: None,
+            bootstrap_admin_username: None,
+            bootstrap_admin_password: None,
+            bootstrap_admin_name: "Admin".into(),
+            bootstrap_admin_lastname: "User".into(),
         }
     }
 }
@@ -127,6 +143,9 @@ impl Settings {
         {
             bail!("AUTHD_JWT_SECRET must be at least {} bytes long", infra::jwt::MIN_SECRET_BYTES);
         }
+        if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {
+            bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
+        }
         if self.env == RunEnv::Production {
             if self.jwt_secret.is_none() {
                 bail!(
@@ -141,6 +160,18 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// The first administrator asked for by the `AUTHD_BOOTSTRAP_ADMIN_*` settings, if any.
+    pub fn bootstrap_admin(&self) -> Option<domain::account::Registration> {
+        let (email, username) = (self.bootstrap_admin_email.as_deref()?, self.bootstrap_admin_username.as_deref()?);
+        Some(domain::admin::admin_form(
+            email,
+            username,
+            &self.bootstrap_admin_name,
+            &self.bootstrap_admin_lastname,
+            self.bootstrap_admin_password.clone(),
+        ))
     }
 
     pub fn database_url(&self) -> String {

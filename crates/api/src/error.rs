@@ -82,7 +82,7 @@ pub enum ApiError {
     /// No such resource.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The email address or username is already in use.
+    /// The email address or username is already in use, or the change would leave no active administrator.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
     /// The request body is larger than the server accepts.
@@ -154,6 +154,8 @@ impl From<domain::Error> for ApiError {
             }
             E::ResendLimit => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_limit", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
+            E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
         };
         p.into()

@@ -1,6 +1,7 @@
 //! authd's HTTP face: routes, configuration, telemetry and wiring. `main.rs`
 //! only parses the command line and calls in here.
 
+pub mod admin_api;
 pub mod app;
 pub mod auth_api;
 pub mod config;

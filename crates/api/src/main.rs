@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use api::config::{LogFormat, RunEnv, Settings};
 use clap::{Parser, Subcommand};
+use domain::admin::Bootstrap;
 use poem::listener::{Acceptor, Listener, TcpListener};
 
 #[derive(Parser)]
@@ -24,6 +25,18 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Make a user an administrator: promote the user with this email or
+    /// username, or create them with a password read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "Admin")]
+        name: String,
+        #[arg(long, default_value = "User")]
+        lastname: String,
+    },
 }
 
 #[tokio::main]
@@ -54,11 +67,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::CreateAdmin { email, username, name, lastname } => {
+            let (auth, _db) = api::app::build_service(&settings).await?;
+            let exists = auth.find_user(&email).await?.is_some() || auth.find_user(&username).await?.is_some();
+            let password = if exists { None } else { Some(read_password()?) };
+            let form = domain::admin::admin_form(&email, &username, &name, &lastname, password);
+            match auth.bootstrap_admin(form, false).await? {
+                Bootstrap::Created(u) => println!("created administrator {} ({})", u.username, u.id),
+                Bootstrap::Promoted(u) => println!("{} ({}) is now an active administrator", u.username, u.id),
+                Bootstrap::AdminExists => unreachable!("only asked when admins exist"),
+            }
+            Ok(())
+        }
     }
+}
+
+/// The new administrator's password: typed without echo on a terminal, or
+/// the first line of standard input otherwise.
+fn read_password() -> anyhow::Result<secrecy::SecretString> {
+    use std::io::{BufRead, IsTerminal};
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password for the new administrator: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if line.is_empty() {
+        anyhow::bail!("no password given on standard input");
+    }
+    Ok(line.into())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (auth, db) = api::app::build_service(&settings).await?;
+    if let Some(form) = settings.bootstrap_admin() {
+        let outcome = auth
+            .bootstrap_admin(form, true)
+            .await
+            .context("AUTHD_BOOTSTRAP_ADMIN_* could not make the first administrator")?;
+        match outcome {
+            Bootstrap::Created(u) => tracing::info!(user = %u.username, "created the first administrator"),
+            Bootstrap::Promoted(u) => tracing::info!(user = %u.username, "promoted the first administrator"),
+            Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
+        }
+    }
     let app = api::app::routes(auth, db, settings.body_limit);
     let acceptor = TcpListener::bind(settings.listen.as_str())
         .into_acceptor()

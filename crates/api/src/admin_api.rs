@@ -1,0 +1,216 @@
+//! Administration under `/api/v1/users`: list, read, change and delete any
+//! user, and read their security events. Administrators only.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::AuthService;
+use domain::admin::{AdminChanges, Page};
+use domain::audit::AuditEvent;
+use domain::user::{ProfileChanges, UserId, UserQuery};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::auth_api::{ApiTags, NoContent};
+use crate::error::ApiResult;
+use crate::security::AccessAuth;
+use crate::users_api::{OneUser, UserBody};
+
+/// A page of users in registration order.
+#[derive(Debug, Object)]
+pub struct UserPageBody {
+    pub items: Vec<UserBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<Uuid>,
+}
+
+/// A security event.
+#[derive(Debug, Object)]
+pub struct EventBody {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// `registered`, `login_succeeded`, `login_failed`, `otp_sent`, `otp_verified`, `otp_failed`,
+    /// `otp_locked`, `password_changed`, `logged_out`, `refresh_reused`, `account_deleted`,
+    /// `user_updated_by_admin`, `user_deactivated`, `user_deleted_by_admin`, `admin_bootstrapped`.
+    pub kind: String,
+    /// The user the event is about.
+    pub user_id: Uuid,
+    /// The administrator who acted, when it was not the user.
+    #[oai(skip_serializing_if_is_none)]
+    pub actor_id: Option<Uuid>,
+    /// Non-secret particulars.
+    pub detail: HashMap<String, String>,
+}
+
+impl From<AuditEvent> for EventBody {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            at: e.at,
+            kind: e.kind.as_str().to_owned(),
+            user_id: e.user_id.0,
+            actor_id: e.actor_id.map(|a| a.0),
+            detail: e.detail.into_iter().collect(),
+        }
+    }
+}
+
+/// A page of events, newest first.
+#[derive(Debug, Object)]
+pub struct EventPageBody {
+    pub items: Vec<EventBody>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<Uuid>,
+}
+
+/// Fields to change; absent or null fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AdminPatchBody {
+    #[oai(validator(max_length = 320))]
+    pub email: Option<String>,
+    #[oai(validator(max_length = 64))]
+    pub username: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub name: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub lastname: Option<String>,
+    pub is_2fa: Option<bool>,
+    /// Grant or withdraw administration. The last active administrator cannot lose it.
+    pub is_admin: Option<bool>,
+    /// `false` deactivates the user: their sessions end and they cannot log in.
+    pub is_active: Option<bool>,
+}
+
+#[derive(ApiResponse)]
+pub enum UserPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<UserPageBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum EventPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<EventPageBody>),
+}
+
+pub struct AdminApi;
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl AdminApi {
+    /// List users
+    ///
+    /// Keyset pages in registration order: pass the answer's `next_cursor` as
+    /// `after` for the next page. `q` matches part of the email, username,
+    /// name or last name, ignoring case.
+    #[oai(path = "/users", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        /// Page size, 1 to 100.
+        #[oai(default = "default_limit")]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        after: Query<Option<Uuid>>,
+        /// Search text.
+        q: Query<Option<String>>,
+        is_active: Query<Option<bool>>,
+        is_admin: Query<Option<bool>>,
+        is_2fa: Query<Option<bool>>,
+    ) -> ApiResult<UserPageResponse> {
+        let query = UserQuery {
+            search: q.0,
+            is_active: is_active.0,
+            is_admin: is_admin.0,
+            is_2fa: is_2fa.0,
+            after: after.0.map(UserId),
+            limit: limit.0,
+        };
+        let Page { items, next } = auth.list_users(&caller.0, query).await?;
+        Ok(UserPageResponse::Ok(Json(UserPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next.map(|id| id.0),
+        })))
+    }
+
+    /// Read a user
+    #[oai(path = "/users/:id", method = "get")]
+    async fn get(&self, auth: poem::web::Data<&AuthService>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<OneUser> {
+        Ok(OneUser::Ok(Json(auth.get_user(&caller.0, UserId(id.0)).await?.into())))
+    }
+
+    /// Change a user
+    ///
+    /// Any profile field, plus `is_admin` and `is_active`. Deactivating ends
+    /// the user's sessions. The last active administrator cannot be demoted
+    /// or deactivated (409).
+    #[oai(path = "/users/:id", method = "patch")]
+    async fn patch(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+        body: Json<AdminPatchBody>,
+    ) -> ApiResult<OneUser> {
+        let b = body.0;
+        let changes = AdminChanges {
+            profile: ProfileChanges {
+                email: b.email,
+                username: b.username,
+                name: b.name,
+                lastname: b.lastname,
+                is_2fa: b.is_2fa,
+            },
+            is_admin: b.is_admin,
+            is_active: b.is_active,
+        };
+        Ok(OneUser::Ok(Json(auth.update_user(&caller.0, UserId(id.0), changes).await?.into())))
+    }
+
+    /// Delete a user
+    ///
+    /// Their sessions and pending codes go too; their events stay. The last
+    /// active administrator cannot be deleted (409).
+    #[oai(path = "/users/:id", method = "delete")]
+    async fn delete(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<NoContent> {
+        auth.delete_user(&caller.0, UserId(id.0)).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// A user's security events
+    ///
+    /// Newest first; pass `next_cursor` as `before` for older ones.
+    #[oai(path = "/users/:id/events", method = "get")]
+    async fn events(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+        /// Page size, 1 to 100.
+        #[oai(default = "default_limit")]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> ApiResult<EventPageResponse> {
+        let Page { items, next } = auth.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?;
+        Ok(EventPageResponse::Ok(Json(EventPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next,
+        })))
+    }
+}
+
+fn default_limit() -> u32 {
+    50
+}
