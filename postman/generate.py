@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Writes authd.postman_collection.json and authd.postman_environment.json.
+
+Edit the request list here and run `python3 postman/generate.py`; the JSON
+files are committed so Postman users need nothing else. The collection runs
+in two folders: "1 Login" ends with a mailed code; the runner reads the code
+from the mail log and passes it as the `otp` variable to "2 Session".
+"""
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).parent
+
+
+def test(*lines):
+    return {"listen": "test", "script": {"type": "text/javascript", "exec": list(lines)}}
+
+
+def pre(*lines):
+    return {"listen": "prerequest", "script": {"type": "text/javascript", "exec": list(lines)}}
+
+
+def status(code):
+    return f'pm.test("status is {code}", () => pm.response.to.have.status({code}));'
+
+
+def problem(code, word):
+    return [
+        status(code),
+        'pm.test("problem+json", () => pm.expect(pm.response.headers.get("Content-Type")).to.include("application/problem+json"));',
+        f'pm.test("code is {word}", () => pm.expect(pm.response.json().code).to.eql("{word}"));',
+    ]
+
+
+def request(name, method, path, *, token=None, body=None, form=None, events=()):
+    req = {"method": method, "header": [], "url": "{{baseUrl}}/api/v1" + path if not path.startswith("/health") else "{{baseUrl}}" + path}
+    if token:
+        req["auth"] = {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + token + "}}", "type": "string"}]}
+    else:
+        req["auth"] = {"type": "noauth"}
+    if body is not None:
+        req["header"].append({"key": "Content-Type", "value": "application/json"})
+        req["body"] = {"mode": "raw", "raw": json.dumps(body, indent=2)}
+    if form is not None:
+        req["body"] = {"mode": "urlencoded", "urlencoded": [{"key": k, "value": v} for k, v in form.items()]}
+    return {"name": name, "request": req, "event": list(events)}
+
+
+def save(var, expr):
+    return f'pm.environment.set("{var}", {expr});'
+
+
+PASSWORD = "{{password}}"
+login_folder = [
+    request("Health: ready", "GET", "/health/ready", events=[test(status(200))]),
+    request(
+        "Register a two-factor user",
+        "POST",
+        "/users/registration",
+        body={"email": "{{email}}", "username": "{{username}}", "name": "Ada", "lastname": "Lovelace", "password": PASSWORD, "is_2fa": True},
+        events=[
+            pre(
+                'const tag = "pm" + Date.now().toString(36) + Math.floor(Math.random() * 1e6).toString(36);',
+                save("username", "tag"),
+                save("email", 'tag + "@example.com"'),
+                save("plainUsername", 'tag + "-plain"'),
+                save("plainEmail", 'tag + "-plain@example.com"'),
+                save("doomedUsername", 'tag + "-doomed"'),
+                save("doomedEmail", 'tag + "-doomed@example.com"'),
+            ),
+            test(
+                status(201),
+                'const u = pm.response.json();',
+                'pm.test("is the new user, without secrets", () => { pm.expect(u.email).to.eql(pm.environment.get("email")); pm.expect(u.is_2fa).to.eql(true); pm.expect(JSON.stringify(u)).to.not.include("password"); });',
+                save("userId", "u.id"),
+            ),
+        ],
+    ),
+    request(
+        "Register: email taken",
+        "POST",
+        "/users/registration",
+        body={"email": "{{email}}", "username": "{{username}}x", "name": "Ada", "lastname": "Lovelace", "password": PASSWORD},
+        events=[test(*problem(409, "email_taken"))],
+    ),
+    request(
+        "Register: weak password",
+        "POST",
+        "/users/registration",
+        body={"email": "weak-{{email}}", "username": "{{username}}w", "name": "Ada", "lastname": "Lovelace", "password": "password1"},
+        events=[test(*problem(400, "password_weak"))],
+    ),
+    request(
+        "Register a user without two-factor",
+        "POST",
+        "/users/registration",
+        body={"email": "{{plainEmail}}", "username": "{{plainUsername}}", "name": "Plain", "lastname": "User", "password": PASSWORD},
+        events=[test(status(201))],
+    ),
+    request(
+        "Register a user an admin will delete",
+        "POST",
+        "/users/registration",
+        body={"email": "{{doomedEmail}}", "username": "{{doomedUsername}}", "name": "Doomed", "lastname": "User", "password": PASSWORD},
+        events=[test(status(201), save("doomedId", "pm.response.json().id"))],
+    ),
+    request(
+        "Token: wrong password",
+        "POST",
+        "/auth/token",
+        form={"username": "{{username}}", "password": "not-the-password-1"},
+        events=[test(*problem(400, "invalid_credentials"))],
+    ),
+    request(
+        "Token (form): second factor due",
+        "POST",
+        "/auth/token",
+        form={"grant_type": "password", "username": "{{username}}", "password": PASSWORD},
+        events=[
+            test(
+                status(200),
+                'const b = pm.response.json();',
+                'pm.test("temporary token, mail method, no access token", () => { pm.expect(b.temporary_token).to.be.a("string"); pm.expect(b.methods).to.include("email"); pm.expect(b.access_token).to.be.undefined; });',
+                'pm.test("not cached", () => pm.expect(pm.response.headers.get("Cache-Control")).to.eql("no-store"));',
+                save("temporaryToken", "b.temporary_token"),
+            )
+        ],
+    ),
+    request("Resend OTP: within the cooldown", "POST", "/auth/resend-otp", token="temporaryToken", events=[test(*problem(429, "otp_resend_cooldown"), 'pm.test("Retry-After", () => pm.expect(Number(pm.response.headers.get("Retry-After"))).to.be.above(0));')]),
+    request("Verify OTP: malformed code", "POST", "/auth/verify-otp", token="temporaryToken", body={"otp": "12"}, events=[test(*problem(400, "invalid_field"))]),
+    request("Users/me: a temporary token is refused", "GET", "/users/me", token="temporaryToken", events=[test(*problem(401, "token_invalid"))]),
+]
+
+session_folder = [
+    request(
+        "Verify OTP: the mailed code",
+        "POST",
+        "/auth/verify-otp",
+        token="temporaryToken",
+        body={"otp": "{{otp}}"},
+        events=[
+            test(
+                status(200),
+                'const b = pm.response.json();',
+                'pm.test("token pair", () => { pm.expect(b.token_type).to.eql("bearer"); pm.expect(b.access_token).to.be.a("string"); pm.expect(b.refresh_token).to.be.a("string"); });',
+                save("accessToken", "b.access_token"),
+                save("refreshToken", "b.refresh_token"),
+                save("firstRefreshToken", "b.refresh_token"),
+            )
+        ],
+    ),
+    request("Verify OTP: the code is used", "POST", "/auth/verify-otp", token="temporaryToken", body={"otp": "{{otp}}"}, events=[test(*problem(400, "otp_used"))]),
+    request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));')]),
+    request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
+    request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
+    request("Users/me: cannot make myself admin", "PATCH", "/users/me", token="accessToken", body={"is_admin": True}, events=[test(*problem(400, "bad_request"))]),
+    request(
+        "Refresh token",
+        "POST",
+        "/auth/refresh-token",
+        body={"refresh_token": "{{refreshToken}}"},
+        events=[
+            test(
+                status(200),
+                'const b = pm.response.json();',
+                'pm.test("rotated", () => pm.expect(b.refresh_token).to.not.eql(pm.environment.get("refreshToken")));',
+                save("accessToken", "b.access_token"),
+                save("refreshToken", "b.refresh_token"),
+            )
+        ],
+    ),
+    request("Refresh: an access token is refused", "POST", "/auth/refresh-token", body={"refresh_token": "{{accessToken}}"}, events=[test(*problem(401, "token_invalid"))]),
+    request(
+        "Admin: log in (JSON)",
+        "POST",
+        "/auth/token",
+        body={"username": "{{adminUsername}}", "password": "{{adminPassword}}"},
+        events=[test(status(200), save("adminToken", "pm.response.json().access_token"))],
+    ),
+    request(
+        "Admin: list users, searching",
+        "GET",
+        "/users?q={{username}}&limit=10",
+        token="adminToken",
+        events=[test(status(200), 'const p = pm.response.json();', 'pm.test("found the user", () => pm.expect(p.items.map(u => u.id)).to.include(pm.environment.get("userId")));')],
+    ),
+    request("Admin: list users, filtered", "GET", "/users?is_admin=true&limit=100", token="adminToken", events=[test(status(200), 'pm.test("only admins", () => pm.response.json().items.forEach(u => pm.expect(u.is_admin).to.eql(true)));')]),
+    request("Admin: read a user", "GET", "/users/{{userId}}", token="adminToken", events=[test(status(200), 'pm.test("the user", () => pm.expect(pm.response.json().email).to.eql(pm.environment.get("email")));')]),
+    request("Admin: change a user", "PATCH", "/users/{{userId}}", token="adminToken", body={"lastname": "King"}, events=[test(status(200), 'pm.test("changed", () => pm.expect(pm.response.json().lastname).to.eql("King"));')]),
+    request("Admin: a user's events", "GET", "/users/{{userId}}/events?limit=100", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("login and admin change recorded", () => { pm.expect(kinds).to.include("otp_verified"); pm.expect(kinds).to.include("user_updated_by_admin"); });')]),
+    request("Admin: delete a user", "DELETE", "/users/{{doomedId}}", token="adminToken", events=[test(status(204))]),
+    request("Admin: the deleted user is gone", "GET", "/users/{{doomedId}}", token="adminToken", events=[test(*problem(404, "user_not_found"))]),
+    request("Admin: a non-admin is refused", "GET", "/users", token="accessToken", events=[test(*problem(403, "forbidden"))]),
+    request("Plain user: log in", "POST", "/auth/token", body={"username": "{{plainEmail}}", "password": PASSWORD}, events=[test(status(200), save("plainToken", "pm.response.json().access_token"))]),
+    request("Plain user: delete me, wrong password", "DELETE", "/users/me", token="plainToken", body={"password": "not-my-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
+    request("Plain user: delete me", "DELETE", "/users/me", token="plainToken", body={"password": PASSWORD}, events=[test(status(204))]),
+    request(
+        "Change password",
+        "POST",
+        "/users/change-password",
+        token="accessToken",
+        body={"current_password": PASSWORD, "password": "{{password}}-renewed", "confirm_password": "{{password}}-renewed"},
+        events=[test(status(200), 'pm.test("message", () => pm.expect(pm.response.json().message).to.eql("Password updated"));')],
+    ),
+    request("Logout", "POST", "/auth/logout", token="accessToken", events=[test(status(204))]),
+    request("Verify token: after logout", "POST", "/auth/verify-token", token="accessToken", events=[test(*problem(401, "session_revoked"))]),
+    request("Refresh: an old refresh token", "POST", "/auth/refresh-token", body={"refresh_token": "{{firstRefreshToken}}"}, events=[test(status(401))]),
+]
+
+collection = {
+    "info": {
+        "name": "authd",
+        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable, then run \"2 Session\". "
+        "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
+        "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+    },
+    "item": [{"name": "1 Login", "item": login_folder}, {"name": "2 Session", "item": session_folder}],
+}
+environment = {
+    "name": "authd (local)",
+    "values": [
+        {"key": "baseUrl", "value": "http://127.0.0.1:8000", "enabled": True},
+        {"key": "password", "value": "correct-horse-battery-staple", "enabled": True},
+        {"key": "adminUsername", "value": "admin", "enabled": True},
+        {"key": "adminPassword", "value": "", "enabled": True},
+        {"key": "otp", "value": "", "enabled": True},
+    ],
+}
+(HERE / "authd.postman_collection.json").write_text(json.dumps(collection, indent=2) + "\n")
+(HERE / "authd.postman_environment.json").write_text(json.dumps(environment, indent=2) + "\n")
