@@ -67,7 +67,10 @@ pub struct EventPageBody {
     pub next_cursor: Option<Uuid>,
 }
 
-/// Fields to change; absent or null fields stay as they are.
+/// Fields to change; absent or null fields stay as they are. (The profile
+/// fields repeat `PatchMeBody`'s: poem-openapi cannot flatten into a struct
+/// that denies unknown fields, and refusing unknown fields is what keeps
+/// `is_admin` out of `/users/me`.)
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AdminPatchBody {
