@@ -100,6 +100,10 @@ impl AuthService {
         let user = self.p.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
         let fields = patch.field_names().join(",");
         self.audit(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
+        if patch.is_active == Some(true) {
+            // Reactivating is how an administrator lifts a lockout.
+            self.p.throttle.clear(&crate::throttle::account_key(Some(id), None, "")).await?;
+        }
         if patch.is_active == Some(false) {
             let revoked = self.p.sessions.revoke_all(id, None, now).await?;
             self.audit(id, Some(admin.id), EventKind::UserDeactivated, &[("sessions_revoked", revoked.to_string())])

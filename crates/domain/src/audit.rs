@@ -27,10 +27,11 @@ pub enum EventKind {
     UserDeactivated,
     UserDeletedByAdmin,
     AdminBootstrapped,
+    AccountLocked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 17] = [
         EventKind::Registered,
         EventKind::LoginSucceeded,
         EventKind::LoginFailed,
@@ -47,6 +48,7 @@ impl EventKind {
         EventKind::UserDeactivated,
         EventKind::UserDeletedByAdmin,
         EventKind::AdminBootstrapped,
+        EventKind::AccountLocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +69,7 @@ impl EventKind {
             EventKind::UserDeactivated => "user_deactivated",
             EventKind::UserDeletedByAdmin => "user_deleted_by_admin",
             EventKind::AdminBootstrapped => "admin_bootstrapped",
+            EventKind::AccountLocked => "account_locked",
         }
     }
 

@@ -42,6 +42,10 @@ pub enum Error {
     ResendLimit,
     #[error("user not found")]
     UserNotFound,
+    #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]
+    AccountLocked { retry_after: Duration },
+    #[error("too many requests from this address; try again in {} s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
     #[error("this needs an administrator")]
     Forbidden,
     #[error("this is the last active administrator; make another one first")]

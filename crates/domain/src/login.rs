@@ -8,6 +8,7 @@ use crate::otp::{self, Method, OtpChallenge, OtpCode};
 use crate::password::plausible_login_password;
 use crate::ports::{Mail, MailKind};
 use crate::service::{AuthService, after};
+use crate::throttle;
 use crate::token::{Claims, TokenKind, TokenPair};
 use crate::user::{LoginName, StoredUser};
 
@@ -28,22 +29,36 @@ impl AuthService {
         if !plausible_login_password(password.expose_secret()) {
             return Err(Error::InvalidCredentials);
         }
-        let stored = match LoginName::parse(login) {
-            Some(name) => self.p.users.by_login(&name).await?,
+        let name = LoginName::parse(login);
+        let stored = match &name {
+            Some(name) => self.p.users.by_login(name).await?,
             None => None,
         };
+        let key = throttle::account_key(stored.as_ref().map(|s| s.user.id), name.as_ref(), login);
+        // Locked names are refused before any hashing, known or not: the
+        // answer is the same either way and costs the attacker, not us.
+        self.ensure_unlocked(&key).await?;
         let hash = stored.as_ref().map_or(self.p.hasher.dummy_hash(), |s| s.password_hash.as_str());
         let matches = self.p.hasher.verify(password, hash).await?;
         let user = match stored {
             Some(StoredUser { user, .. }) if matches && user.is_active => user,
             Some(StoredUser { user, .. }) => {
+                let failures = self.count_failure(&key, Some(user.id)).await?;
                 let why = if matches { "inactive" } else { "wrong_password" };
-                self.audit(user.id, None, EventKind::LoginFailed, &[("reason", why.into())]).await?;
+                let detail = [("reason", why.into()), ("failures", failures.to_string())];
+                self.audit(user.id, None, EventKind::LoginFailed, &detail).await?;
                 return Err(Error::InvalidCredentials);
             }
-            None => return Err(Error::InvalidCredentials),
+            None => {
+                self.count_failure(&key, None).await?;
+                return Err(Error::InvalidCredentials);
+            }
         };
         if !user.is_2fa {
+            // Only a complete login resets the count: a two-factor user's
+            // count runs on through their codes, or knowing the password
+            // would buy endless fresh code guesses.
+            self.p.throttle.clear(&key).await?;
             let pair = self.open_session(user.id).await?;
             self.audit(user.id, None, EventKind::LoginSucceeded, &[("factors", "password".into())]).await?;
             return Ok(LoginOutcome::Tokens(pair));
@@ -99,6 +114,8 @@ impl AuthService {
     pub async fn verify_otp(&self, temporary_token: &str, code: &str) -> Result<TokenPair> {
         let challenge = self.open_challenge(temporary_token).await?;
         let code = OtpCode::parse(code)?;
+        let key = throttle::account_key(Some(challenge.user_id), None, "");
+        self.ensure_unlocked(&key).await?;
         let now = self.p.clock.now();
         if self.p.otp_hasher.verify(challenge.id, &code, &challenge.code_hash) {
             if !self.p.otps.consume(challenge.id, now, otp::MAX_ATTEMPTS).await? {
@@ -109,6 +126,7 @@ impl AuthService {
             if !user.user.is_active {
                 return Err(Error::TokenInvalid);
             }
+            self.p.throttle.clear(&key).await?;
             let pair = self.open_session(challenge.user_id).await?;
             let uid = challenge.user_id;
             self.audit(uid, None, EventKind::OtpVerified, &[("method", "email".into())]).await?;
@@ -120,6 +138,7 @@ impl AuthService {
         }
         // Concurrent wrong guesses may make this an overestimate; the database
         // alone decided whether this one counted.
+        self.count_failure(&key, Some(challenge.user_id)).await?;
         let remaining = otp::MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
         let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
         self.audit(challenge.user_id, None, kind, &[("remaining_attempts", remaining.to_string())]).await?;
@@ -157,10 +176,8 @@ impl AuthService {
             if current.resends >= otp::MAX_RESENDS {
                 return Err(Error::ResendLimit);
             }
-            // Whole seconds, rounded up: Retry-After must not invite an early retry.
-            let wait = (current.last_sent_at + cooldown - now).to_std().unwrap_or_default();
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err(Error::ResendCooldown { retry_after: std::time::Duration::from_secs(secs.max(1)) });
+            let retry_after = crate::service::retry_after(now, current.last_sent_at + cooldown);
+            return Err(Error::ResendCooldown { retry_after });
         }
         let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
         let to = crate::user::Email::parse(&user.user.email)?;

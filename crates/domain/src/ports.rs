@@ -143,6 +143,24 @@ pub trait AuditLog: Send + Sync {
     async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>>;
 }
 
+/// Counters for throttling, shared by all nodes.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// When `key` is locked until, if that is after `now`.
+    async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
+    /// Counts one more consecutive failure for `key`; returns the new count.
+    async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32>;
+    /// Locks `key` until `until`, unless it is already locked for longer.
+    async fn lock(&self, key: &str, until: DateTime<Utc>) -> Result<()>;
+    /// Forgets `key`'s failures and lock.
+    async fn clear(&self, key: &str) -> Result<()>;
+    /// Counts one request in `key`'s fixed window of `window`, starting a new
+    /// window when the current one is over.
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: std::time::Duration) -> Result<crate::throttle::Window>;
+    /// Drops counters idle since `before` whose lock is over.
+    async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }

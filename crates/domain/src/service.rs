@@ -10,8 +10,10 @@ use uuid::Uuid;
 use crate::audit::{AuditEvent, EventKind};
 use crate::error::{Error, Result};
 use crate::ports::{
-    AuditLog, Clock, Mailer, OtpHasher, OtpRepo, PasswordHasher, Rng, Session, SessionRepo, TokenCodec, UserRepo,
+    AuditLog, Clock, Mailer, OtpHasher, OtpRepo, PasswordHasher, Rng, Session, SessionRepo, ThrottleStore, TokenCodec,
+    UserRepo,
 };
+use crate::throttle::{self, RateLimits, RateScope};
 use crate::token::{Claims, TokenKind, TokenPair};
 use crate::user::UserId;
 
@@ -22,6 +24,7 @@ pub struct Policy {
     pub refresh_ttl: Duration,
     pub temporary_ttl: Duration,
     pub otp_resend_cooldown: Duration,
+    pub rate_limits: RateLimits,
 }
 
 impl Default for Policy {
@@ -31,6 +34,7 @@ impl Default for Policy {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             temporary_ttl: Duration::from_secs(240),
             otp_resend_cooldown: Duration::from_secs(30),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -46,6 +50,7 @@ pub struct Ports {
     pub otp_hasher: Arc<dyn OtpHasher>,
     pub mailer: Arc<dyn Mailer>,
     pub audit: Arc<dyn AuditLog>,
+    pub throttle: Arc<dyn ThrottleStore>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
 }
@@ -63,6 +68,13 @@ pub struct Caller {
     pub session_id: Uuid,
     /// When the presented access token expires (unix seconds).
     pub expires_at: i64,
+}
+
+/// Whole seconds from `now` to `until`, rounded up and at least 1: a
+/// Retry-After that never invites an early retry.
+pub(crate) fn retry_after(now: DateTime<Utc>, until: DateTime<Utc>) -> Duration {
+    let wait = (until - now).to_std().unwrap_or_default();
+    Duration::from_secs((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
 }
 
 pub(crate) fn after(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
@@ -92,6 +104,44 @@ impl AuthService {
             return Err(Error::SessionRevoked);
         }
         Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
+    }
+
+    /// Refuses the attempt while `key` (an account or unknown name) is locked.
+    pub(crate) async fn ensure_unlocked(&self, key: &str) -> Result<()> {
+        let now = self.p.clock.now();
+        match self.p.throttle.locked_until(key, now).await? {
+            Some(until) => Err(Error::AccountLocked { retry_after: retry_after(now, until) }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed password or code against `key` and locks it when the
+    /// schedule says so. Returns the consecutive failure count.
+    pub(crate) async fn count_failure(&self, key: &str, user: Option<UserId>) -> Result<u32> {
+        let now = self.p.clock.now();
+        let failures = self.p.throttle.add_failure(key, now).await?;
+        if let Some(lock) = throttle::lock_after(failures) {
+            self.p.throttle.lock(key, after(now, lock)).await?;
+            if let Some(user) = user {
+                let detail = [("failures", failures.to_string()), ("seconds", lock.as_secs().to_string())];
+                self.audit(user, None, EventKind::AccountLocked, &detail).await?;
+            }
+        }
+        Ok(failures)
+    }
+
+    /// Counts a request from `client` on a limited route; refuses it past the limit.
+    pub async fn check_rate(&self, scope: RateScope, client: &str) -> Result<()> {
+        let (limit, window) = self.policy.rate_limits.for_scope(scope);
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = self.p.clock.now();
+        let w = self.p.throttle.hit(&format!("ip:{}:{client}", scope.as_str()), now, window).await?;
+        if w.hits > limit {
+            return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)) });
+        }
+        Ok(())
     }
 
     /// Records a security event about `user`, done by `actor` when it was an admin.

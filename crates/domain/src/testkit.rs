@@ -212,6 +212,44 @@ impl AuditLog for MemAudit {
 }
 
 #[derive(Default)]
+pub struct MemThrottle(pub Mutex<HashMap<String, (u32, Option<DateTime<Utc>>, u32, DateTime<Utc>)>>);
+
+#[async_trait]
+impl ThrottleStore for MemThrottle {
+    async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.0.lock().unwrap().get(key).and_then(|e| e.1).filter(|u| *u > now))
+    }
+    async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32> {
+        let mut all = self.0.lock().unwrap();
+        let e = all.entry(key.to_owned()).or_insert((0, None, 0, now));
+        e.0 += 1;
+        Ok(e.0)
+    }
+    async fn lock(&self, key: &str, until: DateTime<Utc>) -> Result<()> {
+        if let Some(e) = self.0.lock().unwrap().get_mut(key) {
+            e.1 = Some(e.1.map_or(until, |u| u.max(until)));
+        }
+        Ok(())
+    }
+    async fn clear(&self, key: &str) -> Result<()> {
+        self.0.lock().unwrap().remove(key);
+        Ok(())
+    }
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<crate::throttle::Window> {
+        let mut all = self.0.lock().unwrap();
+        let e = all.entry(key.to_owned()).or_insert((0, None, 0, now));
+        if e.3 <= now - chrono::Duration::from_std(window).unwrap() {
+            (e.2, e.3) = (0, now);
+        }
+        e.2 += 1;
+        Ok(crate::throttle::Window { hits: e.2, started: e.3 })
+    }
+    async fn purge(&self, _before: DateTime<Utc>, _now: DateTime<Utc>) -> Result<u64> {
+        Ok(0)
+    }
+}
+
+#[derive(Default)]
 pub struct MemSessions(pub Mutex<HashMap<Uuid, Session>>);
 
 #[async_trait]
@@ -427,6 +465,7 @@ impl World {
             otp_hasher: Arc::new(PlainOtpHasher),
             mailer: mailer.clone(),
             audit: audit.clone(),
+            throttle: Arc::new(MemThrottle::default()),
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
         };

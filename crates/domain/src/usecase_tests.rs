@@ -311,3 +311,104 @@ fn uuid_v7_ids_are_version_7_and_sort_by_time_within_a_millisecond() {
     assert!(a < b, "{a} !< {b} despite random bits all 0xFF");
     assert_eq!(a.get_timestamp().unwrap().to_unix().0, 1_800_000_000);
 }
+
+async fn wrong_logins(w: &World, login: &str, n: usize) {
+    for _ in 0..n {
+        assert!(matches!(w.auth.login(login, &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+    }
+}
+
+#[tokio::test]
+async fn account_locks_after_five_failures_for_fifteen_seconds_then_doubling() {
+    let w = World::new();
+    w.register("ada", false).await;
+    wrong_logins(&w, "ada", 5).await;
+    tokens(&w, "ada").await; // five are free, and success resets the count
+    wrong_logins(&w, "ada", 6).await;
+    match w.auth.login("ada", &pw(GOOD_PASSWORD)).await {
+        Err(Error::AccountLocked { retry_after }) => assert_eq!(retry_after, Duration::from_secs(15)),
+        other => panic!("{other:?}"),
+    }
+    w.clock.advance(Duration::from_secs(15));
+    wrong_logins(&w, "ada", 1).await;
+    match w.auth.login("ada@example.com", &pw(GOOD_PASSWORD)).await {
+        Err(Error::AccountLocked { retry_after }) => {
+            assert_eq!(retry_after, Duration::from_secs(30), "doubled, whichever name is used")
+        }
+        other => panic!("{other:?}"),
+    }
+    w.clock.advance(Duration::from_secs(30));
+    tokens(&w, "ada").await;
+}
+
+#[tokio::test]
+async fn unknown_names_lock_exactly_like_accounts() {
+    let w = World::new();
+    w.register("ada", false).await;
+    for name in ["ada", "nobody"] {
+        wrong_logins(&w, name, 6).await;
+        assert!(
+            matches!(w.auth.login(name, &pw("wrong-password-123")).await, Err(Error::AccountLocked { .. })),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_locked_account_is_refused_without_hashing() {
+    let w = World::new();
+    w.register("ada", false).await;
+    wrong_logins(&w, "ada", 6).await;
+    let before = w.hasher.verifications.load(Ordering::SeqCst);
+    assert!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await.is_err());
+    assert_eq!(w.hasher.verifications.load(Ordering::SeqCst), before);
+}
+
+#[tokio::test]
+async fn wrong_codes_count_against_the_account_across_logins() {
+    let w = World::new();
+    w.register("bob", true).await;
+    // Five wrong passwords, then a right one with a wrong code: the sixth failure locks.
+    wrong_logins(&w, "bob", 4).await;
+    let tmp = temporary(&w, "bob").await;
+    let wrong = if w.last_code() == "000000" { "111111" } else { "000000" };
+    assert!(matches!(w.auth.verify_otp(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
+    assert!(matches!(w.auth.verify_otp(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
+    assert!(matches!(w.auth.verify_otp(&tmp, &w.last_code()).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(w.auth.login("bob", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
+}
+
+#[tokio::test]
+async fn the_hundredth_consecutive_failure_locks_until_an_admin_reactivates() {
+    let w = World::new();
+    let u = w.register("ada", false).await;
+    w.admin("root").await;
+    for _ in 0..100 {
+        w.clock.advance(Duration::from_secs(15 * 60));
+        assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+    }
+    w.clock.advance(Duration::from_secs(30 * 24 * 3600));
+    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
+    let admin_pair = tokens(&w, "root").await;
+    let c = w.auth.authenticate(&admin_pair.access_token).await.unwrap();
+    let reactivate = crate::admin::AdminChanges { is_active: Some(true), ..Default::default() };
+    w.auth.update_user(&c, u.id, reactivate).await.unwrap();
+    tokens(&w, "ada").await;
+}
+
+#[tokio::test]
+async fn a_client_address_is_limited_per_window_on_each_route() {
+    use crate::throttle::RateScope;
+    let w = World::new();
+    for _ in 0..30 {
+        w.auth.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
+    }
+    match w.auth.check_rate(RateScope::Token, "192.0.2.1").await {
+        Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(60)),
+        other => panic!("{other:?}"),
+    }
+    w.auth.check_rate(RateScope::Token, "192.0.2.2").await.unwrap();
+    w.auth.check_rate(RateScope::VerifyOtp, "192.0.2.1").await.unwrap();
+    w.clock.advance(Duration::from_secs(60));
+    w.auth.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
+}
