@@ -7,6 +7,7 @@ mod m20261124_000001_create_users;
 mod m20261124_000002_create_sessions;
 mod m20261124_000003_create_otp_challenges;
 mod m20261124_000004_create_audit_events;
+mod m20261124_000005_create_throttles;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_sessions::Migration),
             Box::new(m20261124_000003_create_otp_challenges::Migration),
             Box::new(m20261124_000004_create_audit_events::Migration),
+            Box::new(m20261124_000005_create_throttles::Migration),
         ]
     }
 }

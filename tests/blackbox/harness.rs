@@ -112,6 +112,11 @@ impl Server {
             ("AUTHD_LOG_FORMAT", "json"),
             ("AUTHD_HASH_CONCURRENCY", "2"),
             ("RUST_LOG", "info"),
+            // Per-address limits are off unless a test sets them: the whole
+            // suite calls from 127.0.0.1.
+            ("AUTHD_RATE_TOKEN_PER_MINUTE", "0"),
+            ("AUTHD_RATE_OTP_PER_MINUTE", "0"),
+            ("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -171,6 +176,22 @@ impl Server {
         let mut child = self.command().stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start authd");
         self.base = wait_for_address(&mut child);
         self.child = Some(child);
+    }
+
+    /// Another authd process on the same database, signing secret and mail
+    /// log: a second node behind the same load balancer.
+    pub fn second_node(&self) -> Server {
+        assert!(self.child.is_some(), "a second node needs a server this suite started");
+        let mut node = Server {
+            base: String::new(),
+            mail_log: self.mail_log.clone(),
+            http: self.http.clone(),
+            child: None,
+            dir: None,
+            env: self.env.clone(),
+        };
+        node.spawn();
+        node
     }
 
     /// Stops authd and starts it again on the same data and database.

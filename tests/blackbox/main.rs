@@ -10,4 +10,6 @@ mod admin;
 mod auth;
 mod malformed;
 mod otp;
+mod security;
+mod two_nodes;
 mod users;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use anyhow::Context;
 use domain::{AuthService, Policy, Ports};
 use infra::Database;
+use poem::http::Method;
 use poem::http::StatusCode;
-use poem::middleware::SetHeader;
+use poem::middleware::{Cors, SetHeader};
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handler};
 use poem_openapi::OpenApiService;
@@ -15,6 +16,7 @@ use secrecy::ExposeSecret;
 
 use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
+use crate::client::TrustedProxies;
 use crate::config::Settings;
 use crate::error::{Problem, problem_from_poem};
 use crate::users_api::UsersApi;
@@ -46,6 +48,7 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
         otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
         mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
+        throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
         clock: Arc::new(infra::system::SystemClock),
         rng: Arc::new(infra::system::OsRng),
     };
@@ -54,6 +57,7 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
         refresh_ttl: Duration::from_secs(settings.refresh_ttl),
         temporary_ttl: Duration::from_secs(settings.temp_ttl),
         otp_resend_cooldown: Duration::from_secs(settings.otp_resend_cooldown),
+        rate_limits: settings.rate_limits(),
     };
     Ok((AuthService::new(ports, policy), db))
 }
@@ -66,13 +70,36 @@ pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, AdminApi), ()> {
         .server("/api/v1")
 }
 
-/// Every route: the API, its spec and explorers, and health checks.
-pub fn routes(auth: AuthService, db: Database, body_limit: usize) -> impl Endpoint<Output = Response> {
+/// Every route: the API, its spec and explorers, and health checks, with the
+/// body limit, security headers and (when origins are configured) CORS.
+pub fn routes(
+    auth: AuthService,
+    db: Database,
+    settings: &Settings,
+) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
+    let body_limit = settings.body_limit;
+    let proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
+    let origins = settings.cors_origins();
+    let cors = Cors::new()
+        .allow_origins(origins.iter().map(String::as_str))
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers(["authorization", "content-type"])
+        .max_age(600);
+    let mut headers = SetHeader::new()
+        // Every answer may carry a token or personal data: never cache it.
+        .overriding("Cache-Control", "no-store")
+        .overriding("X-Content-Type-Options", "nosniff")
+        .overriding("X-Frame-Options", "DENY")
+        .overriding("Referrer-Policy", "no-referrer");
+    if settings.hsts_seconds > 0 {
+        headers = headers
+            .overriding("Strict-Transport-Security", format!("max-age={}; includeSubDomains", settings.hsts_seconds));
+    }
     let api = openapi();
     let spec = api.spec_endpoint();
     let swagger = api.swagger_ui();
     let scalar = api.scalar();
-    Route::new()
+    Ok(Route::new()
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs/swagger", swagger)
@@ -82,10 +109,26 @@ pub fn routes(auth: AuthService, db: Database, body_limit: usize) -> impl Endpoi
         .at("/health/ready", ready)
         .data(auth)
         .data(db)
+        .data(proxies)
         .around(move |ep, req| limit_body(ep, req, body_limit))
         .catch_all_error(|e| async move { problem_from_poem(e) })
-        // Every answer may carry a token or personal data: never cache it.
-        .with(SetHeader::new().overriding("Cache-Control", "no-store").overriding("X-Content-Type-Options", "nosniff"))
+        .around(content_security_policy)
+        .with(headers)
+        .with_if(!origins.is_empty(), cors))
+}
+
+/// JSON answers load nothing and frame nothing. The explorers under /docs
+/// run scripts, so they go without this policy.
+async fn content_security_policy<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
+    let docs = req.uri().path().starts_with("/docs");
+    let mut resp = ep.call(req).await?.into_response();
+    if !docs {
+        resp.headers_mut().insert(
+            "Content-Security-Policy",
+            poem::http::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Past the body limit, up to this many bytes are still read and thrown away

@@ -7,8 +7,10 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
 use serde::Deserialize;
 
+use crate::client::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
+use domain::throttle::RateScope;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -182,7 +184,13 @@ impl AuthApi {
     /// token, and a code goes out by mail. Unknown users and wrong passwords
     /// get the same answer.
     #[oai(path = "/token", method = "post")]
-    async fn token(&self, auth: poem::web::Data<&AuthService>, body: CredentialsRequest) -> ApiResult<LoginResponse> {
+    async fn token(
+        &self,
+        auth: poem::web::Data<&AuthService>,
+        client: ClientAddr,
+        body: CredentialsRequest,
+    ) -> ApiResult<LoginResponse> {
+        auth.check_rate(RateScope::Token, &client.0).await?;
         let creds = match body {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
@@ -209,9 +217,11 @@ impl AuthApi {
     async fn verify_otp(
         &self,
         auth: poem::web::Data<&AuthService>,
+        client: ClientAddr,
         token: TemporaryAuth,
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
+        auth.check_rate(RateScope::VerifyOtp, &client.0).await?;
         let pair = auth.verify_otp(&token.0.token, &body.otp).await?;
         Ok(PairResponse::Ok(Json(pair.into())))
     }

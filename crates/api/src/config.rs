@@ -64,6 +64,19 @@ pub struct Settings {
     pub allow_file_mailer: bool,
     /// `AUTHD_AUTO_MIGRATE`: apply pending migrations when serving.
     pub auto_migrate: bool,
+    /// `AUTHD_RATE_TOKEN_PER_MINUTE`: `/auth/token` requests per client address and minute (0: no limit).
+    pub rate_token_per_minute: u32,
+    /// `AUTHD_RATE_OTP_PER_MINUTE`: `/auth/verify-otp` requests per client address and minute.
+    pub rate_otp_per_minute: u32,
+    /// `AUTHD_RATE_REGISTRATIONS_PER_HOUR`: registrations per client address and hour.
+    pub rate_registrations_per_hour: u32,
+    /// `AUTHD_TRUSTED_PROXIES`: comma-separated addresses or networks whose
+    /// `X-Forwarded-For` is believed. Empty: the peer address is the client.
+    pub trusted_proxies: String,
+    /// `AUTHD_CORS_ORIGINS`: comma-separated origins browsers may call from. Empty: CORS off.
+    pub cors_origins: String,
+    /// `AUTHD_HSTS_SECONDS`: send `Strict-Transport-Security` with this max-age (0: off; set it behind TLS).
+    pub hsts_seconds: u64,
     /// `AUTHD_BOOTSTRAP_ADMIN_EMAIL`: with `…_USERNAME` and `…_PASSWORD`, makes
     /// this the first administrator at start, when no active one exists.
     pub bootstrap_admin_email: Option<String>,
@@ -98,6 +111,12 @@ impl Default for Settings {
             log_format: None,
             allow_file_mailer: false,
             auto_migrate: true,
+            rate_token_per_minute: 30,
+            rate_otp_per_minute: 30,
+            rate_registrations_per_hour: 20,
+            trusted_proxies: String::new(),
+            cors_origins: String::new(),
+            hsts_seconds: 0,
             bootstrap_admin_email: None,
             bootstrap_admin_username: None,
             bootstrap_admin_password: None,
@@ -146,6 +165,7 @@ impl Settings {
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
         }
+        crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
         if self.env == RunEnv::Production {
             if self.jwt_secret.is_none() {
                 bail!(
@@ -172,6 +192,19 @@ impl Settings {
             &self.bootstrap_admin_lastname,
             self.bootstrap_admin_password.clone(),
         ))
+    }
+
+    pub fn rate_limits(&self) -> domain::throttle::RateLimits {
+        domain::throttle::RateLimits {
+            token_per_minute: self.rate_token_per_minute,
+            verify_otp_per_minute: self.rate_otp_per_minute,
+            registrations_per_hour: self.rate_registrations_per_hour,
+        }
+    }
+
+    /// Origins allowed by CORS; none means CORS is off.
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 
     pub fn database_url(&self) -> String {

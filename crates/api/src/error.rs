@@ -155,6 +155,16 @@ impl From<domain::Error> for ApiError {
             E::ResendLimit => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_limit", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
+            E::AccountLocked { retry_after } => {
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg);
+                p.retry_after = Some(retry_after.as_secs().max(1));
+                p
+            }
+            E::RateLimited { retry_after } => {
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", msg);
+                p.retry_after = Some(retry_after.as_secs().max(1));
+                p
+            }
             E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
         };

@@ -112,7 +112,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
         }
     }
-    let app = api::app::routes(auth, db, settings.body_limit);
+    let purger = auth.clone();
+    tokio::spawn(async move {
+        // Idle throttle counters (unknown names tried once, old windows) go after a day.
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = purger.purge_throttles().await {
+                tracing::warn!(error = %e, "purging throttle counters failed");
+            }
+        }
+    });
+    let app = api::app::routes(auth, db, &settings)?;
     let acceptor = TcpListener::bind(settings.listen.as_str())
         .into_acceptor()
         .await

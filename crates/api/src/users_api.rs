@@ -9,8 +9,10 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::auth_api::{ApiTags, NoContent};
+use crate::client::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
+use domain::throttle::RateScope;
 
 /// A user. Never carries a password hash or any secret.
 #[derive(Debug, Object)]
@@ -142,8 +144,10 @@ impl UsersApi {
     async fn register(
         &self,
         auth: poem::web::Data<&AuthService>,
+        client: ClientAddr,
         body: Json<RegistrationBody>,
     ) -> ApiResult<CreatedUser> {
+        auth.check_rate(RateScope::Registration, &client.0).await?;
         let b = body.0;
         let user = auth
             .register(Registration {

@@ -11,7 +11,7 @@ async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let settings =
         Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
     let (auth, db) = api::app::build_service(&settings).await.unwrap();
-    (TestClient::new(api::app::routes(auth, db, settings.body_limit)), dir)
+    (TestClient::new(api::app::routes(auth, db, &settings).unwrap()), dir)
 }
 
 fn status_of(e: domain::Error) -> u16 {

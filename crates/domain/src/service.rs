@@ -130,6 +130,12 @@ impl AuthService {
         Ok(failures)
     }
 
+    /// Drops throttle counters idle for a day whose lock is over.
+    pub async fn purge_throttles(&self) -> Result<u64> {
+        let now = self.p.clock.now();
+        self.p.throttle.purge(now - chrono::Duration::days(1), now).await
+    }
+
     /// Counts a request from `client` on a limited route; refuses it past the limit.
     pub async fn check_rate(&self, scope: RateScope, client: &str) -> Result<()> {
         let (limit, window) = self.policy.rate_limits.for_scope(scope);

@@ -13,6 +13,7 @@ pub mod otps;
 pub mod sessions;
 pub mod system;
 pub mod testdb;
+pub mod throttle;
 pub mod users;
 
 pub use db::{Database, connect};

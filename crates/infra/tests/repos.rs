@@ -347,3 +347,68 @@ async fn audit_events_come_back_newest_first_in_keyset_pages() {
         assert!(log.list(other, None, 10).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn concurrent_failures_are_each_counted_once() {
+    use domain::ports::ThrottleStore;
+    for (backend, db) in databases().await {
+        let store = infra::throttle::SqlThrottleStore::new(db);
+        let calls = (0..40).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.add_failure("acct:x", Utc::now()).await.unwrap() })
+        });
+        let mut counts = Vec::new();
+        for c in calls {
+            counts.push(c.await.unwrap());
+        }
+        counts.sort();
+        assert_eq!(counts, (1..=40).collect::<Vec<u32>>(), "{backend}");
+        store.clear("acct:x").await.unwrap();
+        assert_eq!(store.add_failure("acct:x", Utc::now()).await.unwrap(), 1, "{backend}: cleared");
+    }
+}
+
+#[tokio::test]
+async fn locks_only_grow_and_expire_by_time() {
+    use domain::ports::ThrottleStore;
+    for (backend, db) in databases().await {
+        let store = infra::throttle::SqlThrottleStore::new(db);
+        let now = Utc::now();
+        store.add_failure("k", now).await.unwrap();
+        assert!(store.locked_until("k", now).await.unwrap().is_none());
+        store.lock("k", now + Duration::seconds(60)).await.unwrap();
+        store.lock("k", now + Duration::seconds(15)).await.unwrap();
+        let until = store.locked_until("k", now).await.unwrap().expect("locked");
+        assert!(
+            (until - (now + Duration::seconds(60))).num_milliseconds().abs() < 2,
+            "{backend}: the longer lock stays"
+        );
+        assert!(store.locked_until("k", now + Duration::seconds(61)).await.unwrap().is_none(), "{backend}: expired");
+        assert_eq!(store.purge(now + Duration::days(2), now + Duration::seconds(61)).await.unwrap(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn rate_windows_count_concurrent_hits_and_restart_when_over() {
+    use domain::ports::ThrottleStore;
+    for (backend, db) in databases().await {
+        let store = infra::throttle::SqlThrottleStore::new(db);
+        let t0 = Utc::now();
+        let window = std::time::Duration::from_secs(60);
+        let calls = (0..30).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.hit("ip:token:192.0.2.1", t0, window).await.unwrap().hits })
+        });
+        let mut hits = Vec::new();
+        for c in calls {
+            hits.push(c.await.unwrap());
+        }
+        hits.sort();
+        assert_eq!(hits, (1..=30).collect::<Vec<u32>>(), "{backend}");
+        let later = store.hit("ip:token:192.0.2.1", t0 + Duration::seconds(59), window).await.unwrap();
+        assert_eq!(later.hits, 31, "{backend}: same window");
+        let next = store.hit("ip:token:192.0.2.1", t0 + Duration::seconds(60), window).await.unwrap();
+        assert_eq!(next.hits, 1, "{backend}: a new window");
+        assert!((next.started - (t0 + Duration::seconds(60))).num_milliseconds().abs() < 2);
+    }
+}

@@ -1,0 +1,102 @@
+//! Who is calling, by network address. `X-Forwarded-For` is believed only
+//! when the connection comes from a configured trusted proxy, and then only
+//! up to the first address that is not itself a trusted proxy.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use poem::{FromRequest, Request, RequestBody};
+
+/// Networks whose `X-Forwarded-For` is believed (`AUTHD_TRUSTED_PROXIES`).
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of addresses and CIDR networks.
+    pub fn parse(list: &str) -> anyhow::Result<Self> {
+        let mut nets = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let net = match item.parse::<IpNet>() {
+                Ok(net) => net,
+                Err(_) => IpNet::from(
+                    item.parse::<IpAddr>()
+                        .map_err(|_| anyhow::anyhow!("AUTHD_TRUSTED_PROXIES: {item:?} is no address or network"))?,
+                ),
+            };
+            nets.push(net);
+        }
+        Ok(Self(nets))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The client behind `peer`, given the request's `X-Forwarded-For` values.
+    pub fn client(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        // Right to left: each hop appended the address it saw.
+        let hops = forwarded_for.iter().flat_map(|h| h.split(',')).map(str::trim).collect::<Vec<_>>();
+        let mut client = peer;
+        for hop in hops.into_iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if self.trusts(ip) => client = ip,
+                Ok(ip) => return ip,
+                // A malformed entry ends what can be believed.
+                Err(_) => return client,
+            }
+        }
+        client
+    }
+}
+
+/// The calling client's address, as a handler parameter.
+pub struct ClientAddr(pub String);
+
+impl<'a> FromRequest<'a> for ClientAddr {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let Some(peer) = peer else {
+            return Ok(ClientAddr("unknown".into()));
+        };
+        let forwarded: Vec<&str> =
+            req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let proxies = req.data::<TrustedProxies>().cloned().unwrap_or_default();
+        Ok(ClientAddr(proxies.client(peer, &forwarded).to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let none = TrustedProxies::default();
+        assert_eq!(none.client(ip("203.0.113.9"), &["198.51.100.1"]), ip("203.0.113.9"));
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap();
+        assert_eq!(proxies.client(ip("203.0.113.9"), &["198.51.100.1"]), ip("203.0.113.9"));
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_forwarded_address() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        // A client may prepend anything; only what trusted hops appended counts.
+        assert_eq!(proxies.client(ip("10.0.0.2"), &["6.6.6.6, 198.51.100.1, 10.0.0.1"]), ip("198.51.100.1"));
+        assert_eq!(proxies.client(ip("10.0.0.2"), &["6.6.6.6", "198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(proxies.client(ip("10.0.0.2"), &[]), ip("10.0.0.2"));
+        assert_eq!(proxies.client(ip("10.0.0.2"), &["garbage, 10.0.0.1"]), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn trusted_proxies_must_parse() {
+        assert!(TrustedProxies::parse("10.0.0.0/8,::1,192.0.2.7").is_ok());
+        assert!(TrustedProxies::parse("not-an-ip").is_err());
+    }
+}

@@ -1,0 +1,115 @@
+//! `ThrottleStore` over SQL. Each operation is one statement (an upsert or a
+//! conditional update), so concurrent requests on any number of nodes count
+//! together. Written as SQL because an upsert with RETURNING and CASE is
+//! clearer than its builder form; it is the same text for PostgreSQL and
+//! SQLite (3.35+) but for placeholders.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::ports::ThrottleStore;
+use domain::throttle::Window;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+use crate::db::{Database, internal};
+
+#[derive(Clone)]
+pub struct SqlThrottleStore {
+    db: Database,
+}
+
+impl SqlThrottleStore {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Builds a statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
+    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+        let backend = self.db.get_database_backend();
+        let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+}
+
+fn chrono_window(window: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX)
+}
+
+#[async_trait]
+impl ThrottleStore for SqlThrottleStore {
+    async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let stmt = self.statement(
+            "SELECT locked_until FROM throttles WHERE key = $1 AND locked_until > $2",
+            vec![key.into(), now.into()],
+        );
+        let row = self.db.query_one_raw(stmt).await.map_err(internal)?;
+        row.map(|r| r.try_get::<DateTime<Utc>>("", "locked_until")).transpose().map_err(internal)
+    }
+
+    async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32> {
+        let stmt = self.statement(
+            "INSERT INTO throttles (key, failures, locked_until, hits, window_start, updated_at) VALUES ($1, 1, NULL, 0, $2, $2) \
+             ON CONFLICT (key) DO UPDATE SET failures = throttles.failures + 1, updated_at = $2 \
+             RETURNING failures",
+            vec![key.into(), now.into()],
+        );
+        let row = self
+            .db
+            .query_one_raw(stmt)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| domain::Error::internal("upsert returned no row"))?;
+        let failures: i32 = row.try_get("", "failures").map_err(internal)?;
+        Ok(u32::try_from(failures).unwrap_or(0))
+    }
+
+    async fn lock(&self, key: &str, until: DateTime<Utc>) -> Result<()> {
+        let stmt = self.statement(
+            "UPDATE throttles SET locked_until = $2 WHERE key = $1 AND (locked_until IS NULL OR locked_until < $2)",
+            vec![key.into(), until.into()],
+        );
+        self.db.execute_raw(stmt).await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn clear(&self, key: &str) -> Result<()> {
+        self.db
+            .execute_raw(self.statement("DELETE FROM throttles WHERE key = $1", vec![key.into()]))
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<Window> {
+        // A window that began at or before now - window is over: restart it.
+        let stale = now - chrono_window(window);
+        let stmt = self.statement(
+            "INSERT INTO throttles (key, failures, locked_until, hits, window_start, updated_at) VALUES ($1, 0, NULL, 1, $2, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               hits = CASE WHEN throttles.window_start <= $3 THEN 1 ELSE throttles.hits + 1 END, \
+               window_start = CASE WHEN throttles.window_start <= $3 THEN $2 ELSE throttles.window_start END, \
+               updated_at = $2 \
+             RETURNING hits, window_start",
+            vec![key.into(), now.into(), stale.into()],
+        );
+        let row = self
+            .db
+            .query_one_raw(stmt)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| domain::Error::internal("upsert returned no row"))?;
+        let hits: i32 = row.try_get("", "hits").map_err(internal)?;
+        let started: DateTime<Utc> = row.try_get("", "window_start").map_err(internal)?;
+        Ok(Window { hits: u32::try_from(hits).unwrap_or(0), started })
+    }
+
+    async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
+        let stmt = self.statement(
+            "DELETE FROM throttles WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+            vec![before.into(), now.into()],
+        );
+        Ok(self.db.execute_raw(stmt).await.map_err(internal)?.rows_affected())
+    }
+}

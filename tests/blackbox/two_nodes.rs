@@ -1,0 +1,87 @@
+//! Two authd processes on one database (PostgreSQL in CI's second run, one
+//! SQLite file otherwise), requests alternating between them: the rules hold
+//! because the database enforces them.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::{Server, token};
+
+#[tokio::test]
+async fn refresh_rotation_and_reuse_detection_hold_across_two_nodes() {
+    let a = Server::start().await;
+    let b = a.second_node();
+    let u = a.register("ada", false).await;
+    let first = a.tokens(&u).await;
+    let second = b.refresh(&token(&first, "refresh_token")).await.ok(200).clone();
+    a.me(&token(&second, "access_token")).await.ok(200);
+    a.refresh(&token(&first, "refresh_token")).await.problem(401, "refresh_token_reused");
+    b.assert_revoked(&second).await;
+
+    let pair = b.tokens(&u).await;
+    let refresh = token(&pair, "refresh_token");
+    let replies =
+        futures::future::join_all((0..50).map(|i| if i % 2 == 0 { a.refresh(&refresh) } else { b.refresh(&refresh) }))
+            .await;
+    assert_eq!(replies.iter().filter(|r| r.status.as_u16() == 200).count(), 1);
+}
+
+#[tokio::test]
+async fn logout_on_one_node_is_honoured_by_the_other_at_once() {
+    let a = Server::start().await;
+    let b = a.second_node();
+    let u = a.register("ada", false).await;
+    let pair = a.tokens(&u).await;
+    let access = token(&pair, "access_token");
+    b.me(&access).await.ok(200);
+    let r = a.call(Method::POST, "/auth/logout", Some(&access), None).await;
+    assert_eq!(r.status.as_u16(), 204);
+    b.me(&access).await.problem(401, "session_revoked");
+}
+
+#[tokio::test]
+async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
+    let a = Server::start().await;
+    let b = a.second_node();
+    let u = a.register("bob", true).await;
+    let tmp = a.temporary(&u).await;
+    let code = a.latest_code(&u.email);
+    let replies = futures::future::join_all(
+        (0..50)
+            .map(|i| if i % 2 == 0 { &a } else { &b })
+            .map(|n| n.post("/auth/verify-otp", Some(&tmp), json!({"otp": code}))),
+    )
+    .await;
+    assert_eq!(replies.iter().filter(|r| r.status.as_u16() == 200).count(), 1);
+
+    let tmp = b.temporary(&u).await;
+    let code = b.latest_code(&u.email);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let guesses = futures::future::join_all(
+        (0..20)
+            .map(|i| if i % 2 == 0 { &a } else { &b })
+            .map(|n| n.post("/auth/verify-otp", Some(&tmp), json!({"otp": wrong}))),
+    )
+    .await;
+    let counted = guesses.iter().filter(|r| r.body["code"] == "otp_invalid").count();
+    assert_eq!(counted, 5, "{:?}", guesses.iter().map(|r| r.body["code"].clone()).collect::<Vec<_>>());
+    a.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.problem(429, "otp_locked");
+}
+
+#[tokio::test]
+async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
+    let a = Server::start_with(&[("AUTHD_RATE_TOKEN_PER_MINUTE", "8")]).await;
+    let b = a.second_node();
+    let u = a.register("ada", false).await;
+    for i in 0..6 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        node.post("/auth/token", None, json!({"username": u.username, "password": "wrong-password-1"}))
+            .await
+            .problem(400, "invalid_credentials");
+    }
+    a.login(&u).await.problem(429, "too_many_attempts");
+    b.login(&u).await.problem(429, "too_many_attempts");
+    // Eight requests so far from 127.0.0.1 across both nodes: the ninth is over.
+    b.login(&u).await.problem(429, "rate_limited");
+    a.login(&u).await.problem(429, "rate_limited");
+}
