@@ -1,0 +1,467 @@
+//! What the benchmark measures, and the processes it measures.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper::Method;
+use serde_json::{Value, json};
+
+use crate::load::{Conn, Stats, Step, run};
+use crate::{Args, Row, addr_of, render, secs};
+
+pub const PASSWORD: &str = "bench-marmalade-quiver-71";
+
+// ---------------------------------------------------------------- processes
+
+/// A child process that prints "listening on http://…", killed on drop.
+pub struct Served {
+    pub url: String,
+    child: Child,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn spawn(mut cmd: Command) -> anyhow::Result<Self> {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find("listening on http://") {
+                    let url: String = line[at + 13..].chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+                    let _ = tx.send(url);
+                    sent = true;
+                }
+            }
+        });
+        let url = rx.recv_timeout(Duration::from_secs(120))?;
+        Ok(Self { url, child })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// `VmRSS` and `VmHWM` (peak) of a process, in MiB.
+fn rss_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The bare poem handler the HTTP ceiling is measured on (run as a child).
+pub fn bare_server() -> anyhow::Result<()> {
+    use poem::{
+        EndpointExt, Route, handler,
+        listener::{Acceptor, Listener, TcpListener},
+        post,
+    };
+    #[handler]
+    fn verify() -> poem::web::Json<Value> {
+        poem::web::Json(json!({ "message": true }))
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
+        let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+        println!("listening on http://{addr}");
+        poem::Server::new_with_acceptor(acceptor)
+            .run(Route::new().at("/verify", post(verify)).map_to_response())
+            .await?;
+        anyhow::Ok(())
+    })
+}
+
+// ---------------------------------------------------------------- setup
+
+async fn seed(db_url: &str, users: u64) -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    // One real argon2id hash, shared: seeding 1M users must not take 1M hashes.
+    let hasher = infra::hasher::Argon2Hasher::new(Default::default(), 1)?;
+    let hash = domain::ports::PasswordHasher::hash(&hasher, &domain::password::Password::parse(PASSWORD, &[])?).await?;
+    let db = infra::connect(db_url, 2).await?;
+    let batch = 100_000;
+    let mut from = 1;
+    while from <= users {
+        let to = (from + batch - 1).min(users);
+        // bench<i>: every tenth user has two-factor on; bench1 is an admin.
+        let sql = format!(
+            "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, created_at, modified_at) \
+             SELECT gen_random_uuid(), 'bench' || i || '@example.com', 'bench' || i, 'Bench', 'User' || i, $1, i = 1, i % 10 = 0, true, now(), now() \
+             FROM generate_series({from}, {to}) AS i"
+        );
+        db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, [hash.clone().into()])).await?;
+        from = to + 1;
+    }
+    db.execute_unprepared("ANALYZE users").await?;
+    Ok(())
+}
+
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> anyhow::Result<Value> {
+    let mut req = http.post(format!("{url}/api/v1{path}")).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await?;
+    anyhow::ensure!(resp.status().is_success(), "{path}: {} {}", resp.status(), resp.text().await?);
+    Ok(resp.json().await?)
+}
+
+/// Token pairs for `n` distinct password-only users.
+async fn pairs(url: &str, n: usize, users: u64) -> anyhow::Result<Vec<Value>> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let name = password_user(i as u64, users);
+        out.push(post(&http, url, "/auth/token", None, json!({"username": name, "password": PASSWORD})).await?);
+    }
+    Ok(out)
+}
+
+/// The i-th password-only seeded user (skips every tenth, which has two-factor).
+fn password_user(i: u64, users: u64) -> String {
+    let n = i % (users - users / 10).max(1);
+    format!("bench{}", n + n / 9 + 1)
+}
+
+fn field(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or_default().to_owned()
+}
+
+// ---------------------------------------------------------------- scenarios
+
+struct Bare;
+impl Step for Bare {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        Ok(c.send(Method::POST, "/verify", None, None).await?.0.is_success())
+    }
+}
+
+struct VerifyToken(String);
+impl Step for VerifyToken {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        Ok(c.send(Method::POST, "/api/v1/auth/verify-token", Some(&self.0), None).await?.0.is_success())
+    }
+}
+
+struct Me(String);
+impl Step for Me {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        Ok(c.send(Method::GET, "/api/v1/users/me", Some(&self.0), None).await?.0.is_success())
+    }
+}
+
+/// Each connection walks its own rotation chain.
+struct Refresh(String);
+impl Step for Refresh {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        let body = json!({ "refresh_token": self.0 }).to_string();
+        let (status, bytes) = c.send(Method::POST, "/api/v1/auth/refresh-token", None, Some(&body)).await?;
+        if !status.is_success() {
+            return Ok(false);
+        }
+        self.0 = field(&serde_json::from_slice(&bytes)?, "refresh_token");
+        Ok(true)
+    }
+}
+
+/// Password logins, each connection over its own users.
+struct Login {
+    next: u64,
+    stride: u64,
+    users: u64,
+}
+impl Step for Login {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        let body = json!({ "username": password_user(self.next, self.users), "password": PASSWORD }).to_string();
+        self.next += self.stride;
+        Ok(c.send(Method::POST, "/api/v1/auth/token", None, Some(&body)).await?.0.is_success())
+    }
+}
+
+/// Admin list pages from a random depth.
+struct AdminList(String);
+impl Step for AdminList {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        let path = format!("/api/v1/users?limit=50&after={}", uuid::Uuid::new_v4());
+        Ok(c.send(Method::GET, &path, Some(&self.0), None).await?.0.is_success())
+    }
+}
+
+/// Codes from the mail log, by address, as the file-log mailer appends them.
+#[derive(Clone, Default)]
+struct CodeBook(Arc<Mutex<HashMap<String, String>>>);
+
+impl CodeBook {
+    fn follow(&self, path: PathBuf) {
+        let book = self.clone();
+        std::thread::spawn(move || {
+            let mut offset = 0u64;
+            let mut pending = String::new();
+            loop {
+                if let Ok(mut f) = std::fs::File::open(&path) {
+                    let _ = f.seek(SeekFrom::Start(offset));
+                    let mut buf = String::new();
+                    if let Ok(n) = f.read_to_string(&mut buf) {
+                        offset += n as u64;
+                        pending.push_str(&buf);
+                        while let Some(end) = pending.find('\n') {
+                            let line: String = pending.drain(..=end).collect();
+                            if let Ok(m) = serde_json::from_str::<Value>(&line) {
+                                book.0.lock().unwrap().insert(field(&m, "to"), field(&m, "code"));
+                            }
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }
+
+    async fn take(&self, email: &str) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(code) = self.0.lock().unwrap().remove(email) {
+                return Some(code);
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        None
+    }
+}
+
+/// A whole two-factor login: token → code from the mail log → verify-otp.
+struct TwoFactor {
+    next: u64,
+    stride: u64,
+    users: u64,
+    codes: CodeBook,
+}
+impl Step for TwoFactor {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        let n = (self.next % (self.users / 10).max(1) + 1) * 10;
+        self.next += self.stride;
+        let (name, email) = (format!("bench{n}"), format!("bench{n}@example.com"));
+        self.codes.0.lock().unwrap().remove(&email);
+        let body = json!({ "username": name, "password": PASSWORD }).to_string();
+        let (status, bytes) = c.send(Method::POST, "/api/v1/auth/token", None, Some(&body)).await?;
+        if !status.is_success() {
+            return Ok(false);
+        }
+        let tmp = field(&serde_json::from_slice(&bytes)?, "temporary_token");
+        let Some(code) = self.codes.take(&email).await else { return Ok(false) };
+        let body = json!({ "otp": code }).to_string();
+        Ok(c.send(Method::POST, "/api/v1/auth/verify-otp", Some(&tmp), Some(&body)).await?.0.is_success())
+    }
+}
+
+/// argon2id verifications per second with authd's hasher on all cores.
+async fn argon2_ceiling(seconds: Duration) -> anyhow::Result<f64> {
+    use domain::ports::PasswordHasher;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let hasher = Arc::new(infra::hasher::Argon2Hasher::new(Default::default(), cores)?);
+    let phc = hasher.hash(&domain::password::Password::parse(PASSWORD, &[])?).await?;
+    let deadline = Instant::now() + seconds;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..cores)
+        .map(|_| {
+            let (h, phc) = (hasher.clone(), phc.clone());
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    h.verify(&PASSWORD.into(), &phc).await.unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await?;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+// ---------------------------------------------------------------- the run
+
+pub async fn run_all(args: Args) -> anyhow::Result<()> {
+    let secs = secs(&args);
+    let conns = args.connections;
+    let started = chrono::Utc::now();
+
+    eprintln!("bench: PostgreSQL");
+    let own_pg;
+    let admin_url = match &args.database_url {
+        Some(u) => u.clone(),
+        None => {
+            own_pg = crate::postgres::Postgres::start()?;
+            own_pg.url.clone()
+        }
+    };
+    let db_url = infra::testdb::create_postgres_database(&admin_url).await?;
+
+    let dir = std::env::temp_dir().join(format!("authd-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mail_log = dir.join("mail.log");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AUTHD_LISTEN", "127.0.0.1:0")
+        .env("AUTHD_DATA_DIR", &dir)
+        .env("AUTHD_MAIL_LOG", &mail_log)
+        .env("DATABASE_URL", &db_url)
+        .env("AUTHD_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        // The load comes from one address; per-address limits would measure themselves.
+        .env("AUTHD_RATE_TOKEN_PER_MINUTE", "0")
+        .env("AUTHD_RATE_OTP_PER_MINUTE", "0")
+        .env("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0");
+    eprintln!("bench: authd (release) on {db_url}");
+    let authd = Served::spawn(cmd)?;
+    let addr = addr_of(&authd.url);
+    eprintln!("bench: seeding {} users", args.users);
+    let t = Instant::now();
+    seed(&db_url, args.users).await?;
+    let seeded_in = t.elapsed();
+    let (rss_idle, _) = rss_mib(authd.pid());
+
+    let mut rows = Vec::new();
+    let mut measure = |name: &str, connections: usize, stats: Stats| {
+        eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
+        rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
+    };
+
+    let bare = Served::spawn({
+        let mut c = Command::new(std::env::current_exe()?);
+        c.arg("--bare-server");
+        c
+    })?;
+    measure(
+        "bare poem handler (HTTP ceiling)",
+        conns,
+        run(addr_of(&bare.url), (0..conns).map(|_| Bare).collect(), secs).await?,
+    );
+    drop(bare);
+
+    let tokens = pairs(&authd.url, conns, args.users).await?;
+    let access: Vec<String> = tokens.iter().map(|p| field(p, "access_token")).collect();
+    measure("verify-token", conns, run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?);
+    measure("GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
+    let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
+    measure("refresh (rotation)", conns, run(addr, refresh, secs).await?);
+    let admin = post(
+        &reqwest::Client::new(),
+        &authd.url,
+        "/auth/token",
+        None,
+        json!({"username": "bench1", "password": PASSWORD}),
+    )
+    .await?;
+    let admin = field(&admin, "access_token");
+    measure(
+        "admin list page, random depth",
+        conns,
+        run(addr, (0..conns).map(|_| AdminList(admin.clone())).collect(), secs).await?,
+    );
+
+    let stride = conns as u64;
+    let logins = |offset: u64| {
+        (0..conns as u64).map(move |i| Login { next: i + offset, stride, users: args.users }).collect::<Vec<_>>()
+    };
+    measure("password login", conns, run(addr, logins(0), secs).await?);
+    let codes = CodeBook::default();
+    codes.follow(mail_log.clone());
+    let two =
+        (0..conns as u64).map(|i| TwoFactor { next: i, stride, users: args.users, codes: codes.clone() }).collect();
+    measure("full 2FA login (token, mail, verify-otp)", conns, run(addr, two, secs).await?);
+
+    // A login storm and token checks at once: does hashing starve the checks?
+    let storm = tokio::spawn(run(addr, logins(1_000_000), secs));
+    let during = run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?;
+    let storm = storm.await??;
+    measure("verify-token during a login storm", conns, during);
+    measure("  the storm's password logins", conns, storm);
+    let (_, rss_peak) = rss_mib(authd.pid());
+
+    let argon = argon2_ceiling(secs).await?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    rows.push(Row {
+        name: format!("argon2id m=19456 t=2 p=1 on {cores} cores (login ceiling)"),
+        connections: cores,
+        stats: None,
+        note: format!("{argon:.1} hashes/s"),
+    });
+
+    let extra = vec![
+        ("seeded users".to_owned(), format!("{} (in {:.1} s)", args.users, seeded_in.as_secs_f64())),
+        ("authd RSS".to_owned(), format!("{rss_idle:.1} MiB idle after start, {rss_peak:.1} MiB peak under load")),
+        (
+            "per scenario".to_owned(),
+            format!("{} s, {conns} keep-alive connections, load generator on the same machine", secs.as_secs()),
+        ),
+    ];
+    let table = render(&rows, &extra);
+    println!("\n{table}");
+    if args.write_docs {
+        write_docs(&table, &args, started)?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn write_docs(table: &str, args: &Args, at: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0) / 1024 / 1024)
+        })
+        .unwrap_or(0);
+    let text = format!(
+        "# Benchmarks\n\nGenerated by `cargo bench -p api --bench load -- --users {} --seconds {} --write-docs` on {}.\n\n\
+         Machine: {cpu}, {cores} cores, {mem} GiB; authd (release), PostgreSQL and the load generator share those cores; \
+         loopback HTTP/1.1 keep-alive; PostgreSQL with default durability settings.\n\n{table}",
+        args.users,
+        args.seconds,
+        at.format("%Y-%m-%d %H:%M UTC")
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/benchmarks.md");
+    std::fs::write(&path, text)?;
+    eprintln!("bench: wrote {}", path.display());
+    Ok(())
+}
