@@ -94,6 +94,24 @@ pub fn bare_server() -> anyhow::Result<()> {
 
 // ---------------------------------------------------------------- setup
 
+fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]) -> anyhow::Result<Served> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AUTHD_LISTEN", "127.0.0.1:0")
+        .env("AUTHD_DATA_DIR", dir)
+        .env("AUTHD_MAIL_LOG", mail_log)
+        .env("DATABASE_URL", db_url)
+        .env("AUTHD_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        // The load comes from one address; per-address limits would measure themselves.
+        .env("AUTHD_RATE_TOKEN_PER_MINUTE", "0")
+        .env("AUTHD_RATE_OTP_PER_MINUTE", "0")
+        .env("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0")
+        .envs(extra.iter().copied());
+    Served::spawn(cmd)
+}
+
 async fn seed(db_url: &str, users: u64) -> anyhow::Result<()> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     // One real argon2id hash, shared: seeding 1M users must not take 1M hashes.
@@ -330,21 +348,8 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("authd-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mail_log = dir.join("mail.log");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AUTHD_LISTEN", "127.0.0.1:0")
-        .env("AUTHD_DATA_DIR", &dir)
-        .env("AUTHD_MAIL_LOG", &mail_log)
-        .env("DATABASE_URL", &db_url)
-        .env("AUTHD_LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
-        // The load comes from one address; per-address limits would measure themselves.
-        .env("AUTHD_RATE_TOKEN_PER_MINUTE", "0")
-        .env("AUTHD_RATE_OTP_PER_MINUTE", "0")
-        .env("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0");
     eprintln!("bench: authd (release) on {db_url}");
-    let authd = Served::spawn(cmd)?;
+    let authd = spawn_authd(&db_url, &dir, &mail_log, &[])?;
     let addr = addr_of(&authd.url);
     eprintln!("bench: seeding {} users", args.users);
     let t = Instant::now();
@@ -374,6 +379,21 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let access: Vec<String> = tokens.iter().map(|p| field(p, "access_token")).collect();
     measure("verify-token", conns, run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?);
     measure("GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
+    {
+        // The same, with the opt-in per-node session cache (AUTHD_SESSION_CACHE_MS).
+        let cached = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_SESSION_CACHE_MS", "1000")])?;
+        let caddr = addr_of(&cached.url);
+        measure(
+            "verify-token, 1 s session cache",
+            conns,
+            run(caddr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
+        );
+        measure(
+            "GET /users/me, 1 s session cache",
+            conns,
+            run(caddr, access.iter().cloned().map(Me).collect(), secs).await?,
+        );
+    }
     let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
     measure("refresh (rotation)", conns, run(addr, refresh, secs).await?);
     let admin = post(

@@ -85,3 +85,33 @@ async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
     b.login(&u).await.problem(429, "rate_limited");
     a.login(&u).await.problem(429, "rate_limited");
 }
+
+#[tokio::test]
+async fn with_a_session_cache_revocation_is_immediate_here_and_bounded_elsewhere() {
+    let a = Server::start_with(&[("AUTHD_SESSION_CACHE_MS", "300")]).await;
+    let b = a.second_node();
+    let u = a.register("ada", false).await;
+    let access = token(&a.tokens(&u).await, "access_token");
+    a.me(&access).await.ok(200);
+    b.me(&access).await.ok(200); // now cached on b
+    let r = a.call(Method::POST, "/auth/logout", Some(&access), None).await;
+    assert_eq!(r.status.as_u16(), 204);
+    a.me(&access).await.problem(401, "session_revoked");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    b.me(&access).await.problem(401, "session_revoked");
+    b.call(Method::POST, "/auth/verify-token", Some(&access), None).await.problem(401, "session_revoked");
+}
+
+#[tokio::test]
+async fn a_session_cache_longer_than_five_seconds_is_refused_at_start() {
+    let dir = std::env::temp_dir().join(format!("authd-cache-{}", uuid::Uuid::new_v4().simple()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authd"))
+        .env_clear()
+        .env("AUTHD_DATA_DIR", &dir)
+        .env("AUTHD_SESSION_CACHE_MS", "6000")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AUTHD_SESSION_CACHE_MS"));
+    let _ = std::fs::remove_dir_all(dir);
+}

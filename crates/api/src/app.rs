@@ -8,7 +8,8 @@ use domain::{AuthService, Policy, Ports};
 use infra::Database;
 use poem::http::Method;
 use poem::http::StatusCode;
-use poem::middleware::{Cors, SetHeader};
+use poem::http::{HeaderName, HeaderValue, header};
+use poem::middleware::Cors;
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handler};
 use poem_openapi::OpenApiService;
@@ -38,7 +39,15 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let ports = Ports {
         users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
-        sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
+        sessions: if settings.session_cache_ms > 0 {
+            let ttl = Duration::from_millis(settings.session_cache_ms);
+            Arc::new(infra::session_cache::CachedSessions::new(
+                Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
+                ttl,
+            ))
+        } else {
+            Arc::new(infra::sessions::SeaSessionRepo::new(db.clone()))
+        },
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
         hasher: Arc::new(infra::hasher::Argon2Hasher::new(
             Default::default(),
@@ -77,7 +86,6 @@ pub fn routes(
     db: Database,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
-    let body_limit = settings.body_limit;
     let proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
     let origins = settings.cors_origins();
     let cors = Cors::new()
@@ -85,16 +93,18 @@ pub fn routes(
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allow_headers(["authorization", "content-type"])
         .max_age(600);
-    let mut headers = SetHeader::new()
+    let mut headers = vec![
         // Every answer may carry a token or personal data: never cache it.
-        .overriding("Cache-Control", "no-store")
-        .overriding("X-Content-Type-Options", "nosniff")
-        .overriding("X-Frame-Options", "DENY")
-        .overriding("Referrer-Policy", "no-referrer");
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+    ];
     if settings.hsts_seconds > 0 {
-        headers = headers
-            .overriding("Strict-Transport-Security", format!("max-age={}; includeSubDomains", settings.hsts_seconds));
+        let hsts = format!("max-age={}; includeSubDomains", settings.hsts_seconds);
+        headers.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_str(&hsts)?));
     }
+    let layer = Arc::new(HttpLayer { body_limit: settings.body_limit, headers });
     let api = openapi();
     let spec = api.spec_endpoint();
     let swagger = api.swagger_ui();
@@ -110,71 +120,92 @@ pub fn routes(
         .data(auth)
         .data(db)
         .data(proxies)
-        .around(move |ep, req| limit_body(ep, req, body_limit))
-        .catch_all_error(|e| async move { problem_from_poem(e) })
-        .around(content_security_policy)
-        .with(headers)
+        .around(move |ep, req| layer.clone().call(ep, req))
         .with_if(!origins.is_empty(), cors))
 }
 
-/// JSON answers load nothing and frame nothing. The explorers under /docs
-/// run scripts, so they go without this policy.
-async fn content_security_policy<E: Endpoint>(ep: Arc<E>, req: Request) -> poem::Result<Response> {
-    let docs = req.uri().path().starts_with("/docs");
-    let mut resp = ep.call(req).await?.into_response();
-    if !docs {
-        resp.headers_mut().insert(
-            "Content-Security-Policy",
-            poem::http::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        );
-    }
-    Ok(resp)
+/// What every request goes through, in one layer rather than a stack of
+/// middlewares (each of which boxes and moves the whole request future): the
+/// body limit, problem details for framework errors, and security headers.
+struct HttpLayer {
+    body_limit: usize,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Past the body limit, up to this many bytes are still read and thrown away
 /// so that the client, which is still sending, gets to read the 413.
 const DRAIN_CAP: u64 = 2 * 1024 * 1024;
 
-/// Holds at most `limit` bytes of body; a larger one is refused with 413
-/// before any handler sees it, whether or not it declared its length.
-async fn limit_body<E: Endpoint>(ep: Arc<E>, mut req: Request, limit: usize) -> poem::Result<Response> {
-    use futures::StreamExt;
-    use poem::web::headers::HeaderMapExt;
-    let too_large = || {
-        poem::Error::from_string(
-            format!("The request body is larger than {limit} bytes."),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    };
-    let declared = req.headers().typed_get::<poem::web::headers::ContentLength>().map(|l| l.0);
-    if declared.is_some_and(|n| n > DRAIN_CAP) {
-        return Err(too_large());
-    }
-    let mut stream = req.take_body().into_bytes_stream();
-    let (mut kept, mut seen) = (Vec::new(), 0u64);
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            poem::Error::from_string(format!("reading the request body failed: {e}"), StatusCode::BAD_REQUEST)
-        })?;
-        seen += chunk.len() as u64;
-        if seen > DRAIN_CAP {
-            break;
+impl HttpLayer {
+    async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
+        let docs = req.uri().path().starts_with("/docs");
+        let mut resp = match self.limit_body(req).await {
+            Ok(req) => match ep.call(req).await {
+                Ok(r) => r.into_response(),
+                Err(e) => problem_from_poem(e),
+            },
+            Err(e) => problem_from_poem(e),
+        };
+        let h = resp.headers_mut();
+        for (name, value) in &self.headers {
+            h.insert(name.clone(), value.clone());
         }
-        if seen <= limit as u64 {
-            kept.extend_from_slice(&chunk);
+        // JSON answers load nothing and frame nothing; the explorers under
+        // /docs run scripts, so they go without this policy.
+        if !docs {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            );
         }
+        Ok(resp)
     }
-    if seen > limit as u64 {
-        return Err(too_large());
+
+    /// Holds at most `body_limit` bytes of body; a larger one is refused with
+    /// 413 before any handler sees it, whether or not it declared its length.
+    async fn limit_body(&self, mut req: Request) -> poem::Result<Request> {
+        use futures::StreamExt;
+        use poem::web::headers::HeaderMapExt;
+        let limit = self.body_limit;
+        let too_large = || {
+            poem::Error::from_string(
+                format!("The request body is larger than {limit} bytes."),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+        };
+        let declared = req.headers().typed_get::<poem::web::headers::ContentLength>().map(|l| l.0);
+        if declared.is_some_and(|n| n > DRAIN_CAP) {
+            return Err(too_large());
+        }
+        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+        let mut kept = Vec::new();
+        // HTTP/1.1: no length and no transfer coding means no body at all.
+        if chunked || declared.is_some_and(|n| n > 0) {
+            let mut stream = req.take_body().into_bytes_stream();
+            let mut seen = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| {
+                    poem::Error::from_string(format!("reading the request body failed: {e}"), StatusCode::BAD_REQUEST)
+                })?;
+                seen += chunk.len() as u64;
+                if seen > DRAIN_CAP {
+                    break;
+                }
+                if seen <= limit as u64 {
+                    kept.extend_from_slice(&chunk);
+                }
+            }
+            if seen > limit as u64 {
+                return Err(too_large());
+            }
+            req.set_body(kept);
+        } else if req.content_type().is_none() {
+            // No body at all is an absent JSON body: optional payloads
+            // (logout's `{all}`) read it as none, required ones answer 400.
+            req.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        Ok(req)
     }
-    // No body at all is an absent JSON body: optional payloads (logout's
-    // `{all}`) read it as none, required ones answer 400 naming the type.
-    if kept.is_empty() && req.content_type().is_none() {
-        req.headers_mut()
-            .insert(poem::http::header::CONTENT_TYPE, poem::http::HeaderValue::from_static("application/json"));
-    }
-    req.set_body(kept);
-    Ok(ep.call(req).await?.into_response())
 }
 
 #[handler]

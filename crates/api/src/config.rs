@@ -75,6 +75,11 @@ pub struct Settings {
     pub trusted_proxies: String,
     /// `AUTHD_CORS_ORIGINS`: comma-separated origins browsers may call from. Empty: CORS off.
     pub cors_origins: String,
+    /// `AUTHD_SESSION_CACHE_MS`: reuse a "session is live" answer on this
+    /// node for this long (at most 5000). 0, the default, checks the database
+    /// on every request: revocation then takes effect at once everywhere;
+    /// otherwise within this time on other nodes.
+    pub session_cache_ms: u64,
     /// `AUTHD_HSTS_SECONDS`: send `Strict-Transport-Security` with this max-age (0: off; set it behind TLS).
     pub hsts_seconds: u64,
     /// `AUTHD_BOOTSTRAP_ADMIN_EMAIL`: with `…_USERNAME` and `…_PASSWORD`, makes
@@ -117,6 +122,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
+            session_cache_ms: 0,
             bootstrap_admin_email: None,
             bootstrap_admin_username: None,
             bootstrap_admin_password: None,
@@ -166,6 +172,9 @@ impl Settings {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
         }
         crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
+        if self.session_cache_ms > 5000 {
+            bail!("AUTHD_SESSION_CACHE_MS must be at most 5000: revocation must reach every node within 5 s");
+        }
         if self.env == RunEnv::Production {
             if self.jwt_secret.is_none() {
                 bail!(

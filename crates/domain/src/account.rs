@@ -81,7 +81,7 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn delete_me(&self, caller: &Caller, password: &SecretString) -> Result<()> {
         self.confirm_password(caller, password).await?;
-        self.p.users.delete(caller.user_id).await?;
+        self.end_sessions_and_delete(caller.user_id).await?;
         self.audit(caller.user_id, None, EventKind::AccountDeleted, &[]).await
     }
 

@@ -116,7 +116,7 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
-        if !self.p.users.delete(id).await? {
+        if !self.end_sessions_and_delete(id).await? {
             return Err(Error::UserNotFound);
         }
         self.audit(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await

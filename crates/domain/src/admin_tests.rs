@@ -107,6 +107,13 @@ async fn the_last_active_admin_cannot_demote_deactivate_or_delete_themselves() {
     assert!(matches!(w.auth.update_user(&c, admin.id, set(None, Some(false))).await, Err(Error::LastAdmin)));
     assert!(matches!(w.auth.delete_user(&c, admin.id).await, Err(Error::LastAdmin)));
     assert!(matches!(w.auth.delete_me(&c, &SecretString::from(GOOD_PASSWORD)).await, Err(Error::LastAdmin)));
+    assert!(w.auth.require_admin(&c).await.is_ok());
+    let LoginOutcome::Tokens(pair) = w.auth.login("root", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
+        panic!()
+    };
+    let fresh = w.auth.authenticate(&pair.access_token).await.unwrap();
+    assert!(matches!(w.auth.delete_user(&fresh, admin.id).await, Err(Error::LastAdmin)));
+    w.auth.authenticate(&pair.access_token).await.expect("a refused delete leaves the sessions alone");
     // With a second admin, the first may step down.
     let other = w.register("deputy", false).await;
     w.auth.update_user(&c, other.id, set(Some(true), None)).await.unwrap();

@@ -106,6 +106,18 @@ impl AuthService {
         Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
     }
 
+    /// Deletes a user (their sessions go with them, by foreign key), then
+    /// revokes their sessions through the one path every session ending
+    /// takes, so this node's session cache forgets them at once. A refused
+    /// delete (the last admin) leaves the sessions alone.
+    pub(crate) async fn end_sessions_and_delete(&self, id: UserId) -> Result<bool> {
+        if !self.p.users.delete(id).await? {
+            return Ok(false);
+        }
+        self.p.sessions.revoke_all(id, None, self.p.clock.now()).await?;
+        Ok(true)
+    }
+
     /// Refuses the attempt while `key` (an account or unknown name) is locked.
     pub(crate) async fn ensure_unlocked(&self, key: &str) -> Result<()> {
         let now = self.p.clock.now();

@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod mail;
 pub mod otp_hash;
 pub mod otps;
+pub mod session_cache;
 pub mod sessions;
 pub mod system;
 pub mod testdb;
