@@ -143,13 +143,13 @@ impl Argon2Hasher {
     }
 }
 
-/// Nice 10 for the calling thread: on Linux, PRIO_PROCESS with id 0 names
+/// Nice 19 (the lowest priority) for the calling thread: on Linux, PRIO_PROCESS with id 0 names
 /// the calling thread only. Lowering one's own priority is always allowed.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority takes plain integers and touches no memory of ours.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
