@@ -8,7 +8,7 @@ use domain::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, U
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -26,23 +26,49 @@ impl SeaUserRepo {
     }
 }
 
-impl From<users::Model> for StoredUser {
-    fn from(m: users::Model) -> Self {
-        StoredUser {
-            user: User {
-                id: UserId(m.id),
-                email: m.email,
-                username: m.username,
-                name: m.name,
-                lastname: m.lastname,
-                is_admin: m.is_admin,
-                is_2fa: m.is_2fa,
-                is_active: m.is_active,
-                created_at: m.created_at,
-                modified_at: m.modified_at,
-            },
-            password_hash: m.password_hash,
+/// A user row without its password hash.
+#[derive(FromQueryResult)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    username: String,
+    name: String,
+    lastname: String,
+    is_admin: bool,
+    is_2fa: bool,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+    modified_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: UserId(r.id),
+            email: r.email,
+            username: r.username,
+            name: r.name,
+            lastname: r.lastname,
+            is_admin: r.is_admin,
+            is_2fa: r.is_2fa,
+            is_active: r.is_active,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
         }
+    }
+}
+
+/// A user row with its password hash, for the lookups that check passwords.
+#[derive(FromQueryResult)]
+struct StoredRow {
+    #[sea_orm(nested)]
+    user: UserRow,
+    password_hash: String,
+}
+
+impl From<StoredRow> for StoredUser {
+    fn from(r: StoredRow) -> Self {
+        StoredUser { user: r.user.into(), password_hash: r.password_hash }
     }
 }
 
@@ -69,7 +95,7 @@ impl UserRepo for SeaUserRepo {
     }
 
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>> {
-        Ok(Entity::find_by_id(id.0).one(&self.db).await.map_err(internal)?.map(Into::into))
+        Ok(Entity::find_by_id(id.0).into_model::<StoredRow>().one(&self.db).await.map_err(internal)?.map(Into::into))
     }
 
     async fn by_login(&self, login: &LoginName) -> Result<Option<StoredUser>> {
@@ -77,7 +103,13 @@ impl UserRepo for SeaUserRepo {
             LoginName::Email(e) => Column::Email.eq(e.as_str()),
             LoginName::Username(n) => Column::Username.eq(n.as_str()),
         };
-        Ok(Entity::find().filter(filter).one(&self.db).await.map_err(internal)?.map(Into::into))
+        Ok(Entity::find()
+            .filter(filter)
+            .into_model::<StoredRow>()
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(Into::into))
     }
 
     #[tracing::instrument(skip_all)]
@@ -142,8 +174,22 @@ impl UserRepo for SeaUserRepo {
             }
             select = select.filter(any);
         }
-        let rows = select.all(&self.db).await.map_err(internal)?;
-        Ok(rows.into_iter().map(|m| StoredUser::from(m).user).collect())
+        // Every column but the password hash, which a listing never needs.
+        let columns = [
+            Column::Id,
+            Column::Email,
+            Column::Username,
+            Column::Name,
+            Column::Lastname,
+            Column::IsAdmin,
+            Column::Is2fa,
+            Column::IsActive,
+            Column::CreatedAt,
+            Column::ModifiedAt,
+        ];
+        let rows =
+            select.select_only().columns(columns).into_model::<UserRow>().all(&self.db).await.map_err(internal)?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     async fn any_active_admin(&self) -> Result<bool> {
