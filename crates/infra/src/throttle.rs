@@ -25,6 +25,15 @@ impl SqlThrottleStore {
         Self { db }
     }
 
+    /// Runs an upsert with RETURNING, which always yields its row.
+    async fn upsert(&self, stmt: Statement) -> Result<sea_orm::QueryResult> {
+        self.db
+            .query_one_raw(stmt)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| domain::Error::internal("upsert returned no row"))
+    }
+
     /// Builds a statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
     fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
         let backend = self.db.get_database_backend();
@@ -55,12 +64,7 @@ impl ThrottleStore for SqlThrottleStore {
              RETURNING failures",
             vec![key.into(), now.into()],
         );
-        let row = self
-            .db
-            .query_one_raw(stmt)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| domain::Error::internal("upsert returned no row"))?;
+        let row = self.upsert(stmt).await?;
         let failures: i32 = row.try_get("", "failures").map_err(internal)?;
         Ok(u32::try_from(failures).unwrap_or(0))
     }
@@ -94,12 +98,7 @@ impl ThrottleStore for SqlThrottleStore {
              RETURNING hits, window_start",
             vec![key.into(), now.into(), stale.into()],
         );
-        let row = self
-            .db
-            .query_one_raw(stmt)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| domain::Error::internal("upsert returned no row"))?;
+        let row = self.upsert(stmt).await?;
         let hits: i32 = row.try_get("", "hits").map_err(internal)?;
         let started: DateTime<Utc> = row.try_get("", "window_start").map_err(internal)?;
         Ok(Window { hits: u32::try_from(hits).unwrap_or(0), started })
