@@ -207,3 +207,19 @@ async fn bootstrap_creates_the_first_admin_once_and_promotes_an_existing_user() 
         Err(Error::InvalidField { field: "password", .. })
     ));
 }
+
+#[tokio::test]
+async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
+    let w = World::new();
+    let admin = w.admin("root").await;
+    let u = w.register("bob", true).await;
+    let LoginOutcome::SecondFactor { temporary_token, .. } =
+        w.auth.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+    else {
+        panic!("expected a second factor")
+    };
+    let c = caller(&w, &admin).await;
+    w.auth.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
+    let code = w.last_code();
+    assert!(matches!(w.auth.verify_otp(&temporary_token, &code).await, Err(Error::TokenInvalid)));
+}

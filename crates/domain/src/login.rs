@@ -59,7 +59,7 @@ impl AuthService {
             // count runs on through their codes, or knowing the password
             // would buy endless fresh code guesses.
             self.p.throttle.clear(&key).await?;
-            let pair = self.open_session(user.id).await?;
+            let pair = self.open_session(user.id, Error::InvalidCredentials).await?;
             self.audit(user.id, None, EventKind::LoginSucceeded, &[("factors", "password".into())]).await?;
             return Ok(LoginOutcome::Tokens(pair));
         }
@@ -122,12 +122,8 @@ impl AuthService {
                 // Lost a race: another request used or killed it first.
                 return Err(self.closed_now(challenge.id).await);
             }
-            let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
-            if !user.user.is_active {
-                return Err(Error::TokenInvalid);
-            }
+            let pair = self.open_session(challenge.user_id, Error::TokenInvalid).await?;
             self.p.throttle.clear(&key).await?;
-            let pair = self.open_session(challenge.user_id).await?;
             let uid = challenge.user_id;
             self.audit(uid, None, EventKind::OtpVerified, &[("method", "email".into())]).await?;
             self.audit(uid, None, EventKind::LoginSucceeded, &[("factors", "password,email".into())]).await?;

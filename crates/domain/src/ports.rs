@@ -50,7 +50,10 @@ pub struct Session {
 
 #[async_trait]
 pub trait SessionRepo: Send + Sync {
-    async fn create(&self, session: &Session) -> Result<()>;
+    /// Creates the session only if its user exists and is active, in the
+    /// same statement: `false` otherwise. A deactivation on another node can
+    /// then never leave a live session behind.
+    async fn create(&self, session: &Session) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<Session>>;
     /// Swaps `old_jti` for `new_jti` if it is still the current one, the
     /// session is not revoked and not expired at `now`. Exactly one of many

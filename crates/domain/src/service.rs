@@ -209,8 +209,9 @@ impl AuthService {
         })
     }
 
-    /// Opens a new session (refresh-token family) and hands out its first pair.
-    pub(crate) async fn open_session(&self, user: UserId) -> Result<TokenPair> {
+    /// Opens a new session (refresh-token family) and hands out its first
+    /// pair; `refused` when the user is no longer active (decided by the insert).
+    pub(crate) async fn open_session(&self, user: UserId, refused: Error) -> Result<TokenPair> {
         let now = self.p.clock.now();
         let session = Session {
             id: self.p.rng.uuid_v7(now),
@@ -220,7 +221,9 @@ impl AuthService {
             expires_at: after(now, self.policy.refresh_ttl),
             revoked_at: None,
         };
-        self.p.sessions.create(&session).await?;
+        if !self.p.sessions.create(&session).await? {
+            return Err(refused);
+        }
         self.pair(user, session.id, session.refresh_jti, now, session.expires_at)
     }
 }

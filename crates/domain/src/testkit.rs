@@ -249,14 +249,17 @@ impl ThrottleStore for MemThrottle {
     }
 }
 
-#[derive(Default)]
-pub struct MemSessions(pub Mutex<HashMap<Uuid, Session>>);
+/// Sessions; like the SQL adapter, `create` consults the users.
+pub struct MemSessions(pub Mutex<HashMap<Uuid, Session>>, Arc<MemUsers>);
 
 #[async_trait]
 impl SessionRepo for MemSessions {
-    async fn create(&self, s: &Session) -> Result<()> {
-        self.0.lock().unwrap().insert(s.id, s.clone());
-        Ok(())
+    async fn create(&self, s: &Session) -> Result<bool> {
+        let active = self.1.0.lock().unwrap().get(&s.user_id).is_some_and(|u| u.user.is_active);
+        if active {
+            self.0.lock().unwrap().insert(s.id, s.clone());
+        }
+        Ok(active)
     }
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         Ok(self.0.lock().unwrap().get(&id).cloned())
@@ -452,9 +455,9 @@ impl World {
         let clock = Arc::new(FakeClock(Mutex::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())));
         let hasher = Arc::new(CountingHasher::default());
         let mailer = Arc::new(MemMailer::default());
-        let sessions = Arc::new(MemSessions::default());
         let otps = Arc::new(MemOtps::default());
         let users = Arc::new(MemUsers::default());
+        let sessions = Arc::new(MemSessions(Mutex::default(), users.clone()));
         let audit = Arc::new(MemAudit::default());
         let ports = Ports {
             users: users.clone(),

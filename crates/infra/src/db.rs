@@ -53,6 +53,14 @@ pub(crate) fn user_write_error(e: DbErr) -> domain::Error {
     domain::Error::internal(e)
 }
 
+/// Builds a raw statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
+/// For the few statements clearer as SQL than in builder form.
+pub(crate) fn statement(db: &Database, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
 pub(crate) fn internal(e: DbErr) -> domain::Error {
     domain::Error::internal(e)
 }

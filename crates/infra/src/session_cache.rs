@@ -37,7 +37,7 @@ impl CachedSessions {
 
 #[async_trait]
 impl SessionRepo for CachedSessions {
-    async fn create(&self, session: &Session) -> Result<()> {
+    async fn create(&self, session: &Session) -> Result<bool> {
         self.inner.create(session).await
     }
 
@@ -98,8 +98,8 @@ mod tests {
 
     #[async_trait]
     impl SessionRepo for Counting {
-        async fn create(&self, _: &Session) -> Result<()> {
-            Ok(())
+        async fn create(&self, _: &Session) -> Result<bool> {
+            Ok(true)
         }
         async fn get(&self, _: Uuid) -> Result<Option<Session>> {
             Ok(None)

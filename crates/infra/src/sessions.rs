@@ -7,10 +7,10 @@ use domain::Result;
 use domain::ports::{Session, SessionRepo};
 use domain::user::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::db::{Database, internal};
+use crate::db::{Database, internal, statement};
 use crate::entity::sessions::{self, Column, Entity};
 
 #[derive(Clone)]
@@ -39,18 +39,22 @@ impl From<sessions::Model> for Session {
 
 #[async_trait]
 impl SessionRepo for SeaSessionRepo {
-    async fn create(&self, s: &Session) -> Result<()> {
-        let model = sessions::ActiveModel {
-            id: Set(s.id),
-            user_id: Set(s.user_id.0),
-            refresh_jti: Set(s.refresh_jti),
-            created_at: Set(s.created_at),
-            last_used_at: Set(s.created_at),
-            expires_at: Set(s.expires_at),
-            revoked_at: Set(s.revoked_at),
-        };
-        Entity::insert(model).exec_without_returning(&self.db).await.map_err(internal)?;
-        Ok(())
+    async fn create(&self, s: &Session) -> Result<bool> {
+        // The session exists only if its user is active at this moment:
+        // INSERT ... SELECT FROM users WHERE is_active. On PostgreSQL the
+        // user row is also locked (FOR SHARE) until commit, so a concurrent
+        // deactivation either commits first (nothing is inserted) or waits
+        // for this insert and then revokes the new session with the rest.
+        // SQLite runs one writer at a time, which gives the same order.
+        let lock = if self.db.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
+        let sql = format!(
+            "INSERT INTO sessions (id, user_id, refresh_jti, created_at, last_used_at, expires_at, revoked_at) \
+             SELECT $1, id, $2, $3, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
+        );
+        let values =
+            vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
+        let done = self.db.execute_raw(statement(&self.db, &sql, values)).await.map_err(internal)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {

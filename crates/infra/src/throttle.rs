@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::ports::ThrottleStore;
 use domain::throttle::Window;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, Statement, Value};
 
 use crate::db::{Database, internal};
 
@@ -34,11 +34,8 @@ impl SqlThrottleStore {
             .ok_or_else(|| domain::Error::internal("upsert returned no row"))
     }
 
-    /// Builds a statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
     fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
-        let backend = self.db.get_database_backend();
-        let sql = if backend == DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
-        Statement::from_sql_and_values(backend, sql, values)
+        crate::db::statement(&self.db, sql, values)
     }
 }
 

@@ -412,3 +412,19 @@ async fn rate_windows_count_concurrent_hits_and_restart_when_over() {
         assert!((next.started - (t0 + Duration::seconds(60))).num_milliseconds().abs() < 2);
     }
 }
+
+#[tokio::test]
+async fn a_session_is_created_only_for_an_existing_active_user() {
+    for (backend, db) in databases().await {
+        let users = SeaUserRepo::new(db.clone());
+        let repo = SeaSessionRepo::new(db.clone());
+        let uid = user(&db, "ada").await;
+        assert!(repo.create(&session(uid)).await.unwrap(), "{backend}: active");
+        let off = ProfilePatch { is_active: Some(false), ..Default::default() };
+        users.update_profile(uid, &off, Utc::now()).await.unwrap();
+        let refused = session(uid);
+        assert!(!repo.create(&refused).await.unwrap(), "{backend}: inactive");
+        assert!(repo.get(refused.id).await.unwrap().is_none(), "{backend}: nothing inserted");
+        assert!(!repo.create(&session(UserId(Uuid::new_v4()))).await.unwrap(), "{backend}: no such user");
+    }
+}
