@@ -4,7 +4,7 @@ use secrecy::SecretString;
 
 use crate::audit::EventKind;
 use crate::error::{Error, Result};
-use crate::password::Password;
+use crate::password::{Password, user_words};
 use crate::service::{AuthService, Caller};
 use crate::user::{Email, NewUser, PersonName, ProfileChanges, User, Username};
 
@@ -33,11 +33,8 @@ impl AuthService {
         let username = Username::parse(&form.username)?;
         let name = PersonName::parse("name", &form.name)?;
         let lastname = PersonName::parse("lastname", &form.lastname)?;
-        let local_part = email.as_str().split('@').next().unwrap_or_default();
-        let password = Password::parse(
-            form.password.expose_secret(),
-            &[email.as_str(), local_part, username.as_str(), name.as_str(), lastname.as_str()],
-        )?;
+        let words = user_words(email.as_str(), username.as_str(), name.as_str(), lastname.as_str(), &[]);
+        let password = Password::parse(form.password.expose_secret(), &words)?;
         let password_hash = self.p.hasher.hash(&password).await?;
         let now = self.p.clock.now();
         self.p
@@ -99,11 +96,8 @@ impl AuthService {
             return Err(Error::PasswordMismatch);
         }
         let user = self.confirm_password(caller, current).await?;
-        let local_part = user.email.split('@').next().unwrap_or_default();
-        let password = Password::parse(
-            new.expose_secret(),
-            &[&user.email, local_part, &user.username, &user.name, &user.lastname, current.expose_secret()],
-        )?;
+        let words = user_words(&user.email, &user.username, &user.name, &user.lastname, &[current.expose_secret()]);
+        let password = Password::parse(new.expose_secret(), &words)?;
         let hash = self.p.hasher.hash(&password).await?;
         let now = self.p.clock.now();
         if !self.p.users.set_password_hash(caller.user_id, &hash, now).await? {

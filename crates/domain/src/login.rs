@@ -80,12 +80,7 @@ impl AuthService {
             used_at: None,
         };
         self.p.otps.create(&challenge).await?;
-        let email = crate::user::Email::parse(&user.email)?;
-        self.p
-            .mailer
-            .send(&Mail { to: email, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } })
-            .await?;
-        self.audit(user.id, None, EventKind::OtpSent, &[("method", "email".into())]).await?;
+        self.mail_code(&user.email, &challenge, code, false).await?;
         let claims =
             Claims::new(TokenKind::Temporary, user.id, challenge_id, self.p.rng.uuid_v4(), now, challenge.expires_at);
         Ok(LoginOutcome::SecondFactor {
@@ -176,9 +171,14 @@ impl AuthService {
             return Err(Error::ResendCooldown { retry_after });
         }
         let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
-        let to = crate::user::Email::parse(&user.user.email)?;
+        self.mail_code(&user.user.email, &challenge, code, true).await
+    }
+
+    /// Mails `code` for `challenge` and records that it went out.
+    async fn mail_code(&self, email: &str, challenge: &OtpChallenge, code: OtpCode, resend: bool) -> Result<()> {
+        let to = crate::user::Email::parse(email)?;
         self.p.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
-        let detail = [("method", "email".into()), ("resend", "true".into())];
+        let detail = [("method", challenge.method.as_str().into()), ("resend", resend.to_string())];
         self.audit(challenge.user_id, None, EventKind::OtpSent, &detail).await
     }
 }

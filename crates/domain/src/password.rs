@@ -45,6 +45,19 @@ impl Password {
     }
 }
 
+/// The words of a user's own a new password may not be built from: the
+/// email, its local part, the username and the names, plus any `extra`.
+pub fn user_words<'a>(
+    email: &'a str,
+    username: &'a str,
+    name: &'a str,
+    lastname: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let local_part = email.split('@').next().unwrap_or_default();
+    [email, local_part, username, name, lastname].into_iter().chain(extra.iter().copied()).collect()
+}
+
 /// Whether a password typed at login could possibly be a stored one: longer
 /// input is refused before any lookup or hashing, so it costs nothing.
 pub fn plausible_login_password(raw: &str) -> bool {
