@@ -227,8 +227,7 @@ async fn ready(db: Data<&Database>) -> Response {
     if infra::db::ping(&db).await {
         poem::web::Json(serde_json::json!({ "status": "ok" })).into_response()
     } else {
-        let p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database does not answer.");
-        let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&p)).unwrap_or_default();
-        Response::builder().status(StatusCode::SERVICE_UNAVAILABLE).content_type(crate::error::PROBLEM_JSON).body(body)
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database does not answer.")
+            .into_response()
     }
 }

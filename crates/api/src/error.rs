@@ -3,8 +3,8 @@
 //! (malformed bodies, unknown routes, missing credentials) go through
 //! [`problem_from_poem`], so all of them share one shape.
 
-use poem::Response;
 use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
@@ -207,13 +207,21 @@ pub fn problem_from_poem(err: poem::Error) -> Response {
         s if s.is_client_error() => Problem::new(s, "bad_request", err.to_string()),
         _ => Problem::internal(&err),
     };
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&problem)).unwrap_or_default();
-    let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body);
-    if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));
+    problem.into_response()
+}
+
+/// A problem as a response outside the typed handlers (framework errors,
+/// health checks); handlers go through [`ApiError`], which documents it.
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&self)).unwrap_or_default();
+        let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body);
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));
+        }
+        resp
     }
-    resp
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
