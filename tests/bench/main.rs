@@ -11,6 +11,8 @@
 //! a database on), `--quick` (1 s per scenario, for CI), `--write-docs`
 //! (regenerate docs/benchmarks.md), `--bare-server` (internal).
 
+#[path = "../common/listen.rs"]
+mod listen;
 mod load;
 mod postgres;
 mod scenarios;

@@ -1,7 +1,7 @@
 //! What the benchmark measures, and the processes it measures.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -33,19 +33,7 @@ impl Drop for Served {
 impl Served {
     fn spawn(mut cmd: Command) -> anyhow::Result<Self> {
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && let Some(at) = line.find("listening on http://") {
-                    let url: String = line[at + 13..].chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
-                    let _ = tx.send(url);
-                    sent = true;
-                }
-            }
-        });
-        let url = rx.recv_timeout(Duration::from_secs(120))?;
+        let url = crate::listen::wait_for_address(&mut child, Duration::from_secs(120)).map_err(anyhow::Error::msg)?;
         Ok(Self { url, child })
     }
 

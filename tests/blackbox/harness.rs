@@ -1,10 +1,9 @@
 //! Starts a real `authd` for each test (fresh data dir and database), or
 //! targets a running one given by AUTHD_BASE_URL + AUTHD_MAIL_LOG.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -174,7 +173,8 @@ impl Server {
 
     fn spawn(&mut self) {
         let mut child = self.command().stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start authd");
-        self.base = wait_for_address(&mut child);
+        self.base = crate::listen::wait_for_address(&mut child, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("authd: {e}"));
         self.child = Some(child);
     }
 
@@ -321,31 +321,4 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
 
 pub fn token(v: &Value, field: &str) -> String {
     v[field].as_str().unwrap_or_else(|| panic!("no {field} in {v}")).to_owned()
-}
-
-/// Reads authd's log until it says where it listens.
-fn wait_for_address(child: &mut Child) -> String {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if !sent && let Some(at) = line.find("listening on http://") {
-                let rest = &line[at + "listening on ".len()..];
-                let url: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
-                let _ = tx.send(url);
-                sent = true;
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(url) = rx.recv_timeout(Duration::from_millis(100)) {
-            return url;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("authd exited before listening: {status}");
-        }
-        assert!(Instant::now() < deadline, "authd did not start listening within 60 s");
-    }
 }

@@ -4,6 +4,9 @@
 //! database (SQLite by default; a fresh PostgreSQL database per server when
 //! AUTHD_TEST_DATABASE_URL is set), or targets AUTHD_BASE_URL.
 
+#[path = "../common/listen.rs"]
+mod listen;
+
 mod harness;
 
 mod admin;
