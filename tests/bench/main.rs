@@ -16,6 +16,8 @@ mod listen;
 mod load;
 mod postgres;
 mod scenarios;
+#[path = "../common/testdb.rs"]
+mod testdb;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -331,7 +331,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
             own_pg.url.clone()
         }
     };
-    let db_url = infra::testdb::create_postgres_database(&admin_url).await?;
+    let db_url = crate::testdb::create_postgres_database(&admin_url).await?;
 
     let dir = std::env::temp_dir().join(format!("authd-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

@@ -120,8 +120,8 @@ impl Server {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        if let Ok(admin) = std::env::var(infra::testdb::POSTGRES_ENV) {
-            let url = infra::testdb::create_postgres_database(&admin)
+        if let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) {
+            let url = crate::testdb::create_postgres_database(&admin)
                 .await
                 .unwrap_or_else(|e| panic!("cannot create a test database: {e}"));
             vars.push(("DATABASE_URL".into(), url));

@@ -6,6 +6,8 @@
 
 #[path = "../common/listen.rs"]
 mod listen;
+#[path = "../common/testdb.rs"]
+mod testdb;
 
 mod harness;
 

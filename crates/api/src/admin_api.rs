@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use domain::AuthService;
-use domain::admin::{AdminChanges, Page};
+use domain::admin::{Admin, AdminChanges, Page};
 use domain::audit::AuditEvent;
 use domain::user::{ProfileChanges, UserId, UserQuery};
 use poem_openapi::param::{Path, Query};
@@ -114,7 +113,7 @@ impl AdminApi {
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        admin: poem::web::Data<&Admin>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
         #[oai(default = "default_limit")]
@@ -135,7 +134,7 @@ impl AdminApi {
             after: after.0.map(UserId),
             limit: limit.0,
         };
-        let Page { items, next } = auth.list_users(&caller.0, query).await?;
+        let Page { items, next } = admin.list_users(&caller.0, query).await?;
         Ok(UserPageResponse::Ok(Json(UserPageBody {
             items: items.into_iter().map(Into::into).collect(),
             next_cursor: next.map(|id| id.0),
@@ -144,8 +143,8 @@ impl AdminApi {
 
     /// Read a user
     #[oai(path = "/users/:id", method = "get")]
-    async fn get(&self, auth: poem::web::Data<&AuthService>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<OneUser> {
-        Ok(OneUser::Ok(Json(auth.get_user(&caller.0, UserId(id.0)).await?.into())))
+    async fn get(&self, admin: poem::web::Data<&Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<OneUser> {
+        Ok(OneUser::Ok(Json(admin.get_user(&caller.0, UserId(id.0)).await?.into())))
     }
 
     /// Change a user
@@ -156,7 +155,7 @@ impl AdminApi {
     #[oai(path = "/users/:id", method = "patch")]
     async fn patch(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        admin: poem::web::Data<&Admin>,
         caller: AccessAuth,
         id: Path<Uuid>,
         body: Json<AdminPatchBody>,
@@ -173,7 +172,7 @@ impl AdminApi {
             is_admin: b.is_admin,
             is_active: b.is_active,
         };
-        Ok(OneUser::Ok(Json(auth.update_user(&caller.0, UserId(id.0), changes).await?.into())))
+        Ok(OneUser::Ok(Json(admin.update_user(&caller.0, UserId(id.0), changes).await?.into())))
     }
 
     /// Delete a user
@@ -181,13 +180,8 @@ impl AdminApi {
     /// Their sessions and pending codes go too; their events stay. The last
     /// active administrator cannot be deleted (409).
     #[oai(path = "/users/:id", method = "delete")]
-    async fn delete(
-        &self,
-        auth: poem::web::Data<&AuthService>,
-        caller: AccessAuth,
-        id: Path<Uuid>,
-    ) -> ApiResult<NoContent> {
-        auth.delete_user(&caller.0, UserId(id.0)).await?;
+    async fn delete(&self, admin: poem::web::Data<&Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+        admin.delete_user(&caller.0, UserId(id.0)).await?;
         Ok(NoContent::Done)
     }
 
@@ -197,7 +191,7 @@ impl AdminApi {
     #[oai(path = "/users/:id/events", method = "get")]
     async fn events(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        admin: poem::web::Data<&Admin>,
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.
@@ -206,7 +200,7 @@ impl AdminApi {
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,
     ) -> ApiResult<EventPageResponse> {
-        let Page { items, next } = auth.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?;
+        let Page { items, next } = admin.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?;
         Ok(EventPageResponse::Ok(Json(EventPageBody {
             items: items.into_iter().map(Into::into).collect(),
             next_cursor: next,

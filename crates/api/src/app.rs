@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use domain::{AuthService, Policy, Ports};
+use domain::{Ports, Services};
 use infra::Database;
 use poem::http::Method;
 use poem::http::StatusCode;
@@ -24,7 +24,7 @@ use crate::users_api::UsersApi;
 
 /// Opens the database (migrating it when allowed) and builds the use cases on
 /// the real adapters.
-pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, Database)> {
+pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Database)> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
     let url = settings.database_url();
@@ -58,17 +58,10 @@ pub async fn build_service(settings: &Settings) -> anyhow::Result<(AuthService, 
         mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
-        clock: Arc::new(infra::system::SystemClock),
-        rng: Arc::new(infra::system::OsRng),
+        clock: Arc::new(infra::clock::SystemClock),
+        rng: Arc::new(infra::rng::OsRng),
     };
-    let policy = Policy {
-        access_ttl: Duration::from_secs(settings.access_ttl),
-        refresh_ttl: Duration::from_secs(settings.refresh_ttl),
-        temporary_ttl: Duration::from_secs(settings.temp_ttl),
-        otp_resend_cooldown: Duration::from_secs(settings.otp_resend_cooldown),
-        rate_limits: settings.rate_limits(),
-    };
-    Ok((AuthService::new(ports, policy), db))
+    Ok((Services::new(ports, settings.policy()), db))
 }
 
 pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, AdminApi), ()> {
@@ -82,7 +75,7 @@ pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, AdminApi), ()> {
 /// Every route: the API, its spec and explorers, and health checks, with the
 /// body limit, security headers and (when origins are configured) CORS.
 pub fn routes(
-    auth: AuthService,
+    services: Services,
     db: Database,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
@@ -117,7 +110,12 @@ pub fn routes(
         .at("/docs", docs_index)
         .at("/health/live", live)
         .at("/health/ready", ready)
-        .data(auth)
+        .data(services.login)
+        .data(services.second_factor)
+        .data(services.sessions)
+        .data(services.accounts)
+        .data(services.admin)
+        .data(services.throttle)
         .data(db)
         .data(proxies)
         .around(move |ep, req| layer.clone().call(ep, req))

@@ -1,7 +1,9 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
-use domain::AuthService;
-use domain::login::LoginOutcome;
+use domain::login::{Login, LoginOutcome};
+use domain::otp::SecondFactor;
+use domain::session::Sessions;
+use domain::throttle::Throttle;
 use domain::token::TokenPair;
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
@@ -11,6 +13,7 @@ use crate::client::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
 use domain::throttle::RateScope;
+use poem::web::Data;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -186,25 +189,24 @@ impl AuthApi {
     #[oai(path = "/token", method = "post")]
     async fn token(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        login: Data<&Login>,
+        throttle: Data<&Throttle>,
         client: ClientAddr,
         body: CredentialsRequest,
     ) -> ApiResult<LoginResponse> {
-        auth.check_rate(RateScope::Token, &client.0).await?;
+        throttle.check_rate(RateScope::Token, &client.0).await?;
         let creds = match body {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
         let password = secrecy::SecretString::from(creds.password);
-        let body = match auth.login(&creds.username, &password).await? {
+        let body = match login.login(&creds.username, &password).await? {
             LoginOutcome::Tokens(pair) => LoginBody::Tokens(pair.into()),
-            LoginOutcome::SecondFactor { temporary_token, expires_in, methods } => {
-                LoginBody::SecondFactor(SecondFactorBody {
-                    token_type: "bearer".into(),
-                    temporary_token,
-                    expires_in,
-                    methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
-                })
-            }
+            LoginOutcome::SecondFactor(due) => LoginBody::SecondFactor(SecondFactorBody {
+                token_type: "bearer".into(),
+                temporary_token: due.temporary_token,
+                expires_in: due.expires_in,
+                methods: due.methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            }),
         };
         Ok(LoginResponse::Ok(Json(body)))
     }
@@ -216,13 +218,14 @@ impl AuthApi {
     #[oai(path = "/verify-otp", method = "post")]
     async fn verify_otp(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        second_factor: Data<&SecondFactor>,
+        throttle: Data<&Throttle>,
         client: ClientAddr,
         token: TemporaryAuth,
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
-        auth.check_rate(RateScope::VerifyOtp, &client.0).await?;
-        let pair = auth.verify_otp(&token.0.token, &body.otp).await?;
+        throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
+        let pair = second_factor.verify(&token.0.token, &body.otp).await?;
         Ok(PairResponse::Ok(Json(pair.into())))
     }
 
@@ -230,11 +233,11 @@ impl AuthApi {
     ///
     /// At most three times per login, and not within the cooldown of the last code.
     #[oai(path = "/resend-otp", method = "post")]
-    async fn resend_otp(&self, auth: poem::web::Data<&AuthService>, token: TemporaryAuth) -> ApiResult<ResendResponse> {
-        auth.resend_otp(&token.0.token).await?;
+    async fn resend_otp(&self, second_factor: Data<&SecondFactor>, token: TemporaryAuth) -> ApiResult<ResendResponse> {
+        second_factor.resend(&token.0.token).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),
-            retry_after: auth.policy().otp_resend_cooldown.as_secs(),
+            retry_after: second_factor.resend_cooldown().as_secs(),
         })))
     }
 
@@ -243,12 +246,8 @@ impl AuthApi {
     /// Each refresh token works once. Presenting one that was already used
     /// revokes its whole session.
     #[oai(path = "/refresh-token", method = "post")]
-    async fn refresh_token(
-        &self,
-        auth: poem::web::Data<&AuthService>,
-        body: Json<RefreshBody>,
-    ) -> ApiResult<PairResponse> {
-        let pair = auth.refresh(&body.refresh_token).await?;
+    async fn refresh_token(&self, sessions: Data<&Sessions>, body: Json<RefreshBody>) -> ApiResult<PairResponse> {
+        let pair = sessions.refresh(&body.refresh_token).await?;
         Ok(PairResponse::Ok(Json(pair.into())))
     }
 
@@ -270,12 +269,12 @@ impl AuthApi {
     #[oai(path = "/logout", method = "post")]
     async fn logout(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        sessions: Data<&Sessions>,
         caller: AccessAuth,
         body: Json<Option<LogoutBody>>,
     ) -> ApiResult<NoContent> {
         let all = body.0.unwrap_or_default().all;
-        auth.logout(&caller.0, all).await?;
+        sessions.logout(&caller.0, all).await?;
         Ok(NoContent::Done)
     }
 }

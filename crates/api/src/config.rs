@@ -3,8 +3,10 @@
 //! Secrets are `SecretString`s and never printed.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+use domain::policy::{Policy, RateLimits};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -96,17 +98,20 @@ pub struct Settings {
 }
 
 impl Default for Settings {
+    /// Lifetimes and limits start from the domain's [`Policy`] defaults, so
+    /// each default is written once.
     fn default() -> Self {
+        let policy = Policy::default();
         Self {
             env: RunEnv::Dev,
             listen: "127.0.0.1:8000".into(),
             database_url: None,
             data_dir: PathBuf::from("./data"),
             mail_log: None,
-            access_ttl: 900,
-            refresh_ttl: 2_592_000,
-            temp_ttl: 240,
-            otp_resend_cooldown: 30,
+            access_ttl: policy.access_ttl.as_secs(),
+            refresh_ttl: policy.refresh_ttl.as_secs(),
+            temp_ttl: policy.temporary_ttl.as_secs(),
+            otp_resend_cooldown: policy.otp_resend_cooldown.as_secs(),
             jwt_secret: None,
             issuer: "authd".into(),
             audience: "authd".into(),
@@ -116,9 +121,9 @@ impl Default for Settings {
             log_format: None,
             allow_file_mailer: false,
             auto_migrate: true,
-            rate_token_per_minute: 30,
-            rate_otp_per_minute: 30,
-            rate_registrations_per_hour: 20,
+            rate_token_per_minute: policy.rate_limits.token_per_minute,
+            rate_otp_per_minute: policy.rate_limits.verify_otp_per_minute,
+            rate_registrations_per_hour: policy.rate_limits.registrations_per_hour,
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
@@ -203,11 +208,18 @@ impl Settings {
         ))
     }
 
-    pub fn rate_limits(&self) -> domain::throttle::RateLimits {
-        domain::throttle::RateLimits {
-            token_per_minute: self.rate_token_per_minute,
-            verify_otp_per_minute: self.rate_otp_per_minute,
-            registrations_per_hour: self.rate_registrations_per_hour,
+    /// The domain's policy with these settings' lifetimes and limits.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            access_ttl: Duration::from_secs(self.access_ttl),
+            refresh_ttl: Duration::from_secs(self.refresh_ttl),
+            temporary_ttl: Duration::from_secs(self.temp_ttl),
+            otp_resend_cooldown: Duration::from_secs(self.otp_resend_cooldown),
+            rate_limits: RateLimits {
+                token_per_minute: self.rate_token_per_minute,
+                verify_otp_per_minute: self.rate_otp_per_minute,
+                registrations_per_hour: self.rate_registrations_per_hour,
+            },
         }
     }
 
@@ -257,8 +269,8 @@ impl Settings {
 }
 
 fn getrandom_fill(buf: &mut [u8]) {
-    use domain::ports::Rng;
-    infra::system::OsRng.fill(buf);
+    use domain::rng::Rng;
+    infra::rng::OsRng.fill(buf);
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
@@ -321,6 +333,14 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn default_settings_carry_the_domain_policy_and_override_it() {
+        assert_eq!(Settings::default().policy(), Policy::default());
+        let s = Settings { access_ttl: 60, rate_registrations_per_hour: 0, ..Default::default() };
+        let p = s.policy();
+        assert_eq!((p.access_ttl, p.rate_limits.registrations_per_hour), (Duration::from_secs(60), 0));
     }
 
     #[test]

@@ -68,11 +68,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, username, name, lastname } => {
-            let (auth, _db) = api::app::build_service(&settings).await?;
-            let exists = auth.find_user(&email).await?.is_some() || auth.find_user(&username).await?.is_some();
+            let (services, _db) = api::app::build_services(&settings).await?;
+            let admin = &services.admin;
+            let exists = admin.find_user(&email).await?.is_some() || admin.find_user(&username).await?.is_some();
             let password = if exists { None } else { Some(read_password()?) };
             let form = domain::admin::admin_form(&email, &username, &name, &lastname, password);
-            match auth.bootstrap_admin(form, false).await? {
+            match admin.bootstrap_admin(form, false).await? {
                 Bootstrap::Created(u) => println!("created administrator {} ({})", u.username, u.id),
                 Bootstrap::Promoted(u) => println!("{} ({}) is now an active administrator", u.username, u.id),
                 Bootstrap::AdminExists => unreachable!("only asked when admins exist"),
@@ -100,9 +101,10 @@ fn read_password() -> anyhow::Result<secrecy::SecretString> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let (auth, db) = api::app::build_service(&settings).await?;
+    let (services, db) = api::app::build_services(&settings).await?;
     if let Some(form) = settings.bootstrap_admin() {
-        let outcome = auth
+        let outcome = services
+            .admin
             .bootstrap_admin(form, true)
             .await
             .context("AUTHD_BOOTSTRAP_ADMIN_* could not make the first administrator")?;
@@ -112,18 +114,18 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
         }
     }
-    let purger = auth.clone();
+    let purger = services.throttle.clone();
     tokio::spawn(async move {
         // Idle throttle counters (unknown names tried once, old windows) go after a day.
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
-            if let Err(e) = purger.purge_throttles().await {
+            if let Err(e) = purger.purge().await {
                 tracing::warn!(error = %e, "purging throttle counters failed");
             }
         }
     });
-    let app = api::app::routes(auth, db, &settings)?;
+    let app = api::app::routes(services, db, &settings)?;
     let acceptor = TcpListener::bind(settings.listen.as_str())
         .into_acceptor()
         .await

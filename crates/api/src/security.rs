@@ -2,8 +2,7 @@
 //! lifetime, live session) before the handler runs; a temporary token is
 //! handed to the second-factor use cases, which check it themselves.
 
-use domain::AuthService;
-use domain::service::Caller;
+use domain::session::{Caller, Sessions};
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
@@ -16,8 +15,8 @@ use crate::error::ApiError;
 pub struct AccessAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    let auth = req.data::<AuthService>().expect("AuthService is attached to every route");
-    auth.authenticate(&bearer.token).await.map_err(|e| ApiError::from(e).into())
+    let sessions = req.data::<Sessions>().expect("Sessions is attached to every route");
+    sessions.authenticate(&bearer.token).await.map_err(|e| ApiError::from(e).into())
 }
 
 /// The temporary token `POST /auth/token` returns to a two-factor user.

@@ -1,8 +1,8 @@
 //! `/api/v1/users`: registration and the caller's own account.
 
 use chrono::{DateTime, Utc};
-use domain::AuthService;
-use domain::account::Registration;
+use domain::account::{Accounts, Registration};
+use domain::throttle::Throttle;
 use domain::user::{ProfileChanges, User};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -143,13 +143,14 @@ impl UsersApi {
     #[oai(path = "/registration", method = "post")]
     async fn register(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        accounts: poem::web::Data<&Accounts>,
+        throttle: poem::web::Data<&Throttle>,
         client: ClientAddr,
         body: Json<RegistrationBody>,
     ) -> ApiResult<CreatedUser> {
-        auth.check_rate(RateScope::Registration, &client.0).await?;
+        throttle.check_rate(RateScope::Registration, &client.0).await?;
         let b = body.0;
-        let user = auth
+        let user = accounts
             .register(Registration {
                 email: b.email,
                 username: b.username,
@@ -164,15 +165,15 @@ impl UsersApi {
 
     /// The caller's account
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, auth: poem::web::Data<&AuthService>, caller: AccessAuth) -> ApiResult<OneUser> {
-        Ok(OneUser::Ok(Json(auth.me(&caller.0).await?.into())))
+    async fn me(&self, accounts: poem::web::Data<&Accounts>, caller: AccessAuth) -> ApiResult<OneUser> {
+        Ok(OneUser::Ok(Json(accounts.me(&caller.0).await?.into())))
     }
 
     /// Change the caller's profile
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        accounts: poem::web::Data<&Accounts>,
         caller: AccessAuth,
         body: Json<PatchMeBody>,
     ) -> ApiResult<OneUser> {
@@ -184,7 +185,7 @@ impl UsersApi {
             lastname: b.lastname,
             is_2fa: b.is_2fa,
         };
-        Ok(OneUser::Ok(Json(auth.update_me(&caller.0, changes).await?.into())))
+        Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))
     }
 
     /// Delete the caller's account
@@ -193,11 +194,11 @@ impl UsersApi {
     #[oai(path = "/me", method = "delete")]
     async fn delete_me(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        accounts: poem::web::Data<&Accounts>,
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<NoContent> {
-        auth.delete_me(&caller.0, &SecretString::from(body.0.password)).await?;
+        accounts.delete_me(&caller.0, &SecretString::from(body.0.password)).await?;
         Ok(NoContent::Done)
     }
 
@@ -207,18 +208,19 @@ impl UsersApi {
     #[oai(path = "/change-password", method = "post")]
     async fn change_password(
         &self,
-        auth: poem::web::Data<&AuthService>,
+        accounts: poem::web::Data<&Accounts>,
         caller: AccessAuth,
         body: Json<ChangePasswordBody>,
     ) -> ApiResult<Message> {
         let b = body.0;
-        auth.change_password(
-            &caller.0,
-            &SecretString::from(b.current_password),
-            &SecretString::from(b.password),
-            &SecretString::from(b.confirm_password),
-        )
-        .await?;
+        accounts
+            .change_password(
+                &caller.0,
+                &SecretString::from(b.current_password),
+                &SecretString::from(b.password),
+                &SecretString::from(b.confirm_password),
+            )
+            .await?;
         Ok(Message::Ok(Json(MessageBody { message: "Password updated".into() })))
     }
 }

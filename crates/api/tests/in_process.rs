@@ -10,8 +10,8 @@ async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
     let settings =
         Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
-    let (auth, db) = api::app::build_service(&settings).await.unwrap();
-    (TestClient::new(api::app::routes(auth, db, &settings).unwrap()), dir)
+    let (services, db) = api::app::build_services(&settings).await.unwrap();
+    (TestClient::new(api::app::routes(services, db, &settings).unwrap()), dir)
 }
 
 fn status_of(e: domain::Error) -> u16 {

@@ -1,12 +1,17 @@
 //! A user's own account: registration, profile, password, deletion.
 
-use secrecy::SecretString;
+use std::sync::Arc;
 
-use crate::audit::EventKind;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::audit::{Audit, EventKind};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::password::{Password, user_words};
-use crate::service::{AuthService, Caller};
-use crate::user::{Email, NewUser, PersonName, ProfileChanges, User, Username};
+use crate::ports::{PasswordHasher, UserRepo};
+use crate::rng::Rng;
+use crate::session::{Caller, Sessions};
+use crate::user::{Email, NewUser, PersonName, ProfileChanges, User, UserId, Username};
 
 /// A registration form as it arrives.
 #[derive(Debug, Clone)]
@@ -19,28 +24,47 @@ pub struct Registration {
     pub is_2fa: bool,
 }
 
-impl AuthService {
+#[derive(Clone)]
+pub struct Accounts {
+    users: Arc<dyn UserRepo>,
+    hasher: Arc<dyn PasswordHasher>,
+    sessions: Sessions,
+    audit: Audit,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
+}
+
+impl Accounts {
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        hasher: Arc<dyn PasswordHasher>,
+        sessions: Sessions,
+        audit: Audit,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+    ) -> Self {
+        Self { users, hasher, sessions, audit, clock, rng }
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn register(&self, form: Registration) -> Result<User> {
         let user = self.create_user(form, false).await?;
-        self.audit(user.id, None, EventKind::Registered, &[]).await?;
+        self.audit.record(user.id, None, EventKind::Registered, &[]).await?;
         Ok(user)
     }
 
     pub(crate) async fn create_user(&self, form: Registration, is_admin: bool) -> Result<User> {
-        use secrecy::ExposeSecret;
         let email = Email::parse(&form.email)?;
         let username = Username::parse(&form.username)?;
         let name = PersonName::parse("name", &form.name)?;
         let lastname = PersonName::parse("lastname", &form.lastname)?;
         let words = user_words(email.as_str(), username.as_str(), name.as_str(), lastname.as_str(), &[]);
         let password = Password::parse(form.password.expose_secret(), &words)?;
-        let password_hash = self.p.hasher.hash(&password).await?;
-        let now = self.p.clock.now();
-        self.p
-            .users
+        let password_hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        self.users
             .insert(&NewUser {
-                id: crate::user::UserId(self.p.rng.uuid_v7(now)),
+                id: UserId(self.rng.uuid_v7(now)),
                 email,
                 username,
                 name,
@@ -54,21 +78,21 @@ impl AuthService {
     }
 
     pub async fn me(&self, caller: &Caller) -> Result<User> {
-        let stored = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
+        let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         Ok(stored.user)
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn update_me(&self, caller: &Caller, changes: ProfileChanges) -> Result<User> {
         let patch = changes.parse()?;
-        let now = self.p.clock.now();
-        self.p.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)
+        let now = self.clock.now();
+        self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)
     }
 
     /// Checks the caller's password before anything irreversible.
     async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
-        let stored = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
-        if !self.p.hasher.verify(password, &stored.password_hash).await? {
+        let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
+        if !self.hasher.verify(password, &stored.password_hash).await? {
             return Err(Error::WrongPassword);
         }
         Ok(stored.user)
@@ -78,8 +102,20 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn delete_me(&self, caller: &Caller, password: &SecretString) -> Result<()> {
         self.confirm_password(caller, password).await?;
-        self.end_sessions_and_delete(caller.user_id).await?;
-        self.audit(caller.user_id, None, EventKind::AccountDeleted, &[]).await
+        self.delete(caller.user_id).await?;
+        self.audit.record(caller.user_id, None, EventKind::AccountDeleted, &[]).await
+    }
+
+    /// Deletes a user (their sessions go with them, by foreign key), then
+    /// revokes their sessions through the one path every session ending
+    /// takes, so this node's session cache forgets them at once. A refused
+    /// delete (the last admin) leaves the sessions alone.
+    pub(crate) async fn delete(&self, id: UserId) -> Result<bool> {
+        if !self.users.delete(id).await? {
+            return Ok(false);
+        }
+        self.sessions.revoke_all(id, None).await?;
+        Ok(true)
     }
 
     /// Replaces the password and revokes every other session of the user.
@@ -91,20 +127,19 @@ impl AuthService {
         new: &SecretString,
         confirm: &SecretString,
     ) -> Result<()> {
-        use secrecy::ExposeSecret;
         if new.expose_secret() != confirm.expose_secret() {
             return Err(Error::PasswordMismatch);
         }
         let user = self.confirm_password(caller, current).await?;
         let words = user_words(&user.email, &user.username, &user.name, &user.lastname, &[current.expose_secret()]);
         let password = Password::parse(new.expose_secret(), &words)?;
-        let hash = self.p.hasher.hash(&password).await?;
-        let now = self.p.clock.now();
-        if !self.p.users.set_password_hash(caller.user_id, &hash, now).await? {
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        if !self.users.set_password_hash(caller.user_id, &hash, now).await? {
             return Err(Error::TokenInvalid);
         }
-        let revoked = self.p.sessions.revoke_all(caller.user_id, Some(caller.session_id), now).await?;
+        let revoked = self.sessions.revoke_all(caller.user_id, Some(caller.session_id)).await?;
         let detail = [("other_sessions_revoked", revoked.to_string())];
-        self.audit(caller.user_id, None, EventKind::PasswordChanged, &detail).await
+        self.audit.record(caller.user_id, None, EventKind::PasswordChanged, &detail).await
     }
 }

@@ -2,13 +2,18 @@
 //! first administrator. Every use case here starts by checking the caller is
 //! an active admin.
 
+use std::sync::Arc;
+
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::account::Registration;
-use crate::audit::{AuditEvent, EventKind};
+use crate::account::{Accounts, Registration};
+use crate::audit::{Audit, AuditEvent, EventKind};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::service::{AuthService, Caller};
+use crate::ports::UserRepo;
+use crate::session::{Caller, Sessions};
+use crate::throttle::{Throttle, account_key};
 use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
 
 /// Largest page an admin list returns.
@@ -63,10 +68,31 @@ fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T,
     Page { items: rows, next }
 }
 
-impl AuthService {
+#[derive(Clone)]
+pub struct Admin {
+    users: Arc<dyn UserRepo>,
+    accounts: Accounts,
+    sessions: Sessions,
+    throttle: Throttle,
+    audit: Audit,
+    clock: Arc<dyn Clock>,
+}
+
+impl Admin {
+    pub fn new(
+        users: Arc<dyn UserRepo>,
+        accounts: Accounts,
+        sessions: Sessions,
+        throttle: Throttle,
+        audit: Audit,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { users, accounts, sessions, throttle, audit, clock }
+    }
+
     /// The caller, if they are an active administrator.
     pub async fn require_admin(&self, caller: &Caller) -> Result<User> {
-        let user = self.p.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
         if !(user.is_admin && user.is_active) {
             return Err(Error::Forbidden);
         }
@@ -81,13 +107,13 @@ impl AuthService {
             return Err(Error::InvalidField { field: "q", reason: "must be at most 100 characters".into() });
         }
         query.limit = limit + 1;
-        let rows = self.p.users.list(&query).await?;
+        let rows = self.users.list(&query).await?;
         Ok(page(rows, limit, |u: &User| u.id))
     }
 
     pub async fn get_user(&self, caller: &Caller, id: UserId) -> Result<User> {
         self.require_admin(caller).await?;
-        Ok(self.p.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user)
+        Ok(self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user)
     }
 
     /// Changes any field of a user. Deactivation revokes every session of
@@ -96,18 +122,18 @@ impl AuthService {
     pub async fn update_user(&self, caller: &Caller, id: UserId, changes: AdminChanges) -> Result<User> {
         let admin = self.require_admin(caller).await?;
         let patch = changes.parse()?;
-        let now = self.p.clock.now();
-        let user = self.p.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
+        let now = self.clock.now();
+        let user = self.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
         let fields = patch.field_names().join(",");
-        self.audit(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
+        self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
         if patch.is_active == Some(true) {
             // Reactivating is how an administrator lifts a lockout.
-            self.p.throttle.clear(&crate::throttle::account_key(Some(id), None, "")).await?;
+            self.throttle.reset(&account_key(Some(id), None, "")).await?;
         }
         if patch.is_active == Some(false) {
-            let revoked = self.p.sessions.revoke_all(id, None, now).await?;
-            self.audit(id, Some(admin.id), EventKind::UserDeactivated, &[("sessions_revoked", revoked.to_string())])
-                .await?;
+            let revoked = self.sessions.revoke_all(id, None).await?;
+            let detail = [("sessions_revoked", revoked.to_string())];
+            self.audit.record(id, Some(admin.id), EventKind::UserDeactivated, &detail).await?;
         }
         Ok(user)
     }
@@ -116,10 +142,10 @@ impl AuthService {
     #[tracing::instrument(skip_all)]
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
-        if !self.end_sessions_and_delete(id).await? {
+        if !self.accounts.delete(id).await? {
             return Err(Error::UserNotFound);
         }
-        self.audit(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await
+        self.audit.record(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await
     }
 
     /// A user's security events, newest first. A deleted user's events stay readable.
@@ -132,8 +158,8 @@ impl AuthService {
     ) -> Result<Page<AuditEvent, Uuid>> {
         self.require_admin(caller).await?;
         let limit = check_limit(limit)?;
-        let rows = self.p.audit.list(id, before, limit + 1).await?;
-        if rows.is_empty() && before.is_none() && self.p.users.by_id(id).await?.is_none() {
+        let rows = self.audit.list(id, before, limit + 1).await?;
+        if rows.is_empty() && before.is_none() && self.users.by_id(id).await?.is_none() {
             return Err(Error::UserNotFound);
         }
         Ok(page(rows, limit, |e: &AuditEvent| e.id))
@@ -142,7 +168,7 @@ impl AuthService {
     /// The user an email address or username names, if any.
     pub async fn find_user(&self, login: &str) -> Result<Option<User>> {
         Ok(match LoginName::parse(login) {
-            Some(name) => self.p.users.by_login(&name).await?.map(|s| s.user),
+            Some(name) => self.users.by_login(&name).await?.map(|s| s.user),
             None => None,
         })
     }
@@ -153,7 +179,7 @@ impl AuthService {
     /// when an active administrator exists, so it can run at every start.
     #[tracing::instrument(skip_all)]
     pub async fn bootstrap_admin(&self, form: Registration, only_if_none: bool) -> Result<Bootstrap> {
-        if only_if_none && self.p.users.any_active_admin().await? {
+        if only_if_none && self.users.any_active_admin().await? {
             return Ok(Bootstrap::AdminExists);
         }
         let existing = match self.find_user(&form.email).await? {
@@ -170,9 +196,9 @@ impl AuthService {
             });
         }
         let email = form.email.clone();
-        match self.create_user(form, true).await {
+        match self.accounts.create_user(form, true).await {
             Ok(user) => {
-                self.audit(user.id, None, EventKind::AdminBootstrapped, &[("how", "created".into())]).await?;
+                self.audit.record(user.id, None, EventKind::AdminBootstrapped, &[("how", "created".into())]).await?;
                 Ok(Bootstrap::Created(user))
             }
             // Another node created it at the same moment: promote what is there.
@@ -186,8 +212,8 @@ impl AuthService {
 
     async fn promote(&self, id: UserId) -> Result<User> {
         let patch = ProfilePatch { is_admin: Some(true), is_active: Some(true), ..Default::default() };
-        let user = self.p.users.update_profile(id, &patch, self.p.clock.now()).await?.ok_or(Error::UserNotFound)?;
-        self.audit(id, None, EventKind::AdminBootstrapped, &[("how", "promoted".into())]).await?;
+        let user = self.users.update_profile(id, &patch, self.clock.now()).await?.ok_or(Error::UserNotFound)?;
+        self.audit.record(id, None, EventKind::AdminBootstrapped, &[("how", "promoted".into())]).await?;
         Ok(user)
     }
 }

@@ -5,13 +5,14 @@ use secrecy::SecretString;
 use crate::Error;
 use crate::admin::{AdminChanges, Bootstrap, admin_form};
 use crate::login::LoginOutcome;
-use crate::service::Caller;
-use crate::testkit::{GOOD_PASSWORD, World};
+use crate::otp::Pending;
+use crate::session::Caller;
+use crate::testing::world::{GOOD_PASSWORD, World};
 use crate::user::{ProfileChanges, User, UserQuery};
 
 async fn caller(w: &World, u: &User) -> Caller {
-    match w.auth.login(&u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
-        LoginOutcome::Tokens(t) => w.auth.authenticate(&t.access_token).await.unwrap(),
+    match w.login.login(&u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
         other => panic!("{other:?}"),
     }
 }
@@ -29,11 +30,11 @@ async fn non_admins_are_forbidden_from_every_admin_use_case() {
     let w = World::new();
     let u = w.register("ada", false).await;
     let c = caller(&w, &u).await;
-    assert!(matches!(w.auth.list_users(&c, query(10)).await, Err(Error::Forbidden)));
-    assert!(matches!(w.auth.get_user(&c, u.id).await, Err(Error::Forbidden)));
-    assert!(matches!(w.auth.update_user(&c, u.id, set(Some(true), None)).await, Err(Error::Forbidden)));
-    assert!(matches!(w.auth.delete_user(&c, u.id).await, Err(Error::Forbidden)));
-    assert!(matches!(w.auth.user_events(&c, u.id, None, 10).await, Err(Error::Forbidden)));
+    assert!(matches!(w.admin.list_users(&c, query(10)).await, Err(Error::Forbidden)));
+    assert!(matches!(w.admin.get_user(&c, u.id).await, Err(Error::Forbidden)));
+    assert!(matches!(w.admin.update_user(&c, u.id, set(Some(true), None)).await, Err(Error::Forbidden)));
+    assert!(matches!(w.admin.delete_user(&c, u.id).await, Err(Error::Forbidden)));
+    assert!(matches!(w.admin.user_events(&c, u.id, None, 10).await, Err(Error::Forbidden)));
 }
 
 #[tokio::test]
@@ -46,7 +47,7 @@ async fn user_list_pages_walk_every_user_once_in_order() {
     let c = caller(&w, &admin).await;
     let (mut seen, mut after) = (Vec::new(), None);
     loop {
-        let page = w.auth.list_users(&c, UserQuery { after, ..query(5) }).await.unwrap();
+        let page = w.admin.list_users(&c, UserQuery { after, ..query(5) }).await.unwrap();
         assert!(page.items.len() <= 5);
         seen.extend(page.items.iter().map(|u| u.id));
         match page.next {
@@ -70,13 +71,13 @@ async fn user_list_filters_and_searches_case_insensitively() {
     let c = caller(&w, &admin).await;
     let names = |p: crate::admin::Page<User, _>| p.items.into_iter().map(|u| u.username).collect::<Vec<_>>();
     let search = UserQuery { search: Some("  ALI ".into()), ..query(10) };
-    assert_eq!(names(w.auth.list_users(&c, search).await.unwrap()), ["alice"]);
+    assert_eq!(names(w.admin.list_users(&c, search).await.unwrap()), ["alice"]);
     let two_fa = UserQuery { is_2fa: Some(true), ..query(10) };
-    assert_eq!(names(w.auth.list_users(&c, two_fa).await.unwrap()), ["alice"]);
+    assert_eq!(names(w.admin.list_users(&c, two_fa).await.unwrap()), ["alice"]);
     let admins = UserQuery { is_admin: Some(true), ..query(10) };
-    assert_eq!(names(w.auth.list_users(&c, admins).await.unwrap()), ["root"]);
+    assert_eq!(names(w.admin.list_users(&c, admins).await.unwrap()), ["root"]);
     for bad in [0, 101] {
-        assert!(matches!(w.auth.list_users(&c, query(bad)).await, Err(Error::InvalidField { field: "limit", .. })));
+        assert!(matches!(w.admin.list_users(&c, query(bad)).await, Err(Error::InvalidField { field: "limit", .. })));
     }
 }
 
@@ -85,15 +86,15 @@ async fn deactivating_a_user_revokes_their_sessions_and_refuses_their_logins() {
     let w = World::new();
     let admin = w.admin("root").await;
     let u = w.register("ada", false).await;
-    let LoginOutcome::Tokens(pair) = w.auth.login("ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
+    let LoginOutcome::Tokens(pair) = w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
         panic!("expected tokens")
     };
     let c = caller(&w, &admin).await;
-    let updated = w.auth.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
+    let updated = w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     assert!(!updated.is_active);
-    assert!(matches!(w.auth.authenticate(&pair.access_token).await, Err(Error::SessionRevoked)));
-    assert!(matches!(w.auth.refresh(&pair.refresh_token).await, Err(Error::SessionRevoked)));
-    assert!(matches!(w.auth.login("ada", &SecretString::from(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.sessions.authenticate(&pair.access_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.sessions.refresh(&pair.refresh_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
     let events = w.events(u.id);
     assert!(events.contains(&"user_deactivated") && events.contains(&"user_updated_by_admin"), "{events:?}");
 }
@@ -103,23 +104,23 @@ async fn the_last_active_admin_cannot_demote_deactivate_or_delete_themselves() {
     let w = World::new();
     let admin = w.admin("root").await;
     let c = caller(&w, &admin).await;
-    assert!(matches!(w.auth.update_user(&c, admin.id, set(Some(false), None)).await, Err(Error::LastAdmin)));
-    assert!(matches!(w.auth.update_user(&c, admin.id, set(None, Some(false))).await, Err(Error::LastAdmin)));
-    assert!(matches!(w.auth.delete_user(&c, admin.id).await, Err(Error::LastAdmin)));
-    assert!(matches!(w.auth.delete_me(&c, &SecretString::from(GOOD_PASSWORD)).await, Err(Error::LastAdmin)));
-    assert!(w.auth.require_admin(&c).await.is_ok());
-    let LoginOutcome::Tokens(pair) = w.auth.login("root", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
+    assert!(matches!(w.admin.update_user(&c, admin.id, set(Some(false), None)).await, Err(Error::LastAdmin)));
+    assert!(matches!(w.admin.update_user(&c, admin.id, set(None, Some(false))).await, Err(Error::LastAdmin)));
+    assert!(matches!(w.admin.delete_user(&c, admin.id).await, Err(Error::LastAdmin)));
+    assert!(matches!(w.accounts.delete_me(&c, &SecretString::from(GOOD_PASSWORD)).await, Err(Error::LastAdmin)));
+    assert!(w.admin.require_admin(&c).await.is_ok());
+    let LoginOutcome::Tokens(pair) = w.login.login("root", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
         panic!()
     };
-    let fresh = w.auth.authenticate(&pair.access_token).await.unwrap();
-    assert!(matches!(w.auth.delete_user(&fresh, admin.id).await, Err(Error::LastAdmin)));
-    w.auth.authenticate(&pair.access_token).await.expect("a refused delete leaves the sessions alone");
+    let fresh = w.sessions.authenticate(&pair.access_token).await.unwrap();
+    assert!(matches!(w.admin.delete_user(&fresh, admin.id).await, Err(Error::LastAdmin)));
+    w.sessions.authenticate(&pair.access_token).await.expect("a refused delete leaves the sessions alone");
     // With a second admin, the first may step down.
     let other = w.register("deputy", false).await;
-    w.auth.update_user(&c, other.id, set(Some(true), None)).await.unwrap();
-    w.auth.update_user(&c, admin.id, set(Some(false), None)).await.unwrap();
+    w.admin.update_user(&c, other.id, set(Some(true), None)).await.unwrap();
+    w.admin.update_user(&c, admin.id, set(Some(false), None)).await.unwrap();
     let d = caller(&w, &other).await;
-    assert!(matches!(w.auth.delete_user(&d, other.id).await, Err(Error::LastAdmin)));
+    assert!(matches!(w.admin.delete_user(&d, other.id).await, Err(Error::LastAdmin)));
 }
 
 #[tokio::test]
@@ -132,12 +133,12 @@ async fn admin_edits_keep_email_and_username_unique_and_unknown_ids_are_not_foun
         profile: ProfileChanges { email: Some("root@example.com".into()), ..Default::default() },
         ..Default::default()
     };
-    assert!(matches!(w.auth.update_user(&c, u.id, taken).await, Err(Error::EmailTaken)));
+    assert!(matches!(w.admin.update_user(&c, u.id, taken).await, Err(Error::EmailTaken)));
     let nobody = crate::user::UserId(uuid::Uuid::nil());
-    assert!(matches!(w.auth.get_user(&c, nobody).await, Err(Error::UserNotFound)));
-    assert!(matches!(w.auth.update_user(&c, nobody, set(Some(true), None)).await, Err(Error::UserNotFound)));
-    assert!(matches!(w.auth.delete_user(&c, nobody).await, Err(Error::UserNotFound)));
-    assert!(matches!(w.auth.user_events(&c, nobody, None, 10).await, Err(Error::UserNotFound)));
+    assert!(matches!(w.admin.get_user(&c, nobody).await, Err(Error::UserNotFound)));
+    assert!(matches!(w.admin.update_user(&c, nobody, set(Some(true), None)).await, Err(Error::UserNotFound)));
+    assert!(matches!(w.admin.delete_user(&c, nobody).await, Err(Error::UserNotFound)));
+    assert!(matches!(w.admin.user_events(&c, nobody, None, 10).await, Err(Error::UserNotFound)));
 }
 
 #[tokio::test]
@@ -145,16 +146,16 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
     let w = World::new();
     let admin = w.admin("root").await;
     let u = w.register("bob", true).await;
-    let _ = w.auth.login("bob", &SecretString::from("wrong-password-123")).await;
-    let tmp = match w.auth.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
-        LoginOutcome::SecondFactor { temporary_token, .. } => temporary_token,
+    let _ = w.login.login("bob", &SecretString::from("wrong-password-123")).await;
+    let tmp = match w.login.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::SecondFactor(Pending { temporary_token, .. }) => temporary_token,
         other => panic!("{other:?}"),
     };
     let code = w.last_code();
-    let _ = w.auth.verify_otp(&tmp, if code == "000000" { "111111" } else { "000000" }).await;
-    w.auth.verify_otp(&tmp, &code).await.unwrap();
+    let _ = w.second_factor.verify(&tmp, if code == "000000" { "111111" } else { "000000" }).await;
+    w.second_factor.verify(&tmp, &code).await.unwrap();
     let c = caller(&w, &admin).await;
-    w.auth.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
+    w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     assert_eq!(
         w.events(u.id),
         [
@@ -168,18 +169,18 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
             "user_deactivated"
         ]
     );
-    let events = w.audit.0.lock().unwrap().clone();
+    let events = w.db.tables().audit.clone();
     let by_admin =
         events.iter().filter(|e| e.kind.as_str().ends_with("by_admin") || e.kind.as_str() == "user_deactivated");
     assert!(by_admin.clone().count() >= 2 && by_admin.clone().all(|e| e.actor_id == Some(admin.id)));
     let text = format!("{events:?}");
     assert!(!text.contains(GOOD_PASSWORD) && !text.contains("wrong-password") && !text.contains(&code));
-    let page = w.auth.user_events(&c, u.id, None, 3).await.unwrap();
+    let page = w.admin.user_events(&c, u.id, None, 3).await.unwrap();
     assert_eq!(
         page.items.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
         ["user_deactivated", "user_updated_by_admin", "login_succeeded"]
     );
-    let rest = w.auth.user_events(&c, u.id, page.next, 100).await.unwrap();
+    let rest = w.admin.user_events(&c, u.id, page.next, 100).await.unwrap();
     assert_eq!(rest.items.len(), 5);
     assert!(rest.next.is_none());
 }
@@ -189,21 +190,21 @@ async fn bootstrap_creates_the_first_admin_once_and_promotes_an_existing_user() 
     let w = World::new();
     let form =
         || admin_form("boss@example.com", "boss", "The", "Boss", Some(SecretString::from("plum-orchard-velvet-62")));
-    match w.auth.bootstrap_admin(form(), true).await.unwrap() {
+    match w.admin.bootstrap_admin(form(), true).await.unwrap() {
         Bootstrap::Created(u) => assert!(u.is_admin && u.is_active),
         other => panic!("{other:?}"),
     }
-    assert_eq!(w.auth.bootstrap_admin(form(), true).await.unwrap(), Bootstrap::AdminExists);
+    assert_eq!(w.admin.bootstrap_admin(form(), true).await.unwrap(), Bootstrap::AdminExists);
 
     let existing = w.register("ada", false).await;
-    match w.auth.bootstrap_admin(admin_form("ada@example.com", "ada", "A", "B", None), false).await.unwrap() {
+    match w.admin.bootstrap_admin(admin_form("ada@example.com", "ada", "A", "B", None), false).await.unwrap() {
         Bootstrap::Promoted(u) => assert_eq!((u.id, u.is_admin), (existing.id, true)),
         other => panic!("{other:?}"),
     }
-    assert!(w.auth.login("ada", &SecretString::from(GOOD_PASSWORD)).await.is_ok(), "promotion keeps the password");
+    assert!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await.is_ok(), "promotion keeps the password");
     let no_password = admin_form("new@example.com", "newbie", "N", "B", None);
     assert!(matches!(
-        w.auth.bootstrap_admin(no_password, false).await,
+        w.admin.bootstrap_admin(no_password, false).await,
         Err(Error::InvalidField { field: "password", .. })
     ));
 }
@@ -213,13 +214,13 @@ async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
     let w = World::new();
     let admin = w.admin("root").await;
     let u = w.register("bob", true).await;
-    let LoginOutcome::SecondFactor { temporary_token, .. } =
-        w.auth.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+    let LoginOutcome::SecondFactor(Pending { temporary_token, .. }) =
+        w.login.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
     else {
         panic!("expected a second factor")
     };
     let c = caller(&w, &admin).await;
-    w.auth.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
+    w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     let code = w.last_code();
-    assert!(matches!(w.auth.verify_otp(&temporary_token, &code).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.second_factor.verify(&temporary_token, &code).await, Err(Error::TokenInvalid)));
 }

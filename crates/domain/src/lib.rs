@@ -1,27 +1,35 @@
-//! authd's pure core: the rules of users, tokens and second factors, and the use
-//! cases that combine them. Everything outside (storage, hashing, signing, mail,
-//! time, randomness) comes in through the traits in [`ports`].
+//! authd's pure core: the rules of users, tokens and second factors, and the
+//! use cases that combine them. Everything outside (storage, hashing,
+//! signing, mail, time, randomness) comes in through the traits in
+//! [`ports`], [`clock`] and [`rng`]; [`wiring`] builds the services on them.
 
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod clock;
 pub mod error;
 pub mod login;
+pub mod mail;
 pub mod otp;
 pub mod password;
+pub mod policy;
 pub mod ports;
-pub mod service;
+pub mod rng;
 pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod wiring;
+
+/// In-memory adapters and the contract suites every adapter must pass.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
-mod testkit;
-#[cfg(test)]
 mod usecase_tests;
 
 pub use error::{Error, Result};
-pub use service::{AuthService, Policy, Ports};
+pub use policy::Policy;
+pub use wiring::{Ports, Services};

@@ -1,18 +1,25 @@
-//! What the domain needs from the outside world, one small trait per capability.
-//! Every rule that must hold across nodes is one call here, carried out by the
-//! adapter as one conditional SQL statement.
+//! What the domain needs from the outside world, one small trait per
+//! capability, and nothing else: the types they carry live with their
+//! concept, the clock and randomness in [`clock`](crate::clock) and
+//! [`rng`](crate::rng). Every rule that must hold across nodes is one call
+//! here, carried out by the adapter as one conditional SQL statement; the
+//! contract suites in `testing::contract` hold every adapter to it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::audit::AuditEvent;
+use crate::audit::event::AuditEvent;
 use crate::error::Result;
-use crate::otp::{OtpChallenge, OtpCode};
+use crate::mail::Mail;
+use crate::otp::challenge::OtpChallenge;
+use crate::otp::code::OtpCode;
 use crate::password::Password;
-use crate::token::Claims;
-use crate::user::{Email, LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
+use crate::session::family::Session;
+use crate::throttle::rate::Window;
+use crate::token::claims::Claims;
+use crate::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
 
 #[async_trait]
 pub trait UserRepo: Send + Sync {
@@ -34,18 +41,6 @@ pub trait UserRepo: Send + Sync {
     /// challenges. `LastAdmin` (and nothing deleted) when they are the last
     /// active administrator.
     async fn delete(&self, id: UserId) -> Result<bool>;
-}
-
-/// A refresh-token family: one row per login, carrying the one refresh token
-/// (`refresh_jti`) that may be exchanged next.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub id: Uuid,
-    pub user_id: UserId,
-    pub refresh_jti: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -121,18 +116,6 @@ pub trait OtpHasher: Send + Sync {
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;
 }
 
-/// What a mail says, in domain terms; senders choose the wording.
-#[derive(Debug, Clone)]
-pub enum MailKind {
-    LoginCode { code: OtpCode, expires_at: DateTime<Utc> },
-}
-
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub to: Email,
-    pub kind: MailKind,
-}
-
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<()>;
@@ -159,37 +142,7 @@ pub trait ThrottleStore: Send + Sync {
     async fn clear(&self, key: &str) -> Result<()>;
     /// Counts one request in `key`'s fixed window of `window`, starting a new
     /// window when the current one is over.
-    async fn hit(&self, key: &str, now: DateTime<Utc>, window: std::time::Duration) -> Result<crate::throttle::Window>;
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: std::time::Duration) -> Result<Window>;
     /// Drops counters idle since `before` whose lock is over.
     async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
-}
-
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// A cryptographically secure source of random bytes.
-pub trait Rng: Send + Sync {
-    fn fill(&self, buf: &mut [u8]);
-
-    fn uuid_v4(&self) -> Uuid {
-        let mut b = [0u8; 16];
-        self.fill(&mut b);
-        uuid::Builder::from_random_bytes(b).into_uuid()
-    }
-
-    /// Time-ordered id: new rows land at the end of the primary-key index and
-    /// sort by creation. RFC 9562 §6.2 method 3: the 12 `rand_a` bits carry
-    /// the sub-millisecond fraction, so ids of one node sort to ~250 ns.
-    fn uuid_v7(&self, now: DateTime<Utc>) -> Uuid {
-        let mut b = [0u8; 16];
-        self.fill(&mut b[8..]);
-        let ms = now.timestamp_millis() as u64;
-        b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-        let fraction = ((now.timestamp_subsec_nanos() % 1_000_000) as u64 * 4096 / 1_000_000) as u16;
-        b[6] = 0x70 | (fraction >> 8) as u8;
-        b[7] = fraction as u8;
-        b[8] = (b[8] & 0x3F) | 0x80;
-        Uuid::from_bytes(b)
-    }
 }

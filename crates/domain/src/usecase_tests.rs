@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use crate::Error;
 use crate::account::Registration;
 use crate::login::LoginOutcome;
-use crate::testkit::{GOOD_PASSWORD, World};
+use crate::otp::Pending;
+use crate::testing::world::{GOOD_PASSWORD, World};
 use crate::token::TokenPair;
 use crate::user::ProfileChanges;
 
@@ -17,15 +18,15 @@ fn pw(s: &str) -> SecretString {
 }
 
 async fn tokens(w: &World, login: &str) -> TokenPair {
-    match w.auth.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
+    match w.login.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::Tokens(t) => t,
         other => panic!("expected tokens, got {other:?}"),
     }
 }
 
 async fn temporary(w: &World, login: &str) -> String {
-    match w.auth.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
-        LoginOutcome::SecondFactor { temporary_token, methods, .. } => {
+    match w.login.login(login, &pw(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::SecondFactor(Pending { temporary_token, methods, .. }) => {
             assert_eq!(methods, vec![crate::otp::Method::Email]);
             temporary_token
         }
@@ -38,20 +39,20 @@ async fn login_without_two_factor_returns_a_token_pair_that_authenticates() {
     let w = World::new();
     let u = w.register("ada", false).await;
     let t = tokens(&w, "ada@example.com").await;
-    assert_eq!(w.auth.authenticate(&t.access_token).await.unwrap().user_id, u.id);
+    assert_eq!(w.sessions.authenticate(&t.access_token).await.unwrap().user_id, u.id);
     let by_username = tokens(&w, "ADA").await;
-    assert_eq!(w.auth.authenticate(&by_username.access_token).await.unwrap().user_id, u.id);
+    assert_eq!(w.sessions.authenticate(&by_username.access_token).await.unwrap().user_id, u.id);
 }
 
 #[tokio::test]
 async fn unknown_user_wrong_password_and_deactivated_user_get_the_same_error() {
     let w = World::new();
     let u = w.register("ada", false).await;
-    assert!(matches!(w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
-    assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.login.login("nobody@example.com", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.login.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
     w.deactivate(u.id);
-    assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
-    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.login.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(w.login.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
 }
 
 #[tokio::test]
@@ -59,9 +60,9 @@ async fn unknown_user_login_still_runs_one_password_hash() {
     let w = World::new();
     w.register("ada", false).await;
     let before = w.hasher.verifications.load(Ordering::SeqCst);
-    let _ = w.auth.login("nobody@example.com", &pw(GOOD_PASSWORD)).await;
-    let _ = w.auth.login("no such name!", &pw(GOOD_PASSWORD)).await;
-    let _ = w.auth.login("ada", &pw("wrong-password-123")).await;
+    let _ = w.login.login("nobody@example.com", &pw(GOOD_PASSWORD)).await;
+    let _ = w.login.login("no such name!", &pw(GOOD_PASSWORD)).await;
+    let _ = w.login.login("ada", &pw("wrong-password-123")).await;
     assert_eq!(w.hasher.verifications.load(Ordering::SeqCst) - before, 3);
 }
 
@@ -71,8 +72,8 @@ async fn two_factor_login_mails_a_code_and_the_code_opens_a_session() {
     let u = w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     assert_eq!(w.mailer.0.lock().unwrap().last().unwrap().to.as_str(), "bob@example.com");
-    let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
-    assert_eq!(w.auth.authenticate(&pair.access_token).await.unwrap().user_id, u.id);
+    let pair = w.second_factor.verify(&tmp, &w.last_code()).await.unwrap();
+    assert_eq!(w.sessions.authenticate(&pair.access_token).await.unwrap().user_id, u.id);
 }
 
 #[tokio::test]
@@ -81,8 +82,8 @@ async fn otp_is_single_use() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     let code = w.last_code();
-    w.auth.verify_otp(&tmp, &code).await.unwrap();
-    assert!(matches!(w.auth.verify_otp(&tmp, &code).await, Err(Error::OtpUsed)));
+    w.second_factor.verify(&tmp, &code).await.unwrap();
+    assert!(matches!(w.second_factor.verify(&tmp, &code).await, Err(Error::OtpUsed)));
 }
 
 #[tokio::test]
@@ -93,12 +94,12 @@ async fn otp_is_rejected_after_five_wrong_tries_even_when_the_sixth_is_right() {
     let code = w.last_code();
     let wrong = if code == "000000" { "000001" } else { "000000" };
     for remaining in (0..5).rev() {
-        match w.auth.verify_otp(&tmp, wrong).await {
+        match w.second_factor.verify(&tmp, wrong).await {
             Err(Error::OtpInvalid { remaining: r }) => assert_eq!(r, remaining),
             other => panic!("{other:?}"),
         }
     }
-    assert!(matches!(w.auth.verify_otp(&tmp, &code).await, Err(Error::OtpLocked)));
+    assert!(matches!(w.second_factor.verify(&tmp, &code).await, Err(Error::OtpLocked)));
 }
 
 #[tokio::test]
@@ -107,9 +108,9 @@ async fn malformed_otp_is_refused_without_costing_a_try() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     for _ in 0..10 {
-        assert!(matches!(w.auth.verify_otp(&tmp, "12ab").await, Err(Error::InvalidField { field: "otp", .. })));
+        assert!(matches!(w.second_factor.verify(&tmp, "12ab").await, Err(Error::InvalidField { field: "otp", .. })));
     }
-    w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
+    w.second_factor.verify(&tmp, &w.last_code()).await.unwrap();
 }
 
 #[tokio::test]
@@ -118,7 +119,7 @@ async fn otp_expires_with_the_temporary_token() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     w.clock.advance(Duration::from_secs(240));
-    assert!(matches!(w.auth.verify_otp(&tmp, &w.last_code()).await, Err(Error::TokenExpired)));
+    assert!(matches!(w.second_factor.verify(&tmp, &w.last_code()).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -130,9 +131,9 @@ async fn otp_is_bound_to_the_login_attempt_that_created_it() {
     let second = temporary(&w, "bob").await;
     let second_code = w.last_code();
     assert_ne!(first_code, second_code);
-    assert!(w.auth.verify_otp(&second, &first_code).await.is_err());
-    w.auth.verify_otp(&first, &first_code).await.unwrap();
-    w.auth.verify_otp(&second, &second_code).await.unwrap();
+    assert!(w.second_factor.verify(&second, &first_code).await.is_err());
+    w.second_factor.verify(&first, &first_code).await.unwrap();
+    w.second_factor.verify(&second, &second_code).await.unwrap();
 }
 
 #[tokio::test]
@@ -140,14 +141,14 @@ async fn token_kinds_are_refused_outside_their_own_use_case() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    assert!(matches!(w.auth.authenticate(&tmp).await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.refresh(&tmp).await, Err(Error::TokenInvalid)));
-    let pair = w.auth.verify_otp(&tmp, &w.last_code()).await.unwrap();
-    assert!(matches!(w.auth.verify_otp(&pair.access_token, "123456").await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.resend_otp(&pair.access_token).await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.refresh(&pair.access_token).await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.authenticate(&pair.refresh_token).await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.verify_otp(&pair.refresh_token, "123456").await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.sessions.authenticate(&tmp).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.sessions.refresh(&tmp).await, Err(Error::TokenInvalid)));
+    let pair = w.second_factor.verify(&tmp, &w.last_code()).await.unwrap();
+    assert!(matches!(w.second_factor.verify(&pair.access_token, "123456").await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.second_factor.resend(&pair.access_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.sessions.refresh(&pair.access_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.sessions.authenticate(&pair.refresh_token).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.second_factor.verify(&pair.refresh_token, "123456").await, Err(Error::TokenInvalid)));
 }
 
 #[tokio::test]
@@ -155,11 +156,11 @@ async fn refresh_token_works_once_and_its_reuse_revokes_the_session() {
     let w = World::new();
     w.register("ada", false).await;
     let first = tokens(&w, "ada").await;
-    let second = w.auth.refresh(&first.refresh_token).await.unwrap();
-    w.auth.authenticate(&second.access_token).await.unwrap();
-    assert!(matches!(w.auth.refresh(&first.refresh_token).await, Err(Error::RefreshReused)));
-    assert!(matches!(w.auth.authenticate(&second.access_token).await, Err(Error::SessionRevoked)));
-    assert!(matches!(w.auth.refresh(&second.refresh_token).await, Err(Error::SessionRevoked)));
+    let second = w.sessions.refresh(&first.refresh_token).await.unwrap();
+    w.sessions.authenticate(&second.access_token).await.unwrap();
+    assert!(matches!(w.sessions.refresh(&first.refresh_token).await, Err(Error::RefreshReused)));
+    assert!(matches!(w.sessions.authenticate(&second.access_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.sessions.refresh(&second.refresh_token).await, Err(Error::SessionRevoked)));
 }
 
 #[tokio::test]
@@ -167,8 +168,8 @@ async fn refresh_token_expires_after_its_lifetime() {
     let w = World::new();
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
-    w.clock.advance(w.auth.policy().refresh_ttl);
-    assert!(matches!(w.auth.refresh(&pair.refresh_token).await, Err(Error::TokenExpired)));
+    w.clock.advance(crate::Policy::default().refresh_ttl);
+    assert!(matches!(w.sessions.refresh(&pair.refresh_token).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -176,10 +177,10 @@ async fn access_token_expires_after_its_lifetime() {
     let w = World::new();
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
-    w.clock.advance(w.auth.policy().access_ttl - Duration::from_secs(1));
-    w.auth.authenticate(&pair.access_token).await.unwrap();
+    w.clock.advance(crate::Policy::default().access_ttl - Duration::from_secs(1));
+    w.sessions.authenticate(&pair.access_token).await.unwrap();
     w.clock.advance(Duration::from_secs(1));
-    assert!(matches!(w.auth.authenticate(&pair.access_token).await, Err(Error::TokenExpired)));
+    assert!(matches!(w.sessions.authenticate(&pair.access_token).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -188,7 +189,7 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
     let first = w.last_code();
-    match w.auth.resend_otp(&tmp).await {
+    match w.second_factor.resend(&tmp).await {
         Err(Error::ResendCooldown { retry_after }) => {
             assert_eq!(retry_after, Duration::from_secs(30))
         }
@@ -196,15 +197,15 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
     }
     for _ in 0..3 {
         w.clock.advance(Duration::from_secs(30));
-        w.auth.resend_otp(&tmp).await.unwrap();
+        w.second_factor.resend(&tmp).await.unwrap();
     }
     w.clock.advance(Duration::from_secs(30));
-    assert!(matches!(w.auth.resend_otp(&tmp).await, Err(Error::ResendLimit)));
+    assert!(matches!(w.second_factor.resend(&tmp).await, Err(Error::ResendLimit)));
     let latest = w.last_code();
     if latest != first {
-        assert!(matches!(w.auth.verify_otp(&tmp, &first).await, Err(Error::OtpInvalid { .. })));
+        assert!(matches!(w.second_factor.verify(&tmp, &first).await, Err(Error::OtpInvalid { .. })));
     }
-    w.auth.verify_otp(&tmp, &latest).await.unwrap();
+    w.second_factor.verify(&tmp, &latest).await.unwrap();
     assert_eq!(w.mailer.0.lock().unwrap().len(), 4);
 }
 
@@ -215,15 +216,15 @@ async fn logout_revokes_the_session_and_logout_all_revokes_every_session() {
     let one = tokens(&w, "ada").await;
     let two = tokens(&w, "ada").await;
     let three = tokens(&w, "ada").await;
-    let c1 = w.auth.authenticate(&one.access_token).await.unwrap();
-    w.auth.logout(&c1, false).await.unwrap();
-    assert!(matches!(w.auth.authenticate(&one.access_token).await, Err(Error::SessionRevoked)));
-    let c2 = w.auth.authenticate(&two.access_token).await.unwrap();
-    w.auth.authenticate(&three.access_token).await.unwrap();
-    w.auth.logout(&c2, true).await.unwrap();
-    assert!(w.auth.authenticate(&two.access_token).await.is_err());
-    assert!(w.auth.authenticate(&three.access_token).await.is_err());
-    assert!(w.auth.refresh(&three.refresh_token).await.is_err());
+    let c1 = w.sessions.authenticate(&one.access_token).await.unwrap();
+    w.sessions.logout(&c1, false).await.unwrap();
+    assert!(matches!(w.sessions.authenticate(&one.access_token).await, Err(Error::SessionRevoked)));
+    let c2 = w.sessions.authenticate(&two.access_token).await.unwrap();
+    w.sessions.authenticate(&three.access_token).await.unwrap();
+    w.sessions.logout(&c2, true).await.unwrap();
+    assert!(w.sessions.authenticate(&two.access_token).await.is_err());
+    assert!(w.sessions.authenticate(&three.access_token).await.is_err());
+    assert!(w.sessions.refresh(&three.refresh_token).await.is_err());
 }
 
 #[tokio::test]
@@ -232,25 +233,25 @@ async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
     w.register("ada", false).await;
     let here = tokens(&w, "ada").await;
     let elsewhere = tokens(&w, "ada").await;
-    let caller = w.auth.authenticate(&here.access_token).await.unwrap();
+    let caller = w.sessions.authenticate(&here.access_token).await.unwrap();
     let new = pw("marmalade-quiver-71-lantern");
     assert!(matches!(
-        w.auth.change_password(&caller, &pw("not-my-password-9"), &new, &new).await,
+        w.accounts.change_password(&caller, &pw("not-my-password-9"), &new, &new).await,
         Err(Error::WrongPassword)
     ));
     assert!(matches!(
-        w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &new, &pw("other-thing-xx-99")).await,
+        w.accounts.change_password(&caller, &pw(GOOD_PASSWORD), &new, &pw("other-thing-xx-99")).await,
         Err(Error::PasswordMismatch)
     ));
     assert!(matches!(
-        w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &pw("password1"), &pw("password1")).await,
+        w.accounts.change_password(&caller, &pw(GOOD_PASSWORD), &pw("password1"), &pw("password1")).await,
         Err(Error::WeakPassword(_))
     ));
-    w.auth.change_password(&caller, &pw(GOOD_PASSWORD), &new, &new).await.unwrap();
-    w.auth.authenticate(&here.access_token).await.unwrap();
-    assert!(matches!(w.auth.authenticate(&elsewhere.access_token).await, Err(Error::SessionRevoked)));
-    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
-    assert!(w.auth.login("ada", &new).await.is_ok());
+    w.accounts.change_password(&caller, &pw(GOOD_PASSWORD), &new, &new).await.unwrap();
+    w.sessions.authenticate(&here.access_token).await.unwrap();
+    assert!(matches!(w.sessions.authenticate(&elsewhere.access_token).await, Err(Error::SessionRevoked)));
+    assert!(matches!(w.login.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(w.login.login("ada", &new).await.is_ok());
 }
 
 #[tokio::test]
@@ -258,11 +259,11 @@ async fn delete_me_requires_the_password() {
     let w = World::new();
     w.register("ada", false).await;
     let pair = tokens(&w, "ada").await;
-    let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
-    assert!(matches!(w.auth.delete_me(&caller, &pw("wrong-password-9")).await, Err(Error::WrongPassword)));
-    w.auth.delete_me(&caller, &pw(GOOD_PASSWORD)).await.unwrap();
-    assert!(matches!(w.auth.me(&caller).await, Err(Error::TokenInvalid)));
-    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    let caller = w.sessions.authenticate(&pair.access_token).await.unwrap();
+    assert!(matches!(w.accounts.delete_me(&caller, &pw("wrong-password-9")).await, Err(Error::WrongPassword)));
+    w.accounts.delete_me(&caller, &pw(GOOD_PASSWORD)).await.unwrap();
+    assert!(matches!(w.accounts.me(&caller).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.login.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
 }
 
 #[tokio::test]
@@ -277,11 +278,20 @@ async fn registration_refuses_taken_email_and_username_and_weak_passwords() {
         password: password.into(),
         is_2fa: false,
     };
-    assert!(matches!(w.auth.register(form("ADA@example.com", "other", GOOD_PASSWORD)).await, Err(Error::EmailTaken)));
-    assert!(matches!(w.auth.register(form("new@example.com", "Ada", GOOD_PASSWORD)).await, Err(Error::UsernameTaken)));
-    assert!(matches!(w.auth.register(form("new@example.com", "new", "password")).await, Err(Error::WeakPassword(_))));
     assert!(matches!(
-        w.auth.register(form("not-an-email", "new", GOOD_PASSWORD)).await,
+        w.accounts.register(form("ADA@example.com", "other", GOOD_PASSWORD)).await,
+        Err(Error::EmailTaken)
+    ));
+    assert!(matches!(
+        w.accounts.register(form("new@example.com", "Ada", GOOD_PASSWORD)).await,
+        Err(Error::UsernameTaken)
+    ));
+    assert!(matches!(
+        w.accounts.register(form("new@example.com", "new", "password")).await,
+        Err(Error::WeakPassword(_))
+    ));
+    assert!(matches!(
+        w.accounts.register(form("not-an-email", "new", GOOD_PASSWORD)).await,
         Err(Error::InvalidField { field: "email", .. })
     ));
 }
@@ -292,29 +302,17 @@ async fn update_me_changes_only_the_given_fields() {
     w.register("ada", false).await;
     w.register("bob", false).await;
     let pair = tokens(&w, "ada").await;
-    let caller = w.auth.authenticate(&pair.access_token).await.unwrap();
+    let caller = w.sessions.authenticate(&pair.access_token).await.unwrap();
     let changes = ProfileChanges { name: Some("Augusta".into()), is_2fa: Some(true), ..Default::default() };
-    let u = w.auth.update_me(&caller, changes).await.unwrap();
+    let u = w.accounts.update_me(&caller, changes).await.unwrap();
     assert_eq!((u.name.as_str(), u.lastname.as_str(), u.is_2fa), ("Augusta", "User", true));
     let taken = ProfileChanges { username: Some("bob".into()), ..Default::default() };
-    assert!(matches!(w.auth.update_me(&caller, taken).await, Err(Error::UsernameTaken)));
-}
-
-#[test]
-fn uuid_v7_ids_are_version_7_and_sort_by_time_within_a_millisecond() {
-    use crate::ports::Rng;
-    use chrono::TimeZone;
-    let rng = crate::testkit::SeqRng::new(vec![0xFF; 64]);
-    let t0 = chrono::Utc.timestamp_opt(1_800_000_000, 100_000).unwrap();
-    let (a, b) = (rng.uuid_v7(t0), rng.uuid_v7(t0 + chrono::Duration::microseconds(1)));
-    assert_eq!((a.get_version_num(), a.get_variant()), (7, uuid::Variant::RFC4122));
-    assert!(a < b, "{a} !< {b} despite random bits all 0xFF");
-    assert_eq!(a.get_timestamp().unwrap().to_unix().0, 1_800_000_000);
+    assert!(matches!(w.accounts.update_me(&caller, taken).await, Err(Error::UsernameTaken)));
 }
 
 async fn wrong_logins(w: &World, login: &str, n: usize) {
     for _ in 0..n {
-        assert!(matches!(w.auth.login(login, &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+        assert!(matches!(w.login.login(login, &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
     }
 }
 
@@ -325,13 +323,13 @@ async fn account_locks_after_five_failures_for_fifteen_seconds_then_doubling() {
     wrong_logins(&w, "ada", 5).await;
     tokens(&w, "ada").await; // five are free, and success resets the count
     wrong_logins(&w, "ada", 6).await;
-    match w.auth.login("ada", &pw(GOOD_PASSWORD)).await {
+    match w.login.login("ada", &pw(GOOD_PASSWORD)).await {
         Err(Error::AccountLocked { retry_after }) => assert_eq!(retry_after, Duration::from_secs(15)),
         other => panic!("{other:?}"),
     }
     w.clock.advance(Duration::from_secs(15));
     wrong_logins(&w, "ada", 1).await;
-    match w.auth.login("ada@example.com", &pw(GOOD_PASSWORD)).await {
+    match w.login.login("ada@example.com", &pw(GOOD_PASSWORD)).await {
         Err(Error::AccountLocked { retry_after }) => {
             assert_eq!(retry_after, Duration::from_secs(30), "doubled, whichever name is used")
         }
@@ -348,7 +346,7 @@ async fn unknown_names_lock_exactly_like_accounts() {
     for name in ["ada", "nobody"] {
         wrong_logins(&w, name, 6).await;
         assert!(
-            matches!(w.auth.login(name, &pw("wrong-password-123")).await, Err(Error::AccountLocked { .. })),
+            matches!(w.login.login(name, &pw("wrong-password-123")).await, Err(Error::AccountLocked { .. })),
             "{name}"
         );
     }
@@ -360,7 +358,7 @@ async fn a_locked_account_is_refused_without_hashing() {
     w.register("ada", false).await;
     wrong_logins(&w, "ada", 6).await;
     let before = w.hasher.verifications.load(Ordering::SeqCst);
-    assert!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await.is_err());
+    assert!(w.login.login("ada", &pw(GOOD_PASSWORD)).await.is_err());
     assert_eq!(w.hasher.verifications.load(Ordering::SeqCst), before);
 }
 
@@ -372,10 +370,10 @@ async fn wrong_codes_count_against_the_account_across_logins() {
     wrong_logins(&w, "bob", 4).await;
     let tmp = temporary(&w, "bob").await;
     let wrong = if w.last_code() == "000000" { "111111" } else { "000000" };
-    assert!(matches!(w.auth.verify_otp(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
-    assert!(matches!(w.auth.verify_otp(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
-    assert!(matches!(w.auth.verify_otp(&tmp, &w.last_code()).await, Err(Error::AccountLocked { .. })));
-    assert!(matches!(w.auth.login("bob", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(w.second_factor.verify(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
+    assert!(matches!(w.second_factor.verify(&tmp, wrong).await, Err(Error::OtpInvalid { .. })));
+    assert!(matches!(w.second_factor.verify(&tmp, &w.last_code()).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(w.login.login("bob", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
 }
 
 #[tokio::test]
@@ -385,14 +383,14 @@ async fn the_hundredth_consecutive_failure_locks_until_an_admin_reactivates() {
     w.admin("root").await;
     for _ in 0..100 {
         w.clock.advance(Duration::from_secs(15 * 60));
-        assert!(matches!(w.auth.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
+        assert!(matches!(w.login.login("ada", &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));
     }
     w.clock.advance(Duration::from_secs(30 * 24 * 3600));
-    assert!(matches!(w.auth.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(w.login.login("ada", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
     let admin_pair = tokens(&w, "root").await;
-    let c = w.auth.authenticate(&admin_pair.access_token).await.unwrap();
+    let c = w.sessions.authenticate(&admin_pair.access_token).await.unwrap();
     let reactivate = crate::admin::AdminChanges { is_active: Some(true), ..Default::default() };
-    w.auth.update_user(&c, u.id, reactivate).await.unwrap();
+    w.admin.update_user(&c, u.id, reactivate).await.unwrap();
     tokens(&w, "ada").await;
 }
 
@@ -401,14 +399,14 @@ async fn a_client_address_is_limited_per_window_on_each_route() {
     use crate::throttle::RateScope;
     let w = World::new();
     for _ in 0..30 {
-        w.auth.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
+        w.throttle.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
     }
-    match w.auth.check_rate(RateScope::Token, "192.0.2.1").await {
+    match w.throttle.check_rate(RateScope::Token, "192.0.2.1").await {
         Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(60)),
         other => panic!("{other:?}"),
     }
-    w.auth.check_rate(RateScope::Token, "192.0.2.2").await.unwrap();
-    w.auth.check_rate(RateScope::VerifyOtp, "192.0.2.1").await.unwrap();
+    w.throttle.check_rate(RateScope::Token, "192.0.2.2").await.unwrap();
+    w.throttle.check_rate(RateScope::VerifyOtp, "192.0.2.1").await.unwrap();
     w.clock.advance(Duration::from_secs(60));
-    w.auth.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
+    w.throttle.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
 }

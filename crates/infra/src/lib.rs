@@ -3,6 +3,7 @@
 //! mail senders, the system clock and the OS random source.
 
 pub mod audit;
+pub mod clock;
 pub mod db;
 mod entity;
 pub mod hasher;
@@ -10,10 +11,9 @@ pub mod jwt;
 pub mod mail;
 pub mod otp_hash;
 pub mod otps;
+pub mod rng;
 pub mod session_cache;
 pub mod sessions;
-pub mod system;
-pub mod testdb;
 pub mod throttle;
 pub mod users;
 

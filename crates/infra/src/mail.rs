@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::Result;
-use domain::ports::{Mail, MailKind, Mailer};
+use domain::mail::{Mail, MailKind};
+use domain::ports::Mailer;
 
 /// Appends `{at, to, subject, kind, code?, expires_at?}` lines to a file. The
 /// file is opened in append mode for every message and each line goes out in

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::ports::{Session, SessionRepo};
+use domain::ports::SessionRepo;
+use domain::session::Session;
 use domain::user::UserId;
 use uuid::Uuid;
 

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::ports::{Session, SessionRepo};
+use domain::ports::SessionRepo;
+use domain::session::Session;
 use domain::user::UserId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};

@@ -39,10 +39,6 @@ impl SqlThrottleStore {
     }
 }
 
-fn chrono_window(window: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX)
-}
-
 #[async_trait]
 impl ThrottleStore for SqlThrottleStore {
     async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
@@ -85,7 +81,7 @@ impl ThrottleStore for SqlThrottleStore {
 
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<Window> {
         // A window that began at or before now - window is over: restart it.
-        let stale = now - chrono_window(window);
+        let stale = now - domain::clock::span(window);
         let stmt = self.statement(
             "INSERT INTO throttles (key, failures, locked_until, hits, window_start, updated_at) VALUES ($1, 0, NULL, 1, $2, $2) \
              ON CONFLICT (key) DO UPDATE SET \

@@ -1,22 +1,28 @@
-//! In-memory ports for unit tests: the same contracts the SQL adapters keep,
-//! with a clock the test moves by hand.
+//! In-memory adapters. The repositories are one [`MemDb`] behind one lock,
+//! so cross-table rules (cascades, "only for an active user") hold as they
+//! do in SQL; the contract suites in [`super::contract`] run against it and
+//! against the SQL adapters alike, so the two cannot drift apart.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::audit::AuditEvent;
+use crate::clock::{Clock, span};
 use crate::error::{Error, Result};
+use crate::mail::Mail;
 use crate::otp::{OtpChallenge, OtpCode};
 use crate::password::Password;
 use crate::ports::*;
-use crate::service::{AuthService, Policy, Ports};
+use crate::rng::Rng;
+use crate::session::Session;
+use crate::throttle::Window;
 use crate::token::{Claims, TokenKind};
 use crate::user::*;
 
@@ -48,9 +54,12 @@ impl Rng for SeqRng {
 pub struct FakeClock(Mutex<DateTime<Utc>>);
 
 impl FakeClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(Mutex::new(t))
+    }
+
     pub fn advance(&self, by: Duration) {
-        let mut t = self.0.lock().unwrap();
-        *t += chrono::Duration::from_std(by).unwrap();
+        *self.0.lock().unwrap() += span(by);
     }
 }
 
@@ -63,19 +72,61 @@ impl Clock for FakeClock {
     }
 }
 
-#[derive(Default)]
-pub struct MemUsers(Mutex<HashMap<UserId, StoredUser>>);
+/// A throttle counter, column for column as the `throttles` table holds it.
+#[derive(Debug, Clone)]
+struct ThrottleRow {
+    failures: u32,
+    locked_until: Option<DateTime<Utc>>,
+    hits: u32,
+    window_start: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
 
-#[async_trait]
-impl UserRepo for MemUsers {
-    async fn insert(&self, u: &NewUser) -> Result<User> {
-        let mut all = self.0.lock().unwrap();
-        if all.values().any(|s| s.user.email == u.email.as_str()) {
+#[derive(Default)]
+pub struct Tables {
+    pub users: HashMap<UserId, StoredUser>,
+    pub sessions: HashMap<Uuid, Session>,
+    pub otps: HashMap<Uuid, OtpChallenge>,
+    throttles: HashMap<String, ThrottleRow>,
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Tables {
+    fn taken(&self, id: UserId, email: Option<&Email>, username: Option<&Username>) -> Result<()> {
+        let others = || self.users.values().filter(move |s| s.user.id != id);
+        if email.is_some_and(|e| others().any(|s| s.user.email == e.as_str())) {
             return Err(Error::EmailTaken);
         }
-        if all.values().any(|s| s.user.username == u.username.as_str()) {
+        if username.is_some_and(|n| others().any(|s| s.user.username == n.as_str())) {
             return Err(Error::UsernameTaken);
         }
+        Ok(())
+    }
+
+    /// Whether `id` is the only active administrator: the rows the SQL
+    /// `keeps_an_admin` condition refuses to change or delete.
+    fn is_last_active_admin(&self, id: UserId) -> bool {
+        let admin = |s: &StoredUser| s.user.is_admin && s.user.is_active;
+        self.users.get(&id).is_some_and(admin) && !self.users.values().any(|s| s.user.id != id && admin(s))
+    }
+}
+
+/// Every repository port in memory, sharing one set of tables.
+#[derive(Clone, Default)]
+pub struct MemDb(Arc<Mutex<Tables>>);
+
+impl MemDb {
+    /// The tables, for a test to look at or arrange directly.
+    pub fn tables(&self) -> MutexGuard<'_, Tables> {
+        self.0.lock().unwrap()
+    }
+}
+
+#[async_trait]
+impl UserRepo for MemDb {
+    async fn insert(&self, u: &NewUser) -> Result<User> {
+        let mut t = self.tables();
+        t.taken(u.id, Some(&u.email), Some(&u.username))?;
         let user = User {
             id: u.id,
             email: u.email.as_str().into(),
@@ -88,17 +139,16 @@ impl UserRepo for MemUsers {
             created_at: u.created_at,
             modified_at: u.created_at,
         };
-        all.insert(u.id, StoredUser { user: user.clone(), password_hash: u.password_hash.clone() });
+        t.users.insert(u.id, StoredUser { user: user.clone(), password_hash: u.password_hash.clone() });
         Ok(user)
     }
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>> {
-        Ok(self.0.lock().unwrap().get(&id).cloned())
+        Ok(self.tables().users.get(&id).cloned())
     }
     async fn by_login(&self, login: &LoginName) -> Result<Option<StoredUser>> {
         Ok(self
-            .0
-            .lock()
-            .unwrap()
+            .tables()
+            .users
             .values()
             .find(|s| match login {
                 LoginName::Email(e) => s.user.email == e.as_str(),
@@ -107,60 +157,67 @@ impl UserRepo for MemUsers {
             .cloned())
     }
     async fn update_profile(&self, id: UserId, p: &ProfilePatch, now: DateTime<Utc>) -> Result<Option<User>> {
-        let mut all = self.0.lock().unwrap();
-        if let Some(e) = &p.email {
-            if all.values().any(|s| s.user.id != id && s.user.email == e.as_str()) {
-                return Err(Error::EmailTaken);
-            }
+        let mut t = self.tables();
+        if !t.users.contains_key(&id) {
+            return Ok(None);
         }
-        if let Some(n) = &p.username {
-            if all.values().any(|s| s.user.id != id && s.user.username == n.as_str()) {
-                return Err(Error::UsernameTaken);
-            }
-        }
-        if p.may_remove_an_admin() && is_last_active_admin(&all, id) {
+        t.taken(id, p.email.as_ref(), p.username.as_ref())?;
+        if p.may_remove_an_admin() && t.is_last_active_admin(id) {
             return Err(Error::LastAdmin);
         }
-        let Some(s) = all.get_mut(&id) else {
-            return Ok(None);
-        };
+        let u = &mut t.users.get_mut(&id).expect("checked above").user;
         if let Some(e) = &p.email {
-            s.user.email = e.as_str().into()
+            u.email = e.as_str().into()
         }
         if let Some(n) = &p.username {
-            s.user.username = n.as_str().into()
+            u.username = n.as_str().into()
         }
         if let Some(n) = &p.name {
-            s.user.name = n.as_str().into()
+            u.name = n.as_str().into()
         }
         if let Some(n) = &p.lastname {
-            s.user.lastname = n.as_str().into()
+            u.lastname = n.as_str().into()
         }
         if let Some(b) = p.is_2fa {
-            s.user.is_2fa = b
+            u.is_2fa = b
         }
         if let Some(b) = p.is_admin {
-            s.user.is_admin = b
+            u.is_admin = b
         }
         if let Some(b) = p.is_active {
-            s.user.is_active = b
+            u.is_active = b
         }
-        s.user.modified_at = now;
-        Ok(Some(s.user.clone()))
+        u.modified_at = now;
+        Ok(Some(u.clone()))
     }
-    async fn set_password_hash(&self, id: UserId, hash: &str, _now: DateTime<Utc>) -> Result<bool> {
-        Ok(self.0.lock().unwrap().get_mut(&id).map(|s| s.password_hash = hash.into()).is_some())
+    async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self
+            .tables()
+            .users
+            .get_mut(&id)
+            .map(|s| {
+                s.password_hash = hash.into();
+                s.user.modified_at = now;
+            })
+            .is_some())
     }
     async fn delete(&self, id: UserId) -> Result<bool> {
-        let mut all = self.0.lock().unwrap();
-        if is_last_active_admin(&all, id) {
+        let mut t = self.tables();
+        if t.is_last_active_admin(id) {
             return Err(Error::LastAdmin);
         }
-        Ok(all.remove(&id).is_some())
+        if t.users.remove(&id).is_none() {
+            return Ok(false);
+        }
+        // ON DELETE CASCADE
+        t.sessions.retain(|_, s| s.user_id != id);
+        t.otps.retain(|_, c| c.user_id != id);
+        Ok(true)
     }
     async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {
-        let all = self.0.lock().unwrap();
-        let mut users: Vec<User> = all
+        let mut users: Vec<User> = self
+            .tables()
+            .users
             .values()
             .map(|s| s.user.clone())
             .filter(|u| q.after.is_none_or(|a| u.id > a))
@@ -178,95 +235,28 @@ impl UserRepo for MemUsers {
         Ok(users)
     }
     async fn any_active_admin(&self) -> Result<bool> {
-        Ok(self.0.lock().unwrap().values().any(|s| s.user.is_admin && s.user.is_active))
+        Ok(self.tables().users.values().any(|s| s.user.is_admin && s.user.is_active))
     }
 }
-
-fn is_last_active_admin(all: &HashMap<UserId, StoredUser>, id: UserId) -> bool {
-    let admin = |s: &StoredUser| s.user.is_admin && s.user.is_active;
-    all.get(&id).is_some_and(admin) && !all.values().any(|s| s.user.id != id && admin(s))
-}
-
-#[derive(Default)]
-pub struct MemAudit(pub Mutex<Vec<AuditEvent>>);
 
 #[async_trait]
-impl AuditLog for MemAudit {
-    async fn record(&self, e: &AuditEvent) -> Result<()> {
-        self.0.lock().unwrap().push(e.clone());
-        Ok(())
-    }
-    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut events: Vec<AuditEvent> = self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| e.user_id == user && before.is_none_or(|b| e.id < b))
-            .cloned()
-            .collect();
-        events.sort_by_key(|e| std::cmp::Reverse(e.id));
-        events.truncate(limit as usize);
-        Ok(events)
-    }
-}
-
-#[derive(Default)]
-pub struct MemThrottle(pub Mutex<HashMap<String, (u32, Option<DateTime<Utc>>, u32, DateTime<Utc>)>>);
-
-#[async_trait]
-impl ThrottleStore for MemThrottle {
-    async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.0.lock().unwrap().get(key).and_then(|e| e.1).filter(|u| *u > now))
-    }
-    async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32> {
-        let mut all = self.0.lock().unwrap();
-        let e = all.entry(key.to_owned()).or_insert((0, None, 0, now));
-        e.0 += 1;
-        Ok(e.0)
-    }
-    async fn lock(&self, key: &str, until: DateTime<Utc>) -> Result<()> {
-        if let Some(e) = self.0.lock().unwrap().get_mut(key) {
-            e.1 = Some(e.1.map_or(until, |u| u.max(until)));
-        }
-        Ok(())
-    }
-    async fn clear(&self, key: &str) -> Result<()> {
-        self.0.lock().unwrap().remove(key);
-        Ok(())
-    }
-    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<crate::throttle::Window> {
-        let mut all = self.0.lock().unwrap();
-        let e = all.entry(key.to_owned()).or_insert((0, None, 0, now));
-        if e.3 <= now - chrono::Duration::from_std(window).unwrap() {
-            (e.2, e.3) = (0, now);
-        }
-        e.2 += 1;
-        Ok(crate::throttle::Window { hits: e.2, started: e.3 })
-    }
-    async fn purge(&self, _before: DateTime<Utc>, _now: DateTime<Utc>) -> Result<u64> {
-        Ok(0)
-    }
-}
-
-/// Sessions; like the SQL adapter, `create` consults the users.
-pub struct MemSessions(pub Mutex<HashMap<Uuid, Session>>, Arc<MemUsers>);
-
-#[async_trait]
-impl SessionRepo for MemSessions {
+impl SessionRepo for MemDb {
     async fn create(&self, s: &Session) -> Result<bool> {
-        let active = self.1.0.lock().unwrap().get(&s.user_id).is_some_and(|u| u.user.is_active);
+        let mut t = self.tables();
+        let active = t.users.get(&s.user_id).is_some_and(|u| u.user.is_active);
         if active {
-            self.0.lock().unwrap().insert(s.id, s.clone());
+            if t.sessions.contains_key(&s.id) {
+                return Err(Error::internal("duplicate session id"));
+            }
+            t.sessions.insert(s.id, s.clone());
         }
         Ok(active)
     }
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
-        Ok(self.0.lock().unwrap().get(&id).cloned())
+        Ok(self.tables().sessions.get(&id).cloned())
     }
     async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, exp: DateTime<Utc>) -> Result<bool> {
-        let mut all = self.0.lock().unwrap();
-        match all.get_mut(&id) {
+        match self.tables().sessions.get_mut(&id) {
             Some(s) if s.refresh_jti == old && s.revoked_at.is_none() && s.expires_at > now => {
                 s.refresh_jti = new;
                 s.expires_at = exp;
@@ -277,21 +267,20 @@ impl SessionRepo for MemSessions {
     }
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
         Ok(self
-            .0
-            .lock()
-            .unwrap()
+            .tables()
+            .sessions
             .get(&id)
             .is_some_and(|s| s.user_id == user && s.revoked_at.is_none() && s.expires_at > now))
     }
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
-        if let Some(s) = self.0.lock().unwrap().get_mut(&id) {
+        if let Some(s) = self.tables().sessions.get_mut(&id) {
             s.revoked_at.get_or_insert(now);
         }
         Ok(())
     }
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut n = 0;
-        for s in self.0.lock().unwrap().values_mut() {
+        for s in self.tables().sessions.values_mut() {
             if s.user_id == user && Some(s.id) != keep && s.revoked_at.is_none() {
                 s.revoked_at = Some(now);
                 n += 1;
@@ -301,21 +290,22 @@ impl SessionRepo for MemSessions {
     }
 }
 
-#[derive(Default)]
-pub struct MemOtps(pub Mutex<HashMap<Uuid, OtpChallenge>>);
-
 #[async_trait]
-impl OtpRepo for MemOtps {
+impl OtpRepo for MemDb {
     async fn create(&self, c: &OtpChallenge) -> Result<()> {
-        self.0.lock().unwrap().insert(c.id, c.clone());
+        let mut t = self.tables();
+        // fk_otp_challenges_user
+        if !t.users.contains_key(&c.user_id) {
+            return Err(Error::internal("challenge for an unknown user"));
+        }
+        t.otps.insert(c.id, c.clone());
         Ok(())
     }
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
-        Ok(self.0.lock().unwrap().get(&id).cloned())
+        Ok(self.tables().otps.get(&id).cloned())
     }
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max: u32) -> Result<bool> {
-        let mut all = self.0.lock().unwrap();
-        match all.get_mut(&id) {
+        match self.tables().otps.get_mut(&id) {
             Some(c) if c.used_at.is_none() && c.attempts < max && c.expires_at > now => {
                 c.used_at = Some(now);
                 Ok(true)
@@ -324,8 +314,7 @@ impl OtpRepo for MemOtps {
         }
     }
     async fn record_failure(&self, id: Uuid, max: u32) -> Result<bool> {
-        let mut all = self.0.lock().unwrap();
-        match all.get_mut(&id) {
+        match self.tables().otps.get_mut(&id) {
             Some(c) if c.used_at.is_none() && c.attempts < max => {
                 c.attempts += 1;
                 Ok(true)
@@ -342,8 +331,7 @@ impl OtpRepo for MemOtps {
         max_a: u32,
         max_r: u32,
     ) -> Result<bool> {
-        let mut all = self.0.lock().unwrap();
-        match all.get_mut(&id) {
+        match self.tables().otps.get_mut(&id) {
             Some(c)
                 if c.used_at.is_none()
                     && c.attempts < max_a
@@ -358,6 +346,82 @@ impl OtpRepo for MemOtps {
             }
             _ => Ok(false),
         }
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemDb {
+    async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.tables().throttles.get(key).and_then(|r| r.locked_until).filter(|u| *u > now))
+    }
+    async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32> {
+        let mut t = self.tables();
+        let r = t.throttles.entry(key.to_owned()).or_insert(ThrottleRow {
+            failures: 0,
+            locked_until: None,
+            hits: 0,
+            window_start: now,
+            updated_at: now,
+        });
+        r.failures += 1;
+        r.updated_at = now;
+        Ok(r.failures)
+    }
+    async fn lock(&self, key: &str, until: DateTime<Utc>) -> Result<()> {
+        if let Some(r) = self.tables().throttles.get_mut(key)
+            && r.locked_until.is_none_or(|l| l < until)
+        {
+            r.locked_until = Some(until);
+        }
+        Ok(())
+    }
+    async fn clear(&self, key: &str) -> Result<()> {
+        self.tables().throttles.remove(key);
+        Ok(())
+    }
+    async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<Window> {
+        let mut t = self.tables();
+        let stale = now - span(window);
+        let r = t.throttles.entry(key.to_owned()).or_insert(ThrottleRow {
+            failures: 0,
+            locked_until: None,
+            hits: 0,
+            window_start: now,
+            updated_at: now,
+        });
+        if r.window_start <= stale {
+            (r.hits, r.window_start) = (1, now);
+        } else {
+            r.hits += 1;
+        }
+        r.updated_at = now;
+        Ok(Window { hits: r.hits, started: r.window_start })
+    }
+    async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
+        let mut t = self.tables();
+        let n = t.throttles.len();
+        t.throttles.retain(|_, r| !(r.updated_at < before && r.locked_until.is_none_or(|l| l < now)));
+        Ok((n - t.throttles.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl AuditLog for MemDb {
+    async fn record(&self, e: &AuditEvent) -> Result<()> {
+        self.tables().audit.push(e.clone());
+        Ok(())
+    }
+    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
+        let mut events: Vec<AuditEvent> = self
+            .tables()
+            .audit
+            .iter()
+            .filter(|e| e.user_id == user && before.is_none_or(|b| e.id < b))
+            .cloned()
+            .collect();
+        events.sort_by_key(|e| std::cmp::Reverse(e.id));
+        events.truncate(limit as usize);
+        Ok(events)
     }
 }
 
@@ -435,81 +499,5 @@ impl Mailer for MemMailer {
     async fn send(&self, m: &Mail) -> Result<()> {
         self.0.lock().unwrap().push(m.clone());
         Ok(())
-    }
-}
-
-/// A service on in-memory ports, with handles on the fakes.
-pub struct World {
-    pub auth: AuthService,
-    pub clock: Arc<FakeClock>,
-    pub hasher: Arc<CountingHasher>,
-    pub mailer: Arc<MemMailer>,
-    pub users: Arc<MemUsers>,
-    pub audit: Arc<MemAudit>,
-}
-
-pub const GOOD_PASSWORD: &str = "tangerine-oboe-quarry-41";
-
-impl World {
-    pub fn new() -> Self {
-        let clock = Arc::new(FakeClock(Mutex::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap())));
-        let hasher = Arc::new(CountingHasher::default());
-        let mailer = Arc::new(MemMailer::default());
-        let otps = Arc::new(MemOtps::default());
-        let users = Arc::new(MemUsers::default());
-        let sessions = Arc::new(MemSessions(Mutex::default(), users.clone()));
-        let audit = Arc::new(MemAudit::default());
-        let ports = Ports {
-            users: users.clone(),
-            sessions,
-            otps,
-            hasher: hasher.clone(),
-            tokens: Arc::new(TextCodec),
-            otp_hasher: Arc::new(PlainOtpHasher),
-            mailer: mailer.clone(),
-            audit: audit.clone(),
-            throttle: Arc::new(MemThrottle::default()),
-            clock: clock.clone(),
-            rng: Arc::new(SeqRng::new(vec![])),
-        };
-        Self { auth: AuthService::new(ports, Policy::default()), clock, hasher, mailer, users, audit }
-    }
-
-    pub async fn register(&self, name: &str, is_2fa: bool) -> User {
-        self.auth
-            .register(crate::account::Registration {
-                email: format!("{name}@example.com"),
-                username: name.into(),
-                name: "Test".into(),
-                lastname: "User".into(),
-                password: GOOD_PASSWORD.into(),
-                is_2fa,
-            })
-            .await
-            .unwrap()
-    }
-
-    pub fn deactivate(&self, id: UserId) {
-        self.users.0.lock().unwrap().get_mut(&id).unwrap().user.is_active = false;
-    }
-
-    /// Registers a user and makes them an active admin.
-    pub async fn admin(&self, name: &str) -> User {
-        let u = self.register(name, false).await;
-        let mut all = self.users.0.lock().unwrap();
-        all.get_mut(&u.id).unwrap().user.is_admin = true;
-        all[&u.id].user.clone()
-    }
-
-    /// Kinds of the events recorded about `user`, oldest first.
-    pub fn events(&self, user: UserId) -> Vec<&'static str> {
-        self.audit.0.lock().unwrap().iter().filter(|e| e.user_id == user).map(|e| e.kind.as_str()).collect()
-    }
-
-    /// The code in the latest mail.
-    pub fn last_code(&self) -> String {
-        match &self.mailer.0.lock().unwrap().last().expect("no mail").kind {
-            MailKind::LoginCode { code, .. } => code.as_str().to_owned(),
-        }
     }
 }

@@ -1,18 +1,12 @@
-//! Slowing down guessing. Two mechanisms, both kept in the database so every
-//! node counts together:
-//!
-//! - **Per account**: consecutive failed passwords and one-time codes. The
-//!   first five are free; each further one locks the account for 15 s,
-//!   doubling up to 15 min (Keycloak's "wait increment" schedule); the 100th
-//!   locks it until an administrator reactivates it (NIST SP 800-63B §5.2.2
-//!   allows no more than 100 consecutive failures). A success resets it.
-//!   Unknown login names are counted the same way, so a lock reveals nothing.
-//! - **Per client address**: fixed one-minute (registration: one-hour)
-//!   windows on the routes that guess or create.
+//! The per-account lockout schedule: consecutive failed passwords and
+//! one-time codes. The first five are free; each further one locks the
+//! account for 15 s, doubling up to 15 min (Keycloak's "wait increment"
+//! schedule); the 100th locks it until an administrator reactivates it (NIST
+//! SP 800-63B §5.2.2 allows no more than 100 consecutive failures). A
+//! complete login resets it. Unknown login names are counted the same way,
+//! so a lock reveals nothing.
 
 use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 
 use crate::user::{LoginName, UserId};
 
@@ -44,55 +38,6 @@ pub fn account_key(user: Option<UserId>, login: Option<&LoginName>, raw: &str) -
         // Unparseable names can never log in; bound the key's length anyway.
         (None, None) => format!("name:{}", raw.chars().take(64).collect::<String>().to_lowercase()),
     }
-}
-
-/// A route limited per client address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateScope {
-    Token,
-    VerifyOtp,
-    Registration,
-}
-
-impl RateScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RateScope::Token => "token",
-            RateScope::VerifyOtp => "otp",
-            RateScope::Registration => "register",
-        }
-    }
-}
-
-/// Requests allowed per window and client address; 0 turns a limit off.
-#[derive(Debug, Clone)]
-pub struct RateLimits {
-    pub token_per_minute: u32,
-    pub verify_otp_per_minute: u32,
-    pub registrations_per_hour: u32,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self { token_per_minute: 30, verify_otp_per_minute: 30, registrations_per_hour: 20 }
-    }
-}
-
-impl RateLimits {
-    pub fn for_scope(&self, scope: RateScope) -> (u32, Duration) {
-        match scope {
-            RateScope::Token => (self.token_per_minute, Duration::from_secs(60)),
-            RateScope::VerifyOtp => (self.verify_otp_per_minute, Duration::from_secs(60)),
-            RateScope::Registration => (self.registrations_per_hour, Duration::from_secs(3600)),
-        }
-    }
-}
-
-/// A window's count after this request, and when the window started.
-#[derive(Debug, Clone, Copy)]
-pub struct Window {
-    pub hits: u32,
-    pub started: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,8 @@
+//! Security events: what can happen to an account ([`event`]) and the one
+//! place events are written from ([`trail`]).
+
+pub mod event;
+pub mod trail;
+
+pub use event::{AuditEvent, EventKind};
+pub use trail::Audit;

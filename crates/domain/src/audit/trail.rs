@@ -1,0 +1,50 @@
+//! Recording and reading security events.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::event::{AuditEvent, EventKind};
+use crate::clock::Clock;
+use crate::error::Result;
+use crate::ports::AuditLog;
+use crate::rng::Rng;
+use crate::user::UserId;
+
+#[derive(Clone)]
+pub struct Audit {
+    log: Arc<dyn AuditLog>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
+}
+
+impl Audit {
+    pub fn new(log: Arc<dyn AuditLog>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>) -> Self {
+        Self { log, clock, rng }
+    }
+
+    /// Records a security event about `user`, done by `actor` when it was an admin.
+    pub async fn record(
+        &self,
+        user: UserId,
+        actor: Option<UserId>,
+        kind: EventKind,
+        detail: &[(&str, String)],
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let event = AuditEvent {
+            id: self.rng.uuid_v7(now),
+            at: now,
+            user_id: user,
+            actor_id: actor,
+            kind,
+            detail: detail.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        };
+        self.log.record(&event).await
+    }
+
+    /// A user's events, newest first, strictly before the event `before`.
+    pub async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.log.list(user, before, limit).await
+    }
+}

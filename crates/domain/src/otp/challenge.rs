@@ -1,0 +1,59 @@
+//! A second-factor challenge: bound to one login attempt, and the limits it
+//! lives under. The limits are enforced atomically by the
+//! [`OtpRepo`](crate::ports::OtpRepo) statements that receive them.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::user::UserId;
+
+/// Wrong codes a challenge survives; the fifth wrong one kills it.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// New codes that may be sent for one challenge after the first.
+pub const MAX_RESENDS: u32 = 3;
+
+/// A second factor a user can prove. The login answer lists those a user has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Email,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Email => "email",
+        }
+    }
+}
+
+/// A pending second-factor proof, bound to one login attempt (its id is the
+/// temporary token's `sid`).
+#[derive(Debug, Clone)]
+pub struct OtpChallenge {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub method: Method,
+    pub code_hash: Vec<u8>,
+    pub attempts: u32,
+    pub resends: u32,
+    pub created_at: DateTime<Utc>,
+    pub last_sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+impl OtpChallenge {
+    /// Why this challenge can no longer be answered at `now`, if it cannot.
+    pub fn closed_reason(&self, now: DateTime<Utc>) -> Option<Error> {
+        if self.used_at.is_some() {
+            Some(Error::OtpUsed)
+        } else if self.attempts >= MAX_ATTEMPTS {
+            Some(Error::OtpLocked)
+        } else if now >= self.expires_at {
+            Some(Error::OtpExpired)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Every lifetime and limit an operator may tune, with its default, written
+//! once. Configuration starts from [`Policy::default`] and overrides fields;
+//! the rules that are not tunable (OTP attempts, the lockout schedule) live
+//! with their concept in `otp/` and `throttle/`.
+
+use std::time::Duration;
+
+/// Requests allowed per window and client address; 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    pub token_per_minute: u32,
+    pub verify_otp_per_minute: u32,
+    pub registrations_per_hour: u32,
+}
+
+/// Lifetimes and limits an operator may tune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// The temporary token's lifetime, and so its one-time code's.
+    pub temporary_ttl: Duration,
+    pub otp_resend_cooldown: Duration,
+    pub rate_limits: RateLimits,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            temporary_ttl: Duration::from_secs(4 * 60),
+            otp_resend_cooldown: Duration::from_secs(30),
+            rate_limits: RateLimits { token_per_minute: 30, verify_otp_per_minute: 30, registrations_per_hour: 20 },
+        }
+    }
+}

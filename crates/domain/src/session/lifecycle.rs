@@ -1,0 +1,115 @@
+//! A session from login to its end: opening it with its first token pair,
+//! checking its access tokens, rotating its refresh token with reuse
+//! detection, and revoking it (logout, password change, deactivation).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::family::{Caller, Session};
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after};
+use crate::error::{Error, Result};
+use crate::ports::SessionRepo;
+use crate::rng::Rng;
+use crate::token::{TokenKind, TokenPair, Tokens};
+use crate::user::UserId;
+
+#[derive(Clone)]
+pub struct Sessions {
+    repo: Arc<dyn SessionRepo>,
+    tokens: Tokens,
+    audit: Audit,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
+    refresh_ttl: Duration,
+}
+
+impl Sessions {
+    pub fn new(
+        repo: Arc<dyn SessionRepo>,
+        tokens: Tokens,
+        audit: Audit,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        refresh_ttl: Duration,
+    ) -> Self {
+        Self { repo, tokens, audit, clock, rng, refresh_ttl }
+    }
+
+    /// Opens a new session (refresh-token family) and hands out its first
+    /// pair; `refused` when the user is no longer active (decided by the insert).
+    pub async fn open(&self, user: UserId, refused: Error) -> Result<TokenPair> {
+        let now = self.clock.now();
+        let session = Session {
+            id: self.rng.uuid_v7(now),
+            user_id: user,
+            refresh_jti: self.rng.uuid_v4(),
+            created_at: now,
+            expires_at: after(now, self.refresh_ttl),
+            revoked_at: None,
+        };
+        if !self.repo.create(&session).await? {
+            return Err(refused);
+        }
+        self.tokens.pair(user, session.id, session.refresh_jti, now, session.expires_at)
+    }
+
+    /// Checks an access token and that its session is still live: a revoked
+    /// session's access tokens stop working at the next request.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate(&self, access_token: &str) -> Result<Caller> {
+        let claims = self.tokens.check(access_token, TokenKind::Access)?;
+        if !self.repo.is_active(claims.sid, claims.sub, self.clock.now()).await? {
+            return Err(Error::SessionRevoked);
+        }
+        Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
+    }
+
+    /// Exchanges a refresh token for a new pair. Each refresh token works
+    /// once; presenting one that was already exchanged revokes the whole
+    /// session, since either the user or a thief holds a stolen copy.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
+        let claims = self.tokens.check(refresh_token, TokenKind::Refresh)?;
+        let now = self.clock.now();
+        let next_jti = self.rng.uuid_v4();
+        let expires = after(now, self.refresh_ttl);
+        if self.repo.rotate(claims.sid, claims.jti, next_jti, now, expires).await? {
+            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires);
+        }
+        let session = self.repo.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
+        if session.user_id != claims.sub {
+            return Err(Error::TokenInvalid);
+        }
+        if session.revoked_at.is_some() {
+            return Err(Error::SessionRevoked);
+        }
+        if now >= session.expires_at {
+            return Err(Error::TokenExpired);
+        }
+        tracing::warn!(session = %session.id, user = %session.user_id, "refresh token reuse; revoking the session");
+        self.repo.revoke(session.id, now).await?;
+        self.audit
+            .record(session.user_id, None, EventKind::RefreshReused, &[("session", session.id.to_string())])
+            .await?;
+        Err(Error::RefreshReused)
+    }
+
+    /// Ends the caller's session, or every session of theirs with `all`.
+    #[tracing::instrument(skip_all)]
+    pub async fn logout(&self, caller: &Caller, all: bool) -> Result<()> {
+        if all {
+            self.revoke_all(caller.user_id, None).await?;
+        } else {
+            self.repo.revoke(caller.session_id, self.clock.now()).await?;
+        }
+        self.audit.record(caller.user_id, None, EventKind::LoggedOut, &[("all", all.to_string())]).await
+    }
+
+    /// Revokes every live session of `user` but `keep`; returns how many.
+    /// Every ending of many sessions goes through here, so a node's session
+    /// cache forgets them at once.
+    pub async fn revoke_all(&self, user: UserId, keep: Option<uuid::Uuid>) -> Result<u64> {
+        self.repo.revoke_all(user, keep, self.clock.now()).await
+    }
+}

@@ -1,0 +1,8 @@
+//! Sessions: a refresh-token family per login ([`family`]), and how one is
+//! opened, checked, rotated and revoked ([`lifecycle`]).
+
+pub mod family;
+pub mod lifecycle;
+
+pub use family::{Caller, Session};
+pub use lifecycle::Sessions;

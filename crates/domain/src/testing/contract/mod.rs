@@ -1,0 +1,192 @@
+//! The contract of each repository port, as one suite per port that runs
+//! against any implementation: the in-memory fakes (domain's tests) and the
+//! SeaORM adapters on SQLite and PostgreSQL (infra's tests). A rule the fake
+//! keeps and the database does not, or the other way round, fails here.
+//!
+//! Every check takes a fresh, empty [`Store`]; [`port_contracts!`](crate::port_contracts)
+//! turns the list of checks into one test each.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+use crate::otp::{Method, OtpChallenge};
+use crate::ports::{AuditLog, OtpRepo, SessionRepo, ThrottleStore, UserRepo};
+use crate::session::Session;
+use crate::user::{Email, NewUser, PersonName, UserId, Username};
+
+pub mod audit;
+pub mod otps;
+pub mod sessions;
+pub mod throttles;
+pub mod users;
+
+/// The repositories of one backend, all on the same (empty) database.
+#[derive(Clone)]
+pub struct Store {
+    /// Named in every assertion message: `memory`, `sqlite`, `postgres`.
+    pub name: &'static str,
+    pub users: Arc<dyn UserRepo>,
+    pub sessions: Arc<dyn SessionRepo>,
+    pub otps: Arc<dyn OtpRepo>,
+    pub throttle: Arc<dyn ThrottleStore>,
+    pub audit: Arc<dyn AuditLog>,
+}
+
+/// The contract's "now": whole seconds, so every backend stores it exactly.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+/// `secs` seconds after [`t0`].
+pub fn at(secs: i64) -> DateTime<Utc> {
+    t0() + chrono::Duration::seconds(secs)
+}
+
+/// A time-ordered id for the `n`-th thing made: ids sort as `n` does.
+pub fn nth_id(n: i64) -> Uuid {
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, at(n).timestamp() as u64, 0);
+    Uuid::new_v7(ts)
+}
+
+pub fn new_user(n: i64, name: &str) -> NewUser {
+    NewUser {
+        id: UserId(nth_id(n)),
+        email: Email::parse(&format!("{name}@example.com")).unwrap(),
+        username: Username::parse(name).unwrap(),
+        name: PersonName::parse("name", "Test").unwrap(),
+        lastname: PersonName::parse("lastname", "User").unwrap(),
+        password_hash: "$argon2id$fake".into(),
+        is_admin: false,
+        is_2fa: false,
+        created_at: t0(),
+    }
+}
+
+impl Store {
+    /// Inserts a user named `name` (the `n`-th, for id order).
+    pub async fn user(&self, n: i64, name: &str) -> UserId {
+        self.users.insert(&new_user(n, name)).await.unwrap().id
+    }
+
+    /// Inserts an active administrator.
+    pub async fn admin(&self, n: i64, name: &str) -> UserId {
+        let mut u = new_user(n, name);
+        u.is_admin = true;
+        self.users.insert(&u).await.unwrap().id
+    }
+}
+
+/// A live session of `user` from [`t0`], expiring after 30 days.
+pub fn session(user: UserId) -> Session {
+    Session {
+        id: Uuid::new_v4(),
+        user_id: user,
+        refresh_jti: Uuid::new_v4(),
+        created_at: t0(),
+        expires_at: at(30 * 24 * 3600),
+        revoked_at: None,
+    }
+}
+
+/// An open challenge of `user` sent at [`t0`], expiring after 4 minutes.
+pub fn challenge(user: UserId) -> OtpChallenge {
+    OtpChallenge {
+        id: Uuid::new_v4(),
+        user_id: user,
+        method: Method::Email,
+        code_hash: vec![7; 32],
+        attempts: 0,
+        resends: 0,
+        created_at: t0(),
+        last_sent_at: t0(),
+        expires_at: at(240),
+        used_at: None,
+    }
+}
+
+/// Runs `n` copies of `call` at once and counts the `true` answers.
+pub async fn winners<F, Fut>(n: usize, call: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<bool>>,
+{
+    let answers = futures::future::join_all((0..n).map(|_| call())).await;
+    answers.into_iter().map(|a| a.unwrap() as usize).sum()
+}
+
+/// One `#[tokio::test]` per contract check, each on a fresh store from
+/// `$store().await` (an `Option<Store>`; `None` skips, for a backend that
+/// is not configured). Invoke at module level.
+#[macro_export]
+macro_rules! port_contracts {
+    ($store:ident) => {
+        $crate::port_contracts!(@suite $store, users: [
+            a_user_round_trips_and_is_found_by_email_or_username,
+            a_taken_email_or_username_is_a_conflict_on_insert_and_update,
+            an_update_sets_only_the_given_fields_and_a_missing_user_is_none,
+            the_last_active_admin_cannot_be_demoted_deactivated_or_deleted,
+            two_admins_demoting_each_other_at_once_leave_one_admin,
+            the_user_list_is_a_keyset_in_id_order_with_filters_and_literal_search,
+            deleting_a_user_deletes_their_sessions_and_challenges,
+        ]);
+        $crate::port_contracts!(@suite $store, sessions: [
+            a_session_is_created_only_for_an_existing_active_user,
+            rotation_swaps_only_the_current_refresh_token_of_a_live_session,
+            rotation_has_exactly_one_winner_among_fifty_concurrent_calls,
+            a_session_is_active_for_its_user_until_revoked_or_expired,
+            revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_session,
+        ]);
+        $crate::port_contracts!(@suite $store, otps: [
+            a_challenge_round_trips_and_needs_an_existing_user,
+            consume_needs_an_unused_unexpired_challenge_under_the_attempt_limit,
+            consume_has_exactly_one_winner_among_fifty_concurrent_calls,
+            failures_stop_counting_at_the_limit_even_under_concurrency,
+            a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge,
+        ]);
+        $crate::port_contracts!(@suite $store, throttles: [
+            concurrent_failures_are_each_counted_once_and_clear_forgets_them,
+            locks_only_grow_and_expire_by_time,
+            rate_windows_count_concurrent_hits_and_restart_when_over,
+            purge_drops_only_idle_counters_whose_lock_is_over,
+        ]);
+        $crate::port_contracts!(@suite $store, audit: [
+            events_come_back_newest_first_in_keyset_pages,
+        ]);
+    };
+    (@suite $store:ident, $suite:ident: [$($check:ident),* $(,)?]) => {
+        mod $suite {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    if let Some(store) = super::$store().await {
+                        $crate::testing::contract::$suite::$check(store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The in-memory fake keeps the same contract as the SQL adapters.
+#[cfg(test)]
+mod memory {
+    use super::Store;
+    use crate::testing::fakes::MemDb;
+    use std::sync::Arc;
+
+    async fn store() -> Option<Store> {
+        let db = MemDb::default();
+        Some(Store {
+            name: "memory",
+            users: Arc::new(db.clone()),
+            sessions: Arc::new(db.clone()),
+            otps: Arc::new(db.clone()),
+            throttle: Arc::new(db.clone()),
+            audit: Arc::new(db),
+        })
+    }
+
+    crate::port_contracts!(store);
+}

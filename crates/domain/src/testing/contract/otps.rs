@@ -1,0 +1,109 @@
+//! The contract of [`OtpRepo`](crate::ports::OtpRepo).
+
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::{Store, at, challenge, winners};
+use crate::user::UserId;
+
+const MAX_ATTEMPTS: u32 = crate::otp::MAX_ATTEMPTS;
+const MAX_RESENDS: u32 = crate::otp::MAX_RESENDS;
+
+pub async fn a_challenge_round_trips_and_needs_an_existing_user(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let c = challenge(ada);
+    s.otps.create(&c).await.unwrap();
+    let stored = s.otps.get(c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.user_id, stored.method, &stored.code_hash, stored.attempts, stored.resends),
+        (c.user_id, c.method, &c.code_hash, 0, 0),
+        "{n}"
+    );
+    assert_eq!(
+        (stored.created_at, stored.last_sent_at, stored.expires_at, stored.used_at),
+        (at(0), at(0), at(240), None)
+    );
+    assert!(s.otps.get(Uuid::new_v4()).await.unwrap().is_none(), "{n}");
+    assert!(s.otps.create(&challenge(UserId(Uuid::new_v4()))).await.is_err(), "{n}: a challenge needs its user");
+}
+
+pub async fn consume_needs_an_unused_unexpired_challenge_under_the_attempt_limit(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let fresh = challenge(ada);
+    s.otps.create(&fresh).await.unwrap();
+    assert!(!s.otps.consume(fresh.id, fresh.expires_at, MAX_ATTEMPTS).await.unwrap(), "{n}: expired at expires_at");
+    assert!(s.otps.consume(fresh.id, at(239), MAX_ATTEMPTS).await.unwrap(), "{n}: open");
+    assert_eq!(s.otps.get(fresh.id).await.unwrap().unwrap().used_at, Some(at(239)), "{n}");
+    assert!(!s.otps.consume(fresh.id, at(239), MAX_ATTEMPTS).await.unwrap(), "{n}: used");
+
+    let guessed = challenge(ada);
+    s.otps.create(&guessed).await.unwrap();
+    for _ in 0..MAX_ATTEMPTS - 1 {
+        assert!(s.otps.record_failure(guessed.id, MAX_ATTEMPTS).await.unwrap(), "{n}");
+    }
+    assert!(s.otps.consume(guessed.id, at(1), MAX_ATTEMPTS).await.unwrap(), "{n}: four wrong tries still leave one");
+    let locked = challenge(ada);
+    s.otps.create(&locked).await.unwrap();
+    for _ in 0..MAX_ATTEMPTS {
+        s.otps.record_failure(locked.id, MAX_ATTEMPTS).await.unwrap();
+    }
+    assert!(!s.otps.consume(locked.id, at(1), MAX_ATTEMPTS).await.unwrap(), "{n}: five wrong tries kill it");
+    assert!(!s.otps.consume(Uuid::new_v4(), at(1), MAX_ATTEMPTS).await.unwrap(), "{n}: missing");
+}
+
+pub async fn consume_has_exactly_one_winner_among_fifty_concurrent_calls(s: Store) {
+    let ada = s.user(1, "ada").await;
+    let c = challenge(ada);
+    s.otps.create(&c).await.unwrap();
+    assert_eq!(winners(50, || s.otps.consume(c.id, at(1), MAX_ATTEMPTS)).await, 1, "{}", s.name);
+}
+
+pub async fn failures_stop_counting_at_the_limit_even_under_concurrency(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let c = challenge(ada);
+    s.otps.create(&c).await.unwrap();
+    assert_eq!(winners(30, || s.otps.record_failure(c.id, MAX_ATTEMPTS)).await, MAX_ATTEMPTS as usize, "{n}");
+    assert_eq!(s.otps.get(c.id).await.unwrap().unwrap().attempts, MAX_ATTEMPTS, "{n}");
+    let used = challenge(ada);
+    s.otps.create(&used).await.unwrap();
+    s.otps.consume(used.id, at(1), MAX_ATTEMPTS).await.unwrap();
+    assert!(!s.otps.record_failure(used.id, MAX_ATTEMPTS).await.unwrap(), "{n}: a used challenge counts no more");
+    assert_eq!(s.otps.get(used.id).await.unwrap().unwrap().attempts, 0, "{n}");
+}
+
+pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let c = challenge(ada);
+    s.otps.create(&c).await.unwrap();
+    let cooldown = Duration::seconds(30);
+    let resend = |id, hash: u8, now: chrono::DateTime<chrono::Utc>| {
+        let otps = s.otps.clone();
+        async move { otps.replace_code(id, &[hash; 32], now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS).await.unwrap() }
+    };
+    assert!(!resend(c.id, 1, at(10)).await, "{n}: within the cooldown");
+    for i in 1..=MAX_RESENDS {
+        assert!(resend(c.id, i as u8, at(30 * i as i64)).await, "{n}: resend {i}");
+    }
+    assert!(!resend(c.id, 9, at(150)).await, "{n}: past the resend limit");
+    let stored = s.otps.get(c.id).await.unwrap().unwrap();
+    assert_eq!((stored.resends, stored.code_hash, stored.last_sent_at), (3, vec![3; 32], at(90)), "{n}");
+
+    let expired = challenge(ada);
+    s.otps.create(&expired).await.unwrap();
+    assert!(!resend(expired.id, 1, expired.expires_at).await, "{n}: expired");
+    let used = challenge(ada);
+    s.otps.create(&used).await.unwrap();
+    s.otps.consume(used.id, at(1), MAX_ATTEMPTS).await.unwrap();
+    assert!(!resend(used.id, 1, at(60)).await, "{n}: used");
+    let locked = challenge(ada);
+    s.otps.create(&locked).await.unwrap();
+    for _ in 0..MAX_ATTEMPTS {
+        s.otps.record_failure(locked.id, MAX_ATTEMPTS).await.unwrap();
+    }
+    assert!(!resend(locked.id, 1, at(60)).await, "{n}: out of attempts");
+    assert_eq!(s.otps.get(locked.id).await.unwrap().unwrap().code_hash, vec![7; 32], "{n}: code untouched");
+}

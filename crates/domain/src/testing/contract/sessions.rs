@@ -1,0 +1,86 @@
+//! The contract of [`SessionRepo`](crate::ports::SessionRepo).
+
+use uuid::Uuid;
+
+use super::{Store, at, session, winners};
+use crate::user::{ProfilePatch, UserId};
+
+pub async fn a_session_is_created_only_for_an_existing_active_user(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let live = session(ada);
+    assert!(s.sessions.create(&live).await.unwrap(), "{n}: active");
+    assert_eq!(s.sessions.get(live.id).await.unwrap().as_ref(), Some(&live), "{n}: round trip");
+    let off = ProfilePatch { is_active: Some(false), ..Default::default() };
+    s.users.update_profile(ada, &off, at(1)).await.unwrap();
+    let refused = session(ada);
+    assert!(!s.sessions.create(&refused).await.unwrap(), "{n}: inactive");
+    assert!(s.sessions.get(refused.id).await.unwrap().is_none(), "{n}: nothing inserted");
+    let ghost = session(UserId(Uuid::new_v4()));
+    assert!(!s.sessions.create(&ghost).await.unwrap(), "{n}: no such user");
+    assert!(s.sessions.get(ghost.id).await.unwrap().is_none(), "{n}");
+}
+
+pub async fn rotation_swaps_only_the_current_refresh_token_of_a_live_session(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let a = session(ada);
+    s.sessions.create(&a).await.unwrap();
+    let (next, later) = (Uuid::new_v4(), at(60 * 24 * 3600));
+    assert!(!s.sessions.rotate(a.id, Uuid::new_v4(), next, at(1), later).await.unwrap(), "{n}: not the current jti");
+    assert!(s.sessions.rotate(a.id, a.refresh_jti, next, at(1), later).await.unwrap(), "{n}: current jti");
+    let rotated = s.sessions.get(a.id).await.unwrap().unwrap();
+    assert_eq!((rotated.refresh_jti, rotated.expires_at), (next, later), "{n}: jti and lifetime renewed");
+    assert!(!s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(2), later).await.unwrap(), "{n}: reused");
+
+    let expiring = session(ada);
+    s.sessions.create(&expiring).await.unwrap();
+    let end = expiring.expires_at;
+    assert!(!s.sessions.rotate(expiring.id, expiring.refresh_jti, next, end, later).await.unwrap(), "{n}: expired");
+    let revoked = session(ada);
+    s.sessions.create(&revoked).await.unwrap();
+    s.sessions.revoke(revoked.id, at(1)).await.unwrap();
+    assert!(!s.sessions.rotate(revoked.id, revoked.refresh_jti, next, at(2), later).await.unwrap(), "{n}: revoked");
+    assert!(!s.sessions.rotate(Uuid::new_v4(), a.refresh_jti, next, at(2), later).await.unwrap(), "{n}: missing");
+}
+
+pub async fn rotation_has_exactly_one_winner_among_fifty_concurrent_calls(s: Store) {
+    let ada = s.user(1, "ada").await;
+    let a = session(ada);
+    s.sessions.create(&a).await.unwrap();
+    let wins = winners(50, || s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(1), at(100_000))).await;
+    assert_eq!(wins, 1, "{}", s.name);
+}
+
+pub async fn a_session_is_active_for_its_user_until_revoked_or_expired(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let a = session(ada);
+    s.sessions.create(&a).await.unwrap();
+    assert!(s.sessions.is_active(a.id, ada, at(1)).await.unwrap(), "{n}");
+    assert!(!s.sessions.is_active(a.id, UserId(Uuid::new_v4()), at(1)).await.unwrap(), "{n}: another user's");
+    assert!(s.sessions.is_active(a.id, ada, a.expires_at - chrono::Duration::seconds(1)).await.unwrap(), "{n}");
+    assert!(!s.sessions.is_active(a.id, ada, a.expires_at).await.unwrap(), "{n}: expired at expires_at");
+    assert!(!s.sessions.is_active(Uuid::new_v4(), ada, at(1)).await.unwrap(), "{n}: missing");
+    s.sessions.revoke(a.id, at(2)).await.unwrap();
+    assert!(!s.sessions.is_active(a.id, ada, at(3)).await.unwrap(), "{n}: revoked");
+}
+
+pub async fn revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_session(s: Store) {
+    let n = s.name;
+    let (ada, bob) = (s.user(1, "ada").await, s.user(2, "bob").await);
+    let (a, b, c, theirs) = (session(ada), session(ada), session(ada), session(bob));
+    for x in [&a, &b, &c, &theirs] {
+        s.sessions.create(x).await.unwrap();
+    }
+    s.sessions.revoke(a.id, at(1)).await.unwrap();
+    s.sessions.revoke(a.id, at(9)).await.unwrap();
+    assert_eq!(s.sessions.get(a.id).await.unwrap().unwrap().revoked_at, Some(at(1)), "{n}: first revocation stays");
+    assert_eq!(s.sessions.revoke_all(ada, Some(b.id), at(2)).await.unwrap(), 1, "{n}: only c was live and not kept");
+    assert!(s.sessions.is_active(b.id, ada, at(3)).await.unwrap(), "{n}: kept");
+    assert_eq!(s.sessions.get(c.id).await.unwrap().unwrap().revoked_at, Some(at(2)), "{n}");
+    assert_eq!(s.sessions.get(a.id).await.unwrap().unwrap().revoked_at, Some(at(1)), "{n}: not revoked twice");
+    assert!(s.sessions.is_active(theirs.id, bob, at(3)).await.unwrap(), "{n}: another user's stays");
+    assert_eq!(s.sessions.revoke_all(ada, None, at(4)).await.unwrap(), 1, "{n}: now b too");
+    assert_eq!(s.sessions.revoke_all(ada, None, at(5)).await.unwrap(), 0, "{n}: nothing left");
+}

@@ -1,0 +1,99 @@
+//! A whole domain on in-memory adapters, wired exactly as the api wires the
+//! real ones ([`Services::new`]), with handles on the fakes.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+
+use super::fakes::{CountingHasher, FakeClock, MemDb, MemMailer, PlainOtpHasher, SeqRng, TextCodec};
+use crate::account::Registration;
+use crate::mail::MailKind;
+use crate::policy::Policy;
+use crate::user::{User, UserId};
+use crate::wiring::{Ports, Services};
+
+pub struct World {
+    pub services: Services,
+    pub clock: Arc<FakeClock>,
+    pub hasher: Arc<CountingHasher>,
+    pub mailer: Arc<MemMailer>,
+    pub db: MemDb,
+}
+
+/// A password every fake user has; strong enough for the policy.
+pub const GOOD_PASSWORD: &str = "tangerine-oboe-quarry-41";
+
+impl std::ops::Deref for World {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl World {
+    pub fn new() -> Self {
+        let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()));
+        let hasher = Arc::new(CountingHasher::default());
+        let mailer = Arc::new(MemMailer::default());
+        let db = MemDb::default();
+        let ports = Ports {
+            users: Arc::new(db.clone()),
+            sessions: Arc::new(db.clone()),
+            otps: Arc::new(db.clone()),
+            hasher: hasher.clone(),
+            tokens: Arc::new(TextCodec),
+            otp_hasher: Arc::new(PlainOtpHasher),
+            mailer: mailer.clone(),
+            audit: Arc::new(db.clone()),
+            throttle: Arc::new(db.clone()),
+            clock: clock.clone(),
+            rng: Arc::new(SeqRng::new(vec![])),
+        };
+        Self { services: Services::new(ports, Policy::default()), clock, hasher, mailer, db }
+    }
+
+    pub async fn register(&self, name: &str, is_2fa: bool) -> User {
+        self.accounts
+            .register(Registration {
+                email: format!("{name}@example.com"),
+                username: name.into(),
+                name: "Test".into(),
+                lastname: "User".into(),
+                password: GOOD_PASSWORD.into(),
+                is_2fa,
+            })
+            .await
+            .unwrap()
+    }
+
+    pub fn deactivate(&self, id: UserId) {
+        self.db.tables().users.get_mut(&id).unwrap().user.is_active = false;
+    }
+
+    /// Registers a user and makes them an active admin.
+    pub async fn admin(&self, name: &str) -> User {
+        let u = self.register(name, false).await;
+        let mut t = self.db.tables();
+        let stored = t.users.get_mut(&u.id).unwrap();
+        stored.user.is_admin = true;
+        stored.user.clone()
+    }
+
+    /// Kinds of the events recorded about `user`, oldest first.
+    pub fn events(&self, user: UserId) -> Vec<&'static str> {
+        self.db.tables().audit.iter().filter(|e| e.user_id == user).map(|e| e.kind.as_str()).collect()
+    }
+
+    /// The code in the latest mail.
+    pub fn last_code(&self) -> String {
+        match &self.mailer.0.lock().unwrap().last().expect("no mail").kind {
+            MailKind::LoginCode { code, .. } => code.as_str().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Counting failures and requests against the schedule and the limits.
+
+use std::sync::Arc;
+
+use super::rate::RateScope;
+use super::schedule::lock_after;
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after, retry_after};
+use crate::error::{Error, Result};
+use crate::policy::RateLimits;
+use crate::ports::ThrottleStore;
+use crate::user::UserId;
+
+/// Idle counters older than this are purged (their lock being over).
+const IDLE_PURGE_AFTER: chrono::Duration = chrono::Duration::days(1);
+
+#[derive(Clone)]
+pub struct Throttle {
+    store: Arc<dyn ThrottleStore>,
+    clock: Arc<dyn Clock>,
+    audit: Audit,
+    limits: RateLimits,
+}
+
+impl Throttle {
+    pub fn new(store: Arc<dyn ThrottleStore>, clock: Arc<dyn Clock>, audit: Audit, limits: RateLimits) -> Self {
+        Self { store, clock, audit, limits }
+    }
+
+    /// Refuses the attempt while `key` (an account or unknown name) is locked.
+    pub async fn ensure_unlocked(&self, key: &str) -> Result<()> {
+        let now = self.clock.now();
+        match self.store.locked_until(key, now).await? {
+            Some(until) => Err(Error::AccountLocked { retry_after: retry_after(now, until) }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed password or code against `key` and locks it when the
+    /// schedule says so. Returns the consecutive failure count.
+    pub async fn count_failure(&self, key: &str, user: Option<UserId>) -> Result<u32> {
+        let now = self.clock.now();
+        let failures = self.store.add_failure(key, now).await?;
+        if let Some(lock) = lock_after(failures) {
+            self.store.lock(key, after(now, lock)).await?;
+            if let Some(user) = user {
+                let detail = [("failures", failures.to_string()), ("seconds", lock.as_secs().to_string())];
+                self.audit.record(user, None, EventKind::AccountLocked, &detail).await?;
+            }
+        }
+        Ok(failures)
+    }
+
+    /// Forgets `key`'s failures and lock: after a complete login, or when an
+    /// administrator reactivates the account.
+    pub async fn reset(&self, key: &str) -> Result<()> {
+        self.store.clear(key).await
+    }
+
+    /// Counts a request from `client` on a limited route; refuses it past the limit.
+    pub async fn check_rate(&self, scope: RateScope, client: &str) -> Result<()> {
+        let (limit, window) = scope.limit_in(&self.limits);
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let w = self.store.hit(&format!("ip:{}:{client}", scope.as_str()), now, window).await?;
+        if w.hits > limit {
+            return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)) });
+        }
+        Ok(())
+    }
+
+    /// Drops counters idle for a day whose lock is over.
+    pub async fn purge(&self) -> Result<u64> {
+        let now = self.clock.now();
+        self.store.purge(now - IDLE_PURGE_AFTER, now).await
+    }
+}

@@ -1,0 +1,73 @@
+//! Signing and checking tokens: every token the domain hands out is made
+//! here, and every token it is handed is accepted here, as one kind only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::claims::{Claims, TokenKind, TokenPair};
+use crate::clock::{Clock, after};
+use crate::error::Result;
+use crate::ports::TokenCodec;
+use crate::rng::Rng;
+use crate::user::UserId;
+
+#[derive(Clone)]
+pub struct Tokens {
+    codec: Arc<dyn TokenCodec>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn Rng>,
+    access_ttl: Duration,
+    refresh_ttl: Duration,
+}
+
+impl Tokens {
+    pub fn new(
+        codec: Arc<dyn TokenCodec>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn Rng>,
+        access_ttl: Duration,
+        refresh_ttl: Duration,
+    ) -> Self {
+        Self { codec, clock, rng, access_ttl, refresh_ttl }
+    }
+
+    /// Decodes `token` and accepts it only as a live token of `kind`.
+    pub fn check(&self, token: &str, kind: TokenKind) -> Result<Claims> {
+        self.codec.decode(token)?.accept(kind, self.clock.now())
+    }
+
+    /// Signs an access + refresh pair for a session whose current refresh
+    /// token is `refresh_jti`.
+    pub fn pair(
+        &self,
+        user: UserId,
+        session: Uuid,
+        refresh_jti: Uuid,
+        now: DateTime<Utc>,
+        refresh_expires: DateTime<Utc>,
+    ) -> Result<TokenPair> {
+        let access_expires = after(now, self.access_ttl);
+        let access = Claims::new(TokenKind::Access, user, session, self.rng.uuid_v4(), now, access_expires);
+        let refresh = Claims::new(TokenKind::Refresh, user, session, refresh_jti, now, refresh_expires);
+        Ok(TokenPair {
+            access_token: self.codec.encode(&access)?,
+            refresh_token: self.codec.encode(&refresh)?,
+            expires_in: self.access_ttl.as_secs(),
+            refresh_expires_in: self.refresh_ttl.as_secs(),
+        })
+    }
+
+    /// Signs the temporary token of a two-factor login whose challenge is `challenge`.
+    pub fn temporary(
+        &self,
+        user: UserId,
+        challenge: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<String> {
+        self.codec.encode(&Claims::new(TokenKind::Temporary, user, challenge, self.rng.uuid_v4(), now, expires))
+    }
+}

@@ -1,0 +1,72 @@
+//! The SeaORM adapters keep the ports' contracts (`domain::testing::contract`)
+//! on every backend: SQLite always, PostgreSQL too when
+//! AUTHD_TEST_DATABASE_URL names a server. The in-memory fakes run the same
+//! suites in domain's tests.
+
+#[path = "../../../tests/common/testdb.rs"]
+mod testdb;
+
+use std::sync::Arc;
+
+use domain::testing::contract::Store;
+use infra::db::{Database, connect, migrate};
+
+fn store(name: &'static str, db: Database) -> Store {
+    Store {
+        name,
+        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
+        sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
+        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
+        throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
+        audit: Arc::new(infra::audit::SeaAuditLog::new(db)),
+    }
+}
+
+/// A migrated in-memory SQLite database.
+pub async fn sqlite_db() -> Database {
+    let db = connect("sqlite::memory:", 1).await.expect("open SQLite");
+    migrate(&db).await.expect("migrate SQLite");
+    db
+}
+
+/// A fresh migrated PostgreSQL database, when a server is configured.
+pub async fn postgres_db() -> Option<Database> {
+    let admin = std::env::var(testdb::POSTGRES_ENV).ok()?;
+    let url = testdb::create_postgres_database(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("{} is set but unusable: {e}", testdb::POSTGRES_ENV));
+    let db = connect(&url, 8).await.expect("open PostgreSQL");
+    migrate(&db).await.expect("migrate PostgreSQL");
+    Some(db)
+}
+
+mod sqlite {
+    async fn store() -> Option<domain::testing::contract::Store> {
+        Some(super::store("sqlite", super::sqlite_db().await))
+    }
+    domain::port_contracts!(store);
+}
+
+mod postgres {
+    async fn store() -> Option<domain::testing::contract::Store> {
+        Some(super::store("postgres", super::postgres_db().await?))
+    }
+    domain::port_contracts!(store);
+}
+
+/// Migrations are the one thing here no fake has: they must undo cleanly.
+#[tokio::test]
+async fn migrations_roll_back_and_reapply() {
+    use domain::ports::UserRepo;
+    use migration::{Migrator, MigratorTrait};
+    let mut dbs = vec![("sqlite", sqlite_db().await)];
+    dbs.extend(postgres_db().await.map(|db| ("postgres", db)));
+    for (backend, db) in dbs {
+        Migrator::down(&db, None).await.unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        let users = infra::users::SeaUserRepo::new(db.clone());
+        let id = domain::user::UserId(uuid::Uuid::new_v4());
+        assert!(users.by_id(id).await.is_err(), "{backend}: tables gone");
+        Migrator::up(&db, None).await.unwrap_or_else(|e| panic!("{backend}: up again: {e}"));
+        users.insert(&domain::testing::contract::new_user(1, "ada")).await.unwrap();
+    }
+}
