@@ -17,7 +17,7 @@ use secrecy::ExposeSecret;
 
 use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
-use crate::client::TrustedProxies;
+use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::{Problem, problem_from_poem};
 use crate::users_api::UsersApi;

@@ -9,7 +9,7 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
 use serde::Deserialize;
 
-use crate::client::ClientAddr;
+use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
 use domain::throttle::RateScope;

@@ -176,7 +176,7 @@ impl Settings {
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
         }
-        crate::client::TrustedProxies::parse(&self.trusted_proxies)?;
+        crate::client_addr::TrustedProxies::parse(&self.trusted_proxies)?;
         if self.session_cache_ms > 5000 {
             bail!("AUTHD_SESSION_CACHE_MS must be at most 5000: revocation must reach every node within 5 s");
         }

@@ -145,7 +145,6 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::OtpUsed => Problem::new(StatusCode::BAD_REQUEST, "otp_used", msg),
-            E::OtpExpired => Problem::new(StatusCode::BAD_REQUEST, "otp_expired", msg),
             E::OtpLocked => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_locked", msg),
             E::ResendCooldown { retry_after } => {
                 let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_cooldown", msg);

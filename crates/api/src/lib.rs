@@ -4,7 +4,7 @@
 pub mod admin_api;
 pub mod app;
 pub mod auth_api;
-pub mod client;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod security;

@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::auth_api::{ApiTags, NoContent};
-use crate::client::ClientAddr;
+use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
 use domain::throttle::RateScope;

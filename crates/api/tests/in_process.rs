@@ -14,38 +14,84 @@ async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     (TestClient::new(api::app::routes(services, db, &settings).unwrap()), dir)
 }
 
-fn status_of(e: domain::Error) -> u16 {
-    use poem::IntoResponse;
-    ApiError::from(e).into_response().status().as_u16()
+/// What each domain error must answer: status and problem code. A match
+/// without a wildcard, so a new variant does not compile until it is given
+/// its answer here.
+fn documented(e: &domain::Error) -> (u16, &'static str) {
+    use domain::Error as E;
+    match e {
+        E::InvalidField { .. } => (400, "invalid_field"),
+        E::WeakPassword(_) => (400, "password_weak"),
+        E::PasswordMismatch => (400, "password_mismatch"),
+        E::InvalidCredentials => (400, "invalid_credentials"),
+        E::WrongPassword => (400, "password_incorrect"),
+        E::EmailTaken => (409, "email_taken"),
+        E::UsernameTaken => (409, "username_taken"),
+        E::TokenInvalid => (401, "token_invalid"),
+        E::TokenExpired => (401, "token_expired"),
+        E::SessionRevoked => (401, "session_revoked"),
+        E::RefreshReused => (401, "refresh_token_reused"),
+        E::OtpInvalid { .. } => (400, "otp_invalid"),
+        E::OtpUsed => (400, "otp_used"),
+        E::OtpLocked => (429, "otp_locked"),
+        E::ResendCooldown { .. } => (429, "otp_resend_cooldown"),
+        E::ResendLimit => (429, "otp_resend_limit"),
+        E::UserNotFound => (404, "user_not_found"),
+        E::AccountLocked { .. } => (429, "too_many_attempts"),
+        E::RateLimited { .. } => (429, "rate_limited"),
+        E::Forbidden => (403, "forbidden"),
+        E::LastAdmin => (409, "last_admin"),
+        E::Internal(_) => (500, "internal_error"),
+    }
 }
 
-#[test]
-fn every_domain_error_maps_to_its_documented_status() {
+/// One value of every variant, in declaration order. Add the new one here
+/// when `documented` asks for it.
+fn one_of_each() -> Vec<domain::Error> {
     use domain::Error as E;
-    let cases: Vec<(E, u16)> = vec![
-        (E::InvalidField { field: "email", reason: "x".into() }, 400),
-        (E::WeakPassword("x".into()), 400),
-        (E::PasswordMismatch, 400),
-        (E::InvalidCredentials, 400),
-        (E::WrongPassword, 400),
-        (E::EmailTaken, 409),
-        (E::UsernameTaken, 409),
-        (E::TokenInvalid, 401),
-        (E::TokenExpired, 401),
-        (E::SessionRevoked, 401),
-        (E::RefreshReused, 401),
-        (E::OtpInvalid { remaining: 3 }, 400),
-        (E::OtpUsed, 400),
-        (E::OtpExpired, 400),
-        (E::OtpLocked, 429),
-        (E::ResendCooldown { retry_after: std::time::Duration::from_secs(5) }, 429),
-        (E::ResendLimit, 429),
-        (E::UserNotFound, 404),
-        (E::internal("disk on fire"), 500),
-    ];
-    for (e, status) in cases {
+    let wait = std::time::Duration::from_secs(5);
+    vec![
+        E::InvalidField { field: "email", reason: "x".into() },
+        E::WeakPassword("x".into()),
+        E::PasswordMismatch,
+        E::InvalidCredentials,
+        E::WrongPassword,
+        E::EmailTaken,
+        E::UsernameTaken,
+        E::TokenInvalid,
+        E::TokenExpired,
+        E::SessionRevoked,
+        E::RefreshReused,
+        E::OtpInvalid { remaining: 3 },
+        E::OtpUsed,
+        E::OtpLocked,
+        E::ResendCooldown { retry_after: wait },
+        E::ResendLimit,
+        E::UserNotFound,
+        E::AccountLocked { retry_after: wait },
+        E::RateLimited { retry_after: wait },
+        E::Forbidden,
+        E::LastAdmin,
+        E::internal("disk on fire"),
+    ]
+}
+
+#[tokio::test]
+async fn every_domain_error_maps_to_its_documented_status() {
+    use poem::IntoResponse;
+    let errors = one_of_each();
+    let codes: std::collections::HashSet<&str> = errors.iter().map(|e| documented(e).1).collect();
+    assert_eq!(codes.len(), errors.len(), "one value per variant, none twice");
+    for e in errors {
+        let (status, code) = documented(&e);
         let name = format!("{e:?}");
-        assert_eq!(status_of(e), status, "{name}");
+        let resp = ApiError::from(e).into_response();
+        assert_eq!(resp.status().as_u16(), status, "{name}");
+        let waits = matches!(code, "otp_resend_cooldown" | "too_many_attempts" | "rate_limited");
+        assert_eq!(resp.headers().get("retry-after").is_some(), waits, "{name}: Retry-After");
+        let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
+        assert_eq!(body["code"], code, "{name}");
+        assert_eq!(body["status"], status, "{name}");
     }
 }
 

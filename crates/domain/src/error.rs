@@ -32,8 +32,6 @@ pub enum Error {
     OtpInvalid { remaining: u32 },
     #[error("the one-time code was already used")]
     OtpUsed,
-    #[error("the one-time code has expired; log in again")]
-    OtpExpired,
     #[error("too many wrong codes; log in again")]
     OtpLocked,
     #[error("a new code can be sent in {} s", retry_after.as_secs())]

@@ -49,8 +49,8 @@ impl SessionRepo for SeaSessionRepo {
         // SQLite runs one writer at a time, which gives the same order.
         let lock = if self.db.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
         let sql = format!(
-            "INSERT INTO sessions (id, user_id, refresh_jti, created_at, last_used_at, expires_at, revoked_at) \
-             SELECT $1, id, $2, $3, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
+            "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at) \
+             SELECT $1, id, $2, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
         );
         let values =
             vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
@@ -68,7 +68,6 @@ impl SessionRepo for SeaSessionRepo {
         // of concurrent callers presenting $old, exactly one matches the row.
         let done = Entity::update_many()
             .col_expr(Column::RefreshJti, Expr::value(new))
-            .col_expr(Column::LastUsedAt, Expr::value(now))
             .col_expr(Column::ExpiresAt, Expr::value(expires))
             .filter(Column::Id.eq(id))
             .filter(Column::RefreshJti.eq(old))

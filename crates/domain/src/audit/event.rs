@@ -20,7 +20,6 @@ pub enum EventKind {
     OtpLocked,
     PasswordChanged,
     LoggedOut,
-    SessionsRevoked,
     RefreshReused,
     AccountDeleted,
     UserUpdatedByAdmin,
@@ -31,7 +30,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::Registered,
         EventKind::LoginSucceeded,
         EventKind::LoginFailed,
@@ -41,7 +40,6 @@ impl EventKind {
         EventKind::OtpLocked,
         EventKind::PasswordChanged,
         EventKind::LoggedOut,
-        EventKind::SessionsRevoked,
         EventKind::RefreshReused,
         EventKind::AccountDeleted,
         EventKind::UserUpdatedByAdmin,
@@ -62,7 +60,6 @@ impl EventKind {
             EventKind::OtpLocked => "otp_locked",
             EventKind::PasswordChanged => "password_changed",
             EventKind::LoggedOut => "logged_out",
-            EventKind::SessionsRevoked => "sessions_revoked",
             EventKind::RefreshReused => "refresh_reused",
             EventKind::AccountDeleted => "account_deleted",
             EventKind::UserUpdatedByAdmin => "user_updated_by_admin",

@@ -45,15 +45,52 @@ pub struct OtpChallenge {
 
 impl OtpChallenge {
     /// Why this challenge can no longer be answered at `now`, if it cannot.
+    /// A challenge lives exactly as long as its temporary token, so running
+    /// out of time is the token expiring: the login starts over.
     pub fn closed_reason(&self, now: DateTime<Utc>) -> Option<Error> {
         if self.used_at.is_some() {
             Some(Error::OtpUsed)
         } else if self.attempts >= MAX_ATTEMPTS {
             Some(Error::OtpLocked)
         } else if now >= self.expires_at {
-            Some(Error::OtpExpired)
+            Some(Error::TokenExpired)
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn open_until(expires_at: DateTime<Utc>) -> OtpChallenge {
+        OtpChallenge {
+            id: Uuid::nil(),
+            user_id: UserId(Uuid::nil()),
+            method: Method::Email,
+            code_hash: vec![],
+            attempts: 0,
+            resends: 0,
+            created_at: expires_at,
+            last_sent_at: expires_at,
+            expires_at,
+            used_at: None,
+        }
+    }
+
+    #[test]
+    fn a_challenge_closes_when_used_out_of_attempts_or_at_its_expiry() {
+        let end = Utc.with_ymd_and_hms(2026, 11, 24, 12, 4, 0).unwrap();
+        let just_before = end - chrono::Duration::microseconds(1);
+        assert!(open_until(end).closed_reason(just_before).is_none());
+        assert!(matches!(open_until(end).closed_reason(end), Some(Error::TokenExpired)));
+        let used = OtpChallenge { used_at: Some(just_before), ..open_until(end) };
+        assert!(matches!(used.closed_reason(just_before), Some(Error::OtpUsed)));
+        let guessed = OtpChallenge { attempts: MAX_ATTEMPTS - 1, ..open_until(end) };
+        assert!(guessed.closed_reason(just_before).is_none(), "four wrong codes leave one try");
+        let locked = OtpChallenge { attempts: MAX_ATTEMPTS, ..open_until(end) };
+        assert!(matches!(locked.closed_reason(just_before), Some(Error::OtpLocked)));
     }
 }

@@ -8,7 +8,6 @@ pub struct Model {
     pub user_id: Uuid,
     pub refresh_jti: Uuid,
     pub created_at: DateTimeUtc,
-    pub last_used_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
 }
