@@ -26,26 +26,15 @@ pub struct Registration {
 
 #[derive(Clone)]
 pub struct Accounts {
-    users: Arc<dyn UserRepo>,
-    hasher: Arc<dyn PasswordHasher>,
-    sessions: Sessions,
-    audit: Audit,
-    clock: Arc<dyn Clock>,
-    rng: Arc<dyn Rng>,
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) hasher: Arc<dyn PasswordHasher>,
+    pub(crate) sessions: Sessions,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
 }
 
 impl Accounts {
-    pub fn new(
-        users: Arc<dyn UserRepo>,
-        hasher: Arc<dyn PasswordHasher>,
-        sessions: Sessions,
-        audit: Audit,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn Rng>,
-    ) -> Self {
-        Self { users, hasher, sessions, audit, clock, rng }
-    }
-
     #[tracing::instrument(skip_all)]
     pub async fn register(&self, form: Registration) -> Result<User> {
         let user = self.create_user(form, false).await?;

@@ -70,26 +70,15 @@ fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T,
 
 #[derive(Clone)]
 pub struct Admin {
-    users: Arc<dyn UserRepo>,
-    accounts: Accounts,
-    sessions: Sessions,
-    throttle: Throttle,
-    audit: Audit,
-    clock: Arc<dyn Clock>,
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) accounts: Accounts,
+    pub(crate) sessions: Sessions,
+    pub(crate) throttle: Throttle,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Admin {
-    pub fn new(
-        users: Arc<dyn UserRepo>,
-        accounts: Accounts,
-        sessions: Sessions,
-        throttle: Throttle,
-        audit: Audit,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self { users, accounts, sessions, throttle, audit, clock }
-    }
-
     /// The caller, if they are an active administrator.
     pub async fn require_admin(&self, caller: &Caller) -> Result<User> {
         let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;

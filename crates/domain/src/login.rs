@@ -26,26 +26,15 @@ pub enum LoginOutcome {
 
 #[derive(Clone)]
 pub struct Login {
-    users: Arc<dyn UserRepo>,
-    hasher: Arc<dyn PasswordHasher>,
-    throttle: Throttle,
-    sessions: Sessions,
-    second_factor: SecondFactor,
-    audit: Audit,
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) hasher: Arc<dyn PasswordHasher>,
+    pub(crate) throttle: Throttle,
+    pub(crate) sessions: Sessions,
+    pub(crate) second_factor: SecondFactor,
+    pub(crate) audit: Audit,
 }
 
 impl Login {
-    pub fn new(
-        users: Arc<dyn UserRepo>,
-        hasher: Arc<dyn PasswordHasher>,
-        throttle: Throttle,
-        sessions: Sessions,
-        second_factor: SecondFactor,
-        audit: Audit,
-    ) -> Self {
-        Self { users, hasher, throttle, sessions, second_factor, audit }
-    }
-
     /// Checks a login name and password. Unknown users, wrong passwords and
     /// deactivated accounts get the same error after the same work: one hash.
     #[tracing::instrument(skip_all)]

@@ -10,7 +10,6 @@ use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::login::Login;
 use crate::otp::SecondFactor;
-use crate::otp::second_factor::SecondFactorPorts;
 use crate::policy::Policy;
 use crate::ports::{
     AuditLog, Mailer, OtpHasher, OtpRepo, PasswordHasher, SessionRepo, ThrottleStore, TokenCodec, UserRepo,
@@ -55,44 +54,63 @@ pub struct Services {
 
 impl Services {
     pub fn new(p: Ports, policy: Policy) -> Self {
-        let audit = Audit::new(p.audit, p.clock.clone(), p.rng.clone());
-        let tokens = Tokens::new(p.tokens, p.clock.clone(), p.rng.clone(), policy.access_ttl, policy.refresh_ttl);
-        let throttle = Throttle::new(p.throttle, p.clock.clone(), audit.clone(), policy.rate_limits);
-        let sessions = Sessions::new(
-            p.sessions,
-            tokens.clone(),
-            audit.clone(),
-            p.clock.clone(),
-            p.rng.clone(),
-            policy.refresh_ttl,
-        );
-        let second_factor = SecondFactor::new(
-            SecondFactorPorts {
-                otps: p.otps,
-                otp_hasher: p.otp_hasher,
-                mailer: p.mailer,
-                users: p.users.clone(),
-                clock: p.clock.clone(),
-                rng: p.rng.clone(),
-            },
+        let (clock, rng) = (p.clock, p.rng);
+        let audit = Audit { log: p.audit, clock: clock.clone(), rng: rng.clone() };
+        let tokens = Tokens {
+            codec: p.tokens,
+            clock: clock.clone(),
+            rng: rng.clone(),
+            access_ttl: policy.access_ttl,
+            refresh_ttl: policy.refresh_ttl,
+        };
+        let throttle =
+            Throttle { store: p.throttle, clock: clock.clone(), audit: audit.clone(), limits: policy.rate_limits };
+        let sessions = Sessions {
+            repo: p.sessions,
+            tokens: tokens.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            refresh_ttl: policy.refresh_ttl,
+        };
+        let second_factor = SecondFactor {
+            otps: p.otps,
+            otp_hasher: p.otp_hasher,
+            mailer: p.mailer,
+            users: p.users.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
             tokens,
-            sessions.clone(),
-            throttle.clone(),
-            audit.clone(),
-            policy.temporary_ttl,
-            policy.otp_resend_cooldown,
-        );
-        let login = Login::new(
-            p.users.clone(),
-            p.hasher.clone(),
-            throttle.clone(),
-            sessions.clone(),
-            second_factor.clone(),
-            audit.clone(),
-        );
-        let accounts =
-            Accounts::new(p.users.clone(), p.hasher, sessions.clone(), audit.clone(), p.clock.clone(), p.rng);
-        let admin = Admin::new(p.users, accounts.clone(), sessions.clone(), throttle.clone(), audit, p.clock);
+            sessions: sessions.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            temporary_ttl: policy.temporary_ttl,
+            resend_cooldown: policy.otp_resend_cooldown,
+        };
+        let login = Login {
+            users: p.users.clone(),
+            hasher: p.hasher.clone(),
+            throttle: throttle.clone(),
+            sessions: sessions.clone(),
+            second_factor: second_factor.clone(),
+            audit: audit.clone(),
+        };
+        let accounts = Accounts {
+            users: p.users.clone(),
+            hasher: p.hasher,
+            sessions: sessions.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng,
+        };
+        let admin = Admin {
+            users: p.users,
+            accounts: accounts.clone(),
+            sessions: sessions.clone(),
+            throttle: throttle.clone(),
+            audit,
+            clock,
+        };
         Self { login, second_factor, sessions, accounts, admin, throttle }
     }
 }

@@ -13,16 +13,12 @@ use crate::user::UserId;
 
 #[derive(Clone)]
 pub struct Audit {
-    log: Arc<dyn AuditLog>,
-    clock: Arc<dyn Clock>,
-    rng: Arc<dyn Rng>,
+    pub(crate) log: Arc<dyn AuditLog>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
 }
 
 impl Audit {
-    pub fn new(log: Arc<dyn AuditLog>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>) -> Self {
-        Self { log, clock, rng }
-    }
-
     /// Records a security event about `user`, done by `actor` when it was an admin.
     pub async fn record(
         &self,

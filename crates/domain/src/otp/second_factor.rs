@@ -29,41 +29,23 @@ pub struct Pending {
     pub methods: Vec<Method>,
 }
 
-/// The ports and services the second-factor step uses.
-#[derive(Clone)]
-pub struct SecondFactorPorts {
-    pub otps: Arc<dyn OtpRepo>,
-    pub otp_hasher: Arc<dyn OtpHasher>,
-    pub mailer: Arc<dyn Mailer>,
-    pub users: Arc<dyn UserRepo>,
-    pub clock: Arc<dyn Clock>,
-    pub rng: Arc<dyn Rng>,
-}
-
 #[derive(Clone)]
 pub struct SecondFactor {
-    p: SecondFactorPorts,
-    tokens: Tokens,
-    sessions: Sessions,
-    throttle: Throttle,
-    audit: Audit,
-    temporary_ttl: Duration,
-    resend_cooldown: Duration,
+    pub(crate) otps: Arc<dyn OtpRepo>,
+    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    pub(crate) tokens: Tokens,
+    pub(crate) sessions: Sessions,
+    pub(crate) throttle: Throttle,
+    pub(crate) audit: Audit,
+    pub(crate) temporary_ttl: Duration,
+    pub(crate) resend_cooldown: Duration,
 }
 
 impl SecondFactor {
-    pub fn new(
-        p: SecondFactorPorts,
-        tokens: Tokens,
-        sessions: Sessions,
-        throttle: Throttle,
-        audit: Audit,
-        temporary_ttl: Duration,
-        resend_cooldown: Duration,
-    ) -> Self {
-        Self { p, tokens, sessions, throttle, audit, temporary_ttl, resend_cooldown }
-    }
-
     /// How long a login waits between codes.
     pub fn resend_cooldown(&self) -> Duration {
         self.resend_cooldown
@@ -72,14 +54,14 @@ impl SecondFactor {
     /// Opens a challenge for `user`, whose password was right, mails its
     /// code and signs the temporary token bound to it.
     pub async fn issue(&self, user: &User) -> Result<Pending> {
-        let now = self.p.clock.now();
-        let id = self.p.rng.uuid_v4();
-        let code = OtpCode::generate(&*self.p.rng);
+        let now = self.clock.now();
+        let id = self.rng.uuid_v4();
+        let code = OtpCode::generate(&*self.rng);
         let challenge = OtpChallenge {
             id,
             user_id: user.id,
             method: Method::Email,
-            code_hash: self.p.otp_hasher.hash(id, &code),
+            code_hash: self.otp_hasher.hash(id, &code),
             attempts: 0,
             resends: 0,
             created_at: now,
@@ -87,7 +69,7 @@ impl SecondFactor {
             expires_at: after(now, self.temporary_ttl),
             used_at: None,
         };
-        self.p.otps.create(&challenge).await?;
+        self.otps.create(&challenge).await?;
         self.mail_code(&user.email, &challenge, code, false).await?;
         Ok(Pending {
             temporary_token: self.tokens.temporary(user.id, id, now, challenge.expires_at)?,
@@ -99,11 +81,11 @@ impl SecondFactor {
     /// The challenge a temporary token belongs to, if it is still open.
     async fn open_challenge(&self, temporary_token: &str) -> Result<OtpChallenge> {
         let claims = self.tokens.check(temporary_token, TokenKind::Temporary)?;
-        let challenge = self.p.otps.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
+        let challenge = self.otps.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
         if challenge.user_id != claims.sub {
             return Err(Error::TokenInvalid);
         }
-        match challenge.closed_reason(self.p.clock.now()) {
+        match challenge.closed_reason(self.clock.now()) {
             Some(e) => Err(e),
             None => Ok(challenge),
         }
@@ -117,10 +99,10 @@ impl SecondFactor {
         let code = OtpCode::parse(code)?;
         let key = account_key(Some(challenge.user_id), None, "");
         self.throttle.ensure_unlocked(&key).await?;
-        let now = self.p.clock.now();
+        let now = self.clock.now();
         let uid = challenge.user_id;
-        if self.p.otp_hasher.verify(challenge.id, &code, &challenge.code_hash) {
-            if !self.p.otps.consume(challenge.id, now, MAX_ATTEMPTS).await? {
+        if self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash) {
+            if !self.otps.consume(challenge.id, now, MAX_ATTEMPTS).await? {
                 // Lost a race: another request used or killed it first.
                 return Err(self.closed_now(challenge.id).await);
             }
@@ -130,7 +112,7 @@ impl SecondFactor {
             self.audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", "password,email".into())]).await?;
             return Ok(pair);
         }
-        if !self.p.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
+        if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
             return Err(self.closed_now(challenge.id).await);
         }
         // Concurrent wrong guesses may make this an overestimate; the database
@@ -144,8 +126,8 @@ impl SecondFactor {
 
     /// Why a challenge that just refused a conditional update is closed.
     async fn closed_now(&self, id: Uuid) -> Error {
-        match self.p.otps.get(id).await {
-            Ok(Some(c)) => c.closed_reason(self.p.clock.now()).unwrap_or(Error::OtpLocked),
+        match self.otps.get(id).await {
+            Ok(Some(c)) => c.closed_reason(self.clock.now()).unwrap_or(Error::OtpLocked),
             Ok(None) => Error::TokenInvalid,
             Err(e) => e,
         }
@@ -156,14 +138,14 @@ impl SecondFactor {
     #[tracing::instrument(skip_all)]
     pub async fn resend(&self, temporary_token: &str) -> Result<()> {
         let challenge = self.open_challenge(temporary_token).await?;
-        let now = self.p.clock.now();
+        let now = self.clock.now();
         let cooldown = span(self.resend_cooldown);
-        let code = OtpCode::generate(&*self.p.rng);
-        let hash = self.p.otp_hasher.hash(challenge.id, &code);
+        let code = OtpCode::generate(&*self.rng);
+        let hash = self.otp_hasher.hash(challenge.id, &code);
         let replaced =
-            self.p.otps.replace_code(challenge.id, &hash, now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS).await?;
+            self.otps.replace_code(challenge.id, &hash, now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS).await?;
         if !replaced {
-            let current = self.p.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
+            let current = self.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
             if let Some(e) = current.closed_reason(now) {
                 return Err(e);
             }
@@ -174,14 +156,14 @@ impl SecondFactor {
                 retry_after: retry_after(now, after(current.last_sent_at, self.resend_cooldown)),
             });
         }
-        let user = self.p.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
+        let user = self.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
         self.mail_code(&user.user.email, &challenge, code, true).await
     }
 
     /// Mails `code` for `challenge` and records that it went out.
     async fn mail_code(&self, email: &str, challenge: &OtpChallenge, code: OtpCode, resend: bool) -> Result<()> {
         let to = Email::parse(email)?;
-        self.p.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
+        self.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
         let detail = [("method", challenge.method.as_str().into()), ("resend", resend.to_string())];
         self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
     }

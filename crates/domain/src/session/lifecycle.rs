@@ -16,26 +16,15 @@ use crate::user::UserId;
 
 #[derive(Clone)]
 pub struct Sessions {
-    repo: Arc<dyn SessionRepo>,
-    tokens: Tokens,
-    audit: Audit,
-    clock: Arc<dyn Clock>,
-    rng: Arc<dyn Rng>,
-    refresh_ttl: Duration,
+    pub(crate) repo: Arc<dyn SessionRepo>,
+    pub(crate) tokens: Tokens,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    pub(crate) refresh_ttl: Duration,
 }
 
 impl Sessions {
-    pub fn new(
-        repo: Arc<dyn SessionRepo>,
-        tokens: Tokens,
-        audit: Audit,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn Rng>,
-        refresh_ttl: Duration,
-    ) -> Self {
-        Self { repo, tokens, audit, clock, rng, refresh_ttl }
-    }
-
     /// Opens a new session (refresh-token family) and hands out its first
     /// pair; `refused` when the user is no longer active (decided by the insert).
     pub async fn open(&self, user: UserId, refused: Error) -> Result<TokenPair> {

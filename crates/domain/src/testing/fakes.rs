@@ -103,6 +103,17 @@ impl Tables {
         Ok(())
     }
 
+    /// `key`'s counter, inserted as the upserts' INSERT half would.
+    fn throttle_row(&mut self, key: &str, now: DateTime<Utc>) -> &mut ThrottleRow {
+        self.throttles.entry(key.to_owned()).or_insert(ThrottleRow {
+            failures: 0,
+            locked_until: None,
+            hits: 0,
+            window_start: now,
+            updated_at: now,
+        })
+    }
+
     /// Whether `id` is the only active administrator: the rows the SQL
     /// `keeps_an_admin` condition refuses to change or delete.
     fn is_last_active_admin(&self, id: UserId) -> bool {
@@ -356,13 +367,7 @@ impl ThrottleStore for MemDb {
     }
     async fn add_failure(&self, key: &str, now: DateTime<Utc>) -> Result<u32> {
         let mut t = self.tables();
-        let r = t.throttles.entry(key.to_owned()).or_insert(ThrottleRow {
-            failures: 0,
-            locked_until: None,
-            hits: 0,
-            window_start: now,
-            updated_at: now,
-        });
+        let r = t.throttle_row(key, now);
         r.failures += 1;
         r.updated_at = now;
         Ok(r.failures)
@@ -382,13 +387,7 @@ impl ThrottleStore for MemDb {
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<Window> {
         let mut t = self.tables();
         let stale = now - span(window);
-        let r = t.throttles.entry(key.to_owned()).or_insert(ThrottleRow {
-            failures: 0,
-            locked_until: None,
-            hits: 0,
-            window_start: now,
-            updated_at: now,
-        });
+        let r = t.throttle_row(key, now);
         if r.window_start <= stale {
             (r.hits, r.window_start) = (1, now);
         } else {

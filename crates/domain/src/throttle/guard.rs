@@ -16,17 +16,13 @@ const IDLE_PURGE_AFTER: chrono::Duration = chrono::Duration::days(1);
 
 #[derive(Clone)]
 pub struct Throttle {
-    store: Arc<dyn ThrottleStore>,
-    clock: Arc<dyn Clock>,
-    audit: Audit,
-    limits: RateLimits,
+    pub(crate) store: Arc<dyn ThrottleStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) audit: Audit,
+    pub(crate) limits: RateLimits,
 }
 
 impl Throttle {
-    pub fn new(store: Arc<dyn ThrottleStore>, clock: Arc<dyn Clock>, audit: Audit, limits: RateLimits) -> Self {
-        Self { store, clock, audit, limits }
-    }
-
     /// Refuses the attempt while `key` (an account or unknown name) is locked.
     pub async fn ensure_unlocked(&self, key: &str) -> Result<()> {
         let now = self.clock.now();

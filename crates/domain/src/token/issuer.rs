@@ -16,24 +16,14 @@ use crate::user::UserId;
 
 #[derive(Clone)]
 pub struct Tokens {
-    codec: Arc<dyn TokenCodec>,
-    clock: Arc<dyn Clock>,
-    rng: Arc<dyn Rng>,
-    access_ttl: Duration,
-    refresh_ttl: Duration,
+    pub(crate) codec: Arc<dyn TokenCodec>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    pub(crate) access_ttl: Duration,
+    pub(crate) refresh_ttl: Duration,
 }
 
 impl Tokens {
-    pub fn new(
-        codec: Arc<dyn TokenCodec>,
-        clock: Arc<dyn Clock>,
-        rng: Arc<dyn Rng>,
-        access_ttl: Duration,
-        refresh_ttl: Duration,
-    ) -> Self {
-        Self { codec, clock, rng, access_ttl, refresh_ttl }
-    }
-
     /// Decodes `token` and accepts it only as a live token of `kind`.
     pub fn check(&self, token: &str, kind: TokenKind) -> Result<Claims> {
         self.codec.decode(token)?.accept(kind, self.clock.now())
