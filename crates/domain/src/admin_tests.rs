@@ -197,8 +197,9 @@ async fn bootstrap_creates_the_first_admin_once_and_promotes_an_existing_user() 
     assert_eq!(w.admin.bootstrap_admin(form(), true).await.unwrap(), Bootstrap::AdminExists);
 
     let existing = w.register("ada", false).await;
+    w.deactivate(existing.id);
     match w.admin.bootstrap_admin(admin_form("ada@example.com", "ada", "A", "B", None), false).await.unwrap() {
-        Bootstrap::Promoted(u) => assert_eq!((u.id, u.is_admin), (existing.id, true)),
+        Bootstrap::Promoted(u) => assert_eq!((u.id, u.is_admin, u.is_active), (existing.id, true, true)),
         other => panic!("{other:?}"),
     }
     assert!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await.is_ok(), "promotion keeps the password");
@@ -223,4 +224,42 @@ async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     let code = w.last_code();
     assert!(matches!(w.second_factor.verify(&temporary_token, &code).await, Err(Error::TokenInvalid)));
+}
+
+#[tokio::test]
+async fn a_page_that_ends_at_the_last_user_has_no_next_cursor() {
+    let w = World::new();
+    let admin = w.admin("root").await;
+    for i in 0..4 {
+        w.register(&format!("user{i}"), false).await;
+    }
+    let c = caller(&w, &admin).await;
+    let exact = w.admin.list_users(&c, query(5)).await.unwrap();
+    assert_eq!((exact.items.len(), exact.next), (5, None));
+    let short = w.admin.list_users(&c, query(4)).await.unwrap();
+    assert_eq!(short.next, Some(short.items[3].id));
+}
+
+#[tokio::test]
+async fn the_user_search_term_is_at_most_100_characters() {
+    let w = World::new();
+    let admin = w.admin("root").await;
+    let c = caller(&w, &admin).await;
+    let search = |n: usize| UserQuery { search: Some("a".repeat(n)), ..query(10) };
+    assert!(w.admin.list_users(&c, search(100)).await.unwrap().items.is_empty());
+    assert!(matches!(w.admin.list_users(&c, search(101)).await, Err(Error::InvalidField { field: "q", .. })));
+}
+
+#[tokio::test]
+async fn a_deleted_users_events_stay_readable_and_an_unknown_user_is_not_found() {
+    let w = World::new();
+    let admin = w.admin("root").await;
+    let c = caller(&w, &admin).await;
+    let bob = w.register("bob", false).await;
+    w.admin.delete_user(&c, bob.id).await.unwrap();
+    let page = w.admin.user_events(&c, bob.id, None, 10).await.unwrap();
+    let kinds: Vec<&str> = page.items.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["user_deleted_by_admin", "registered"]);
+    let ghost = crate::user::UserId(uuid::Uuid::new_v4());
+    assert!(matches!(w.admin.user_events(&c, ghost, None, 10).await, Err(Error::UserNotFound)));
 }

@@ -201,6 +201,7 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
     }
     w.clock.advance(Duration::from_secs(30));
     assert!(matches!(w.second_factor.resend(&tmp).await, Err(Error::ResendLimit)));
+    assert_eq!(w.second_factor.resend_cooldown(), Duration::from_secs(30), "what the API tells clients to wait");
     let latest = w.last_code();
     assert_ne!(latest, first, "each resend draws a new code");
     assert!(matches!(w.second_factor.verify(&tmp, &first).await, Err(Error::OtpInvalid { .. })));
@@ -408,4 +409,22 @@ async fn a_client_address_is_limited_per_window_on_each_route() {
     w.throttle.check_rate(RateScope::VerifyOtp, "192.0.2.1").await.unwrap();
     w.clock.advance(Duration::from_secs(60));
     w.throttle.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
+}
+
+#[tokio::test]
+async fn idle_throttle_counters_are_purged_after_a_day_but_a_hard_lock_is_kept() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let bob = w.register("bob", false).await;
+    wrong_logins(&w, "ada", 6).await;
+    let bobs = crate::throttle::account_key(Some(bob.id), None, "");
+    for _ in 0..100 {
+        w.throttle.count_failure(&bobs, Some(bob.id)).await.unwrap();
+    }
+    w.clock.advance(Duration::from_secs(23 * 3600));
+    assert_eq!(w.throttle.purge().await.unwrap(), 0, "a day has not passed");
+    w.clock.advance(Duration::from_secs(2 * 3600));
+    assert_eq!(w.throttle.purge().await.unwrap(), 1, "ada's counter, its lock long over");
+    assert!(w.login.login("ada", &pw(GOOD_PASSWORD)).await.is_ok());
+    assert!(matches!(w.login.login("bob", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
 }

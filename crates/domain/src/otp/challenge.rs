@@ -81,6 +81,11 @@ mod tests {
     }
 
     #[test]
+    fn method_names_are_the_stable_words_of_the_api_and_the_database() {
+        assert_eq!(Method::Email.as_str(), "email");
+    }
+
+    #[test]
     fn a_challenge_closes_when_used_out_of_attempts_or_at_its_expiry() {
         let end = Utc.with_ymd_and_hms(2026, 11, 24, 12, 4, 0).unwrap();
         let just_before = end - chrono::Duration::microseconds(1);

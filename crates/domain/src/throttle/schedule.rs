@@ -59,6 +59,11 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_until_unlocked_outlasts_any_deployment() {
+        assert!(UNTIL_UNLOCKED >= Duration::from_secs(50 * 365 * 24 * 3600));
+    }
+
+    #[test]
     fn unknown_names_and_accounts_get_distinct_keys() {
         let id = UserId(uuid::Uuid::nil());
         assert_eq!(account_key(Some(id), None, "x"), format!("acct:{id}"));

@@ -106,6 +106,12 @@ mod tests {
     }
 
     #[test]
+    fn token_issued_up_to_five_seconds_ahead_is_accepted_for_clock_skew() {
+        assert!(claims(TokenKind::Access).accept(TokenKind::Access, at(995)).is_ok());
+        assert!(matches!(claims(TokenKind::Access).accept(TokenKind::Access, at(994)), Err(Error::TokenInvalid)));
+    }
+
+    #[test]
     fn token_issued_in_the_future_is_rejected() {
         assert!(matches!(claims(TokenKind::Access).accept(TokenKind::Access, at(990)), Err(Error::TokenInvalid)));
     }
