@@ -14,10 +14,12 @@ pub mod otp;
 pub mod password;
 pub mod policy;
 pub mod ports;
+pub mod recovery_code;
 pub mod rng;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 pub mod user;
 pub mod wiring;
 

@@ -19,6 +19,7 @@ use crate::password::Password;
 use crate::session::family::Session;
 use crate::throttle::rate::Window;
 use crate::token::claims::Claims;
+use crate::totp::credential::TotpCredential;
 use crate::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
 
 #[async_trait]
@@ -145,4 +146,45 @@ pub trait ThrottleStore: Send + Sync {
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: std::time::Duration) -> Result<Window>;
     /// Drops counters idle since `before` whose lock is over.
     async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
+}
+
+/// Authenticator-app enrolments, one per user.
+#[async_trait]
+pub trait TotpRepo: Send + Sync {
+    async fn get(&self, user: UserId) -> Result<Option<TotpCredential>>;
+    /// Stores a pending enrolment, replacing a pending one. `false`, and
+    /// nothing stored, when the user already has an active one.
+    async fn put_pending(&self, credential: &TotpCredential) -> Result<bool>;
+    /// Activates the pending enrolment, `step` being its first accepted
+    /// step. `false` when nothing is pending.
+    async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool>;
+    /// Accepts `step` for an active enrolment only if it is later than every
+    /// step accepted before: of concurrent callers with one step, one wins.
+    async fn accept_step(&self, user: UserId, step: u64) -> Result<bool>;
+    /// Removes the enrolment, pending or active; whether there was one.
+    async fn delete(&self, user: UserId) -> Result<bool>;
+}
+
+/// Recovery codes, as keyed hashes, a set per user.
+#[async_trait]
+pub trait RecoveryCodeRepo: Send + Sync {
+    /// Replaces the user's set: the old codes stop working. Concurrent
+    /// replacements leave exactly one whole set.
+    async fn replace_set(&self, user: UserId, hashes: &[Vec<u8>], now: DateTime<Utc>) -> Result<()>;
+    /// Spends the unused code with this hash. Of concurrent callers, one wins.
+    async fn consume(&self, user: UserId, hash: &[u8], now: DateTime<Utc>) -> Result<bool>;
+    /// Unused codes left.
+    async fn remaining(&self, user: UserId) -> Result<u32>;
+    /// Drops the set; how many codes (used or not) went.
+    async fn delete_all(&self, user: UserId) -> Result<u64>;
+}
+
+/// Authenticated encryption for secrets that must be read back (TOTP
+/// secrets): a stolen database dump reveals none. `context` binds a sealed
+/// value to its owner, so it cannot be moved to another row.
+pub trait SecretSealer: Send + Sync {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>>;
+    /// `Error::Internal` when the value was tampered with, moved, or sealed
+    /// under another key.
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>>;
 }

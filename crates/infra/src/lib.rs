@@ -11,10 +11,13 @@ pub mod jwt;
 pub mod mail;
 pub mod otp_hash;
 pub mod otps;
+pub mod recovery_codes;
 pub mod rng;
+pub mod sealer;
 pub mod session_cache;
 pub mod sessions;
 pub mod throttle;
+pub mod totp;
 pub mod users;
 
 pub use db::{Database, connect};

@@ -18,7 +18,9 @@ fn store(name: &'static str, db: Database) -> Store {
         sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
-        audit: Arc::new(infra::audit::SeaAuditLog::new(db)),
+        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
+        totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
+        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db)),
     }
 }
 

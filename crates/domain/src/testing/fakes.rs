@@ -24,6 +24,7 @@ use crate::rng::Rng;
 use crate::session::Session;
 use crate::throttle::Window;
 use crate::token::{Claims, TokenKind};
+use crate::totp::TotpCredential;
 use crate::user::*;
 
 /// Bytes from a script first, then a counter, so ids never collide.
@@ -87,6 +88,9 @@ pub struct Tables {
     pub users: HashMap<UserId, StoredUser>,
     pub sessions: HashMap<Uuid, Session>,
     pub otps: HashMap<Uuid, OtpChallenge>,
+    pub totp: HashMap<UserId, TotpCredential>,
+    /// Per user: (code hash, used at).
+    recovery: HashMap<UserId, Vec<(Vec<u8>, Option<DateTime<Utc>>)>>,
     throttles: HashMap<String, ThrottleRow>,
     pub audit: Vec<AuditEvent>,
 }
@@ -223,6 +227,8 @@ impl UserRepo for MemDb {
         // ON DELETE CASCADE
         t.sessions.retain(|_, s| s.user_id != id);
         t.otps.retain(|_, c| c.user_id != id);
+        t.totp.remove(&id);
+        t.recovery.remove(&id);
         Ok(true)
     }
     async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {
@@ -421,6 +427,75 @@ impl AuditLog for MemDb {
         events.sort_by_key(|e| std::cmp::Reverse(e.id));
         events.truncate(limit as usize);
         Ok(events)
+    }
+}
+
+#[async_trait]
+impl TotpRepo for MemDb {
+    async fn get(&self, user: UserId) -> Result<Option<TotpCredential>> {
+        Ok(self.tables().totp.get(&user).cloned())
+    }
+    async fn put_pending(&self, c: &TotpCredential) -> Result<bool> {
+        let mut t = self.tables();
+        // fk_totp_credentials_user
+        if !t.users.contains_key(&c.user_id) {
+            return Err(Error::internal("enrolment for an unknown user"));
+        }
+        if t.totp.get(&c.user_id).is_some_and(TotpCredential::is_active) {
+            return Ok(false);
+        }
+        t.totp.insert(c.user_id, TotpCredential { confirmed_at: None, last_step: None, ..c.clone() });
+        Ok(true)
+    }
+    async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool> {
+        match self.tables().totp.get_mut(&user) {
+            Some(c) if c.confirmed_at.is_none() => {
+                (c.confirmed_at, c.last_step) = (Some(now), Some(step));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn accept_step(&self, user: UserId, step: u64) -> Result<bool> {
+        match self.tables().totp.get_mut(&user) {
+            Some(c) if c.confirmed_at.is_some() && c.last_step.is_none_or(|last| last < step) => {
+                c.last_step = Some(step);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn delete(&self, user: UserId) -> Result<bool> {
+        Ok(self.tables().totp.remove(&user).is_some())
+    }
+}
+
+#[async_trait]
+impl RecoveryCodeRepo for MemDb {
+    async fn replace_set(&self, user: UserId, hashes: &[Vec<u8>], _now: DateTime<Utc>) -> Result<()> {
+        let mut t = self.tables();
+        // fk_recovery_codes_user
+        if !t.users.contains_key(&user) {
+            return Err(Error::internal("recovery codes for an unknown user"));
+        }
+        t.recovery.insert(user, hashes.iter().map(|h| (h.clone(), None)).collect());
+        Ok(())
+    }
+    async fn consume(&self, user: UserId, hash: &[u8], now: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        let code =
+            t.recovery.get_mut(&user).and_then(|set| set.iter_mut().find(|(h, used)| h == hash && used.is_none()));
+        Ok(code.map(|(_, used)| *used = Some(now)).is_some())
+    }
+    async fn remaining(&self, user: UserId) -> Result<u32> {
+        Ok(self
+            .tables()
+            .recovery
+            .get(&user)
+            .map_or(0, |set| set.iter().filter(|(_, used)| used.is_none()).count() as u32))
+    }
+    async fn delete_all(&self, user: UserId) -> Result<u64> {
+        Ok(self.tables().recovery.remove(&user).map_or(0, |set| set.len() as u64))
     }
 }
 

@@ -12,14 +12,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::otp::{Method, OtpChallenge};
-use crate::ports::{AuditLog, OtpRepo, SessionRepo, ThrottleStore, UserRepo};
+use crate::ports::{AuditLog, OtpRepo, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo};
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod audit;
 pub mod otps;
+pub mod recovery_codes;
 pub mod sessions;
 pub mod throttles;
+pub mod totp;
 pub mod users;
 
 /// The repositories of one backend, all on the same (empty) database.
@@ -32,6 +34,8 @@ pub struct Store {
     pub otps: Arc<dyn OtpRepo>,
     pub throttle: Arc<dyn ThrottleStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub totp: Arc<dyn TotpRepo>,
+    pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -154,6 +158,19 @@ macro_rules! port_contracts {
         $crate::port_contracts!(@suite $store, audit: [
             events_come_back_newest_first_in_keyset_pages,
         ]);
+        $crate::port_contracts!(@suite $store, totp: [
+            a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
+            confirmation_activates_only_a_pending_enrolment,
+            each_step_is_accepted_once_and_only_forward,
+            a_step_has_exactly_one_winner_among_fifty_concurrent_calls,
+            deletion_and_the_users_deletion_remove_the_enrolment,
+        ]);
+        $crate::port_contracts!(@suite $store, recovery_codes: [
+            each_code_is_spent_once_and_a_new_set_replaces_the_old,
+            a_code_has_exactly_one_winner_among_fifty_concurrent_calls,
+            concurrent_replacements_leave_exactly_one_set,
+            codes_go_with_the_user_and_belong_to_their_user,
+        ]);
     };
     (@suite $store:ident, $suite:ident: [$($check:ident),* $(,)?]) => {
         mod $suite {
@@ -184,9 +201,22 @@ mod memory {
             sessions: Arc::new(db.clone()),
             otps: Arc::new(db.clone()),
             throttle: Arc::new(db.clone()),
-            audit: Arc::new(db),
+            audit: Arc::new(db.clone()),
+            totp: Arc::new(db.clone()),
+            recovery_codes: Arc::new(db),
         })
     }
 
     crate::port_contracts!(store);
+}
+
+/// A pending enrolment of `user` made at [`t0`].
+pub fn enrolment(user: UserId, secret: u8) -> crate::totp::TotpCredential {
+    crate::totp::TotpCredential {
+        user_id: user,
+        sealed_secret: vec![secret; 48],
+        created_at: t0(),
+        confirmed_at: None,
+        last_step: None,
+    }
 }
