@@ -16,5 +16,6 @@ mod auth;
 mod malformed;
 mod otp;
 mod security;
+mod totp;
 mod two_nodes;
 mod users;

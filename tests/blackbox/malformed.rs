@@ -10,17 +10,22 @@ use crate::harness::{Server, reply, token};
 const BODY_ROUTES: &[(&str, &str)] = &[
     ("POST", "/auth/token"),
     ("POST", "/auth/verify-otp"),
+    ("POST", "/auth/resend-otp"),
     ("POST", "/auth/refresh-token"),
     ("POST", "/auth/logout"),
     ("POST", "/users/registration"),
     ("PATCH", "/users/me"),
     ("DELETE", "/users/me"),
     ("POST", "/users/change-password"),
+    ("POST", "/users/me/totp"),
+    ("POST", "/users/me/totp/confirm"),
+    ("DELETE", "/users/me/totp"),
+    ("POST", "/users/me/recovery-codes"),
 ];
 
 /// Routes that read no body: whatever is sent is ignored.
 const BODYLESS_ROUTES: &[(&str, &str)] =
-    &[("POST", "/auth/resend-otp"), ("POST", "/auth/verify-token"), ("GET", "/users/me")];
+    &[("POST", "/auth/verify-token"), ("GET", "/users/me"), ("GET", "/users/me/second-factors")];
 
 fn is_problem(r: &crate::harness::Reply) -> bool {
     r.header("content-type") == Some("application/problem+json")

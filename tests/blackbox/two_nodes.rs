@@ -69,6 +69,29 @@ async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
 }
 
 #[tokio::test]
+async fn two_nodes_cannot_both_accept_one_authenticator_code() {
+    let a = Server::start().await;
+    let b = a.second_node();
+    let u = a.register("ada", false).await;
+    let access = token(&a.tokens(&u).await, "access_token");
+    let e = a.post("/users/me/totp", Some(&access), json!({"password": u.password})).await;
+    let secret = domain::totp::TotpSecret::from_base32(e.ok(201)["secret"].as_str().unwrap()).unwrap();
+    let now = chrono::Utc::now();
+    a.post("/users/me/totp/confirm", Some(&access), json!({"code": secret.code_at(now)})).await.ok(200);
+    // One login on each node, answered with the same code at the same moment.
+    let (ta, tb) = tokio::join!(a.temporary(&u), b.temporary(&u));
+    let code = secret.code_at(now + chrono::Duration::seconds(30));
+    let (ra, rb) = tokio::join!(
+        a.post("/auth/verify-otp", Some(&ta), json!({"otp": code})),
+        b.post("/auth/verify-otp", Some(&tb), json!({"otp": code}))
+    );
+    let codes = [ra.status.as_u16(), rb.status.as_u16()];
+    assert!(codes.contains(&200) && codes.contains(&400), "{codes:?}: {} {}", ra.body, rb.body);
+    let loser = if ra.status.as_u16() == 400 { &ra } else { &rb };
+    assert_eq!(loser.body["code"], "otp_used");
+}
+
+#[tokio::test]
 async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
     let a = Server::start_with(&[("AUTHD_RATE_TOKEN_PER_MINUTE", "8")]).await;
     let b = a.second_node();

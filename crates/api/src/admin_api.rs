@@ -185,6 +185,21 @@ impl AdminApi {
         Ok(NoContent::Done)
     }
 
+    /// Remove a user's authenticator app and recovery codes
+    ///
+    /// For a user who lost both. Recorded with the acting admin. Their next
+    /// login asks for what remains: a mailed code if `is_2fa` is on.
+    #[oai(path = "/users/:id/second-factors", method = "delete")]
+    async fn reset_second_factors(
+        &self,
+        admin: poem::web::Data<&Admin>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<NoContent> {
+        admin.reset_second_factors(&caller.0, UserId(id.0)).await?;
+        Ok(NoContent::Done)
+    }
+
     /// A user's security events
     ///
     /// Newest first; pass `next_cursor` as `before` for older ones.

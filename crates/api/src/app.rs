@@ -20,6 +20,7 @@ use crate::auth_api::AuthApi;
 use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::{Problem, problem_from_poem};
+use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
 
 /// Opens the database (migrating it when allowed) and builds the use cases on
@@ -58,16 +59,22 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Da
         mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
+        totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
+        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
+        sealer: Arc::new(match &settings.encryption_key {
+            Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
+            None => infra::sealer::ChaChaSealer::derived_from(secret),
+        }),
         clock: Arc::new(infra::clock::SystemClock),
         rng: Arc::new(infra::rng::OsRng),
     };
     Ok((Services::new(ports, settings.policy()), db))
 }
 
-pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, AdminApi), ()> {
-    OpenApiService::new((AuthApi, UsersApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
+pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, SecondFactorsApi, AdminApi), ()> {
+    OpenApiService::new((AuthApi, UsersApi, SecondFactorsApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
-            "Two-factor authentication service: password login, mailed one-time codes, access and refresh tokens.",
+            "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
         .server("/api/v1")
 }
@@ -114,6 +121,7 @@ pub fn routes(
         .data(services.second_factor)
         .data(services.sessions)
         .data(services.accounts)
+        .data(services.authenticator)
         .data(services.admin)
         .data(services.throttle)
         .data(db)

@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
 use domain::login::{Login, LoginOutcome};
-use domain::otp::SecondFactor;
+use domain::otp::{Method, SecondFactor};
 use domain::session::Sessions;
 use domain::throttle::Throttle;
 use domain::token::TokenPair;
@@ -60,6 +60,10 @@ pub struct TokenPairBody {
     pub expires_in: u64,
     /// Seconds the refresh token lives.
     pub refresh_expires_in: u64,
+    /// After logging in with a recovery code: how many are left. At 0, make
+    /// a new set (`POST /users/me/recovery-codes`) before the app is lost too.
+    #[oai(skip_serializing_if_is_none)]
+    pub recovery_codes_left: Option<u32>,
 }
 
 impl From<TokenPair> for TokenPairBody {
@@ -70,8 +74,14 @@ impl From<TokenPair> for TokenPairBody {
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
             refresh_expires_in: t.refresh_expires_in,
+            recovery_codes_left: None,
         }
     }
+}
+
+/// A method name from a request; an unknown one is a method this login cannot use.
+fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
+    name.map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
 }
 
 /// The password was right and a second factor is due: a code went out.
@@ -83,7 +93,7 @@ pub struct SecondFactorBody {
     pub temporary_token: String,
     /// Seconds the temporary token (and the code) lives.
     pub expires_in: u64,
-    /// The second factors this user can answer with, e.g. `["email"]`.
+    /// The second factors this user can answer with, the default first: `totp`, `recovery_code`, `email`.
     pub methods: Vec<String>,
 }
 
@@ -109,13 +119,25 @@ pub enum PairResponse {
     Ok(Json<TokenPairBody>),
 }
 
-/// The code from the mail.
+/// The answer to the second factor.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct OtpBody {
-    /// Six digits.
+    /// Six digits (`totp`, `email`) or a recovery code like `abcd-efgh-jkmn`.
     #[oai(validator(max_length = 64))]
     pub otp: String,
+    /// `totp`, `recovery_code` or `email`; default: the first of the login's `methods`.
+    #[oai(validator(max_length = 32))]
+    pub method: Option<String>,
+}
+
+/// Which factor to send a new code for.
+#[derive(Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResendRequest {
+    /// Only `email` can be sent; the default.
+    #[oai(validator(max_length = 32))]
+    pub method: Option<String>,
 }
 
 /// Acknowledgement that a new code is on its way.
@@ -184,8 +206,9 @@ impl AuthApi {
     ///
     /// Accepts a form (OAuth2 password grant) or JSON. A user without a
     /// second factor gets a token pair; a two-factor user gets a temporary
-    /// token, and a code goes out by mail. Unknown users and wrong passwords
-    /// get the same answer.
+    /// token and the `methods` they may answer with, the default first. A
+    /// code is mailed only when `email` is the default. Unknown users and
+    /// wrong passwords get the same answer.
     #[oai(path = "/token", method = "post")]
     async fn token(
         &self,
@@ -211,10 +234,13 @@ impl AuthApi {
         Ok(LoginResponse::Ok(Json(body)))
     }
 
-    /// Answer the second factor with the mailed code
+    /// Answer the second factor
     ///
-    /// A wrong code counts against this login; after five, it is dead and the
-    /// user must log in again. A code works once.
+    /// With the authenticator app's code, a recovery code, or a mailed code
+    /// (`method`; default: the first the login listed). A wrong answer of
+    /// any method counts against this login; after five, it is dead and the
+    /// user must log in again. Every code works once; an app's code, once
+    /// per user, so a replayed one is refused with `otp_used`.
     #[oai(path = "/verify-otp", method = "post")]
     async fn verify_otp(
         &self,
@@ -225,16 +251,26 @@ impl AuthApi {
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
         throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
-        let pair = second_factor.verify(&token.0.token, &body.otp).await?;
-        Ok(PairResponse::Ok(Json(pair.into())))
+        let done = second_factor.verify(&token.0.token, &body.otp, method(body.method.as_deref())?).await?;
+        let mut pair = TokenPairBody::from(done.pair);
+        pair.recovery_codes_left = done.recovery_codes_left;
+        Ok(PairResponse::Ok(Json(pair)))
     }
 
-    /// Send a new code for the same login
+    /// Mail a code for the same login
     ///
-    /// At most three times per login, and not within the cooldown of the last code.
+    /// Only mail can be sent (`{"method": "email"}`, the default), and only to a
+    /// user who may answer by mail. At most three times per login, and not
+    /// within the cooldown of the last code.
     #[oai(path = "/resend-otp", method = "post")]
-    async fn resend_otp(&self, second_factor: Data<&SecondFactor>, token: TemporaryAuth) -> ApiResult<ResendResponse> {
-        second_factor.resend(&token.0.token).await?;
+    async fn resend_otp(
+        &self,
+        second_factor: Data<&SecondFactor>,
+        token: TemporaryAuth,
+        body: Json<Option<ResendRequest>>,
+    ) -> ApiResult<ResendResponse> {
+        let wanted = body.0.unwrap_or_default().method;
+        second_factor.resend(&token.0.token, method(wanted.as_deref())?).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),
             retry_after: second_factor.resend_cooldown().as_secs(),

@@ -77,6 +77,13 @@ pub struct Settings {
     pub trusted_proxies: String,
     /// `AUTHD_CORS_ORIGINS`: comma-separated origins browsers may call from. Empty: CORS off.
     pub cors_origins: String,
+    /// `AUTHD_ENCRYPTION_KEY`: at least 32 bytes; seals authenticator-app
+    /// secrets at rest. Unset: derived from `AUTHD_JWT_SECRET`, which then
+    /// cannot change without unsealing (and re-enrolling) every app.
+    pub encryption_key: Option<SecretString>,
+    /// `AUTHD_TOTP_MAIL_FALLBACK`: let users with an authenticator app also
+    /// answer with a mailed code (weaker: the mailbox becomes a second factor).
+    pub totp_mail_fallback: bool,
     /// `AUTHD_SESSION_CACHE_MS`: reuse a "session is live" answer on this
     /// node for this long (at most 5000). 0, the default, checks the database
     /// on every request: revocation then takes effect at once everywhere;
@@ -128,6 +135,8 @@ impl Default for Settings {
             cors_origins: String::new(),
             hsts_seconds: 0,
             session_cache_ms: 0,
+            encryption_key: None,
+            totp_mail_fallback: policy.totp_mail_fallback,
             bootstrap_admin_email: None,
             bootstrap_admin_username: None,
             bootstrap_admin_password: None,
@@ -172,6 +181,11 @@ impl Settings {
             && secret.expose_secret().len() < infra::jwt::MIN_SECRET_BYTES
         {
             bail!("AUTHD_JWT_SECRET must be at least {} bytes long", infra::jwt::MIN_SECRET_BYTES);
+        }
+        if let Some(key) = &self.encryption_key
+            && key.expose_secret().len() < 32
+        {
+            bail!("AUTHD_ENCRYPTION_KEY must be at least 32 bytes long; generate one with `openssl rand -hex 32`");
         }
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
@@ -220,6 +234,7 @@ impl Settings {
                 verify_otp_per_minute: self.rate_otp_per_minute,
                 registrations_per_hour: self.rate_registrations_per_hour,
             },
+            totp_mail_fallback: self.totp_mail_fallback,
         }
     }
 
@@ -314,6 +329,14 @@ mod tests {
         let s = Settings { env: RunEnv::Production, jwt_secret: secret.clone(), ..Default::default() };
         assert!(s.check().unwrap_err().to_string().contains("AUTHD_ALLOW_FILE_MAILER"));
         let s = Settings { env: RunEnv::Production, jwt_secret: secret, allow_file_mailer: true, ..Default::default() };
+        s.check().unwrap();
+    }
+
+    #[test]
+    fn a_short_encryption_key_is_refused() {
+        let s = Settings { encryption_key: Some("short".into()), ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_ENCRYPTION_KEY"));
+        let s = Settings { encryption_key: Some(SecretString::from("k".repeat(32))), ..Default::default() };
         s.check().unwrap();
     }
 

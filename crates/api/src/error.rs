@@ -82,7 +82,7 @@ pub enum ApiError {
     /// No such resource.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The email address or username is already in use, or the change would leave no active administrator.
+    /// The email address or username is already in use, the change would leave no active administrator, or the second factor is not in the state the request needs.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
     /// The request body is larger than the server accepts.
@@ -152,6 +152,10 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::ResendLimit => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_limit", msg),
+            E::MethodUnavailable => Problem::new(StatusCode::BAD_REQUEST, "method_unavailable", msg),
+            E::TotpAlreadyActive => Problem::new(StatusCode::CONFLICT, "totp_active", msg),
+            E::TotpNotPending => Problem::new(StatusCode::CONFLICT, "totp_not_pending", msg),
+            E::NoSecondFactor => Problem::new(StatusCode::CONFLICT, "no_second_factor", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
             E::AccountLocked { retry_after } => {

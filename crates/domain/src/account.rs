@@ -79,7 +79,7 @@ impl Accounts {
     }
 
     /// Checks the caller's password before anything irreversible.
-    async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
+    pub(crate) async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         if !self.hasher.verify(password, &stored.password_hash).await? {
             return Err(Error::WrongPassword);

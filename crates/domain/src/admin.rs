@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
 use crate::throttle::{Throttle, account_key};
+use crate::totp::Authenticator;
 use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
 
 /// Largest page an admin list returns.
@@ -74,6 +75,7 @@ pub struct Admin {
     pub(crate) accounts: Accounts,
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
+    pub(crate) authenticator: Authenticator,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -135,6 +137,17 @@ impl Admin {
             return Err(Error::UserNotFound);
         }
         self.audit.record(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await
+    }
+
+    /// Removes a user's authenticator app and recovery codes, for a user who
+    /// lost both. Their next login asks for what remains (a mailed code if
+    /// two-factor login is on, else only the password).
+    #[tracing::instrument(skip_all)]
+    pub async fn reset_second_factors(&self, caller: &Caller, id: UserId) -> Result<()> {
+        let admin = self.require_admin(caller).await?;
+        self.users.by_id(id).await?.ok_or(Error::UserNotFound)?;
+        let removed = self.authenticator.remove_all(id).await?;
+        self.audit.record(id, Some(admin.id), EventKind::SecondFactorsReset, &[("removed", removed.to_string())]).await
     }
 
     /// A user's security events, newest first. A deleted user's events stay readable.

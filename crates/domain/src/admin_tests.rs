@@ -152,8 +152,8 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
         other => panic!("{other:?}"),
     };
     let code = w.last_code();
-    let _ = w.second_factor.verify(&tmp, if code == "000000" { "111111" } else { "000000" }).await;
-    w.second_factor.verify(&tmp, &code).await.unwrap();
+    let _ = w.second_factor.verify(&tmp, if code == "000000" { "111111" } else { "000000" }, None).await;
+    w.second_factor.verify(&tmp, &code, None).await.unwrap();
     let c = caller(&w, &admin).await;
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     assert_eq!(
@@ -223,7 +223,7 @@ async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
     let c = caller(&w, &admin).await;
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     let code = w.last_code();
-    assert!(matches!(w.second_factor.verify(&temporary_token, &code).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.second_factor.verify(&temporary_token, &code, None).await, Err(Error::TokenInvalid)));
 }
 
 #[tokio::test]

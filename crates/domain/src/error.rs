@@ -38,6 +38,14 @@ pub enum Error {
     ResendCooldown { retry_after: Duration },
     #[error("no more codes can be sent for this login; log in again")]
     ResendLimit,
+    #[error("this login cannot be finished with that method; use one of those listed at login")]
+    MethodUnavailable,
+    #[error("an authenticator app is already active; remove it first")]
+    TotpAlreadyActive,
+    #[error("no authenticator app is waiting for confirmation; start the enrolment again")]
+    TotpNotPending,
+    #[error("there is no authenticator app to make recovery codes for")]
+    NoSecondFactor,
     #[error("user not found")]
     UserNotFound,
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]

@@ -30,6 +30,8 @@ pub mod testing;
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod totp_tests;
+#[cfg(test)]
 mod usecase_tests;
 
 pub use error::{Error, Result};

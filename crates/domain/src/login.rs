@@ -67,8 +67,9 @@ impl Login {
                 return Err(Error::InvalidCredentials);
             }
         };
-        if user.is_2fa {
-            return self.second_factor.issue(&user).await.map(LoginOutcome::SecondFactor);
+        let methods = self.second_factor.methods_for(&user).await?;
+        if !methods.is_empty() {
+            return self.second_factor.issue(&user, methods).await.map(LoginOutcome::SecondFactor);
         }
         // Only a complete login resets the count: a two-factor user's count
         // runs on through their codes, or knowing the password would buy

@@ -22,6 +22,9 @@ pub struct Policy {
     pub temporary_ttl: Duration,
     pub otp_resend_cooldown: Duration,
     pub rate_limits: RateLimits,
+    /// Whether a user with an authenticator app may also log in with a
+    /// mailed code. Off: the app (or a recovery code) is then the only way.
+    pub totp_mail_fallback: bool,
 }
 
 impl Default for Policy {
@@ -32,6 +35,7 @@ impl Default for Policy {
             temporary_ttl: Duration::from_secs(4 * 60),
             otp_resend_cooldown: Duration::from_secs(30),
             rate_limits: RateLimits { token_per_minute: 30, verify_otp_per_minute: 30, registrations_per_hour: 20 },
+            totp_mail_fallback: false,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::mail::Mail;
 use crate::otp::challenge::OtpChallenge;
 use crate::otp::code::OtpCode;
 use crate::password::Password;
+use crate::recovery_code::RecoveryCode;
 use crate::session::family::Session;
 use crate::throttle::rate::Window;
 use crate::token::claims::Claims;
@@ -110,11 +111,14 @@ pub trait TokenCodec: Send + Sync {
     fn decode(&self, token: &str) -> Result<Claims>;
 }
 
-/// Keyed hash for one-time codes, so a database dump reveals no code.
+/// Keyed hash for one-time and recovery codes, so a database dump reveals
+/// no code, and a hash is bound to the one challenge or user it is for.
 pub trait OtpHasher: Send + Sync {
     fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8>;
     /// Compares in constant time.
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;
+    /// A recovery code's hash; storage finds a code by it.
+    fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
 }
 
 #[async_trait]

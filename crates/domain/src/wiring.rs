@@ -12,12 +12,14 @@ use crate::login::Login;
 use crate::otp::SecondFactor;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditLog, Mailer, OtpHasher, OtpRepo, PasswordHasher, SessionRepo, ThrottleStore, TokenCodec, UserRepo,
+    AuditLog, Mailer, OtpHasher, OtpRepo, PasswordHasher, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore,
+    TokenCodec, TotpRepo, UserRepo,
 };
 use crate::rng::Rng;
 use crate::session::Sessions;
 use crate::throttle::Throttle;
 use crate::token::Tokens;
+use crate::totp::Authenticator;
 
 /// The adapters the services run on.
 #[derive(Clone)]
@@ -31,6 +33,9 @@ pub struct Ports {
     pub mailer: Arc<dyn Mailer>,
     pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn ThrottleStore>,
+    pub totp: Arc<dyn TotpRepo>,
+    pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
+    pub sealer: Arc<dyn SecretSealer>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
 }
@@ -46,6 +51,8 @@ pub struct Services {
     pub sessions: Sessions,
     /// A user's own account.
     pub accounts: Accounts,
+    /// A user's authenticator app and recovery codes.
+    pub authenticator: Authenticator,
     /// Administration.
     pub admin: Admin,
     /// Per-address limits and purging of counters.
@@ -75,9 +82,12 @@ impl Services {
         };
         let second_factor = SecondFactor {
             otps: p.otps,
-            otp_hasher: p.otp_hasher,
+            otp_hasher: p.otp_hasher.clone(),
             mailer: p.mailer,
             users: p.users.clone(),
+            totp: p.totp.clone(),
+            recovery_codes: p.recovery_codes.clone(),
+            sealer: p.sealer.clone(),
             clock: clock.clone(),
             rng: rng.clone(),
             tokens,
@@ -86,6 +96,7 @@ impl Services {
             audit: audit.clone(),
             temporary_ttl: policy.temporary_ttl,
             resend_cooldown: policy.otp_resend_cooldown,
+            mail_fallback: policy.totp_mail_fallback,
         };
         let login = Login {
             users: p.users.clone(),
@@ -101,6 +112,19 @@ impl Services {
             sessions: sessions.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
+            rng: rng.clone(),
+        };
+        let authenticator = Authenticator {
+            users: p.users.clone(),
+            totp: p.totp,
+            recovery_codes: p.recovery_codes,
+            sealer: p.sealer,
+            otp_hasher: p.otp_hasher,
+            accounts: accounts.clone(),
+            second_factor: second_factor.clone(),
+            sessions: sessions.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
             rng,
         };
         let admin = Admin {
@@ -108,9 +132,10 @@ impl Services {
             accounts: accounts.clone(),
             sessions: sessions.clone(),
             throttle: throttle.clone(),
+            authenticator: authenticator.clone(),
             audit,
             clock,
         };
-        Self { login, second_factor, sessions, accounts, admin, throttle }
+        Self { login, second_factor, sessions, accounts, authenticator, admin, throttle }
     }
 }

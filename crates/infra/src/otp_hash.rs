@@ -2,6 +2,8 @@
 //! leaked table reveals no code, and a code hash is useless for any other login.
 
 use domain::otp::OtpCode;
+use domain::recovery_code::RecoveryCode;
+use domain::user::UserId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -34,6 +36,15 @@ impl domain::ports::OtpHasher for HmacOtpHasher {
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool {
         self.hash(challenge, code).ct_eq(stored).into()
     }
+
+    fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
+        // Its own label, so a recovery-code hash never equals a login-code hash.
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"recovery-code");
+        mac.update(user.0.as_bytes());
+        mac.update(code.as_str().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
 }
 
 #[cfg(test)]
@@ -53,5 +64,17 @@ mod tests {
         assert!(!h.verify(b, &code, &stored));
         assert!(!h.verify(a, &OtpCode::parse("123457").unwrap(), &stored));
         assert_ne!(HmacOtpHasher::derived_from(b"other-secret").hash(a, &code), stored);
+    }
+
+    #[test]
+    fn recovery_code_hash_is_keyed_and_bound_to_its_user() {
+        let h = HmacOtpHasher::derived_from(b"server-secret");
+        let code = RecoveryCode::parse("ab1d-ef0h-jkmn").unwrap();
+        let (ada, bob) = (UserId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
+        let stored = h.hash_recovery_code(ada, &code);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, h.hash_recovery_code(ada, &RecoveryCode::parse("AB1D EF0H JKMN").unwrap()));
+        assert_ne!(stored, h.hash_recovery_code(bob, &code));
+        assert_ne!(stored, HmacOtpHasher::derived_from(b"other-secret").hash_recovery_code(ada, &code));
     }
 }

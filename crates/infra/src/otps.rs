@@ -26,12 +26,8 @@ impl SeaOtpRepo {
 }
 
 fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
-    let method = match m.method.as_str() {
-        "email" => Method::Email,
-        other => {
-            return Err(domain::Error::internal(format!("unknown OTP method {other:?}")));
-        }
-    };
+    let method = Method::parse(&m.method)
+        .ok_or_else(|| domain::Error::internal(format!("unknown OTP method {:?}", m.method)))?;
     Ok(OtpChallenge {
         id: m.id,
         user_id: UserId(m.user_id),

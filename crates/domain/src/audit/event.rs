@@ -27,10 +27,16 @@ pub enum EventKind {
     UserDeletedByAdmin,
     AdminBootstrapped,
     AccountLocked,
+    TotpEnrolmentStarted,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    SecondFactorsReset,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::Registered,
         EventKind::LoginSucceeded,
         EventKind::LoginFailed,
@@ -47,6 +53,12 @@ impl EventKind {
         EventKind::UserDeletedByAdmin,
         EventKind::AdminBootstrapped,
         EventKind::AccountLocked,
+        EventKind::TotpEnrolmentStarted,
+        EventKind::TotpEnabled,
+        EventKind::TotpDisabled,
+        EventKind::RecoveryCodeUsed,
+        EventKind::RecoveryCodesRegenerated,
+        EventKind::SecondFactorsReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +79,12 @@ impl EventKind {
             EventKind::UserDeletedByAdmin => "user_deleted_by_admin",
             EventKind::AdminBootstrapped => "admin_bootstrapped",
             EventKind::AccountLocked => "account_locked",
+            EventKind::TotpEnrolmentStarted => "totp_enrolment_started",
+            EventKind::TotpEnabled => "totp_enabled",
+            EventKind::TotpDisabled => "totp_disabled",
+            EventKind::RecoveryCodeUsed => "recovery_code_used",
+            EventKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            EventKind::SecondFactorsReset => "second_factors_reset",
         }
     }
 

@@ -16,14 +16,28 @@ pub const MAX_RESENDS: u32 = 3;
 /// A second factor a user can prove. The login answer lists those a user has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// An authenticator app's current code.
+    Totp,
+    /// One of the user's recovery codes.
+    RecoveryCode,
+    /// A code sent by mail for this login.
     Email,
 }
 
 impl Method {
+    pub const ALL: [Method; 3] = [Method::Totp, Method::RecoveryCode, Method::Email];
+
+    /// The stable word of the API and the `otp_challenges.method` column.
     pub fn as_str(self) -> &'static str {
         match self {
+            Method::Totp => "totp",
+            Method::RecoveryCode => "recovery_code",
             Method::Email => "email",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -82,7 +96,12 @@ mod tests {
 
     #[test]
     fn method_names_are_the_stable_words_of_the_api_and_the_database() {
-        assert_eq!(Method::Email.as_str(), "email");
+        let words: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(words, ["totp", "recovery_code", "email"]);
+        for m in Method::ALL {
+            assert_eq!(Method::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Method::parse("sms"), None);
     }
 
     #[test]

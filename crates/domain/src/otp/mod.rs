@@ -8,4 +8,4 @@ pub mod second_factor;
 
 pub use challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge};
 pub use code::OtpCode;
-pub use second_factor::{Pending, SecondFactor};
+pub use second_factor::{Pending, SecondFactor, Verified};

@@ -1,6 +1,8 @@
-//! The second step of a two-factor login: a challenge is issued with the
-//! temporary token, its code is checked (a wrong one counts against the
-//! challenge and the account), and a fresh code may be resent.
+//! The second step of a two-factor login. A challenge is issued with the
+//! temporary token; it is answered with one of the user's methods (an
+//! authenticator app's code, a recovery code, or a mailed code). Every wrong
+//! answer, whatever the method, counts against the same challenge (five
+//! tries) and the same account lockout.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,20 +15,31 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
 use crate::error::{Error, Result};
 use crate::mail::{Mail, MailKind};
-use crate::ports::{Mailer, OtpHasher, OtpRepo, UserRepo};
+use crate::ports::{Mailer, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
+use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Sessions;
 use crate::throttle::{Throttle, account_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
-use crate::user::{Email, User};
+use crate::totp::TotpSecret;
+use crate::user::{Email, User, UserId};
 
-/// A second factor is due: a code went out, and this token lets the caller answer it.
+/// A second factor is due: this token lets the caller answer it.
 #[derive(Debug)]
 pub struct Pending {
     pub temporary_token: String,
-    /// Seconds the temporary token (and the code) lives.
+    /// Seconds the temporary token (and the challenge) lives.
     pub expires_in: u64,
+    /// What the user may answer with, the default first.
     pub methods: Vec<Method>,
+}
+
+/// A finished login.
+#[derive(Debug)]
+pub struct Verified {
+    pub pair: TokenPair,
+    /// After a recovery code: how many the user has left.
+    pub recovery_codes_left: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -35,6 +48,9 @@ pub struct SecondFactor {
     pub(crate) otp_hasher: Arc<dyn OtpHasher>,
     pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) totp: Arc<dyn TotpRepo>,
+    pub(crate) recovery_codes: Arc<dyn RecoveryCodeRepo>,
+    pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
     pub(crate) tokens: Tokens,
@@ -43,38 +59,63 @@ pub struct SecondFactor {
     pub(crate) audit: Audit,
     pub(crate) temporary_ttl: Duration,
     pub(crate) resend_cooldown: Duration,
+    /// Whether a user with an authenticator app may also answer with a
+    /// mailed code (weaker: it makes the mailbox a second factor).
+    pub(crate) mail_fallback: bool,
 }
 
 impl SecondFactor {
-    /// How long a login waits between codes.
+    /// How long a login waits between mailed codes.
     pub fn resend_cooldown(&self) -> Duration {
         self.resend_cooldown
     }
 
-    /// Opens a challenge for `user`, whose password was right, mails its
-    /// code and signs the temporary token bound to it.
-    pub async fn issue(&self, user: &User) -> Result<Pending> {
+    /// The second factors `user` can answer with, the default first; none
+    /// means the password is enough. An active authenticator app always
+    /// demands a second factor, whatever `is_2fa` says.
+    pub async fn methods_for(&self, user: &User) -> Result<Vec<Method>> {
+        let app = self.totp.get(user.id).await?.is_some_and(|c| c.is_active());
+        Ok(match (app, user.is_2fa) {
+            (true, _) if self.mail_fallback => vec![Method::Totp, Method::RecoveryCode, Method::Email],
+            (true, _) => vec![Method::Totp, Method::RecoveryCode],
+            (false, true) => vec![Method::Email],
+            (false, false) => vec![],
+        })
+    }
+
+    /// Opens a challenge for `user`, whose password was right, and signs the
+    /// temporary token bound to it. A code is mailed only when mail is the
+    /// default method.
+    pub async fn issue(&self, user: &User, methods: Vec<Method>) -> Result<Pending> {
+        let default = *methods.first().ok_or(Error::MethodUnavailable)?;
         let now = self.clock.now();
         let id = self.rng.uuid_v4();
-        let code = OtpCode::generate(&*self.rng);
-        let challenge = OtpChallenge {
+        let mut challenge = OtpChallenge {
             id,
             user_id: user.id,
-            method: Method::Email,
-            code_hash: self.otp_hasher.hash(id, &code),
+            method: default,
+            code_hash: Vec::new(),
             attempts: 0,
             resends: 0,
             created_at: now,
-            last_sent_at: now,
+            // No code went out yet: the first one may be asked for at once.
+            last_sent_at: now - span(self.resend_cooldown),
             expires_at: after(now, self.temporary_ttl),
             used_at: None,
         };
+        let code = (default == Method::Email).then(|| OtpCode::generate(&*self.rng));
+        if let Some(code) = &code {
+            challenge.code_hash = self.otp_hasher.hash(id, code);
+            challenge.last_sent_at = now;
+        }
         self.otps.create(&challenge).await?;
-        self.mail_code(&user.email, &challenge, code, false).await?;
+        if let Some(code) = code {
+            self.mail_code(&user.email, &challenge, code, false).await?;
+        }
         Ok(Pending {
             temporary_token: self.tokens.temporary(user.id, id, now, challenge.expires_at)?,
             expires_in: self.temporary_ttl.as_secs(),
-            methods: vec![Method::Email],
+            methods,
         })
     }
 
@@ -91,37 +132,96 @@ impl SecondFactor {
         }
     }
 
-    /// Checks the code of a two-factor login and opens the session. A wrong
-    /// code counts against the challenge; the fifth kills it.
+    /// The challenge's user and the methods they have now (an app removed
+    /// since the login no longer counts).
+    async fn user_and_methods(&self, challenge: &OtpChallenge) -> Result<(User, Vec<Method>)> {
+        let user = self.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        let methods = self.methods_for(&user).await?;
+        Ok((user, methods))
+    }
+
+    /// Checks the answer to a two-factor login and opens the session.
+    /// `method` defaults to the one offered first at login. A malformed
+    /// answer costs no try; a wrong one counts against the challenge and
+    /// the account.
     #[tracing::instrument(skip_all)]
-    pub async fn verify(&self, temporary_token: &str, code: &str) -> Result<TokenPair> {
+    pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
         let challenge = self.open_challenge(temporary_token).await?;
-        let code = OtpCode::parse(code)?;
-        let key = account_key(Some(challenge.user_id), None, "");
+        let (_, methods) = self.user_and_methods(&challenge).await?;
+        let method = method.unwrap_or(challenge.method);
+        if !methods.contains(&method) {
+            return Err(Error::MethodUnavailable);
+        }
+        let uid = challenge.user_id;
+        let key = account_key(Some(uid), None, "");
         self.throttle.ensure_unlocked(&key).await?;
         let now = self.clock.now();
-        let uid = challenge.user_id;
-        if self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash) {
-            if !self.otps.consume(challenge.id, now, MAX_ATTEMPTS).await? {
-                // Lost a race: another request used or killed it first.
-                return Err(self.closed_now(challenge.id).await);
+        let mut codes_left = None;
+        let right = match method {
+            Method::Email => {
+                let code = OtpCode::parse(answer)?;
+                self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash)
             }
-            let pair = self.sessions.open(uid, Error::TokenInvalid).await?;
-            self.throttle.reset(&key).await?;
-            self.audit.record(uid, None, EventKind::OtpVerified, &[("method", "email".into())]).await?;
-            self.audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", "password,email".into())]).await?;
-            return Ok(pair);
+            Method::Totp => {
+                OtpCode::parse(answer)?;
+                match self.totp_secret(uid).await?.matching_step(answer, now) {
+                    // RFC 6238 §5.2: a step is accepted once. A replay is
+                    // no guess (whoever sends it saw the code), so it costs
+                    // no try, but it opens nothing.
+                    Some(step) if !self.totp.accept_step(uid, step).await? => return Err(Error::OtpUsed),
+                    Some(_) => true,
+                    None => false,
+                }
+            }
+            Method::RecoveryCode => {
+                let code = RecoveryCode::parse(answer)?;
+                let hash = self.otp_hasher.hash_recovery_code(uid, &code);
+                let spent = self.recovery_codes.consume(uid, &hash, now).await?;
+                if spent {
+                    let left = self.recovery_codes.remaining(uid).await?;
+                    self.audit.record(uid, None, EventKind::RecoveryCodeUsed, &[("left", left.to_string())]).await?;
+                    codes_left = Some(left);
+                }
+                spent
+            }
+        };
+        if !right {
+            return Err(self.wrong_answer(&challenge, &key).await);
         }
-        if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
+        if !self.otps.consume(challenge.id, now, MAX_ATTEMPTS).await? {
+            // Lost a race: another request used or killed it first.
             return Err(self.closed_now(challenge.id).await);
         }
-        // Concurrent wrong guesses may make this an overestimate; the database
-        // alone decided whether this one counted.
-        self.throttle.count_failure(&key, Some(uid)).await?;
-        let remaining = MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
-        let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
-        self.audit.record(uid, None, kind, &[("remaining_attempts", remaining.to_string())]).await?;
-        Err(Error::OtpInvalid { remaining })
+        let pair = self.sessions.open(uid, Error::TokenInvalid).await?;
+        self.throttle.reset(&key).await?;
+        let factors = format!("password,{}", method.as_str());
+        self.audit.record(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())]).await?;
+        self.audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]).await?;
+        Ok(Verified { pair, recovery_codes_left: codes_left })
+    }
+
+    /// The user's active authenticator secret, unsealed.
+    async fn totp_secret(&self, user: UserId) -> Result<TotpSecret> {
+        let credential = self.totp.get(user).await?.filter(|c| c.is_active()).ok_or(Error::MethodUnavailable)?;
+        TotpSecret::from_bytes(self.sealer.open(&credential.sealed_secret, user.0.as_bytes())?)
+    }
+
+    /// Counts a wrong answer against the challenge and the account; the
+    /// error to answer with.
+    async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
+        let counted = async {
+            if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
+                return Ok(self.closed_now(challenge.id).await);
+            }
+            // Concurrent wrong guesses may make this an overestimate; the
+            // database alone decided whether this one counted.
+            self.throttle.count_failure(key, Some(challenge.user_id)).await?;
+            let remaining = MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
+            let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
+            self.audit.record(challenge.user_id, None, kind, &[("remaining_attempts", remaining.to_string())]).await?;
+            Ok(Error::OtpInvalid { remaining })
+        };
+        counted.await.unwrap_or_else(|e: Error| e)
     }
 
     /// Why a challenge that just refused a conditional update is closed.
@@ -133,11 +233,16 @@ impl SecondFactor {
         }
     }
 
-    /// Sends a fresh code for the same login, replacing the old one, at most
-    /// `MAX_RESENDS` times and not within the cooldown of the last one.
+    /// Mails a fresh code for the same login, replacing any earlier one, at
+    /// most `MAX_RESENDS` times and not within the cooldown of the last
+    /// one. Only mail can be resent, and only to a user who may use it.
     #[tracing::instrument(skip_all)]
-    pub async fn resend(&self, temporary_token: &str) -> Result<()> {
+    pub async fn resend(&self, temporary_token: &str, method: Option<Method>) -> Result<()> {
         let challenge = self.open_challenge(temporary_token).await?;
+        let (user, methods) = self.user_and_methods(&challenge).await?;
+        if method.unwrap_or(Method::Email) != Method::Email || !methods.contains(&Method::Email) {
+            return Err(Error::MethodUnavailable);
+        }
         let now = self.clock.now();
         let cooldown = span(self.resend_cooldown);
         let code = OtpCode::generate(&*self.rng);
@@ -156,15 +261,14 @@ impl SecondFactor {
                 retry_after: retry_after(now, after(current.last_sent_at, self.resend_cooldown)),
             });
         }
-        let user = self.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?;
-        self.mail_code(&user.user.email, &challenge, code, true).await
+        self.mail_code(&user.email, &challenge, code, true).await
     }
 
     /// Mails `code` for `challenge` and records that it went out.
     async fn mail_code(&self, email: &str, challenge: &OtpChallenge, code: OtpCode, resend: bool) -> Result<()> {
         let to = Email::parse(email)?;
         self.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
-        let detail = [("method", challenge.method.as_str().into()), ("resend", resend.to_string())];
+        let detail = [("method", Method::Email.as_str().into()), ("resend", resend.to_string())];
         self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
     }
 }

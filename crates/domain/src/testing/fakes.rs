@@ -20,6 +20,7 @@ use crate::mail::Mail;
 use crate::otp::{OtpChallenge, OtpCode};
 use crate::password::Password;
 use crate::ports::*;
+use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Session;
 use crate::throttle::Window;
@@ -562,6 +563,22 @@ impl OtpHasher for PlainOtpHasher {
     }
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool {
         self.hash(challenge, code) == stored
+    }
+    fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
+        [user.0.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
+    }
+}
+
+/// "Seals" by prefixing the context, so a value moved to another owner does
+/// not open; no secrecy, which a unit test does not need.
+pub struct PlainSealer;
+
+impl SecretSealer for PlainSealer {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>> {
+        Ok([context, plaintext].concat())
+    }
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>> {
+        sealed.strip_prefix(context).map(<[u8]>::to_vec).ok_or_else(|| Error::internal("sealed for another owner"))
     }
 }
 

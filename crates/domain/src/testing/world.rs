@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
-use super::fakes::{CountingHasher, FakeClock, MemDb, MemMailer, PlainOtpHasher, SeqRng, TextCodec};
+use super::fakes::{CountingHasher, FakeClock, MemDb, MemMailer, PlainOtpHasher, PlainSealer, SeqRng, TextCodec};
 use crate::account::Registration;
 use crate::mail::MailKind;
 use crate::policy::Policy;
@@ -38,6 +38,10 @@ impl Default for World {
 
 impl World {
     pub fn new() -> Self {
+        Self::with_policy(Policy::default())
+    }
+
+    pub fn with_policy(policy: Policy) -> Self {
         let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()));
         let hasher = Arc::new(CountingHasher::default());
         let mailer = Arc::new(MemMailer::default());
@@ -52,10 +56,13 @@ impl World {
             mailer: mailer.clone(),
             audit: Arc::new(db.clone()),
             throttle: Arc::new(db.clone()),
+            totp: Arc::new(db.clone()),
+            recovery_codes: Arc::new(db.clone()),
+            sealer: Arc::new(PlainSealer),
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
         };
-        Self { services: Services::new(ports, Policy::default()), clock, hasher, mailer, db }
+        Self { services: Services::new(ports, policy), clock, hasher, mailer, db }
     }
 
     pub async fn register(&self, name: &str, is_2fa: bool) -> User {

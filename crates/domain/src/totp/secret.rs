@@ -14,6 +14,8 @@ pub const STEP_SECONDS: u64 = 30;
 /// Steps either side of now that are still accepted, for clock drift.
 pub const SKEW_STEPS: u16 = 1;
 pub const DIGITS: u8 = 6;
+/// The issuer authenticator apps show next to the account.
+pub const ISSUER: &str = "authd";
 
 /// A user's TOTP secret: 160 random bits (RFC 4226 §4 recommends 160).
 #[derive(Clone, PartialEq, Eq)]
@@ -42,6 +44,14 @@ impl TotpSecret {
         Ok(Self(bytes))
     }
 
+    /// A secret as people type it: base32, any case, padding optional.
+    pub fn from_base32(text: &str) -> Result<Self> {
+        let bytes = Secret::try_from_base32(text.trim().to_ascii_uppercase())
+            .map_err(|_| Error::InvalidField { field: "secret", reason: "is not base32".into() })?;
+        Self::from_bytes(bytes.to_vec())
+            .map_err(|_| Error::InvalidField { field: "secret", reason: "is shorter than 128 bits".into() })
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -49,6 +59,16 @@ impl TotpSecret {
     /// The RFC 4648 base32 form (no padding) that people type into an app.
     pub fn base32(&self) -> String {
         Secret::from(self.0.clone()).to_base32()
+    }
+
+    /// The Key URI an authenticator app reads (from a QR code or a link),
+    /// spelling out every parameter rather than relying on app defaults.
+    pub fn otpauth_url(&self, account: &str) -> String {
+        format!(
+            "otpauth://totp/{ISSUER}:{}?secret={}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
+            percent_encode(account),
+            self.base32()
+        )
     }
 
     fn totp(&self) -> Totp {
@@ -74,6 +94,16 @@ impl TotpSecret {
     pub fn code_at(&self, at: DateTime<Utc>) -> String {
         self.totp().generate(unix_seconds(at)).to_string()
     }
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved characters.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn unix_seconds(at: DateTime<Utc>) -> u64 {
@@ -132,9 +162,20 @@ mod tests {
     }
 
     #[test]
+    fn the_otpauth_url_spells_out_every_parameter() {
+        assert_eq!(
+            rfc_secret().otpauth_url("ada+2fa@example.com"),
+            "otpauth://totp/authd:ada%2B2fa%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+             &issuer=authd&algorithm=SHA1&digits=6&period=30"
+        );
+    }
+
+    #[test]
     fn the_secret_is_never_printed_and_reads_as_base32() {
         let s = rfc_secret();
         assert_eq!(s.base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(TotpSecret::from_base32(" gezdgnbvgy3tqojqgezdgnbvgy3tqojq ").unwrap(), s);
+        assert!(TotpSecret::from_base32("not base32!").is_err());
         assert_eq!(format!("{s:?}"), "TotpSecret(******)");
         assert!(TotpSecret::from_bytes(vec![1; 15]).is_err(), "fewer than 128 bits");
         assert_eq!(TotpSecret::from_bytes(vec![1; 16]).unwrap().as_bytes(), [1; 16], "128 bits will do");
