@@ -51,6 +51,18 @@ def save(var, expr):
 
 
 PASSWORD = "{{password}}"
+
+# RFC 6238 (SHA-1, 6 digits, 30 s) in the Postman sandbox, which has CryptoJS:
+# `totp(base32Secret, stepsAhead)`.
+TOTP_JS = (
+    'function base32ToHex(b32) { const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; let bits = ""; '
+    'for (const c of b32.replace(/=+$/, "").toUpperCase()) bits += a.indexOf(c).toString(2).padStart(5, "0"); '
+    'let hex = ""; for (let i = 0; i + 8 <= bits.length; i += 8) hex += parseInt(bits.substr(i, 8), 2).toString(16).padStart(2, "0"); return hex; }',
+    'function totp(b32, ahead) { const step = Math.floor(Date.now() / 30000) + ahead; '
+    'const mac = CryptoJS.HmacSHA1(CryptoJS.enc.Hex.parse(step.toString(16).padStart(16, "0")), CryptoJS.enc.Hex.parse(base32ToHex(b32))).toString(); '
+    'const o = parseInt(mac.substr(-1), 16); return ((parseInt(mac.substr(o * 2, 8), 16) & 0x7fffffff) % 1000000).toString().padStart(6, "0"); }',
+)
+
 login_folder = [
     request("Health: ready", "GET", "/health/ready", events=[test(status(200))]),
     request(
@@ -154,6 +166,69 @@ session_folder = [
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
     request("Users/me: cannot make myself admin", "PATCH", "/users/me", token="accessToken", body={"is_admin": True}, events=[test(*problem(400, "bad_request"))]),
+    request("TOTP: enrol, wrong password", "POST", "/users/me/totp", token="accessToken", body={"password": "not-the-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
+    request(
+        "TOTP: enrol an authenticator app",
+        "POST",
+        "/users/me/totp",
+        token="accessToken",
+        body={"password": PASSWORD},
+        events=[
+            test(
+                status(201),
+                'const b = pm.response.json();',
+                'pm.test("secret, otpauth URI and QR code", () => { pm.expect(b.otpauth_url).to.match(/^otpauth:\\/\\/totp\\/authd:.*algorithm=SHA1&digits=6&period=30$/); pm.expect(b.qr_png).to.match(/^iVBORw0KGgo/); });',
+                save("totpSecret", "b.secret"),
+            )
+        ],
+    ),
+    request(
+        "TOTP: confirm with the app's code",
+        "POST",
+        "/users/me/totp/confirm",
+        token="accessToken",
+        body={"code": "{{totpCode}}"},
+        events=[
+            pre(*TOTP_JS, 'pm.environment.set("totpCode", totp(pm.environment.get("totpSecret"), 0));'),
+            test(
+                status(200),
+                'const codes = pm.response.json().recovery_codes;',
+                'pm.test("ten recovery codes", () => pm.expect(codes).to.have.lengthOf(10));',
+                save("recoveryCode", "codes[0]"),
+            ),
+        ],
+    ),
+    request("Second factors", "GET", "/users/me/second-factors", token="accessToken", events=[test(status(200), 'const b = pm.response.json();', 'pm.test("app active, ten codes", () => { pm.expect(b.methods).to.eql(["totp", "recovery_code"]); pm.expect(b.totp.active).to.eql(true); pm.expect(b.recovery_codes_left).to.eql(10); });')]),
+    request(
+        "TOTP user: log in",
+        "POST",
+        "/auth/token",
+        body={"username": "{{username}}", "password": PASSWORD},
+        events=[test(status(200), 'pm.test("the app first", () => pm.expect(pm.response.json().methods).to.eql(["totp", "recovery_code"]));', save("totpTemporary", "pm.response.json().temporary_token"))],
+    ),
+    request(
+        "Verify OTP: the app's next code",
+        "POST",
+        "/auth/verify-otp",
+        token="totpTemporary",
+        body={"otp": "{{totpCode}}", "method": "totp"},
+        events=[
+            pre(*TOTP_JS, 'pm.environment.set("totpCode", totp(pm.environment.get("totpSecret"), 1));'),
+            test(status(200), 'pm.test("token pair", () => pm.expect(pm.response.json().access_token).to.be.a("string"));'),
+        ],
+    ),
+    request(
+        "TOTP user: log in again",
+        "POST",
+        "/auth/token",
+        body={"username": "{{username}}", "password": PASSWORD},
+        events=[test(status(200), save("totpTemporary", "pm.response.json().temporary_token"))],
+    ),
+    request("Verify OTP: the same app code again", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "{{totpCode}}"}, events=[test(*problem(400, "otp_used"))]),
+    request("Verify OTP: mail is no method here", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "123456", "method": "email"}, events=[test(*problem(400, "method_unavailable"))]),
+    request("Verify OTP: a recovery code", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "{{recoveryCode}}", "method": "recovery_code"}, events=[test(status(200), 'pm.test("nine left", () => pm.expect(pm.response.json().recovery_codes_left).to.eql(9));')]),
+    request("Recovery codes: a new set", "POST", "/users/me/recovery-codes", token="accessToken", body={"password": PASSWORD}, events=[test(status(200), 'pm.test("ten new codes", () => pm.expect(pm.response.json().recovery_codes).to.have.lengthOf(10));')]),
+    request("TOTP: remove the app", "DELETE", "/users/me/totp", token="accessToken", body={"password": PASSWORD}, events=[test(status(204))]),
     request(
         "Refresh token",
         "POST",
@@ -188,6 +263,7 @@ session_folder = [
     request("Admin: read a user", "GET", "/users/{{userId}}", token="adminToken", events=[test(status(200), 'pm.test("the user", () => pm.expect(pm.response.json().email).to.eql(pm.environment.get("email")));')]),
     request("Admin: change a user", "PATCH", "/users/{{userId}}", token="adminToken", body={"lastname": "King"}, events=[test(status(200), 'pm.test("changed", () => pm.expect(pm.response.json().lastname).to.eql("King"));')]),
     request("Admin: a user's events", "GET", "/users/{{userId}}/events?limit=100", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("login and admin change recorded", () => { pm.expect(kinds).to.include("otp_verified"); pm.expect(kinds).to.include("user_updated_by_admin"); });')]),
+    request("Admin: reset a user's second factors", "DELETE", "/users/{{userId}}/second-factors", token="adminToken", events=[test(status(204))]),
     request("Admin: delete a user", "DELETE", "/users/{{doomedId}}", token="adminToken", events=[test(status(204))]),
     request("Admin: the deleted user is gone", "GET", "/users/{{doomedId}}", token="adminToken", events=[test(*problem(404, "user_not_found"))]),
     request("Admin: a non-admin is refused", "GET", "/users", token="accessToken", events=[test(*problem(403, "forbidden"))]),
@@ -224,6 +300,9 @@ environment = {
         {"key": "adminUsername", "value": "admin", "enabled": True},
         {"key": "adminPassword", "value": "", "enabled": True},
         {"key": "otp", "value": "", "enabled": True},
+        {"key": "totpSecret", "value": "", "enabled": True},
+        {"key": "totpCode", "value": "", "enabled": True},
+        {"key": "recoveryCode", "value": "", "enabled": True},
     ],
 }
 (HERE / "authd.postman_collection.json").write_text(json.dumps(collection, indent=2) + "\n")

@@ -244,3 +244,21 @@ async fn an_admin_reset_removes_the_app_and_the_codes_and_is_recorded() {
     let ghost = crate::user::UserId(uuid::Uuid::new_v4());
     assert!(matches!(w.admin.reset_second_factors(&root, ghost).await, Err(Error::UserNotFound)));
 }
+
+#[tokio::test]
+async fn removing_second_factors_reports_whether_there_was_anything_to_remove() {
+    use crate::ports::RecoveryCodeRepo;
+    let w = World::new();
+    let ada = w.register("ada", false).await;
+    let me = caller(&w, "ada").await;
+    let other = tokens(&w, "ada").await;
+    assert!(!w.authenticator.remove_all(ada.id).await.unwrap(), "nothing enrolled");
+    w.authenticator.disable(&me, &pw(GOOD_PASSWORD)).await.unwrap();
+    assert!(w.sessions.authenticate(&other.access_token).await.is_ok(), "nothing removed, nothing revoked");
+    assert!(!w.events(ada.id).contains(&"totp_disabled"));
+    w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await.unwrap();
+    assert!(w.authenticator.remove_all(ada.id).await.unwrap(), "a pending app");
+    w.db.replace_set(ada.id, &[vec![1], vec![2]], w.clock.now()).await.unwrap();
+    assert!(w.authenticator.remove_all(ada.id).await.unwrap(), "recovery codes alone");
+    assert!(!w.authenticator.remove_all(ada.id).await.unwrap(), "all gone");
+}
