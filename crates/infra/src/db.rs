@@ -54,11 +54,29 @@ pub(crate) fn user_write_error(e: DbErr) -> domain::Error {
 }
 
 /// Builds a raw statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
-/// For the few statements clearer as SQL than in builder form.
-pub(crate) fn statement(db: &Database, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
-    let backend = db.get_database_backend();
+/// For the statements clearer as SQL than in builder form.
+pub(crate) fn statement(conn: &impl ConnectionTrait, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let backend = conn.get_database_backend();
     let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace('$', "?") } else { sql.to_owned() };
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// Runs a raw statement (see [`statement`]); how many rows it changed.
+pub(crate) async fn execute(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> domain::Result<u64> {
+    Ok(conn.execute_raw(statement(conn, sql, values)).await.map_err(internal)?.rows_affected())
+}
+
+/// Runs a raw query (see [`statement`]); its first row, if any.
+pub(crate) async fn query_one(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> domain::Result<Option<sea_orm::QueryResult>> {
+    conn.query_one_raw(statement(conn, sql, values)).await.map_err(internal)
 }
 
 pub(crate) fn internal(e: DbErr) -> domain::Error {

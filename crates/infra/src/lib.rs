@@ -8,6 +8,7 @@ pub mod db;
 mod entity;
 pub mod hasher;
 pub mod jwt;
+mod keys;
 pub mod mail;
 pub mod otp_hash;
 pub mod otps;

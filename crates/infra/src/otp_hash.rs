@@ -19,9 +19,7 @@ impl HmacOtpHasher {
     /// Derives the OTP key from the server secret, so that one secret is
     /// configured and the two uses never share a key.
     pub fn derived_from(secret: &[u8]) -> Self {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"authd/otp-code-key/v1");
-        Self { key: mac.finalize().into_bytes().into() }
+        Self { key: crate::keys::derive(secret, b"authd/otp-code-key/v1") }
     }
 }
 

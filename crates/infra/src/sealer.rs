@@ -7,8 +7,6 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 const FORMAT: u8 = 1;
 const NONCE: usize = 12;
@@ -21,9 +19,7 @@ impl ChaChaSealer {
     /// Derives the sealing key from the server secret under its own label,
     /// so it never equals the signing or OTP key.
     pub fn derived_from(secret: &[u8]) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"authd/secret-sealing-key/v1");
-        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        let key = crate::keys::derive(secret, b"authd/secret-sealing-key/v1");
         Self { cipher: ChaCha20Poly1305::new(&Key::from(key)) }
     }
 }

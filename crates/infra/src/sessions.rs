@@ -8,10 +8,10 @@ use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::db::{Database, internal, statement};
+use crate::db::{Database, execute, internal};
 use crate::entity::sessions::{self, Column, Entity};
 
 #[derive(Clone)]
@@ -54,8 +54,7 @@ impl SessionRepo for SeaSessionRepo {
         );
         let values =
             vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
-        let done = self.db.execute_raw(statement(&self.db, &sql, values)).await.map_err(internal)?;
-        Ok(done.rows_affected() == 1)
+        Ok(execute(&self.db, &sql, values).await? == 1)
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {

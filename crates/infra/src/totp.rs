@@ -8,9 +8,9 @@ use domain::Result;
 use domain::ports::TotpRepo;
 use domain::totp::TotpCredential;
 use domain::user::UserId;
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{QueryResult, Value};
 
-use crate::db::{Database, internal, statement};
+use crate::db::{Database, execute, internal, query_one};
 
 #[derive(Clone)]
 pub struct SqlTotpRepo {
@@ -20,10 +20,6 @@ pub struct SqlTotpRepo {
 impl SqlTotpRepo {
     pub fn new(db: Database) -> Self {
         Self { db }
-    }
-
-    async fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
-        Ok(self.db.execute_raw(statement(&self.db, sql, values)).await.map_err(internal)?.rows_affected())
     }
 }
 
@@ -48,8 +44,7 @@ impl TotpRepo for SqlTotpRepo {
     async fn get(&self, user: UserId) -> Result<Option<TotpCredential>> {
         let sql = "SELECT user_id, sealed_secret, created_at, confirmed_at, last_step \
                    FROM totp_credentials WHERE user_id = $1";
-        let row = self.db.query_one_raw(statement(&self.db, sql, vec![user.0.into()])).await.map_err(internal)?;
-        row.map(to_domain).transpose()
+        query_one(&self.db, sql, vec![user.0.into()]).await?.map(to_domain).transpose()
     }
 
     async fn put_pending(&self, c: &TotpCredential) -> Result<bool> {
@@ -61,13 +56,13 @@ impl TotpRepo for SqlTotpRepo {
                      created_at = excluded.created_at, last_step = NULL \
                    WHERE totp_credentials.confirmed_at IS NULL";
         let values = vec![c.user_id.0.into(), c.sealed_secret.clone().into(), c.created_at.into()];
-        Ok(self.execute(sql, values).await? == 1)
+        Ok(execute(&self.db, sql, values).await? == 1)
     }
 
     async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool> {
         let sql = "UPDATE totp_credentials SET confirmed_at = $2, last_step = $3 \
                    WHERE user_id = $1 AND confirmed_at IS NULL";
-        Ok(self.execute(sql, vec![user.0.into(), now.into(), step_value(step)]).await? == 1)
+        Ok(execute(&self.db, sql, vec![user.0.into(), now.into(), step_value(step)]).await? == 1)
     }
 
     async fn accept_step(&self, user: UserId, step: u64) -> Result<bool> {
@@ -75,10 +70,10 @@ impl TotpRepo for SqlTotpRepo {
         // UPDATE moves last_step to it and every other then finds it equal.
         let sql = "UPDATE totp_credentials SET last_step = $2 \
                    WHERE user_id = $1 AND confirmed_at IS NOT NULL AND (last_step IS NULL OR last_step < $2)";
-        Ok(self.execute(sql, vec![user.0.into(), step_value(step)]).await? == 1)
+        Ok(execute(&self.db, sql, vec![user.0.into(), step_value(step)]).await? == 1)
     }
 
     async fn delete(&self, user: UserId) -> Result<bool> {
-        Ok(self.execute("DELETE FROM totp_credentials WHERE user_id = $1", vec![user.0.into()]).await? == 1)
+        Ok(execute(&self.db, "DELETE FROM totp_credentials WHERE user_id = $1", vec![user.0.into()]).await? == 1)
     }
 }
