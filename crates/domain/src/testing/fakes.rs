@@ -84,14 +84,20 @@ struct ThrottleRow {
     updated_at: DateTime<Utc>,
 }
 
+/// A recovery code, column for column as the `recovery_codes` table holds it.
+#[derive(Debug, Clone)]
+struct RecoveryRow {
+    hash: Vec<u8>,
+    used_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Default)]
 pub struct Tables {
     pub users: HashMap<UserId, StoredUser>,
     pub sessions: HashMap<Uuid, Session>,
     pub otps: HashMap<Uuid, OtpChallenge>,
     pub totp: HashMap<UserId, TotpCredential>,
-    /// Per user: (code hash, used at).
-    recovery: HashMap<UserId, Vec<(Vec<u8>, Option<DateTime<Utc>>)>>,
+    recovery: HashMap<UserId, Vec<RecoveryRow>>,
     throttles: HashMap<String, ThrottleRow>,
     pub audit: Vec<AuditEvent>,
 }
@@ -479,21 +485,17 @@ impl RecoveryCodeRepo for MemDb {
         if !t.users.contains_key(&user) {
             return Err(Error::internal("recovery codes for an unknown user"));
         }
-        t.recovery.insert(user, hashes.iter().map(|h| (h.clone(), None)).collect());
+        t.recovery.insert(user, hashes.iter().map(|h| RecoveryRow { hash: h.clone(), used_at: None }).collect());
         Ok(())
     }
     async fn consume(&self, user: UserId, hash: &[u8], now: DateTime<Utc>) -> Result<bool> {
         let mut t = self.tables();
         let code =
-            t.recovery.get_mut(&user).and_then(|set| set.iter_mut().find(|(h, used)| h == hash && used.is_none()));
-        Ok(code.map(|(_, used)| *used = Some(now)).is_some())
+            t.recovery.get_mut(&user).and_then(|set| set.iter_mut().find(|r| r.hash == hash && r.used_at.is_none()));
+        Ok(code.map(|r| r.used_at = Some(now)).is_some())
     }
     async fn remaining(&self, user: UserId) -> Result<u32> {
-        Ok(self
-            .tables()
-            .recovery
-            .get(&user)
-            .map_or(0, |set| set.iter().filter(|(_, used)| used.is_none()).count() as u32))
+        Ok(self.tables().recovery.get(&user).map_or(0, |set| set.iter().filter(|r| r.used_at.is_none()).count() as u32))
     }
     async fn delete_all(&self, user: UserId) -> Result<u64> {
         Ok(self.tables().recovery.remove(&user).map_or(0, |set| set.len() as u64))

@@ -110,6 +110,17 @@ pub fn challenge(user: UserId) -> OtpChallenge {
     }
 }
 
+/// A pending enrolment of `user` made at [`t0`].
+pub fn enrolment(user: UserId, secret: u8) -> crate::totp::TotpCredential {
+    crate::totp::TotpCredential {
+        user_id: user,
+        sealed_secret: vec![secret; 48],
+        created_at: t0(),
+        confirmed_at: None,
+        last_step: None,
+    }
+}
+
 /// Runs `n` copies of `call` at once and counts the `true` answers.
 pub async fn winners<F, Fut>(n: usize, call: F) -> usize
 where
@@ -208,15 +219,4 @@ mod memory {
     }
 
     crate::port_contracts!(store);
-}
-
-/// A pending enrolment of `user` made at [`t0`].
-pub fn enrolment(user: UserId, secret: u8) -> crate::totp::TotpCredential {
-    crate::totp::TotpCredential {
-        user_id: user,
-        sealed_secret: vec![secret; 48],
-        created_at: t0(),
-        confirmed_at: None,
-        last_step: None,
-    }
 }
