@@ -159,9 +159,11 @@ pub trait TotpRepo: Send + Sync {
     /// Stores a pending enrolment, replacing a pending one. `false`, and
     /// nothing stored, when the user already has an active one.
     async fn put_pending(&self, credential: &TotpCredential) -> Result<bool>;
-    /// Activates the pending enrolment, `step` being its first accepted
-    /// step. `false` when nothing is pending.
-    async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool>;
+    /// Activates the pending enrolment whose secret is `sealed_secret` (the
+    /// one the code was checked against), `step` being its first accepted
+    /// step. `false` when nothing is pending, or another enrolment replaced
+    /// it meanwhile: a secret the user never saw is never activated.
+    async fn confirm(&self, user: UserId, sealed_secret: &[u8], step: u64, now: DateTime<Utc>) -> Result<bool>;
     /// Accepts `step` for an active enrolment only if it is later than every
     /// step accepted before: of concurrent callers with one step, one wins.
     async fn accept_step(&self, user: UserId, step: u64) -> Result<bool>;

@@ -59,10 +59,13 @@ impl TotpRepo for SqlTotpRepo {
         Ok(execute(&self.db, sql, values).await? == 1)
     }
 
-    async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool> {
+    async fn confirm(&self, user: UserId, sealed_secret: &[u8], step: u64, now: DateTime<Utc>) -> Result<bool> {
+        // Only the enrolment whose code was checked: an enrol on another node
+        // in between replaced the secret, and this UPDATE then matches nothing.
         let sql = "UPDATE totp_credentials SET confirmed_at = $2, last_step = $3 \
-                   WHERE user_id = $1 AND confirmed_at IS NULL";
-        Ok(execute(&self.db, sql, vec![user.0.into(), now.into(), step_value(step)]).await? == 1)
+                   WHERE user_id = $1 AND confirmed_at IS NULL AND sealed_secret = $4";
+        let values = vec![user.0.into(), now.into(), step_value(step), sealed_secret.to_vec().into()];
+        Ok(execute(&self.db, sql, values).await? == 1)
     }
 
     async fn accept_step(&self, user: UserId, step: u64) -> Result<bool> {

@@ -454,9 +454,9 @@ impl TotpRepo for MemDb {
         t.totp.insert(c.user_id, TotpCredential { confirmed_at: None, last_step: None, ..c.clone() });
         Ok(true)
     }
-    async fn confirm(&self, user: UserId, step: u64, now: DateTime<Utc>) -> Result<bool> {
+    async fn confirm(&self, user: UserId, sealed_secret: &[u8], step: u64, now: DateTime<Utc>) -> Result<bool> {
         match self.tables().totp.get_mut(&user) {
-            Some(c) if c.confirmed_at.is_none() => {
+            Some(c) if c.confirmed_at.is_none() && c.sealed_secret == sealed_secret => {
                 (c.confirmed_at, c.last_step) = (Some(now), Some(step));
                 Ok(true)
             }

@@ -90,7 +90,7 @@ impl Authenticator {
             field: "code",
             reason: "is not the code the authenticator app shows now".into(),
         })?;
-        if !self.totp.confirm(uid, step, now).await? {
+        if !self.totp.confirm(uid, &pending.sealed_secret, step, now).await? {
             return Err(Error::TotpNotPending);
         }
         let on = ProfilePatch { is_2fa: Some(true), ..Default::default() };

@@ -172,6 +172,7 @@ macro_rules! port_contracts {
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
             confirmation_activates_only_a_pending_enrolment,
+            confirmation_activates_only_the_enrolment_whose_code_was_checked,
             each_step_is_accepted_once_and_only_forward,
             a_step_has_exactly_one_winner_among_fifty_concurrent_calls,
             deletion_and_the_users_deletion_remove_the_enrolment,
