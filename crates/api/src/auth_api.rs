@@ -84,7 +84,7 @@ fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
     name.map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
 }
 
-/// The password was right and a second factor is due: a code went out.
+/// The password was right and a second factor is due; a code was mailed only if `email` comes first in `methods`.
 #[derive(Debug, Object)]
 pub struct SecondFactorBody {
     /// Always `bearer`.

@@ -183,9 +183,12 @@ impl Settings {
             bail!("AUTHD_JWT_SECRET must be at least {} bytes long", infra::jwt::MIN_SECRET_BYTES);
         }
         if let Some(key) = &self.encryption_key
-            && key.expose_secret().len() < 32
+            && key.expose_secret().len() < infra::sealer::MIN_KEY_BYTES
         {
-            bail!("AUTHD_ENCRYPTION_KEY must be at least 32 bytes long; generate one with `openssl rand -hex 32`");
+            bail!(
+                "AUTHD_ENCRYPTION_KEY must be at least {} bytes long; generate one with `openssl rand -hex 32`",
+                infra::sealer::MIN_KEY_BYTES
+            );
         }
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");

@@ -81,7 +81,7 @@ impl From<SecondFactors> for SecondFactorsBody {
     fn from(s: SecondFactors) -> Self {
         Self {
             methods: s.methods.iter().map(|m| m.as_str().to_owned()).collect(),
-            totp: TotpStatusBody { active: s.totp_active, created_at: s.totp_created_at },
+            totp: TotpStatusBody { active: s.totp_since.is_some(), created_at: s.totp_since },
             recovery_codes_left: s.recovery_codes_left,
         }
     }

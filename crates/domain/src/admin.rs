@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
-use crate::throttle::{Throttle, account_key};
+use crate::throttle::{Throttle, user_key};
 use crate::totp::Authenticator;
 use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
 
@@ -119,7 +119,7 @@ impl Admin {
         self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
         if patch.is_active == Some(true) {
             // Reactivating is how an administrator lifts a lockout.
-            self.throttle.reset(&account_key(Some(id), None, "")).await?;
+            self.throttle.reset(&user_key(id)).await?;
         }
         if patch.is_active == Some(false) {
             let revoked = self.sessions.revoke_all(id, None).await?;

@@ -66,15 +66,15 @@ async fn enrolment_is_pending_until_a_code_confirms_it_and_then_two_factor_login
     let enrolment = w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await.unwrap();
     assert!(enrolment.otpauth_url.starts_with("otpauth://totp/authd:ada%40example.com?secret="));
     let secret = TotpSecret::from_base32(&enrolment.secret).unwrap();
-    assert!(!w.authenticator.status(&me).await.unwrap().totp_active, "pending");
-    assert!(matches!(tokens(&w, "ada").await, TokenPair { .. }), "a pending app does not guard logins");
+    assert_eq!(w.authenticator.status(&me).await.unwrap().totp_since, None, "pending");
+    tokens(&w, "ada").await; // a pending app does not guard logins (panics on a second factor)
     let wrong = secret.code_at(w.clock.now() + chrono::Duration::seconds(300));
     assert!(matches!(w.authenticator.confirm(&me, &wrong).await, Err(Error::InvalidField { field: "code", .. })));
     let codes = w.authenticator.confirm(&me, &secret.code_at(w.clock.now())).await.unwrap();
     assert_eq!(codes.len(), 10);
     assert!(w.accounts.me(&me).await.unwrap().is_2fa);
     let status = w.authenticator.status(&me).await.unwrap();
-    assert_eq!((status.totp_active, status.recovery_codes_left), (true, 10));
+    assert_eq!((status.totp_since.is_some(), status.recovery_codes_left), (true, 10));
     assert_eq!(status.methods, [Method::Totp, Method::RecoveryCode]);
     assert!(matches!(w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await, Err(Error::TotpAlreadyActive)));
     assert!(matches!(w.authenticator.confirm(&me, &secret.code_at(w.clock.now())).await, Err(Error::TotpNotPending)));
@@ -203,7 +203,7 @@ async fn removing_the_app_needs_the_password_and_ends_the_other_sessions() {
     assert!(w.sessions.authenticate(&other.pair.access_token).await.is_err(), "other sessions end");
     assert!(w.events(user.id).contains(&"totp_disabled"));
     let status = w.authenticator.status(&me).await.unwrap();
-    assert_eq!((status.totp_active, status.recovery_codes_left), (false, 0));
+    assert_eq!((status.totp_since, status.recovery_codes_left), (None, 0));
     // is_2fa stays on: the next login falls back to a mailed code, and the
     // old recovery codes are gone.
     let p = pending(&w, "ada").await;

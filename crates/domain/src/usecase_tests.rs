@@ -420,7 +420,7 @@ async fn idle_throttle_counters_are_purged_after_a_day_but_a_hard_lock_is_kept()
     w.register("ada", false).await;
     let bob = w.register("bob", false).await;
     wrong_logins(&w, "ada", 6).await;
-    let bobs = crate::throttle::account_key(Some(bob.id), None, "");
+    let bobs = crate::throttle::user_key(bob.id);
     for _ in 0..100 {
         w.throttle.count_failure(&bobs, Some(bob.id)).await.unwrap();
     }

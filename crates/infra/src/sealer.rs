@@ -8,6 +8,8 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
+/// Shortest configured key (`AUTHD_ENCRYPTION_KEY`) accepted: 256 bits.
+pub const MIN_KEY_BYTES: usize = 32;
 const FORMAT: u8 = 1;
 const NONCE: usize = 12;
 

@@ -19,9 +19,9 @@ use crate::ports::{Mailer, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, T
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Sessions;
-use crate::throttle::{Throttle, account_key};
+use crate::throttle::{Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
-use crate::totp::TotpSecret;
+use crate::totp::{TotpCredential, TotpSecret};
 use crate::user::{Email, User, UserId};
 
 /// A second factor is due: this token lets the caller answer it.
@@ -74,13 +74,24 @@ impl SecondFactor {
     /// means the password is enough. An active authenticator app always
     /// demands a second factor, whatever `is_2fa` says.
     pub async fn methods_for(&self, user: &User) -> Result<Vec<Method>> {
-        let app = self.totp.get(user.id).await?.is_some_and(|c| c.is_active());
-        Ok(match (app, user.is_2fa) {
+        let app = self.active_app(user.id).await?;
+        Ok(self.methods(user, app.as_ref()))
+    }
+
+    /// [`methods_for`](Self::methods_for), given the user's active app as
+    /// already read.
+    pub(crate) fn methods(&self, user: &User, app: Option<&TotpCredential>) -> Vec<Method> {
+        match (app.is_some(), user.is_2fa) {
             (true, _) if self.mail_fallback => vec![Method::Totp, Method::RecoveryCode, Method::Email],
             (true, _) => vec![Method::Totp, Method::RecoveryCode],
             (false, true) => vec![Method::Email],
             (false, false) => vec![],
-        })
+        }
+    }
+
+    /// The user's authenticator app, if it is active.
+    pub(crate) async fn active_app(&self, user: UserId) -> Result<Option<TotpCredential>> {
+        Ok(self.totp.get(user).await?.filter(TotpCredential::is_active))
     }
 
     /// Opens a challenge for `user`, whose password was right, and signs the
@@ -132,12 +143,14 @@ impl SecondFactor {
         }
     }
 
-    /// The challenge's user and the methods they have now (an app removed
-    /// since the login no longer counts).
-    async fn user_and_methods(&self, challenge: &OtpChallenge) -> Result<(User, Vec<Method>)> {
+    /// The challenge's user, their active app and the methods they have
+    /// now (an app removed since the login no longer counts): the app is
+    /// read once, and its secret is what a TOTP answer is checked against.
+    async fn factors(&self, challenge: &OtpChallenge) -> Result<(User, Option<TotpCredential>, Vec<Method>)> {
         let user = self.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?.user;
-        let methods = self.methods_for(&user).await?;
-        Ok((user, methods))
+        let app = self.active_app(user.id).await?;
+        let methods = self.methods(&user, app.as_ref());
+        Ok((user, app, methods))
     }
 
     /// Checks the answer to a two-factor login and opens the session.
@@ -147,13 +160,13 @@ impl SecondFactor {
     #[tracing::instrument(skip_all)]
     pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
         let challenge = self.open_challenge(temporary_token).await?;
-        let (_, methods) = self.user_and_methods(&challenge).await?;
+        let (_, app, methods) = self.factors(&challenge).await?;
         let method = method.unwrap_or(challenge.method);
         if !methods.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
         let uid = challenge.user_id;
-        let key = account_key(Some(uid), None, "");
+        let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
         let now = self.clock.now();
         let mut codes_left = None;
@@ -164,7 +177,9 @@ impl SecondFactor {
             }
             Method::Totp => {
                 OtpCode::parse(answer)?;
-                match self.totp_secret(uid).await?.matching_step(answer, now) {
+                let app = app.as_ref().ok_or(Error::MethodUnavailable)?;
+                let secret = TotpSecret::from_bytes(self.sealer.open(&app.sealed_secret, uid.0.as_bytes())?)?;
+                match secret.matching_step(answer, now) {
                     // RFC 6238 §5.2: a step is accepted once. A replay is
                     // no guess (whoever sends it saw the code), so it costs
                     // no try, but it opens nothing.
@@ -200,12 +215,6 @@ impl SecondFactor {
         Ok(Verified { pair, recovery_codes_left: codes_left })
     }
 
-    /// The user's active authenticator secret, unsealed.
-    async fn totp_secret(&self, user: UserId) -> Result<TotpSecret> {
-        let credential = self.totp.get(user).await?.filter(|c| c.is_active()).ok_or(Error::MethodUnavailable)?;
-        TotpSecret::from_bytes(self.sealer.open(&credential.sealed_secret, user.0.as_bytes())?)
-    }
-
     /// Counts a wrong answer against the challenge and the account; the
     /// error to answer with.
     async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
@@ -239,7 +248,7 @@ impl SecondFactor {
     #[tracing::instrument(skip_all)]
     pub async fn resend(&self, temporary_token: &str, method: Option<Method>) -> Result<()> {
         let challenge = self.open_challenge(temporary_token).await?;
-        let (user, methods) = self.user_and_methods(&challenge).await?;
+        let (user, _, methods) = self.factors(&challenge).await?;
         if method.unwrap_or(Method::Email) != Method::Email || !methods.contains(&Method::Email) {
             return Err(Error::MethodUnavailable);
         }

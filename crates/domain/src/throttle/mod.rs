@@ -8,4 +8,4 @@ pub mod schedule;
 
 pub use guard::Throttle;
 pub use rate::{RateScope, Window};
-pub use schedule::{account_key, lock_after};
+pub use schedule::{account_key, lock_after, user_key};

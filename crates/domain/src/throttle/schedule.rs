@@ -29,6 +29,11 @@ pub fn lock_after(failures: u32) -> Option<Duration> {
     Some(doubled.min(LONGEST_LOCK))
 }
 
+/// The throttle key of a known account.
+pub fn user_key(user: UserId) -> String {
+    account_key(Some(user), None, "")
+}
+
 /// The throttle key of an account: its id when it exists, else the name tried.
 pub fn account_key(user: Option<UserId>, login: Option<&LoginName>, raw: &str) -> String {
     match (user, login) {

@@ -35,9 +35,8 @@ pub struct Enrolment {
 pub struct SecondFactors {
     /// What a login would offer, the default first; empty: the password suffices.
     pub methods: Vec<Method>,
-    pub totp_active: bool,
-    /// When the active app was enrolled.
-    pub totp_created_at: Option<DateTime<Utc>>,
+    /// When the active app was enrolled; none: no active app.
+    pub totp_since: Option<DateTime<Utc>>,
     pub recovery_codes_left: u32,
 }
 
@@ -121,7 +120,7 @@ impl Authenticator {
         password: &SecretString,
     ) -> Result<Vec<RecoveryCode>> {
         self.accounts.confirm_password(caller, password).await?;
-        if !self.totp.get(caller.user_id).await?.is_some_and(|c| c.is_active()) {
+        if self.second_factor.active_app(caller.user_id).await?.is_none() {
             return Err(Error::NoSecondFactor);
         }
         let codes = self.new_recovery_codes(caller.user_id).await?;
@@ -132,11 +131,10 @@ impl Authenticator {
     /// What second factors the caller's account has.
     pub async fn status(&self, caller: &Caller) -> Result<SecondFactors> {
         let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
-        let active = self.totp.get(user.id).await?.filter(|c| c.is_active());
+        let app = self.second_factor.active_app(user.id).await?;
         Ok(SecondFactors {
-            methods: self.second_factor.methods_for(&user).await?,
-            totp_active: active.is_some(),
-            totp_created_at: active.map(|c| c.created_at),
+            methods: self.second_factor.methods(&user, app.as_ref()),
+            totp_since: app.map(|c| c.created_at),
             recovery_codes_left: self.recovery_codes.remaining(user.id).await?,
         })
     }

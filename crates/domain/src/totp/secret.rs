@@ -4,6 +4,7 @@
 //! file decides the parameters and never lets the secret be printed.
 
 use chrono::{DateTime, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use crate::error::{Error, Result};
@@ -14,6 +15,9 @@ pub const STEP_SECONDS: u64 = 30;
 /// Steps either side of now that are still accepted, for clock drift.
 pub const SKEW_STEPS: u16 = 1;
 pub const DIGITS: u8 = 6;
+/// RFC 3986: everything but the unreserved characters is percent-encoded.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// The issuer authenticator apps show next to the account.
 pub const ISSUER: &str = "authd";
 
@@ -66,7 +70,7 @@ impl TotpSecret {
     pub fn otpauth_url(&self, account: &str) -> String {
         format!(
             "otpauth://totp/{ISSUER}:{}?secret={}&issuer={ISSUER}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-            percent_encode(account),
+            utf8_percent_encode(account, NOT_UNRESERVED),
             self.base32()
         )
     }
@@ -94,16 +98,6 @@ impl TotpSecret {
     pub fn code_at(&self, at: DateTime<Utc>) -> String {
         self.totp().generate(unix_seconds(at)).to_string()
     }
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn unix_seconds(at: DateTime<Utc>) -> u64 {
