@@ -16,11 +16,19 @@ newman run "$collection" -e "$here/authd.postman_environment.json" --folder "1 L
 
 email=$(python3 -c 'import json,sys; print(next(v["value"] for v in json.load(open(sys.argv[1]))["values"] if v["key"] == "email"))' "$work/env.json")
 otp=$(python3 - "$mail_log" "$email" <<'PY'
-import json, sys
-codes = [m["code"] for m in map(json.loads, open(sys.argv[1])) if m.get("to") == sys.argv[2] and "code" in m]
-if not codes:
-    sys.exit(f"no code was mailed to {sys.argv[2]}")
-print(codes[-1])
+import json, sys, time
+# Messages go out in the background after the login answered: wait for it.
+for _ in range(100):
+    try:
+        codes = [m["code"] for m in map(json.loads, open(sys.argv[1])) if m.get("to") == sys.argv[2] and "code" in m]
+    except FileNotFoundError:
+        codes = []
+    if codes:
+        print(codes[-1])
+        break
+    time.sleep(0.1)
+else:
+    sys.exit(f"no code was mailed to {sys.argv[2]} within 10 s")
 PY
 )
 

@@ -10,6 +10,7 @@ mod m20261124_000004_create_audit_events;
 mod m20261124_000005_create_throttles;
 mod m20261124_000006_drop_sessions_last_used_at;
 mod m20261124_000007_create_second_factors;
+mod m20261124_000008_create_deliveries;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_throttles::Migration),
             Box::new(m20261124_000006_drop_sessions_last_used_at::Migration),
             Box::new(m20261124_000007_create_second_factors::Migration),
+            Box::new(m20261124_000008_create_deliveries::Migration),
         ]
     }
 }

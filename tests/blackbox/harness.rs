@@ -1,8 +1,10 @@
 //! Starts a real `authd` for each test (fresh data dir and database), or
 //! targets a running one given by AUTHD_BASE_URL + AUTHD_MAIL_LOG.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -18,7 +20,13 @@ pub struct Server {
     dir: Option<PathBuf>,
     /// The environment authd was started with, to run its CLI or restart it.
     env: Vec<(String, String)>,
+    /// Per address, how many of its messages [`Server::latest_code`] has
+    /// seen; shared by the nodes of one cluster, which share the log.
+    seen: Arc<Mutex<HashMap<String, usize>>>,
 }
+
+/// How long a queued message may take to reach the log.
+const DELIVERY_WAIT: Duration = Duration::from_secs(10);
 
 /// The administrator [`Server::start_with_admin`] provides.
 pub const ADMIN_USERNAME: &str = "root-admin";
@@ -99,6 +107,7 @@ impl Server {
                 child: None,
                 dir: None,
                 env: vec![],
+                seen: Arc::default(),
             };
         }
         let dir = std::env::temp_dir().join(format!("authd-bb-{}", uuid::Uuid::new_v4().simple()));
@@ -128,7 +137,8 @@ impl Server {
             vars.push(("AUTHD_DB_MAX_CONNECTIONS".into(), "8".into()));
         }
         vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let mut server = Self { base: String::new(), mail_log, http, child: None, dir: Some(dir), env: vars };
+        let mut server =
+            Self { base: String::new(), mail_log, http, child: None, dir: Some(dir), env: vars, seen: Arc::default() };
         server.spawn();
         server
     }
@@ -189,6 +199,7 @@ impl Server {
             child: None,
             dir: None,
             env: self.env.clone(),
+            seen: self.seen.clone(),
         };
         node.spawn();
         node
@@ -283,14 +294,39 @@ impl Server {
         self.refresh(&token(pair, "refresh_token")).await.problem(401, "session_revoked");
     }
 
-    /// The code in the newest mail to `email`, from the mail log.
-    pub fn latest_code(&self, email: &str) -> String {
-        self.mails_to(email)
+    /// The code in the newest message to `to` (an email address or phone
+    /// number), waiting for one this cluster's tests have not read yet:
+    /// messages are sent in the background, after the request that queued
+    /// them has answered.
+    pub async fn latest_code(&self, to: &str) -> String {
+        let seen = self.seen.lock().unwrap().get(to).copied().unwrap_or(0);
+        let messages = self.wait_for_mails(to, seen + 1).await;
+        self.seen.lock().unwrap().insert(to.to_owned(), messages.len());
+        messages
             .last()
             .and_then(|m| m["code"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| panic!("no code mailed to {email}"))
+            .unwrap_or_else(|| panic!("no code sent to {to}"))
     }
 
+    /// The messages to `to` once there are at least `n`; panics after
+    /// [`DELIVERY_WAIT`].
+    pub async fn wait_for_mails(&self, to: &str, n: usize) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + DELIVERY_WAIT;
+        loop {
+            let messages = self.mails_to(to);
+            if messages.len() >= n {
+                return messages;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} message(s) to {to} after {DELIVERY_WAIT:?}, expected {n}",
+                messages.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The messages to `to` in the log now.
     pub fn mails_to(&self, email: &str) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.mail_log).unwrap_or_default();
         text.lines()
@@ -302,7 +338,7 @@ impl Server {
     /// A full two-factor login: token → code from the mail log → verify-otp.
     pub async fn two_factor_tokens(&self, user: &TestUser) -> Value {
         let tmp = self.temporary(user).await;
-        let code = self.latest_code(&user.email);
+        let code = self.latest_code(&user.email).await;
         self.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.ok(200).clone()
     }
 }

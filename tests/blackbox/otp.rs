@@ -16,11 +16,11 @@ async fn two_factor_login_mails_a_code_that_yields_a_pair_for_users_me() {
     assert_eq!(body["expires_in"], 240);
     assert!(body.get("access_token").is_none(), "no access token before the second factor");
     let tmp = token(body, "temporary_token");
-    let mail = s.mails_to(&u.email).pop().expect("a mail");
+    let mail = s.wait_for_mails(&u.email, 1).await.pop().expect("a mail");
     assert_eq!(mail["kind"], "login_code");
     assert!(mail["at"].is_string() && mail["subject"].is_string());
 
-    let pair = s.post("/auth/verify-otp", Some(&tmp), json!({"otp": s.latest_code(&u.email)})).await;
+    let pair = s.post("/auth/verify-otp", Some(&tmp), json!({"otp": s.latest_code(&u.email).await})).await;
     assert_eq!(pair.header("cache-control"), Some("no-store"));
     let access = token(pair.ok(200), "access_token");
     let me = s.me(&access).await;
@@ -32,7 +32,7 @@ async fn two_users_logging_in_at_the_same_moment_each_get_their_own_code() {
     let s = Server::start().await;
     let (a, b) = (s.register("amy", true).await, s.register("ben", true).await);
     let (ta, tb) = tokio::join!(s.temporary(&a), s.temporary(&b));
-    let (ca, cb) = (s.latest_code(&a.email), s.latest_code(&b.email));
+    let (ca, cb) = (s.latest_code(&a.email).await, s.latest_code(&b.email).await);
     // A's code does not open B's login (when the codes differ at all).
     if ca != cb {
         s.post("/auth/verify-otp", Some(&tb), json!({"otp": ca})).await.problem(400, "otp_invalid");
@@ -50,7 +50,7 @@ async fn a_used_otp_is_refused() {
     let s = Server::start().await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    let code = s.latest_code(&u.email);
+    let code = s.latest_code(&u.email).await;
     s.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.ok(200);
     s.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.problem(400, "otp_used");
 }
@@ -60,7 +60,7 @@ async fn otp_is_refused_after_five_wrong_tries_with_429() {
     let s = Server::start().await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    let code = s.latest_code(&u.email);
+    let code = s.latest_code(&u.email).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (0..5).rev() {
         let r = s.post("/auth/verify-otp", Some(&tmp), json!({"otp": wrong})).await;
@@ -75,7 +75,7 @@ async fn fifty_concurrent_correct_otp_submissions_open_exactly_one_session() {
     let s = Server::start().await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    let code = s.latest_code(&u.email);
+    let code = s.latest_code(&u.email).await;
     let tries = (0..50).map(|_| s.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})));
     let replies = futures::future::join_all(tries).await;
     let wins = replies.iter().filter(|r| r.status.as_u16() == 200).count();
@@ -90,7 +90,7 @@ async fn an_expired_temporary_token_is_refused() {
     let s = Server::start_with(&[("AUTHD_TEMP_TTL", "1")]).await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    let code = s.latest_code(&u.email);
+    let code = s.latest_code(&u.email).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     s.post("/auth/verify-otp", Some(&tmp), json!({"otp": code})).await.problem(401, "token_expired");
     s.call(Method::POST, "/auth/resend-otp", Some(&tmp), None).await.problem(401, "token_expired");
@@ -136,7 +136,7 @@ async fn resend_after_the_cooldown_mails_a_new_code_and_the_old_one_stops_workin
     let s = Server::start_with(&[("AUTHD_OTP_RESEND_COOLDOWN", "1")]).await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
-    let old = s.latest_code(&u.email);
+    let old = s.latest_code(&u.email).await;
     for _ in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let r = s.call(Method::POST, "/auth/resend-otp", Some(&tmp), None).await;
@@ -144,8 +144,9 @@ async fn resend_after_the_cooldown_mails_a_new_code_and_the_old_one_stops_workin
     }
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     s.call(Method::POST, "/auth/resend-otp", Some(&tmp), None).await.problem(429, "otp_resend_limit");
-    assert_eq!(s.mails_to(&u.email).len(), 4);
-    let new = s.latest_code(&u.email);
+    let mails = s.wait_for_mails(&u.email, 4).await;
+    assert_eq!(mails.len(), 4, "the first code and three resends");
+    let new = mails[3]["code"].as_str().unwrap().to_owned();
     if new != old {
         s.post("/auth/verify-otp", Some(&tmp), json!({"otp": old})).await.problem(400, "otp_invalid");
     }

@@ -35,7 +35,7 @@ async fn wrong_codes_lock_the_account_too() {
     let mut failures = 0;
     while failures < 6 {
         let tmp = s.temporary(&u).await;
-        let code = s.latest_code(&u.email);
+        let code = s.latest_code(&u.email).await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..2 {
             if failures < 6 {

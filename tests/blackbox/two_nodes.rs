@@ -45,7 +45,7 @@ async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
     let b = a.second_node();
     let u = a.register("bob", true).await;
     let tmp = a.temporary(&u).await;
-    let code = a.latest_code(&u.email);
+    let code = a.latest_code(&u.email).await;
     let replies = futures::future::join_all(
         (0..50)
             .map(|i| if i % 2 == 0 { &a } else { &b })
@@ -55,7 +55,7 @@ async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
     assert_eq!(replies.iter().filter(|r| r.status.as_u16() == 200).count(), 1);
 
     let tmp = b.temporary(&u).await;
-    let code = b.latest_code(&u.email);
+    let code = b.latest_code(&u.email).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let guesses = futures::future::join_all(
         (0..20)

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use domain::{Ports, Services};
 use infra::Database;
+use infra::outbox::Doorbell;
 use poem::http::Method;
 use poem::http::StatusCode;
 use poem::http::{HeaderName, HeaderValue, header};
@@ -23,9 +24,17 @@ use crate::error::{Problem, problem_from_poem};
 use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
 
+/// One authd node: the use cases on the real adapters, the database pool
+/// they share, and the doorbell that wakes this node's courier.
+pub struct Node {
+    pub services: Services,
+    pub db: Database,
+    pub doorbell: Doorbell,
+}
+
 /// Opens the database (migrating it when allowed) and builds the use cases on
 /// the real adapters.
-pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Database)> {
+pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
     let url = settings.database_url();
@@ -38,6 +47,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Da
     let secret = settings.jwt_secret_bytes()?;
     let secret = secret.expose_secret().as_bytes();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let doorbell = Doorbell::default();
     let ports = Ports {
         users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
         sessions: if settings.session_cache_ms > 0 {
@@ -49,14 +59,15 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Da
         } else {
             Arc::new(infra::sessions::SeaSessionRepo::new(db.clone()))
         },
-        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
+        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
         hasher: Arc::new(infra::hasher::Argon2Hasher::new(
             Default::default(),
             settings.hash_concurrency.unwrap_or(cores),
         )?),
         tokens: Arc::new(infra::jwt::JwtCodec::hs256(secret, &settings.issuer, &settings.audience)?),
         otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
-        mailer: Arc::new(infra::mail::FileMailer::new(settings.mail_log())),
+        notifier: Arc::new(crate::senders::build(settings)?),
+        outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
@@ -68,7 +79,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<(Services, Da
         clock: Arc::new(infra::clock::SystemClock),
         rng: Arc::new(infra::rng::OsRng),
     };
-    Ok((Services::new(ports, settings.policy()), db))
+    Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell })
 }
 
 pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, SecondFactorsApi, AdminApi), ()> {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use domain::notify::DeliveryPolicy;
 use domain::policy::{Policy, RateLimits};
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -89,6 +90,16 @@ pub struct Settings {
     /// on every request: revocation then takes effect at once everywhere;
     /// otherwise within this time on other nodes.
     pub session_cache_ms: u64,
+    /// `AUTHD_DELIVERY_POLL_MS`: how often a node looks for messages queued
+    /// by other nodes or due for a retry (its own are sent at once).
+    pub delivery_poll_ms: u64,
+    /// `AUTHD_DELIVERY_RETRY_BASE_MS`: wait after a message's first failed
+    /// attempt; each further failure doubles it.
+    pub delivery_retry_base_ms: u64,
+    /// `AUTHD_DELIVERY_RETRY_CAP_MS`: the longest wait between attempts.
+    pub delivery_retry_cap_ms: u64,
+    /// `AUTHD_DELIVERY_MAX_ATTEMPTS`: attempts before a message is given up.
+    pub delivery_max_attempts: u32,
     /// `AUTHD_HSTS_SECONDS`: send `Strict-Transport-Security` with this max-age (0: off; set it behind TLS).
     pub hsts_seconds: u64,
     /// `AUTHD_BOOTSTRAP_ADMIN_EMAIL`: with `…_USERNAME` and `…_PASSWORD`, makes
@@ -134,6 +145,10 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
+            delivery_poll_ms: 1000,
+            delivery_retry_base_ms: policy.delivery.retry_base.as_millis() as u64,
+            delivery_retry_cap_ms: policy.delivery.retry_cap.as_millis() as u64,
+            delivery_max_attempts: policy.delivery.max_attempts,
             session_cache_ms: 0,
             encryption_key: None,
             totp_mail_fallback: policy.totp_mail_fallback,
@@ -194,6 +209,14 @@ impl Settings {
             bail!("AUTHD_BOOTSTRAP_ADMIN_EMAIL and AUTHD_BOOTSTRAP_ADMIN_USERNAME go together: set both or neither");
         }
         crate::client_addr::TrustedProxies::parse(&self.trusted_proxies)?;
+        if self.delivery_poll_ms == 0 || self.delivery_retry_base_ms == 0 || self.delivery_max_attempts == 0 {
+            bail!(
+                "AUTHD_DELIVERY_POLL_MS, AUTHD_DELIVERY_RETRY_BASE_MS and AUTHD_DELIVERY_MAX_ATTEMPTS must be at least 1"
+            );
+        }
+        if self.delivery_retry_cap_ms < self.delivery_retry_base_ms {
+            bail!("AUTHD_DELIVERY_RETRY_CAP_MS must be at least AUTHD_DELIVERY_RETRY_BASE_MS");
+        }
         if self.session_cache_ms > 5000 {
             bail!("AUTHD_SESSION_CACHE_MS must be at most 5000: revocation must reach every node within 5 s");
         }
@@ -238,6 +261,12 @@ impl Settings {
                 registrations_per_hour: self.rate_registrations_per_hour,
             },
             totp_mail_fallback: self.totp_mail_fallback,
+            delivery: DeliveryPolicy {
+                retry_base: Duration::from_millis(self.delivery_retry_base_ms),
+                retry_cap: Duration::from_millis(self.delivery_retry_cap_ms),
+                max_attempts: self.delivery_max_attempts,
+                ..DeliveryPolicy::default()
+            },
         }
     }
 

@@ -9,5 +9,7 @@ pub mod config;
 pub mod error;
 pub mod second_factors_api;
 pub mod security;
+pub mod senders;
 pub mod telemetry;
 pub mod users_api;
+pub mod worker;

@@ -68,7 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, username, name, lastname } => {
-            let (services, _db) = api::app::build_services(&settings).await?;
+            let services = api::app::build_services(&settings).await?.services;
             let admin = &services.admin;
             let exists = admin.find_user(&email).await?.is_some() || admin.find_user(&username).await?.is_some();
             let password = if exists { None } else { Some(read_password()?) };
@@ -101,7 +101,7 @@ fn read_password() -> anyhow::Result<secrecy::SecretString> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let (services, db) = api::app::build_services(&settings).await?;
+    let api::app::Node { services, db, doorbell } = api::app::build_services(&settings).await?;
     if let Some(form) = settings.bootstrap_admin() {
         let outcome = services
             .admin
@@ -114,17 +114,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
         }
     }
-    let purger = services.throttle.clone();
-    tokio::spawn(async move {
-        // Idle throttle counters (unknown names tried once, old windows) go after a day.
-        let mut every = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            every.tick().await;
-            if let Err(e) = purger.purge().await {
-                tracing::warn!(error = %e, "purging throttle counters failed");
-            }
-        }
-    });
+    api::worker::spawn(&services, doorbell, Duration::from_millis(settings.delivery_poll_ms));
     let app = api::app::routes(services, db, &settings)?;
     let acceptor = TcpListener::bind(settings.listen.as_str())
         .into_acceptor()

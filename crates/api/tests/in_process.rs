@@ -10,8 +10,8 @@ async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
     let settings =
         Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
-    let (services, db) = api::app::build_services(&settings).await.unwrap();
-    (TestClient::new(api::app::routes(services, db, &settings).unwrap()), dir)
+    let node = api::app::build_services(&settings).await.unwrap();
+    (TestClient::new(api::app::routes(node.services, node.db, &settings).unwrap()), dir)
 }
 
 /// What each domain error must answer: status and problem code. A match

@@ -151,7 +151,7 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
         LoginOutcome::SecondFactor(Pending { temporary_token, .. }) => temporary_token,
         other => panic!("{other:?}"),
     };
-    let code = w.last_code();
+    let code = w.last_code().await;
     let _ = w.second_factor.verify(&tmp, if code == "000000" { "111111" } else { "000000" }, None).await;
     w.second_factor.verify(&tmp, &code, None).await.unwrap();
     let c = caller(&w, &admin).await;
@@ -162,6 +162,7 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
             "registered",
             "login_failed",
             "otp_sent",
+            "delivery_sent",
             "otp_failed",
             "otp_verified",
             "login_succeeded",
@@ -181,7 +182,7 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
         ["user_deactivated", "user_updated_by_admin", "login_succeeded"]
     );
     let rest = w.admin.user_events(&c, u.id, page.next, 100).await.unwrap();
-    assert_eq!(rest.items.len(), 5);
+    assert_eq!(rest.items.len(), 6);
     assert!(rest.next.is_none());
 }
 
@@ -222,7 +223,7 @@ async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
     };
     let c = caller(&w, &admin).await;
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
-    let code = w.last_code();
+    let code = w.last_code().await;
     assert!(matches!(w.second_factor.verify(&temporary_token, &code, None).await, Err(Error::TokenInvalid)));
 }
 

@@ -9,7 +9,7 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod login;
-pub mod mail;
+pub mod notify;
 pub mod otp;
 pub mod password;
 pub mod policy;
@@ -29,6 +29,8 @@ pub mod testing;
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod delivery_tests;
 #[cfg(test)]
 mod totp_tests;
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::notify::DeliveryPolicy;
+
 /// Requests allowed per window and client address; 0 turns a limit off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
@@ -25,6 +27,8 @@ pub struct Policy {
     /// Whether a user with an authenticator app may also log in with a
     /// mailed code. Off: the app (or a recovery code) is then the only way.
     pub totp_mail_fallback: bool,
+    /// How the courier retries messages.
+    pub delivery: DeliveryPolicy,
 }
 
 impl Default for Policy {
@@ -36,6 +40,7 @@ impl Default for Policy {
             otp_resend_cooldown: Duration::from_secs(30),
             rate_limits: RateLimits { token_per_minute: 30, verify_otp_per_minute: 30, registrations_per_hour: 20 },
             totp_mail_fallback: false,
+            delivery: DeliveryPolicy::default(),
         }
     }
 }

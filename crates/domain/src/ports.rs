@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
-use crate::mail::Mail;
+use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
 use crate::otp::challenge::OtpChallenge;
 use crate::otp::code::OtpCode;
 use crate::password::Password;
@@ -72,7 +72,9 @@ pub trait SessionRepo: Send + Sync {
 
 #[async_trait]
 pub trait OtpRepo: Send + Sync {
-    async fn create(&self, challenge: &OtpChallenge) -> Result<()>;
+    /// Stores the challenge and queues the message carrying its code in one
+    /// transaction: either both exist or neither.
+    async fn create(&self, challenge: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()>;
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
     /// Marks the challenge used if it is unused, has fewer than
     /// `max_attempts` failures and is unexpired at `now`. One winner.
@@ -81,7 +83,11 @@ pub trait OtpRepo: Send + Sync {
     /// `max_attempts` failures). `false` when it was already closed.
     async fn record_failure(&self, id: Uuid, max_attempts: u32) -> Result<bool>;
     /// Replaces the code if the challenge is open, unexpired, had fewer than
-    /// `max_resends` resends, and its last code went out at or before `sent_before`.
+    /// `max_resends` resends, and its last code went out at or before
+    /// `sent_before`; in the same transaction queues `delivery` (the new
+    /// code's message) as the challenge's delivery, and fails the previous
+    /// one if it is still queued: an outdated code is never sent.
+    #[allow(clippy::too_many_arguments)]
     async fn replace_code(
         &self,
         id: Uuid,
@@ -90,6 +96,7 @@ pub trait OtpRepo: Send + Sync {
         sent_before: DateTime<Utc>,
         max_attempts: u32,
         max_resends: u32,
+        delivery: &Delivery,
     ) -> Result<bool>;
 }
 
@@ -121,9 +128,29 @@ pub trait OtpHasher: Send + Sync {
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
 }
 
+/// Sends one message through a provider (SMTP, Vonage, Twilio, the file
+/// log). Called only by the courier, never while a request waits.
 #[async_trait]
-pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &Mail) -> Result<()>;
+pub trait Notifier: Send + Sync {
+    /// The channels this sender delivers on; the others are never offered.
+    fn channels(&self) -> Vec<Channel>;
+    async fn send(&self, message: &Message) -> std::result::Result<Receipt, SendFailure>;
+}
+
+/// The delivery outbox, shared by all nodes. Rows are queued by
+/// [`OtpRepo`] with the challenge they serve.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Claims up to `limit` queued deliveries due at `now`, those due
+    /// longest first: each counts one more attempt and is hidden from other claims
+    /// until `lease_until`. Concurrent claimers never get the same row.
+    async fn claim(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>>;
+    /// Records how attempt `attempt` of `id` ended; settling as sent or
+    /// failed drops the sealed code. `false`, and nothing written, when the
+    /// row is no longer queued under that attempt (settled, superseded, or
+    /// claimed again after the lease lapsed).
+    async fn settle(&self, id: Uuid, attempt: u32, outcome: &Settlement, now: DateTime<Utc>) -> Result<bool>;
+    async fn get(&self, id: Uuid) -> Result<Option<Delivery>>;
 }
 
 /// The security event log.

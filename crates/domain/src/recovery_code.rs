@@ -74,7 +74,7 @@ impl RecoveryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fakes::SeqRng;
+    use crate::testing::doubles::SeqRng;
 
     #[test]
     fn a_recovery_code_carries_at_least_fifty_bits() {

@@ -33,7 +33,7 @@ pub trait Rng: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fakes::SeqRng;
+    use crate::testing::doubles::SeqRng;
     use chrono::TimeZone;
 
     #[test]

@@ -84,10 +84,10 @@ async fn enrolment_is_pending_until_a_code_confirms_it_and_then_two_factor_login
 async fn a_user_with_an_app_answers_with_its_code_and_no_mail_is_sent() {
     let w = World::new();
     let (user, secret, _, _) = enrolled(&w, "ada").await;
-    let mails = w.mailer.0.lock().unwrap().len();
+    let mails = w.messages().await.len();
     let p = pending(&w, "ada").await;
     assert_eq!(p.methods, [Method::Totp, Method::RecoveryCode]);
-    assert_eq!(w.mailer.0.lock().unwrap().len(), mails, "no mail unless mail is the method");
+    assert_eq!(w.messages().await.len(), mails, "no mail unless mail is the method");
     let done = w.second_factor.verify(&p.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
     assert_eq!(w.sessions.authenticate(&done.pair.access_token).await.unwrap().user_id, user.id);
     assert_eq!(done.recovery_codes_left, None);
@@ -171,16 +171,16 @@ async fn mail_is_no_method_for_an_app_user_unless_the_fallback_is_on() {
 
     let w = World::with_policy(Policy { totp_mail_fallback: true, ..Policy::default() });
     enrolled(&w, "bob").await;
-    let mails = w.mailer.0.lock().unwrap().len();
+    let mails = w.messages().await.len();
     let p = pending(&w, "bob").await;
     assert_eq!(p.methods, [Method::Totp, Method::RecoveryCode, Method::Email]);
-    assert_eq!(w.mailer.0.lock().unwrap().len(), mails, "the default is the app: nothing mailed yet");
+    assert_eq!(w.messages().await.len(), mails, "the default is the app: nothing mailed yet");
     w.second_factor.resend(&p.temporary_token, Some(Method::Email)).await.unwrap();
     assert!(matches!(
         w.second_factor.resend(&p.temporary_token, Some(Method::Totp)).await,
         Err(Error::MethodUnavailable)
     ));
-    w.second_factor.verify(&p.temporary_token, &w.last_code(), Some(Method::Email)).await.unwrap();
+    w.second_factor.verify(&p.temporary_token, &w.last_code().await, Some(Method::Email)).await.unwrap();
 }
 
 #[tokio::test]

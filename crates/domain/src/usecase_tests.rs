@@ -71,8 +71,8 @@ async fn two_factor_login_mails_a_code_and_the_code_opens_a_session() {
     let w = World::new();
     let u = w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    assert_eq!(w.mailer.0.lock().unwrap().last().unwrap().to.as_str(), "bob@example.com");
-    let pair = w.second_factor.verify(&tmp, &w.last_code(), None).await.unwrap().pair;
+    assert_eq!(w.messages().await.last().unwrap().to.as_str(), "bob@example.com");
+    let pair = w.second_factor.verify(&tmp, &w.last_code().await, None).await.unwrap().pair;
     assert_eq!(w.sessions.authenticate(&pair.access_token).await.unwrap().user_id, u.id);
 }
 
@@ -81,7 +81,7 @@ async fn otp_is_single_use() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    let code = w.last_code();
+    let code = w.last_code().await;
     w.second_factor.verify(&tmp, &code, None).await.unwrap();
     assert!(matches!(w.second_factor.verify(&tmp, &code, None).await, Err(Error::OtpUsed)));
 }
@@ -91,7 +91,7 @@ async fn otp_is_rejected_after_five_wrong_tries_even_when_the_sixth_is_right() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    let code = w.last_code();
+    let code = w.last_code().await;
     let wrong = if code == "000000" { "000001" } else { "000000" };
     for remaining in (0..5).rev() {
         match w.second_factor.verify(&tmp, wrong, None).await {
@@ -113,7 +113,7 @@ async fn malformed_otp_is_refused_without_costing_a_try() {
             Err(Error::InvalidField { field: "otp", .. })
         ));
     }
-    w.second_factor.verify(&tmp, &w.last_code(), None).await.unwrap();
+    w.second_factor.verify(&tmp, &w.last_code().await, None).await.unwrap();
 }
 
 #[tokio::test]
@@ -121,8 +121,9 @@ async fn otp_expires_with_the_temporary_token() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
+    let code = w.last_code().await;
     w.clock.advance(Duration::from_secs(240));
-    assert!(matches!(w.second_factor.verify(&tmp, &w.last_code(), None).await, Err(Error::TokenExpired)));
+    assert!(matches!(w.second_factor.verify(&tmp, &code, None).await, Err(Error::TokenExpired)));
 }
 
 #[tokio::test]
@@ -130,9 +131,9 @@ async fn otp_is_bound_to_the_login_attempt_that_created_it() {
     let w = World::new();
     w.register("bob", true).await;
     let first = temporary(&w, "bob").await;
-    let first_code = w.last_code();
+    let first_code = w.last_code().await;
     let second = temporary(&w, "bob").await;
-    let second_code = w.last_code();
+    let second_code = w.last_code().await;
     assert_ne!(first_code, second_code);
     assert!(w.second_factor.verify(&second, &first_code, None).await.is_err());
     w.second_factor.verify(&first, &first_code, None).await.unwrap();
@@ -146,7 +147,7 @@ async fn token_kinds_are_refused_outside_their_own_use_case() {
     let tmp = temporary(&w, "bob").await;
     assert!(matches!(w.sessions.authenticate(&tmp).await, Err(Error::TokenInvalid)));
     assert!(matches!(w.sessions.refresh(&tmp).await, Err(Error::TokenInvalid)));
-    let pair = w.second_factor.verify(&tmp, &w.last_code(), None).await.unwrap().pair;
+    let pair = w.second_factor.verify(&tmp, &w.last_code().await, None).await.unwrap().pair;
     assert!(matches!(w.second_factor.verify(&pair.access_token, "123456", None).await, Err(Error::TokenInvalid)));
     assert!(matches!(w.second_factor.resend(&pair.access_token, None).await, Err(Error::TokenInvalid)));
     assert!(matches!(w.sessions.refresh(&pair.access_token).await, Err(Error::TokenInvalid)));
@@ -191,7 +192,7 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
     let w = World::new();
     w.register("bob", true).await;
     let tmp = temporary(&w, "bob").await;
-    let first = w.last_code();
+    let first = w.last_code().await;
     match w.second_factor.resend(&tmp, None).await {
         Err(Error::ResendCooldown { retry_after }) => {
             assert_eq!(retry_after, Duration::from_secs(30))
@@ -201,15 +202,16 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
     for _ in 0..3 {
         w.clock.advance(Duration::from_secs(30));
         w.second_factor.resend(&tmp, None).await.unwrap();
+        w.deliver().await;
     }
     w.clock.advance(Duration::from_secs(30));
     assert!(matches!(w.second_factor.resend(&tmp, None).await, Err(Error::ResendLimit)));
     assert_eq!(w.second_factor.resend_cooldown(), Duration::from_secs(30), "what the API tells clients to wait");
-    let latest = w.last_code();
+    let latest = w.last_code().await;
     assert_ne!(latest, first, "each resend draws a new code");
     assert!(matches!(w.second_factor.verify(&tmp, &first, None).await, Err(Error::OtpInvalid { .. })));
     w.second_factor.verify(&tmp, &latest, None).await.unwrap();
-    assert_eq!(w.mailer.0.lock().unwrap().len(), 4);
+    assert_eq!(w.messages().await.len(), 4);
 }
 
 #[tokio::test]
@@ -372,10 +374,10 @@ async fn wrong_codes_count_against_the_account_across_logins() {
     // Five wrong passwords, then a right one with a wrong code: the sixth failure locks.
     wrong_logins(&w, "bob", 4).await;
     let tmp = temporary(&w, "bob").await;
-    let wrong = if w.last_code() == "000000" { "111111" } else { "000000" };
+    let wrong = if w.last_code().await == "000000" { "111111" } else { "000000" };
     assert!(matches!(w.second_factor.verify(&tmp, wrong, None).await, Err(Error::OtpInvalid { .. })));
     assert!(matches!(w.second_factor.verify(&tmp, wrong, None).await, Err(Error::OtpInvalid { .. })));
-    assert!(matches!(w.second_factor.verify(&tmp, &w.last_code(), None).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(w.second_factor.verify(&tmp, &w.last_code().await, None).await, Err(Error::AccountLocked { .. })));
     assert!(matches!(w.login.login("bob", &pw(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
 }
 

@@ -9,11 +9,12 @@ use crate::admin::Admin;
 use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::login::Login;
+use crate::notify::Courier;
 use crate::otp::SecondFactor;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditLog, Mailer, OtpHasher, OtpRepo, PasswordHasher, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore,
-    TokenCodec, TotpRepo, UserRepo,
+    AuditLog, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, RecoveryCodeRepo, SecretSealer, SessionRepo,
+    ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
 use crate::rng::Rng;
 use crate::session::Sessions;
@@ -30,7 +31,8 @@ pub struct Ports {
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenCodec>,
     pub otp_hasher: Arc<dyn OtpHasher>,
-    pub mailer: Arc<dyn Mailer>,
+    pub notifier: Arc<dyn Notifier>,
+    pub outbox: Arc<dyn Outbox>,
     pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn ThrottleStore>,
     pub totp: Arc<dyn TotpRepo>,
@@ -57,6 +59,8 @@ pub struct Services {
     pub admin: Admin,
     /// Per-address limits and purging of counters.
     pub throttle: Throttle,
+    /// Sends queued messages; every node runs it in the background.
+    pub courier: Courier,
 }
 
 impl Services {
@@ -83,7 +87,6 @@ impl Services {
         let second_factor = SecondFactor {
             otps: p.otps,
             otp_hasher: p.otp_hasher.clone(),
-            mailer: p.mailer,
             users: p.users.clone(),
             totp: p.totp.clone(),
             recovery_codes: p.recovery_codes.clone(),
@@ -97,6 +100,14 @@ impl Services {
             temporary_ttl: policy.temporary_ttl,
             resend_cooldown: policy.otp_resend_cooldown,
             mail_fallback: policy.totp_mail_fallback,
+        };
+        let courier = Courier {
+            outbox: p.outbox,
+            notifier: p.notifier,
+            sealer: p.sealer.clone(),
+            clock: clock.clone(),
+            audit: audit.clone(),
+            policy: policy.delivery,
         };
         let login = Login {
             users: p.users.clone(),
@@ -136,6 +147,6 @@ impl Services {
             audit,
             clock,
         };
-        Self { login, second_factor, sessions, accounts, authenticator, admin, throttle }
+        Self { login, second_factor, sessions, accounts, authenticator, admin, throttle, courier }
     }
 }

@@ -1,6 +1,6 @@
 //! Adapters for the domain's ports: SeaORM repositories (PostgreSQL and
 //! SQLite), the argon2id hasher, the HS256 JWT codec, the keyed OTP hasher,
-//! mail senders, the system clock and the OS random source.
+//! the delivery outbox and message senders, the system clock and the OS random source.
 
 pub mod audit;
 pub mod clock;
@@ -9,9 +9,10 @@ mod entity;
 pub mod hasher;
 pub mod jwt;
 mod keys;
-pub mod mail;
+pub mod notify;
 pub mod otp_hash;
 pub mod otps;
+pub mod outbox;
 pub mod recovery_codes;
 pub mod rng;
 pub mod sealer;

@@ -1,27 +1,33 @@
 //! `OtpRepo` over SeaORM. Each limit is part of the WHERE clause of the one
 //! UPDATE that spends it, so concurrent requests on any node cannot exceed it.
+//! A challenge and the message carrying its code are written in one
+//! transaction, and the courier's doorbell rings once it commits.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
+use domain::notify::Delivery;
 use domain::otp::{Method, OtpChallenge};
 use domain::ports::OtpRepo;
 use domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use crate::db::{Database, internal};
 use crate::entity::otp_challenges::{self, Column, Entity};
+use crate::outbox::{self, Doorbell};
 
 #[derive(Clone)]
 pub struct SeaOtpRepo {
     db: Database,
+    doorbell: Doorbell,
 }
 
 impl SeaOtpRepo {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// `doorbell` is rung whenever a message was queued.
+    pub fn new(db: Database, doorbell: Doorbell) -> Self {
+        Self { db, doorbell }
     }
 }
 
@@ -39,12 +45,13 @@ fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
         last_sent_at: m.last_sent_at,
         expires_at: m.expires_at,
         used_at: m.used_at,
+        delivery_id: m.delivery_id,
     })
 }
 
 #[async_trait]
 impl OtpRepo for SeaOtpRepo {
-    async fn create(&self, c: &OtpChallenge) -> Result<()> {
+    async fn create(&self, c: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()> {
         let model = otp_challenges::ActiveModel {
             id: Set(c.id),
             user_id: Set(c.user_id.0),
@@ -56,8 +63,17 @@ impl OtpRepo for SeaOtpRepo {
             last_sent_at: Set(c.last_sent_at),
             expires_at: Set(c.expires_at),
             used_at: Set(c.used_at),
+            delivery_id: Set(c.delivery_id),
         };
-        Entity::insert(model).exec_without_returning(&self.db).await.map_err(internal)?;
+        let txn = self.db.begin().await.map_err(internal)?;
+        Entity::insert(model).exec_without_returning(&txn).await.map_err(internal)?;
+        if let Some(d) = delivery {
+            outbox::insert(&txn, d).await?;
+        }
+        txn.commit().await.map_err(internal)?;
+        if delivery.is_some() {
+            self.doorbell.ring();
+        }
         Ok(())
     }
 
@@ -102,7 +118,12 @@ impl OtpRepo for SeaOtpRepo {
         sent_before: DateTime<Utc>,
         max_attempts: u32,
         max_resends: u32,
+        delivery: &Delivery,
     ) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        // The conditional UPDATE takes the challenge's row lock (PostgreSQL)
+        // or the write lock (SQLite) first, so the delivery it replaces is
+        // read by the one resend that won.
         let done = Entity::update_many()
             .col_expr(Column::CodeHash, Expr::value(hex::encode(hash)))
             .col_expr(Column::Resends, Expr::col(Column::Resends).add(1))
@@ -113,9 +134,25 @@ impl OtpRepo for SeaOtpRepo {
             .filter(Column::Resends.lt(max_resends as i32))
             .filter(Column::LastSentAt.lte(sent_before))
             .filter(Column::ExpiresAt.gt(now))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(internal)?;
-        Ok(done.rows_affected == 1)
+        if done.rows_affected != 1 {
+            return Ok(false);
+        }
+        let previous = Entity::find_by_id(id).one(&txn).await.map_err(internal)?.and_then(|m| m.delivery_id);
+        if let Some(old) = previous {
+            outbox::supersede(&txn, old, now).await?;
+        }
+        outbox::insert(&txn, delivery).await?;
+        Entity::update_many()
+            .col_expr(Column::DeliveryId, Expr::value(delivery.id))
+            .filter(Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        self.doorbell.ring();
+        Ok(true)
     }
 }

@@ -16,11 +16,12 @@ fn store(name: &'static str, db: Database) -> Store {
         name,
         users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
         sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
-        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone())),
+        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), Default::default())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
-        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db)),
+        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
+        outbox: Arc::new(infra::outbox::SqlOutbox::new(db)),
     }
 }
 

@@ -33,10 +33,12 @@ pub enum EventKind {
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
     SecondFactorsReset,
+    DeliverySent,
+    DeliveryFailed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::Registered,
         EventKind::LoginSucceeded,
         EventKind::LoginFailed,
@@ -59,6 +61,8 @@ impl EventKind {
         EventKind::RecoveryCodeUsed,
         EventKind::RecoveryCodesRegenerated,
         EventKind::SecondFactorsReset,
+        EventKind::DeliverySent,
+        EventKind::DeliveryFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,8 @@ impl EventKind {
             EventKind::RecoveryCodeUsed => "recovery_code_used",
             EventKind::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             EventKind::SecondFactorsReset => "second_factors_reset",
+            EventKind::DeliverySent => "delivery_sent",
+            EventKind::DeliveryFailed => "delivery_failed",
         }
     }
 

@@ -55,6 +55,8 @@ pub struct OtpChallenge {
     pub last_sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// The message carrying the current code, when one was sent.
+    pub delivery_id: Option<Uuid>,
 }
 
 impl OtpChallenge {
@@ -91,6 +93,7 @@ mod tests {
             last_sent_at: expires_at,
             expires_at,
             used_at: None,
+            delivery_id: None,
         }
     }
 

@@ -46,7 +46,7 @@ impl OtpCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fakes::SeqRng;
+    use crate::testing::doubles::SeqRng;
 
     #[test]
     fn otp_code_is_six_digits_from_the_rng() {

@@ -14,8 +14,8 @@ use super::code::OtpCode;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
 use crate::error::{Error, Result};
-use crate::mail::{Mail, MailKind};
-use crate::ports::{Mailer, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
+use crate::notify::{Channel, Delivery, MessageKind};
+use crate::ports::{OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Sessions;
@@ -46,7 +46,6 @@ pub struct Verified {
 pub struct SecondFactor {
     pub(crate) otps: Arc<dyn OtpRepo>,
     pub(crate) otp_hasher: Arc<dyn OtpHasher>,
-    pub(crate) mailer: Arc<dyn Mailer>,
     pub(crate) users: Arc<dyn UserRepo>,
     pub(crate) totp: Arc<dyn TotpRepo>,
     pub(crate) recovery_codes: Arc<dyn RecoveryCodeRepo>,
@@ -113,15 +112,20 @@ impl SecondFactor {
             last_sent_at: now - span(self.resend_cooldown),
             expires_at: after(now, self.temporary_ttl),
             used_at: None,
+            delivery_id: None,
         };
-        let code = (default == Method::Email).then(|| OtpCode::generate(&*self.rng));
-        if let Some(code) = &code {
-            challenge.code_hash = self.otp_hasher.hash(id, code);
+        let mut delivery = None;
+        if default == Method::Email {
+            let code = OtpCode::generate(&*self.rng);
+            challenge.code_hash = self.otp_hasher.hash(id, &code);
             challenge.last_sent_at = now;
+            let d = self.delivery(&challenge, &user.email, &code)?;
+            challenge.delivery_id = Some(d.id);
+            delivery = Some(d);
         }
-        self.otps.create(&challenge).await?;
-        if let Some(code) = code {
-            self.mail_code(&user.email, &challenge, code, false).await?;
+        self.otps.create(&challenge, delivery.as_ref()).await?;
+        if delivery.is_some() {
+            self.record_sent(&challenge, false).await?;
         }
         Ok(Pending {
             temporary_token: self.tokens.temporary(user.id, id, now, challenge.expires_at)?,
@@ -242,7 +246,7 @@ impl SecondFactor {
         }
     }
 
-    /// Mails a fresh code for the same login, replacing any earlier one, at
+    /// Queues a fresh code by mail for the same login, replacing any earlier one, at
     /// most `MAX_RESENDS` times and not within the cooldown of the last
     /// one. Only mail can be resent, and only to a user who may use it.
     #[tracing::instrument(skip_all)]
@@ -256,8 +260,11 @@ impl SecondFactor {
         let cooldown = span(self.resend_cooldown);
         let code = OtpCode::generate(&*self.rng);
         let hash = self.otp_hasher.hash(challenge.id, &code);
-        let replaced =
-            self.otps.replace_code(challenge.id, &hash, now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS).await?;
+        let delivery = self.delivery(&challenge, &user.email, &code)?;
+        let replaced = self
+            .otps
+            .replace_code(challenge.id, &hash, now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS, &delivery)
+            .await?;
         if !replaced {
             let current = self.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
             if let Some(e) = current.closed_reason(now) {
@@ -270,13 +277,23 @@ impl SecondFactor {
                 retry_after: retry_after(now, after(current.last_sent_at, self.resend_cooldown)),
             });
         }
-        self.mail_code(&user.email, &challenge, code, true).await
+        self.record_sent(&challenge, true).await
     }
 
-    /// Mails `code` for `challenge` and records that it went out.
-    async fn mail_code(&self, email: &str, challenge: &OtpChallenge, code: OtpCode, resend: bool) -> Result<()> {
+    /// The outbox row that mails `code` for `challenge`, the code sealed to
+    /// the row so that a database dump shows no code waiting to go out.
+    fn delivery(&self, challenge: &OtpChallenge, email: &str, code: &OtpCode) -> Result<Delivery> {
         let to = Email::parse(email)?;
-        self.mailer.send(&Mail { to, kind: MailKind::LoginCode { code, expires_at: challenge.expires_at } }).await?;
+        let now = self.clock.now();
+        let id = self.rng.uuid_v7(now);
+        let sealed = self.sealer.seal(code.as_str().as_bytes(), id.as_bytes())?;
+        let (user, kind) = (Some(challenge.user_id), MessageKind::LoginCode);
+        Ok(Delivery::queued(id, user, Channel::Email, to.as_str().to_owned(), kind, sealed, challenge.expires_at, now))
+    }
+
+    /// Records that a code was queued for `challenge`; the courier records
+    /// whether it reached the provider.
+    async fn record_sent(&self, challenge: &OtpChallenge, resend: bool) -> Result<()> {
         let detail = [("method", Method::Email.as_str().into()), ("resend", resend.to_string())];
         self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
     }

@@ -1,78 +1,27 @@
-//! In-memory adapters. The repositories are one [`MemDb`] behind one lock,
+//! The in-memory database. The repositories are one [`MemDb`] behind one lock,
 //! so cross-table rules (cascades, "only for an active user") hold as they
 //! do in SQL; the contract suites in [`super::contract`] run against it and
 //! against the SQL adapters alike, so the two cannot drift apart.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::audit::AuditEvent;
-use crate::clock::{Clock, span};
+use crate::clock::span;
 use crate::error::{Error, Result};
-use crate::mail::Mail;
-use crate::otp::{OtpChallenge, OtpCode};
-use crate::password::Password;
+use crate::notify::delivery::SUPERSEDED;
+use crate::notify::{Delivery, DeliveryStatus, Settlement};
+use crate::otp::OtpChallenge;
 use crate::ports::*;
-use crate::recovery_code::RecoveryCode;
-use crate::rng::Rng;
 use crate::session::Session;
 use crate::throttle::Window;
-use crate::token::{Claims, TokenKind};
 use crate::totp::TotpCredential;
 use crate::user::*;
-
-/// Bytes from a script first, then a counter, so ids never collide.
-pub struct SeqRng {
-    script: Mutex<Vec<u8>>,
-    counter: AtomicU64,
-}
-
-impl SeqRng {
-    pub fn new(script: Vec<u8>) -> Self {
-        Self { script: Mutex::new(script), counter: AtomicU64::new(1) }
-    }
-}
-
-impl Rng for SeqRng {
-    fn fill(&self, buf: &mut [u8]) {
-        let mut script = self.script.lock().unwrap();
-        for b in buf.iter_mut() {
-            *b = if script.is_empty() {
-                (self.counter.fetch_add(1, Ordering::Relaxed) % 251) as u8
-            } else {
-                script.remove(0)
-            };
-        }
-    }
-}
-
-pub struct FakeClock(Mutex<DateTime<Utc>>);
-
-impl FakeClock {
-    pub fn at(t: DateTime<Utc>) -> Self {
-        Self(Mutex::new(t))
-    }
-
-    pub fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += span(by);
-    }
-}
-
-impl Clock for FakeClock {
-    /// Like a real clock, never the same instant twice: each read moves 1 µs.
-    fn now(&self) -> DateTime<Utc> {
-        let mut t = self.0.lock().unwrap();
-        *t += chrono::Duration::microseconds(1);
-        *t
-    }
-}
 
 /// A throttle counter, column for column as the `throttles` table holds it.
 #[derive(Debug, Clone)]
@@ -96,6 +45,7 @@ pub struct Tables {
     pub users: HashMap<UserId, StoredUser>,
     pub sessions: HashMap<Uuid, Session>,
     pub otps: HashMap<Uuid, OtpChallenge>,
+    pub deliveries: HashMap<Uuid, Delivery>,
     pub totp: HashMap<UserId, TotpCredential>,
     recovery: HashMap<UserId, Vec<RecoveryRow>>,
     throttles: HashMap<String, ThrottleRow>,
@@ -234,6 +184,7 @@ impl UserRepo for MemDb {
         // ON DELETE CASCADE
         t.sessions.retain(|_, s| s.user_id != id);
         t.otps.retain(|_, c| c.user_id != id);
+        t.deliveries.retain(|_, d| d.user_id != Some(id));
         t.totp.remove(&id);
         t.recovery.remove(&id);
         Ok(true)
@@ -316,13 +267,20 @@ impl SessionRepo for MemDb {
 
 #[async_trait]
 impl OtpRepo for MemDb {
-    async fn create(&self, c: &OtpChallenge) -> Result<()> {
+    async fn create(&self, c: &OtpChallenge, d: Option<&Delivery>) -> Result<()> {
         let mut t = self.tables();
         // fk_otp_challenges_user
         if !t.users.contains_key(&c.user_id) {
             return Err(Error::internal("challenge for an unknown user"));
         }
+        // Primary keys; the SQL transaction rolls both back.
+        if t.otps.contains_key(&c.id) || d.is_some_and(|d| t.deliveries.contains_key(&d.id)) {
+            return Err(Error::internal("duplicate key"));
+        }
         t.otps.insert(c.id, c.clone());
+        if let Some(d) = d {
+            t.deliveries.insert(d.id, d.clone());
+        }
         Ok(())
     }
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
@@ -354,8 +312,10 @@ impl OtpRepo for MemDb {
         before: DateTime<Utc>,
         max_a: u32,
         max_r: u32,
+        d: &Delivery,
     ) -> Result<bool> {
-        match self.tables().otps.get_mut(&id) {
+        let mut t = self.tables();
+        let previous = match t.otps.get_mut(&id) {
             Some(c)
                 if c.used_at.is_none()
                     && c.attempts < max_a
@@ -366,10 +326,64 @@ impl OtpRepo for MemDb {
                 c.code_hash = hash.to_vec();
                 c.resends += 1;
                 c.last_sent_at = now;
-                Ok(true)
+                c.delivery_id.replace(d.id)
             }
-            _ => Ok(false),
+            _ => return Ok(false),
+        };
+        if let Some(old) =
+            previous.and_then(|p| t.deliveries.get_mut(&p)).filter(|d| d.status == DeliveryStatus::Queued)
+        {
+            old.status = DeliveryStatus::Failed;
+            old.last_error = Some(SUPERSEDED.into());
+            old.sealed_code = None;
+            old.settled_at = Some(now);
         }
+        t.deliveries.insert(d.id, d.clone());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl Outbox for MemDb {
+    async fn claim(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>> {
+        let mut t = self.tables();
+        let mut due: Vec<&mut Delivery> = t
+            .deliveries
+            .values_mut()
+            .filter(|d| d.status == DeliveryStatus::Queued && d.next_attempt_at <= now)
+            .collect();
+        due.sort_by_key(|d| (d.next_attempt_at, d.id));
+        Ok(due
+            .into_iter()
+            .take(limit as usize)
+            .map(|d| {
+                d.attempts += 1;
+                d.next_attempt_at = lease_until;
+                d.clone()
+            })
+            .collect())
+    }
+    async fn settle(&self, id: Uuid, attempt: u32, outcome: &Settlement, now: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        let Some(d) = t.deliveries.get_mut(&id).filter(|d| d.status == DeliveryStatus::Queued && d.attempts == attempt)
+        else {
+            return Ok(false);
+        };
+        match outcome {
+            Settlement::Sent { provider_id } => {
+                (d.status, d.provider_id, d.sealed_code, d.settled_at) =
+                    (DeliveryStatus::Sent, provider_id.clone(), None, Some(now));
+            }
+            Settlement::Retry { at, error } => (d.next_attempt_at, d.last_error) = (*at, Some(error.clone())),
+            Settlement::Failed { error } => {
+                (d.status, d.last_error, d.sealed_code, d.settled_at) =
+                    (DeliveryStatus::Failed, Some(error.clone()), None, Some(now));
+            }
+        }
+        Ok(true)
+    }
+    async fn get(&self, id: Uuid) -> Result<Option<Delivery>> {
+        Ok(self.tables().deliveries.get(&id).cloned())
     }
 }
 
@@ -499,98 +513,5 @@ impl RecoveryCodeRepo for MemDb {
     }
     async fn delete_all(&self, user: UserId) -> Result<u64> {
         Ok(self.tables().recovery.remove(&user).map_or(0, |set| set.len() as u64))
-    }
-}
-
-/// Plain-text "hashes" and a count of verifications, to prove the work done.
-#[derive(Default)]
-pub struct CountingHasher {
-    pub verifications: AtomicUsize,
-}
-
-#[async_trait]
-impl PasswordHasher for CountingHasher {
-    async fn hash(&self, p: &Password) -> Result<String> {
-        Ok(format!("plain:{}", p.expose()))
-    }
-    async fn verify(&self, candidate: &SecretString, phc: &str) -> Result<bool> {
-        self.verifications.fetch_add(1, Ordering::SeqCst);
-        Ok(phc.strip_prefix("plain:") == Some(candidate.expose_secret()))
-    }
-    fn dummy_hash(&self) -> &str {
-        "dummy:"
-    }
-}
-
-/// Tokens as readable text; `decode` refuses anything it did not make.
-pub struct TextCodec;
-
-impl TokenCodec for TextCodec {
-    fn encode(&self, c: &Claims) -> Result<String> {
-        let kind = match c.kind {
-            TokenKind::Access => "a",
-            TokenKind::Refresh => "r",
-            TokenKind::Temporary => "t",
-        };
-        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
-    }
-    fn decode(&self, t: &str) -> Result<Claims> {
-        let p: Vec<&str> = t.split('|').collect();
-        let bad = || Error::TokenInvalid;
-        if p.len() != 7 || p[0] != "tok" {
-            return Err(bad());
-        }
-        let kind = match p[1] {
-            "a" => TokenKind::Access,
-            "r" => TokenKind::Refresh,
-            "t" => TokenKind::Temporary,
-            _ => return Err(bad()),
-        };
-        Ok(Claims {
-            kind,
-            sub: UserId(p[2].parse().map_err(|_| bad())?),
-            sid: p[3].parse().map_err(|_| bad())?,
-            jti: p[4].parse().map_err(|_| bad())?,
-            iat: p[5].parse().map_err(|_| bad())?,
-            exp: p[6].parse().map_err(|_| bad())?,
-        })
-    }
-}
-
-pub struct PlainOtpHasher;
-
-impl OtpHasher for PlainOtpHasher {
-    fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8> {
-        [challenge.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
-    }
-    fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool {
-        self.hash(challenge, code) == stored
-    }
-    fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
-        [user.0.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
-    }
-}
-
-/// "Seals" by prefixing the context, so a value moved to another owner does
-/// not open; no secrecy, which a unit test does not need.
-pub struct PlainSealer;
-
-impl SecretSealer for PlainSealer {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>> {
-        Ok([context, plaintext].concat())
-    }
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>> {
-        sealed.strip_prefix(context).map(<[u8]>::to_vec).ok_or_else(|| Error::internal("sealed for another owner"))
-    }
-}
-
-#[derive(Default)]
-pub struct MemMailer(pub Mutex<Vec<Mail>>);
-
-#[async_trait]
-impl Mailer for MemMailer {
-    async fn send(&self, m: &Mail) -> Result<()> {
-        self.0.lock().unwrap().push(m.clone());
-        Ok(())
     }
 }

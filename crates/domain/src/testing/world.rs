@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
-use super::fakes::{CountingHasher, FakeClock, MemDb, MemMailer, PlainOtpHasher, PlainSealer, SeqRng, TextCodec};
+use super::doubles::{CountingHasher, FakeClock, MemNotifier, PlainOtpHasher, PlainSealer, SeqRng, TextCodec};
+use super::fakes::MemDb;
 use crate::account::Registration;
-use crate::mail::MailKind;
+use crate::notify::Message;
 use crate::policy::Policy;
 use crate::user::{User, UserId};
 use crate::wiring::{Ports, Services};
@@ -16,7 +17,7 @@ pub struct World {
     pub services: Services,
     pub clock: Arc<FakeClock>,
     pub hasher: Arc<CountingHasher>,
-    pub mailer: Arc<MemMailer>,
+    pub notifier: Arc<MemNotifier>,
     pub db: MemDb,
 }
 
@@ -44,7 +45,7 @@ impl World {
     pub fn with_policy(policy: Policy) -> Self {
         let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()));
         let hasher = Arc::new(CountingHasher::default());
-        let mailer = Arc::new(MemMailer::default());
+        let notifier = Arc::new(MemNotifier::default());
         let db = MemDb::default();
         let ports = Ports {
             users: Arc::new(db.clone()),
@@ -53,7 +54,8 @@ impl World {
             hasher: hasher.clone(),
             tokens: Arc::new(TextCodec),
             otp_hasher: Arc::new(PlainOtpHasher),
-            mailer: mailer.clone(),
+            notifier: notifier.clone(),
+            outbox: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),
             throttle: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
@@ -62,7 +64,7 @@ impl World {
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
         };
-        Self { services: Services::new(ports, policy), clock, hasher, mailer, db }
+        Self { services: Services::new(ports, policy), clock, hasher, notifier, db }
     }
 
     pub async fn register(&self, name: &str, is_2fa: bool) -> User {
@@ -97,10 +99,20 @@ impl World {
         self.db.tables().audit.iter().filter(|e| e.user_id == user).map(|e| e.kind.as_str()).collect()
     }
 
-    /// The code in the latest mail.
-    pub fn last_code(&self) -> String {
-        match &self.mailer.0.lock().unwrap().last().expect("no mail").kind {
-            MailKind::LoginCode { code, .. } => code.as_str().to_owned(),
-        }
+    /// Runs the courier until nothing is due now: what a node's background
+    /// worker does.
+    pub async fn deliver(&self) {
+        while self.courier.run_once().await.unwrap().claimed > 0 {}
+    }
+
+    /// Every message delivered so far, after delivering what is due.
+    pub async fn messages(&self) -> Vec<Message> {
+        self.deliver().await;
+        self.notifier.sent.lock().unwrap().clone()
+    }
+
+    /// The code in the latest message, after delivering what is due.
+    pub async fn last_code(&self) -> String {
+        self.messages().await.last().expect("no message").code.as_str().to_owned()
     }
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub last_sent_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
+    /// The message carrying the current code (`deliveries.id`).
+    pub delivery_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

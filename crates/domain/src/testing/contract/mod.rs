@@ -11,13 +11,15 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
+use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{Method, OtpChallenge};
-use crate::ports::{AuditLog, OtpRepo, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo};
+use crate::ports::{AuditLog, OtpRepo, Outbox, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo};
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod audit;
 pub mod otps;
+pub mod outbox;
 pub mod recovery_codes;
 pub mod sessions;
 pub mod throttles;
@@ -36,6 +38,7 @@ pub struct Store {
     pub audit: Arc<dyn AuditLog>,
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
+    pub outbox: Arc<dyn Outbox>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -107,7 +110,15 @@ pub fn challenge(user: UserId) -> OtpChallenge {
         last_sent_at: t0(),
         expires_at: at(240),
         used_at: None,
+        delivery_id: None,
     }
+}
+
+/// A message to `user` queued at `at(secs)`, its code valid for 4 minutes.
+pub fn delivery(user: UserId, secs: i64) -> Delivery {
+    let id = Uuid::new_v4();
+    let to = format!("{}@example.com", user.0.simple());
+    Delivery::queued(id, Some(user), Channel::Email, to, MessageKind::LoginCode, vec![5; 40], at(secs + 240), at(secs))
 }
 
 /// A pending enrolment of `user` made at [`t0`].
@@ -159,6 +170,14 @@ macro_rules! port_contracts {
             consume_has_exactly_one_winner_among_fifty_concurrent_calls,
             failures_stop_counting_at_the_limit_even_under_concurrency,
             a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge,
+        ]);
+        $crate::port_contracts!(@suite $store, outbox: [
+            a_challenge_and_its_message_are_stored_together,
+            a_claim_takes_the_longest_due_rows_and_hides_them_until_the_lease_lapses,
+            concurrent_claims_never_share_a_row,
+            only_the_current_attempt_settles_and_settling_drops_the_code,
+            a_resend_fails_the_queued_message_of_the_code_it_replaces,
+            a_users_messages_go_with_the_user,
         ]);
         $crate::port_contracts!(@suite $store, throttles: [
             concurrent_failures_are_each_counted_once_and_clear_forgets_them,
@@ -215,7 +234,8 @@ mod memory {
             throttle: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
-            recovery_codes: Arc::new(db),
+            recovery_codes: Arc::new(db.clone()),
+            outbox: Arc::new(db),
         })
     }
 

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use uuid::Uuid;
 
-use super::{Store, at, challenge, winners};
+use super::{Store, at, challenge, delivery, winners};
 use crate::user::UserId;
 
 const MAX_ATTEMPTS: u32 = crate::otp::MAX_ATTEMPTS;
@@ -13,7 +13,7 @@ pub async fn a_challenge_round_trips_and_needs_an_existing_user(s: Store) {
     let n = s.name;
     let ada = s.user(1, "ada").await;
     let c = challenge(ada);
-    s.otps.create(&c).await.unwrap();
+    s.otps.create(&c, None).await.unwrap();
     let stored = s.otps.get(c.id).await.unwrap().unwrap();
     assert_eq!(
         (stored.user_id, stored.method, &stored.code_hash, stored.attempts, stored.resends),
@@ -25,27 +25,27 @@ pub async fn a_challenge_round_trips_and_needs_an_existing_user(s: Store) {
         (at(0), at(0), at(240), None)
     );
     assert!(s.otps.get(Uuid::new_v4()).await.unwrap().is_none(), "{n}");
-    assert!(s.otps.create(&challenge(UserId(Uuid::new_v4()))).await.is_err(), "{n}: a challenge needs its user");
+    assert!(s.otps.create(&challenge(UserId(Uuid::new_v4())), None).await.is_err(), "{n}: a challenge needs its user");
 }
 
 pub async fn consume_needs_an_unused_unexpired_challenge_under_the_attempt_limit(s: Store) {
     let n = s.name;
     let ada = s.user(1, "ada").await;
     let fresh = challenge(ada);
-    s.otps.create(&fresh).await.unwrap();
+    s.otps.create(&fresh, None).await.unwrap();
     assert!(!s.otps.consume(fresh.id, fresh.expires_at, MAX_ATTEMPTS).await.unwrap(), "{n}: expired at expires_at");
     assert!(s.otps.consume(fresh.id, at(239), MAX_ATTEMPTS).await.unwrap(), "{n}: open");
     assert_eq!(s.otps.get(fresh.id).await.unwrap().unwrap().used_at, Some(at(239)), "{n}");
     assert!(!s.otps.consume(fresh.id, at(239), MAX_ATTEMPTS).await.unwrap(), "{n}: used");
 
     let guessed = challenge(ada);
-    s.otps.create(&guessed).await.unwrap();
+    s.otps.create(&guessed, None).await.unwrap();
     for _ in 0..MAX_ATTEMPTS - 1 {
         assert!(s.otps.record_failure(guessed.id, MAX_ATTEMPTS).await.unwrap(), "{n}");
     }
     assert!(s.otps.consume(guessed.id, at(1), MAX_ATTEMPTS).await.unwrap(), "{n}: four wrong tries still leave one");
     let locked = challenge(ada);
-    s.otps.create(&locked).await.unwrap();
+    s.otps.create(&locked, None).await.unwrap();
     for _ in 0..MAX_ATTEMPTS {
         s.otps.record_failure(locked.id, MAX_ATTEMPTS).await.unwrap();
     }
@@ -56,7 +56,7 @@ pub async fn consume_needs_an_unused_unexpired_challenge_under_the_attempt_limit
 pub async fn consume_has_exactly_one_winner_among_fifty_concurrent_calls(s: Store) {
     let ada = s.user(1, "ada").await;
     let c = challenge(ada);
-    s.otps.create(&c).await.unwrap();
+    s.otps.create(&c, None).await.unwrap();
     assert_eq!(winners(50, || s.otps.consume(c.id, at(1), MAX_ATTEMPTS)).await, 1, "{}", s.name);
 }
 
@@ -64,11 +64,11 @@ pub async fn failures_stop_counting_at_the_limit_even_under_concurrency(s: Store
     let n = s.name;
     let ada = s.user(1, "ada").await;
     let c = challenge(ada);
-    s.otps.create(&c).await.unwrap();
+    s.otps.create(&c, None).await.unwrap();
     assert_eq!(winners(30, || s.otps.record_failure(c.id, MAX_ATTEMPTS)).await, MAX_ATTEMPTS as usize, "{n}");
     assert_eq!(s.otps.get(c.id).await.unwrap().unwrap().attempts, MAX_ATTEMPTS, "{n}");
     let used = challenge(ada);
-    s.otps.create(&used).await.unwrap();
+    s.otps.create(&used, None).await.unwrap();
     s.otps.consume(used.id, at(1), MAX_ATTEMPTS).await.unwrap();
     assert!(!s.otps.record_failure(used.id, MAX_ATTEMPTS).await.unwrap(), "{n}: a used challenge counts no more");
     assert_eq!(s.otps.get(used.id).await.unwrap().unwrap().attempts, 0, "{n}");
@@ -78,11 +78,12 @@ pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_
     let n = s.name;
     let ada = s.user(1, "ada").await;
     let c = challenge(ada);
-    s.otps.create(&c).await.unwrap();
+    s.otps.create(&c, None).await.unwrap();
     let cooldown = Duration::seconds(30);
     let resend = |id, hash: u8, now: chrono::DateTime<chrono::Utc>| {
         let otps = s.otps.clone();
-        async move { otps.replace_code(id, &[hash; 32], now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS).await.unwrap() }
+        let d = delivery(ada, 0);
+        async move { otps.replace_code(id, &[hash; 32], now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS, &d).await.unwrap() }
     };
     assert!(!resend(c.id, 1, at(10)).await, "{n}: within the cooldown");
     for i in 1..=MAX_RESENDS {
@@ -93,14 +94,14 @@ pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_
     assert_eq!((stored.resends, stored.code_hash, stored.last_sent_at), (3, vec![3; 32], at(90)), "{n}");
 
     let expired = challenge(ada);
-    s.otps.create(&expired).await.unwrap();
+    s.otps.create(&expired, None).await.unwrap();
     assert!(!resend(expired.id, 1, expired.expires_at).await, "{n}: expired");
     let used = challenge(ada);
-    s.otps.create(&used).await.unwrap();
+    s.otps.create(&used, None).await.unwrap();
     s.otps.consume(used.id, at(1), MAX_ATTEMPTS).await.unwrap();
     assert!(!resend(used.id, 1, at(60)).await, "{n}: used");
     let locked = challenge(ada);
-    s.otps.create(&locked).await.unwrap();
+    s.otps.create(&locked, None).await.unwrap();
     for _ in 0..MAX_ATTEMPTS {
         s.otps.record_failure(locked.id, MAX_ATTEMPTS).await.unwrap();
     }

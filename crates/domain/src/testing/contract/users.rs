@@ -160,7 +160,7 @@ pub async fn deleting_a_user_deletes_their_sessions_and_challenges(s: Store) {
     let (ada, bob) = (s.user(1, "ada").await, s.user(2, "bob").await);
     let (sa, ca, sb) = (session(ada), challenge(ada), session(bob));
     assert!(s.sessions.create(&sa).await.unwrap() && s.sessions.create(&sb).await.unwrap(), "{n}");
-    s.otps.create(&ca).await.unwrap();
+    s.otps.create(&ca, None).await.unwrap();
     assert!(s.users.delete(ada).await.unwrap(), "{n}");
     assert!(s.users.by_id(ada).await.unwrap().is_none(), "{n}");
     assert!(s.sessions.get(sa.id).await.unwrap().is_none(), "{n}: session cascades");

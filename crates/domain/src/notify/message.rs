@@ -1,0 +1,122 @@
+//! A message to one person on one channel, in domain terms.
+
+use chrono::{DateTime, Utc};
+
+use crate::otp::OtpCode;
+
+/// How a message travels. The words are stable (API, database, logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Email,
+    Sms,
+    Whatsapp,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Whatsapp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Why a message is sent; each has its own wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// The code for the second step of a login.
+    LoginCode,
+    /// The code that proves a phone number is the user's.
+    PhoneVerification,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 2] = [MessageKind::LoginCode, MessageKind::PhoneVerification];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::LoginCode => "login_code",
+            MessageKind::PhoneVerification => "phone_verification",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What a [`Notifier`](crate::ports::Notifier) is asked to send. `to` is an
+/// email address for [`Channel::Email`] and an E.164 number otherwise,
+/// checked when the message was queued.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub channel: Channel,
+    pub to: String,
+    pub kind: MessageKind,
+    pub code: OtpCode,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A provider accepted the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// The provider's id for it (SMTP queue id, Twilio SID, Vonage message-id).
+    pub provider_id: Option<String>,
+}
+
+/// A provider did not take the message. `reason` is stored and shown to
+/// admins, so it names the provider's status or error code and never
+/// carries the code, a credential or the request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// Whether trying again later may work (outage, throttling) or not
+    /// (refused destination, bad credentials).
+    pub retryable: bool,
+    pub reason: String,
+    /// When the provider asked to wait at least this long (HTTP Retry-After).
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl SendFailure {
+    pub fn retryable(reason: impl Into<String>) -> Self {
+        Self { retryable: true, reason: reason.into(), retry_after: None }
+    }
+
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self { retryable: false, reason: reason.into(), retry_after: None }
+    }
+}
+
+impl std::fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_and_kind_names_are_the_stable_words_of_the_api_and_the_database() {
+        let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(channels, ["email", "sms", "whatsapp"]);
+        let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(kinds, ["login_code", "phone_verification"]);
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+        }
+        for k in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Channel::parse("pigeon"), None);
+        assert_eq!(MessageKind::parse("spam"), None);
+    }
+}

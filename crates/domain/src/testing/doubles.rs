@@ -1,0 +1,183 @@
+//! Stand-ins for the ports that are not storage: scripted randomness, a
+//! clock that moves only when told, readable hashes, tokens and seals, and a
+//! notifier that keeps what it was asked to send (and can be told to fail).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::clock::{Clock, span};
+use crate::error::{Error, Result};
+use crate::notify::{Channel, Message, Receipt, SendFailure};
+use crate::otp::OtpCode;
+use crate::password::Password;
+use crate::ports::{Notifier, OtpHasher, PasswordHasher, SecretSealer, TokenCodec};
+use crate::recovery_code::RecoveryCode;
+use crate::rng::Rng;
+use crate::token::{Claims, TokenKind};
+use crate::user::UserId;
+
+/// Bytes from a script first, then a counter, so ids never collide.
+pub struct SeqRng {
+    script: Mutex<Vec<u8>>,
+    counter: AtomicU64,
+}
+
+impl SeqRng {
+    pub fn new(script: Vec<u8>) -> Self {
+        Self { script: Mutex::new(script), counter: AtomicU64::new(1) }
+    }
+}
+
+impl Rng for SeqRng {
+    fn fill(&self, buf: &mut [u8]) {
+        let mut script = self.script.lock().unwrap();
+        for b in buf.iter_mut() {
+            *b = if script.is_empty() {
+                (self.counter.fetch_add(1, Ordering::Relaxed) % 251) as u8
+            } else {
+                script.remove(0)
+            };
+        }
+    }
+}
+
+pub struct FakeClock(Mutex<DateTime<Utc>>);
+
+impl FakeClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(Mutex::new(t))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += span(by);
+    }
+}
+
+impl Clock for FakeClock {
+    /// Like a real clock, never the same instant twice: each read moves 1 µs.
+    fn now(&self) -> DateTime<Utc> {
+        let mut t = self.0.lock().unwrap();
+        *t += chrono::Duration::microseconds(1);
+        *t
+    }
+}
+
+/// Plain-text "hashes" and a count of verifications, to prove the work done.
+#[derive(Default)]
+pub struct CountingHasher {
+    pub verifications: AtomicUsize,
+}
+
+#[async_trait]
+impl PasswordHasher for CountingHasher {
+    async fn hash(&self, p: &Password) -> Result<String> {
+        Ok(format!("plain:{}", p.expose()))
+    }
+    async fn verify(&self, candidate: &SecretString, phc: &str) -> Result<bool> {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        Ok(phc.strip_prefix("plain:") == Some(candidate.expose_secret()))
+    }
+    fn dummy_hash(&self) -> &str {
+        "dummy:"
+    }
+}
+
+/// Tokens as readable text; `decode` refuses anything it did not make.
+pub struct TextCodec;
+
+impl TokenCodec for TextCodec {
+    fn encode(&self, c: &Claims) -> Result<String> {
+        let kind = match c.kind {
+            TokenKind::Access => "a",
+            TokenKind::Refresh => "r",
+            TokenKind::Temporary => "t",
+        };
+        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
+    }
+    fn decode(&self, t: &str) -> Result<Claims> {
+        let p: Vec<&str> = t.split('|').collect();
+        let bad = || Error::TokenInvalid;
+        if p.len() != 7 || p[0] != "tok" {
+            return Err(bad());
+        }
+        let kind = match p[1] {
+            "a" => TokenKind::Access,
+            "r" => TokenKind::Refresh,
+            "t" => TokenKind::Temporary,
+            _ => return Err(bad()),
+        };
+        Ok(Claims {
+            kind,
+            sub: UserId(p[2].parse().map_err(|_| bad())?),
+            sid: p[3].parse().map_err(|_| bad())?,
+            jti: p[4].parse().map_err(|_| bad())?,
+            iat: p[5].parse().map_err(|_| bad())?,
+            exp: p[6].parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+pub struct PlainOtpHasher;
+
+impl OtpHasher for PlainOtpHasher {
+    fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8> {
+        [challenge.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
+    }
+    fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool {
+        self.hash(challenge, code) == stored
+    }
+    fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
+        [user.0.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
+    }
+}
+
+/// "Seals" by prefixing the context, so a value moved to another owner does
+/// not open; no secrecy, which a unit test does not need.
+pub struct PlainSealer;
+
+impl SecretSealer for PlainSealer {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>> {
+        Ok([context, plaintext].concat())
+    }
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>> {
+        sealed.strip_prefix(context).map(<[u8]>::to_vec).ok_or_else(|| Error::internal("sealed for another owner"))
+    }
+}
+
+/// Keeps every message it accepts; fails the next ones when told to.
+#[derive(Default)]
+pub struct MemNotifier {
+    pub sent: Mutex<Vec<Message>>,
+    failures: Mutex<VecDeque<SendFailure>>,
+    /// Every call, accepted or not.
+    pub calls: AtomicUsize,
+}
+
+impl MemNotifier {
+    /// The next `n` sends fail with `failure`.
+    pub fn fail_next(&self, n: usize, failure: SendFailure) {
+        self.failures.lock().unwrap().extend(std::iter::repeat_n(failure, n));
+    }
+}
+
+#[async_trait]
+impl Notifier for MemNotifier {
+    fn channels(&self) -> Vec<Channel> {
+        Channel::ALL.to_vec()
+    }
+    async fn send(&self, m: &Message) -> std::result::Result<Receipt, SendFailure> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(f) = self.failures.lock().unwrap().pop_front() {
+            return Err(f);
+        }
+        self.sent.lock().unwrap().push(m.clone());
+        Ok(Receipt { provider_id: Some(format!("mem-{n}")) })
+    }
+}
