@@ -6,6 +6,8 @@
 
 #[path = "../common/listen.rs"]
 mod listen;
+#[path = "../common/smtp_sink.rs"]
+mod smtp_sink;
 #[path = "../common/testdb.rs"]
 mod testdb;
 
@@ -13,6 +15,7 @@ mod harness;
 
 mod admin;
 mod auth;
+mod delivery;
 mod malformed;
 mod otp;
 mod security;

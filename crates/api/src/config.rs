@@ -27,6 +27,20 @@ pub enum LogFormat {
     Json,
 }
 
+/// Who delivers a phone channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// The channel is not offered.
+    None,
+    /// The file log (development).
+    File,
+    /// Vonage's SMS API (SMS only).
+    Vonage,
+    /// Twilio's Messages API (SMS and WhatsApp).
+    Twilio,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -63,8 +77,37 @@ pub struct Settings {
     pub body_limit: usize,
     /// `AUTHD_LOG_FORMAT`: `pretty` or `json`; default: json in production.
     pub log_format: Option<LogFormat>,
-    /// `AUTHD_ALLOW_FILE_MAILER`: let production run with the file-log mailer.
+    /// `AUTHD_ALLOW_FILE_MAILER`: let production run with the file log as a sender.
     pub allow_file_mailer: bool,
+    /// `AUTHD_SMTP_URL`: send mail over SMTP: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25`.
+    /// Unset: mail goes to the file log.
+    pub smtp_url: Option<SecretString>,
+    /// `AUTHD_MAIL_FROM`: the sender of every mail.
+    pub mail_from: String,
+    /// `AUTHD_SMS_PROVIDER`: `vonage`, `twilio`, `file` or `none`; default
+    /// `file` in dev, `none` in production.
+    pub sms_provider: Option<Provider>,
+    /// `AUTHD_WHATSAPP_PROVIDER`: `twilio`, `file` or `none` (the default).
+    pub whatsapp_provider: Provider,
+    /// `AUTHD_VONAGE_API_KEY`.
+    pub vonage_api_key: Option<String>,
+    /// `AUTHD_VONAGE_API_SECRET`.
+    pub vonage_api_secret: Option<SecretString>,
+    /// `AUTHD_VONAGE_FROM`: the sender id or number SMS come from.
+    pub vonage_from: Option<String>,
+    /// `AUTHD_VONAGE_BASE_URL`.
+    pub vonage_base_url: String,
+    /// `AUTHD_TWILIO_ACCOUNT_SID`.
+    pub twilio_account_sid: Option<String>,
+    /// `AUTHD_TWILIO_AUTH_TOKEN`.
+    pub twilio_auth_token: Option<SecretString>,
+    /// `AUTHD_TWILIO_FROM`: the number (or Messaging Service SID `MG…`) SMS come from.
+    pub twilio_from: Option<String>,
+    /// `AUTHD_TWILIO_WHATSAPP_FROM`: the WhatsApp-enabled number messages come from.
+    pub twilio_whatsapp_from: Option<String>,
+    /// `AUTHD_TWILIO_BASE_URL`.
+    pub twilio_base_url: String,
     /// `AUTHD_AUTO_MIGRATE`: apply pending migrations when serving.
     pub auto_migrate: bool,
     /// `AUTHD_RATE_TOKEN_PER_MINUTE`: `/auth/token` requests per client address and minute (0: no limit).
@@ -138,6 +181,19 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             log_format: None,
             allow_file_mailer: false,
+            smtp_url: None,
+            mail_from: "authd <no-reply@localhost>".into(),
+            sms_provider: None,
+            whatsapp_provider: Provider::None,
+            vonage_api_key: None,
+            vonage_api_secret: None,
+            vonage_from: None,
+            vonage_base_url: "https://rest.nexmo.com".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            twilio_whatsapp_from: None,
+            twilio_base_url: "https://api.twilio.com".into(),
             auto_migrate: true,
             rate_token_per_minute: policy.rate_limits.token_per_minute,
             rate_otp_per_minute: policy.rate_limits.verify_otp_per_minute,
@@ -220,20 +276,20 @@ impl Settings {
         if self.session_cache_ms > 5000 {
             bail!("AUTHD_SESSION_CACHE_MS must be at most 5000: revocation must reach every node within 5 s");
         }
-        if self.env == RunEnv::Production {
-            if self.jwt_secret.is_none() {
-                bail!(
-                    "AUTHD_JWT_SECRET must be set (at least {} bytes) when AUTHD_ENV=production; generate one with `openssl rand -hex 32`",
-                    infra::jwt::MIN_SECRET_BYTES
-                );
-            }
-            if !self.allow_file_mailer {
-                bail!(
-                    "AUTHD_ENV=production has no real mail sender configured; set AUTHD_ALLOW_FILE_MAILER=true to accept the file-log mailer"
-                );
-            }
+        if self.env == RunEnv::Production && self.jwt_secret.is_none() {
+            bail!(
+                "AUTHD_JWT_SECRET must be set (at least {} bytes) when AUTHD_ENV=production; generate one with `openssl rand -hex 32`",
+                infra::jwt::MIN_SECRET_BYTES
+            );
         }
+        crate::senders::check_production(self)?;
+        crate::senders::build(self)?;
         Ok(())
+    }
+
+    /// Who sends SMS: as configured, else the file log in dev and nobody in production.
+    pub fn sms_provider(&self) -> Provider {
+        self.sms_provider.unwrap_or(if self.env == RunEnv::Production { Provider::None } else { Provider::File })
     }
 
     /// The first administrator asked for by the `AUTHD_BOOTSTRAP_ADMIN_*` settings, if any.
@@ -362,6 +418,35 @@ mod tests {
         assert!(s.check().unwrap_err().to_string().contains("AUTHD_ALLOW_FILE_MAILER"));
         let s = Settings { env: RunEnv::Production, jwt_secret: secret, allow_file_mailer: true, ..Default::default() };
         s.check().unwrap();
+    }
+
+    #[test]
+    fn production_names_the_missing_sender_setting() {
+        let secret = Some(SecretString::from("x".repeat(32)));
+        let prod = Settings { env: RunEnv::Production, jwt_secret: secret, ..Default::default() };
+        assert!(prod.check().unwrap_err().to_string().contains("AUTHD_SMTP_URL"));
+        let smtp = Some(SecretString::from("smtp://127.0.0.1:2525"));
+        let with_smtp = Settings { smtp_url: smtp.clone(), ..prod.clone() };
+        with_smtp.check().unwrap();
+        assert_eq!(with_smtp.sms_provider(), Provider::None, "no SMS in production unless chosen");
+        let file_sms = Settings { sms_provider: Some(Provider::File), ..with_smtp.clone() };
+        assert!(file_sms.check().unwrap_err().to_string().contains("AUTHD_SMS_PROVIDER=file"));
+        let twilio = Settings { sms_provider: Some(Provider::Twilio), ..with_smtp.clone() };
+        assert!(twilio.check().unwrap_err().to_string().contains("AUTHD_TWILIO_FROM"));
+        let twilio =
+            Settings { twilio_from: Some("+14155550199".into()), twilio_account_sid: Some("AC1".into()), ..twilio };
+        assert!(twilio.check().unwrap_err().to_string().contains("AUTHD_TWILIO_AUTH_TOKEN"));
+        let vonage_wa = Settings { whatsapp_provider: Provider::Vonage, ..with_smtp };
+        assert!(vonage_wa.check().unwrap_err().to_string().contains("AUTHD_WHATSAPP_PROVIDER"));
+        let bad_url = Settings { smtp_url: Some(SecretString::from("ftp://x")), ..Default::default() };
+        assert!(bad_url.check().unwrap_err().to_string().contains("AUTHD_SMTP_URL"));
+    }
+
+    #[test]
+    fn dev_sends_everything_but_whatsapp_to_the_file_log_by_default() {
+        let senders = crate::senders::build(&Settings::default()).unwrap();
+        use domain::ports::Notifier;
+        assert_eq!(senders.channels(), [domain::notify::Channel::Email, domain::notify::Channel::Sms]);
     }
 
     #[test]
