@@ -166,3 +166,17 @@ async fn a_sealed_code_opens_only_in_its_own_row() {
     assert_eq!(w.courier.run_once().await.unwrap().failed, 2);
     assert_eq!(w.notifier.calls.load(Ordering::SeqCst), 0, "a code sealed for another row is not sent");
 }
+
+#[tokio::test]
+async fn a_round_claims_at_most_one_batch_and_says_how_large_it_is() {
+    let policy = Policy { delivery: DeliveryPolicy { batch: 2, ..DeliveryPolicy::default() }, ..Policy::default() };
+    let w = World::with_policy(policy);
+    for name in ["ann", "bob", "cyd"] {
+        w.register(name, true).await;
+        temporary(&w, name).await;
+    }
+    assert_eq!(w.courier.batch(), 2, "the worker keeps going while rounds come back full");
+    assert_eq!(w.courier.run_once().await.unwrap().sent, 2);
+    assert_eq!(w.courier.run_once().await.unwrap().sent, 1);
+    assert_eq!(w.courier.run_once().await.unwrap().claimed, 0);
+}
