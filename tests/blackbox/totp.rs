@@ -69,6 +69,11 @@ async fn an_authenticator_app_is_enrolled_confirmed_and_then_guards_every_login(
     let mails = s.mails_to(&u.email).len();
     let login = s.login(&u).await;
     assert_eq!(login.ok(200)["methods"], json!(["totp", "recovery_code"]));
+    // Messages go out in the background: once a code queued after this
+    // login has arrived, one queued by the login would have too.
+    let sentinel = s.register("sentinel", true).await;
+    s.temporary(&sentinel).await;
+    s.latest_code(&sentinel.email).await;
     assert_eq!(s.mails_to(&u.email).len(), mails, "no mail unless mail is the method");
     let tmp = token(login.ok(200), "temporary_token");
     let next = code(&secret, 1);

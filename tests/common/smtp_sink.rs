@@ -103,11 +103,12 @@ impl SmtpSink {
             if lines.read_until(b'\n', &mut line).await? == 0 {
                 return Ok(());
             }
-            let is_end_of_data = line == b".\r\n";
-            let response = session.process(&line);
-            if is_end_of_data && !self.state.delay.is_zero() {
+            // A slow server: the mail is taken (and counted as received)
+            // only after the delay.
+            if line == b".\r\n" && !self.state.delay.is_zero() {
                 tokio::time::sleep(self.state.delay).await;
             }
+            let response = session.process(&line);
             match response.action {
                 Action::Reply => write.write_all(&response.buffer()?).await?,
                 Action::Close => {
