@@ -122,8 +122,8 @@ impl OtpRepo for SeaOtpRepo {
     ) -> Result<bool> {
         let txn = self.db.begin().await.map_err(internal)?;
         // The conditional UPDATE takes the challenge's row lock (PostgreSQL)
-        // or the write lock (SQLite) first, so the delivery it replaces is
-        // read by the one resend that won.
+        // or the write lock (SQLite) first, so only the resend that won
+        // supersedes the previous message and queues its own.
         let done = Entity::update_many()
             .col_expr(Column::CodeHash, Expr::value(hex::encode(hash)))
             .col_expr(Column::Resends, Expr::col(Column::Resends).add(1))
@@ -140,10 +140,7 @@ impl OtpRepo for SeaOtpRepo {
         if done.rows_affected != 1 {
             return Ok(false);
         }
-        let previous = Entity::find_by_id(id).one(&txn).await.map_err(internal)?.and_then(|m| m.delivery_id);
-        if let Some(old) = previous {
-            outbox::supersede(&txn, old, now).await?;
-        }
+        outbox::supersede(&txn, id, now).await?;
         outbox::insert(&txn, delivery).await?;
         Entity::update_many()
             .col_expr(Column::DeliveryId, Expr::value(delivery.id))

@@ -64,12 +64,14 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, d: &Delivery) -> Result<
     Ok(())
 }
 
-/// Fails `id` if it is still queued: its code was replaced, and the
-/// outdated one must not go out. A claimed attempt then cannot settle it.
-pub(crate) async fn supersede(conn: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+/// Fails the message carrying `challenge`'s current code if it is still
+/// queued: the code is being replaced, and the outdated one must not go
+/// out. A claimed attempt then cannot settle it. Run before the challenge's
+/// `delivery_id` moves on.
+pub(crate) async fn supersede(conn: &impl ConnectionTrait, challenge: Uuid, now: DateTime<Utc>) -> Result<()> {
     let sql = "UPDATE deliveries SET status = 'failed', last_error = $2, sealed_code = NULL, settled_at = $3 \
-               WHERE id = $1 AND status = 'queued'";
-    execute(conn, sql, vec![id.into(), SUPERSEDED.into(), now.into()]).await?;
+               WHERE id = (SELECT delivery_id FROM otp_challenges WHERE id = $1) AND status = 'queued'";
+    execute(conn, sql, vec![challenge.into(), SUPERSEDED.into(), now.into()]).await?;
     Ok(())
 }
 
