@@ -11,6 +11,7 @@ mod m20261124_000005_create_throttles;
 mod m20261124_000006_drop_sessions_last_used_at;
 mod m20261124_000007_create_second_factors;
 mod m20261124_000008_create_deliveries;
+mod m20261125_000009_add_phones;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_drop_sessions_last_used_at::Migration),
             Box::new(m20261124_000007_create_second_factors::Migration),
             Box::new(m20261124_000008_create_deliveries::Migration),
+            Box::new(m20261125_000009_add_phones::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ mod auth;
 mod delivery;
 mod malformed;
 mod otp;
+mod phone;
 mod security;
 mod totp;
 mod two_nodes;

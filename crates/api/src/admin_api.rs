@@ -9,13 +9,14 @@ use domain::audit::AuditEvent;
 use domain::user::{ProfileChanges, UserId, UserQuery};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::auth_api::{ApiTags, NoContent};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-use crate::users_api::{OneUser, UserBody};
+use crate::users_api::{OneUser, UserBody, phone_change};
 
 /// A page of users in registration order.
 #[derive(Debug, Object)]
@@ -81,6 +82,9 @@ pub struct AdminPatchBody {
     pub name: Option<String>,
     #[oai(validator(max_length = 200))]
     pub lastname: Option<String>,
+    /// A new number is unverified until the user confirms a code; `null` removes it.
+    #[oai(validator(max_length = 64))]
+    pub phone: MaybeUndefined<String>,
     pub is_2fa: Option<bool>,
     /// Grant or withdraw administration. The last active administrator cannot lose it.
     pub is_admin: Option<bool>,
@@ -167,6 +171,7 @@ impl AdminApi {
                 username: b.username,
                 name: b.name,
                 lastname: b.lastname,
+                phone: phone_change(b.phone),
                 is_2fa: b.is_2fa,
             },
             is_admin: b.is_admin,
@@ -188,7 +193,7 @@ impl AdminApi {
     /// Remove a user's authenticator app and recovery codes
     ///
     /// For a user who lost both. Recorded with the acting admin. Their next
-    /// login asks for what remains: a mailed code if `is_2fa` is on.
+    /// login asks for what remains: a sent code if `is_2fa` is on.
     #[oai(path = "/users/:id/second-factors", method = "delete")]
     async fn reset_second_factors(
         &self,

@@ -21,6 +21,7 @@ use crate::auth_api::AuthApi;
 use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::{Problem, problem_from_poem};
+use crate::phone_api::PhoneApi;
 use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
 
@@ -82,8 +83,8 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell })
 }
 
-pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, SecondFactorsApi, AdminApi), ()> {
-    OpenApiService::new((AuthApi, UsersApi, SecondFactorsApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
+pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi), ()> {
+    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
@@ -130,6 +131,7 @@ pub fn routes(
         .at("/health/ready", ready)
         .data(services.login)
         .data(services.second_factor)
+        .data(services.phones)
         .data(services.sessions)
         .data(services.accounts)
         .data(services.authenticator)

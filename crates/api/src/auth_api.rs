@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
 use domain::login::{Login, LoginOutcome};
-use domain::otp::{Method, SecondFactor};
+use domain::otp::{CodeStatus, Method, SecondFactor};
 use domain::session::Sessions;
 use domain::throttle::Throttle;
 use domain::token::TokenPair;
@@ -84,7 +84,8 @@ fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
     name.map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
 }
 
-/// The password was right and a second factor is due; a code was mailed only if `email` comes first in `methods`.
+/// The password was right and a second factor is due; a code was sent
+/// only if a sent method (`sms`, `whatsapp`, `email`) comes first in `methods`.
 #[derive(Debug, Object)]
 pub struct SecondFactorBody {
     /// Always `bearer`.
@@ -93,7 +94,9 @@ pub struct SecondFactorBody {
     pub temporary_token: String,
     /// Seconds the temporary token (and the code) lives.
     pub expires_in: u64,
-    /// The second factors this user can answer with, the default first: `totp`, `recovery_code`, `email`.
+    /// The second factors this user can answer with, the default first:
+    /// `totp`, `recovery_code`, then the sent codes `sms`, `whatsapp` (to a
+    /// verified phone, when configured) and `email`.
     pub methods: Vec<String>,
 }
 
@@ -123,10 +126,11 @@ pub enum PairResponse {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct OtpBody {
-    /// Six digits (`totp`, `email`) or a recovery code like `abcd-efgh-jkmn`.
+    /// Six digits (`totp`, `email`, `sms`, `whatsapp`) or a recovery code like `abcd-efgh-jkmn`.
     #[oai(validator(max_length = 64))]
     pub otp: String,
-    /// `totp`, `recovery_code` or `email`; default: the first of the login's `methods`.
+    /// One of the login's `methods`; default: the first. A sent code is
+    /// the one sent last, whichever channel it took.
     #[oai(validator(max_length = 32))]
     pub method: Option<String>,
 }
@@ -135,7 +139,8 @@ pub struct OtpBody {
 #[derive(Debug, Default, Object)]
 #[oai(deny_unknown_fields)]
 pub struct ResendRequest {
-    /// Only `email` can be sent; the default.
+    /// `email`, `sms` or `whatsapp`, if the login lists it; default: the
+    /// channel of the current code, else the first sent method listed.
     #[oai(validator(max_length = 32))]
     pub method: Option<String>,
 }
@@ -146,6 +151,10 @@ pub struct ResendBody {
     pub message: String,
     /// Seconds until another code may be requested.
     pub retry_after: u64,
+    /// How the new code travels: `email`, `sms` or `whatsapp`.
+    pub method: String,
+    /// `queued`: it waits for the provider (see `GET /auth/otp-status`).
+    pub delivery: String,
 }
 
 #[derive(ApiResponse)]
@@ -153,6 +162,49 @@ pub enum ResendResponse {
     /// A new code was sent; the previous one no longer works.
     #[oai(status = 202)]
     Accepted(Json<ResendBody>),
+}
+
+/// Where the current one-time code is, for the person waiting for it.
+#[derive(Debug, Object)]
+pub struct CodeStatusBody {
+    /// How the current code was sent (`email`, `sms`, `whatsapp`); for a
+    /// login where nothing was sent yet, its default method.
+    pub method: String,
+    /// `queued` (waiting for the provider, retried while it is down),
+    /// `sent` (the provider took it) or `failed` (it will not arrive: ask
+    /// for a new one or use another method). Absent when nothing was sent.
+    #[oai(skip_serializing_if_is_none)]
+    pub delivery: Option<String>,
+    /// Wrong answers left before the code dies.
+    pub remaining_attempts: u32,
+    /// New codes that may still be asked for.
+    pub resends_left: u32,
+    /// Seconds until a new code may be asked for.
+    pub retry_after: u64,
+    /// When the code stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<CodeStatus> for CodeStatusBody {
+    fn from(s: CodeStatus) -> Self {
+        Self {
+            method: s.method.as_str().into(),
+            delivery: s.delivery.map(|d| d.as_str().into()),
+            remaining_attempts: s.remaining_attempts,
+            resends_left: s.resends_left,
+            retry_after: s.resend_after.as_secs(),
+            expires_at: s.expires_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum CodeStatusResponse {
+    #[oai(status = 200)]
+    Ok(Json<CodeStatusBody>),
+    /// A code was queued.
+    #[oai(status = 202)]
+    Accepted(Json<CodeStatusBody>),
 }
 
 #[derive(Debug, Object)]
@@ -207,8 +259,8 @@ impl AuthApi {
     /// Accepts a form (OAuth2 password grant) or JSON. A user without a
     /// second factor gets a token pair; a two-factor user gets a temporary
     /// token and the `methods` they may answer with, the default first. A
-    /// code is mailed only when `email` is the default. Unknown users and
-    /// wrong passwords get the same answer.
+    /// code is sent only when a sent method is the default. Unknown users
+    /// and wrong passwords get the same answer.
     #[oai(path = "/token", method = "post")]
     async fn token(
         &self,
@@ -236,7 +288,7 @@ impl AuthApi {
 
     /// Answer the second factor
     ///
-    /// With the authenticator app's code, a recovery code, or a mailed code
+    /// With the authenticator app's code, a recovery code, or a sent code
     /// (`method`; default: the first the login listed). A wrong answer of
     /// any method counts against this login; after five, it is dead and the
     /// user must log in again. Every code works once; an app's code, once
@@ -257,11 +309,11 @@ impl AuthApi {
         Ok(PairResponse::Ok(Json(pair)))
     }
 
-    /// Mail a code for the same login
+    /// Send a new code for the same login
     ///
-    /// Only mail can be sent (`{"method": "email"}`, the default), and only to a
-    /// user who may answer by mail. At most three times per login, and not
-    /// within the cooldown of the last code.
+    /// By `email`, `sms` or `whatsapp` (`method`), if the login lists it;
+    /// the new code replaces the previous one. At most three times per
+    /// login, and not within the cooldown of the last code.
     #[oai(path = "/resend-otp", method = "post")]
     async fn resend_otp(
         &self,
@@ -271,10 +323,27 @@ impl AuthApi {
     ) -> ApiResult<ResendResponse> {
         let wanted = body.0.unwrap_or_default().method;
         second_factor.resend(&token.0.token, method(wanted.as_deref())?).await?;
+        let status = second_factor.status(&token.0.token).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),
             retry_after: second_factor.resend_cooldown().as_secs(),
+            method: status.method.as_str().into(),
+            delivery: status.delivery.map_or("queued", |d| d.as_str()).into(),
         })))
+    }
+
+    /// Where this login's code is
+    ///
+    /// How it was sent, whether the provider took it (`delivery`), and the
+    /// tries and resends left. A `failed` delivery will not arrive: ask for
+    /// a new code, or use another method.
+    #[oai(path = "/otp-status", method = "get")]
+    async fn otp_status(
+        &self,
+        second_factor: Data<&SecondFactor>,
+        token: TemporaryAuth,
+    ) -> ApiResult<CodeStatusResponse> {
+        Ok(CodeStatusResponse::Ok(Json(second_factor.status(&token.0.token).await?.into())))
     }
 
     /// Exchange a refresh token for a new pair

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use domain::notify::DeliveryPolicy;
 use domain::policy::{Policy, RateLimits};
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -116,6 +116,8 @@ pub struct Settings {
     pub rate_otp_per_minute: u32,
     /// `AUTHD_RATE_REGISTRATIONS_PER_HOUR`: registrations per client address and hour.
     pub rate_registrations_per_hour: u32,
+    /// `AUTHD_RATE_PHONE_CODES_PER_HOUR`: phone-verification code requests per user and hour.
+    pub rate_phone_codes_per_hour: u32,
     /// `AUTHD_TRUSTED_PROXIES`: comma-separated addresses or networks whose
     /// `X-Forwarded-For` is believed. Empty: the peer address is the client.
     pub trusted_proxies: String,
@@ -198,6 +200,7 @@ impl Default for Settings {
             rate_token_per_minute: policy.rate_limits.token_per_minute,
             rate_otp_per_minute: policy.rate_limits.verify_otp_per_minute,
             rate_registrations_per_hour: policy.rate_limits.registrations_per_hour,
+            rate_phone_codes_per_hour: policy.rate_limits.phone_codes_per_hour,
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
@@ -217,6 +220,48 @@ impl Default for Settings {
     }
 }
 
+/// Settings that are text whatever they look like. Figment reads other
+/// variables as typed values, so `+14155550100` would become a number
+/// (losing its `+`) and an all-digit secret would not load at all.
+const TEXT_SETTINGS: [&str; 25] = [
+    "listen",
+    "data_dir",
+    "mail_log",
+    "jwt_secret",
+    "issuer",
+    "audience",
+    "smtp_url",
+    "mail_from",
+    "vonage_api_key",
+    "vonage_api_secret",
+    "vonage_from",
+    "vonage_base_url",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "twilio_whatsapp_from",
+    "twilio_base_url",
+    "trusted_proxies",
+    "cors_origins",
+    "encryption_key",
+    "bootstrap_admin_email",
+    "bootstrap_admin_username",
+    "bootstrap_admin_password",
+    "bootstrap_admin_name",
+    "bootstrap_admin_lastname",
+];
+
+/// The [`TEXT_SETTINGS`] set in the environment, verbatim.
+fn text_settings() -> figment::value::Dict {
+    TEXT_SETTINGS
+        .iter()
+        .filter_map(|key| {
+            let value = std::env::var(format!("AUTHD_{}", key.to_uppercase())).ok()?;
+            Some(((*key).to_owned(), value.into()))
+        })
+        .collect()
+}
+
 impl Settings {
     /// Loads defaults → file → environment, and checks the result.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
@@ -227,8 +272,11 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(path));
         }
+        let mut ignored = vec!["config", "base_url", "test_database_url"];
+        ignored.extend(TEXT_SETTINGS);
         let settings: Settings = fig
-            .merge(Env::prefixed("AUTHD_").ignore(&["config", "base_url", "test_database_url"]))
+            .merge(Env::prefixed("AUTHD_").ignore(&ignored))
+            .merge(Serialized::defaults(text_settings()))
             .merge(Env::raw().only(&["database_url"]))
             .extract()
             .context("invalid configuration")?;
@@ -315,6 +363,7 @@ impl Settings {
                 token_per_minute: self.rate_token_per_minute,
                 verify_otp_per_minute: self.rate_otp_per_minute,
                 registrations_per_hour: self.rate_registrations_per_hour,
+                phone_codes_per_hour: self.rate_phone_codes_per_hour,
             },
             totp_mail_fallback: self.totp_mail_fallback,
             delivery: DeliveryPolicy {
@@ -391,6 +440,26 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn text_settings_are_read_verbatim_even_when_they_look_like_numbers() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("AUTHD_TWILIO_FROM", "+14155550100");
+            jail.set_env("AUTHD_VONAGE_FROM", "4915112345678");
+            jail.set_env("AUTHD_JWT_SECRET", "12345678901234567890123456789012");
+            jail.set_env("AUTHD_BOOTSTRAP_ADMIN_NAME", "true");
+            jail.set_env("AUTHD_RATE_PHONE_CODES_PER_HOUR", "3");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.twilio_from.as_deref(), Some("+14155550100"));
+            assert_eq!(s.vonage_from.as_deref(), Some("4915112345678"));
+            assert_eq!(s.jwt_secret.as_ref().map(|k| k.expose_secret().len()), Some(32));
+            assert_eq!(s.bootstrap_admin_name, "true");
+            assert_eq!(s.rate_phone_codes_per_hour, 3, "numbers are still numbers");
+            Ok(())
+        });
+    }
+
     use super::*;
 
     #[test]

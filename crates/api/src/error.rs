@@ -156,6 +156,11 @@ impl From<domain::Error> for ApiError {
             E::TotpAlreadyActive => Problem::new(StatusCode::CONFLICT, "totp_active", msg),
             E::TotpNotPending => Problem::new(StatusCode::CONFLICT, "totp_not_pending", msg),
             E::NoSecondFactor => Problem::new(StatusCode::CONFLICT, "no_second_factor", msg),
+            E::ChannelUnavailable => Problem::new(StatusCode::BAD_REQUEST, "channel_unavailable", msg),
+            E::NoPhone => Problem::new(StatusCode::CONFLICT, "no_phone", msg),
+            E::PhoneVerified => Problem::new(StatusCode::CONFLICT, "phone_verified", msg),
+            E::NoCodePending => Problem::new(StatusCode::CONFLICT, "no_code_pending", msg),
+            E::PhoneChanged => Problem::new(StatusCode::CONFLICT, "phone_changed", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
             E::AccountLocked { retry_after } => {

@@ -7,6 +7,7 @@ pub mod auth_api;
 pub mod client_addr;
 pub mod config;
 pub mod error;
+pub mod phone_api;
 pub mod second_factors_api;
 pub mod security;
 pub mod senders;

@@ -5,6 +5,7 @@ use domain::account::{Accounts, Registration};
 use domain::throttle::Throttle;
 use domain::user::{ProfileChanges, User};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
@@ -31,6 +32,11 @@ pub struct UserBody {
     pub is_2fa: bool,
     /// Deactivated users cannot log in.
     pub is_active: bool,
+    /// E.164, like `+14155550132`.
+    pub phone: Option<String>,
+    /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
+    /// then `/confirm`). Only a verified phone receives login codes.
+    pub phone_verified: bool,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -39,6 +45,7 @@ impl From<User> for UserBody {
     fn from(u: User) -> Self {
         Self {
             full_name: u.full_name(),
+            phone_verified: u.verified_phone().is_some(),
             id: u.id.0,
             email: u.email,
             username: u.username,
@@ -47,6 +54,7 @@ impl From<User> for UserBody {
             is_admin: u.is_admin,
             is_2fa: u.is_2fa,
             is_active: u.is_active,
+            phone: u.phone,
             created_at: u.created_at,
             modified_at: u.modified_at,
         }
@@ -70,12 +78,27 @@ pub struct RegistrationBody {
     /// 8 to 128 characters, not common or guessable.
     #[oai(validator(max_length = 1024))]
     pub password: String,
-    /// Ask for a mailed code at every login.
+    /// Optional, in international form (`+14155550132`); unverified until
+    /// a code sent to it is confirmed.
+    #[oai(validator(max_length = 64))]
+    pub phone: Option<String>,
+    /// Ask for a second factor at every login (a sent code, unless an
+    /// authenticator app is set up).
     #[oai(default)]
     pub is_2fa: bool,
 }
 
-/// Fields to change; absent or null fields stay as they are.
+/// A phone change from a PATCH body: absent leaves it, `null` removes it.
+pub fn phone_change(phone: MaybeUndefined<String>) -> Option<Option<String>> {
+    match phone {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(p) => Some(Some(p)),
+    }
+}
+
+/// Fields to change; absent or null fields stay as they are, except
+/// `phone`, which `null` removes.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PatchMeBody {
@@ -87,6 +110,9 @@ pub struct PatchMeBody {
     pub name: Option<String>,
     #[oai(validator(max_length = 200))]
     pub lastname: Option<String>,
+    /// A new number is unverified; `null` removes it.
+    #[oai(validator(max_length = 64))]
+    pub phone: MaybeUndefined<String>,
     pub is_2fa: Option<bool>,
 }
 
@@ -156,6 +182,7 @@ impl UsersApi {
                 username: b.username,
                 name: b.name,
                 lastname: b.lastname,
+                phone: b.phone,
                 password: SecretString::from(b.password),
                 is_2fa: b.is_2fa,
             })
@@ -183,6 +210,7 @@ impl UsersApi {
             username: b.username,
             name: b.name,
             lastname: b.lastname,
+            phone: phone_change(b.phone),
             is_2fa: b.is_2fa,
         };
         Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))

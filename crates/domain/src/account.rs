@@ -11,7 +11,7 @@ use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
-use crate::user::{Email, NewUser, PersonName, ProfileChanges, User, UserId, Username};
+use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, User, UserId, Username};
 
 /// A registration form as it arrives.
 #[derive(Debug, Clone)]
@@ -20,6 +20,8 @@ pub struct Registration {
     pub username: String,
     pub name: String,
     pub lastname: String,
+    /// E.164; unverified until the user confirms a code sent to it.
+    pub phone: Option<String>,
     pub password: SecretString,
     pub is_2fa: bool,
 }
@@ -47,6 +49,7 @@ impl Accounts {
         let username = Username::parse(&form.username)?;
         let name = PersonName::parse("name", &form.name)?;
         let lastname = PersonName::parse("lastname", &form.lastname)?;
+        let phone = form.phone.as_deref().map(Phone::parse).transpose()?;
         let words = user_words(email.as_str(), username.as_str(), name.as_str(), lastname.as_str(), &[]);
         let password = Password::parse(form.password.expose_secret(), &words)?;
         let password_hash = self.hasher.hash(&password).await?;
@@ -58,6 +61,7 @@ impl Accounts {
                 username,
                 name,
                 lastname,
+                phone,
                 password_hash,
                 is_admin,
                 is_2fa: form.is_2fa,

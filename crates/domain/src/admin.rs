@@ -234,6 +234,7 @@ pub fn admin_form(
         username: username.into(),
         name: name.into(),
         lastname: lastname.into(),
+        phone: None,
         password: password.unwrap_or_else(|| SecretString::from("")),
         is_2fa: false,
     }

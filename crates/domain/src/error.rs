@@ -32,11 +32,11 @@ pub enum Error {
     OtpInvalid { remaining: u32 },
     #[error("the one-time code was already used")]
     OtpUsed,
-    #[error("too many wrong codes; log in again")]
+    #[error("too many wrong codes; start again (log in again, or ask for a new code)")]
     OtpLocked,
     #[error("a new code can be sent in {} s", retry_after.as_secs())]
     ResendCooldown { retry_after: Duration },
-    #[error("no more codes can be sent for this login; log in again")]
+    #[error("no more codes can be sent for this challenge; start again (log in again, or wait for the code to expire)")]
     ResendLimit,
     #[error("this login cannot be finished with that method; use one of those listed at login")]
     MethodUnavailable,
@@ -46,6 +46,16 @@ pub enum Error {
     TotpNotPending,
     #[error("there is no authenticator app to make recovery codes for")]
     NoSecondFactor,
+    #[error("that channel is not available on this server")]
+    ChannelUnavailable,
+    #[error("there is no phone number on this account; add one first")]
+    NoPhone,
+    #[error("this phone number is already verified")]
+    PhoneVerified,
+    #[error("no phone code is waiting to be confirmed; ask for a new one")]
+    NoCodePending,
+    #[error("the phone number changed since the code was sent; ask for a new code")]
+    PhoneChanged,
     #[error("user not found")]
     UserNotFound,
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]

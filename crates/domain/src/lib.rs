@@ -12,6 +12,7 @@ pub mod login;
 pub mod notify;
 pub mod otp;
 pub mod password;
+pub mod phone;
 pub mod policy;
 pub mod ports;
 pub mod recovery_code;
@@ -31,6 +32,8 @@ pub mod testing;
 mod admin_tests;
 #[cfg(test)]
 mod delivery_tests;
+#[cfg(test)]
+mod phone_tests;
 #[cfg(test)]
 mod totp_tests;
 #[cfg(test)]

@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use crate::notify::DeliveryPolicy;
 
-/// Requests allowed per window and client address; 0 turns a limit off.
+/// Requests allowed per window and client address (phone codes: per
+/// user); 0 turns a limit off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
     pub token_per_minute: u32,
     pub verify_otp_per_minute: u32,
     pub registrations_per_hour: u32,
+    pub phone_codes_per_hour: u32,
 }
 
 /// Lifetimes and limits an operator may tune.
@@ -25,7 +27,7 @@ pub struct Policy {
     pub otp_resend_cooldown: Duration,
     pub rate_limits: RateLimits,
     /// Whether a user with an authenticator app may also log in with a
-    /// mailed code. Off: the app (or a recovery code) is then the only way.
+    /// sent code (mail, or SMS/WhatsApp to a verified phone). Off: the app (or a recovery code) is then the only way.
     pub totp_mail_fallback: bool,
     /// How the courier retries messages.
     pub delivery: DeliveryPolicy,
@@ -38,7 +40,12 @@ impl Default for Policy {
             refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             temporary_ttl: Duration::from_secs(4 * 60),
             otp_resend_cooldown: Duration::from_secs(30),
-            rate_limits: RateLimits { token_per_minute: 30, verify_otp_per_minute: 30, registrations_per_hour: 20 },
+            rate_limits: RateLimits {
+                token_per_minute: 30,
+                verify_otp_per_minute: 30,
+                registrations_per_hour: 20,
+                phone_codes_per_hour: 6,
+            },
             totp_mail_fallback: false,
             delivery: DeliveryPolicy::default(),
         }

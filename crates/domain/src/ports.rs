@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
-use crate::otp::challenge::OtpChallenge;
+use crate::otp::challenge::{Method, OtpChallenge, Purpose};
 use crate::otp::code::OtpCode;
 use crate::password::Password;
 use crate::recovery_code::RecoveryCode;
@@ -37,6 +37,9 @@ pub trait UserRepo: Send + Sync {
     async fn list(&self, query: &UserQuery) -> Result<Vec<User>>;
     /// Whether any active administrator exists.
     async fn any_active_admin(&self) -> Result<bool>;
+    /// Marks the phone verified if it is still `phone`: a number changed
+    /// since its code was sent is never marked. `false` otherwise.
+    async fn confirm_phone(&self, id: UserId, phone: &str, now: DateTime<Utc>) -> Result<bool>;
     /// `false` when the user no longer exists.
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Deletes the user and, through foreign keys, their sessions and
@@ -76,21 +79,25 @@ pub trait OtpRepo: Send + Sync {
     /// transaction: either both exist or neither.
     async fn create(&self, challenge: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()>;
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
+    /// The user's most recently created challenge of `purpose`, open or not.
+    async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>>;
     /// Marks the challenge used if it is unused, has fewer than
     /// `max_attempts` failures and is unexpired at `now`. One winner.
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool>;
     /// Counts one wrong code if the challenge is still open (unused, fewer than
     /// `max_attempts` failures). `false` when it was already closed.
     async fn record_failure(&self, id: Uuid, max_attempts: u32) -> Result<bool>;
-    /// Replaces the code if the challenge is open, unexpired, had fewer than
-    /// `max_resends` resends, and its last code went out at or before
-    /// `sent_before`; in the same transaction queues `delivery` (the new
-    /// code's message) as the challenge's delivery, and fails the previous
-    /// one if it is still queued: an outdated code is never sent.
+    /// Replaces the code (and the method it is sent by) if the challenge is
+    /// open, unexpired, had fewer than `max_resends` resends, and its last
+    /// code went out at or before `sent_before`; in the same transaction
+    /// queues `delivery` (the new code's message) as the challenge's
+    /// delivery, and fails the previous one if it is still queued: an
+    /// outdated code is never sent.
     #[allow(clippy::too_many_arguments)]
     async fn replace_code(
         &self,
         id: Uuid,
+        method: Method,
         code_hash: &[u8],
         now: DateTime<Utc>,
         sent_before: DateTime<Utc>,

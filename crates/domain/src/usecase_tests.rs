@@ -280,6 +280,7 @@ async fn registration_refuses_taken_email_and_username_and_weak_passwords() {
         username: username.into(),
         name: "Ada".into(),
         lastname: "Lovelace".into(),
+        phone: None,
         password: password.into(),
         is_2fa: false,
     };
@@ -299,6 +300,12 @@ async fn registration_refuses_taken_email_and_username_and_weak_passwords() {
         w.accounts.register(form("not-an-email", "new", GOOD_PASSWORD)).await,
         Err(Error::InvalidField { field: "email", .. })
     ));
+    let bad_phone =
+        Registration { phone: Some("0415 555 0132".into()), ..form("new@example.com", "new", GOOD_PASSWORD) };
+    assert!(matches!(w.accounts.register(bad_phone).await, Err(Error::InvalidField { field: "phone", .. })));
+    let phone = Registration { phone: Some("+1 415 555 0132".into()), ..form("new@example.com", "new", GOOD_PASSWORD) };
+    let user = w.accounts.register(phone).await.unwrap();
+    assert_eq!((user.phone.as_deref(), user.phone_verified_at), (Some("+14155550132"), None), "E.164, unverified");
 }
 
 #[tokio::test]

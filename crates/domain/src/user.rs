@@ -101,6 +101,34 @@ impl PersonName {
     }
 }
 
+/// A phone number in E.164 form (`+14155550123`): international, with no
+/// extension, and valid in its country's numbering plan. Stored as E.164,
+/// so one number is one string whatever spacing it was typed with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let s = raw.trim();
+        if !s.starts_with('+') || s.len() > 32 {
+            return Err(invalid("phone", "must be an international number starting with +, like +14155550123"));
+        }
+        let number = phonenumber::parse(None, s)
+            .map_err(|_| invalid("phone", "must be an international number starting with +, like +14155550123"))?;
+        if number.extension().is_some() {
+            return Err(invalid("phone", "must not have an extension"));
+        }
+        if !number.is_valid() {
+            return Err(invalid("phone", "is not a valid number in its country"));
+        }
+        Ok(Self(number.format().mode(phonenumber::Mode::E164).to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What a user types to log in: their email or their username.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginName {
@@ -129,6 +157,10 @@ pub struct User {
     pub is_admin: bool,
     pub is_2fa: bool,
     pub is_active: bool,
+    /// E.164; unverified until the user typed the code sent to it.
+    pub phone: Option<String>,
+    /// When the user proved the current `phone` is theirs.
+    pub phone_verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -136,6 +168,12 @@ pub struct User {
 impl User {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.name, self.lastname)
+    }
+
+    /// The phone number, once the user proved it is theirs: the only one
+    /// a code for a login may go to.
+    pub fn verified_phone(&self) -> Option<&str> {
+        self.phone.as_deref().filter(|_| self.phone_verified_at.is_some())
     }
 }
 
@@ -154,6 +192,8 @@ pub struct NewUser {
     pub username: Username,
     pub name: PersonName,
     pub lastname: PersonName,
+    /// Unverified at first.
+    pub phone: Option<Phone>,
     pub password_hash: String,
     pub is_admin: bool,
     pub is_2fa: bool,
@@ -168,6 +208,8 @@ pub struct ProfilePatch {
     pub username: Option<Username>,
     pub name: Option<PersonName>,
     pub lastname: Option<PersonName>,
+    /// `Some(None)` removes the number. A different number is unverified.
+    pub phone: Option<Option<Phone>>,
     pub is_2fa: Option<bool>,
     pub is_admin: Option<bool>,
     pub is_active: Option<bool>,
@@ -188,6 +230,7 @@ impl ProfilePatch {
             (self.username.is_some(), "username"),
             (self.name.is_some(), "name"),
             (self.lastname.is_some(), "lastname"),
+            (self.phone.is_some(), "phone"),
             (self.is_2fa.is_some(), "is_2fa"),
             (self.is_admin.is_some(), "is_admin"),
             (self.is_active.is_some(), "is_active"),
@@ -221,6 +264,8 @@ pub struct ProfileChanges {
     pub username: Option<String>,
     pub name: Option<String>,
     pub lastname: Option<String>,
+    /// `Some(None)` removes the number.
+    pub phone: Option<Option<String>>,
     pub is_2fa: Option<bool>,
 }
 
@@ -231,6 +276,7 @@ impl ProfileChanges {
             username: self.username.as_deref().map(Username::parse).transpose()?,
             name: self.name.as_deref().map(|n| PersonName::parse("name", n)).transpose()?,
             lastname: self.lastname.as_deref().map(|n| PersonName::parse("lastname", n)).transpose()?,
+            phone: self.phone.map(|p| p.as_deref().map(Phone::parse).transpose()).transpose()?,
             is_2fa: self.is_2fa,
             is_admin: None,
             is_active: None,
@@ -274,6 +320,44 @@ mod tests {
         assert!(PersonName::parse("name", "   ").is_err());
         assert!(PersonName::parse("name", &"x".repeat(101)).is_err());
         assert!(PersonName::parse("name", "A\u{0}da").is_err());
+    }
+
+    #[test]
+    fn phone_is_stored_in_e164_whatever_the_spacing() {
+        assert_eq!(Phone::parse(" +1 (415) 555-0132 ").unwrap().as_str(), "+14155550132");
+        assert_eq!(Phone::parse("+44 20 7946 0958").unwrap().as_str(), "+442079460958");
+    }
+
+    #[test]
+    fn phone_must_be_international_valid_and_without_extension() {
+        for bad in
+            ["", "4155550132", "00 1 415 555 0132", "+1 415 555", "+999 1234567", "+1 415 555 0132 ext. 12", "+abc"]
+        {
+            assert!(Phone::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(Phone::parse(&format!("+1{}", "5".repeat(40))).is_err());
+    }
+
+    #[test]
+    fn only_a_verified_phone_is_offered_for_codes() {
+        let t = chrono::Utc::now();
+        let mut u = User {
+            id: UserId(Uuid::nil()),
+            email: "ada@example.com".into(),
+            username: "ada".into(),
+            name: "Ada".into(),
+            lastname: "Lovelace".into(),
+            is_admin: false,
+            is_2fa: true,
+            is_active: true,
+            phone: Some("+14155550132".into()),
+            phone_verified_at: None,
+            created_at: t,
+            modified_at: t,
+        };
+        assert_eq!(u.verified_phone(), None);
+        u.phone_verified_at = Some(t);
+        assert_eq!(u.verified_phone(), Some("+14155550132"));
     }
 
     #[test]

@@ -10,7 +10,8 @@ use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::login::Login;
 use crate::notify::Courier;
-use crate::otp::SecondFactor;
+use crate::otp::{SecondFactor, SentCodes};
+use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
     AuditLog, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, RecoveryCodeRepo, SecretSealer, SessionRepo,
@@ -49,6 +50,8 @@ pub struct Services {
     pub login: Login,
     /// Second-factor step of a login.
     pub second_factor: SecondFactor,
+    /// Verifying a user's phone number.
+    pub phones: Phones,
     /// Access-token checks, refresh, logout.
     pub sessions: Sessions,
     /// A user's own account.
@@ -84,6 +87,29 @@ impl Services {
             rng: rng.clone(),
             refresh_ttl: policy.refresh_ttl,
         };
+        let channels = p.notifier.channels();
+        let codes = SentCodes {
+            otps: p.otps.clone(),
+            outbox: p.outbox.clone(),
+            otp_hasher: p.otp_hasher.clone(),
+            sealer: p.sealer.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            resend_cooldown: policy.otp_resend_cooldown,
+        };
+        let phones = Phones {
+            users: p.users.clone(),
+            otps: p.otps.clone(),
+            codes: codes.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            code_ttl: policy.temporary_ttl,
+            channels: channels.clone(),
+        };
         let second_factor = SecondFactor {
             otps: p.otps,
             otp_hasher: p.otp_hasher.clone(),
@@ -97,9 +123,10 @@ impl Services {
             sessions: sessions.clone(),
             throttle: throttle.clone(),
             audit: audit.clone(),
+            codes,
             temporary_ttl: policy.temporary_ttl,
-            resend_cooldown: policy.otp_resend_cooldown,
             mail_fallback: policy.totp_mail_fallback,
+            channels,
         };
         let courier = Courier {
             outbox: p.outbox,
@@ -147,6 +174,6 @@ impl Services {
             audit,
             clock,
         };
-        Self { login, second_factor, sessions, accounts, authenticator, admin, throttle, courier }
+        Self { login, second_factor, phones, sessions, accounts, authenticator, admin, throttle, courier }
     }
 }

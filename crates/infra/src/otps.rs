@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::notify::Delivery;
-use domain::otp::{Method, OtpChallenge};
+use domain::otp::{Method, OtpChallenge, Purpose};
 use domain::ports::OtpRepo;
 use domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use uuid::Uuid;
 
 use crate::db::{Database, internal};
@@ -34,10 +34,14 @@ impl SeaOtpRepo {
 fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
     let method = Method::parse(&m.method)
         .ok_or_else(|| domain::Error::internal(format!("unknown OTP method {:?}", m.method)))?;
+    let purpose = Purpose::parse(&m.purpose)
+        .ok_or_else(|| domain::Error::internal(format!("unknown challenge purpose {:?}", m.purpose)))?;
     Ok(OtpChallenge {
         id: m.id,
         user_id: UserId(m.user_id),
+        purpose,
         method,
+        destination: m.destination,
         code_hash: hex::decode(&m.code_hash).map_err(domain::Error::internal)?,
         attempts: u32::try_from(m.attempts).unwrap_or(0),
         resends: u32::try_from(m.resends).unwrap_or(0),
@@ -55,7 +59,9 @@ impl OtpRepo for SeaOtpRepo {
         let model = otp_challenges::ActiveModel {
             id: Set(c.id),
             user_id: Set(c.user_id.0),
+            purpose: Set(c.purpose.as_str().to_owned()),
             method: Set(c.method.as_str().to_owned()),
+            destination: Set(c.destination.clone()),
             code_hash: Set(hex::encode(&c.code_hash)),
             attempts: Set(c.attempts as i32),
             resends: Set(c.resends as i32),
@@ -79,6 +85,19 @@ impl OtpRepo for SeaOtpRepo {
 
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(to_domain).transpose()
+    }
+
+    async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>> {
+        Entity::find()
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::Purpose.eq(purpose.as_str()))
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .one(&self.db)
+            .await
+            .map_err(internal)?
+            .map(to_domain)
+            .transpose()
     }
 
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool> {
@@ -113,6 +132,7 @@ impl OtpRepo for SeaOtpRepo {
     async fn replace_code(
         &self,
         id: Uuid,
+        method: Method,
         hash: &[u8],
         now: DateTime<Utc>,
         sent_before: DateTime<Utc>,
@@ -126,6 +146,7 @@ impl OtpRepo for SeaOtpRepo {
         // supersedes the previous message and queues its own.
         let done = Entity::update_many()
             .col_expr(Column::CodeHash, Expr::value(hex::encode(hash)))
+            .col_expr(Column::Method, Expr::value(method.as_str()))
             .col_expr(Column::Resends, Expr::col(Column::Resends).add(1))
             .col_expr(Column::LastSentAt, Expr::value(now))
             .filter(Column::Id.eq(id))

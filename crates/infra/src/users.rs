@@ -37,6 +37,8 @@ struct UserRow {
     is_admin: bool,
     is_2fa: bool,
     is_active: bool,
+    phone: Option<String>,
+    phone_verified_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     modified_at: DateTime<Utc>,
 }
@@ -52,6 +54,8 @@ impl From<UserRow> for User {
             is_admin: r.is_admin,
             is_2fa: r.is_2fa,
             is_active: r.is_active,
+            phone: r.phone,
+            phone_verified_at: r.phone_verified_at,
             created_at: r.created_at,
             modified_at: r.modified_at,
         }
@@ -86,6 +90,8 @@ impl UserRepo for SeaUserRepo {
             is_admin: Set(u.is_admin),
             is_2fa: Set(u.is_2fa),
             is_active: Set(true),
+            phone: Set(u.phone.as_ref().map(|p| p.as_str().to_owned())),
+            phone_verified_at: Set(None),
             created_at: Set(u.created_at),
             modified_at: Set(u.created_at),
         };
@@ -127,6 +133,15 @@ impl UserRepo for SeaUserRepo {
         }
         if let Some(v) = &p.lastname {
             update = update.col_expr(Column::Lastname, Expr::value(v.as_str()));
+        }
+        if let Some(phone) = &p.phone {
+            let phone = phone.as_ref().map(|p| p.as_str().to_owned());
+            // SET phone_verified_at = CASE WHEN phone = $new THEN
+            // phone_verified_at ELSE NULL END: both sides read the old row,
+            // so another number (or none) is unverified in this statement.
+            let kept = Expr::case(Column::Phone.eq(phone.clone()), Expr::col(Column::PhoneVerifiedAt))
+                .finally(Expr::value(Option::<DateTime<Utc>>::None));
+            update = update.col_expr(Column::PhoneVerifiedAt, kept.into()).col_expr(Column::Phone, Expr::value(phone));
         }
         if let Some(v) = p.is_2fa {
             update = update.col_expr(Column::Is2fa, Expr::value(v));
@@ -184,6 +199,8 @@ impl UserRepo for SeaUserRepo {
             Column::IsAdmin,
             Column::Is2fa,
             Column::IsActive,
+            Column::Phone,
+            Column::PhoneVerifiedAt,
             Column::CreatedAt,
             Column::ModifiedAt,
         ];
@@ -203,6 +220,21 @@ impl UserRepo for SeaUserRepo {
             .await
             .map_err(internal)?;
         Ok(found.is_some())
+    }
+
+    async fn confirm_phone(&self, id: UserId, phone: &str, now: DateTime<Utc>) -> Result<bool> {
+        // UPDATE users SET phone_verified_at = $now WHERE id = $id AND
+        // phone = $phone: a number changed since its code went out stays
+        // unverified, whichever node changed it.
+        let done = Entity::update_many()
+            .col_expr(Column::PhoneVerifiedAt, Expr::value(now))
+            .col_expr(Column::ModifiedAt, Expr::value(now))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::Phone.eq(phone))
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {

@@ -35,10 +35,11 @@ pub enum EventKind {
     SecondFactorsReset,
     DeliverySent,
     DeliveryFailed,
+    PhoneVerified,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::Registered,
         EventKind::LoginSucceeded,
         EventKind::LoginFailed,
@@ -63,6 +64,7 @@ impl EventKind {
         EventKind::SecondFactorsReset,
         EventKind::DeliverySent,
         EventKind::DeliveryFailed,
+        EventKind::PhoneVerified,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +93,7 @@ impl EventKind {
             EventKind::SecondFactorsReset => "second_factors_reset",
             EventKind::DeliverySent => "delivery_sent",
             EventKind::DeliveryFailed => "delivery_failed",
+            EventKind::PhoneVerified => "phone_verified",
         }
     }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::Error;
+use crate::notify::Channel;
 use crate::user::UserId;
 
 /// Wrong codes a challenge survives; the fifth wrong one kills it.
@@ -20,12 +21,16 @@ pub enum Method {
     Totp,
     /// One of the user's recovery codes.
     RecoveryCode,
-    /// A code sent by mail for this login.
+    /// A code sent by mail.
     Email,
+    /// A code sent by SMS to the user's verified phone.
+    Sms,
+    /// A code sent by WhatsApp to the user's verified phone.
+    Whatsapp,
 }
 
 impl Method {
-    pub const ALL: [Method; 3] = [Method::Totp, Method::RecoveryCode, Method::Email];
+    pub const ALL: [Method; 5] = [Method::Totp, Method::RecoveryCode, Method::Email, Method::Sms, Method::Whatsapp];
 
     /// The stable word of the API and the `otp_challenges.method` column.
     pub fn as_str(self) -> &'static str {
@@ -33,21 +38,73 @@ impl Method {
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery_code",
             Method::Email => "email",
+            Method::Sms => "sms",
+            Method::Whatsapp => "whatsapp",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.as_str() == s)
     }
+
+    /// The channel a code of this method is sent on; `None` for the
+    /// factors the user already holds (an app, a recovery code).
+    pub fn channel(self) -> Option<Channel> {
+        match self {
+            Method::Email => Some(Channel::Email),
+            Method::Sms => Some(Channel::Sms),
+            Method::Whatsapp => Some(Channel::Whatsapp),
+            Method::Totp | Method::RecoveryCode => None,
+        }
+    }
+
+    /// The method whose code travels on `channel`.
+    pub fn sent_by(channel: Channel) -> Self {
+        match channel {
+            Channel::Email => Method::Email,
+            Channel::Sms => Method::Sms,
+            Channel::Whatsapp => Method::Whatsapp,
+        }
+    }
 }
 
-/// A pending second-factor proof, bound to one login attempt (its id is the
-/// temporary token's `sid`).
+/// What answering a challenge proves: that the user may finish a login, or
+/// that a phone number is theirs. A challenge of one purpose never answers
+/// the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Login,
+    Phone,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 2] = [Purpose::Login, Purpose::Phone];
+
+    /// The stable word of the `otp_challenges.purpose` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Login => "login",
+            Purpose::Phone => "phone",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A pending proof: for a login, bound to one login attempt (its id is the
+/// temporary token's `sid`); for a phone, bound to the number it was sent to.
 #[derive(Debug, Clone)]
 pub struct OtpChallenge {
     pub id: Uuid,
     pub user_id: UserId,
+    pub purpose: Purpose,
+    /// For a login: the default method, or the one the current code was
+    /// sent by. For a phone: the channel the current code was sent on.
     pub method: Method,
+    /// For a phone: the number the code went to, which it proves.
+    pub destination: Option<String>,
     pub code_hash: Vec<u8>,
     pub attempts: u32,
     pub resends: u32,
@@ -85,7 +142,9 @@ mod tests {
         OtpChallenge {
             id: Uuid::nil(),
             user_id: UserId(Uuid::nil()),
+            purpose: Purpose::Login,
             method: Method::Email,
+            destination: None,
             code_hash: vec![],
             attempts: 0,
             resends: 0,
@@ -100,11 +159,25 @@ mod tests {
     #[test]
     fn method_names_are_the_stable_words_of_the_api_and_the_database() {
         let words: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
-        assert_eq!(words, ["totp", "recovery_code", "email"]);
+        assert_eq!(words, ["totp", "recovery_code", "email", "sms", "whatsapp"]);
         for m in Method::ALL {
             assert_eq!(Method::parse(m.as_str()), Some(m));
         }
-        assert_eq!(Method::parse("sms"), None);
+        assert_eq!(Method::parse("pigeon"), None);
+        let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(purposes, ["login", "phone"]);
+        for p in Purpose::ALL {
+            assert_eq!(Purpose::parse(p.as_str()), Some(p));
+        }
+    }
+
+    #[test]
+    fn a_sent_method_travels_on_its_own_channel_and_held_factors_on_none() {
+        for c in Channel::ALL {
+            assert_eq!(Method::sent_by(c).channel(), Some(c));
+        }
+        assert_eq!(Method::Totp.channel(), None);
+        assert_eq!(Method::RecoveryCode.channel(), None);
     }
 
     #[test]

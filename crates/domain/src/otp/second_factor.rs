@@ -1,20 +1,19 @@
 //! The second step of a two-factor login. A challenge is issued with the
 //! temporary token; it is answered with one of the user's methods (an
-//! authenticator app's code, a recovery code, or a mailed code). Every wrong
-//! answer, whatever the method, counts against the same challenge (five
-//! tries) and the same account lockout.
+//! authenticator app's code, a recovery code, or a code sent by mail, SMS
+//! or WhatsApp). Every wrong answer, whatever the method, counts against
+//! the same challenge (five tries) and the same account lockout.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use uuid::Uuid;
-
-use super::challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge};
+use super::challenge::{Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
+use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after, retry_after, span};
+use crate::clock::{Clock, after, span};
 use crate::error::{Error, Result};
-use crate::notify::{Channel, Delivery, MessageKind};
+use crate::notify::{Channel, MessageKind};
 use crate::ports::{OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
@@ -22,7 +21,7 @@ use crate::session::Sessions;
 use crate::throttle::{Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
 use crate::totp::{TotpCredential, TotpSecret};
-use crate::user::{Email, User, UserId};
+use crate::user::{User, UserId};
 
 /// A second factor is due: this token lets the caller answer it.
 #[derive(Debug)]
@@ -56,17 +55,19 @@ pub struct SecondFactor {
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
+    pub(crate) codes: SentCodes,
     pub(crate) temporary_ttl: Duration,
-    pub(crate) resend_cooldown: Duration,
     /// Whether a user with an authenticator app may also answer with a
-    /// mailed code (weaker: it makes the mailbox a second factor).
+    /// sent code (weaker: it makes the mailbox or phone a second factor).
     pub(crate) mail_fallback: bool,
+    /// The channels a sender is configured for; codes go out on no other.
+    pub(crate) channels: Vec<Channel>,
 }
 
 impl SecondFactor {
-    /// How long a login waits between mailed codes.
+    /// How long a login waits between sent codes.
     pub fn resend_cooldown(&self) -> Duration {
-        self.resend_cooldown
+        self.codes.resend_cooldown()
     }
 
     /// The second factors `user` can answer with, the default first; none
@@ -80,12 +81,33 @@ impl SecondFactor {
     /// [`methods_for`](Self::methods_for), given the user's active app as
     /// already read.
     pub(crate) fn methods(&self, user: &User, app: Option<&TotpCredential>) -> Vec<Method> {
+        let held = [Method::Totp, Method::RecoveryCode];
         match (app.is_some(), user.is_2fa) {
-            (true, _) if self.mail_fallback => vec![Method::Totp, Method::RecoveryCode, Method::Email],
-            (true, _) => vec![Method::Totp, Method::RecoveryCode],
-            (false, true) => vec![Method::Email],
+            (true, _) if self.mail_fallback => held.into_iter().chain(self.sent_methods(user)).collect(),
+            (true, _) => held.to_vec(),
+            (false, true) => self.sent_methods(user),
             (false, false) => vec![],
         }
+    }
+
+    /// The codes that can be sent to `user`: by SMS, then WhatsApp, to a
+    /// verified phone when those channels are configured, and always by
+    /// mail (production refuses to start without a mail sender).
+    fn sent_methods(&self, user: &User) -> Vec<Method> {
+        let phone = [Method::Sms, Method::Whatsapp]
+            .into_iter()
+            .filter(|m| user.verified_phone().is_some() && m.channel().is_some_and(|c| self.channels.contains(&c)));
+        phone.chain([Method::Email]).collect()
+    }
+
+    /// Where a code of `method` goes for `user`.
+    fn destination<'u>(user: &'u User, method: Method) -> Result<Destination<'u>> {
+        let channel = method.channel().ok_or(Error::MethodUnavailable)?;
+        let to = match channel {
+            Channel::Email => user.email.as_str(),
+            Channel::Sms | Channel::Whatsapp => user.verified_phone().ok_or(Error::MethodUnavailable)?,
+        };
+        Ok(Destination { channel, to, kind: MessageKind::LoginCode })
     }
 
     /// The user's authenticator app, if it is active.
@@ -94,8 +116,8 @@ impl SecondFactor {
     }
 
     /// Opens a challenge for `user`, whose password was right, and signs the
-    /// temporary token bound to it. A code is mailed only when mail is the
-    /// default method.
+    /// temporary token bound to it. A code is sent only when the default
+    /// method is a sent one.
     pub async fn issue(&self, user: &User, methods: Vec<Method>) -> Result<Pending> {
         let default = *methods.first().ok_or(Error::MethodUnavailable)?;
         let now = self.clock.now();
@@ -103,30 +125,21 @@ impl SecondFactor {
         let mut challenge = OtpChallenge {
             id,
             user_id: user.id,
+            purpose: Purpose::Login,
             method: default,
+            destination: None,
             code_hash: Vec::new(),
             attempts: 0,
             resends: 0,
             created_at: now,
             // No code went out yet: the first one may be asked for at once.
-            last_sent_at: now - span(self.resend_cooldown),
+            last_sent_at: now - span(self.codes.resend_cooldown()),
             expires_at: after(now, self.temporary_ttl),
             used_at: None,
             delivery_id: None,
         };
-        let mut delivery = None;
-        if default == Method::Email {
-            let code = OtpCode::generate(&*self.rng);
-            challenge.code_hash = self.otp_hasher.hash(id, &code);
-            challenge.last_sent_at = now;
-            let d = self.delivery(&challenge, &user.email, &code)?;
-            challenge.delivery_id = Some(d.id);
-            delivery = Some(d);
-        }
-        self.otps.create(&challenge, delivery.as_ref()).await?;
-        if delivery.is_some() {
-            self.record_sent(&challenge, false).await?;
-        }
+        let to = default.channel().map(|_| Self::destination(user, default)).transpose()?;
+        self.codes.open(&mut challenge, to).await?;
         Ok(Pending {
             temporary_token: self.tokens.temporary(user.id, id, now, challenge.expires_at)?,
             expires_in: self.temporary_ttl.as_secs(),
@@ -138,7 +151,7 @@ impl SecondFactor {
     async fn open_challenge(&self, temporary_token: &str) -> Result<OtpChallenge> {
         let claims = self.tokens.check(temporary_token, TokenKind::Temporary)?;
         let challenge = self.otps.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
-        if challenge.user_id != claims.sub {
+        if challenge.user_id != claims.sub || challenge.purpose != Purpose::Login {
             return Err(Error::TokenInvalid);
         }
         match challenge.closed_reason(self.clock.now()) {
@@ -175,10 +188,8 @@ impl SecondFactor {
         let now = self.clock.now();
         let mut codes_left = None;
         let right = match method {
-            Method::Email => {
-                let code = OtpCode::parse(answer)?;
-                self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash)
-            }
+            // The code sent last, whichever channel it took.
+            Method::Email | Method::Sms | Method::Whatsapp => self.codes.matches(&challenge, answer)?,
             Method::Totp => {
                 OtpCode::parse(answer)?;
                 let app = app.as_ref().ok_or(Error::MethodUnavailable)?;
@@ -205,12 +216,9 @@ impl SecondFactor {
             }
         };
         if !right {
-            return Err(self.wrong_answer(&challenge, &key).await);
+            return Err(self.codes.wrong_answer(&challenge, &key).await);
         }
-        if !self.otps.consume(challenge.id, now, MAX_ATTEMPTS).await? {
-            // Lost a race: another request used or killed it first.
-            return Err(self.closed_now(challenge.id).await);
-        }
+        self.codes.spend(&challenge).await?;
         let pair = self.sessions.open(uid, Error::TokenInvalid).await?;
         self.throttle.reset(&key).await?;
         let factors = format!("password,{}", method.as_str());
@@ -219,82 +227,28 @@ impl SecondFactor {
         Ok(Verified { pair, recovery_codes_left: codes_left })
     }
 
-    /// Counts a wrong answer against the challenge and the account; the
-    /// error to answer with.
-    async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
-        let counted = async {
-            if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
-                return Ok(self.closed_now(challenge.id).await);
-            }
-            // Concurrent wrong guesses may make this an overestimate; the
-            // database alone decided whether this one counted.
-            self.throttle.count_failure(key, Some(challenge.user_id)).await?;
-            let remaining = MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
-            let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
-            self.audit.record(challenge.user_id, None, kind, &[("remaining_attempts", remaining.to_string())]).await?;
-            Ok(Error::OtpInvalid { remaining })
-        };
-        counted.await.unwrap_or_else(|e: Error| e)
-    }
-
-    /// Why a challenge that just refused a conditional update is closed.
-    async fn closed_now(&self, id: Uuid) -> Error {
-        match self.otps.get(id).await {
-            Ok(Some(c)) => c.closed_reason(self.clock.now()).unwrap_or(Error::OtpLocked),
-            Ok(None) => Error::TokenInvalid,
-            Err(e) => e,
-        }
-    }
-
-    /// Queues a fresh code by mail for the same login, replacing any earlier one, at
-    /// most `MAX_RESENDS` times and not within the cooldown of the last
-    /// one. Only mail can be resent, and only to a user who may use it.
+    /// Sends a fresh code for the same login by `method` (default: the
+    /// method of the current code, else the first the user can be sent),
+    /// replacing any earlier one, at most `MAX_RESENDS` times and not within
+    /// the cooldown of the last one. Only a sent method the user may use.
     #[tracing::instrument(skip_all)]
     pub async fn resend(&self, temporary_token: &str, method: Option<Method>) -> Result<()> {
         let challenge = self.open_challenge(temporary_token).await?;
         let (user, _, methods) = self.factors(&challenge).await?;
-        if method.unwrap_or(Method::Email) != Method::Email || !methods.contains(&Method::Email) {
+        let method = method
+            .or(Some(challenge.method).filter(|m| m.channel().is_some()))
+            .or_else(|| methods.iter().copied().find(|m| m.channel().is_some()))
+            .ok_or(Error::MethodUnavailable)?;
+        if !methods.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
-        let now = self.clock.now();
-        let cooldown = span(self.resend_cooldown);
-        let code = OtpCode::generate(&*self.rng);
-        let hash = self.otp_hasher.hash(challenge.id, &code);
-        let delivery = self.delivery(&challenge, &user.email, &code)?;
-        let replaced = self
-            .otps
-            .replace_code(challenge.id, &hash, now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS, &delivery)
-            .await?;
-        if !replaced {
-            let current = self.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
-            if let Some(e) = current.closed_reason(now) {
-                return Err(e);
-            }
-            if current.resends >= MAX_RESENDS {
-                return Err(Error::ResendLimit);
-            }
-            return Err(Error::ResendCooldown {
-                retry_after: retry_after(now, after(current.last_sent_at, self.resend_cooldown)),
-            });
-        }
-        self.record_sent(&challenge, true).await
+        self.codes.resend(&challenge, Self::destination(&user, method)?).await
     }
 
-    /// The outbox row that mails `code` for `challenge`, the code sealed to
-    /// the row so that a database dump shows no code waiting to go out.
-    fn delivery(&self, challenge: &OtpChallenge, email: &str, code: &OtpCode) -> Result<Delivery> {
-        let to = Email::parse(email)?;
-        let now = self.clock.now();
-        let id = self.rng.uuid_v7(now);
-        let sealed = self.sealer.seal(code.as_str().as_bytes(), id.as_bytes())?;
-        let (user, kind) = (Some(challenge.user_id), MessageKind::LoginCode);
-        Ok(Delivery::queued(id, user, Channel::Email, to.as_str().to_owned(), kind, sealed, challenge.expires_at, now))
-    }
-
-    /// Records that a code was queued for `challenge`; the courier records
-    /// whether it reached the provider.
-    async fn record_sent(&self, challenge: &OtpChallenge, resend: bool) -> Result<()> {
-        let detail = [("method", Method::Email.as_str().into()), ("resend", resend.to_string())];
-        self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
+    /// Where the login's code is: how it was sent, whether it went out,
+    /// the tries and resends left.
+    pub async fn status(&self, temporary_token: &str) -> Result<CodeStatus> {
+        let challenge = self.open_challenge(temporary_token).await?;
+        self.codes.status(&challenge).await
     }
 }

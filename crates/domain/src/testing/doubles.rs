@@ -152,15 +152,32 @@ impl SecretSealer for PlainSealer {
 }
 
 /// Keeps every message it accepts; fails the next ones when told to.
-#[derive(Default)]
 pub struct MemNotifier {
     pub sent: Mutex<Vec<Message>>,
     failures: Mutex<VecDeque<SendFailure>>,
     /// Every call, accepted or not.
     pub calls: AtomicUsize,
+    /// The channels it claims to deliver on.
+    pub channels: Vec<Channel>,
+}
+
+impl Default for MemNotifier {
+    fn default() -> Self {
+        Self::on(&Channel::ALL)
+    }
 }
 
 impl MemNotifier {
+    /// A notifier for `channels` only.
+    pub fn on(channels: &[Channel]) -> Self {
+        Self {
+            sent: Mutex::default(),
+            failures: Mutex::default(),
+            calls: AtomicUsize::default(),
+            channels: channels.to_vec(),
+        }
+    }
+
     /// The next `n` sends fail with `failure`.
     pub fn fail_next(&self, n: usize, failure: SendFailure) {
         self.failures.lock().unwrap().extend(std::iter::repeat_n(failure, n));
@@ -170,7 +187,7 @@ impl MemNotifier {
 #[async_trait]
 impl Notifier for MemNotifier {
     fn channels(&self) -> Vec<Channel> {
-        Channel::ALL.to_vec()
+        self.channels.clone()
     }
     async fn send(&self, m: &Message) -> std::result::Result<Receipt, SendFailure> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);

@@ -16,7 +16,7 @@ use crate::clock::span;
 use crate::error::{Error, Result};
 use crate::notify::delivery::SUPERSEDED;
 use crate::notify::{Delivery, DeliveryStatus, Settlement};
-use crate::otp::OtpChallenge;
+use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::ports::*;
 use crate::session::Session;
 use crate::throttle::Window;
@@ -108,6 +108,8 @@ impl UserRepo for MemDb {
             is_admin: u.is_admin,
             is_2fa: u.is_2fa,
             is_active: true,
+            phone: u.phone.as_ref().map(|p| p.as_str().into()),
+            phone_verified_at: None,
             created_at: u.created_at,
             modified_at: u.created_at,
         };
@@ -150,6 +152,13 @@ impl UserRepo for MemDb {
         if let Some(n) = &p.lastname {
             u.lastname = n.as_str().into()
         }
+        if let Some(phone) = &p.phone {
+            let phone = phone.as_ref().map(|p| p.as_str().to_owned());
+            if phone != u.phone {
+                u.phone_verified_at = None;
+            }
+            u.phone = phone;
+        }
         if let Some(b) = p.is_2fa {
             u.is_2fa = b
         }
@@ -161,6 +170,16 @@ impl UserRepo for MemDb {
         }
         u.modified_at = now;
         Ok(Some(u.clone()))
+    }
+    async fn confirm_phone(&self, id: UserId, phone: &str, now: DateTime<Utc>) -> Result<bool> {
+        match self.tables().users.get_mut(&id) {
+            Some(s) if s.user.phone.as_deref() == Some(phone) => {
+                s.user.phone_verified_at = Some(now);
+                s.user.modified_at = now;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
         Ok(self
@@ -286,6 +305,11 @@ impl OtpRepo for MemDb {
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Ok(self.tables().otps.get(&id).cloned())
     }
+    async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>> {
+        let t = self.tables();
+        let mine = t.otps.values().filter(|c| c.user_id == user && c.purpose == purpose);
+        Ok(mine.max_by_key(|c| (c.created_at, c.id)).cloned())
+    }
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max: u32) -> Result<bool> {
         match self.tables().otps.get_mut(&id) {
             Some(c) if c.used_at.is_none() && c.attempts < max && c.expires_at > now => {
@@ -307,6 +331,7 @@ impl OtpRepo for MemDb {
     async fn replace_code(
         &self,
         id: Uuid,
+        method: Method,
         hash: &[u8],
         now: DateTime<Utc>,
         before: DateTime<Utc>,
@@ -324,6 +349,7 @@ impl OtpRepo for MemDb {
                     && c.expires_at > now =>
             {
                 c.code_hash = hash.to_vec();
+                c.method = method;
                 c.resends += 1;
                 c.last_sent_at = now;
                 c.delivery_id.replace(d.id)

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use super::doubles::{CountingHasher, FakeClock, MemNotifier, PlainOtpHasher, PlainSealer, SeqRng, TextCodec};
 use super::fakes::MemDb;
 use crate::account::Registration;
-use crate::notify::Message;
+use crate::notify::{Channel, Message};
 use crate::policy::Policy;
 use crate::user::{User, UserId};
 use crate::wiring::{Ports, Services};
@@ -43,9 +43,14 @@ impl World {
     }
 
     pub fn with_policy(policy: Policy) -> Self {
+        Self::with_senders(policy, &Channel::ALL)
+    }
+
+    /// A world whose senders deliver on `channels` only.
+    pub fn with_senders(policy: Policy, channels: &[Channel]) -> Self {
         let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()));
         let hasher = Arc::new(CountingHasher::default());
-        let notifier = Arc::new(MemNotifier::default());
+        let notifier = Arc::new(MemNotifier::on(channels));
         let db = MemDb::default();
         let ports = Ports {
             users: Arc::new(db.clone()),
@@ -74,6 +79,7 @@ impl World {
                 username: name.into(),
                 name: "Test".into(),
                 lastname: "User".into(),
+                phone: None,
                 password: GOOD_PASSWORD.into(),
                 is_2fa,
             })

@@ -53,14 +53,16 @@ impl Throttle {
         self.store.clear(key).await
     }
 
-    /// Counts a request from `client` on a limited route; refuses it past the limit.
-    pub async fn check_rate(&self, scope: RateScope, client: &str) -> Result<()> {
+    /// Counts a request of `scope` from `subject` (a client address, or a
+    /// user id for per-user scopes); refuses it past the limit.
+    pub async fn check_rate(&self, scope: RateScope, subject: &str) -> Result<()> {
         let (limit, window) = scope.limit_in(&self.limits);
         if limit == 0 {
             return Ok(());
         }
         let now = self.clock.now();
-        let w = self.store.hit(&format!("ip:{}:{client}", scope.as_str()), now, window).await?;
+        let key = format!("{}:{}:{subject}", scope.counted_per(), scope.as_str());
+        let w = self.store.hit(&key, now, window).await?;
         if w.hits > limit {
             return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)) });
         }

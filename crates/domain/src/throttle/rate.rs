@@ -1,5 +1,6 @@
-//! Per-client-address limits: fixed one-minute (registration: one-hour)
-//! windows on the routes that guess or create. The numbers are in
+//! Request limits: fixed one-minute (registration: one-hour) windows per
+//! client address on the routes that guess or create, and a one-hour
+//! window per user on phone codes, which cost money. The numbers are in
 //! [`RateLimits`](crate::policy::RateLimits).
 
 use std::time::Duration;
@@ -8,12 +9,14 @@ use chrono::{DateTime, Utc};
 
 use crate::policy::RateLimits;
 
-/// A route limited per client address.
+/// A limited kind of request, counted per client address or per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateScope {
     Token,
     VerifyOtp,
     Registration,
+    /// Codes sent to a user's phone to verify it, per user.
+    PhoneCode,
 }
 
 impl RateScope {
@@ -22,6 +25,15 @@ impl RateScope {
             RateScope::Token => "token",
             RateScope::VerifyOtp => "otp",
             RateScope::Registration => "register",
+            RateScope::PhoneCode => "phone_code",
+        }
+    }
+
+    /// What a window is counted for: `ip` (the client address) or `user`.
+    pub fn counted_per(self) -> &'static str {
+        match self {
+            RateScope::PhoneCode => "user",
+            RateScope::Token | RateScope::VerifyOtp | RateScope::Registration => "ip",
         }
     }
 
@@ -31,6 +43,7 @@ impl RateScope {
             RateScope::Token => (limits.token_per_minute, Duration::from_secs(60)),
             RateScope::VerifyOtp => (limits.verify_otp_per_minute, Duration::from_secs(60)),
             RateScope::Registration => (limits.registrations_per_hour, Duration::from_secs(3600)),
+            RateScope::PhoneCode => (limits.phone_codes_per_hour, Duration::from_secs(3600)),
         }
     }
 }

@@ -6,7 +6,11 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
+    /// `login` or `phone`.
+    pub purpose: String,
     pub method: String,
+    /// For a phone challenge, the number its code went to.
+    pub destination: Option<String>,
     /// Hex of HMAC-SHA256(key, challenge id ‖ code).
     pub code_hash: String,
     pub attempts: i32,

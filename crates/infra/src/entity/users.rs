@@ -13,6 +13,9 @@ pub struct Model {
     pub is_admin: bool,
     pub is_2fa: bool,
     pub is_active: bool,
+    /// E.164.
+    pub phone: Option<String>,
+    pub phone_verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub modified_at: DateTimeUtc,
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::notify::{Channel, Delivery, MessageKind};
-use crate::otp::{Method, OtpChallenge};
+use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::ports::{AuditLog, OtpRepo, Outbox, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo};
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
@@ -64,6 +64,7 @@ pub fn new_user(n: i64, name: &str) -> NewUser {
         username: Username::parse(name).unwrap(),
         name: PersonName::parse("name", "Test").unwrap(),
         lastname: PersonName::parse("lastname", "User").unwrap(),
+        phone: None,
         password_hash: "$argon2id$fake".into(),
         is_admin: false,
         is_2fa: false,
@@ -102,7 +103,9 @@ pub fn challenge(user: UserId) -> OtpChallenge {
     OtpChallenge {
         id: Uuid::new_v4(),
         user_id: user,
+        purpose: Purpose::Login,
         method: Method::Email,
+        destination: None,
         code_hash: vec![7; 32],
         attempts: 0,
         resends: 0,
@@ -156,6 +159,7 @@ macro_rules! port_contracts {
             two_admins_demoting_each_other_at_once_leave_one_admin,
             the_user_list_is_a_keyset_in_id_order_with_filters_and_literal_search,
             deleting_a_user_deletes_their_sessions_and_challenges,
+            a_phone_is_verified_only_while_it_is_the_number_the_code_went_to,
         ]);
         $crate::port_contracts!(@suite $store, sessions: [
             a_session_is_created_only_for_an_existing_active_user,
@@ -170,6 +174,7 @@ macro_rules! port_contracts {
             consume_has_exactly_one_winner_among_fifty_concurrent_calls,
             failures_stop_counting_at_the_limit_even_under_concurrency,
             a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge,
+            the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its_destination,
         ]);
         $crate::port_contracts!(@suite $store, outbox: [
             a_challenge_and_its_message_are_stored_together,

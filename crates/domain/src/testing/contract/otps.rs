@@ -4,6 +4,7 @@ use chrono::Duration;
 use uuid::Uuid;
 
 use super::{Store, at, challenge, delivery, winners};
+use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::user::UserId;
 
 const MAX_ATTEMPTS: u32 = crate::otp::MAX_ATTEMPTS;
@@ -83,7 +84,11 @@ pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_
     let resend = |id, hash: u8, now: chrono::DateTime<chrono::Utc>| {
         let otps = s.otps.clone();
         let d = delivery(ada, 0);
-        async move { otps.replace_code(id, &[hash; 32], now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS, &d).await.unwrap() }
+        async move {
+            otps.replace_code(id, Method::Sms, &[hash; 32], now, now - cooldown, MAX_ATTEMPTS, MAX_RESENDS, &d)
+                .await
+                .unwrap()
+        }
     };
     assert!(!resend(c.id, 1, at(10)).await, "{n}: within the cooldown");
     for i in 1..=MAX_RESENDS {
@@ -92,6 +97,7 @@ pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_
     assert!(!resend(c.id, 9, at(150)).await, "{n}: past the resend limit");
     let stored = s.otps.get(c.id).await.unwrap().unwrap();
     assert_eq!((stored.resends, stored.code_hash, stored.last_sent_at), (3, vec![3; 32], at(90)), "{n}");
+    assert_eq!(stored.method, Method::Sms, "{n}: the method the new code is sent by");
 
     let expired = challenge(ada);
     s.otps.create(&expired, None).await.unwrap();
@@ -107,4 +113,33 @@ pub async fn a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_
     }
     assert!(!resend(locked.id, 1, at(60)).await, "{n}: out of attempts");
     assert_eq!(s.otps.get(locked.id).await.unwrap().unwrap().code_hash, vec![7; 32], "{n}: code untouched");
+}
+
+pub async fn the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its_destination(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let bob = s.user(2, "bob").await;
+    assert!(s.otps.latest(ada, Purpose::Phone).await.unwrap().is_none(), "{n}: none yet");
+    let phone = |user, secs| OtpChallenge {
+        id: Uuid::new_v4(),
+        purpose: Purpose::Phone,
+        method: Method::Whatsapp,
+        destination: Some("+14155550132".into()),
+        created_at: at(secs),
+        ..challenge(user)
+    };
+    let (old, new, bobs) = (phone(ada, 0), phone(ada, 10), phone(bob, 20));
+    for c in [&new, &old, &bobs] {
+        s.otps.create(c, None).await.unwrap();
+    }
+    s.otps.create(&OtpChallenge { created_at: at(30), ..challenge(ada) }, None).await.unwrap();
+    let latest = s.otps.latest(ada, Purpose::Phone).await.unwrap().unwrap();
+    assert_eq!(latest.id, new.id, "{n}: newest of ada's phone challenges, not bob's or a login's");
+    assert_eq!(
+        (latest.purpose, latest.method, latest.destination.as_deref()),
+        (Purpose::Phone, Method::Whatsapp, Some("+14155550132")),
+        "{n}"
+    );
+    let login = s.otps.latest(ada, Purpose::Login).await.unwrap().unwrap();
+    assert_eq!((login.purpose, login.created_at, login.destination), (Purpose::Login, at(30), None), "{n}");
 }

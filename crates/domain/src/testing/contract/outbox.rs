@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{Store, at, challenge, delivery};
 use crate::notify::delivery::SUPERSEDED;
 use crate::notify::{DeliveryStatus, Settlement};
+use crate::otp::Method;
 
 const MAX_ATTEMPTS: u32 = crate::otp::MAX_ATTEMPTS;
 const MAX_RESENDS: u32 = crate::otp::MAX_RESENDS;
@@ -122,7 +123,12 @@ pub async fn a_resend_fails_the_queued_message_of_the_code_it_replaces(s: Store)
     let c = crate::otp::OtpChallenge { delivery_id: Some(first.id), ..challenge(ada) };
     s.otps.create(&c, Some(&first)).await.unwrap();
     let second = delivery(ada, 30);
-    assert!(s.otps.replace_code(c.id, &[1; 32], at(30), at(0), MAX_ATTEMPTS, MAX_RESENDS, &second).await.unwrap());
+    assert!(
+        s.otps
+            .replace_code(c.id, Method::Email, &[1; 32], at(30), at(0), MAX_ATTEMPTS, MAX_RESENDS, &second)
+            .await
+            .unwrap()
+    );
     assert_eq!(s.otps.get(c.id).await.unwrap().unwrap().delivery_id, Some(second.id), "{n}");
     let old = s.outbox.get(first.id).await.unwrap().unwrap();
     assert_eq!(
@@ -137,12 +143,22 @@ pub async fn a_resend_fails_the_queued_message_of_the_code_it_replaces(s: Store)
     assert_eq!(claimed.len(), 1, "{n}");
     s.outbox.settle(second.id, 1, &Settlement::Sent { provider_id: None }, at(32)).await.unwrap();
     let third = delivery(ada, 60);
-    assert!(s.otps.replace_code(c.id, &[2; 32], at(60), at(30), MAX_ATTEMPTS, MAX_RESENDS, &third).await.unwrap());
+    assert!(
+        s.otps
+            .replace_code(c.id, Method::Email, &[2; 32], at(60), at(30), MAX_ATTEMPTS, MAX_RESENDS, &third)
+            .await
+            .unwrap()
+    );
     assert_eq!(s.outbox.get(second.id).await.unwrap().unwrap().status, DeliveryStatus::Sent, "{n}");
 
     // A refused resend queues nothing.
     let refused = delivery(ada, 61);
-    assert!(!s.otps.replace_code(c.id, &[3; 32], at(61), at(31), MAX_ATTEMPTS, MAX_RESENDS, &refused).await.unwrap());
+    assert!(
+        !s.otps
+            .replace_code(c.id, Method::Email, &[3; 32], at(61), at(31), MAX_ATTEMPTS, MAX_RESENDS, &refused)
+            .await
+            .unwrap()
+    );
     assert!(s.outbox.get(refused.id).await.unwrap().is_none(), "{n}: no message for a refused resend");
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Store, at, challenge, new_user, session, t0};
 use crate::error::Error;
-use crate::user::{Email, LoginName, PersonName, ProfilePatch, User, UserId, UserQuery, Username};
+use crate::user::{Email, LoginName, PersonName, Phone, ProfilePatch, User, UserId, UserQuery, Username};
 
 pub async fn a_user_round_trips_and_is_found_by_email_or_username(s: Store) {
     let n = s.name;
@@ -166,4 +166,34 @@ pub async fn deleting_a_user_deletes_their_sessions_and_challenges(s: Store) {
     assert!(s.sessions.get(sa.id).await.unwrap().is_none(), "{n}: session cascades");
     assert!(s.otps.get(ca.id).await.unwrap().is_none(), "{n}: challenge cascades");
     assert!(s.sessions.get(sb.id).await.unwrap().is_some(), "{n}: another user's session stays");
+}
+
+pub async fn a_phone_is_verified_only_while_it_is_the_number_the_code_went_to(s: Store) {
+    let n = s.name;
+    let mut form = new_user(1, "ada");
+    form.phone = Some(Phone::parse("+14155550132").unwrap());
+    let ada = s.users.insert(&form).await.unwrap();
+    assert_eq!((ada.phone.as_deref(), ada.phone_verified_at), (Some("+14155550132"), None), "{n}: starts unverified");
+    assert!(!s.users.confirm_phone(ada.id, "+14155550199", at(1)).await.unwrap(), "{n}: another number");
+    assert!(s.users.confirm_phone(ada.id, "+14155550132", at(2)).await.unwrap(), "{n}");
+    let verified = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    assert_eq!(verified.phone_verified_at, Some(at(2)), "{n}");
+
+    let set = |phone: Option<&str>| ProfilePatch {
+        phone: Some(phone.map(|p| Phone::parse(p).unwrap())),
+        ..Default::default()
+    };
+    let same = s.users.update_profile(ada.id, &set(Some("+1 415 555 0132")), at(3)).await.unwrap().unwrap();
+    assert_eq!(same.phone_verified_at, Some(at(2)), "{n}: the same number stays verified");
+    let name = ProfilePatch { name: Some(PersonName::parse("name", "Augusta").unwrap()), ..Default::default() };
+    let renamed = s.users.update_profile(ada.id, &name, at(4)).await.unwrap().unwrap();
+    assert_eq!(renamed.phone_verified_at, Some(at(2)), "{n}: other fields leave the phone alone");
+    let changed = s.users.update_profile(ada.id, &set(Some("+14155550199")), at(5)).await.unwrap().unwrap();
+    assert_eq!((changed.phone.as_deref(), changed.phone_verified_at), (Some("+14155550199"), None), "{n}: unverified");
+    assert!(!s.users.confirm_phone(ada.id, "+14155550132", at(6)).await.unwrap(), "{n}: the old number's code");
+    assert!(s.users.confirm_phone(ada.id, "+14155550199", at(7)).await.unwrap(), "{n}");
+    let cleared = s.users.update_profile(ada.id, &set(None), at(8)).await.unwrap().unwrap();
+    assert_eq!((cleared.phone, cleared.phone_verified_at), (None, None), "{n}: removed");
+    assert!(!s.users.confirm_phone(ada.id, "+14155550199", at(9)).await.unwrap(), "{n}: no number, nothing verified");
+    assert!(!s.users.confirm_phone(UserId(uuid::Uuid::new_v4()), "+14155550199", at(9)).await.unwrap(), "{n}");
 }

@@ -1,0 +1,79 @@
+//! `/api/v1/users/me/phone`: proving the caller's phone number, so that it
+//! can receive login codes.
+
+use domain::notify::Channel;
+use domain::phone::Phones;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use crate::auth_api::{ApiTags, CodeStatusResponse};
+use crate::error::ApiResult;
+use crate::security::AccessAuth;
+use crate::users_api::OneUser;
+
+/// How to send the code.
+#[derive(Debug, Default, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PhoneVerifyBody {
+    /// `sms` (the default) or `whatsapp`, if the server has a sender for it.
+    #[oai(validator(max_length = 32))]
+    pub channel: Option<String>,
+}
+
+/// The code that was sent to the phone.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PhoneConfirmBody {
+    /// The six digits from the message.
+    #[oai(validator(max_length = 64))]
+    pub code: String,
+}
+
+pub struct PhoneApi;
+
+#[OpenApi(prefix_path = "/users/me/phone", tag = "ApiTags::Users")]
+impl PhoneApi {
+    /// Send a code to the caller's phone
+    ///
+    /// By SMS, or WhatsApp with `{"channel": "whatsapp"}`. While the last
+    /// code is still open this sends a new one in its place (at most three
+    /// times, not within the cooldown); a few requests per hour per user
+    /// (`AUTHD_RATE_PHONE_CODES_PER_HOUR`), since each message costs money.
+    #[oai(path = "/verify", method = "post")]
+    async fn verify(
+        &self,
+        phones: Data<&Phones>,
+        caller: AccessAuth,
+        body: Json<Option<PhoneVerifyBody>>,
+    ) -> ApiResult<CodeStatusResponse> {
+        let channel = match body.0.unwrap_or_default().channel.as_deref() {
+            None => None,
+            Some(word) => Some(Channel::parse(word).ok_or(domain::Error::ChannelUnavailable)?),
+        };
+        Ok(CodeStatusResponse::Accepted(Json(phones.send_code(&caller.0, channel).await?.into())))
+    }
+
+    /// Where the caller's phone code is
+    ///
+    /// Whether the provider took the message (`delivery`), and the tries and resends left.
+    #[oai(path = "/verification", method = "get")]
+    async fn status(&self, phones: Data<&Phones>, caller: AccessAuth) -> ApiResult<CodeStatusResponse> {
+        Ok(CodeStatusResponse::Ok(Json(phones.code_status(&caller.0).await?.into())))
+    }
+
+    /// Confirm the code sent to the phone
+    ///
+    /// Marks the number verified, if it is still the account's number. A
+    /// wrong code counts against the code (five tries) and the account's
+    /// lockout, like a login's.
+    #[oai(path = "/confirm", method = "post")]
+    async fn confirm(
+        &self,
+        phones: Data<&Phones>,
+        caller: AccessAuth,
+        body: Json<PhoneConfirmBody>,
+    ) -> ApiResult<OneUser> {
+        Ok(OneUser::Ok(Json(phones.confirm(&caller.0, &body.code).await?.into())))
+    }
+}

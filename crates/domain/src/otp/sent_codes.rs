@@ -1,0 +1,199 @@
+//! Codes authd sends (by mail, SMS or WhatsApp) and checks against a
+//! challenge. The second step of a login and phone verification both use
+//! this one mechanism, so both follow the same rules: one current code per
+//! challenge, queued in the outbox with the challenge and sealed there,
+//! resent at most [`MAX_RESENDS`] times and not within the cooldown, five
+//! tries per challenge that also count against the account's lockout, and
+//! used once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge};
+use super::code::OtpCode;
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after, retry_after};
+use crate::error::{Error, Result};
+use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
+use crate::ports::{OtpHasher, OtpRepo, Outbox, SecretSealer};
+use crate::rng::Rng;
+use crate::throttle::Throttle;
+
+/// Where a code goes, and why: the message's wording follows `kind`.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    pub channel: Channel,
+    /// An email address for mail, the E.164 number otherwise.
+    pub to: &'a str,
+    pub kind: MessageKind,
+}
+
+/// What the person waiting for a code may know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeStatus {
+    /// The method the current code is answered with (for a login with
+    /// nothing sent yet: the default method).
+    pub method: Method,
+    /// Where the current code's message is; `None` when nothing was sent.
+    pub delivery: Option<DeliveryStatus>,
+    pub remaining_attempts: u32,
+    pub resends_left: u32,
+    /// How long until a new code may be asked for.
+    pub resend_after: Duration,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+pub struct SentCodes {
+    pub(crate) otps: Arc<dyn OtpRepo>,
+    pub(crate) outbox: Arc<dyn Outbox>,
+    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) sealer: Arc<dyn SecretSealer>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    pub(crate) throttle: Throttle,
+    pub(crate) audit: Audit,
+    pub(crate) resend_cooldown: Duration,
+}
+
+impl SentCodes {
+    /// How long a challenge waits between codes.
+    pub fn resend_cooldown(&self) -> Duration {
+        self.resend_cooldown
+    }
+
+    /// Stores a new challenge; when `to` is given, with a first code sent
+    /// there, the challenge and its message in one transaction.
+    pub(crate) async fn open(&self, challenge: &mut OtpChallenge, to: Option<Destination<'_>>) -> Result<()> {
+        let Some(to) = to else {
+            return self.otps.create(challenge, None).await;
+        };
+        let code = OtpCode::generate(&*self.rng);
+        challenge.code_hash = self.otp_hasher.hash(challenge.id, &code);
+        challenge.method = Method::sent_by(to.channel);
+        challenge.last_sent_at = self.clock.now();
+        let delivery = self.delivery(challenge, to, &code)?;
+        challenge.delivery_id = Some(delivery.id);
+        self.otps.create(challenge, Some(&delivery)).await?;
+        self.record_sent(challenge, to.channel, false).await
+    }
+
+    /// Sends a fresh code for `challenge` to `to`, replacing the current
+    /// one, unless the challenge is closed, out of resends or within the
+    /// cooldown of its last code. The conditions are one conditional
+    /// UPDATE, so concurrent resends on any node send one code.
+    pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<()> {
+        let now = self.clock.now();
+        let code = OtpCode::generate(&*self.rng);
+        let hash = self.otp_hasher.hash(challenge.id, &code);
+        let delivery = self.delivery(challenge, to, &code)?;
+        let method = Method::sent_by(to.channel);
+        let sent_before = now - crate::clock::span(self.resend_cooldown);
+        let replaced = self
+            .otps
+            .replace_code(challenge.id, method, &hash, now, sent_before, MAX_ATTEMPTS, MAX_RESENDS, &delivery)
+            .await?;
+        if !replaced {
+            let current = self.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
+            if let Some(e) = current.closed_reason(now) {
+                return Err(e);
+            }
+            if current.resends >= MAX_RESENDS {
+                return Err(Error::ResendLimit);
+            }
+            return Err(Error::ResendCooldown { retry_after: self.wait_for_resend(&current, now) });
+        }
+        self.record_sent(challenge, to.channel, true).await
+    }
+
+    /// Whether `answer` is the challenge's current code. A malformed answer
+    /// is an error and costs no try.
+    pub(crate) fn matches(&self, challenge: &OtpChallenge, answer: &str) -> Result<bool> {
+        let code = OtpCode::parse(answer)?;
+        Ok(self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash))
+    }
+
+    /// Counts a wrong answer against the challenge and against `key`'s
+    /// lockout; the error to answer with.
+    pub(crate) async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
+        let counted = async {
+            if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
+                return Ok(self.closed_now(challenge.id).await);
+            }
+            // Concurrent wrong guesses may make this an overestimate; the
+            // database alone decided whether this one counted.
+            self.throttle.count_failure(key, Some(challenge.user_id)).await?;
+            let remaining = MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
+            let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
+            let detail =
+                [("remaining_attempts", remaining.to_string()), ("purpose", challenge.purpose.as_str().into())];
+            self.audit.record(challenge.user_id, None, kind, &detail).await?;
+            Ok(Error::OtpInvalid { remaining })
+        };
+        counted.await.unwrap_or_else(|e: Error| e)
+    }
+
+    /// Marks a rightly answered challenge used; of concurrent right answers,
+    /// one wins and the others learn why the challenge is closed.
+    pub(crate) async fn spend(&self, challenge: &OtpChallenge) -> Result<()> {
+        if self.otps.consume(challenge.id, self.clock.now(), MAX_ATTEMPTS).await? {
+            Ok(())
+        } else {
+            Err(self.closed_now(challenge.id).await)
+        }
+    }
+
+    /// Why a challenge that just refused a conditional update is closed.
+    pub(crate) async fn closed_now(&self, id: Uuid) -> Error {
+        match self.otps.get(id).await {
+            Ok(Some(c)) => c.closed_reason(self.clock.now()).unwrap_or(Error::OtpLocked),
+            Ok(None) => Error::TokenInvalid,
+            Err(e) => e,
+        }
+    }
+
+    /// What the person waiting for `challenge`'s code may know about it.
+    pub(crate) async fn status(&self, challenge: &OtpChallenge) -> Result<CodeStatus> {
+        let now = self.clock.now();
+        let delivery = match challenge.delivery_id {
+            Some(id) => self.outbox.get(id).await?.map(|d| d.status),
+            None => None,
+        };
+        Ok(CodeStatus {
+            method: challenge.method,
+            delivery,
+            remaining_attempts: MAX_ATTEMPTS.saturating_sub(challenge.attempts),
+            resends_left: MAX_RESENDS.saturating_sub(challenge.resends),
+            resend_after: self.wait_for_resend(challenge, now),
+            expires_at: challenge.expires_at,
+        })
+    }
+
+    fn wait_for_resend(&self, challenge: &OtpChallenge, now: DateTime<Utc>) -> Duration {
+        retry_after(now, after(challenge.last_sent_at, self.resend_cooldown))
+    }
+
+    /// The outbox row that carries `code` for `challenge`, the code sealed
+    /// to the row so that a database dump shows no code waiting to go out.
+    fn delivery(&self, challenge: &OtpChallenge, to: Destination<'_>, code: &OtpCode) -> Result<Delivery> {
+        let now = self.clock.now();
+        let id = self.rng.uuid_v7(now);
+        let sealed = self.sealer.seal(code.as_str().as_bytes(), id.as_bytes())?;
+        let user = Some(challenge.user_id);
+        Ok(Delivery::queued(id, user, to.channel, to.to.to_owned(), to.kind, sealed, challenge.expires_at, now))
+    }
+
+    /// Records that a code was queued for `challenge`; the courier records
+    /// whether it reached the provider.
+    async fn record_sent(&self, challenge: &OtpChallenge, channel: Channel, resend: bool) -> Result<()> {
+        let detail = [
+            ("method", Method::sent_by(channel).as_str().into()),
+            ("purpose", challenge.purpose.as_str().into()),
+            ("resend", resend.to_string()),
+        ];
+        self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
+    }
+}
