@@ -3,8 +3,9 @@
 
 Edit the request list here and run `python3 postman/generate.py`; the JSON
 files are committed so Postman users need nothing else. The collection runs
-in two folders: "1 Login" ends with a mailed code; the runner reads the code
-from the mail log and passes it as the `otp` variable to "2 Session".
+in two folders: "1 Login" ends with a mailed code and a code sent to a phone;
+the runner reads both from the message log and passes them as the `otp` and
+`phoneCode` variables to "2 Session".
 """
 import json
 import pathlib
@@ -79,6 +80,7 @@ login_folder = [
                 save("plainEmail", 'tag + "-plain@example.com"'),
                 save("doomedUsername", 'tag + "-doomed"'),
                 save("doomedEmail", 'tag + "-doomed@example.com"'),
+                save("phone", '"+1415" + (2 + Math.floor(Math.random() * 8)) + String(Math.floor(Math.random() * 1e6)).padStart(6, "0")'),
             ),
             test(
                 status(201),
@@ -138,9 +140,36 @@ login_folder = [
             )
         ],
     ),
+    request(
+        "OTP status: where the mailed code is",
+        "GET",
+        "/auth/otp-status",
+        token="temporaryToken",
+        events=[test(status(200), 'const b = pm.response.json();', 'pm.test("by mail, untouched", () => { pm.expect(b.method).to.eql("email"); pm.expect(["queued", "sent"]).to.include(b.delivery); pm.expect(b.remaining_attempts).to.eql(5); pm.expect(b.resends_left).to.eql(3); });')],
+    ),
     request("Resend OTP: within the cooldown", "POST", "/auth/resend-otp", token="temporaryToken", events=[test(*problem(429, "otp_resend_cooldown"), 'pm.test("Retry-After", () => pm.expect(Number(pm.response.headers.get("Retry-After"))).to.be.above(0));')]),
     request("Verify OTP: malformed code", "POST", "/auth/verify-otp", token="temporaryToken", body={"otp": "12"}, events=[test(*problem(400, "invalid_field"))]),
     request("Users/me: a temporary token is refused", "GET", "/users/me", token="temporaryToken", events=[test(*problem(401, "token_invalid"))]),
+    request("Phone user: log in", "POST", "/auth/token", body={"username": "{{doomedEmail}}", "password": PASSWORD}, events=[test(status(200), save("phoneToken", "pm.response.json().access_token"))]),
+    request("Phone: not a number", "PATCH", "/users/me", token="phoneToken", body={"phone": "12345"}, events=[test(*problem(400, "invalid_field"))]),
+    request(
+        "Phone: add a number",
+        "PATCH",
+        "/users/me",
+        token="phoneToken",
+        body={"phone": "{{phone}}"},
+        events=[test(status(200), 'const u = pm.response.json();', 'pm.test("stored in E.164, unverified", () => { pm.expect(u.phone).to.eql(pm.environment.get("phone")); pm.expect(u.phone_verified).to.eql(false); });')],
+    ),
+    request("Phone: WhatsApp has no sender here", "POST", "/users/me/phone/verify", token="phoneToken", body={"channel": "whatsapp"}, events=[test(*problem(400, "channel_unavailable"))]),
+    request(
+        "Phone: send a code by SMS",
+        "POST",
+        "/users/me/phone/verify",
+        token="phoneToken",
+        events=[test(status(202), 'const b = pm.response.json();', 'pm.test("by SMS, queued", () => { pm.expect(b.method).to.eql("sms"); pm.expect(b.delivery).to.eql("queued"); pm.expect(b.retry_after).to.be.above(0); });')],
+    ),
+    request("Phone: again within the cooldown", "POST", "/users/me/phone/verify", token="phoneToken", events=[test(*problem(429, "otp_resend_cooldown"))]),
+    request("Phone: where the code is", "GET", "/users/me/phone/verification", token="phoneToken", events=[test(status(200), 'pm.test("five tries left", () => pm.expect(pm.response.json().remaining_attempts).to.eql(5));')]),
 ]
 
 session_folder = [
@@ -162,6 +191,18 @@ session_folder = [
         ],
     ),
     request("Verify OTP: the code is used", "POST", "/auth/verify-otp", token="temporaryToken", body={"otp": "{{otp}}"}, events=[test(*problem(400, "otp_used"))]),
+    request(
+        "Phone: a wrong code",
+        "POST",
+        "/users/me/phone/confirm",
+        token="phoneToken",
+        body={"code": "{{wrongPhoneCode}}"},
+        events=[
+            pre('const c = pm.environment.get("phoneCode");', 'pm.environment.set("wrongPhoneCode", c === "000000" ? "111111" : "000000");'),
+            test(*problem(400, "otp_invalid"), 'pm.test("four tries left", () => pm.expect(pm.response.json().remaining_attempts).to.eql(4));'),
+        ],
+    ),
+    request("Phone: confirm the code", "POST", "/users/me/phone/confirm", token="phoneToken", body={"code": "{{phoneCode}}"}, events=[test(status(200), 'pm.test("verified", () => pm.expect(pm.response.json().phone_verified).to.eql(true));')]),
     request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
@@ -286,7 +327,7 @@ session_folder = [
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable, then run \"2 Session\". "
+        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\". "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },

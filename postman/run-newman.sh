@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Postman collection against a running authd in two stages:
 #   postman/run-newman.sh BASE_URL MAIL_LOG ADMIN_USERNAME ADMIN_PASSWORD
-# Stage 1 logs a two-factor user in up to the mailed code; the code is read
-# from the file-log mailer's output (never over HTTP) and handed to stage 2.
+# Stage 1 logs a two-factor user in up to the mailed code and sends a code to
+# a phone; both codes are read from the file log's output (never over HTTP)
+# and handed to stage 2.
 set -euo pipefail
 base=$1 mail_log=$2 admin_user=$3 admin_password=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,10 +15,11 @@ newman run "$collection" -e "$here/authd.postman_environment.json" --folder "1 L
   --env-var "baseUrl=$base" --env-var "adminUsername=$admin_user" --env-var "adminPassword=$admin_password" \
   --export-environment "$work/env.json" --bail --color off --reporters cli
 
-email=$(python3 -c 'import json,sys; print(next(v["value"] for v in json.load(open(sys.argv[1]))["values"] if v["key"] == "email"))' "$work/env.json")
-otp=$(python3 - "$mail_log" "$email" <<'PY'
+# The newest code sent to $1 (an email address or phone number) in the log.
+code_for() {
+  python3 - "$mail_log" "$1" <<'PY'
 import json, sys, time
-# Messages go out in the background after the login answered: wait for it.
+# Messages go out in the background after the request answered: wait for it.
 for _ in range(100):
     try:
         codes = [m["code"] for m in map(json.loads, open(sys.argv[1])) if m.get("to") == sys.argv[2] and "code" in m]
@@ -28,8 +30,14 @@ for _ in range(100):
         break
     time.sleep(0.1)
 else:
-    sys.exit(f"no code was mailed to {sys.argv[2]} within 10 s")
+    sys.exit(f"no code was sent to {sys.argv[2]} within 10 s")
 PY
-)
+}
+env_value() {
+  python3 -c 'import json,sys; print(next(v["value"] for v in json.load(open(sys.argv[1]))["values"] if v["key"] == sys.argv[2]))' "$work/env.json" "$1"
+}
+otp=$(code_for "$(env_value email)")
+phone_code=$(code_for "$(env_value phone)")
 
-newman run "$collection" -e "$work/env.json" --folder "2 Session" --env-var "otp=$otp" --bail --color off --reporters cli
+newman run "$collection" -e "$work/env.json" --folder "2 Session" --env-var "otp=$otp" --env-var "phoneCode=$phone_code" \
+  --bail --color off --reporters cli
