@@ -4,6 +4,8 @@
 //! database (SQLite by default; a fresh PostgreSQL database per server when
 //! AUTHD_TEST_DATABASE_URL is set), or targets AUTHD_BASE_URL.
 
+#[path = "../common/form.rs"]
+mod form;
 #[path = "../common/listen.rs"]
 mod listen;
 #[path = "../common/smtp_sink.rs"]

@@ -40,17 +40,9 @@ async fn wait_for_delivery(s: &Server, path: &str, token: &str, want: &str) -> V
     }
 }
 
-/// The fields of a form-encoded request body.
+/// The fields of the form a fake provider received.
 fn form(req: &Request) -> Vec<(String, String)> {
-    let body = String::from_utf8(req.body.clone()).unwrap();
-    let decode =
-        |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8().unwrap().into_owned();
-    body.split('&')
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap();
-            (decode(k), decode(v))
-        })
-        .collect()
+    crate::form::fields(&req.body)
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {

@@ -3,6 +3,8 @@
 //! server (wiremock) that checks the exact request. And the courier over the
 //! SQL outbox, retrying through a provider that fails first.
 
+#[path = "../../../tests/common/form.rs"]
+mod form;
 #[path = "../../../tests/common/smtp_sink.rs"]
 mod smtp_sink;
 
@@ -29,17 +31,9 @@ fn message(channel: Channel, to: &str) -> Message {
     }
 }
 
-/// The fields of a form-encoded body, in order.
+/// The fields of the form a fake provider received, in order.
 fn form(req: &Request) -> Vec<(String, String)> {
-    let body = String::from_utf8(req.body.clone()).unwrap();
-    let decode =
-        |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8().unwrap().into_owned();
-    body.split('&')
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap();
-            (decode(k), decode(v))
-        })
-        .collect()
+    form::fields(&req.body)
 }
 
 fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
