@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after, span};
+use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
@@ -70,7 +70,8 @@ impl Phones {
                     attempts: 0,
                     resends: 0,
                     created_at: now,
-                    last_sent_at: now - span(self.codes.resend_cooldown()),
+                    // Sending the first code sets it.
+                    last_sent_at: now,
                     expires_at: after(now, self.code_ttl),
                     used_at: None,
                     delivery_id: None,
@@ -98,18 +99,13 @@ impl Phones {
         let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
         let challenge = self.otps.latest(uid, Purpose::Phone).await?.ok_or(Error::NoCodePending)?;
-        match challenge.closed_reason(self.clock.now()) {
-            None => {}
-            Some(Error::OtpLocked) => return Err(Error::OtpLocked),
-            Some(_) => return Err(Error::NoCodePending),
+        if let Some(closed) = challenge.closed_reason(self.clock.now()) {
+            return Err(as_phone_error(closed));
         }
         if !self.codes.matches(&challenge, answer)? {
             return Err(self.codes.wrong_answer(&challenge, &key).await);
         }
-        self.codes.spend(&challenge).await.map_err(|e| match e {
-            Error::OtpLocked | Error::Internal(_) => e,
-            _ => Error::NoCodePending,
-        })?;
+        self.codes.spend(&challenge).await.map_err(as_phone_error)?;
         let phone =
             challenge.destination.as_deref().ok_or_else(|| Error::internal("phone challenge without a number"))?;
         if !self.users.confirm_phone(uid, phone, self.clock.now()).await? {
@@ -122,5 +118,15 @@ impl Phones {
 
     async fn user(&self, id: UserId) -> Result<User> {
         Ok(self.users.by_id(id).await?.ok_or(Error::TokenInvalid)?.user)
+    }
+}
+
+/// Why a phone code can no longer be confirmed, in a phone's words: a
+/// used or expired code (which a login calls an expired token) means
+/// "ask for a new one"; too many wrong codes stays that.
+fn as_phone_error(closed: Error) -> Error {
+    match closed {
+        Error::OtpLocked | Error::Internal(_) => closed,
+        _ => Error::NoCodePending,
     }
 }

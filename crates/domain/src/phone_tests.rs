@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::Error;
+use crate::clock::Clock;
 use crate::login::LoginOutcome;
 use crate::notify::{Channel, DeliveryStatus, MessageKind, SendFailure};
 use crate::otp::{Method, Pending};
@@ -256,4 +257,21 @@ async fn a_failed_phone_message_is_reported_to_the_user_who_asked() {
     w.phones.send_code(&me, None).await.unwrap();
     w.deliver().await;
     assert_eq!(w.phones.code_status(&me).await.unwrap().delivery, Some(DeliveryStatus::Failed));
+}
+
+#[tokio::test]
+async fn a_temporary_token_naming_a_phone_challenge_answers_no_login() {
+    let w = World::new();
+    let me = with_phone(&w, "ada").await;
+    w.phones.send_code(&me, None).await.unwrap();
+    let code = w.last_code().await;
+    let phone_challenge =
+        w.db.tables().otps.values().find(|c| c.purpose == crate::otp::Purpose::Phone).unwrap().clone();
+    let now = w.clock.now();
+    let forged =
+        w.second_factor.tokens.temporary(me.user_id, phone_challenge.id, now, phone_challenge.expires_at).unwrap();
+    let answered = w.second_factor.verify(&forged, &code, Some(Method::Sms)).await;
+    assert!(matches!(answered, Err(Error::TokenInvalid)), "{answered:?}");
+    assert!(matches!(w.second_factor.status(&forged).await, Err(Error::TokenInvalid)));
+    w.phones.confirm(&me, &code).await.unwrap();
 }

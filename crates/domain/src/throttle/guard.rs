@@ -61,8 +61,7 @@ impl Throttle {
             return Ok(());
         }
         let now = self.clock.now();
-        let key = format!("{}:{}:{subject}", scope.counted_per(), scope.as_str());
-        let w = self.store.hit(&key, now, window).await?;
+        let w = self.store.hit(&scope.key(subject), now, window).await?;
         if w.hits > limit {
             return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)) });
         }

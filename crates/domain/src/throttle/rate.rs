@@ -29,12 +29,14 @@ impl RateScope {
         }
     }
 
-    /// What a window is counted for: `ip` (the client address) or `user`.
-    pub fn counted_per(self) -> &'static str {
-        match self {
+    /// The throttle key counting `subject`'s requests of this scope: a
+    /// client address (`ip:…`) or, for phone codes, a user id (`user:…`).
+    pub fn key(self, subject: &str) -> String {
+        let per = match self {
             RateScope::PhoneCode => "user",
             RateScope::Token | RateScope::VerifyOtp | RateScope::Registration => "ip",
-        }
+        };
+        format!("{per}:{}:{subject}", self.as_str())
     }
 
     /// Requests allowed in one window of this scope, and the window.
@@ -53,4 +55,17 @@ impl RateScope {
 pub struct Window {
     pub hits: u32,
     pub started: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_keys_name_what_they_count_so_per_address_and_per_user_windows_never_mix() {
+        assert_eq!(RateScope::Token.key("203.0.113.7"), "ip:token:203.0.113.7");
+        assert_eq!(RateScope::VerifyOtp.key("203.0.113.7"), "ip:otp:203.0.113.7");
+        assert_eq!(RateScope::Registration.key("203.0.113.7"), "ip:register:203.0.113.7");
+        assert_eq!(RateScope::PhoneCode.key("0190a1b2"), "user:phone_code:0190a1b2");
+    }
 }
