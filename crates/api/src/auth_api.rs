@@ -322,11 +322,10 @@ impl AuthApi {
         body: Json<Option<ResendRequest>>,
     ) -> ApiResult<ResendResponse> {
         let wanted = body.0.unwrap_or_default().method;
-        second_factor.resend(&token.0.token, method(wanted.as_deref())?).await?;
-        let status = second_factor.status(&token.0.token).await?;
+        let status = second_factor.resend(&token.0.token, method(wanted.as_deref())?).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),
-            retry_after: second_factor.resend_cooldown().as_secs(),
+            retry_after: status.resend_after.as_secs(),
             method: status.method.as_str().into(),
             delivery: status.delivery.map_or("queued", |d| d.as_str()).into(),
         })))

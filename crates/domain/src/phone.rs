@@ -54,10 +54,9 @@ impl Phones {
         self.throttle.check_rate(RateScope::PhoneCode, &user.id.to_string()).await?;
         let to = Destination { channel, to: phone, kind: MessageKind::PhoneVerification };
         let now = self.clock.now();
-        let challenge = match self.otps.latest(user.id, Purpose::Phone).await? {
+        match self.otps.latest(user.id, Purpose::Phone).await? {
             Some(open) if open.closed_reason(now).is_none() && open.destination.as_deref() == Some(phone) => {
-                self.codes.resend(&open, to).await?;
-                self.otps.get(open.id).await?.ok_or(Error::NoCodePending)?
+                self.codes.resend(&open, to).await
             }
             _ => {
                 let mut fresh = OtpChallenge {
@@ -76,11 +75,9 @@ impl Phones {
                     used_at: None,
                     delivery_id: None,
                 };
-                self.codes.open(&mut fresh, Some(to)).await?;
-                fresh
+                self.codes.open(&mut fresh, Some(to)).await
             }
-        };
-        self.codes.status(&challenge).await
+        }
     }
 
     /// Where the caller's latest phone code is.

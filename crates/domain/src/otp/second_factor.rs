@@ -65,11 +65,6 @@ pub struct SecondFactor {
 }
 
 impl SecondFactor {
-    /// How long a login waits between sent codes.
-    pub fn resend_cooldown(&self) -> Duration {
-        self.codes.resend_cooldown()
-    }
-
     /// The second factors `user` can answer with, the default first; none
     /// means the password is enough. An active authenticator app always
     /// demands a second factor, whatever `is_2fa` says.
@@ -232,7 +227,7 @@ impl SecondFactor {
     /// replacing any earlier one, at most `MAX_RESENDS` times and not within
     /// the cooldown of the last one. Only a sent method the user may use.
     #[tracing::instrument(skip_all)]
-    pub async fn resend(&self, temporary_token: &str, method: Option<Method>) -> Result<()> {
+    pub async fn resend(&self, temporary_token: &str, method: Option<Method>) -> Result<CodeStatus> {
         let challenge = self.open_challenge(temporary_token).await?;
         let (user, _, methods) = self.factors(&challenge).await?;
         let method = method

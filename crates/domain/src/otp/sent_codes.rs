@@ -66,10 +66,12 @@ impl SentCodes {
     }
 
     /// Stores a new challenge; when `to` is given, with a first code sent
-    /// there, the challenge and its message in one transaction.
-    pub(crate) async fn open(&self, challenge: &mut OtpChallenge, to: Option<Destination<'_>>) -> Result<()> {
+    /// there, the challenge and its message in one transaction. Answers
+    /// the new code's status (its message just queued).
+    pub(crate) async fn open(&self, challenge: &mut OtpChallenge, to: Option<Destination<'_>>) -> Result<CodeStatus> {
         let Some(to) = to else {
-            return self.otps.create(challenge, None).await;
+            self.otps.create(challenge, None).await?;
+            return Ok(self.status_of(challenge, None));
         };
         let code = OtpCode::generate(&*self.rng);
         challenge.code_hash = self.otp_hasher.hash(challenge.id, &code);
@@ -78,14 +80,16 @@ impl SentCodes {
         let delivery = self.delivery(challenge, to, &code)?;
         challenge.delivery_id = Some(delivery.id);
         self.otps.create(challenge, Some(&delivery)).await?;
-        self.record_sent(challenge, to.channel, false).await
+        self.record_sent(challenge, to.channel, false).await?;
+        Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
     }
 
     /// Sends a fresh code for `challenge` to `to`, replacing the current
     /// one, unless the challenge is closed, out of resends or within the
     /// cooldown of its last code. The conditions are one conditional
-    /// UPDATE, so concurrent resends on any node send one code.
-    pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<()> {
+    /// UPDATE, so concurrent resends on any node send one code. Answers
+    /// the new code's status, as that UPDATE left the challenge.
+    pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<CodeStatus> {
         let now = self.clock.now();
         let code = OtpCode::generate(&*self.rng);
         let hash = self.otp_hasher.hash(challenge.id, &code);
@@ -106,7 +110,16 @@ impl SentCodes {
             }
             return Err(Error::ResendCooldown { retry_after: self.wait_for_resend(&current, now) });
         }
-        self.record_sent(challenge, to.channel, true).await
+        self.record_sent(challenge, to.channel, true).await?;
+        let replaced = OtpChallenge {
+            method,
+            code_hash: hash,
+            resends: challenge.resends + 1,
+            last_sent_at: now,
+            delivery_id: Some(delivery.id),
+            ..challenge.clone()
+        };
+        Ok(self.status_of(&replaced, Some(DeliveryStatus::Queued)))
     }
 
     /// Whether `answer` is the challenge's current code. A malformed answer
@@ -155,21 +168,25 @@ impl SentCodes {
         }
     }
 
-    /// What the person waiting for `challenge`'s code may know about it.
+    /// What the person waiting for `challenge`'s code may know about it,
+    /// its message's state read from the outbox.
     pub(crate) async fn status(&self, challenge: &OtpChallenge) -> Result<CodeStatus> {
-        let now = self.clock.now();
         let delivery = match challenge.delivery_id {
             Some(id) => self.outbox.get(id).await?.map(|d| d.status),
             None => None,
         };
-        Ok(CodeStatus {
+        Ok(self.status_of(challenge, delivery))
+    }
+
+    fn status_of(&self, challenge: &OtpChallenge, delivery: Option<DeliveryStatus>) -> CodeStatus {
+        CodeStatus {
             method: challenge.method,
             delivery,
             remaining_attempts: MAX_ATTEMPTS.saturating_sub(challenge.attempts),
             resends_left: MAX_RESENDS.saturating_sub(challenge.resends),
-            resend_after: self.wait_for_resend(challenge, now),
+            resend_after: self.wait_for_resend(challenge, self.clock.now()),
             expires_at: challenge.expires_at,
-        })
+        }
     }
 
     fn wait_for_resend(&self, challenge: &OtpChallenge, now: DateTime<Utc>) -> Duration {
