@@ -30,8 +30,6 @@ pub struct Phones {
     pub(crate) rng: Arc<dyn Rng>,
     /// How long a code lives: as long as a login's.
     pub(crate) code_ttl: Duration,
-    /// The channels a sender is configured for.
-    pub(crate) channels: Vec<Channel>,
 }
 
 impl Phones {
@@ -43,7 +41,7 @@ impl Phones {
     #[tracing::instrument(skip_all)]
     pub async fn send_code(&self, caller: &Caller, channel: Option<Channel>) -> Result<CodeStatus> {
         let channel = channel.unwrap_or(Channel::Sms);
-        if channel == Channel::Email || !self.channels.contains(&channel) {
+        if channel == Channel::Email || !self.codes.sends_on(channel) {
             return Err(Error::ChannelUnavailable);
         }
         let user = self.user(caller.user_id).await?;

@@ -87,7 +87,6 @@ impl Services {
             rng: rng.clone(),
             refresh_ttl: policy.refresh_ttl,
         };
-        let channels = p.notifier.channels();
         let codes = SentCodes {
             otps: p.otps.clone(),
             outbox: p.outbox.clone(),
@@ -98,6 +97,7 @@ impl Services {
             throttle: throttle.clone(),
             audit: audit.clone(),
             resend_cooldown: policy.otp_resend_cooldown,
+            channels: p.notifier.channels(),
         };
         let phones = Phones {
             users: p.users.clone(),
@@ -108,7 +108,6 @@ impl Services {
             clock: clock.clone(),
             rng: rng.clone(),
             code_ttl: policy.temporary_ttl,
-            channels: channels.clone(),
         };
         let second_factor = SecondFactor {
             otps: p.otps,
@@ -126,7 +125,6 @@ impl Services {
             codes,
             temporary_ttl: policy.temporary_ttl,
             mail_fallback: policy.totp_mail_fallback,
-            channels,
         };
         let courier = Courier {
             outbox: p.outbox,

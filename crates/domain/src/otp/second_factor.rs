@@ -60,8 +60,6 @@ pub struct SecondFactor {
     /// Whether a user with an authenticator app may also answer with a
     /// sent code (weaker: it makes the mailbox or phone a second factor).
     pub(crate) mail_fallback: bool,
-    /// The channels a sender is configured for; codes go out on no other.
-    pub(crate) channels: Vec<Channel>,
 }
 
 impl SecondFactor {
@@ -91,7 +89,7 @@ impl SecondFactor {
     fn sent_methods(&self, user: &User) -> Vec<Method> {
         let phone = [Method::Sms, Method::Whatsapp]
             .into_iter()
-            .filter(|m| user.verified_phone().is_some() && m.channel().is_some_and(|c| self.channels.contains(&c)));
+            .filter(|m| user.verified_phone().is_some() && m.channel().is_some_and(|c| self.codes.sends_on(c)));
         phone.chain([Method::Email]).collect()
     }
 

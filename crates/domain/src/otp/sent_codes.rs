@@ -57,9 +57,16 @@ pub struct SentCodes {
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
     pub(crate) resend_cooldown: Duration,
+    /// The channels a sender is configured for; codes go out on no other.
+    pub(crate) channels: Vec<Channel>,
 }
 
 impl SentCodes {
+    /// Whether a sender is configured for `channel`.
+    pub(crate) fn sends_on(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
+    }
+
     /// How long a challenge waits between codes.
     pub fn resend_cooldown(&self) -> Duration {
         self.resend_cooldown
