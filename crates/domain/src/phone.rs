@@ -36,7 +36,8 @@ impl Phones {
     /// Sends a code to the caller's unverified number by `channel` (SMS by
     /// default). While the last code's challenge is open and was sent to the
     /// same number, this is a resend of it (cooldown, resend limit);
-    /// otherwise a new challenge starts. Each request counts against the
+    /// otherwise a new challenge starts, unless a concurrent request (on any
+    /// node) just started one: one open challenge per number. Each request counts against the
     /// caller's hourly limit of phone codes, since every SMS costs money.
     #[tracing::instrument(skip_all)]
     pub async fn send_code(&self, caller: &Caller, channel: Option<Channel>) -> Result<CodeStatus> {
@@ -73,7 +74,7 @@ impl Phones {
                     used_at: None,
                     delivery_id: None,
                 };
-                self.codes.open(&mut fresh, Some(to)).await
+                self.codes.open_unless_open(&mut fresh, to).await
             }
         }
     }

@@ -275,3 +275,25 @@ async fn a_temporary_token_naming_a_phone_challenge_answers_no_login() {
     assert!(matches!(w.second_factor.status(&forged).await, Err(Error::TokenInvalid)));
     w.phones.confirm(&me, &code).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_request_that_loses_the_race_to_open_a_phone_code_waits_like_a_resend() {
+    let w = World::new();
+    let me = with_phone(&w, "ada").await;
+    w.phones.send_code(&me, None).await.unwrap();
+    // What a concurrent request sees: the latest challenge closed, while
+    // the one another node just opened for the number is still open.
+    let open = w.db.tables().otps.values().next().unwrap().clone();
+    let newer_closed = crate::otp::OtpChallenge {
+        id: uuid::Uuid::new_v4(),
+        created_at: open.created_at + chrono::Duration::seconds(1),
+        used_at: Some(open.created_at),
+        ..open.clone()
+    };
+    w.db.tables().otps.insert(newer_closed.id, newer_closed);
+    match w.phones.send_code(&me, None).await {
+        Err(Error::ResendCooldown { retry_after }) => assert_eq!(retry_after, Duration::from_secs(30)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.messages().await.len(), 1, "one code for the number");
+}

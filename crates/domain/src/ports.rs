@@ -78,6 +78,18 @@ pub trait OtpRepo: Send + Sync {
     /// Stores the challenge and queues the message carrying its code in one
     /// transaction: either both exist or neither.
     async fn create(&self, challenge: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()>;
+    /// [`create`](Self::create), only if the user has no open challenge
+    /// (unused, under `max_attempts`, unexpired at `now`) of the same
+    /// purpose and destination: of concurrent calls on any node, one
+    /// stores; `false`, and nothing stored, for the others. For challenges
+    /// with a destination (phone codes).
+    async fn create_unless_open(
+        &self,
+        challenge: &OtpChallenge,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
     /// The user's most recently created challenge of `purpose`, open or not.
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>>;

@@ -11,10 +11,13 @@ use domain::otp::{Method, OtpChallenge, Purpose};
 use domain::ports::OtpRepo;
 use domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    Value,
+};
 use uuid::Uuid;
 
-use crate::db::{Database, internal};
+use crate::db::{Database, execute, internal, query_one};
 use crate::entity::otp_challenges::{self, Column, Entity};
 use crate::outbox::{self, Doorbell};
 
@@ -81,6 +84,53 @@ impl OtpRepo for SeaOtpRepo {
             self.doorbell.ring();
         }
         Ok(())
+    }
+
+    async fn create_unless_open(
+        &self,
+        c: &OtpChallenge,
+        d: &Delivery,
+        now: DateTime<Utc>,
+        max_attempts: u32,
+    ) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Under READ COMMITTED two requests would each see no open
+            // challenge and both insert; the user's row lock queues them, and
+            // the INSERT below then sees what the first committed. SQLite runs
+            // one writer at a time, so the INSERT alone suffices there.
+            query_one(&txn, "SELECT id FROM users WHERE id = $1 FOR UPDATE", vec![c.user_id.0.into()]).await?;
+        }
+        let sql = "INSERT INTO otp_challenges (id, user_id, purpose, method, destination, code_hash, attempts, \
+                   resends, created_at, last_sent_at, expires_at, used_at, delivery_id) \
+                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+                   WHERE NOT EXISTS (SELECT 1 FROM otp_challenges \
+                                     WHERE user_id = $2 AND purpose = $3 AND destination = $5 \
+                                     AND used_at IS NULL AND attempts < $15 AND expires_at > $14)";
+        let values: Vec<Value> = vec![
+            c.id.into(),
+            c.user_id.0.into(),
+            c.purpose.as_str().into(),
+            c.method.as_str().into(),
+            c.destination.clone().into(),
+            hex::encode(&c.code_hash).into(),
+            (c.attempts as i32).into(),
+            (c.resends as i32).into(),
+            c.created_at.into(),
+            c.last_sent_at.into(),
+            c.expires_at.into(),
+            c.used_at.into(),
+            c.delivery_id.into(),
+            now.into(),
+            (max_attempts as i32).into(),
+        ];
+        if execute(&txn, sql, values).await? == 0 {
+            return Ok(false); // dropping the transaction rolls it back
+        }
+        outbox::insert(&txn, d).await?;
+        txn.commit().await.map_err(internal)?;
+        self.doorbell.ring();
+        Ok(true)
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {

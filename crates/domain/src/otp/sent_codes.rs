@@ -80,15 +80,43 @@ impl SentCodes {
             self.otps.create(challenge, None).await?;
             return Ok(self.status_of(challenge, None));
         };
+        let delivery = self.first_code(challenge, to)?;
+        self.otps.create(challenge, Some(&delivery)).await?;
+        self.record_sent(challenge, to.channel, false).await?;
+        Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
+    }
+
+    /// [`open`](Self::open) with a first code to `to`, unless the user
+    /// already has an open challenge of the same purpose and destination:
+    /// then another request (on any node) opened it first, and this one is
+    /// a resend within its cooldown. The check and the insert are one step
+    /// in storage, so concurrent requests send one code.
+    pub(crate) async fn open_unless_open(
+        &self,
+        challenge: &mut OtpChallenge,
+        to: Destination<'_>,
+    ) -> Result<CodeStatus> {
+        let now = self.clock.now();
+        let delivery = self.first_code(challenge, to)?;
+        if !self.otps.create_unless_open(challenge, &delivery, now, MAX_ATTEMPTS).await? {
+            let last = self.otps.latest(challenge.user_id, challenge.purpose).await?;
+            let retry_after = last.map_or(Duration::ZERO, |c| self.wait_for_resend(&c, now));
+            return Err(Error::ResendCooldown { retry_after });
+        }
+        self.record_sent(challenge, to.channel, false).await?;
+        Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
+    }
+
+    /// Draws `challenge`'s first code, sent to `to`: sets its hash, method
+    /// and send time, and returns the message carrying it.
+    fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
         let code = OtpCode::generate(&*self.rng);
         challenge.code_hash = self.otp_hasher.hash(challenge.id, &code);
         challenge.method = Method::sent_by(to.channel);
         challenge.last_sent_at = self.clock.now();
         let delivery = self.delivery(challenge, to, &code)?;
         challenge.delivery_id = Some(delivery.id);
-        self.otps.create(challenge, Some(&delivery)).await?;
-        self.record_sent(challenge, to.channel, false).await?;
-        Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
+        Ok(delivery)
     }
 
     /// Sends a fresh code for `challenge` to `to`, replacing the current

@@ -302,6 +302,22 @@ impl OtpRepo for MemDb {
         }
         Ok(())
     }
+    async fn create_unless_open(&self, c: &OtpChallenge, d: &Delivery, now: DateTime<Utc>, max: u32) -> Result<bool> {
+        let open = self.tables().otps.values().any(|o| {
+            o.user_id == c.user_id
+                && o.purpose == c.purpose
+                && o.destination.is_some()
+                && o.destination == c.destination
+                && o.used_at.is_none()
+                && o.attempts < max
+                && o.expires_at > now
+        });
+        if open {
+            return Ok(false);
+        }
+        // No await between the check and the insert: one step, as in SQL.
+        OtpRepo::create(self, c, Some(d)).await.map(|()| true)
+    }
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Ok(self.tables().otps.get(&id).cloned())
     }

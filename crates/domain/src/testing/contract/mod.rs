@@ -175,6 +175,7 @@ macro_rules! port_contracts {
             failures_stop_counting_at_the_limit_even_under_concurrency,
             a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge,
             the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its_destination,
+            a_phone_challenge_is_created_only_while_none_is_open_for_the_number_once_among_fifty,
         ]);
         $crate::port_contracts!(@suite $store, outbox: [
             a_challenge_and_its_message_are_stored_together,

@@ -143,3 +143,48 @@ pub async fn the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its
     let login = s.otps.latest(ada, Purpose::Login).await.unwrap().unwrap();
     assert_eq!((login.purpose, login.created_at, login.destination), (Purpose::Login, at(30), None), "{n}");
 }
+
+pub async fn a_phone_challenge_is_created_only_while_none_is_open_for_the_number_once_among_fifty(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let phone = |user, number: &str| OtpChallenge {
+        id: Uuid::new_v4(),
+        purpose: Purpose::Phone,
+        method: Method::Sms,
+        destination: Some(number.into()),
+        ..challenge(user)
+    };
+    let create = |c: OtpChallenge, now| {
+        let (otps, d) = (s.otps.clone(), delivery(c.user_id, 0));
+        async move {
+            let stored = otps.create_unless_open(&c, &d, now, MAX_ATTEMPTS).await.unwrap();
+            assert_eq!(otps.get(c.id).await.unwrap().is_some(), stored, "stored exactly when it says so");
+            stored
+        }
+    };
+    // A login's challenge is another purpose: it holds no phone code back.
+    s.otps.create(&challenge(ada), None).await.unwrap();
+    let first = phone(ada, "+14155550132");
+    assert!(create(first.clone(), at(1)).await, "{n}: none open");
+    assert!(!create(phone(ada, "+14155550132"), at(2)).await, "{n}: one is open for the number");
+    assert!(create(phone(ada, "+442079460958"), at(2)).await, "{n}: another number");
+    assert!(create(phone(ada, "+14155550132"), first.expires_at).await, "{n}: the open one expired");
+    let used = phone(ada, "+14155550133");
+    assert!(create(used.clone(), at(1)).await, "{n}");
+    s.otps.consume(used.id, at(2), MAX_ATTEMPTS).await.unwrap();
+    assert!(create(phone(ada, "+14155550133"), at(3)).await, "{n}: the open one was used");
+    let locked = phone(ada, "+14155550134");
+    assert!(create(locked.clone(), at(1)).await, "{n}");
+    for _ in 0..MAX_ATTEMPTS {
+        s.otps.record_failure(locked.id, MAX_ATTEMPTS).await.unwrap();
+    }
+    assert!(create(phone(ada, "+14155550134"), at(3)).await, "{n}: the open one is out of attempts");
+
+    let bob = s.user(2, "bob").await;
+    let race = winners(50, || {
+        let (otps, c, d) = (s.otps.clone(), phone(bob, "+14155550135"), delivery(bob, 0));
+        async move { otps.create_unless_open(&c, &d, at(1), MAX_ATTEMPTS).await }
+    })
+    .await;
+    assert_eq!(race, 1, "{n}: one phone challenge among concurrent requests");
+}
