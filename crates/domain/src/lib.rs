@@ -23,6 +23,7 @@ pub mod token;
 pub mod totp;
 pub mod user;
 pub mod wiring;
+mod words;
 
 /// In-memory adapters and the contract suites every adapter must pass.
 #[cfg(any(test, feature = "testing"))]

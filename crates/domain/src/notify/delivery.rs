@@ -10,35 +10,22 @@ use uuid::Uuid;
 
 use super::message::{Channel, MessageKind};
 use crate::user::UserId;
+use crate::words::stable_words;
 
 /// The error a queued message records when a resend replaced its code
 /// before it went out: the outdated code is never sent.
 pub const SUPERSEDED: &str = "superseded by a newer code";
 
-/// Where a message is. The words are stable (API, database).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    /// Waiting for its first or next attempt.
-    Queued,
-    /// A provider accepted it.
-    Sent,
-    /// Given up: refused for good, out of attempts, or its code expired first.
-    Failed,
-}
-
-impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Queued, DeliveryStatus::Sent, DeliveryStatus::Failed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Queued => "queued",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.as_str() == s)
+stable_words! {
+    /// Where a message is. The words are stable (API, database).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DeliveryStatus {
+        /// Waiting for its first or next attempt.
+        Queued = "queued",
+        /// A provider accepted it.
+        Sent = "sent",
+        /// Given up: refused for good, out of attempts, or its code expired first.
+        Failed = "failed",
     }
 }
 

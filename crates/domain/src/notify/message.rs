@@ -3,52 +3,26 @@
 use chrono::{DateTime, Utc};
 
 use crate::otp::OtpCode;
+use crate::words::stable_words;
 
-/// How a message travels. The words are stable (API, database, logs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    Email,
-    Sms,
-    Whatsapp,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Whatsapp];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Whatsapp => "whatsapp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+stable_words! {
+    /// How a message travels. The words are stable (API, database, logs).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Channel {
+        Email = "email",
+        Sms = "sms",
+        Whatsapp = "whatsapp",
     }
 }
 
-/// Why a message is sent; each has its own wording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKind {
-    /// The code for the second step of a login.
-    LoginCode,
-    /// The code that proves a phone number is the user's.
-    PhoneVerification,
-}
-
-impl MessageKind {
-    pub const ALL: [MessageKind; 2] = [MessageKind::LoginCode, MessageKind::PhoneVerification];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::LoginCode => "login_code",
-            MessageKind::PhoneVerification => "phone_verification",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+stable_words! {
+    /// Why a message is sent; each has its own wording.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum MessageKind {
+        /// The code for the second step of a login.
+        LoginCode = "login_code",
+        /// The code that proves a phone number is the user's.
+        PhoneVerification = "phone_verification",
     }
 }
 

@@ -8,45 +8,31 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::notify::Channel;
 use crate::user::UserId;
+use crate::words::stable_words;
 
 /// Wrong codes a challenge survives; the fifth wrong one kills it.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// New codes that may be sent for one challenge after the first.
 pub const MAX_RESENDS: u32 = 3;
 
-/// A second factor a user can prove. The login answer lists those a user has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// An authenticator app's current code.
-    Totp,
-    /// One of the user's recovery codes.
-    RecoveryCode,
-    /// A code sent by mail.
-    Email,
-    /// A code sent by SMS to the user's verified phone.
-    Sms,
-    /// A code sent by WhatsApp to the user's verified phone.
-    Whatsapp,
+stable_words! {
+    /// A second factor a user can prove. The login answer lists those a user has.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Method {
+        /// An authenticator app's current code.
+        Totp = "totp",
+        /// One of the user's recovery codes.
+        RecoveryCode = "recovery_code",
+        /// A code sent by mail.
+        Email = "email",
+        /// A code sent by SMS to the user's verified phone.
+        Sms = "sms",
+        /// A code sent by WhatsApp to the user's verified phone.
+        Whatsapp = "whatsapp",
+    }
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [Method::Totp, Method::RecoveryCode, Method::Email, Method::Sms, Method::Whatsapp];
-
-    /// The stable word of the API and the `otp_challenges.method` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Totp => "totp",
-            Method::RecoveryCode => "recovery_code",
-            Method::Email => "email",
-            Method::Sms => "sms",
-            Method::Whatsapp => "whatsapp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-
     /// The channel a code of this method is sent on; `None` for the
     /// factors the user already holds (an app, a recovery code).
     pub fn channel(self) -> Option<Channel> {
@@ -68,28 +54,14 @@ impl Method {
     }
 }
 
-/// What answering a challenge proves: that the user may finish a login, or
-/// that a phone number is theirs. A challenge of one purpose never answers
-/// the other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Login,
-    Phone,
-}
-
-impl Purpose {
-    pub const ALL: [Purpose; 2] = [Purpose::Login, Purpose::Phone];
-
-    /// The stable word of the `otp_challenges.purpose` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Purpose::Login => "login",
-            Purpose::Phone => "phone",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s)
+stable_words! {
+    /// What answering a challenge proves: that the user may finish a login, or
+    /// that a phone number is theirs. A challenge of one purpose never answers
+    /// the other.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Purpose {
+        Login = "login",
+        Phone = "phone",
     }
 }
 
