@@ -204,7 +204,8 @@ async fn a_resend_on_another_channel_replaces_the_code_and_becomes_the_default_a
     let due = pending(&w, "ada").await;
     let by_sms = w.last_code().await;
     w.clock.advance(Duration::from_secs(30));
-    w.second_factor.resend(&due.temporary_token, Some(Method::Email)).await.unwrap();
+    let resent = w.second_factor.resend(&due.temporary_token, Some(Method::Email)).await.unwrap();
+    assert_eq!((resent.method, resent.delivery, resent.resends_left), (Method::Email, Some(DeliveryStatus::Queued), 2));
     let by_mail = w.messages().await.pop().unwrap();
     assert_eq!((by_mail.channel, by_mail.to.as_str()), (Channel::Email, "ada@example.com"));
     let status = w.second_factor.status(&due.temporary_token).await.unwrap();

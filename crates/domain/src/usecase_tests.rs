@@ -199,10 +199,11 @@ async fn resend_replaces_the_code_after_the_cooldown_at_most_three_times() {
         }
         other => panic!("{other:?}"),
     }
-    for _ in 0..3 {
+    for left in (0..3).rev() {
         w.clock.advance(Duration::from_secs(30));
         let sent = w.second_factor.resend(&tmp, None).await.unwrap();
         assert_eq!(sent.resend_after, Duration::from_secs(30), "what the API tells clients to wait");
+        assert_eq!(sent.resends_left, left);
         w.deliver().await;
     }
     w.clock.advance(Duration::from_secs(30));

@@ -146,14 +146,7 @@ impl SentCodes {
             return Err(Error::ResendCooldown { retry_after: self.wait_for_resend(&current, now) });
         }
         self.record_sent(challenge, to.channel, true).await?;
-        let replaced = OtpChallenge {
-            method,
-            code_hash: hash,
-            resends: challenge.resends + 1,
-            last_sent_at: now,
-            delivery_id: Some(delivery.id),
-            ..challenge.clone()
-        };
+        let replaced = OtpChallenge { method, resends: challenge.resends + 1, last_sent_at: now, ..challenge.clone() };
         Ok(self.status_of(&replaced, Some(DeliveryStatus::Queued)))
     }
 
