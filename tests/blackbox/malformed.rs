@@ -89,6 +89,40 @@ async fn a_one_megabyte_body_is_413_whether_or_not_it_declares_its_length() {
     reply(chunked).await.problem(413, "payload_too_large");
 }
 
+/// A client still sending a refused body must read the 413, not a reset:
+/// authd answers at once, then reads and throws away the rest (a lingering
+/// close, as nginx does) before it closes the connection.
+#[tokio::test]
+async fn a_refused_body_of_any_size_gets_a_413_the_client_can_read() {
+    let s = Server::start().await;
+    for size in [2_100_000usize, 3_000_000, 10_000_000] {
+        let body = vec![b' '; size];
+        let sent = s
+            .http
+            .post(s.url("/api/v1/auth/token"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{size} bytes with a length: {e:?}"));
+        let r = reply(sent).await;
+        r.problem(413, "payload_too_large");
+        assert_eq!(r.header("connection"), Some("close"), "{size} bytes: the connection is not reused");
+        let chunks = body.chunks(64 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
+        let chunked = s
+            .http
+            .post(s.url("/api/v1/users/registration"))
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{size} bytes chunked: {e:?}"));
+        reply(chunked).await.problem(413, "payload_too_large");
+    }
+    // The server is whole afterwards.
+    s.http.get(s.url("/health/live")).send().await.unwrap().error_for_status().unwrap();
+}
+
 #[tokio::test]
 async fn overlong_fields_are_refused_with_400() {
     let s = Server::start().await;

@@ -151,19 +151,15 @@ struct HttpLayer {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-/// Past the body limit, up to this many bytes are still read and thrown away
-/// so that the client, which is still sending, gets to read the 413.
-const DRAIN_CAP: u64 = 2 * 1024 * 1024;
-
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
         let docs = req.uri().path().starts_with("/docs");
-        let mut resp = match self.limit_body(req).await {
+        let mut resp = match crate::body_limit::limit_body(self.body_limit, req).await {
             Ok(req) => match ep.call(req).await {
                 Ok(r) => r.into_response(),
                 Err(e) => problem_from_poem(e),
             },
-            Err(e) => problem_from_poem(e),
+            Err(refused) => refused,
         };
         let h = resp.headers_mut();
         for (name, value) in &self.headers {
@@ -178,52 +174,6 @@ impl HttpLayer {
             );
         }
         Ok(resp)
-    }
-
-    /// Holds at most `body_limit` bytes of body; a larger one is refused with
-    /// 413 before any handler sees it, whether or not it declared its length.
-    async fn limit_body(&self, mut req: Request) -> poem::Result<Request> {
-        use futures::StreamExt;
-        use poem::web::headers::HeaderMapExt;
-        let limit = self.body_limit;
-        let too_large = || {
-            poem::Error::from_string(
-                format!("The request body is larger than {limit} bytes."),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            )
-        };
-        let declared = req.headers().typed_get::<poem::web::headers::ContentLength>().map(|l| l.0);
-        if declared.is_some_and(|n| n > DRAIN_CAP) {
-            return Err(too_large());
-        }
-        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-        let mut kept = Vec::new();
-        // HTTP/1.1: no length and no transfer coding means no body at all.
-        if chunked || declared.is_some_and(|n| n > 0) {
-            let mut stream = req.take_body().into_bytes_stream();
-            let mut seen = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| {
-                    poem::Error::from_string(format!("reading the request body failed: {e}"), StatusCode::BAD_REQUEST)
-                })?;
-                seen += chunk.len() as u64;
-                if seen > DRAIN_CAP {
-                    break;
-                }
-                if seen <= limit as u64 {
-                    kept.extend_from_slice(&chunk);
-                }
-            }
-            if seen > limit as u64 {
-                return Err(too_large());
-            }
-            req.set_body(kept);
-        } else if req.content_type().is_none() {
-            // No body at all is an absent JSON body: optional payloads
-            // (logout's `{all}`) read it as none, required ones answer 400.
-            req.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        }
-        Ok(req)
     }
 }
 

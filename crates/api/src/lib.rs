@@ -4,6 +4,7 @@
 pub mod admin_api;
 pub mod app;
 pub mod auth_api;
+pub mod body_limit;
 pub mod client_addr;
 pub mod config;
 pub mod error;
