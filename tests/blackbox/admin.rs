@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_USERNAME, Server, TestUser, token};
+use crate::harness::{Server, TestUser, local_only, token};
 
 async fn user_token(s: &Server, u: &TestUser) -> String {
     token(&s.tokens(u).await, "access_token")
@@ -38,17 +38,20 @@ async fn every_admin_route_refuses_non_admins_with_403_and_temporary_tokens_with
 #[tokio::test]
 async fn listing_walks_250_users_in_pages_with_no_duplicate_and_no_gap() {
     let (s, admin) = Server::start_with_admin().await;
+    // A tag of this run's own narrows the list to this test's users on a
+    // server other tests share.
+    let tag = format!("walk{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let mut registered = Vec::new();
     for batch in 0..25 {
-        let names: Vec<String> = (0..10).map(|i| format!("p{batch}x{i}")).collect();
+        let names: Vec<String> = (0..10).map(|i| format!("{tag}p{batch}x{i}")).collect();
         let users = futures::future::join_all(names.iter().map(|n| s.register(n, false))).await;
         registered.extend(users.into_iter().map(|u| u.id));
     }
     let (mut seen, mut cursor) = (Vec::new(), None::<String>);
     loop {
         let path = match &cursor {
-            Some(c) => format!("/users?limit=100&is_admin=false&after={c}"),
-            None => "/users?limit=100&is_admin=false".to_owned(),
+            Some(c) => format!("/users?limit=100&is_admin=false&q={tag}&after={c}"),
+            None => format!("/users?limit=100&is_admin=false&q={tag}"),
         };
         let page = s.call(Method::GET, &path, Some(&admin), None).await.ok(200).clone();
         assert!(page["items"].as_array().unwrap().len() <= 100);
@@ -72,15 +75,18 @@ async fn listing_walks_250_users_in_pages_with_no_duplicate_and_no_gap() {
 #[tokio::test]
 async fn search_finds_users_by_part_of_their_email_and_filters_narrow_the_list() {
     let (s, admin) = Server::start_with_admin().await;
-    let ada = s.register("ada", false).await;
-    let bob = s.register("bob", true).await;
-    let part = &ada.email[2..12].to_uppercase();
+    let tag = format!("find{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let ada = s.register(&format!("{tag}ada"), false).await;
+    let bob = s.register(&format!("{tag}bob"), true).await;
+    let part = &ada.email[4..18].to_uppercase();
     let found = s.call(Method::GET, &format!("/users?q={part}"), Some(&admin), None).await;
     assert_eq!(ids(found.ok(200)), [ada.id.as_str()]);
-    let two_fa = s.call(Method::GET, "/users?is_2fa=true", Some(&admin), None).await;
+    let two_fa = s.call(Method::GET, &format!("/users?q={tag}&is_2fa=true"), Some(&admin), None).await;
     assert_eq!(ids(two_fa.ok(200)), [bob.id.as_str()]);
     let admins = s.call(Method::GET, "/users?is_admin=true", Some(&admin), None).await;
-    assert_eq!(admins.ok(200)["items"][0]["username"], ADMIN_USERNAME);
+    let me = s.me(&admin).await.ok(200)["id"].as_str().unwrap().to_owned();
+    assert!(ids(admins.ok(200)).contains(&me), "the admins list holds the admin: {}", admins.body);
+    assert!(ids(admins.ok(200)).iter().all(|id| *id != ada.id && *id != bob.id));
     let none = s.call(Method::GET, "/users?q=%25", Some(&admin), None).await;
     assert!(ids(none.ok(200)).is_empty(), "% is literal");
 }
@@ -92,7 +98,8 @@ async fn admin_reads_and_changes_any_field_and_uniqueness_still_holds() {
     let other = s.register("bob", false).await;
     let got = s.call(Method::GET, &format!("/users/{}", u.id), Some(&admin), None).await;
     assert_eq!(got.ok(200)["email"], u.email.as_str());
-    let changes = json!({"name": "Augusta", "lastname": "King", "is_2fa": true, "is_admin": true, "email": "augusta@example.com"});
+    let augusta = format!("augusta-{}@example.com", uuid::Uuid::new_v4().simple());
+    let changes = json!({"name": "Augusta", "lastname": "King", "is_2fa": true, "is_admin": true, "email": augusta});
     let r = s.call(Method::PATCH, &format!("/users/{}", u.id), Some(&admin), Some(changes)).await;
     let body = r.ok(200);
     assert_eq!(
@@ -100,10 +107,8 @@ async fn admin_reads_and_changes_any_field_and_uniqueness_still_holds() {
         (Some("Augusta King"), Some(true), Some(true))
     );
     let path = format!("/users/{}", other.id);
-    s.call(Method::PATCH, &path, Some(&admin), Some(json!({"email": "augusta@example.com"})))
-        .await
-        .problem(409, "email_taken");
-    s.call(Method::PATCH, &path, Some(&admin), Some(json!({"username": ADMIN_USERNAME})))
+    s.call(Method::PATCH, &path, Some(&admin), Some(json!({"email": augusta}))).await.problem(409, "email_taken");
+    s.call(Method::PATCH, &path, Some(&admin), Some(json!({"username": u.username})))
         .await
         .problem(409, "username_taken");
     s.call(Method::PATCH, &path, Some(&admin), Some(json!({"email": "bad"}))).await.problem(400, "invalid_field");
@@ -146,6 +151,7 @@ async fn deleting_a_user_removes_their_sessions_and_keeps_their_events() {
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_demote_deactivate_or_delete_themselves() {
+    local_only!("demotes the administrator the other tests share");
     let (s, admin) = Server::start_with_admin().await;
     let me = s.me(&admin).await.ok(200)["id"].as_str().unwrap().to_owned();
     let path = format!("/users/{me}");
@@ -222,6 +228,7 @@ async fn events_record_what_happened_with_the_acting_admin_and_no_secret() {
 
 #[tokio::test]
 async fn bootstrap_variables_make_the_first_admin_once_across_restarts() {
+    local_only!("restarts the server with bootstrap settings");
     let (mut s, _) = Server::start_with_admin().await;
     s.restart();
     let admin = s.admin_token().await;
@@ -231,6 +238,7 @@ async fn bootstrap_variables_make_the_first_admin_once_across_restarts() {
 
 #[tokio::test]
 async fn create_admin_creates_an_admin_with_a_password_from_stdin_or_promotes_a_user() {
+    local_only!("runs the authd CLI on the server's own data");
     let s = Server::start().await;
     let out =
         s.cli(&["create-admin", "--email", "chief@example.com", "--username", "chief"], "plum-orchard-velvet-62\n");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::Server;
+use crate::harness::{Server, local_only};
 use crate::smtp_sink::SmtpSink;
 
 /// The six-digit code in a mail's text.
@@ -26,6 +26,7 @@ async fn wait_for(sink: &SmtpSink, n: usize) {
 
 #[tokio::test]
 async fn a_login_answers_before_a_slow_smtp_server_has_taken_its_code() {
+    local_only!("points the server at an SMTP server the test starts");
     let sink = SmtpSink::start_with(None, Duration::from_secs(3)).await;
     let s = Server::start_with(&[("AUTHD_SMTP_URL", &sink.url(None))]).await;
     let u = s.register("bob", true).await;
@@ -41,6 +42,7 @@ async fn a_login_answers_before_a_slow_smtp_server_has_taken_its_code() {
 
 #[tokio::test]
 async fn an_smtp_server_refusing_the_first_three_tries_delays_the_code_without_losing_it() {
+    local_only!("points the server at an SMTP server the test starts");
     let sink = SmtpSink::start().await;
     sink.refuse_next(3);
     let s = Server::start_with(&[
@@ -61,6 +63,7 @@ async fn an_smtp_server_refusing_the_first_three_tries_delays_the_code_without_l
 
 #[tokio::test]
 async fn two_nodes_on_one_database_send_each_code_once_through_a_slow_server() {
+    local_only!("starts two nodes and an SMTP server");
     let sink = SmtpSink::start_with(None, Duration::from_millis(300)).await;
     let a = Server::start_with(&[("AUTHD_SMTP_URL", &sink.url(None)), ("AUTHD_DELIVERY_POLL_MS", "20")]).await;
     let b = a.second_node();

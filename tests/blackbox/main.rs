@@ -22,6 +22,7 @@ mod malformed;
 mod otp;
 mod phone;
 mod security;
+mod startup;
 mod totp;
 mod two_nodes;
 mod users;

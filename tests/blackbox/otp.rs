@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{Server, token};
+use crate::harness::{Server, local_only, token};
 
 #[tokio::test]
 async fn two_factor_login_mails_a_code_that_yields_a_pair_for_users_me() {
@@ -87,6 +87,7 @@ async fn fifty_concurrent_correct_otp_submissions_open_exactly_one_session() {
 
 #[tokio::test]
 async fn an_expired_temporary_token_is_refused() {
+    local_only!("needs a 1-second temporary token lifetime");
     let s = Server::start_with(&[("AUTHD_TEMP_TTL", "1")]).await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;
@@ -133,6 +134,7 @@ async fn resend_within_the_cooldown_is_429_with_retry_after() {
 
 #[tokio::test]
 async fn resend_after_the_cooldown_mails_a_new_code_and_the_old_one_stops_working() {
+    local_only!("needs a 1-second resend cooldown");
     let s = Server::start_with(&[("AUTHD_OTP_RESEND_COOLDOWN", "1")]).await;
     let u = s.register("bob", true).await;
     let tmp = s.temporary(&u).await;

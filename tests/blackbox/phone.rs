@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{basic_auth, body_string_contains, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::harness::{Server, TestUser, token};
+use crate::harness::{Server, TestUser, local_only, token};
 
 /// A valid US number unique to this run, in E.164.
 fn unique_phone() -> String {
@@ -178,6 +178,7 @@ fn twilio_created(sid: &str) -> ResponseTemplate {
 
 #[tokio::test]
 async fn twilio_throttling_and_an_outage_delay_an_sms_code_which_then_arrives_once() {
+    local_only!("points the server at a fake Twilio the test starts");
     let twilio = MockServer::start().await;
     let messages = "/2010-04-01/Accounts/AC0123/Messages.json";
     let answers = [
@@ -244,6 +245,7 @@ async fn twilio_throttling_and_an_outage_delay_an_sms_code_which_then_arrives_on
 
 #[tokio::test]
 async fn a_vonage_outage_delays_an_sms_code_which_then_arrives_once() {
+    local_only!("points the server at a fake Vonage the test starts");
     let vonage = MockServer::start().await;
     let accepted = json!({"message-count": "1", "messages": [{"message-id": "0A00000012", "status": "0"}]});
     let throttled = json!({"message-count": "1", "messages": [{"status": "1", "error-text": "Throttled"}]});

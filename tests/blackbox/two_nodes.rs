@@ -5,10 +5,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{Server, token};
+use crate::harness::{Server, local_only, token};
 
 #[tokio::test]
 async fn refresh_rotation_and_reuse_detection_hold_across_two_nodes() {
+    local_only!("starts a second node on the same database");
     let a = Server::start().await;
     let b = a.second_node();
     let u = a.register("ada", false).await;
@@ -28,6 +29,7 @@ async fn refresh_rotation_and_reuse_detection_hold_across_two_nodes() {
 
 #[tokio::test]
 async fn logout_on_one_node_is_honoured_by_the_other_at_once() {
+    local_only!("starts a second node on the same database");
     let a = Server::start().await;
     let b = a.second_node();
     let u = a.register("ada", false).await;
@@ -41,6 +43,7 @@ async fn logout_on_one_node_is_honoured_by_the_other_at_once() {
 
 #[tokio::test]
 async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
+    local_only!("starts a second node on the same database");
     let a = Server::start().await;
     let b = a.second_node();
     let u = a.register("bob", true).await;
@@ -70,6 +73,7 @@ async fn a_code_is_used_once_and_guessed_five_times_at_most_across_two_nodes() {
 
 #[tokio::test]
 async fn two_nodes_cannot_both_accept_one_authenticator_code() {
+    local_only!("starts a second node on the same database");
     let a = Server::start().await;
     let b = a.second_node();
     let u = a.register("ada", false).await;
@@ -93,6 +97,7 @@ async fn two_nodes_cannot_both_accept_one_authenticator_code() {
 
 #[tokio::test]
 async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
+    local_only!("starts a second node on the same database");
     let a = Server::start_with(&[("AUTHD_RATE_TOKEN_PER_MINUTE", "8")]).await;
     let b = a.second_node();
     let u = a.register("ada", false).await;
@@ -111,6 +116,7 @@ async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
 
 #[tokio::test]
 async fn with_a_session_cache_revocation_is_immediate_here_and_bounded_elsewhere() {
+    local_only!("starts a second node on the same database");
     let a = Server::start_with(&[("AUTHD_SESSION_CACHE_MS", "300")]).await;
     let b = a.second_node();
     let u = a.register("ada", false).await;
@@ -127,6 +133,7 @@ async fn with_a_session_cache_revocation_is_immediate_here_and_bounded_elsewhere
 
 #[tokio::test]
 async fn a_session_cache_longer_than_five_seconds_is_refused_at_start() {
+    local_only!("starts authd itself with a session cache over 5 s");
     let dir = std::env::temp_dir().join(format!("authd-cache-{}", uuid::Uuid::new_v4().simple()));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authd"))
         .env_clear()

@@ -39,6 +39,16 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
     let url = settings.database_url();
+    infra::db::wait_until_reachable(&url, Duration::from_secs(settings.db_connect_timeout))
+        .await
+        // The error's text already holds its cause: no chain to repeat it.
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot reach the database (DATABASE_URL; AUTHD_DB_CONNECT_TIMEOUT={} s)",
+                settings.db_connect_timeout
+            )
+        })?;
     let db = infra::connect(&url, settings.db_max_connections)
         .await
         .context("cannot open the database (check DATABASE_URL)")?;

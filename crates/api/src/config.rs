@@ -71,6 +71,9 @@ pub struct Settings {
     pub audience: String,
     /// `AUTHD_DB_MAX_CONNECTIONS`: database pool size.
     pub db_max_connections: u32,
+    /// `AUTHD_DB_CONNECT_TIMEOUT`, seconds: how long authd waits at start
+    /// for a PostgreSQL server that is not reachable yet before giving up.
+    pub db_connect_timeout: u64,
     /// `AUTHD_HASH_CONCURRENCY`: password hashes run at once; default: CPU count.
     pub hash_concurrency: Option<usize>,
     /// `AUTHD_BODY_LIMIT`: largest request body in bytes.
@@ -179,6 +182,7 @@ impl Default for Settings {
             issuer: "authd".into(),
             audience: "authd".into(),
             db_max_connections: 16,
+            db_connect_timeout: 30,
             hash_concurrency: None,
             body_limit: 64 * 1024,
             log_format: None,

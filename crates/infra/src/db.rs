@@ -28,6 +28,63 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr>
     sea_orm::Database::connect(opts).await
 }
 
+/// Waits until the PostgreSQL server behind `url` accepts a connection:
+/// one that is still starting, or not yet resolvable or listening (a
+/// container started beside authd), is tried again with backoff (0.25 s,
+/// doubling to 4 s) until `patience` has passed, and each wait is logged.
+/// What waiting cannot fix — a malformed URL, a refused password, a missing
+/// database — is returned at once. SQLite needs no waiting.
+pub async fn wait_until_reachable(url: &str, patience: Duration) -> Result<(), DbErr> {
+    use sea_orm::sqlx::{Connection, postgres::PgConnection};
+    if !url.starts_with("postgres") {
+        return Ok(());
+    }
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut backoff = Duration::from_millis(250);
+    for attempt in 1u32.. {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let error = match tokio::time::timeout(
+            left.clamp(Duration::from_secs(1), Duration::from_secs(5)),
+            PgConnection::connect(url),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                return Ok(());
+            }
+            Ok(Err(e)) if !worth_waiting_for(&e) => return Err(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer to the connection attempt".to_owned(),
+        };
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return Err(DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+                "the database was not reachable within {} s ({attempt} attempts): {error}",
+                patience.as_secs()
+            ))));
+        }
+        let wait = backoff.min(left);
+        tracing::warn!(attempt, retry_in_ms = wait.as_millis() as u64, %error, "the database is not reachable yet; waiting");
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(Duration::from_secs(4));
+    }
+    unreachable!("the attempts above are unbounded")
+}
+
+/// Whether a failed connection may succeed later: the server is not
+/// reachable yet (any I/O error, name resolution included), is starting up
+/// (SQLSTATE 57P03) or is full (53300). Credentials and URLs do not fix
+/// themselves.
+fn worth_waiting_for(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_) | Error::PoolTimedOut => true,
+        Error::Database(db) => matches!(db.code().as_deref(), Some("57P03" | "53300")),
+        _ => false,
+    }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &Database) -> Result<(), DbErr> {
     Migrator::up(db, None).await

@@ -1,0 +1,131 @@
+//! Starting up: authd waits for a database that is not reachable yet (a
+//! container started beside it), and gives up with a clear error after
+//! AUTHD_DB_CONNECT_TIMEOUT.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::harness::local_only;
+
+/// authd on `database_url`, with its stdout lines on a channel.
+fn spawn_authd(
+    database_url: &str,
+    timeout_s: &str,
+) -> (std::process::Child, mpsc::Receiver<String>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("authd-start-{}", uuid::Uuid::new_v4().simple()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authd"))
+        .env_clear()
+        .env("AUTHD_LISTEN", "127.0.0.1:0")
+        .env("AUTHD_DATA_DIR", &dir)
+        .env("AUTHD_LOG_FORMAT", "json")
+        .env("DATABASE_URL", database_url)
+        .env("AUTHD_DB_CONNECT_TIMEOUT", timeout_s)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx, dir)
+}
+
+/// A port on 127.0.0.1 nothing listens on (bound, then let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The next line from `lines` that contains `text`, within `within`.
+fn line_with(lines: &mpsc::Receiver<String>, text: &str, within: Duration) -> Option<String> {
+    let deadline = std::time::Instant::now() + within;
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return Some(line),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+// The proxy runs on the runtime while the test blocks reading authd's log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authd_waits_for_a_database_that_comes_up_after_it_and_then_serves() {
+    local_only!("starts authd itself on a database that appears late");
+    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+        println!("skipped: needs a PostgreSQL server (AUTHD_TEST_DATABASE_URL); CI runs it there");
+        return;
+    };
+    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
+    // The same database behind a port that answers only later: a proxy to
+    // the real server, started once authd has said it is waiting.
+    let (scheme_user, rest) = real.split_once('@').unwrap();
+    let (server, path) = rest.split_once('/').unwrap();
+    let port = free_port();
+    let late_url = format!("{scheme_user}@127.0.0.1:{port}/{path}");
+    let (mut child, lines, dir) = spawn_authd(&late_url, "60");
+    let waiting = line_with(&lines, "not reachable yet", Duration::from_secs(20));
+    assert!(waiting.is_some(), "authd logs that it waits for the database");
+    assert!(line_with(&lines, "not reachable yet", Duration::from_secs(5)).is_some(), "and logs each wait");
+    assert!(child.try_wait().unwrap().is_none(), "authd is still waiting, not gone");
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let upstream = server.to_owned();
+    let proxy = tokio::spawn(async move {
+        loop {
+            let (mut inbound, _) = listener.accept().await.unwrap();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let mut outbound = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            });
+        }
+    });
+    let listening = line_with(&lines, "listening on http://", Duration::from_secs(30))
+        .expect("authd starts once the database is up");
+    let at = listening.find("http://").unwrap();
+    let base: String = listening[at..].chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();
+    let ready = reqwest::get(format!("{base}/health/ready")).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    proxy.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn authd_gives_up_on_a_database_that_stays_unreachable_and_names_the_setting() {
+    local_only!("starts authd itself on an unreachable database");
+    let url = format!("postgres://authd:authd@127.0.0.1:{}/authd", free_port());
+    let (child, lines, dir) = spawn_authd(&url, "2");
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "authd exits with an error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("AUTHD_DB_CONNECT_TIMEOUT=2 s") && stderr.contains("not reachable within 2 s"), "{stderr}");
+    let waits = lines.try_iter().filter(|l| l.contains("not reachable yet")).count();
+    assert!(waits >= 2, "each wait is logged ({waits})");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_refused_password_is_not_waited_for() {
+    local_only!("starts authd itself with a wrong password");
+    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+        println!("skipped: needs a PostgreSQL server (AUTHD_TEST_DATABASE_URL); CI runs it there");
+        return;
+    };
+    let (_, rest) = admin.split_once('@').unwrap();
+    let url = format!("postgres://no_such_role:wrong@{rest}");
+    let (child, lines, dir) = spawn_authd(&url, "60");
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_role"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines.try_iter().filter(|l| l.contains("not reachable yet")).count(), 0, "no wait for a refusal");
+    let _ = std::fs::remove_dir_all(dir);
+}
