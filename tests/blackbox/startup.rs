@@ -129,3 +129,20 @@ async fn a_refused_password_is_not_waited_for() {
     assert_eq!(lines.try_iter().filter(|l| l.contains("not reachable yet")).count(), 0, "no wait for a refusal");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn authd_health_exits_0_for_a_ready_server_and_1_when_none_answers() {
+    local_only!("runs the authd CLI beside a server it started");
+    let s = crate::harness::Server::start().await;
+    let address = s.base.trim_start_matches("http://").to_owned();
+    let ok = s.cli(&["health", "--address", &address], "");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let down = s.cli(&["health", "--address", &nobody], "");
+    assert_eq!(down.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("/health/ready"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+}

@@ -8,10 +8,8 @@ use domain::{Ports, Services};
 use infra::Database;
 use infra::outbox::Doorbell;
 use poem::http::Method;
-use poem::http::StatusCode;
 use poem::http::{HeaderName, HeaderValue, header};
 use poem::middleware::Cors;
-use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handler};
 use poem_openapi::OpenApiService;
 use secrecy::ExposeSecret;
@@ -20,7 +18,7 @@ use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
 use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
-use crate::error::{Problem, problem_from_poem};
+use crate::error::problem_from_poem;
 use crate::phone_api::PhoneApi;
 use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
@@ -137,8 +135,8 @@ pub fn routes(
         .nest("/docs/swagger", swagger)
         .nest("/docs/scalar", scalar)
         .at("/docs", docs_index)
-        .at("/health/live", live)
-        .at("/health/ready", ready)
+        .at("/health/live", crate::health::live)
+        .at("/health/ready", crate::health::ready)
         .data(services.login)
         .data(services.second_factor)
         .data(services.phones)
@@ -194,19 +192,4 @@ fn docs_index() -> poem::web::Html<&'static str> {
 <h1>authd API</h1><ul><li><a href="/docs/swagger">Swagger UI</a></li><li><a href="/docs/scalar">Scalar</a></li><li><a href="/openapi.json">OpenAPI document</a></li></ul>
 </body></html>"#,
     )
-}
-
-#[handler]
-fn live() -> poem::web::Json<serde_json::Value> {
-    poem::web::Json(serde_json::json!({ "status": "ok" }))
-}
-
-#[handler]
-async fn ready(db: Data<&Database>) -> Response {
-    if infra::db::ping(&db).await {
-        poem::web::Json(serde_json::json!({ "status": "ok" })).into_response()
-    } else {
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database does not answer.")
-            .into_response()
-    }
 }

@@ -8,6 +8,7 @@ pub mod body_limit;
 pub mod client_addr;
 pub mod config;
 pub mod error;
+pub mod health;
 pub mod phone_api;
 pub mod second_factors_api;
 pub mod security;

@@ -25,6 +25,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Ask the server on AUTHD_LISTEN whether it is ready: exit 0 when
+    /// /health/ready answers 200, 1 otherwise (a container's HEALTHCHECK).
+    Health {
+        /// Ask this address (host:port) instead of AUTHD_LISTEN.
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Make a user an administrator: promote the user with this email or
     /// username, or create them with a password read from standard input.
     CreateAdmin {
@@ -67,6 +74,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Health { address } => api::health::probe(address.as_deref().unwrap_or(&settings.listen)).await,
         Command::CreateAdmin { email, username, name, lastname } => {
             let services = api::app::build_services(&settings).await?.services;
             let admin = &services.admin;
