@@ -73,7 +73,8 @@ else
     bookworm "$rootfs/rootfs.tar" \
     "deb http://deb.debian.org/debian bookworm main" \
     "deb http://deb.debian.org/debian bookworm-updates main" \
-    "deb http://deb.debian.org/debian-security bookworm-security main"
+    "deb http://deb.debian.org/debian-security bookworm-security main" \
+    >"$rootfs/mmdebstrap.log" 2>&1 || { tail -40 "$rootfs/mmdebstrap.log" >&2; die "mmdebstrap failed"; }
   $engine import -q "$rootfs/rootfs.tar" localhost/debian:bookworm-slim >/dev/null
   $engine tag localhost/debian:bookworm-slim "$BASE_IMAGE"
   echo "made $BASE_IMAGE (also localhost/debian:bookworm-slim)"
@@ -184,11 +185,11 @@ sqlite_data=$data
 sqlite="authd-test-sqlite-$run_id"
 start_authd "$sqlite" "$sqlite_data"
 sqlite_url=$(wait_ready "$sqlite")
+echo "ready: the HEALTHCHECK command passes inside the container"
 uid=$($engine exec "$sqlite" id -u)
 [ "$uid" = 10001 ] || die "authd runs as uid $uid in the container, not as the image's user 10001"
 if $engine exec "$sqlite" touch /usr/local/bin/probe 2>/dev/null; then die "the root filesystem is writable"; fi
 echo "authd runs as uid $uid on a read-only root filesystem"
-echo "ready: the HEALTHCHECK command passes inside the container"
 run_suite SQLite "$sqlite_url" "$sqlite_data/mail.log"
 $engine rm -f -v "$sqlite" >/dev/null
 
