@@ -12,6 +12,7 @@ mod m20261124_000006_drop_sessions_last_used_at;
 mod m20261124_000007_create_second_factors;
 mod m20261124_000008_create_deliveries;
 mod m20261125_000009_add_phones;
+mod m20261125_000010_purge_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_second_factors::Migration),
             Box::new(m20261124_000008_create_deliveries::Migration),
             Box::new(m20261125_000009_add_phones::Migration),
+            Box::new(m20261125_000010_purge_indexes::Migration),
         ]
     }
 }

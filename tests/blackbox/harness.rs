@@ -252,6 +252,26 @@ impl Server {
         child.wait_with_output().unwrap()
     }
 
+    /// How many rows `table` holds now, read straight from this server's
+    /// database (its PostgreSQL database, or the SQLite file in its data dir).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let url = match self.env.iter().find(|(k, _)| k == "DATABASE_URL") {
+            Some((_, url)) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=ro",
+                self.dir.as_ref().expect("a server this suite started").join("authd.db").display()
+            ),
+        };
+        let db = infra::connect(&url, 1).await.expect("open the server's database");
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let row =
+            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        let n: i64 = row.try_get("", "n").unwrap();
+        db.close().await.unwrap();
+        n
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -21,6 +21,7 @@ mod delivery;
 mod malformed;
 mod otp;
 mod phone;
+mod retention;
 mod security;
 mod startup;
 mod totp;

@@ -79,6 +79,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
+        purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         sealer: Arc::new(match &settings.encryption_key {

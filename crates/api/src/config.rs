@@ -71,6 +71,11 @@ pub struct Settings {
     pub audience: String,
     /// `AUTHD_DB_MAX_CONNECTIONS`: database pool size.
     pub db_max_connections: u32,
+    /// `AUTHD_PURGE_INTERVAL_MS`: how often each node purges finished data.
+    pub purge_interval_ms: u64,
+    /// `AUTHD_EVENT_RETENTION_DAYS`: security events older than this are
+    /// purged; 0 keeps them forever.
+    pub event_retention_days: u64,
     /// `AUTHD_DB_CONNECT_TIMEOUT`, seconds: how long authd waits at start
     /// for a PostgreSQL server that is not reachable yet before giving up.
     pub db_connect_timeout: u64,
@@ -183,6 +188,8 @@ impl Default for Settings {
             audience: "authd".into(),
             db_max_connections: 16,
             db_connect_timeout: 30,
+            purge_interval_ms: 10 * 60 * 1000,
+            event_retention_days: 365,
             hash_concurrency: None,
             body_limit: 64 * 1024,
             log_format: None,
@@ -322,6 +329,12 @@ impl Settings {
                 "AUTHD_DELIVERY_POLL_MS, AUTHD_DELIVERY_RETRY_BASE_MS and AUTHD_DELIVERY_MAX_ATTEMPTS must be at least 1"
             );
         }
+        if self.purge_interval_ms == 0 {
+            bail!("AUTHD_PURGE_INTERVAL_MS must be at least 1");
+        }
+        if self.event_retention_days > 100 * 365 {
+            bail!("AUTHD_EVENT_RETENTION_DAYS must be at most 36500 (0 keeps events forever)");
+        }
         if self.delivery_retry_cap_ms < self.delivery_retry_base_ms {
             bail!("AUTHD_DELIVERY_RETRY_CAP_MS must be at least AUTHD_DELIVERY_RETRY_BASE_MS");
         }
@@ -375,6 +388,11 @@ impl Settings {
                 retry_cap: Duration::from_millis(self.delivery_retry_cap_ms),
                 max_attempts: self.delivery_max_attempts,
                 ..DeliveryPolicy::default()
+            },
+            retention: domain::retention::Retention {
+                events: (self.event_retention_days > 0)
+                    .then(|| Duration::from_secs(self.event_retention_days * 24 * 3600)),
+                ..Default::default()
             },
         }
     }

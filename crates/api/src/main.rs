@@ -122,7 +122,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
         }
     }
-    api::worker::spawn(&services, doorbell, Duration::from_millis(settings.delivery_poll_ms));
+    api::worker::spawn(
+        &services,
+        doorbell,
+        Duration::from_millis(settings.delivery_poll_ms),
+        Duration::from_millis(settings.purge_interval_ms),
+    );
     let app = api::app::routes(services, db, &settings)?;
     let acceptor = TcpListener::bind(settings.listen.as_str())
         .into_acceptor()

@@ -1,6 +1,7 @@
 //! What every node does in the background: send queued messages (the
-//! courier) and purge idle throttle counters. Both are safe to run on every
-//! node at once; neither holds a request.
+//! courier) and purge finished data (the janitor: sessions, codes, messages,
+//! old events, idle throttle counters). Both are safe to run on every node at
+//! once; neither holds a request.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use domain::Services;
 use infra::outbox::Doorbell;
 
 /// Starts the background tasks; they end with the process.
-pub fn spawn(services: &Services, doorbell: Doorbell, poll: Duration) {
+pub fn spawn(services: &Services, doorbell: Doorbell, poll: Duration, purge_every: Duration) {
     let courier = services.courier.clone();
     tokio::spawn(async move {
         loop {
@@ -26,14 +27,24 @@ pub fn spawn(services: &Services, doorbell: Doorbell, poll: Duration) {
             }
         }
     });
-    let purger = services.throttle.clone();
+    let janitor = services.janitor.clone();
     tokio::spawn(async move {
-        // Idle throttle counters (unknown names tried once, old windows) go after a day.
-        let mut every = tokio::time::interval(Duration::from_secs(600));
+        // The first round runs at start, then one every `purge_every`.
+        let mut every = tokio::time::interval(purge_every);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = purger.purge().await {
-                tracing::warn!(error = %e, "purging throttle counters failed");
+            match janitor.run_once().await {
+                Ok(p) if p.total() > 0 => tracing::info!(
+                    sessions = p.sessions,
+                    challenges = p.challenges,
+                    messages = p.messages,
+                    events = p.events,
+                    throttles = p.throttles,
+                    "purged finished data"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging finished data failed"),
             }
         }
     });

@@ -16,6 +16,7 @@ pub mod phone;
 pub mod policy;
 pub mod ports;
 pub mod recovery_code;
+pub mod retention;
 pub mod rng;
 pub mod session;
 pub mod throttle;

@@ -31,6 +31,8 @@ pub struct Policy {
     pub totp_mail_fallback: bool,
     /// How the courier retries messages.
     pub delivery: DeliveryPolicy,
+    /// How long finished data is kept, and how it is purged.
+    pub retention: crate::retention::Retention,
 }
 
 impl Default for Policy {
@@ -48,6 +50,7 @@ impl Default for Policy {
             },
             totp_mail_fallback: false,
             delivery: DeliveryPolicy::default(),
+            retention: crate::retention::Retention::default(),
         }
     }
 }

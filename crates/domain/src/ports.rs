@@ -240,3 +240,30 @@ pub trait SecretSealer: Send + Sync {
     /// under another key.
     fn open(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>>;
 }
+
+/// What the data-lifecycle purge deletes, each kind by its own rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purgeable {
+    /// Sessions that expired, or were revoked, before the cutoff: neither
+    /// half of their tokens can be honoured again.
+    Sessions,
+    /// Code challenges that expired before the cutoff (with their temporary
+    /// token: nothing can be asked of them again).
+    Challenges,
+    /// Messages whose code expired before the cutoff, sent or not.
+    Messages,
+    /// Security events recorded before the cutoff.
+    Events,
+}
+
+impl Purgeable {
+    pub const ALL: [Purgeable; 4] = [Self::Sessions, Self::Challenges, Self::Messages, Self::Events];
+}
+
+#[async_trait]
+pub trait PurgeStore: Send + Sync {
+    /// Deletes up to `limit` rows of `what` that its rule says were finished
+    /// before `before`; how many. Concurrent calls on any number of nodes
+    /// delete each row once and do not wait on each other's rows.
+    async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64>;
+}

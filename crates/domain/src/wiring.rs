@@ -14,9 +14,10 @@ use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditLog, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, RecoveryCodeRepo, SecretSealer, SessionRepo,
-    ThrottleStore, TokenCodec, TotpRepo, UserRepo,
+    AuditLog, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer,
+    SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
+use crate::retention::Janitor;
 use crate::rng::Rng;
 use crate::session::Sessions;
 use crate::throttle::Throttle;
@@ -36,6 +37,7 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     pub audit: Arc<dyn AuditLog>,
     pub throttle: Arc<dyn ThrottleStore>,
+    pub purge: Arc<dyn PurgeStore>,
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub sealer: Arc<dyn SecretSealer>,
@@ -64,6 +66,8 @@ pub struct Services {
     pub throttle: Throttle,
     /// Sends queued messages; every node runs it in the background.
     pub courier: Courier,
+    /// Purges finished data; every node runs it in the background.
+    pub janitor: Janitor,
 }
 
 impl Services {
@@ -163,6 +167,8 @@ impl Services {
             clock: clock.clone(),
             rng,
         };
+        let janitor =
+            Janitor { store: p.purge, throttle: throttle.clone(), clock: clock.clone(), retention: policy.retention };
         let admin = Admin {
             users: p.users,
             accounts: accounts.clone(),
@@ -172,6 +178,6 @@ impl Services {
             audit,
             clock,
         };
-        Self { login, second_factor, phones, sessions, accounts, authenticator, admin, throttle, courier }
+        Self { login, second_factor, phones, sessions, accounts, authenticator, admin, throttle, courier, janitor }
     }
 }

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod otp_hash;
 pub mod otps;
 pub mod outbox;
+pub mod purge;
 pub mod recovery_codes;
 pub mod rng;
 pub mod sealer;

@@ -21,7 +21,8 @@ fn store(name: &'static str, db: Database) -> Store {
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
-        outbox: Arc::new(infra::outbox::SqlOutbox::new(db)),
+        outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
+        purge: Arc::new(infra::purge::SqlPurgeStore::new(db)),
     }
 }
 

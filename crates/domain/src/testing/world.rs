@@ -63,6 +63,7 @@ impl World {
             outbox: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),
             throttle: Arc::new(db.clone()),
+            purge: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
             sealer: Arc::new(PlainSealer),

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{Method, OtpChallenge, Purpose};
-use crate::ports::{AuditLog, OtpRepo, Outbox, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo};
+use crate::ports::{
+    AuditLog, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo,
+};
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
@@ -21,6 +23,7 @@ pub mod audit;
 pub mod otps;
 pub mod outbox;
 pub mod recovery_codes;
+pub mod retention;
 pub mod sessions;
 pub mod throttles;
 pub mod totp;
@@ -39,6 +42,7 @@ pub struct Store {
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub outbox: Arc<dyn Outbox>,
+    pub purge: Arc<dyn PurgeStore>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -191,6 +195,12 @@ macro_rules! port_contracts {
             rate_windows_count_concurrent_hits_and_restart_when_over,
             purge_drops_only_idle_counters_whose_lock_is_over,
         ]);
+        $crate::port_contracts!(@suite $store, retention: [
+            sessions_go_once_expired_or_revoked_and_live_ones_stay,
+            challenges_and_messages_go_once_their_code_expired,
+            events_go_once_older_than_the_cutoff,
+            a_batch_deletes_at_most_its_limit_and_concurrent_purges_delete_each_row_once,
+        ]);
         $crate::port_contracts!(@suite $store, audit: [
             events_come_back_newest_first_in_keyset_pages,
         ]);
@@ -241,7 +251,8 @@ mod memory {
             audit: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
-            outbox: Arc::new(db),
+            outbox: Arc::new(db.clone()),
+            purge: Arc::new(db),
         })
     }
 

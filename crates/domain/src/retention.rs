@@ -1,0 +1,169 @@
+//! Data lifecycle: what authd deletes once nothing can use it any more, and
+//! how long it keeps security events. Every node runs [`Janitor::run_once`]
+//! on a schedule; the store deletes a bounded batch per statement and
+//! concurrent nodes pass over each other's rows, so they never fight.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Result;
+use crate::clock::{Clock, span};
+use crate::ports::{PurgeStore, Purgeable};
+use crate::throttle::Throttle;
+
+/// How long finished data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Security events older than this are deleted; `None` keeps them forever.
+    pub events: Option<Duration>,
+    /// Rows deleted per statement: short transactions, short locks.
+    pub batch: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self { events: Some(Duration::from_secs(365 * 24 * 3600)), batch: 1000 }
+    }
+}
+
+/// How long after its code expired a message is kept: longer than any
+/// courier's claim on it, so a row is never deleted under a send.
+pub const MESSAGE_GRACE: Duration = Duration::from_secs(3600);
+
+/// What one round deleted, per kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: u64,
+    pub challenges: u64,
+    pub messages: u64,
+    pub events: u64,
+    pub throttles: u64,
+}
+
+impl Purged {
+    pub fn total(&self) -> u64 {
+        self.sessions + self.challenges + self.messages + self.events + self.throttles
+    }
+}
+
+/// Deletes finished sessions, challenges, messages, old events and idle
+/// throttle counters.
+#[derive(Clone)]
+pub struct Janitor {
+    pub store: Arc<dyn PurgeStore>,
+    pub throttle: Throttle,
+    pub clock: Arc<dyn Clock>,
+    pub retention: Retention,
+}
+
+impl Janitor {
+    /// One round: each kind in batches until a batch comes back short.
+    pub async fn run_once(&self) -> Result<Purged> {
+        let now = self.clock.now();
+        let mut purged = Purged::default();
+        for what in Purgeable::ALL {
+            let before = match what {
+                Purgeable::Sessions | Purgeable::Challenges => now,
+                Purgeable::Messages => now - span(MESSAGE_GRACE),
+                Purgeable::Events => match self.retention.events {
+                    Some(keep) => now - span(keep),
+                    None => continue,
+                },
+            };
+            let mut deleted = 0;
+            loop {
+                let n = self.store.purge(what, before, self.retention.batch).await?;
+                deleted += n;
+                if n < u64::from(self.retention.batch) {
+                    break;
+                }
+            }
+            match what {
+                Purgeable::Sessions => purged.sessions = deleted,
+                Purgeable::Challenges => purged.challenges = deleted,
+                Purgeable::Messages => purged.messages = deleted,
+                Purgeable::Events => purged.events = deleted,
+            }
+        }
+        purged.throttles = self.throttle.purge().await?;
+        Ok(purged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::policy::Policy;
+    use crate::testing::world::{GOOD_PASSWORD, World};
+
+    fn world(events: Option<Duration>) -> World {
+        // A batch of 2 makes every round loop over several batches.
+        World::with_policy(Policy { retention: Retention { events, batch: 2 }, ..Policy::default() })
+    }
+
+    async fn login(w: &World, name: &str) {
+        w.login.login(name, &GOOD_PASSWORD.into()).await.unwrap();
+    }
+
+    fn counts(w: &World) -> (usize, usize, usize, usize) {
+        let t = w.db.tables();
+        (t.sessions.len(), t.otps.len(), t.deliveries.len(), t.audit.len())
+    }
+
+    #[tokio::test]
+    async fn a_purge_round_deletes_what_nothing_can_use_any_more_and_keeps_the_rest() {
+        let w = world(Some(Duration::from_secs(40 * 24 * 3600)));
+        w.register("ada", true).await;
+        let bob = w.register("bob", false).await;
+        for _ in 0..5 {
+            login(&w, "bob").await;
+        }
+        login(&w, "ada").await;
+        w.sessions.revoke_all(bob.id, None).await.unwrap();
+        login(&w, "bob").await;
+        let events = counts(&w).3;
+        assert_eq!(counts(&w), (6, 1, 1, events));
+
+        w.clock.advance(Duration::from_secs(1));
+        let round = w.janitor.run_once().await.unwrap();
+        assert_eq!((round.sessions, round.challenges, round.messages, round.events), (5, 0, 0, 0), "the revoked");
+        assert_eq!(counts(&w), (1, 1, 1, events), "the live session and the open code stay");
+
+        w.clock.advance(Duration::from_secs(5 * 60));
+        assert_eq!(w.janitor.run_once().await.unwrap().challenges, 1, "the expired code");
+        assert_eq!(counts(&w).2, 1, "its message is kept for the grace period");
+        w.clock.advance(MESSAGE_GRACE);
+        assert_eq!(w.janitor.run_once().await.unwrap().messages, 1);
+
+        w.clock.advance(Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(w.janitor.run_once().await.unwrap().sessions, 1, "expired at the end of its refresh lifetime");
+        assert_eq!(counts(&w), (0, 0, 0, events), "events are kept for their retention");
+        w.clock.advance(Duration::from_secs(10 * 24 * 3600));
+        assert_eq!(w.janitor.run_once().await.unwrap().events as usize, events);
+        assert_eq!(counts(&w), (0, 0, 0, 0));
+    }
+
+    #[tokio::test]
+    async fn events_are_kept_forever_when_their_retention_is_off() {
+        let w = world(None);
+        w.register("ada", false).await;
+        login(&w, "ada").await;
+        let events = counts(&w).3;
+        assert!(events > 0);
+        w.clock.advance(Duration::from_secs(100 * 365 * 24 * 3600));
+        let round = w.janitor.run_once().await.unwrap();
+        assert_eq!((round.sessions, round.events), (1, 0));
+        assert_eq!(counts(&w).3, events);
+    }
+
+    #[tokio::test]
+    async fn a_round_purges_idle_throttle_counters_too() {
+        let w = world(None);
+        w.register("ada", false).await;
+        assert!(w.login.login("ada", &"wrong-password-1".into()).await.is_err());
+        w.clock.advance(Duration::from_secs(25 * 3600));
+        assert_eq!(w.janitor.run_once().await.unwrap().throttles, 1);
+    }
+}
