@@ -145,6 +145,12 @@ mod tests {
         assert_eq!(counts(&w), (0, 0, 0, 0));
     }
 
+    #[test]
+    fn a_rounds_total_counts_every_kind() {
+        let p = Purged { sessions: 1, challenges: 20, messages: 300, events: 4000, throttles: 50000 };
+        assert_eq!(p.total(), 54321);
+    }
+
     #[tokio::test]
     async fn events_are_kept_forever_when_their_retention_is_off() {
         let w = world(None);
