@@ -14,12 +14,14 @@ mod smtp_sink;
 mod testdb;
 
 mod harness;
+mod proxy;
 
 mod admin;
 mod auth;
 mod delivery;
 mod malformed;
 mod otp;
+mod outage;
 mod phone;
 mod retention;
 mod security;

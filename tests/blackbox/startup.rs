@@ -65,28 +65,13 @@ async fn authd_waits_for_a_database_that_comes_up_after_it_and_then_serves() {
     let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
     // The same database behind a port that answers only later: a proxy to
     // the real server, started once authd has said it is waiting.
-    let (scheme_user, rest) = real.split_once('@').unwrap();
-    let (server, path) = rest.split_once('/').unwrap();
-    let port = free_port();
-    let late_url = format!("{scheme_user}@127.0.0.1:{port}/{path}");
-    let (mut child, lines, dir) = spawn_authd(&late_url, "60");
+    let mut proxy = crate::proxy::DbProxy::new(&crate::proxy::host_port(&real));
+    let (mut child, lines, dir) = spawn_authd(&proxy.url_for(&real), "60");
     let waiting = line_with(&lines, "not reachable yet", Duration::from_secs(20));
     assert!(waiting.is_some(), "authd logs that it waits for the database");
     assert!(line_with(&lines, "not reachable yet", Duration::from_secs(5)).is_some(), "and logs each wait");
     assert!(child.try_wait().unwrap().is_none(), "authd is still waiting, not gone");
-
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-    let upstream = server.to_owned();
-    let proxy = tokio::spawn(async move {
-        loop {
-            let (mut inbound, _) = listener.accept().await.unwrap();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                let mut outbound = tokio::net::TcpStream::connect(upstream).await.unwrap();
-                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-            });
-        }
-    });
+    proxy.up().await;
     let listening = line_with(&lines, "listening on http://", Duration::from_secs(30))
         .expect("authd starts once the database is up");
     let at = listening.find("http://").unwrap();
@@ -95,7 +80,6 @@ async fn authd_waits_for_a_database_that_comes_up_after_it_and_then_serves() {
     assert_eq!(ready.status().as_u16(), 200);
     let _ = child.kill();
     let _ = child.wait();
-    proxy.abort();
     let _ = std::fs::remove_dir_all(dir);
 }
 

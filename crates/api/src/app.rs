@@ -47,7 +47,8 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
                 settings.db_connect_timeout
             )
         })?;
-    let db = infra::connect(&url, settings.db_max_connections)
+    let acquire = Duration::from_millis(settings.db_acquire_timeout_ms);
+    let db = infra::db::connect_with(&url, settings.db_max_connections, acquire)
         .await
         .context("cannot open the database (check DATABASE_URL)")?;
     if settings.auto_migrate {

@@ -76,6 +76,9 @@ pub struct Settings {
     /// `AUTHD_EVENT_RETENTION_DAYS`: security events older than this are
     /// purged; 0 keeps them forever.
     pub event_retention_days: u64,
+    /// `AUTHD_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a
+    /// database connection before it is answered 503.
+    pub db_acquire_timeout_ms: u64,
     /// `AUTHD_DB_CONNECT_TIMEOUT`, seconds: how long authd waits at start
     /// for a PostgreSQL server that is not reachable yet before giving up.
     pub db_connect_timeout: u64,
@@ -188,6 +191,7 @@ impl Default for Settings {
             audience: "authd".into(),
             db_max_connections: 16,
             db_connect_timeout: 30,
+            db_acquire_timeout_ms: 3000,
             purge_interval_ms: 10 * 60 * 1000,
             event_retention_days: 365,
             hash_concurrency: None,
@@ -328,6 +332,9 @@ impl Settings {
             bail!(
                 "AUTHD_DELIVERY_POLL_MS, AUTHD_DELIVERY_RETRY_BASE_MS and AUTHD_DELIVERY_MAX_ATTEMPTS must be at least 1"
             );
+        }
+        if self.db_acquire_timeout_ms == 0 {
+            bail!("AUTHD_DB_ACQUIRE_TIMEOUT_MS must be at least 1");
         }
         if self.purge_interval_ms == 0 {
             bail!("AUTHD_PURGE_INTERVAL_MS must be at least 1");

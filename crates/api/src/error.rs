@@ -30,7 +30,7 @@ pub struct Problem {
     /// Wrong codes this login may still try, for `otp_invalid`.
     #[oai(skip_serializing_if_is_none)]
     pub remaining_attempts: Option<u32>,
-    /// Seconds to wait before trying again, for 429 answers (also in `Retry-After`).
+    /// Seconds to wait before trying again, for 429 and 503 answers (also in `Retry-After`).
     #[oai(skip_serializing_if_is_none)]
     pub retry_after: Option<u64>,
     /// The id under which a server error was logged; quote it when reporting.
@@ -94,6 +94,9 @@ pub enum ApiError {
     /// A server fault; the body carries the id it was logged under.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// The database does not answer: nothing was done; try again after `Retry-After` seconds.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    ServiceUnavailable(Json<Problem>, #[oai(header = "Retry-After")] Option<String>),
 }
 
 impl From<Problem> for ApiError {
@@ -110,6 +113,10 @@ impl From<Problem> for ApiError {
                 ApiError::TooManyRequests(Json(p), after)
             }
             500 => ApiError::Internal(Json(p)),
+            503 => {
+                let after = p.retry_after.map(|s| s.to_string());
+                ApiError::ServiceUnavailable(Json(p), after)
+            }
             other => ApiError::Internal(Json(Problem::internal(&format!("unmapped status {other}: {}", p.detail)))),
         }
     }
@@ -174,6 +181,12 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),
+            E::Unavailable(cause) => {
+                tracing::warn!(cause = %ErrorChain(cause.as_ref()), "the database does not answer");
+                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", msg);
+                p.retry_after = Some(1);
+                p
+            }
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
         };
         p.into()

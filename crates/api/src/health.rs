@@ -18,9 +18,13 @@ pub fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+/// How long `/health/ready` waits for the database: a load balancer's probe
+/// gets its answer well within its own timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
 #[handler]
 pub async fn ready(db: Data<&Database>) -> Response {
-    if infra::db::ping(&db).await {
+    if infra::db::ping(&db, READY_TIMEOUT).await {
         Json(serde_json::json!({ "status": "ok" })).into_response()
     } else {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database does not answer.")

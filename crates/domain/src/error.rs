@@ -66,6 +66,10 @@ pub enum Error {
     Forbidden,
     #[error("this is the last active administrator; make another one first")]
     LastAdmin,
+    /// The database does not answer (down, unreachable, or every
+    /// connection busy past the pool's wait): nothing was done; try again.
+    #[error("the service is unavailable; try again shortly")]
+    Unavailable(#[source] BoxError),
     #[error("internal error: {0}")]
     Internal(#[source] BoxError),
 }

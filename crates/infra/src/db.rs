@@ -8,11 +8,21 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, SqlErr
 
 pub type Database = DatabaseConnection;
 
+/// How long a request waits for a pooled connection before it is answered
+/// 503 `database_unavailable` (`AUTHD_DB_ACQUIRE_TIMEOUT_MS`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`). SQLite files run in
 /// WAL mode with a busy timeout so that concurrent writers queue instead of failing.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
+    connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+}
+
+/// [`connect`], waiting at most `acquire_timeout` for a connection: with the
+/// database down, a request fails after that long instead of hanging.
+pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Database, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false).acquire_timeout(acquire_timeout).connect_timeout(acquire_timeout);
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each connection to an in-memory database is a new empty database.
@@ -90,9 +100,9 @@ pub async fn migrate(db: &Database) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Whether the database answers.
-pub async fn ping(db: &Database) -> bool {
-    db.execute_unprepared("SELECT 1").await.is_ok()
+/// Whether the database answers within `within`.
+pub async fn ping(db: &Database, within: Duration) -> bool {
+    matches!(tokio::time::timeout(within, db.execute_unprepared("SELECT 1")).await, Ok(Ok(_)))
 }
 
 /// Maps a failed write on `users` to the domain: unique-index violations
@@ -107,7 +117,7 @@ pub(crate) fn user_write_error(e: DbErr) -> domain::Error {
             return domain::Error::EmailTaken;
         }
     }
-    domain::Error::internal(e)
+    internal(e)
 }
 
 /// Builds a raw statement from PostgreSQL-style `$n` text; SQLite gets `?n`.
@@ -136,6 +146,32 @@ pub(crate) async fn query_one(
     conn.query_one_raw(statement(conn, sql, values)).await.map_err(internal)
 }
 
+/// A database error for the domain: [`Unavailable`](domain::Error::Unavailable)
+/// when the database cannot be reached or no connection came free in time
+/// (see [`is_unavailable`]), otherwise internal.
 pub(crate) fn internal(e: DbErr) -> domain::Error {
-    domain::Error::internal(e)
+    if is_unavailable(&e) { domain::Error::Unavailable(Box::new(e)) } else { domain::Error::internal(e) }
+}
+
+/// Whether `e` says the database is out of reach rather than that a
+/// statement failed: no connection within the pool's acquire timeout, an
+/// I/O error on the connection, or PostgreSQL's connection-exception
+/// (SQLSTATE class 08) and shutting-down/starting-up (57P01–57P03) codes.
+pub fn is_unavailable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(x))
+        | DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(db) => {
+            db.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
 }
