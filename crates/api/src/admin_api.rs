@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth_api::{ApiTags, NoContent};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-use crate::users_api::{OneUser, UserBody, phone_change};
+use crate::users_api::{OneUser, UserBody};
 
 /// A page of users in registration order.
 #[derive(Debug, Object)]
@@ -171,7 +171,7 @@ impl AdminApi {
                 username: b.username,
                 name: b.name,
                 lastname: b.lastname,
-                phone: phone_change(b.phone),
+                phone: b.phone.into(),
                 is_2fa: b.is_2fa,
             },
             is_admin: b.is_admin,

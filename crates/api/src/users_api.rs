@@ -88,15 +88,6 @@ pub struct RegistrationBody {
     pub is_2fa: bool,
 }
 
-/// A phone change from a PATCH body: absent leaves it, `null` removes it.
-pub fn phone_change(phone: MaybeUndefined<String>) -> Option<Option<String>> {
-    match phone {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(p) => Some(Some(p)),
-    }
-}
-
 /// Fields to change; absent or null fields stay as they are, except
 /// `phone`, which `null` removes.
 #[derive(Debug, Object)]
@@ -210,7 +201,8 @@ impl UsersApi {
             username: b.username,
             name: b.name,
             lastname: b.lastname,
-            phone: phone_change(b.phone),
+            // Absent leaves it, `null` removes it.
+            phone: b.phone.into(),
             is_2fa: b.is_2fa,
         };
         Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))
