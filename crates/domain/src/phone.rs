@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
-use crate::otp::{Method, OtpChallenge, Purpose};
+use crate::otp::{Method, Purpose};
 use crate::ports::{OtpRepo, UserRepo};
 use crate::rng::Rng;
 use crate::session::Caller;
@@ -58,22 +58,10 @@ impl Phones {
                 self.codes.resend(&open, to).await
             }
             _ => {
-                let mut fresh = OtpChallenge {
-                    id: self.rng.uuid_v7(now),
-                    user_id: user.id,
-                    purpose: Purpose::Phone,
-                    method: Method::sent_by(channel),
-                    destination: Some(phone.to_owned()),
-                    code_hash: Vec::new(),
-                    attempts: 0,
-                    resends: 0,
-                    created_at: now,
-                    // Sending the first code sets it.
-                    last_sent_at: now,
-                    expires_at: after(now, self.code_ttl),
-                    used_at: None,
-                    delivery_id: None,
-                };
+                let id = self.rng.uuid_v7(now);
+                let number = Some(phone.to_owned());
+                let method = Method::sent_by(channel);
+                let mut fresh = self.codes.challenge(id, user.id, Purpose::Phone, method, number, self.code_ttl);
                 self.codes.open_unless_open(&mut fresh, to).await
             }
         }

@@ -11,7 +11,7 @@ use super::challenge::{Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after, span};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
 use crate::ports::{OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
@@ -113,28 +113,12 @@ impl SecondFactor {
     /// method is a sent one.
     pub async fn issue(&self, user: &User, methods: Vec<Method>) -> Result<Pending> {
         let default = *methods.first().ok_or(Error::MethodUnavailable)?;
-        let now = self.clock.now();
         let id = self.rng.uuid_v4();
-        let mut challenge = OtpChallenge {
-            id,
-            user_id: user.id,
-            purpose: Purpose::Login,
-            method: default,
-            destination: None,
-            code_hash: Vec::new(),
-            attempts: 0,
-            resends: 0,
-            created_at: now,
-            // No code went out yet: the first one may be asked for at once.
-            last_sent_at: now - span(self.codes.resend_cooldown()),
-            expires_at: after(now, self.temporary_ttl),
-            used_at: None,
-            delivery_id: None,
-        };
+        let mut challenge = self.codes.challenge(id, user.id, Purpose::Login, default, None, self.temporary_ttl);
         let to = default.channel().map(|_| Self::destination(user, default)).transpose()?;
         self.codes.open(&mut challenge, to).await?;
         Ok(Pending {
-            temporary_token: self.tokens.temporary(user.id, id, now, challenge.expires_at)?,
+            temporary_token: self.tokens.temporary(user.id, id, challenge.created_at, challenge.expires_at)?,
             expires_in: self.temporary_ttl.as_secs(),
             methods,
         })

@@ -12,15 +12,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge};
+use super::challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after, retry_after};
+use crate::clock::{Clock, after, retry_after, span};
 use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
 use crate::ports::{OtpHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
 use crate::throttle::Throttle;
+use crate::user::UserId;
 
 /// Where a code goes, and why: the message's wording follows `kind`.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +71,36 @@ impl SentCodes {
     /// How long a challenge waits between codes.
     pub fn resend_cooldown(&self) -> Duration {
         self.resend_cooldown
+    }
+
+    /// A new challenge `id` of `user` for `purpose`, answered by `method`
+    /// and living `ttl` from now. No code has gone out yet, so the first may
+    /// be asked for at once; [`open`](Self::open) sends one when told where.
+    pub(crate) fn challenge(
+        &self,
+        id: Uuid,
+        user: UserId,
+        purpose: Purpose,
+        method: Method,
+        destination: Option<String>,
+        ttl: Duration,
+    ) -> OtpChallenge {
+        let now = self.clock.now();
+        OtpChallenge {
+            id,
+            user_id: user,
+            purpose,
+            method,
+            destination,
+            code_hash: Vec::new(),
+            attempts: 0,
+            resends: 0,
+            created_at: now,
+            last_sent_at: now - span(self.resend_cooldown),
+            expires_at: after(now, ttl),
+            used_at: None,
+            delivery_id: None,
+        }
     }
 
     /// Stores a new challenge; when `to` is given, with a first code sent
@@ -130,7 +161,7 @@ impl SentCodes {
         let hash = self.otp_hasher.hash(challenge.id, &code);
         let delivery = self.delivery(challenge, to, &code)?;
         let method = Method::sent_by(to.channel);
-        let sent_before = now - crate::clock::span(self.resend_cooldown);
+        let sent_before = now - span(self.resend_cooldown);
         let replaced = self
             .otps
             .replace_code(challenge.id, method, &hash, now, sent_before, MAX_ATTEMPTS, MAX_RESENDS, &delivery)
