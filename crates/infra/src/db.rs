@@ -63,7 +63,7 @@ pub async fn wait_until_reachable(url: &str, patience: Duration) -> Result<(), D
                 let _ = conn.close().await;
                 return Ok(());
             }
-            Ok(Err(e)) if !worth_waiting_for(&e) => return Err(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))),
+            Ok(Err(e)) if !out_of_reach(&e) => return Err(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))),
             Ok(Err(e)) => e.to_string(),
             Err(_) => "no answer to the connection attempt".to_owned(),
         };
@@ -80,19 +80,6 @@ pub async fn wait_until_reachable(url: &str, patience: Duration) -> Result<(), D
         backoff = (backoff * 2).min(Duration::from_secs(4));
     }
     unreachable!("the attempts above are unbounded")
-}
-
-/// Whether a failed connection may succeed later: the server is not
-/// reachable yet (any I/O error, name resolution included), is starting up
-/// (SQLSTATE 57P03) or is full (53300). Credentials and URLs do not fix
-/// themselves.
-fn worth_waiting_for(e: &sea_orm::sqlx::Error) -> bool {
-    use sea_orm::sqlx::Error;
-    match e {
-        Error::Io(_) | Error::PoolTimedOut => true,
-        Error::Database(db) => matches!(db.code().as_deref(), Some("57P03" | "53300")),
-        _ => false,
-    }
 }
 
 /// Applies every pending migration.
@@ -154,24 +141,32 @@ pub(crate) fn internal(e: DbErr) -> domain::Error {
 }
 
 /// Whether `e` says the database is out of reach rather than that a
-/// statement failed: no connection within the pool's acquire timeout, an
-/// I/O error on the connection, or PostgreSQL's connection-exception
-/// (SQLSTATE class 08) and shutting-down/starting-up (57P01–57P03) codes.
+/// statement failed: no connection within the pool's acquire timeout, or
+/// [`out_of_reach`].
 pub fn is_unavailable(e: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error;
-    let sqlx = match e {
-        DbErr::ConnectionAcquire(_) => return true,
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
         DbErr::Conn(RuntimeErr::SqlxError(x))
         | DbErr::Exec(RuntimeErr::SqlxError(x))
-        | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
-        _ => return false,
-    };
-    match sqlx.as_ref() {
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => out_of_reach(x),
+        _ => false,
+    }
+}
+
+/// The one list of failures that waiting may cure, for the start-up wait
+/// ([`wait_until_reachable`]) and for requests (503, [`is_unavailable`]):
+/// an I/O error (refused, not resolvable yet, cut), a closed or crashed
+/// pool, and PostgreSQL's connection exceptions (SQLSTATE class 08),
+/// shutting down or starting up (57P01–57P03) and "too many connections"
+/// (53300). Credentials and URLs do not fix themselves.
+fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
         Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
-        Error::Database(db) => {
-            db.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
-        }
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")),
         _ => false,
     }
 }
