@@ -15,8 +15,7 @@ pub struct DbProxy {
 impl DbProxy {
     /// A proxy to `upstream` (`host:port`) on a free port, not yet serving.
     pub fn new(upstream: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        Self { port, upstream: upstream.to_owned(), task: None }
+        Self { port: free_port(), upstream: upstream.to_owned(), task: None }
     }
 
     /// `url` (a PostgreSQL URL) with its host and port replaced by this proxy's.
@@ -60,6 +59,11 @@ impl Drop for DbProxy {
             task.abort();
         }
     }
+}
+
+/// A port on 127.0.0.1 nothing listens on (bound, then let go).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// `host:port` of a PostgreSQL URL.

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::harness::local_only;
+use crate::proxy::free_port;
 
 /// authd on `database_url`, with its stdout lines on a channel.
 fn spawn_authd(
@@ -34,11 +35,6 @@ fn spawn_authd(
         }
     });
     (child, rx, dir)
-}
-
-/// A port on 127.0.0.1 nothing listens on (bound, then let go).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The next line from `lines` that contains `text`, within `within`.

@@ -68,11 +68,6 @@ impl SentCodes {
         self.channels.contains(&channel)
     }
 
-    /// How long a challenge waits between codes.
-    pub fn resend_cooldown(&self) -> Duration {
-        self.resend_cooldown
-    }
-
     /// A new challenge `id` of `user` for `purpose`, answered by `method`
     /// and living `ttl` from now. No code has gone out yet, so the first may
     /// be asked for at once; [`open`](Self::open) sends one when told where.
