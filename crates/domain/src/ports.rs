@@ -256,10 +256,6 @@ pub enum Purgeable {
     Events,
 }
 
-impl Purgeable {
-    pub const ALL: [Purgeable; 4] = [Self::Sessions, Self::Challenges, Self::Messages, Self::Events];
-}
-
 #[async_trait]
 pub trait PurgeStore: Send + Sync {
     /// Deletes up to `limit` rows of `what` that its rule says were finished

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::Result;
 use crate::clock::{Clock, span};
 use crate::ports::{PurgeStore, Purgeable};
@@ -60,33 +62,28 @@ impl Janitor {
     /// One round: each kind in batches until a batch comes back short.
     pub async fn run_once(&self) -> Result<Purged> {
         let now = self.clock.now();
-        let mut purged = Purged::default();
-        for what in Purgeable::ALL {
-            let before = match what {
-                Purgeable::Sessions | Purgeable::Challenges => now,
-                Purgeable::Messages => now - span(MESSAGE_GRACE),
-                Purgeable::Events => match self.retention.events {
-                    Some(keep) => now - span(keep),
-                    None => continue,
-                },
-            };
-            let mut deleted = 0;
-            loop {
-                let n = self.store.purge(what, before, self.retention.batch).await?;
-                deleted += n;
-                if n < u64::from(self.retention.batch) {
-                    break;
-                }
-            }
-            match what {
-                Purgeable::Sessions => purged.sessions = deleted,
-                Purgeable::Challenges => purged.challenges = deleted,
-                Purgeable::Messages => purged.messages = deleted,
-                Purgeable::Events => purged.events = deleted,
+        Ok(Purged {
+            sessions: self.drain(Purgeable::Sessions, now).await?,
+            challenges: self.drain(Purgeable::Challenges, now).await?,
+            messages: self.drain(Purgeable::Messages, now - span(MESSAGE_GRACE)).await?,
+            events: match self.retention.events {
+                Some(keep) => self.drain(Purgeable::Events, now - span(keep)).await?,
+                None => 0,
+            },
+            throttles: self.throttle.purge().await?,
+        })
+    }
+
+    /// Deletes `what` finished before `before`, a batch at a time.
+    async fn drain(&self, what: Purgeable, before: DateTime<Utc>) -> Result<u64> {
+        let mut deleted = 0;
+        loop {
+            let n = self.store.purge(what, before, self.retention.batch).await?;
+            deleted += n;
+            if n < u64::from(self.retention.batch) {
+                return Ok(deleted);
             }
         }
-        purged.throttles = self.throttle.purge().await?;
-        Ok(purged)
     }
 }
 
