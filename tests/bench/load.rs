@@ -123,3 +123,95 @@ pub async fn run<S: Step>(addr: SocketAddr, steps: Vec<S>, duration: Duration) -
 fn conn_addr(c: &Conn) -> SocketAddr {
     c.host.parse().expect("host is a socket address")
 }
+
+/// How the requests of an open-loop run were answered.
+pub struct OpenLoop {
+    /// Answered 2xx.
+    pub accepted: Stats,
+    /// Answered 503 (shed).
+    pub shed: Stats,
+    /// Anything else, and requests that failed or passed `timeout`.
+    pub failed: u64,
+    /// Requests not sent because `max_in_flight` were already waiting.
+    pub unsent: u64,
+}
+
+/// An open-loop run: one request every `1 / rate` seconds for `duration`,
+/// whether or not earlier ones were answered (as a crowd of clients would),
+/// each on a free keep-alive connection or a new one, with at most
+/// `max_in_flight` waiting at once and each given up after `timeout`.
+pub async fn run_open<F, Fut>(
+    addr: SocketAddr,
+    rate: f64,
+    duration: Duration,
+    max_in_flight: usize,
+    timeout: Duration,
+    request: F,
+) -> anyhow::Result<OpenLoop>
+where
+    F: Fn(u64, Conn) -> Fut,
+    Fut: Future<Output = (anyhow::Result<StatusCode>, Conn)> + Send + 'static,
+{
+    use std::sync::{Arc, Mutex};
+    let hist = || Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+    let idle: Arc<Mutex<Vec<Conn>>> = Arc::default();
+    let totals = Arc::new(Mutex::new((hist(), hist(), 0u64)));
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight));
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let (mut unsent, mut tasks) = (0u64, Vec::new());
+    for i in 0u64.. {
+        ticks.tick().await;
+        if started.elapsed() >= duration {
+            break;
+        }
+        let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            unsent += 1;
+            continue;
+        };
+        let sent = Instant::now();
+        let pooled = idle.lock().expect("not poisoned").pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => match Conn::open(addr).await {
+                Ok(c) => c,
+                Err(_) => {
+                    totals.lock().expect("not poisoned").2 += 1;
+                    continue;
+                }
+            },
+        };
+        let (idle, totals) = (idle.clone(), totals.clone());
+        let answer = tokio::time::timeout(timeout, request(i, conn));
+        tasks.push(tokio::spawn(async move {
+            let _permit = permit;
+            let answer = answer.await;
+            let took = sent.elapsed().as_micros() as u64;
+            let mut t = totals.lock().expect("not poisoned");
+            match answer {
+                Ok((Ok(status), conn)) => {
+                    if status.is_success() {
+                        t.0.saturating_record(took);
+                    } else if status == StatusCode::SERVICE_UNAVAILABLE {
+                        t.1.saturating_record(took);
+                    } else {
+                        t.2 += 1;
+                    }
+                    idle.lock().expect("not poisoned").push(conn);
+                }
+                _ => t.2 += 1,
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let elapsed = started.elapsed();
+    let (accepted, shed, failed) = Arc::try_unwrap(totals)
+        .map_err(|_| anyhow::anyhow!("a request outlived its run"))?
+        .into_inner()
+        .expect("not poisoned");
+    let stats = |h: Histogram<u64>| Stats { ops: h.len(), errors: 0, elapsed, latency_us: h };
+    Ok(OpenLoop { accepted: stats(accepted), shed: stats(shed), failed, unsent })
+}

@@ -22,6 +22,7 @@ mod delivery;
 mod malformed;
 mod otp;
 mod outage;
+mod overload;
 mod phone;
 mod retention;
 mod security;

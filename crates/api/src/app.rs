@@ -70,10 +70,11 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
             Arc::new(infra::sessions::SeaSessionRepo::new(db.clone()))
         },
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
-        hasher: Arc::new(infra::hasher::Argon2Hasher::new(
-            Default::default(),
-            settings.hash_concurrency.unwrap_or(cores),
-        )?),
+        hasher: Arc::new(
+            infra::hasher::Argon2Hasher::new(Default::default(), settings.hash_concurrency.unwrap_or(cores))?.max_wait(
+                (settings.hash_queue_max_wait_ms > 0).then(|| Duration::from_millis(settings.hash_queue_max_wait_ms)),
+            ),
+        ),
         tokens: Arc::new(infra::jwt::JwtCodec::hs256(secret, &settings.issuer, &settings.audience)?),
         otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
         notifier: Arc::new(crate::senders::build(settings)?),

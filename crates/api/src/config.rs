@@ -84,6 +84,10 @@ pub struct Settings {
     pub db_connect_timeout: u64,
     /// `AUTHD_HASH_CONCURRENCY`: password hashes run at once; default: CPU count.
     pub hash_concurrency: Option<usize>,
+    /// `AUTHD_HASH_QUEUE_MAX_WAIT_MS`: a login (or any password check) that
+    /// would wait longer than this for a hashing thread is answered 503
+    /// `overloaded` at once; 0 queues without bound.
+    pub hash_queue_max_wait_ms: u64,
     /// `AUTHD_BODY_LIMIT`: largest request body in bytes.
     pub body_limit: usize,
     /// `AUTHD_LOG_FORMAT`: `pretty` or `json`; default: json in production.
@@ -195,6 +199,7 @@ impl Default for Settings {
             purge_interval_ms: 10 * 60 * 1000,
             event_retention_days: 365,
             hash_concurrency: None,
+            hash_queue_max_wait_ms: 1000,
             body_limit: 64 * 1024,
             log_format: None,
             allow_file_mailer: false,

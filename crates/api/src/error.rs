@@ -94,7 +94,7 @@ pub enum ApiError {
     /// A server fault; the body carries the id it was logged under.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
-    /// The database does not answer: nothing was done; try again after `Retry-After` seconds.
+    /// The database does not answer (`database_unavailable`), or too many logins are queued for password hashing (`overloaded`): nothing was done; try again after `Retry-After` seconds.
     #[oai(status = 503, content_type = "application/problem+json")]
     ServiceUnavailable(Json<Problem>, #[oai(header = "Retry-After")] Option<String>),
 }
@@ -181,6 +181,11 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),
+            E::Overloaded { retry_after } => {
+                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", msg);
+                p.retry_after = Some(retry_after.as_secs().max(1));
+                p
+            }
             E::Unavailable(cause) => {
                 tracing::warn!(cause = %ErrorChain(cause.as_ref()), "the database does not answer");
                 let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", msg);

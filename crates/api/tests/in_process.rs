@@ -50,6 +50,7 @@ fn documented(e: &domain::Error) -> (u16, &'static str) {
         E::RateLimited { .. } => (429, "rate_limited"),
         E::Forbidden => (403, "forbidden"),
         E::LastAdmin => (409, "last_admin"),
+        E::Overloaded { .. } => (503, "overloaded"),
         E::Unavailable(_) => (503, "database_unavailable"),
         E::Internal(_) => (500, "internal_error"),
     }
@@ -91,6 +92,7 @@ fn one_of_each() -> Vec<domain::Error> {
         E::RateLimited { retry_after: wait },
         E::Forbidden,
         E::LastAdmin,
+        E::Overloaded { retry_after: wait },
         E::Unavailable("connection refused".into()),
         E::internal("disk on fire"),
     ]
@@ -107,8 +109,10 @@ async fn every_domain_error_maps_to_its_documented_status() {
         let name = format!("{e:?}");
         let resp = ApiError::from(e).into_response();
         assert_eq!(resp.status().as_u16(), status, "{name}");
-        let waits =
-            matches!(code, "otp_resend_cooldown" | "too_many_attempts" | "rate_limited" | "database_unavailable");
+        let waits = matches!(
+            code,
+            "otp_resend_cooldown" | "too_many_attempts" | "rate_limited" | "overloaded" | "database_unavailable"
+        );
         assert_eq!(resp.headers().get("retry-after").is_some(), waits, "{name}: Retry-After");
         let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
         assert_eq!(body["code"], code, "{name}");

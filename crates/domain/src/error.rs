@@ -66,6 +66,11 @@ pub enum Error {
     Forbidden,
     #[error("this is the last active administrator; make another one first")]
     LastAdmin,
+    /// More password hashes are queued than can start within the wait the
+    /// server allows (`AUTHD_HASH_QUEUE_MAX_WAIT_MS`): refused at once, before
+    /// anything was done, so a storm of logins is shed instead of queued.
+    #[error("the server is busy; try again in {} s", retry_after.as_secs())]
+    Overloaded { retry_after: Duration },
     /// The database does not answer (down, unreachable, or every
     /// connection busy past the pool's wait): nothing was done; try again.
     #[error("the service is unavailable; try again shortly")]

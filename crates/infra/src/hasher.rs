@@ -1,7 +1,11 @@
-//! argon2id password hashing, run on the blocking pool behind a semaphore so a
-//! storm of logins queues for CPU instead of starving the async workers.
+//! argon2id password hashing on a few dedicated threads, behind a bounded
+//! queue: a storm of logins neither starves the async workers nor waits
+//! without end — a hash that could not start within the allowed wait is
+//! refused at once ([`Error::Overloaded`](domain::Error::Overloaded)).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -91,18 +95,64 @@ impl Workspace {
     }
 }
 
+/// The queue in front of the hashing threads: how many hashes are queued or
+/// running, and how long one round of hashing takes as seen from the queue
+/// (a moving average of observed waits per round, which counts everything
+/// that slows the threads: other load, CPU priority, scheduling), from which
+/// the wait of a hash submitted now is foreseen.
+struct Queue {
+    threads: u64,
+    outstanding: AtomicU64,
+    round_us: AtomicU64,
+}
+
+impl Queue {
+    /// The rounds of hashing before a thread is free for a hash with `ahead`
+    /// hashes queued or running before it.
+    fn rounds_behind(&self, ahead: u64) -> u64 {
+        (ahead + 1).saturating_sub(self.threads).div_ceil(self.threads)
+    }
+
+    /// The wait foreseen for a hash `rounds` behind.
+    fn wait(&self, rounds: u64) -> Duration {
+        Duration::from_micros(rounds.saturating_mul(self.round_us.load(Ordering::Relaxed)))
+    }
+
+    /// Folds one observed round (a wait divided by its rounds, or a hash's
+    /// own duration) into the average, with weight 1/8.
+    fn observe_round(&self, d: Duration) {
+        let sample = d.as_micros().min(u64::MAX as u128) as u64;
+        let _ =
+            self.round_us.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| Some(avg - avg / 8 + sample / 8));
+    }
+}
+
+/// A place in the [`Queue`], given back when the hash is done or dropped.
+struct Place(Arc<Queue>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.outstanding.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Hashes run on `concurrency` dedicated threads, not tokio's blocking pool,
 /// each with its own [`Workspace`]: memory stays at one workspace per thread
 /// however many logins queue up. The threads run at a lower CPU priority so
-/// token checks are served first during a login storm.
+/// token checks are served first during a login storm. With a
+/// [`max_wait`](Self::max_wait), a hash that would wait longer for a thread
+/// is refused at once, and a hash whose caller has gone is never computed.
 #[derive(Clone)]
 pub struct Argon2Hasher {
     jobs: std::sync::mpsc::Sender<Job>,
+    queue: Arc<Queue>,
+    max_wait: Option<Duration>,
     dummy: Arc<str>,
 }
 
 impl Argon2Hasher {
-    /// `concurrency` hashes may run at once (usually the number of cores).
+    /// `concurrency` hashes may run at once (usually the number of cores);
+    /// the queue in front of them is unbounded until [`max_wait`](Self::max_wait).
     pub fn new(cost: Argon2Cost, concurrency: usize) -> Result<Self> {
         let params = Params::new(cost.m_kib, cost.t, cost.p, None).map_err(internal)?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -126,21 +176,70 @@ impl Argon2Hasher {
                 })
                 .map_err(internal)?;
         }
-        let mut hasher = Self { jobs, dummy: Arc::from("") };
+        // The dummy hash also gives the queue its first measure of a hash.
+        let started = Instant::now();
         let dummy = Workspace::new(argon).hash(b"no one's password: only here to spend the same time")?;
-        hasher.dummy = dummy.into();
-        Ok(hasher)
+        let hash_us = started.elapsed().as_micros().max(1) as u64;
+        let queue = Arc::new(Queue {
+            threads: concurrency.max(1) as u64,
+            outstanding: AtomicU64::new(0),
+            round_us: AtomicU64::new(hash_us),
+        });
+        Ok(Self { jobs, queue, max_wait: None, dummy: dummy.into() })
     }
 
+    /// Refuses a hash that would wait longer than `max_wait` for a thread
+    /// (`AUTHD_HASH_QUEUE_MAX_WAIT_MS`); `None` queues without bound.
+    pub fn max_wait(mut self, max_wait: Option<Duration>) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// Runs `f` on a hashing thread. With a [`max_wait`](Self::max_wait), a
+    /// job whose foreseen wait is longer is refused before it is queued, and
+    /// one that has waited longer anyway (the foresight was wrong) is refused
+    /// when its turn comes: no caller waits much past the limit.
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&mut Workspace) -> T + Send + 'static) -> Result<T> {
+        let ahead = self.queue.outstanding.fetch_add(1, Ordering::AcqRel);
+        let place = Place(self.queue.clone());
+        let rounds = self.queue.rounds_behind(ahead);
+        let foreseen = self.queue.wait(rounds);
+        let max_wait = self.max_wait;
+        if max_wait.is_some_and(|max| foreseen > max) {
+            return Err(overloaded(foreseen));
+        }
+        let queued = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move |ws| {
-                let _ = tx.send(f(ws));
+                if tx.is_closed() {
+                    return; // the caller has gone: no one would read the answer
+                }
+                let waited = queued.elapsed();
+                if rounds > 0 {
+                    place.0.observe_round(waited / rounds as u32);
+                }
+                if max_wait.is_some_and(|max| waited > max) {
+                    let _ = tx.send(Err(overloaded(place.0.wait(place.0.rounds_behind(ahead)))));
+                    return;
+                }
+                let started = Instant::now();
+                let out = f(ws);
+                if rounds == 0 {
+                    place.0.observe_round(started.elapsed());
+                }
+                drop(place); // before the answer, so the caller sees its place given back
+                let _ = tx.send(Ok(out));
             }))
             .map_err(|_| domain::Error::internal("the hashing threads are gone"))?;
-        rx.await.map_err(|_| domain::Error::internal("a hashing thread failed"))
+        rx.await.map_err(|_| domain::Error::internal("a hashing thread failed"))?
     }
+}
+
+/// The refusal of a hash foreseen to wait `wait`: try again when the queue
+/// ahead of it has drained, in whole seconds.
+fn overloaded(wait: Duration) -> domain::Error {
+    domain::Error::Overloaded { retry_after: Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64) }
 }
 
 /// Nice 19 (the lowest priority) for the calling thread: on Linux, PRIO_PROCESS with id 0 names
@@ -210,6 +309,115 @@ mod tests {
             names.push(c.await.unwrap());
         }
         names
+    }
+
+    /// Holds the only hashing thread until the returned sender is dropped.
+    async fn occupy(h: &Argon2Hasher) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let h2 = h.clone();
+        let job = tokio::spawn(async move {
+            h2.blocking(move |_| {
+                let _ = started.send(());
+                let _ = held.recv();
+            })
+            .await
+            .unwrap();
+        });
+        running.await.unwrap();
+        (release, job)
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_would_wait_past_the_queue_limit_is_refused_at_once_with_a_retry_time() {
+        let pw = Password::parse("quiet-lantern-harbour-88", &[]).unwrap();
+        let cheap = Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 };
+        let h = Argon2Hasher::new(cheap, 1).unwrap().max_wait(Some(Duration::from_millis(1)));
+        assert!(h.hash(&pw).await.is_ok(), "a free thread: no wait, no refusal");
+        let (release, job) = occupy(&h).await;
+        let refused = h.hash(&pw).await;
+        assert!(
+            matches!(refused, Err(domain::Error::Overloaded { retry_after }) if retry_after >= Duration::from_secs(1)),
+            "{refused:?}"
+        );
+        drop(release);
+        job.await.unwrap();
+        assert_eq!(h.queue.outstanding.load(Ordering::Acquire), 0, "every place was given back");
+        assert!(h.hash(&pw).await.is_ok(), "the queue is free again");
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_waited_past_the_queue_limit_anyway_is_refused_when_its_turn_comes() {
+        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
+            .unwrap()
+            .max_wait(Some(Duration::from_millis(5)));
+        let (release, job) = occupy(&h).await;
+        h.queue.round_us.store(0, Ordering::Relaxed); // foresee no wait: it is queued
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let late = tokio::spawn({
+            let (h, ran) = (h.clone(), ran.clone());
+            async move { h.blocking(move |_| ran.store(true, Ordering::SeqCst)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        drop(release);
+        job.await.unwrap();
+        let answer = late.await.unwrap();
+        assert!(matches!(answer, Err(domain::Error::Overloaded { .. })), "{answer:?}");
+        assert!(!ran.load(Ordering::SeqCst), "a refused hash is not computed");
+        assert!(h.queue.round_us.load(Ordering::Relaxed) > 0, "the wait it saw was learned");
+    }
+
+    #[tokio::test]
+    async fn without_a_limit_hashes_queue_and_all_finish() {
+        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let (release, job) = occupy(&h).await;
+        let waiting: Vec<_> = (0..3)
+            .map(|_| {
+                let h = h.clone();
+                tokio::spawn(async move { h.hash(&Password::parse("quiet-lantern-harbour-88", &[]).unwrap()).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await; // let them queue behind the held thread
+        drop(release);
+        job.await.unwrap();
+        for w in waiting {
+            assert!(w.await.unwrap().is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hash_whose_caller_has_gone_is_never_computed() {
+        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let (release, job) = occupy(&h).await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let abandoned = {
+            let ran = ran.clone();
+            h.blocking(move |_| ran.store(true, Ordering::SeqCst))
+        };
+        assert!(tokio::time::timeout(Duration::from_millis(20), abandoned).await.is_err(), "it had to wait");
+        drop(release);
+        job.await.unwrap();
+        h.blocking(|_| ()).await.unwrap(); // the one thread has passed the abandoned job
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned hash ran");
+        assert_eq!(h.queue.outstanding.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn the_foreseen_wait_counts_whole_rounds_of_hashing_across_the_threads() {
+        let q = Queue { threads: 2, outstanding: AtomicU64::new(0), round_us: AtomicU64::new(100) };
+        let waits: Vec<u64> = (0..6).map(|ahead| q.wait(q.rounds_behind(ahead)).as_micros() as u64).collect();
+        assert_eq!(waits, [0, 0, 100, 100, 200, 200]);
+        q.observe_round(Duration::from_micros(900));
+        assert_eq!(q.round_us.load(Ordering::Relaxed), 100 - 12 + 112);
+    }
+
+    #[test]
+    fn the_retry_time_is_the_foreseen_wait_in_whole_seconds_and_at_least_one() {
+        let secs = |ms| match overloaded(Duration::from_millis(ms)) {
+            domain::Error::Overloaded { retry_after } => retry_after.as_secs(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!([secs(0), secs(999), secs(1000), secs(1001), secs(2500)], [1, 1, 1, 2, 3]);
     }
 
     #[tokio::test]
