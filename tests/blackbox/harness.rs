@@ -236,6 +236,33 @@ impl Server {
         self.spawn();
     }
 
+    /// The address authd listens on, for raw connections.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base.trim_start_matches("http://").parse().expect("the base URL is http://ip:port")
+    }
+
+    /// Sends SIGTERM, as an orchestrator stopping the node would.
+    pub fn terminate(&self) {
+        let child = self.child.as_ref().expect("SIGTERM needs a server this suite started");
+        let pid = i32::try_from(child.id()).expect("a pid fits in i32");
+        // SAFETY: kill takes plain integers; the pid is our own child's.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill -TERM {pid}");
+    }
+
+    /// Waits for authd to exit, at most `limit`; None if it is still running.
+    pub async fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut().expect("a server this suite started");
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if let Some(status) = child.try_wait().expect("wait for authd") {
+                self.child = None;
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
     /// Runs `authd <args>` against this server's data, feeding `stdin`.
     pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         use std::io::Write;

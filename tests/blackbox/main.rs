@@ -18,6 +18,7 @@ mod proxy;
 
 mod admin;
 mod auth;
+mod connections;
 mod delivery;
 mod malformed;
 mod otp;

@@ -16,6 +16,7 @@ use secrecy::ExposeSecret;
 
 use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
+use crate::body_limit::BodyLimits;
 use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::problem_from_poem;
@@ -127,7 +128,8 @@ pub fn routes(
         let hsts = format!("max-age={}; includeSubDomains", settings.hsts_seconds);
         headers.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_str(&hsts)?));
     }
-    let layer = Arc::new(HttpLayer { body_limit: settings.body_limit, headers });
+    let body = BodyLimits { bytes: settings.body_limit, time: Duration::from_millis(settings.body_timeout_ms) };
+    let layer = Arc::new(HttpLayer { body, headers });
     let api = openapi();
     let spec = api.spec_endpoint();
     let swagger = api.swagger_ui();
@@ -158,14 +160,14 @@ pub fn routes(
 /// middlewares (each of which boxes and moves the whole request future): the
 /// body limit, problem details for framework errors, and security headers.
 struct HttpLayer {
-    body_limit: usize,
+    body: BodyLimits,
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
         let docs = req.uri().path().starts_with("/docs");
-        let mut resp = match crate::body_limit::limit_body(self.body_limit, req).await {
+        let mut resp = match crate::body_limit::limit_body(self.body, req).await {
             Ok(req) => match ep.call(req).await {
                 Ok(r) => r.into_response(),
                 Err(e) => problem_from_poem(e),

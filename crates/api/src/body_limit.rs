@@ -1,5 +1,6 @@
-//! The request body limit: at most `AUTHD_BODY_LIMIT` bytes reach a handler;
-//! a larger body is refused with a 413 the client can read.
+//! The request body limits: at most `AUTHD_BODY_LIMIT` bytes reach a
+//! handler, and they must arrive within `AUTHD_BODY_TIMEOUT_MS`; a larger
+//! body is refused with a 413 the client can read, a slower one with a 408.
 //!
 //! A client that is still sending when the 413 is written only reads it if
 //! the server keeps reading too: closing a socket with unread data in it
@@ -26,9 +27,19 @@ pub const LINGER_TIME: Duration = Duration::from_secs(10);
 /// closed regardless.
 pub const LINGER_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Holds at most `limit` bytes of `req`'s body, whether or not it declared
-/// its length; a larger body is answered with a 413 problem at once.
-pub async fn limit_body(limit: usize, mut req: Request) -> Result<Request, Response> {
+/// How much of a body a handler gets, and how long it may take to arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub bytes: usize,
+    pub time: Duration,
+}
+
+/// Holds at most `limits.bytes` of `req`'s body, whether or not it declared
+/// its length; a larger body is answered with a 413 problem at once, one
+/// still arriving after `limits.time` with a 408 that closes the connection.
+pub async fn limit_body(limits: BodyLimits, mut req: Request) -> Result<Request, Response> {
+    let BodyLimits { bytes: limit, time } = limits;
+    let deadline = tokio::time::Instant::now() + time;
     let declared = req.headers().typed_get::<ContentLength>().map(|l| l.0);
     // A client waiting for `100 Continue` has not sent the body and will not:
     // reading it would ask for it.
@@ -51,7 +62,11 @@ pub async fn limit_body(limit: usize, mut req: Request) -> Result<Request, Respo
     }
     let mut stream = req.take_body().into_bytes_stream();
     let mut kept = Vec::new();
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            return Err(too_slow(time));
+        };
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| {
             problem_from_poem(poem::Error::from_string(
                 format!("reading the request body failed: {e}"),
@@ -73,6 +88,17 @@ fn too_large(limit: usize) -> Response {
     let mut resp = problem_from_poem(poem::Error::from_string(
         format!("The request body is larger than {limit} bytes."),
         StatusCode::PAYLOAD_TOO_LARGE,
+    ));
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// The 408 for a body that did not arrive in time; the client is too slow
+/// to be waited for, so the connection closes after it.
+fn too_slow(time: Duration) -> Response {
+    let mut resp = problem_from_poem(poem::Error::from_string(
+        format!("The request body did not arrive within {} ms.", time.as_millis()),
+        StatusCode::REQUEST_TIMEOUT,
     ));
     resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp

@@ -90,6 +90,21 @@ pub struct Settings {
     pub hash_queue_max_wait_ms: u64,
     /// `AUTHD_BODY_LIMIT`: largest request body in bytes.
     pub body_limit: usize,
+    /// `AUTHD_HEADER_TIMEOUT_MS`: a request head must arrive whole within
+    /// this time of its first byte (or of the connection opening).
+    pub header_timeout_ms: u64,
+    /// `AUTHD_BODY_TIMEOUT_MS`: a request body must arrive whole within this
+    /// time of its head; past it the answer is 408 and the connection closes.
+    pub body_timeout_ms: u64,
+    /// `AUTHD_KEEP_ALIVE_TIMEOUT_MS`: a connection idle between requests
+    /// this long is closed.
+    pub keep_alive_timeout_ms: u64,
+    /// `AUTHD_MAX_CONNECTIONS`: connections open at once; one more is
+    /// answered 503. Default: 10 000, or 3/4 of the open-file limit if lower.
+    pub max_connections: Option<usize>,
+    /// `AUTHD_SHUTDOWN_GRACE_MS`: on SIGTERM, how long requests in flight
+    /// may take to finish before their connections are cut.
+    pub shutdown_grace_ms: u64,
     /// `AUTHD_LOG_FORMAT`: `pretty` or `json`; default: json in production.
     pub log_format: Option<LogFormat>,
     /// `AUTHD_ALLOW_FILE_MAILER`: let production run with the file log as a sender.
@@ -201,6 +216,11 @@ impl Default for Settings {
             hash_concurrency: None,
             hash_queue_max_wait_ms: 1000,
             body_limit: 64 * 1024,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 10_000,
+            keep_alive_timeout_ms: 75_000,
+            max_connections: None,
+            shutdown_grace_ms: 10_000,
             log_format: None,
             allow_file_mailer: false,
             smtp_url: None,
@@ -340,6 +360,18 @@ impl Settings {
         }
         if self.db_acquire_timeout_ms == 0 {
             bail!("AUTHD_DB_ACQUIRE_TIMEOUT_MS must be at least 1");
+        }
+        for (name, v) in [
+            ("AUTHD_HEADER_TIMEOUT_MS", self.header_timeout_ms),
+            ("AUTHD_BODY_TIMEOUT_MS", self.body_timeout_ms),
+            ("AUTHD_KEEP_ALIVE_TIMEOUT_MS", self.keep_alive_timeout_ms),
+        ] {
+            if v == 0 {
+                bail!("{name} must be at least 1");
+            }
+        }
+        if self.max_connections == Some(0) {
+            bail!("AUTHD_MAX_CONNECTIONS must be at least 1");
         }
         if self.purge_interval_ms == 0 {
             bail!("AUTHD_PURGE_INTERVAL_MS must be at least 1");

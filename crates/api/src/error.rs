@@ -228,6 +228,7 @@ pub fn problem_from_poem(err: poem::Error) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => {
             Problem::new(status, "method_not_allowed", "This route does not take that method.")
         }
+        StatusCode::REQUEST_TIMEOUT => Problem::new(status, "request_timeout", err.to_string()),
         StatusCode::PAYLOAD_TOO_LARGE => Problem::new(status, "payload_too_large", err.to_string()),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(status, "unsupported_media_type", err.to_string()),
         s if s.is_client_error() => Problem::new(s, "bad_request", err.to_string()),

@@ -13,6 +13,7 @@ pub mod phone_api;
 pub mod second_factors_api;
 pub mod security;
 pub mod senders;
+pub mod server;
 pub mod telemetry;
 pub mod users_api;
 pub mod worker;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use api::config::{LogFormat, RunEnv, Settings};
 use clap::{Parser, Subcommand};
 use domain::admin::Bootstrap;
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::EndpointExt;
 
 #[derive(Parser)]
 #[command(name = "authd", version, about = "Two-factor authentication service")]
@@ -129,15 +129,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.purge_interval_ms),
     );
     let app = api::app::routes(services, db, &settings)?;
-    let acceptor = TcpListener::bind(settings.listen.as_str())
-        .into_acceptor()
+    let open_files = api::server::raise_open_file_limit();
+    let limits = api::server::Limits {
+        header_timeout: Duration::from_millis(settings.header_timeout_ms),
+        keep_alive_timeout: Duration::from_millis(settings.keep_alive_timeout_ms),
+        max_connections: settings.max_connections.unwrap_or_else(|| api::server::default_max_connections(open_files)),
+        shutdown_grace: Duration::from_millis(settings.shutdown_grace_ms),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen.as_str())
         .await
         .with_context(|| format!("cannot listen on {} (AUTHD_LISTEN)", settings.listen))?;
-    let addr = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied()).context("no local address")?;
-    tracing::info!("authd listening on http://{addr} (API explorer: http://{addr}/docs)");
-    poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
-        .await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        max_connections = limits.max_connections,
+        "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
+    );
+    api::server::serve(listener, app.boxed(), limits, shutdown_signal()).await?;
     Ok(())
 }
 
