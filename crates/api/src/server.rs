@@ -32,7 +32,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, Response};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
@@ -57,6 +57,7 @@ pub async fn serve(
     let local = listener.local_addr()?;
     let ep: Arc<BoxEndpoint<'static, Response>> = Arc::new(ep);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let lingering = Arc::new(Semaphore::new(LINGERING_REFUSALS));
     let (stop, stopping) = watch::channel(false);
     let warned = Warned::default();
     tokio::pin!(shutdown);
@@ -75,7 +76,7 @@ pub async fn serve(
                     });
                 }
                 Err(_) => {
-                    refuse(stream);
+                    refuse(stream, &lingering);
                     if warned.due(&warned.full) {
                         tracing::warn!(
                             limit = limits.max_connections,
@@ -148,15 +149,42 @@ pub fn raise_open_file_limit() -> Option<usize> {
 }
 
 /// One more connection than allowed: a short 503 it can read, then closed.
-fn refuse(stream: TcpStream) {
+/// The answer goes out after the request head (an HTTP client takes no
+/// answer before it has asked), and the rest of the request is read and
+/// thrown away before closing, since closing with it unread would send a
+/// reset that discards the answer on the client's side. Each step has a
+/// second at most, and at most [`LINGERING_REFUSALS`] connections are
+/// refused this way at once; past that, they are closed at once.
+fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>) {
     const BODY: &str = r#"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"The server has as many connections open as it allows; try again shortly.","code":"too_many_connections"}"#;
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
-        BODY.len()
-    );
-    // The socket is new and its send buffer empty: the answer fits at once.
-    let _ = stream.try_write(answer.as_bytes());
+    let Ok(place) = lingering.clone().try_acquire_owned() else { return };
+    tokio::spawn(async move {
+        let _place = place;
+        let mut stream = stream;
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        let read_head = async {
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                match stream.read(&mut buf).await {
+                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => return,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), read_head).await;
+        let answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
+            BODY.len()
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
+        let _ = stream.shutdown().await;
+        let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+    });
 }
+
+/// Refused connections answered at once, each for up to three seconds.
+const LINGERING_REFUSALS: usize = 256;
 
 /// Warnings that could repeat on every accept are logged once in 10 s.
 #[derive(Default)]
