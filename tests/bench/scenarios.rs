@@ -33,7 +33,8 @@ impl Drop for Served {
 impl Served {
     fn spawn(mut cmd: Command) -> anyhow::Result<Self> {
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
-        let url = crate::listen::wait_for_address(&mut child, Duration::from_secs(120)).map_err(anyhow::Error::msg)?;
+        let url =
+            crate::listen::wait_for_address(&mut child, Duration::from_secs(120), None).map_err(anyhow::Error::msg)?;
         Ok(Self { url, child })
     }
 

@@ -23,6 +23,8 @@ pub struct Server {
     /// Per address, how many of its messages [`Server::latest_code`] has
     /// seen; shared by the nodes of one cluster, which share the log.
     seen: Arc<Mutex<HashMap<String, usize>>>,
+    /// Every line authd (this node) has written to stdout: its log.
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 /// How long a queued message may take to reach the log.
@@ -130,6 +132,7 @@ impl Server {
                 dir: None,
                 env: vec![],
                 seen: Arc::default(),
+                logs: Arc::default(),
             };
         }
         let dir = std::env::temp_dir().join(format!("authd-bb-{}", uuid::Uuid::new_v4().simple()));
@@ -159,8 +162,16 @@ impl Server {
             vars.push(("AUTHD_DB_MAX_CONNECTIONS".into(), "8".into()));
         }
         vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let mut server =
-            Self { base: String::new(), mail_log, http, child: None, dir: Some(dir), env: vars, seen: Arc::default() };
+        let mut server = Self {
+            base: String::new(),
+            mail_log,
+            http,
+            child: None,
+            dir: Some(dir),
+            env: vars,
+            seen: Arc::default(),
+            logs: Arc::default(),
+        };
         server.spawn();
         server
     }
@@ -205,7 +216,7 @@ impl Server {
 
     fn spawn(&mut self) {
         let mut child = self.command().stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start authd");
-        self.base = crate::listen::wait_for_address(&mut child, Duration::from_secs(60))
+        self.base = crate::listen::wait_for_address(&mut child, Duration::from_secs(60), Some(self.logs.clone()))
             .unwrap_or_else(|e| panic!("authd: {e}"));
         self.child = Some(child);
     }
@@ -222,6 +233,7 @@ impl Server {
             dir: None,
             env: self.env.clone(),
             seen: self.seen.clone(),
+            logs: Arc::default(),
         };
         node.spawn();
         node
@@ -234,6 +246,31 @@ impl Server {
             let _ = child.wait();
         }
         self.spawn();
+    }
+
+    /// authd's log lines so far (JSON, one object a line), parsed; lines
+    /// that are not JSON are left out.
+    pub fn log_lines(&self) -> Vec<Value> {
+        let lines = self.logs.lock().expect("not poisoned");
+        lines.iter().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    /// authd's whole log so far, as written.
+    pub fn logs_text(&self) -> String {
+        self.logs.lock().expect("not poisoned").join("\n")
+    }
+
+    /// Waits (at most 10 s: lines are written by a thread of authd's own)
+    /// for a log line that `wanted` accepts.
+    pub async fn log_line(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self.log_lines().into_iter().find(&wanted) {
+                return line;
+            }
+            assert!(std::time::Instant::now() < until, "no log line for {what} in {:#?}", self.log_lines());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The address authd listens on, for raw connections.
@@ -279,18 +316,24 @@ impl Server {
         child.wait_with_output().unwrap()
     }
 
+    /// A connection of the test's own to this server's database (its
+    /// PostgreSQL database, or the SQLite file in its data dir).
+    pub async fn database(&self) -> infra::Database {
+        let url = match self.env.iter().find(|(k, _)| k == "DATABASE_URL") {
+            Some((_, url)) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.dir.as_ref().expect("a server this suite started").join("authd.db").display()
+            ),
+        };
+        infra::connect(&url, 1).await.expect("open the server's database")
+    }
+
     /// How many rows `table` holds now, read straight from this server's
     /// database (its PostgreSQL database, or the SQLite file in its data dir).
     pub async fn count_rows(&self, table: &str) -> i64 {
         use sea_orm::ConnectionTrait;
-        let url = match self.env.iter().find(|(k, _)| k == "DATABASE_URL") {
-            Some((_, url)) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=ro",
-                self.dir.as_ref().expect("a server this suite started").join("authd.db").display()
-            ),
-        };
-        let db = infra::connect(&url, 1).await.expect("open the server's database");
+        let db = self.database().await;
         let sql = format!("SELECT COUNT(*) AS n FROM {table}");
         let row =
             db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();

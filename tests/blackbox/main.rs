@@ -28,6 +28,7 @@ mod phone;
 mod retention;
 mod security;
 mod startup;
+mod telemetry;
 mod totp;
 mod two_nodes;
 mod users;

@@ -20,7 +20,7 @@ async fn try_register(s: &Server, n: usize) -> (StatusCode, Option<String>, serd
     (r.status, created, r.body)
 }
 
-async fn status(s: &Server, path: &str) -> StatusCode {
+async fn status_of(s: &Server, path: &str) -> StatusCode {
     s.http.get(s.url(path)).send().await.unwrap().status()
 }
 
@@ -61,8 +61,8 @@ async fn a_database_outage_is_503_then_service_resumes_and_no_acknowledged_write
     let login = s.post("/auth/token", None, json!({"username": "nobody-x", "password": PASSWORD})).await;
     login.problem(503, "database_unavailable");
     assert_eq!(login.header("retry-after"), Some("1"));
-    assert_eq!(status(&s, "/health/live").await, StatusCode::OK, "the process is alive");
-    assert_eq!(status(&s, "/health/ready").await, StatusCode::SERVICE_UNAVAILABLE, "but not ready");
+    assert_eq!(status_of(&s, "/health/live").await, StatusCode::OK, "the process is alive");
+    assert_eq!(status_of(&s, "/health/ready").await, StatusCode::SERVICE_UNAVAILABLE, "but not ready");
 
     proxy.up().await;
     let back = Instant::now();
@@ -79,9 +79,36 @@ async fn a_database_outage_is_503_then_service_resumes_and_no_acknowledged_write
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     println!("service resumed {} ms after the database returned", back.elapsed().as_millis());
-    assert_eq!(status(&s, "/health/ready").await, StatusCode::OK);
+    assert_eq!(status_of(&s, "/health/ready").await, StatusCode::OK);
     for name in &created {
         let r = s.post("/auth/token", None, json!({"username": name, "password": PASSWORD})).await;
         r.ok(200);
     }
+}
+
+#[tokio::test]
+async fn a_statement_held_up_by_a_lock_past_the_statement_timeout_is_503_and_service_resumes_when_it_is_released() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    local_only!("locks the database of a server it starts");
+    let s = Server::start_with(&[("AUTHD_DB_STATEMENT_TIMEOUT_MS", "300")]).await;
+    let (status, _, body) = try_register(&s, 0).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Another client holds a write lock on users, as a stuck job or a
+    // migration by hand would.
+    let db = s.database().await;
+    let held = db.begin().await.unwrap();
+    let lock = match held.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "LOCK TABLE users IN ACCESS EXCLUSIVE MODE",
+        _ => "UPDATE users SET name = name",
+    };
+    held.execute_unprepared(lock).await.unwrap();
+    let started = Instant::now();
+    let (status, name, body) = try_register(&s, 1).await;
+    assert_eq!((status, name), (StatusCode::SERVICE_UNAVAILABLE, None), "{body}");
+    assert_eq!(body["code"], "database_unavailable", "{body}");
+    println!("a locked write answered 503 after {:?} (statement timeout 300 ms)", started.elapsed());
+    assert_eq!(status_of(&s, "/health/live").await, StatusCode::OK);
+    held.rollback().await.unwrap();
+    let (status, _, body) = try_register(&s, 2).await;
+    assert_eq!(status, StatusCode::CREATED, "once the lock is gone: {body}");
 }

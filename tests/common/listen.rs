@@ -7,13 +7,21 @@ use std::time::{Duration, Instant};
 
 /// Reads `child`'s stdout (it must be piped) until a line says "listening on
 /// http://…", and returns that URL. Keeps draining stdout afterwards so the
-/// child never blocks on a full pipe. Fails if the child exits or `within` passes.
-pub fn wait_for_address(child: &mut Child, within: Duration) -> Result<String, String> {
+/// child never blocks on a full pipe, appending every line to `kept` if given.
+/// Fails if the child exits or `within` passes.
+pub fn wait_for_address(
+    child: &mut Child,
+    within: Duration,
+    kept: Option<std::sync::Arc<std::sync::Mutex<Vec<String>>>>,
+) -> Result<String, String> {
     let stdout = child.stdout.take().ok_or("stdout is not piped")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut sent = false;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(kept) = &kept {
+                kept.lock().expect("not poisoned").push(line.clone());
+            }
             if !sent && let Some(at) = line.find("listening on http://") {
                 let rest = &line[at + "listening on ".len()..];
                 let url: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"').collect();

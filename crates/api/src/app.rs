@@ -7,12 +7,14 @@ use anyhow::Context;
 use domain::{Ports, Services};
 use infra::Database;
 use infra::outbox::Doorbell;
+use poem::PathPattern;
 use poem::http::Method;
 use poem::http::{HeaderName, HeaderValue, header};
 use poem::middleware::Cors;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, handler};
 use poem_openapi::OpenApiService;
 use secrecy::ExposeSecret;
+use tracing::Instrument;
 
 use crate::admin_api::AdminApi;
 use crate::auth_api::AuthApi;
@@ -21,6 +23,7 @@ use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::problem_from_poem;
 use crate::phone_api::PhoneApi;
+use crate::request_log;
 use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
 
@@ -48,12 +51,16 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
                 settings.db_connect_timeout
             )
         })?;
-    let acquire = Duration::from_millis(settings.db_acquire_timeout_ms);
-    let db = infra::db::connect_with(&url, settings.db_max_connections, acquire)
+    let waits = infra::db::Waits {
+        acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
+        statement: (settings.db_statement_timeout_ms > 0)
+            .then(|| Duration::from_millis(settings.db_statement_timeout_ms)),
+    };
+    let db = infra::db::connect_with(&url, settings.db_max_connections, waits)
         .await
         .context("cannot open the database (check DATABASE_URL)")?;
     if settings.auto_migrate {
-        infra::db::migrate(&db).await.context("migrating the database failed")?;
+        infra::db::migrate_before_serving(&url, &db).await.context("migrating the database failed")?;
     }
     let secret = settings.jwt_secret_bytes()?;
     let secret = secret.expose_secret().as_bytes();
@@ -129,7 +136,7 @@ pub fn routes(
         headers.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_str(&hsts)?));
     }
     let body = BodyLimits { bytes: settings.body_limit, time: Duration::from_millis(settings.body_timeout_ms) };
-    let layer = Arc::new(HttpLayer { body, headers });
+    let layer = Arc::new(HttpLayer { body, headers, proxies: proxies.clone() });
     let api = openapi();
     let spec = api.spec_endpoint();
     let swagger = api.swagger_ui();
@@ -162,19 +169,36 @@ pub fn routes(
 struct HttpLayer {
     body: BodyLimits,
     headers: Vec<(HeaderName, HeaderValue)>,
+    proxies: TrustedProxies,
 }
 
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
+        let started = std::time::Instant::now();
+        let id = request_log::request_id(&req, &self.proxies);
+        let span = request_log::span(&req, &id);
         let docs = req.uri().path().starts_with("/docs");
-        let mut resp = match crate::body_limit::limit_body(self.body, req).await {
-            Ok(req) => match ep.call(req).await {
-                Ok(r) => r.into_response(),
-                Err(e) => problem_from_poem(e),
-            },
-            Err(refused) => refused,
-        };
+        let (mut resp, route) = async {
+            match crate::body_limit::limit_body(self.body, req).await {
+                Ok(req) => match ep.call(req).await {
+                    Ok(r) => {
+                        let r = r.into_response();
+                        let route = r.data::<PathPattern>().map(|p| p.0.clone());
+                        (r, route)
+                    }
+                    Err(e) => {
+                        let route = e.data::<PathPattern>().map(|p| p.0.clone());
+                        (problem_from_poem(e), route)
+                    }
+                },
+                Err(refused) => (refused, None),
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        request_log::answered(&span, &resp, route.as_deref(), started);
         let h = resp.headers_mut();
+        h.insert(request_log::REQUEST_ID, id);
         for (name, value) in &self.headers {
             h.insert(name.clone(), value.clone());
         }

@@ -79,6 +79,9 @@ pub struct Settings {
     /// `AUTHD_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a
     /// database connection before it is answered 503.
     pub db_acquire_timeout_ms: u64,
+    /// `AUTHD_DB_STATEMENT_TIMEOUT_MS`: how long one statement may run or
+    /// wait for a lock before the request is answered 503; 0: no bound.
+    pub db_statement_timeout_ms: u64,
     /// `AUTHD_DB_CONNECT_TIMEOUT`, seconds: how long authd waits at start
     /// for a PostgreSQL server that is not reachable yet before giving up.
     pub db_connect_timeout: u64,
@@ -211,6 +214,7 @@ impl Default for Settings {
             db_max_connections: 16,
             db_connect_timeout: 30,
             db_acquire_timeout_ms: 3000,
+            db_statement_timeout_ms: 5000,
             purge_interval_ms: 10 * 60 * 1000,
             event_retention_days: 365,
             hash_concurrency: None,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod phone_api;
+pub mod request_log;
 pub mod second_factors_api;
 pub mod security;
 pub mod senders;

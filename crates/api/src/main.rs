@@ -62,7 +62,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         LogFormat::Pretty
     });
-    api::telemetry::init(format);
+    let _logs = api::telemetry::init(format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

@@ -16,7 +16,9 @@ pub struct AccessAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let sessions = req.data::<Sessions>().expect("Sessions is attached to every route");
-    sessions.authenticate(&bearer.token).await.map_err(|e| ApiError::from(e).into())
+    let caller = sessions.authenticate(&bearer.token).await.map_err(ApiError::from)?;
+    crate::request_log::record_caller(&caller);
+    Ok(caller)
 }
 
 /// The temporary token `POST /auth/token` returns to a two-factor user.

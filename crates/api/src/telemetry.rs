@@ -1,16 +1,24 @@
-//! Logging: pretty in dev, JSON lines in production; `RUST_LOG` overrides the level.
+//! Logging: pretty in dev, JSON lines in production; `RUST_LOG` overrides the
+//! level (`authd::access=off` silences the access log). Lines are written by
+//! a thread of their own, so a slow stdout never holds up a request; past
+//! 128 000 lines waiting, new ones are dropped rather than waited for.
 
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-pub fn init(format: LogFormat) {
+/// Installs the subscriber; keep the guard until exit, which writes what is
+/// still queued when dropped.
+pub fn init(format: LogFormat) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
+    guard
 }

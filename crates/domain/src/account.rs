@@ -75,7 +75,7 @@ impl Accounts {
         Ok(stored.user)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn update_me(&self, caller: &Caller, changes: ProfileChanges) -> Result<User> {
         let patch = changes.parse()?;
         let now = self.clock.now();
@@ -92,7 +92,7 @@ impl Accounts {
     }
 
     /// Deletes the caller's account, with their sessions and challenges.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn delete_me(&self, caller: &Caller, password: &SecretString) -> Result<()> {
         self.confirm_password(caller, password).await?;
         self.delete(caller.user_id).await?;
@@ -112,7 +112,7 @@ impl Accounts {
     }
 
     /// Replaces the password and revokes every other session of the user.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn change_password(
         &self,
         caller: &Caller,

@@ -109,7 +109,7 @@ impl Admin {
 
     /// Changes any field of a user. Deactivation revokes every session of
     /// theirs; no change may leave the service without an active admin.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn update_user(&self, caller: &Caller, id: UserId, changes: AdminChanges) -> Result<User> {
         let admin = self.require_admin(caller).await?;
         let patch = changes.parse()?;
@@ -130,7 +130,7 @@ impl Admin {
     }
 
     /// Deletes a user with their sessions and pending codes. Their events stay.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
         if !self.accounts.delete(id).await? {
@@ -142,7 +142,7 @@ impl Admin {
     /// Removes a user's authenticator app and recovery codes, for a user who
     /// lost both. Their next login asks for what remains (a mailed code if
     /// two-factor login is on, else only the password).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn reset_second_factors(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
         self.users.by_id(id).await?.ok_or(Error::UserNotFound)?;

@@ -37,7 +37,7 @@ pub struct Login {
 impl Login {
     /// Checks a login name and password. Unknown users, wrong passwords and
     /// deactivated accounts get the same error after the same work: one hash.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn login(&self, login: &str, password: &SecretString) -> Result<LoginOutcome> {
         if !plausible_login_password(password.expose_secret()) {
             return Err(Error::InvalidCredentials);
@@ -47,6 +47,9 @@ impl Login {
             Some(name) => self.users.by_login(name).await?,
             None => None,
         };
+        if let Some(s) = &stored {
+            tracing::Span::current().record("user_id", tracing::field::display(s.user.id));
+        }
         let key = account_key(stored.as_ref().map(|s| s.user.id), name.as_ref(), login);
         // Locked names are refused before any hashing, known or not: the
         // answer is the same either way and costs the attacker, not us.

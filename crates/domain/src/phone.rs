@@ -39,7 +39,7 @@ impl Phones {
     /// otherwise a new challenge starts, unless a concurrent request (on any
     /// node) just started one: one open challenge per number. Each request counts against the
     /// caller's hourly limit of phone codes, since every SMS costs money.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn send_code(&self, caller: &Caller, channel: Option<Channel>) -> Result<CodeStatus> {
         let channel = channel.unwrap_or(Channel::Sms);
         if channel == Channel::Email || !self.codes.sends_on(channel) {
@@ -77,7 +77,7 @@ impl Phones {
     /// sent to verified, provided it is still the caller's number: the
     /// UPDATE is conditional on it. A wrong code counts against the
     /// challenge and the account's lockout, like a login's.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn confirm(&self, caller: &Caller, answer: &str) -> Result<User> {
         let uid = caller.user_id;
         let key = user_key(uid);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, SqlErr};
 
 pub type Database = DatabaseConnection;
@@ -12,28 +13,46 @@ pub type Database = DatabaseConnection;
 /// 503 `database_unavailable` (`AUTHD_DB_ACQUIRE_TIMEOUT_MS`).
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Opens a pool for `url` (`postgres://…` or `sqlite://…`). SQLite files run in
-/// WAL mode with a busy timeout so that concurrent writers queue instead of failing.
+/// Opens a pool for `url` (`postgres://…` or `sqlite://…`) with the default
+/// acquire timeout and no statement timeout: for the CLI, migrations and tests.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
-    connect_with(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT).await
+    connect_with(url, max_connections, Waits { acquire: DEFAULT_ACQUIRE_TIMEOUT, statement: None }).await
 }
 
-/// [`connect`], waiting at most `acquire_timeout` for a connection: with the
-/// database down, a request fails after that long instead of hanging.
-pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Database, DbErr> {
+/// How long a request may wait on the database before it is answered 503.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// For a pooled connection (`AUTHD_DB_ACQUIRE_TIMEOUT_MS`).
+    pub acquire: Duration,
+    /// For one statement, lock waits included (`AUTHD_DB_STATEMENT_TIMEOUT_MS`):
+    /// PostgreSQL's `statement_timeout` on every connection, SQLite's busy
+    /// timeout. None: PostgreSQL waits without end, SQLite 10 s.
+    pub statement: Option<Duration>,
+}
+
+/// [`connect`] with `waits`: with the database down, locked or overloaded,
+/// a request fails after a bounded time instead of hanging. SQLite files run
+/// in WAL mode with a busy timeout so that concurrent writers queue instead
+/// of failing.
+pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Result<Database, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false).acquire_timeout(acquire_timeout).connect_timeout(acquire_timeout);
+    opts.sqlx_logging(false).acquire_timeout(waits.acquire).connect_timeout(waits.acquire);
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each connection to an in-memory database is a new empty database.
         opts.max_connections(if in_memory { 1 } else { max_connections.min(8) });
+        let busy = waits.statement.unwrap_or(Duration::from_secs(10));
         opts.map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            let o = o.foreign_keys(true).busy_timeout(Duration::from_secs(10)).create_if_missing(true);
+            let o = o.foreign_keys(true).busy_timeout(busy).create_if_missing(true);
             if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
         });
     } else {
         opts.max_connections(max_connections).min_connections(1);
+        if let Some(limit) = waits.statement {
+            let ms = limit.as_millis().to_string();
+            opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.as_str())]));
+        }
     }
     sea_orm::Database::connect(opts).await
 }
@@ -85,6 +104,21 @@ pub async fn wait_until_reachable(url: &str, patience: Duration) -> Result<(), D
 /// Applies every pending migration.
 pub async fn migrate(db: &Database) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// Applies pending migrations before serving from `pool`. A migration may
+/// take longer than any request: on PostgreSQL it runs on a connection of its
+/// own, without the pool's statement timeout. SQLite's timeout bounds only
+/// lock waits, so the pool itself migrates (an in-memory database exists
+/// only there).
+pub async fn migrate_before_serving(url: &str, pool: &Database) -> Result<(), DbErr> {
+    if pool.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return migrate(pool).await;
+    }
+    let own = connect(url, 1).await?;
+    let migrated = migrate(&own).await;
+    own.close().await?;
+    migrated
 }
 
 /// Whether the database answers within `within`.
@@ -157,16 +191,20 @@ pub fn is_unavailable(e: &DbErr) -> bool {
 /// The one list of failures that waiting may cure, for the start-up wait
 /// ([`wait_until_reachable`]) and for requests (503, [`is_unavailable`]):
 /// an I/O error (refused, not resolvable yet, cut), a closed or crashed
-/// pool, and PostgreSQL's connection exceptions (SQLSTATE class 08),
-/// shutting down or starting up (57P01–57P03) and "too many connections"
-/// (53300). Credentials and URLs do not fix themselves.
+/// pool, PostgreSQL's connection exceptions (SQLSTATE class 08), shutting
+/// down or starting up (57P01–57P03), "too many connections" (53300) and a
+/// statement cancelled by `statement_timeout` (57014), and SQLite still
+/// busy or locked after its busy timeout (result codes 5 and 6, with their
+/// extended forms). Credentials and URLs do not fix themselves.
 fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     match e {
         Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
-        Error::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")),
+        Error::Database(db) => db.code().is_some_and(|c| match db.try_downcast_ref::<SqliteError>() {
+            // SQLite's extended result codes keep the primary one in the low byte.
+            Some(_) => c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
+            None => c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "57014" | "53300"),
+        }),
         _ => false,
     }
 }

@@ -151,9 +151,10 @@ impl SecondFactor {
     /// `method` defaults to the one offered first at login. A malformed
     /// answer costs no try; a wrong one counts against the challenge and
     /// the account.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
         let challenge = self.open_challenge(temporary_token).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(challenge.user_id));
         let (_, app, methods) = self.factors(&challenge).await?;
         let method = method.unwrap_or(challenge.method);
         if !methods.contains(&method) {

@@ -85,7 +85,7 @@ impl Sessions {
     }
 
     /// Ends the caller's session, or every session of theirs with `all`.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn logout(&self, caller: &Caller, all: bool) -> Result<()> {
         if all {
             self.revoke_all(caller.user_id, None).await?;

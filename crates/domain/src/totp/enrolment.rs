@@ -59,7 +59,7 @@ impl Authenticator {
     /// Starts enrolling an authenticator app: a new secret, pending until
     /// [`confirm`](Self::confirm). A pending enrolment is replaced; an active
     /// one must be removed first.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn enrol(&self, caller: &Caller, password: &SecretString) -> Result<Enrolment> {
         let user = self.accounts.confirm_password(caller, password).await?;
         let secret = TotpSecret::generate(&*self.rng);
@@ -79,7 +79,7 @@ impl Authenticator {
 
     /// Activates the pending app with a code it shows now, turns two-factor
     /// login on, and returns a first set of recovery codes (shown once).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn confirm(&self, caller: &Caller, code: &str) -> Result<Vec<RecoveryCode>> {
         let uid = caller.user_id;
         let pending = self.totp.get(uid).await?.filter(|c| !c.is_active()).ok_or(Error::TotpNotPending)?;
@@ -101,7 +101,7 @@ impl Authenticator {
 
     /// Removes the app and its recovery codes and ends the user's other
     /// sessions. Two-factor login by mail stays as `is_2fa` says.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn disable(&self, caller: &Caller, password: &SecretString) -> Result<()> {
         self.accounts.confirm_password(caller, password).await?;
         if !self.remove_all(caller.user_id).await? {
@@ -113,7 +113,7 @@ impl Authenticator {
     }
 
     /// A new set of recovery codes; the old set stops working.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn regenerate_recovery_codes(
         &self,
         caller: &Caller,
