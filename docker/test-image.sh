@@ -100,7 +100,8 @@ case "$healthcheck" in
 esac
 
 # The settings every test container gets: a bootstrap admin for the admin
-# tests, and per-address limits off (every test comes from one address).
+# tests, per-address limits off (every test comes from one address), and no
+# hash-queue bound (the suite's parallel registrations share two cores).
 common_env=(
   -e AUTHD_LOG_FORMAT=json
   -e AUTHD_BOOTSTRAP_ADMIN_EMAIL=root-admin@example.com
@@ -109,6 +110,7 @@ common_env=(
   -e AUTHD_RATE_TOKEN_PER_MINUTE=0
   -e AUTHD_RATE_OTP_PER_MINUTE=0
   -e AUTHD_RATE_REGISTRATIONS_PER_HOUR=0
+  -e AUTHD_HASH_QUEUE_MAX_WAIT_MS=0
 )
 
 # A data dir on the host that the image's user (uid 10001) owns, in $data.

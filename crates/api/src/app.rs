@@ -78,6 +78,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
             Arc::new(infra::sessions::SeaSessionRepo::new(db.clone()))
         },
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
+        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
         hasher: Arc::new(
             infra::hasher::Argon2Hasher::new(Default::default(), settings.hash_concurrency.unwrap_or(cores))?.max_wait(
                 (settings.hash_queue_max_wait_ms > 0).then(|| Duration::from_millis(settings.hash_queue_max_wait_ms)),

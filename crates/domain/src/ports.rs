@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
 use crate::otp::challenge::{Method, OtpChallenge, Purpose};
 use crate::otp::code::OtpCode;
+use crate::otp::finish::{Finished, FinishedLogin};
 use crate::password::Password;
 use crate::recovery_code::RecoveryCode;
 use crate::session::family::Session;
@@ -117,6 +118,17 @@ pub trait OtpRepo: Send + Sync {
         max_resends: u32,
         delivery: &Delivery,
     ) -> Result<bool>;
+}
+
+/// The writes of a finished two-factor login, in one transaction
+/// ([`FinishedLogin`]): challenge used (`UPDATE … WHERE used_at IS NULL AND
+/// attempts < $max AND expires_at > $now`), session created (`INSERT …
+/// SELECT … WHERE is_active`), failure count cleared, events recorded; all
+/// of it, or none of it when a condition fails (the answer says which) or
+/// a write does (an error).
+#[async_trait]
+pub trait LoginFinisher: Send + Sync {
+    async fn finish(&self, login: &FinishedLogin) -> Result<Finished>;
 }
 
 #[async_trait]

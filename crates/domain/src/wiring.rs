@@ -14,8 +14,8 @@ use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditLog, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer,
-    SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
+    AuditLog, LoginFinisher, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore, RecoveryCodeRepo,
+    SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
 use crate::retention::Janitor;
 use crate::rng::Rng;
@@ -30,6 +30,7 @@ pub struct Ports {
     pub users: Arc<dyn UserRepo>,
     pub sessions: Arc<dyn SessionRepo>,
     pub otps: Arc<dyn OtpRepo>,
+    pub finisher: Arc<dyn LoginFinisher>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenCodec>,
     pub otp_hasher: Arc<dyn OtpHasher>,
@@ -127,6 +128,7 @@ impl Services {
             throttle: throttle.clone(),
             audit: audit.clone(),
             codes,
+            finisher: p.finisher,
             temporary_ttl: policy.temporary_ttl,
             mail_fallback: policy.totp_mail_fallback,
         };

@@ -5,7 +5,7 @@ use domain::Result;
 use domain::audit::{AuditEvent, EventKind};
 use domain::ports::AuditLog;
 use domain::user::UserId;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::db::{Database, internal};
@@ -35,19 +35,24 @@ fn to_domain(m: audit_events::Model) -> Result<AuditEvent> {
     })
 }
 
+/// Writes one event, on the pool or inside a caller's transaction.
+pub(crate) async fn insert_event(conn: &impl ConnectionTrait, e: &AuditEvent) -> Result<()> {
+    let model = audit_events::ActiveModel {
+        id: Set(e.id),
+        user_id: Set(e.user_id.0),
+        actor_id: Set(e.actor_id.map(|a| a.0)),
+        kind: Set(e.kind.as_str().to_owned()),
+        at: Set(e.at),
+        detail: Set(serde_json::to_string(&e.detail).map_err(domain::Error::internal)?),
+    };
+    Entity::insert(model).exec_without_returning(conn).await.map_err(internal)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuditLog for SeaAuditLog {
     async fn record(&self, e: &AuditEvent) -> Result<()> {
-        let model = audit_events::ActiveModel {
-            id: Set(e.id),
-            user_id: Set(e.user_id.0),
-            actor_id: Set(e.actor_id.map(|a| a.0)),
-            kind: Set(e.kind.as_str().to_owned()),
-            at: Set(e.at),
-            detail: Set(serde_json::to_string(&e.detail).map_err(domain::Error::internal)?),
-        };
-        Entity::insert(model).exec_without_returning(&self.db).await.map_err(internal)?;
-        Ok(())
+        insert_event(&self.db, e).await
     }
 
     async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {

@@ -9,6 +9,7 @@ mod entity;
 pub mod hasher;
 pub mod jwt;
 mod keys;
+pub mod login_finish;
 pub mod notify;
 pub mod otp_hash;
 pub mod otps;

@@ -56,6 +56,27 @@ fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
     })
 }
 
+/// UPDATE otp_challenges SET used_at = $now WHERE id = $id AND used_at IS
+/// NULL AND attempts < $max AND expires_at > $now: of concurrent callers,
+/// one wins. On the pool or inside a caller's transaction.
+pub(crate) async fn consume_challenge(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+    max_attempts: u32,
+) -> Result<bool> {
+    let done = Entity::update_many()
+        .col_expr(Column::UsedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::Attempts.lt(max_attempts as i32))
+        .filter(Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await
+        .map_err(internal)?;
+    Ok(done.rows_affected == 1)
+}
+
 #[async_trait]
 impl OtpRepo for SeaOtpRepo {
     async fn create(&self, c: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()> {
@@ -151,18 +172,7 @@ impl OtpRepo for SeaOtpRepo {
     }
 
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max_attempts: u32) -> Result<bool> {
-        // UPDATE otp_challenges SET used_at = $now WHERE id = $id AND used_at
-        // IS NULL AND attempts < $max AND expires_at > $now: one winner.
-        let done = Entity::update_many()
-            .col_expr(Column::UsedAt, Expr::value(now))
-            .filter(Column::Id.eq(id))
-            .filter(Column::UsedAt.is_null())
-            .filter(Column::Attempts.lt(max_attempts as i32))
-            .filter(Column::ExpiresAt.gt(now))
-            .exec(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(done.rows_affected == 1)
+        consume_challenge(&self.db, id, now, max_attempts).await
     }
 
     async fn record_failure(&self, id: Uuid, max_attempts: u32) -> Result<bool> {

@@ -8,7 +8,7 @@ use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal};
@@ -38,23 +38,26 @@ impl From<sessions::Model> for Session {
     }
 }
 
+/// Stores `s` only if its user is active at this moment: INSERT ... SELECT
+/// FROM users WHERE is_active. On PostgreSQL the user row is also locked
+/// (FOR SHARE) until commit, so a concurrent deactivation either commits
+/// first (nothing is inserted) or waits for this insert and then revokes the
+/// new session with the rest. SQLite runs one writer at a time, which gives
+/// the same order. On the pool or inside a caller's transaction.
+pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> Result<bool> {
+    let lock = if conn.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
+    let sql = format!(
+        "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at) \
+         SELECT $1, id, $2, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
+    );
+    let values = vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
+    Ok(execute(conn, &sql, values).await? == 1)
+}
+
 #[async_trait]
 impl SessionRepo for SeaSessionRepo {
     async fn create(&self, s: &Session) -> Result<bool> {
-        // The session exists only if its user is active at this moment:
-        // INSERT ... SELECT FROM users WHERE is_active. On PostgreSQL the
-        // user row is also locked (FOR SHARE) until commit, so a concurrent
-        // deactivation either commits first (nothing is inserted) or waits
-        // for this insert and then revokes the new session with the rest.
-        // SQLite runs one writer at a time, which gives the same order.
-        let lock = if self.db.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
-        let sql = format!(
-            "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at) \
-             SELECT $1, id, $2, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
-        );
-        let values =
-            vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
-        Ok(execute(&self.db, &sql, values).await? == 1)
+        create_session(&self.db, s).await
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {

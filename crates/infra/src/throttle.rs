@@ -31,6 +31,12 @@ impl SqlThrottleStore {
     }
 }
 
+/// Forgets `key`'s failures and lock, on the pool or inside a caller's transaction.
+pub(crate) async fn clear_key(conn: &impl sea_orm::ConnectionTrait, key: &str) -> Result<()> {
+    execute(conn, "DELETE FROM throttles WHERE key = $1", vec![key.into()]).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl ThrottleStore for SqlThrottleStore {
     async fn locked_until(&self, key: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
@@ -60,8 +66,7 @@ impl ThrottleStore for SqlThrottleStore {
     }
 
     async fn clear(&self, key: &str) -> Result<()> {
-        execute(&self.db, "DELETE FROM throttles WHERE key = $1", vec![key.into()]).await?;
-        Ok(())
+        clear_key(&self.db, key).await
     }
 
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: Duration) -> Result<Window> {

@@ -17,6 +17,7 @@ fn store(name: &'static str, db: Database) -> Store {
         users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
         sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), Default::default())),
+        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
         audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),

@@ -27,16 +27,21 @@ impl Audit {
         kind: EventKind,
         detail: &[(&str, String)],
     ) -> Result<()> {
+        self.log.record(&self.event(user, actor, kind, detail)).await
+    }
+
+    /// The event [`record`](Self::record) would write, for a use case that
+    /// writes it in a transaction of its own.
+    pub fn event(&self, user: UserId, actor: Option<UserId>, kind: EventKind, detail: &[(&str, String)]) -> AuditEvent {
         let now = self.clock.now();
-        let event = AuditEvent {
+        AuditEvent {
             id: self.rng.uuid_v7(now),
             at: now,
             user_id: user,
             actor_id: actor,
             kind,
             detail: detail.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
-        };
-        self.log.record(&event).await
+        }
     }
 
     /// A user's events, newest first, strictly before the event `before`.

@@ -1,14 +1,17 @@
 //! One-time codes and the second-factor step of a login: the code
 //! ([`code`]), the challenge it answers and its limits ([`challenge`]),
 //! sending, checking and resending codes ([`sent_codes`], shared with phone
-//! verification), and the login's second step ([`second_factor`]).
+//! verification), the login's second step ([`second_factor`]) and what it
+//! writes at once when the answer was right ([`finish`]).
 
 pub mod challenge;
 pub mod code;
+pub mod finish;
 pub mod second_factor;
 pub mod sent_codes;
 
 pub use challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
 pub use code::OtpCode;
+pub use finish::{Finished, FinishedLogin};
 pub use second_factor::{Pending, SecondFactor, Verified};
 pub use sent_codes::{CodeStatus, SentCodes};

@@ -7,14 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::challenge::{Method, OtpChallenge, Purpose};
+use super::challenge::{MAX_ATTEMPTS, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
+use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
-use crate::ports::{OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
+use crate::ports::{LoginFinisher, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Sessions;
@@ -56,6 +57,8 @@ pub struct SecondFactor {
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
     pub(crate) codes: SentCodes,
+    /// Writes a right answer's outcome in one transaction.
+    pub(crate) finisher: Arc<dyn LoginFinisher>,
     pub(crate) temporary_ttl: Duration,
     /// Whether a user with an authenticator app may also answer with a
     /// sent code (weaker: it makes the mailbox or phone a second factor).
@@ -196,12 +199,25 @@ impl SecondFactor {
         if !right {
             return Err(self.codes.wrong_answer(&challenge, &key).await);
         }
-        self.codes.spend(&challenge).await?;
-        let pair = self.sessions.open(uid, Error::TokenInvalid).await?;
-        self.throttle.reset(&key).await?;
+        let session = self.sessions.new_session(uid);
         let factors = format!("password,{}", method.as_str());
-        self.audit.record(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())]).await?;
-        self.audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]).await?;
+        let finished = FinishedLogin {
+            challenge: challenge.id,
+            max_attempts: MAX_ATTEMPTS,
+            now,
+            session,
+            throttle_key: key,
+            events: vec![
+                self.audit.event(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())]),
+                self.audit.event(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]),
+            ],
+        };
+        match self.finisher.finish(&finished).await? {
+            Finished::Done => {}
+            Finished::ChallengeClosed => return Err(self.codes.closed_now(challenge.id).await),
+            Finished::UserInactive => return Err(Error::TokenInvalid),
+        }
+        let pair = self.sessions.first_pair(&finished.session)?;
         Ok(Verified { pair, recovery_codes_left: codes_left })
     }
 

@@ -28,19 +28,30 @@ impl Sessions {
     /// Opens a new session (refresh-token family) and hands out its first
     /// pair; `refused` when the user is no longer active (decided by the insert).
     pub async fn open(&self, user: UserId, refused: Error) -> Result<TokenPair> {
+        let session = self.new_session(user);
+        if !self.repo.create(&session).await? {
+            return Err(refused);
+        }
+        self.first_pair(&session)
+    }
+
+    /// A session for `user` starting now, not yet stored: [`open`](Self::open)
+    /// stores it alone, a two-factor login with the rest of what it writes.
+    pub(crate) fn new_session(&self, user: UserId) -> Session {
         let now = self.clock.now();
-        let session = Session {
+        Session {
             id: self.rng.uuid_v7(now),
             user_id: user,
             refresh_jti: self.rng.uuid_v4(),
             created_at: now,
             expires_at: after(now, self.refresh_ttl),
             revoked_at: None,
-        };
-        if !self.repo.create(&session).await? {
-            return Err(refused);
         }
-        self.tokens.pair(user, session.id, session.refresh_jti, now, session.expires_at)
+    }
+
+    /// The first token pair of a stored session.
+    pub(crate) fn first_pair(&self, session: &Session) -> Result<TokenPair> {
+        self.tokens.pair(session.user_id, session.id, session.refresh_jti, session.created_at, session.expires_at)
     }
 
     /// Checks an access token and that its session is still live: a revoked

@@ -16,7 +16,7 @@ use crate::clock::span;
 use crate::error::{Error, Result};
 use crate::notify::delivery::SUPERSEDED;
 use crate::notify::{Delivery, DeliveryStatus, Settlement};
-use crate::otp::{Method, OtpChallenge, Purpose};
+use crate::otp::{Finished, FinishedLogin, Method, OtpChallenge, Purpose};
 use crate::ports::*;
 use crate::session::Session;
 use crate::throttle::Window;
@@ -81,6 +81,11 @@ impl Tables {
         let admin = |s: &StoredUser| s.user.is_admin && s.user.is_active;
         self.users.get(&id).is_some_and(admin) && !self.users.values().any(|s| s.user.id != id && admin(s))
     }
+}
+
+/// The consume UPDATE's condition: unused, under the tries, unexpired.
+fn consumable(c: &OtpChallenge, now: DateTime<Utc>, max: u32) -> bool {
+    c.used_at.is_none() && c.attempts < max && c.expires_at > now
 }
 
 /// Every repository port in memory, sharing one set of tables.
@@ -328,7 +333,7 @@ impl OtpRepo for MemDb {
     }
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max: u32) -> Result<bool> {
         match self.tables().otps.get_mut(&id) {
-            Some(c) if c.used_at.is_none() && c.attempts < max && c.expires_at > now => {
+            Some(c) if consumable(c, now, max) => {
                 c.used_at = Some(now);
                 Ok(true)
             }
@@ -507,7 +512,11 @@ impl PurgeStore for MemDb {
 #[async_trait]
 impl AuditLog for MemDb {
     async fn record(&self, e: &AuditEvent) -> Result<()> {
-        self.tables().audit.push(e.clone());
+        let mut t = self.tables();
+        if t.audit.iter().any(|a| a.id == e.id) {
+            return Err(Error::internal("duplicate event id")); // the primary key
+        }
+        t.audit.push(e.clone());
         Ok(())
     }
     async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
@@ -586,5 +595,30 @@ impl RecoveryCodeRepo for MemDb {
     }
     async fn delete_all(&self, user: UserId) -> Result<u64> {
         Ok(self.tables().recovery.remove(&user).map_or(0, |set| set.len() as u64))
+    }
+}
+
+#[async_trait]
+impl LoginFinisher for MemDb {
+    async fn finish(&self, l: &FinishedLogin) -> Result<Finished> {
+        // One lock for the whole transaction; every condition and key is
+        // checked before anything is written, so a refusal writes nothing.
+        let mut t = self.tables();
+        if !t.otps.get(&l.challenge).is_some_and(|c| consumable(c, l.now, l.max_attempts)) {
+            return Ok(Finished::ChallengeClosed);
+        }
+        if !t.users.get(&l.session.user_id).is_some_and(|u| u.user.is_active) {
+            return Ok(Finished::UserInactive);
+        }
+        if t.sessions.contains_key(&l.session.id) || l.events.iter().any(|e| t.audit.iter().any(|a| a.id == e.id)) {
+            return Err(Error::internal("duplicate key"));
+        }
+        if let Some(c) = t.otps.get_mut(&l.challenge) {
+            c.used_at = Some(l.now);
+        }
+        t.sessions.insert(l.session.id, l.session.clone());
+        t.throttles.remove(&l.throttle_key);
+        t.audit.extend(l.events.iter().cloned());
+        Ok(Finished::Done)
     }
 }

@@ -56,6 +56,7 @@ impl World {
             users: Arc::new(db.clone()),
             sessions: Arc::new(db.clone()),
             otps: Arc::new(db.clone()),
+            finisher: Arc::new(db.clone()),
             hasher: hasher.clone(),
             tokens: Arc::new(TextCodec),
             otp_hasher: Arc::new(PlainOtpHasher),

@@ -14,12 +14,14 @@ use uuid::Uuid;
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::ports::{
-    AuditLog, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, UserRepo,
+    AuditLog, LoginFinisher, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo,
+    UserRepo,
 };
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod audit;
+pub mod login_finish;
 pub mod otps;
 pub mod outbox;
 pub mod recovery_codes;
@@ -37,6 +39,7 @@ pub struct Store {
     pub users: Arc<dyn UserRepo>,
     pub sessions: Arc<dyn SessionRepo>,
     pub otps: Arc<dyn OtpRepo>,
+    pub finisher: Arc<dyn LoginFinisher>,
     pub throttle: Arc<dyn ThrottleStore>,
     pub audit: Arc<dyn AuditLog>,
     pub totp: Arc<dyn TotpRepo>,
@@ -181,6 +184,12 @@ macro_rules! port_contracts {
             the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its_destination,
             a_phone_challenge_is_created_only_while_none_is_open_for_the_number_once_among_fifty,
         ]);
+        $crate::port_contracts!(@suite $store, login_finish: [
+            a_finished_login_uses_the_challenge_opens_the_session_clears_the_count_and_records_the_events,
+            a_closed_challenge_or_an_inactive_user_writes_nothing,
+            a_write_failing_part_way_rolls_back_the_writes_before_it,
+            of_fifty_concurrent_finishes_of_one_challenge_exactly_one_is_done,
+        ]);
         $crate::port_contracts!(@suite $store, outbox: [
             a_challenge_and_its_message_are_stored_together,
             a_claim_takes_the_longest_due_rows_and_hides_them_until_the_lease_lapses,
@@ -247,6 +256,7 @@ mod memory {
             users: Arc::new(db.clone()),
             sessions: Arc::new(db.clone()),
             otps: Arc::new(db.clone()),
+            finisher: Arc::new(db.clone()),
             throttle: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
