@@ -85,12 +85,21 @@ pub enum ApiError {
     /// The email address or username is already in use, the change would leave no active administrator, or the second factor is not in the state the request needs.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The request body did not arrive within `AUTHD_BODY_TIMEOUT_MS`; the connection closes.
+    #[oai(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Json<Problem>),
     /// The request body is larger than the server accepts.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not in a media type this operation reads (JSON, or a form where the operation says so).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Too many attempts, or too soon: wait `Retry-After` seconds or start over.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] Option<String>),
+    /// The request's header fields are larger than the server accepts.
+    #[oai(status = 431, content_type = "application/problem+json")]
+    HeaderFieldsTooLarge(Json<Problem>),
     /// A server fault; the body carries the id it was logged under.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -107,7 +116,10 @@ impl From<Problem> for ApiError {
             403 => ApiError::Forbidden(Json(p)),
             404 => ApiError::NotFound(Json(p)),
             409 => ApiError::Conflict(Json(p)),
+            408 => ApiError::RequestTimeout(Json(p)),
             413 => ApiError::PayloadTooLarge(Json(p)),
+            415 => ApiError::UnsupportedMediaType(Json(p)),
+            431 => ApiError::HeaderFieldsTooLarge(Json(p)),
             429 => {
                 let after = p.retry_after.map(|s| s.to_string());
                 ApiError::TooManyRequests(Json(p), after)

@@ -57,7 +57,8 @@ pub enum RecoveryCodesResponse {
 pub struct TotpStatusBody {
     /// Whether an authenticator app guards logins.
     pub active: bool,
-    /// When the active app was enrolled.
+    /// When the active app was enrolled; null without one.
+    #[oai(nullable)]
     pub created_at: Option<DateTime<Utc>>,
 }
 

@@ -32,7 +32,8 @@ pub struct UserBody {
     pub is_2fa: bool,
     /// Deactivated users cannot log in.
     pub is_active: bool,
-    /// E.164, like `+14155550132`.
+    /// E.164, like `+14155550132`; null when the user has none.
+    #[oai(nullable)]
     pub phone: Option<String>,
     /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
     /// then `/confirm`). Only a verified phone receives login codes.
