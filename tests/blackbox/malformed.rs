@@ -124,12 +124,14 @@ async fn a_refused_body_of_any_size_gets_a_413_the_client_can_read() {
 }
 
 #[tokio::test]
-async fn overlong_fields_are_refused_with_400() {
+async fn overlong_fields_are_refused_with_400_naming_the_field() {
     let s = Server::start().await;
     let r = s.post("/auth/token", None, json!({"username": "a".repeat(5000), "password": "whatever-1"})).await;
-    r.problem(400, "bad_request");
+    r.problem(400, "invalid_field");
+    assert_eq!(r.body["field"], "username");
     let r = s.post("/auth/token", None, json!({"username": "ada", "password": "p".repeat(5000)})).await;
-    r.problem(400, "bad_request");
+    r.problem(400, "invalid_field");
+    assert_eq!(r.body["field"], "password");
 }
 
 #[tokio::test]
@@ -167,10 +169,15 @@ async fn garbage_bearer_tokens_are_401_problems() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_get_problems() {
+async fn unknown_routes_and_methods_get_problems_and_a_405_says_which_methods_there_are() {
     let s = Server::start().await;
     s.call(Method::GET, "/nowhere", None, None).await.problem(404, "not_found");
-    s.call(Method::GET, "/auth/token", None, None).await.problem(405, "method_not_allowed");
+    let r = s.call(Method::GET, "/auth/token", None, None).await;
+    r.problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("POST"), "a 405 says which methods the path has");
+    let r = s.call(Method::PUT, "/users/00000000-0000-0000-0000-000000000001", None, None).await;
+    r.problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("DELETE, GET, PATCH"));
     let r =
         s.http.post(s.url("/api/v1/auth/token")).header("content-type", "text/plain").body("hi").send().await.unwrap();
     reply(r).await.problem(415, "unsupported_media_type");
@@ -207,4 +214,12 @@ async fn explorers_and_health_checks_are_served() {
         assert_eq!(r.status().as_u16(), 200, "{path}");
         assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
     }
+}
+
+#[tokio::test]
+async fn oversized_header_fields_get_a_431_problem() {
+    let s = Server::start().await;
+    let r = s.http.get(s.url("/api/v1/users/me")).header("x-padding", "p".repeat(40 * 1024)).send().await.unwrap();
+    reply(r).await.problem(431, "headers_too_large");
+    s.http.get(s.url("/health/live")).send().await.unwrap().error_for_status().unwrap();
 }

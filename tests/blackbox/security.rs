@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::harness::{Server, local_only, reply, token};
+use crate::harness::{PASSWORD, Server, local_only, reply, token};
 
 #[tokio::test]
 async fn five_failed_logins_are_free_and_the_sixth_locks_known_and_unknown_names_alike() {
@@ -63,7 +63,7 @@ async fn each_guessing_route_is_limited_per_client_address_with_retry_after() {
         .post(
             "/users/registration",
             None,
-            json!({"email": "c@example.com", "username": "ccc", "name": "C", "lastname": "C", "password": "x"}),
+            json!({"email": "c@example.com", "username": "ccc", "name": "C", "lastname": "C", "password": PASSWORD}),
         )
         .await;
     r.problem(429, "rate_limited");

@@ -74,16 +74,16 @@ pub struct EventPageBody {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AdminPatchBody {
-    #[oai(validator(max_length = 320))]
+    #[oai(validator(min_length = 3, max_length = 254))]
     pub email: Option<String>,
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
     pub username: Option<String>,
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: Option<String>,
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub lastname: Option<String>,
     /// A new number is unverified until the user confirms a code; `null` removes it.
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(max_length = 32, pattern = r"^\+"))]
     pub phone: MaybeUndefined<String>,
     pub is_2fa: Option<bool>,
     /// Grant or withdraw administration. The last active administrator cannot lose it.
@@ -120,7 +120,7 @@ impl AdminApi {
         admin: poem::web::Data<&Admin>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit")]
+        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         after: Query<Option<Uuid>>,
@@ -215,7 +215,7 @@ impl AdminApi {
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit")]
+        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,

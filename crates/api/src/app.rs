@@ -137,9 +137,12 @@ pub fn routes(
         headers.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_str(&hsts)?));
     }
     let body = BodyLimits { bytes: settings.body_limit, time: Duration::from_millis(settings.body_timeout_ms) };
-    let layer = Arc::new(HttpLayer { body, headers, proxies: proxies.clone() });
     let api = openapi();
-    let spec = api.spec_endpoint();
+    let doc = Arc::new(crate::openapi_doc::Document::new(&api.spec(), "/api/v1")?);
+    let layer = Arc::new(HttpLayer { body, headers, proxies: proxies.clone(), doc: doc.clone() });
+    let spec = poem::endpoint::make_sync(move |_| {
+        Response::builder().content_type("application/json; charset=utf-8").body(doc.json().to_owned())
+    });
     let swagger = api.swagger_ui();
     let scalar = api.scalar();
     Ok(Route::new()
@@ -171,6 +174,7 @@ struct HttpLayer {
     body: BodyLimits,
     headers: Vec<(HeaderName, HeaderValue)>,
     proxies: TrustedProxies,
+    doc: Arc<crate::openapi_doc::Document>,
 }
 
 impl HttpLayer {
@@ -179,7 +183,11 @@ impl HttpLayer {
         let id = request_log::request_id(&req, &self.proxies);
         let span = request_log::span(&req, &id);
         let docs = req.uri().path().starts_with("/docs");
+        let uri = req.uri().clone();
         let (mut resp, route) = async {
+            if let Some(refused) = headers_too_large(&req) {
+                return (refused, None);
+            }
             match crate::body_limit::limit_body(self.body, req).await {
                 Ok(req) => match ep.call(req).await {
                     Ok(r) => {
@@ -198,6 +206,11 @@ impl HttpLayer {
         .instrument(span.clone())
         .await;
         request_log::answered(&span, &resp, route.as_deref(), started);
+        if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = self.doc.allow(uri.path())
+        {
+            resp.headers_mut().insert(header::ALLOW, allow.clone());
+        }
         let h = resp.headers_mut();
         h.insert(request_log::REQUEST_ID, id);
         for (name, value) in &self.headers {
@@ -213,6 +226,28 @@ impl HttpLayer {
         }
         Ok(resp)
     }
+}
+
+/// The most header bytes (names and values) a request may carry: generous
+/// for a bearer token, a few cookies and a proxy's additions. Past it, a 431
+/// problem; past hyper's own read buffer (about 400 KB) or 100 header
+/// fields, hyper answers an empty 431 before the request reaches here.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The 431 for a request whose header fields are past [`MAX_HEADER_BYTES`].
+fn headers_too_large(req: &Request) -> Option<Response> {
+    let bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if bytes <= MAX_HEADER_BYTES {
+        return None;
+    }
+    let p = crate::error::Problem::new(
+        poem::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+        format!("The request's header fields take {bytes} bytes; at most {MAX_HEADER_BYTES} are accepted."),
+    );
+    let mut resp = p.into_response();
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(resp)
 }
 
 #[handler]

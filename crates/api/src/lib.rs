@@ -9,6 +9,7 @@ pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod openapi_doc;
 pub mod phone_api;
 pub mod request_log;
 pub mod second_factors_api;

@@ -67,21 +67,23 @@ impl From<User> for UserBody {
 #[oai(deny_unknown_fields)]
 pub struct RegistrationBody {
     /// Up to 254 characters; stored lower-cased.
-    #[oai(validator(max_length = 320))]
+    #[oai(validator(min_length = 3, max_length = 254))]
     pub email: String,
-    /// 3 to 32 of `a-z 0-9 . _ -`; stored lower-cased.
-    #[oai(validator(max_length = 64))]
+    /// 3 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lower-cased.
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
     pub username: String,
-    #[oai(validator(max_length = 200))]
+    /// 1 to 100 characters.
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: String,
-    #[oai(validator(max_length = 200))]
+    /// 1 to 100 characters.
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub lastname: String,
     /// 8 to 128 characters, not common or guessable.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
     /// Optional, in international form (`+14155550132`); unverified until
     /// a code sent to it is confirmed.
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(max_length = 32, pattern = r"^\+"))]
     pub phone: Option<String>,
     /// Ask for a second factor at every login (a sent code, unless an
     /// authenticator app is set up).
@@ -94,16 +96,16 @@ pub struct RegistrationBody {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PatchMeBody {
-    #[oai(validator(max_length = 320))]
+    #[oai(validator(min_length = 3, max_length = 254))]
     pub email: Option<String>,
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
     pub username: Option<String>,
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: Option<String>,
-    #[oai(validator(max_length = 200))]
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub lastname: Option<String>,
     /// A new number is unverified; `null` removes it.
-    #[oai(validator(max_length = 64))]
+    #[oai(validator(max_length = 32, pattern = r"^\+"))]
     pub phone: MaybeUndefined<String>,
     pub is_2fa: Option<bool>,
 }
@@ -122,10 +124,10 @@ pub struct ChangePasswordBody {
     #[oai(validator(max_length = 1024))]
     pub current_password: String,
     /// The new password: 8 to 128 characters, not common or guessable.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub password: String,
     /// The new password again.
-    #[oai(validator(max_length = 1024))]
+    #[oai(validator(min_length = 8, max_length = 128))]
     pub confirm_password: String,
 }
 

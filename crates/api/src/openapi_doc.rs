@@ -1,0 +1,118 @@
+//! The OpenAPI document as served at `/openapi.json`, saying two things
+//! poem-openapi leaves out, and the methods of each path it describes:
+//!
+//! - request bodies that refuse unknown fields (`deny_unknown_fields`) get
+//!   `additionalProperties: false`, so a client knows a typo is refused;
+//! - a method a path does not have is answered 405 with an `Allow` header
+//!   listing the ones it has (RFC 9110 §15.5.6).
+
+use poem::http::HeaderValue;
+use poem_openapi::types::Type;
+use serde_json::Value;
+
+use crate::admin_api::AdminPatchBody;
+use crate::auth_api::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
+use crate::phone_api::{PhoneConfirmBody, PhoneVerifyBody};
+use crate::second_factors_api::ConfirmBody;
+use crate::users_api::{ChangePasswordBody, PasswordBody, PatchMeBody, RegistrationBody};
+
+/// The request bodies declared `deny_unknown_fields`: every one but the
+/// login's `Credentials`, which takes what an OAuth2 password grant sends.
+fn strict_bodies() -> Vec<String> {
+    [
+        AdminPatchBody::name(),
+        LogoutBody::name(),
+        OtpBody::name(),
+        RefreshBody::name(),
+        ResendRequest::name(),
+        PhoneConfirmBody::name(),
+        PhoneVerifyBody::name(),
+        ConfirmBody::name(),
+        ChangePasswordBody::name(),
+        PasswordBody::name(),
+        PatchMeBody::name(),
+        RegistrationBody::name(),
+    ]
+    .into_iter()
+    .map(|n| n.into_owned())
+    .collect()
+}
+
+/// The served document and, per path template, its `Allow` value.
+pub struct Document {
+    json: String,
+    paths: Vec<(Vec<String>, HeaderValue)>,
+}
+
+impl Document {
+    /// From poem-openapi's document (`spec`), whose paths are under `base`.
+    pub fn new(spec: &str, base: &str) -> anyhow::Result<Self> {
+        let mut doc: Value = serde_json::from_str(spec)?;
+        for name in strict_bodies() {
+            let schema = doc
+                .pointer_mut(&format!("/components/schemas/{name}"))
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| anyhow::anyhow!("the OpenAPI document has no schema {name}"))?;
+            schema.insert("additionalProperties".into(), Value::Bool(false));
+        }
+        let mut paths = Vec::new();
+        for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
+            let mut methods: Vec<String> =
+                ops.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()).collect();
+            methods.sort();
+            let segments = format!("{base}{path}").split('/').map(str::to_owned).collect();
+            paths.push((segments, HeaderValue::from_str(&methods.join(", "))?));
+        }
+        Ok(Self { json: serde_json::to_string(&doc)?, paths })
+    }
+
+    /// The document, as JSON.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The methods `path` has, if the document describes it; a `{param}`
+    /// segment matches any one segment, and a literal match wins over it
+    /// (`/users/me` over `/users/{id}`).
+    pub fn allow(&self, path: &str) -> Option<&HeaderValue> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        let param = |s: &String| s.starts_with('{');
+        self.paths
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == wanted.len()
+                    && segments.iter().zip(&wanted).all(|(s, w)| s.as_str() == *w || (param(s) && !str::is_empty(w)))
+            })
+            .min_by_key(|(segments, _)| segments.iter().filter(|s| param(s)).count())
+            .map(|(_, allow)| allow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> Document {
+        Document::new(&crate::app::openapi().spec(), "/api/v1").unwrap()
+    }
+
+    #[test]
+    fn bodies_that_refuse_unknown_fields_say_so_and_the_login_form_does_not() {
+        let doc: Value = serde_json::from_str(document().json()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["RegistrationBody"]["additionalProperties"], false);
+        assert_eq!(schemas["AdminPatchBody"]["additionalProperties"], false);
+        assert!(schemas["Credentials"].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn allow_lists_the_methods_of_the_matching_path_template() {
+        let doc = document();
+        let allow = |p| doc.allow(p).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allow("/api/v1/users/me").as_deref(), Some("DELETE, GET, PATCH"));
+        assert_eq!(allow("/api/v1/users/0b6f2d9c-5d1e-4f7a-9e1c-2a3b4c5d6e7f").as_deref(), Some("DELETE, GET, PATCH"));
+        assert_eq!(allow("/api/v1/auth/token").as_deref(), Some("POST"));
+        assert_eq!(allow("/api/v1/users//events"), None, "an empty segment is no id");
+        assert_eq!(allow("/api/v1/nowhere"), None);
+    }
+}
