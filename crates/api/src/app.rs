@@ -168,8 +168,9 @@ pub fn routes(
 }
 
 /// What every request goes through, in one layer rather than a stack of
-/// middlewares (each of which boxes and moves the whole request future): the
-/// body limit, problem details for framework errors, and security headers.
+/// middlewares (each of which boxes and moves the whole request future): its
+/// span and access-log line, the header and body limits, problem details for
+/// framework errors (with `Allow` on a 405), the request id and security headers.
 struct HttpLayer {
     body: BodyLimits,
     headers: Vec<(HeaderName, HeaderValue)>,
