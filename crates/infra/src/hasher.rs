@@ -99,11 +99,14 @@ impl Workspace {
 /// running, and how long one round of hashing takes as seen from the queue
 /// (a moving average of observed waits per round, which counts everything
 /// that slows the threads: other load, CPU priority, scheduling), from which
-/// the wait of a hash submitted now is foreseen.
+/// the wait of a hash submitted now is foreseen, and what the hash that
+/// last reached a thread waited, which shows a slowdown at once where the
+/// average takes a few rounds to follow.
 struct Queue {
     threads: u64,
     outstanding: AtomicU64,
     round_us: AtomicU64,
+    last_wait_us: AtomicU64,
 }
 
 impl Queue {
@@ -113,9 +116,15 @@ impl Queue {
         (ahead + 1).saturating_sub(self.threads).div_ceil(self.threads)
     }
 
-    /// The wait foreseen for a hash `rounds` behind.
+    /// The wait foreseen for a hash `rounds` behind: none without a queue;
+    /// with one, the average's forecast, and at least what the last hash to
+    /// reach a thread waited (those ahead will not go faster than it did).
     fn wait(&self, rounds: u64) -> Duration {
-        Duration::from_micros(rounds.saturating_mul(self.round_us.load(Ordering::Relaxed)))
+        if rounds == 0 {
+            return Duration::ZERO;
+        }
+        let forecast = rounds.saturating_mul(self.round_us.load(Ordering::Relaxed));
+        Duration::from_micros(forecast.max(self.last_wait_us.load(Ordering::Relaxed)))
     }
 
     /// Folds one observed round (a wait divided by its rounds, or a hash's
@@ -184,6 +193,7 @@ impl Argon2Hasher {
             threads: concurrency.max(1) as u64,
             outstanding: AtomicU64::new(0),
             round_us: AtomicU64::new(hash_us),
+            last_wait_us: AtomicU64::new(0),
         });
         Ok(Self { jobs, queue, max_wait: None, dummy: dummy.into() })
     }
@@ -216,6 +226,7 @@ impl Argon2Hasher {
                     return; // the caller has gone: no one would read the answer
                 }
                 let waited = queued.elapsed();
+                place.0.last_wait_us.store(waited.as_micros().min(u64::MAX as u128) as u64, Ordering::Relaxed);
                 if rounds > 0 {
                     place.0.observe_round(waited / rounds as u32);
                 }
@@ -368,6 +379,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_queue_whose_last_hash_waited_past_the_limit_refuses_new_hashes_at_once() {
+        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
+            .unwrap()
+            .max_wait(Some(Duration::from_millis(5)));
+        let (release, job) = occupy(&h).await;
+        h.queue.round_us.store(0, Ordering::Relaxed); // the average foresees no wait,
+        h.queue.last_wait_us.store(10_000, Ordering::Relaxed); // but the last hash to start waited 10 ms
+        // Were it queued, it would wait for the held thread: the timeout would pass.
+        let refused = tokio::time::timeout(Duration::from_secs(10), h.blocking(|_| ())).await;
+        assert!(matches!(refused, Ok(Err(domain::Error::Overloaded { .. }))), "{refused:?}");
+        drop(release);
+        job.await.unwrap();
+        assert!(h.blocking(|_| ()).await.is_ok(), "with no queue, a free thread takes it whatever the last wait was");
+        assert!(h.queue.last_wait_us.load(Ordering::Relaxed) < 10_000, "and its own wait is what is seen next");
+    }
+
+    #[tokio::test]
     async fn without_a_limit_hashes_queue_and_all_finish() {
         let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
         let (release, job) = occupy(&h).await;
@@ -404,7 +432,12 @@ mod tests {
 
     #[test]
     fn the_foreseen_wait_counts_whole_rounds_of_hashing_across_the_threads() {
-        let q = Queue { threads: 2, outstanding: AtomicU64::new(0), round_us: AtomicU64::new(100) };
+        let q = Queue {
+            threads: 2,
+            outstanding: AtomicU64::new(0),
+            round_us: AtomicU64::new(100),
+            last_wait_us: AtomicU64::new(0),
+        };
         let waits: Vec<u64> = (0..6).map(|ahead| q.wait(q.rounds_behind(ahead)).as_micros() as u64).collect();
         assert_eq!(waits, [0, 0, 100, 100, 200, 200]);
         q.observe_round(Duration::from_micros(900));
