@@ -207,8 +207,9 @@ impl Argon2Hasher {
 
     /// Runs `f` on a hashing thread. With a [`max_wait`](Self::max_wait), a
     /// job whose foreseen wait is longer is refused before it is queued, and
-    /// one that has waited longer anyway (the foresight was wrong) is refused
-    /// when its turn comes: no caller waits much past the limit.
+    /// one queued behind others that has waited longer anyway (the foresight
+    /// was wrong) is refused when its turn comes: no caller waits much past
+    /// the limit. A job that finds a thread free always runs.
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&mut Workspace) -> T + Send + 'static) -> Result<T> {
         let ahead = self.queue.outstanding.fetch_add(1, Ordering::AcqRel);
         let place = Place(self.queue.clone());
@@ -230,7 +231,9 @@ impl Argon2Hasher {
                 if rounds > 0 {
                     place.0.observe_round(waited / rounds as u32);
                 }
-                if max_wait.is_some_and(|max| waited > max) {
+                // A hash that found a thread free is never refused: what it
+                // waited is the thread waking up, not a queue.
+                if rounds > 0 && max_wait.is_some_and(|max| waited > max) {
                     let _ = tx.send(Err(overloaded(place.0.wait(place.0.rounds_behind(ahead)))));
                     return;
                 }
@@ -393,6 +396,16 @@ mod tests {
         job.await.unwrap();
         assert!(h.blocking(|_| ()).await.is_ok(), "with no queue, a free thread takes it whatever the last wait was");
         assert!(h.queue.last_wait_us.load(Ordering::Relaxed) < 10_000, "and its own wait is what is seen next");
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_finds_a_thread_free_is_never_refused() {
+        // A zero limit: any wait at all, even the thread waking up, is past it.
+        let h =
+            Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap().max_wait(Some(Duration::ZERO));
+        for _ in 0..5 {
+            assert!(h.blocking(|_| ()).await.is_ok(), "no queue ahead: it runs");
+        }
     }
 
     #[tokio::test]
