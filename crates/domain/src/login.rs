@@ -42,6 +42,8 @@ impl Login {
         if !plausible_login_password(password.expose_secret()) {
             return Err(Error::InvalidCredentials);
         }
+        // A storm past the hashing threads is shed before any lookup.
+        self.hasher.admit()?;
         let name = LoginName::parse(login);
         let stored = match &name {
             Some(name) => self.users.by_login(name).await?,

@@ -140,6 +140,13 @@ pub trait PasswordHasher: Send + Sync {
     /// A valid hash of no one's password, verified against when the user is
     /// unknown so that both paths cost one hash.
     fn dummy_hash(&self) -> &str;
+    /// Refuses at once ([`Overloaded`](crate::Error::Overloaded)) when a hash
+    /// started now would wait past the server's bound, so that a login storm
+    /// is shed before a lookup is spent on it. No promise: the hash itself
+    /// may still be refused.
+    fn admit(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Signs and checks tokens: signature, pinned algorithm, issuer, audience.

@@ -67,6 +67,22 @@ async fn unknown_user_login_still_runs_one_password_hash() {
 }
 
 #[tokio::test]
+async fn a_login_storm_past_the_hash_queue_is_shed_before_any_hashing_or_counting() {
+    let w = World::new();
+    w.register("ada", false).await;
+    w.hasher.overloaded.store(true, Ordering::SeqCst);
+    let before = w.hasher.verifications.load(Ordering::SeqCst);
+    for _ in 0..6 {
+        let shed = w.login.login("ada", &pw("wrong-password-123")).await;
+        assert!(matches!(shed, Err(Error::Overloaded { .. })), "{shed:?}");
+    }
+    assert_eq!(w.hasher.verifications.load(Ordering::SeqCst), before, "no hash was spent");
+    w.hasher.overloaded.store(false, Ordering::SeqCst);
+    let ok = w.login.login("ada", &pw(GOOD_PASSWORD)).await;
+    assert!(matches!(ok, Ok(LoginOutcome::Tokens(_))), "six shed logins counted no failure: {ok:?}");
+}
+
+#[tokio::test]
 async fn two_factor_login_mails_a_code_and_the_code_opens_a_session() {
     let w = World::new();
     let u = w.register("bob", true).await;

@@ -214,11 +214,8 @@ impl Argon2Hasher {
         let ahead = self.queue.outstanding.fetch_add(1, Ordering::AcqRel);
         let place = Place(self.queue.clone());
         let rounds = self.queue.rounds_behind(ahead);
-        let foreseen = self.queue.wait(rounds);
+        self.refuse_past_bound(ahead)?;
         let max_wait = self.max_wait;
-        if max_wait.is_some_and(|max| foreseen > max) {
-            return Err(overloaded(foreseen));
-        }
         let queued = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
@@ -247,6 +244,16 @@ impl Argon2Hasher {
             }))
             .map_err(|_| domain::Error::internal("the hashing threads are gone"))?;
         rx.await.map_err(|_| domain::Error::internal("a hashing thread failed"))?
+    }
+
+    /// Refuses a hash with `ahead` hashes queued or running before it when
+    /// its foreseen wait is past the bound.
+    fn refuse_past_bound(&self, ahead: u64) -> Result<()> {
+        let foreseen = self.queue.wait(self.queue.rounds_behind(ahead));
+        match self.max_wait {
+            Some(max) if foreseen > max => Err(overloaded(foreseen)),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -280,6 +287,10 @@ impl domain::ports::PasswordHasher for Argon2Hasher {
 
     fn dummy_hash(&self) -> &str {
         &self.dummy
+    }
+
+    fn admit(&self) -> Result<()> {
+        self.refuse_past_bound(self.queue.outstanding.load(Ordering::Acquire))
     }
 }
 
@@ -406,6 +417,26 @@ mod tests {
         for _ in 0..5 {
             assert!(h.blocking(|_| ()).await.is_ok(), "no queue ahead: it runs");
         }
+    }
+
+    #[tokio::test]
+    async fn admission_is_refused_at_once_while_a_new_hash_would_wait_past_the_limit() {
+        use domain::ports::PasswordHasher;
+        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
+            .unwrap()
+            .max_wait(Some(Duration::from_millis(1)));
+        assert!(h.admit().is_ok(), "a free thread");
+        let (release, job) = occupy(&h).await;
+        h.queue.round_us.store(50_000, Ordering::Relaxed); // a round of hashing takes 50 ms
+        assert!(matches!(h.admit(), Err(domain::Error::Overloaded { .. })), "one round ahead, 1 ms allowed");
+        drop(release);
+        job.await.unwrap();
+        assert!(h.admit().is_ok(), "the thread is free again");
+        let unbounded = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let (release, job) = occupy(&unbounded).await;
+        assert!(unbounded.admit().is_ok(), "no bound: always admitted");
+        drop(release);
+        job.await.unwrap();
     }
 
     #[tokio::test]

@@ -69,10 +69,12 @@ impl Clock for FakeClock {
     }
 }
 
-/// Plain-text "hashes" and a count of verifications, to prove the work done.
+/// Plain-text "hashes" and a count of verifications, to prove the work done;
+/// `overloaded` makes it refuse admission, as a full hash queue would.
 #[derive(Default)]
 pub struct CountingHasher {
     pub verifications: AtomicUsize,
+    pub overloaded: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -86,6 +88,12 @@ impl PasswordHasher for CountingHasher {
     }
     fn dummy_hash(&self) -> &str {
         "dummy:"
+    }
+    fn admit(&self) -> Result<()> {
+        if self.overloaded.load(Ordering::SeqCst) {
+            return Err(crate::Error::Overloaded { retry_after: std::time::Duration::from_secs(1) });
+        }
+        Ok(())
     }
 }
 
