@@ -280,10 +280,17 @@ fn limit_refused(err: &poem::Error) -> Option<Problem> {
 
 /// A problem as a response outside the typed handlers (framework errors,
 /// health checks); handlers go through [`ApiError`], which documents it.
+impl Problem {
+    /// The problem as its `application/problem+json` body.
+    pub fn to_body(&self) -> Vec<u8> {
+        serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(self)).unwrap_or_default()
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&poem_openapi::types::ToJSON::to_json(&self)).unwrap_or_default();
+        let body = self.to_body();
         let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body);
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));

@@ -29,6 +29,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use poem::endpoint::BoxEndpoint;
+use poem::http::StatusCode;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, Response};
@@ -36,6 +37,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
+
+use crate::error::{PROBLEM_JSON, Problem};
 
 /// The server's bounds (see the module's documentation).
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +62,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let lingering = Arc::new(Semaphore::new(LINGERING_REFUSALS));
     let (stop, stopping) = watch::channel(false);
-    let warned = Warned::default();
+    let (full, unaccepted) = (Warning::default(), Warning::default());
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -77,7 +80,7 @@ pub async fn serve(
                 }
                 Err(_) => {
                     refuse(stream, &lingering);
-                    if warned.due(&warned.full) {
+                    if full.due() {
                         tracing::warn!(
                             limit = limits.max_connections,
                             "connection limit reached (AUTHD_MAX_CONNECTIONS): new connections are answered 503"
@@ -90,7 +93,7 @@ pub async fn serve(
             Err(e) => {
                 // Out of file descriptors or memory: retrying at once would
                 // spin a core; a closing connection frees one soon.
-                if warned.due(&warned.accept) {
+                if unaccepted.due() {
                     tracing::warn!(error = %e, "cannot accept connections");
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -156,7 +159,6 @@ pub fn raise_open_file_limit() -> Option<usize> {
 /// second at most, and at most [`LINGERING_REFUSALS`] connections are
 /// refused this way at once; past that, they are closed at once.
 fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>) {
-    const BODY: &str = r#"{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"The server has as many connections open as it allows; try again shortly.","code":"too_many_connections"}"#;
     let Ok(place) = lingering.clone().try_acquire_owned() else { return };
     tokio::spawn(async move {
         let _place = place;
@@ -172,11 +174,19 @@ fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>) {
             }
         };
         let _ = tokio::time::timeout(Duration::from_secs(1), read_head).await;
-        let answer = format!(
-            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
-            BODY.len()
-        );
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer.as_bytes())).await;
+        let body = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_connections",
+            "The server has as many connections open as it allows; try again shortly.",
+        )
+        .to_body();
+        let mut answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        answer.extend_from_slice(&body);
+        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&answer)).await;
         let _ = stream.shutdown().await;
         let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
         let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
@@ -186,16 +196,13 @@ fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>) {
 /// Refused connections answered at once, each for up to three seconds.
 const LINGERING_REFUSALS: usize = 256;
 
-/// Warnings that could repeat on every accept are logged once in 10 s.
+/// A warning that could repeat on every accept, logged once in 10 s.
 #[derive(Default)]
-struct Warned {
-    full: Mutex<Option<Instant>>,
-    accept: Mutex<Option<Instant>>,
-}
+struct Warning(Mutex<Option<Instant>>);
 
-impl Warned {
-    fn due(&self, last: &Mutex<Option<Instant>>) -> bool {
-        let mut last = last.lock().expect("not poisoned");
+impl Warning {
+    fn due(&self) -> bool {
+        let mut last = self.0.lock().expect("not poisoned");
         let now = Instant::now();
         if last.is_some_and(|t| now < t + Duration::from_secs(10)) {
             return false;
