@@ -214,7 +214,7 @@ impl Argon2Hasher {
         let ahead = self.queue.outstanding.fetch_add(1, Ordering::AcqRel);
         let place = Place(self.queue.clone());
         let rounds = self.queue.rounds_behind(ahead);
-        self.refuse_past_bound(ahead)?;
+        self.refuse_past_bound(rounds)?;
         let max_wait = self.max_wait;
         let queued = Instant::now();
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -231,7 +231,7 @@ impl Argon2Hasher {
                 // A hash that found a thread free is never refused: what it
                 // waited is the thread waking up, not a queue.
                 if rounds > 0 && max_wait.is_some_and(|max| waited > max) {
-                    let _ = tx.send(Err(overloaded(place.0.wait(place.0.rounds_behind(ahead)))));
+                    let _ = tx.send(Err(overloaded(place.0.wait(rounds))));
                     return;
                 }
                 let started = Instant::now();
@@ -246,10 +246,10 @@ impl Argon2Hasher {
         rx.await.map_err(|_| domain::Error::internal("a hashing thread failed"))?
     }
 
-    /// Refuses a hash with `ahead` hashes queued or running before it when
-    /// its foreseen wait is past the bound.
-    fn refuse_past_bound(&self, ahead: u64) -> Result<()> {
-        let foreseen = self.queue.wait(self.queue.rounds_behind(ahead));
+    /// Refuses a hash `rounds` of hashing behind when its foreseen wait is
+    /// past the bound.
+    fn refuse_past_bound(&self, rounds: u64) -> Result<()> {
+        let foreseen = self.queue.wait(rounds);
         match self.max_wait {
             Some(max) if foreseen > max => Err(overloaded(foreseen)),
             _ => Ok(()),
@@ -290,7 +290,7 @@ impl domain::ports::PasswordHasher for Argon2Hasher {
     }
 
     fn admit(&self) -> Result<()> {
-        self.refuse_past_bound(self.queue.outstanding.load(Ordering::Acquire))
+        self.refuse_past_bound(self.queue.rounds_behind(self.queue.outstanding.load(Ordering::Acquire)))
     }
 }
 
@@ -336,6 +336,11 @@ mod tests {
         names
     }
 
+    /// One hashing thread at a cheap cost, with a queue bound of `max`.
+    fn one_thread(max: Option<Duration>) -> Argon2Hasher {
+        Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap().max_wait(max)
+    }
+
     /// Holds the only hashing thread until the returned sender is dropped.
     async fn occupy(h: &Argon2Hasher) -> (std::sync::mpsc::Sender<()>, tokio::task::JoinHandle<()>) {
         let (release, held) = std::sync::mpsc::channel::<()>();
@@ -356,8 +361,7 @@ mod tests {
     #[tokio::test]
     async fn a_hash_that_would_wait_past_the_queue_limit_is_refused_at_once_with_a_retry_time() {
         let pw = Password::parse("quiet-lantern-harbour-88", &[]).unwrap();
-        let cheap = Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 };
-        let h = Argon2Hasher::new(cheap, 1).unwrap().max_wait(Some(Duration::from_millis(1)));
+        let h = one_thread(Some(Duration::from_millis(1)));
         assert!(h.hash(&pw).await.is_ok(), "a free thread: no wait, no refusal");
         let (release, job) = occupy(&h).await;
         let refused = h.hash(&pw).await;
@@ -373,9 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_that_waited_past_the_queue_limit_anyway_is_refused_when_its_turn_comes() {
-        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
-            .unwrap()
-            .max_wait(Some(Duration::from_millis(5)));
+        let h = one_thread(Some(Duration::from_millis(5)));
         let (release, job) = occupy(&h).await;
         h.queue.round_us.store(0, Ordering::Relaxed); // foresee no wait: it is queued
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -394,9 +396,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_queue_whose_last_hash_waited_past_the_limit_refuses_new_hashes_at_once() {
-        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
-            .unwrap()
-            .max_wait(Some(Duration::from_millis(5)));
+        let h = one_thread(Some(Duration::from_millis(5)));
         let (release, job) = occupy(&h).await;
         h.queue.round_us.store(0, Ordering::Relaxed); // the average foresees no wait,
         h.queue.last_wait_us.store(10_000, Ordering::Relaxed); // but the last hash to start waited 10 ms
@@ -412,8 +412,7 @@ mod tests {
     #[tokio::test]
     async fn a_hash_that_finds_a_thread_free_is_never_refused() {
         // A zero limit: any wait at all, even the thread waking up, is past it.
-        let h =
-            Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap().max_wait(Some(Duration::ZERO));
+        let h = one_thread(Some(Duration::ZERO));
         for _ in 0..5 {
             assert!(h.blocking(|_| ()).await.is_ok(), "no queue ahead: it runs");
         }
@@ -422,9 +421,7 @@ mod tests {
     #[tokio::test]
     async fn admission_is_refused_at_once_while_a_new_hash_would_wait_past_the_limit() {
         use domain::ports::PasswordHasher;
-        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1)
-            .unwrap()
-            .max_wait(Some(Duration::from_millis(1)));
+        let h = one_thread(Some(Duration::from_millis(1)));
         assert!(h.admit().is_ok(), "a free thread");
         let (release, job) = occupy(&h).await;
         h.queue.round_us.store(50_000, Ordering::Relaxed); // a round of hashing takes 50 ms
@@ -432,7 +429,7 @@ mod tests {
         drop(release);
         job.await.unwrap();
         assert!(h.admit().is_ok(), "the thread is free again");
-        let unbounded = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let unbounded = one_thread(None);
         let (release, job) = occupy(&unbounded).await;
         assert!(unbounded.admit().is_ok(), "no bound: always admitted");
         drop(release);
@@ -441,7 +438,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_limit_hashes_queue_and_all_finish() {
-        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let h = one_thread(None);
         let (release, job) = occupy(&h).await;
         let waiting: Vec<_> = (0..3)
             .map(|_| {
@@ -459,7 +456,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_whose_caller_has_gone_is_never_computed() {
-        let h = Argon2Hasher::new(Argon2Cost { m_kib: 8 * 1024, t: 1, p: 1 }, 1).unwrap();
+        let h = one_thread(None);
         let (release, job) = occupy(&h).await;
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let abandoned = {
