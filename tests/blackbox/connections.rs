@@ -187,3 +187,38 @@ async fn sigterm_finishes_the_request_in_flight_closes_idle_and_half_sent_ones_a
     let status = s.exited_within(Duration::from_secs(20)).await.expect("authd exits once its last request is answered");
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn out_of_file_descriptors_accepting_waits_and_warns_once_and_serves_again_when_some_close() {
+    local_only!("lowers the open-file limit of a server it starts");
+    let s = Server::start_with(&[("AUTHD_MAX_CONNECTIONS", "1000"), ("AUTHD_HEADER_TIMEOUT_MS", "60000")]).await;
+    // A few descriptors above what authd holds now: its accepts soon fail with EMFILE.
+    let pid = s.pid();
+    let open = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count() as u64;
+    let limit = libc::rlimit { rlim_cur: open + 4, rlim_max: open + 4 };
+    // SAFETY: prlimit reads the one struct passed; the pid is our own child's.
+    let set = unsafe { libc::prlimit(pid as libc::pid_t, libc::RLIMIT_NOFILE, &limit, std::ptr::null_mut()) };
+    assert_eq!(set, 0, "prlimit on authd");
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(TcpStream::connect(s.addr()).await.unwrap());
+    }
+    s.log_line("the accept failure", |l| l["fields"]["message"] == "cannot accept connections").await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // a spinning accept loop would warn again and again
+    let warnings = s.log_lines().iter().filter(|l| l["fields"]["message"] == "cannot accept connections").count();
+    assert_eq!(warnings, 1, "the accept failure is warned once in 10 s, not on every retry");
+    drop(held);
+    let fresh =
+        || reqwest::Client::builder().pool_max_idle_per_host(0).timeout(Duration::from_secs(2)).build().unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = fresh().get(s.url("/health/live")).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < until, "authd did not serve again once connections closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

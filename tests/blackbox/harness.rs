@@ -282,6 +282,11 @@ impl Server {
         self.base.trim_start_matches("http://").parse().expect("the base URL is http://ip:port")
     }
 
+    /// authd's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("a server this suite started").id()
+    }
+
     /// Sends SIGTERM, as an orchestrator stopping the node would.
     pub fn terminate(&self) {
         let child = self.child.as_ref().expect("SIGTERM needs a server this suite started");
