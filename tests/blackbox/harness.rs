@@ -450,7 +450,10 @@ impl Server {
     /// The messages to `to` in the log now.
     pub fn mails_to(&self, email: &str) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.mail_log).unwrap_or_default();
-        text.lines()
+        // A line without its newline is still being appended (seen through
+        // the container's bind mount): it is read next time, whole.
+        text.split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
             .map(|l| serde_json::from_str::<Value>(l).expect("mail log lines are JSON"))
             .filter(|m| m["to"] == email)
             .collect()
