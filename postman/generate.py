@@ -324,14 +324,67 @@ session_folder = [
     request("Refresh: an old refresh token", "POST", "/auth/refresh-token", body={"refresh_token": "{{firstRefreshToken}}"}, events=[test(status(401))]),
 ]
 
+# Applications for the verification API, managed by an administrator.
+apps_folder = [
+    request(
+        "Admin: log in",
+        "POST",
+        "/auth/token",
+        body={"username": "{{adminUsername}}", "password": "{{adminPassword}}"},
+        events=[test(status(200), save("adminToken", "pm.response.json().access_token"))],
+    ),
+    request(
+        "Apps: register an application",
+        "POST",
+        "/apps",
+        token="adminToken",
+        body={"name": "Postman shop", "channels": ["email", "sms"], "code_length": 8, "ttl_seconds": 600},
+        events=[
+            test(
+                status(201),
+                "const b = pm.response.json();",
+                'pm.test("key shown once, prefixed", () => pm.expect(b.api_key).to.match(/^authd_app_[0-9a-f]{40}$/));',
+                'pm.test("settings", () => { pm.expect(b.code_length).to.eql(8); pm.expect(b.max_attempts).to.eql(5); });',
+                save("appId", "b.id"),
+                save("apiKey", "b.api_key"),
+            )
+        ],
+    ),
+    request("Apps: a setting out of range", "POST", "/apps", token="adminToken", body={"name": "Bad", "channels": ["email"], "code_length": 3}, events=[test(*problem(400, "invalid_field"), 'pm.test("names the field", () => pm.expect(pm.response.json().field).to.eql("code_length"));')]),
+    request("Apps: list", "GET", "/apps?limit=100", token="adminToken", events=[test(status(200), 'pm.test("listed", () => pm.expect(pm.response.json().items.map(a => a.id)).to.include(pm.environment.get("appId")));')]),
+    request(
+        "Apps: read one, never its key",
+        "GET",
+        "/apps/{{appId}}",
+        token="adminToken",
+        events=[test(status(200), "const b = pm.response.json();", 'pm.test("no key", () => pm.expect(b.api_key).to.be.undefined);', 'pm.test("the key\'s hint", () => pm.expect(pm.environment.get("apiKey")).to.include(b.keys[0].hint));')],
+    ),
+    request("Apps: change", "PATCH", "/apps/{{appId}}", token="adminToken", body={"max_attempts": 3}, events=[test(status(200), 'pm.test("changed", () => pm.expect(pm.response.json().max_attempts).to.eql(3));')]),
+    request(
+        "Apps: rotate the key",
+        "POST",
+        "/apps/{{appId}}/keys",
+        token="adminToken",
+        events=[test(status(201), "const b = pm.response.json();", 'pm.test("a new key; the old one ends later", () => { pm.expect(b.api_key).to.not.eql(pm.environment.get("apiKey")); pm.expect(b.previous_keys_expire_at).to.be.a("string"); });', save("apiKey", "b.api_key"))],
+    ),
+    request("Apps: events", "GET", "/apps/{{appId}}/events", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("recorded", () => pm.expect(kinds).to.include.members(["app_created", "app_updated", "app_key_rotated"]));')]),
+    request("Apps: no token is refused", "GET", "/apps", events=[test(*problem(401, "token_missing"))]),
+    request("Apps: delete", "DELETE", "/apps/{{appId}}", token="adminToken", events=[test(status(204))]),
+    request("Apps: the deleted app is gone", "GET", "/apps/{{appId}}", token="adminToken", events=[test(*problem(404, "app_not_found"))]),
+]
+
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\". "
+        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\". "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
-    "item": [{"name": "1 Login", "item": login_folder}, {"name": "2 Session", "item": session_folder}],
+    "item": [
+        {"name": "1 Login", "item": login_folder},
+        {"name": "2 Session", "item": session_folder},
+        {"name": "3 Applications", "item": apps_folder},
+    ],
 }
 environment = {
     "name": "authd (local)",

@@ -13,6 +13,8 @@ mod m20261124_000007_create_second_factors;
 mod m20261124_000008_create_deliveries;
 mod m20261125_000009_add_phones;
 mod m20261125_000010_purge_indexes;
+mod m20261201_000011_create_apps;
+mod sqlite_rebuild;
 
 pub struct Migrator;
 
@@ -30,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_deliveries::Migration),
             Box::new(m20261125_000009_add_phones::Migration),
             Box::new(m20261125_000010_purge_indexes::Migration),
+            Box::new(m20261201_000011_create_apps::Migration),
         ]
     }
 }

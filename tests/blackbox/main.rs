@@ -17,6 +17,7 @@ mod harness;
 mod proxy;
 
 mod admin;
+mod apps;
 mod auth;
 mod connections;
 mod delivery;

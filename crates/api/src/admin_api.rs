@@ -36,8 +36,12 @@ pub struct EventBody {
     /// `otp_locked`, `password_changed`, `logged_out`, `refresh_reused`, `account_deleted`,
     /// `user_updated_by_admin`, `user_deactivated`, `user_deleted_by_admin`, `admin_bootstrapped`.
     pub kind: String,
-    /// The user the event is about.
-    pub user_id: Uuid,
+    /// The user the event is about (absent for an event about an application).
+    #[oai(skip_serializing_if_is_none)]
+    pub user_id: Option<Uuid>,
+    /// The application the event is about (absent for an event about a user).
+    #[oai(skip_serializing_if_is_none)]
+    pub app_id: Option<Uuid>,
     /// The administrator who acted, when it was not the user.
     #[oai(skip_serializing_if_is_none)]
     pub actor_id: Option<Uuid>,
@@ -51,7 +55,8 @@ impl From<AuditEvent> for EventBody {
             id: e.id,
             at: e.at,
             kind: e.kind.as_str().to_owned(),
-            user_id: e.user_id.0,
+            user_id: e.subject.user().map(|u| u.0),
+            app_id: e.subject.app().map(|a| a.0),
             actor_id: e.actor_id.map(|a| a.0),
             detail: e.detail.into_iter().collect(),
         }

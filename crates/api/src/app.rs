@@ -17,6 +17,7 @@ use secrecy::ExposeSecret;
 use tracing::Instrument;
 
 use crate::admin_api::AdminApi;
+use crate::apps_api::AppsApi;
 use crate::auth_api::AuthApi;
 use crate::body_limit::BodyLimits;
 use crate::client_addr::TrustedProxies;
@@ -93,6 +94,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
+        apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
         sealer: Arc::new(match &settings.encryption_key {
             Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
             None => infra::sealer::ChaChaSealer::derived_from(secret),
@@ -103,8 +105,8 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell })
 }
 
-pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi), ()> {
-    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi), "authd", env!("CARGO_PKG_VERSION"))
+pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi), ()> {
+    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
@@ -160,6 +162,7 @@ pub fn routes(
         .data(services.accounts)
         .data(services.authenticator)
         .data(services.admin)
+        .data(services.apps)
         .data(services.throttle)
         .data(db)
         .data(proxies)

@@ -23,6 +23,8 @@ pub enum ApiTags {
     Users,
     /// Managing users (administrators only).
     Admin,
+    /// Registering applications for the verification API (administrators only).
+    Apps,
 }
 
 /// Credentials, as an OAuth2 password grant would send them.

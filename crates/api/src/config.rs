@@ -76,6 +76,9 @@ pub struct Settings {
     /// `AUTHD_EVENT_RETENTION_DAYS`: security events older than this are
     /// purged; 0 keeps them forever.
     pub event_retention_days: u64,
+    /// `AUTHD_APP_KEY_GRACE_SECONDS`: how long an application's previous API
+    /// key keeps working after a rotation (default a day; 0 ends it at once).
+    pub app_key_grace_seconds: u64,
     /// `AUTHD_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a
     /// database connection before it is answered 503.
     pub db_acquire_timeout_ms: u64,
@@ -217,6 +220,7 @@ impl Default for Settings {
             db_statement_timeout_ms: 5000,
             purge_interval_ms: 10 * 60 * 1000,
             event_retention_days: 365,
+            app_key_grace_seconds: policy.app_key_grace.as_secs(),
             hash_concurrency: None,
             hash_queue_max_wait_ms: 1000,
             body_limit: 64 * 1024,
@@ -380,6 +384,9 @@ impl Settings {
         if self.purge_interval_ms == 0 {
             bail!("AUTHD_PURGE_INTERVAL_MS must be at least 1");
         }
+        if self.app_key_grace_seconds > 90 * 24 * 3600 {
+            bail!("AUTHD_APP_KEY_GRACE_SECONDS must be at most 7776000 (90 days): a replaced key must stop");
+        }
         if self.event_retention_days > 100 * 365 {
             bail!("AUTHD_EVENT_RETENTION_DAYS must be at most 36500 (0 keeps events forever)");
         }
@@ -442,6 +449,7 @@ impl Settings {
                     .then(|| Duration::from_secs(self.event_retention_days * 24 * 3600)),
                 ..Default::default()
             },
+            app_key_grace: Duration::from_secs(self.app_key_grace_seconds),
         }
     }
 
@@ -537,6 +545,15 @@ mod tests {
         let s = Settings { env: RunEnv::Production, allow_file_mailer: true, ..Default::default() };
         let err = s.check().unwrap_err().to_string();
         assert!(err.contains("AUTHD_JWT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn an_app_key_grace_over_ninety_days_is_refused() {
+        let s = Settings { app_key_grace_seconds: 90 * 24 * 3600 + 1, ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_APP_KEY_GRACE_SECONDS"));
+        let s = Settings { app_key_grace_seconds: 90 * 24 * 3600, ..Default::default() };
+        assert!(s.check().is_ok());
+        assert_eq!(s.policy().app_key_grace.as_secs(), 90 * 24 * 3600);
     }
 
     #[test]

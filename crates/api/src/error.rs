@@ -181,6 +181,8 @@ impl From<domain::Error> for ApiError {
             E::NoCodePending => Problem::new(StatusCode::CONFLICT, "no_code_pending", msg),
             E::PhoneChanged => Problem::new(StatusCode::CONFLICT, "phone_changed", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
+            E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
+            E::ApiKeyInvalid => Problem::new(StatusCode::UNAUTHORIZED, "api_key_invalid", msg),
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
             E::AccountLocked { retry_after } => {
                 let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg);

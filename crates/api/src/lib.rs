@@ -3,6 +3,7 @@
 
 pub mod admin_api;
 pub mod app;
+pub mod apps_api;
 pub mod auth_api;
 pub mod body_limit;
 pub mod client_addr;

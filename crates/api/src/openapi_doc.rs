@@ -11,6 +11,7 @@ use poem_openapi::types::Type;
 use serde_json::Value;
 
 use crate::admin_api::AdminPatchBody;
+use crate::apps_api::{AppPatchBody, NewAppBody};
 use crate::auth_api::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::phone_api::{PhoneConfirmBody, PhoneVerifyBody};
 use crate::second_factors_api::ConfirmBody;
@@ -21,6 +22,8 @@ use crate::users_api::{ChangePasswordBody, PasswordBody, PatchMeBody, Registrati
 fn strict_bodies() -> Vec<String> {
     [
         AdminPatchBody::name(),
+        AppPatchBody::name(),
+        NewAppBody::name(),
         LogoutBody::name(),
         OtpBody::name(),
         RefreshBody::name(),

@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
+use crate::subject::Subject;
 use crate::throttle::{Throttle, user_key};
 use crate::totp::Authenticator;
 use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
@@ -53,7 +54,7 @@ pub enum Bootstrap {
     AdminExists,
 }
 
-fn check_limit(limit: u32) -> Result<u32> {
+pub(crate) fn check_limit(limit: u32) -> Result<u32> {
     if (1..=MAX_PAGE).contains(&limit) {
         Ok(limit)
     } else {
@@ -62,7 +63,7 @@ fn check_limit(limit: u32) -> Result<u32> {
 }
 
 /// Splits `limit + 1` fetched rows into a page and the cursor of its last item.
-fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T, C> {
+pub(crate) fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T, C> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(&cursor) } else { None };
@@ -160,7 +161,7 @@ impl Admin {
     ) -> Result<Page<AuditEvent, Uuid>> {
         self.require_admin(caller).await?;
         let limit = check_limit(limit)?;
-        let rows = self.audit.list(id, before, limit + 1).await?;
+        let rows = self.audit.list(Subject::User(id), before, limit + 1).await?;
         if rows.is_empty() && before.is_none() && self.users.by_id(id).await?.is_none() {
             return Err(Error::UserNotFound);
         }

@@ -58,6 +58,12 @@ pub enum Error {
     PhoneChanged,
     #[error("user not found")]
     UserNotFound,
+    #[error("application not found")]
+    AppNotFound,
+    /// An API key that is malformed, unknown, expired, or whose application
+    /// is deactivated or deleted: one answer for all, so a key tells nothing.
+    #[error("the API key is invalid")]
+    ApiKeyInvalid,
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]
     AccountLocked { retry_after: Duration },
     #[error("too many requests from this address; try again in {} s", retry_after.as_secs())]

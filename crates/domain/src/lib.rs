@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod app;
 pub mod audit;
 pub mod clock;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod recovery_code;
 pub mod retention;
 pub mod rng;
 pub mod session;
+pub mod subject;
 pub mod throttle;
 pub mod token;
 pub mod totp;
@@ -32,6 +34,8 @@ pub mod testing;
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod apps_tests;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]

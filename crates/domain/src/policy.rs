@@ -33,6 +33,8 @@ pub struct Policy {
     pub delivery: DeliveryPolicy,
     /// How long finished data is kept, and how it is purged.
     pub retention: crate::retention::Retention,
+    /// How long an application's previous API key keeps working after a rotation.
+    pub app_key_grace: Duration,
 }
 
 impl Default for Policy {
@@ -51,6 +53,7 @@ impl Default for Policy {
             totp_mail_fallback: false,
             delivery: DeliveryPolicy::default(),
             retention: crate::retention::Retention::default(),
+            app_key_grace: crate::app::api_key::DEFAULT_ROTATION_GRACE,
         }
     }
 }

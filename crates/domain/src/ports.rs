@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use crate::app::{ApiKey, App, AppId, AppKey};
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
@@ -19,6 +20,7 @@ use crate::otp::finish::{Finished, FinishedLogin};
 use crate::password::Password;
 use crate::recovery_code::RecoveryCode;
 use crate::session::family::Session;
+use crate::subject::Subject;
 use crate::throttle::rate::Window;
 use crate::token::claims::Claims;
 use crate::totp::credential::TotpCredential;
@@ -164,6 +166,8 @@ pub trait OtpHasher: Send + Sync {
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;
     /// A recovery code's hash; storage finds a code by it.
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
+    /// An application's API key's hash; storage finds a key by it.
+    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8>;
 }
 
 /// Sends one message through a provider (SMTP, Vonage, Twilio, the file
@@ -195,8 +199,9 @@ pub trait Outbox: Send + Sync {
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn record(&self, event: &AuditEvent) -> Result<()>;
-    /// A user's events, newest first, strictly before the event `before`.
-    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>>;
+    /// Events about `subject` (a user or an application), newest first,
+    /// strictly before the event `before`.
+    async fn list(&self, subject: Subject, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>>;
 }
 
 /// Counters for throttling, shared by all nodes.
@@ -248,6 +253,31 @@ pub trait RecoveryCodeRepo: Send + Sync {
     async fn remaining(&self, user: UserId) -> Result<u32>;
     /// Drops the set; how many codes (used or not) went.
     async fn delete_all(&self, user: UserId) -> Result<u64>;
+}
+
+/// Registered applications and their API keys (as keyed hashes).
+#[async_trait]
+pub trait AppRepo: Send + Sync {
+    /// Stores a new application with its first key, in one transaction.
+    async fn create(&self, app: &App, key: &AppKey) -> Result<()>;
+    async fn get(&self, id: AppId) -> Result<Option<App>>;
+    /// A keyset page of applications in id (registration) order.
+    async fn list(&self, after: Option<AppId>, limit: u32) -> Result<Vec<App>>;
+    /// Writes `app`'s settings; `false` when it no longer exists.
+    async fn update(&self, app: &App) -> Result<bool>;
+    /// Deletes the application and, by the foreign key's `ON DELETE
+    /// CASCADE`, its keys. Whether it existed.
+    async fn delete(&self, id: AppId) -> Result<bool>;
+    /// Stores `key` for its application and, in the same transaction, ends
+    /// every other key of it at `others_until` unless it ends sooner.
+    /// `false`, and nothing stored, when the application no longer exists.
+    async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool>;
+    /// The application holding the key with this hash, if the key is
+    /// unexpired at `now` and the application active: one statement, both
+    /// conditions in its WHERE.
+    async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>>;
+    /// The application's keys, newest first, expired ones included.
+    async fn keys(&self, id: AppId) -> Result<Vec<AppKey>>;
 }
 
 /// Authenticated encryption for secrets that must be read back (TOTP

@@ -12,6 +12,7 @@ use crate::otp::{Method, Pending};
 use crate::policy::Policy;
 use crate::recovery_code::RecoveryCode;
 use crate::session::Caller;
+use crate::subject::Subject;
 use crate::testing::world::{GOOD_PASSWORD, World};
 use crate::token::TokenPair;
 use crate::totp::TotpSecret;
@@ -238,7 +239,7 @@ async fn an_admin_reset_removes_the_app_and_the_codes_and_is_recorded() {
     let root = caller(&w, "root").await;
     let (user, _, _, _) = enrolled(&w, "ada").await;
     w.admin.reset_second_factors(&root, user.id).await.unwrap();
-    let event = w.db.tables().audit.iter().rev().find(|e| e.user_id == user.id).cloned().unwrap();
+    let event = w.db.tables().audit.iter().rev().find(|e| e.subject == Subject::User(user.id)).cloned().unwrap();
     assert_eq!((event.kind.as_str(), event.actor_id), ("second_factors_reset", Some(root.user_id)));
     assert_eq!(pending(&w, "ada").await.methods, [Method::Email], "is_2fa stays: mail takes over");
     let ghost = crate::user::UserId(uuid::Uuid::new_v4());

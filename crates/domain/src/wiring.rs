@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::account::Accounts;
 use crate::admin::Admin;
+use crate::app::Apps;
 use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::login::Login;
@@ -14,8 +15,8 @@ use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AuditLog, LoginFinisher, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore, RecoveryCodeRepo,
-    SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
+    AppRepo, AuditLog, LoginFinisher, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore,
+    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
 use crate::retention::Janitor;
 use crate::rng::Rng;
@@ -41,6 +42,7 @@ pub struct Ports {
     pub purge: Arc<dyn PurgeStore>,
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
+    pub apps: Arc<dyn AppRepo>,
     pub sealer: Arc<dyn SecretSealer>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
@@ -63,6 +65,8 @@ pub struct Services {
     pub authenticator: Authenticator,
     /// Administration.
     pub admin: Admin,
+    /// Applications using the verification API, and their keys.
+    pub apps: Apps,
     /// Per-address limits and purging of counters.
     pub throttle: Throttle,
     /// Sends queued messages; every node runs it in the background.
@@ -104,6 +108,7 @@ impl Services {
             resend_cooldown: policy.otp_resend_cooldown,
             channels: p.notifier.channels(),
         };
+        let channels = codes.channels.clone();
         let phones = Phones {
             users: p.users.clone(),
             otps: p.otps.clone(),
@@ -161,13 +166,13 @@ impl Services {
             totp: p.totp,
             recovery_codes: p.recovery_codes,
             sealer: p.sealer,
-            otp_hasher: p.otp_hasher,
+            otp_hasher: p.otp_hasher.clone(),
             accounts: accounts.clone(),
             second_factor: second_factor.clone(),
             sessions: sessions.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
-            rng,
+            rng: rng.clone(),
         };
         let janitor =
             Janitor { store: p.purge, throttle: throttle.clone(), clock: clock.clone(), retention: policy.retention };
@@ -177,9 +182,31 @@ impl Services {
             sessions: sessions.clone(),
             throttle: throttle.clone(),
             authenticator: authenticator.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        };
+        let apps = Apps {
+            repo: p.apps,
+            admin: admin.clone(),
+            otp_hasher: p.otp_hasher,
             audit,
             clock,
+            rng: rng.clone(),
+            channels,
+            key_grace: policy.app_key_grace,
         };
-        Self { login, second_factor, phones, sessions, accounts, authenticator, admin, throttle, courier, janitor }
+        Self {
+            login,
+            second_factor,
+            phones,
+            sessions,
+            accounts,
+            authenticator,
+            admin,
+            apps,
+            throttle,
+            courier,
+            janitor,
+        }
     }
 }

@@ -2,8 +2,10 @@
 
 use async_trait::async_trait;
 use domain::Result;
+use domain::app::AppId;
 use domain::audit::{AuditEvent, EventKind};
 use domain::ports::AuditLog;
+use domain::subject::Subject;
 use domain::user::UserId;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -25,10 +27,15 @@ impl SeaAuditLog {
 fn to_domain(m: audit_events::Model) -> Result<AuditEvent> {
     let kind =
         EventKind::parse(&m.kind).ok_or_else(|| domain::Error::internal(format!("unknown event kind {:?}", m.kind)))?;
+    let subject = match (m.user_id, m.app_id) {
+        (Some(u), _) => Subject::User(UserId(u)),
+        (None, Some(a)) => Subject::App(AppId(a)),
+        (None, None) => return Err(domain::Error::internal("an event about no one")),
+    };
     Ok(AuditEvent {
         id: m.id,
         at: m.at,
-        user_id: UserId(m.user_id),
+        subject,
         actor_id: m.actor_id.map(UserId),
         kind,
         detail: serde_json::from_str(&m.detail).map_err(domain::Error::internal)?,
@@ -39,7 +46,8 @@ fn to_domain(m: audit_events::Model) -> Result<AuditEvent> {
 pub(crate) async fn insert_event(conn: &impl ConnectionTrait, e: &AuditEvent) -> Result<()> {
     let model = audit_events::ActiveModel {
         id: Set(e.id),
-        user_id: Set(e.user_id.0),
+        user_id: Set(e.subject.user().map(|u| u.0)),
+        app_id: Set(e.subject.app().map(|a| a.0)),
         actor_id: Set(e.actor_id.map(|a| a.0)),
         kind: Set(e.kind.as_str().to_owned()),
         at: Set(e.at),
@@ -55,8 +63,12 @@ impl AuditLog for SeaAuditLog {
         insert_event(&self.db, e).await
     }
 
-    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
-        let mut q = Entity::find().filter(Column::UserId.eq(user.0)).order_by_desc(Column::Id).limit(u64::from(limit));
+    async fn list(&self, subject: Subject, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
+        let of = match subject {
+            Subject::User(u) => Column::UserId.eq(u.0),
+            Subject::App(a) => Column::AppId.eq(a.0),
+        };
+        let mut q = Entity::find().filter(of).order_by_desc(Column::Id).limit(u64::from(limit));
         if let Some(b) = before {
             q = q.filter(Column::Id.lt(b));
         }

@@ -2,6 +2,7 @@
 //! SQLite), the argon2id hasher, the HS256 JWT codec, the keyed OTP hasher,
 //! the delivery outbox and message senders, the system clock and the OS random source.
 
+pub mod apps;
 pub mod audit;
 pub mod clock;
 pub mod db;

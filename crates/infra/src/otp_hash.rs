@@ -1,6 +1,7 @@
 //! One-time codes are kept only as HMAC-SHA256(key, challenge id ‖ code): a
 //! leaked table reveals no code, and a code hash is useless for any other login.
 
+use domain::app::ApiKey;
 use domain::otp::OtpCode;
 use domain::recovery_code::RecoveryCode;
 use domain::user::UserId;
@@ -43,6 +44,15 @@ impl domain::ports::OtpHasher for HmacOtpHasher {
         mac.update(code.as_str().as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+
+    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8> {
+        // A key carries 160 random bits, so one keyed hash is enough (no
+        // slow hash needed); the label keeps it apart from code hashes.
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"api-key");
+        mac.update(key.expose().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
 }
 
 #[cfg(test)]
@@ -74,5 +84,17 @@ mod tests {
         assert_eq!(stored, h.hash_recovery_code(ada, &RecoveryCode::parse("AB1D EF0H JKMN").unwrap()));
         assert_ne!(stored, h.hash_recovery_code(bob, &code));
         assert_ne!(stored, HmacOtpHasher::derived_from(b"other-secret").hash_recovery_code(ada, &code));
+    }
+
+    #[test]
+    fn api_key_hash_is_keyed_and_never_the_key() {
+        let h = HmacOtpHasher::derived_from(b"server-secret");
+        let key = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111213").unwrap();
+        let stored = h.hash_api_key(&key);
+        assert_eq!(stored.len(), 32);
+        assert_eq!(stored, h.hash_api_key(&ApiKey::parse(key.expose()).unwrap()), "found again by its hash");
+        assert_ne!(stored, HmacOtpHasher::derived_from(b"other-secret").hash_api_key(&key));
+        let other = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111214").unwrap();
+        assert_ne!(stored, h.hash_api_key(&other));
     }
 }

@@ -23,7 +23,8 @@ fn store(name: &'static str, db: Database) -> Store {
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
-        purge: Arc::new(infra::purge::SqlPurgeStore::new(db)),
+        purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
+        apps: Arc::new(infra::apps::SqlAppRepo::new(db)),
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::subject::Subject;
 use crate::user::UserId;
 use crate::words::stable_words;
 
@@ -38,16 +39,21 @@ stable_words! {
         DeliverySent = "delivery_sent",
         DeliveryFailed = "delivery_failed",
         PhoneVerified = "phone_verified",
+        AppCreated = "app_created",
+        AppUpdated = "app_updated",
+        AppDeactivated = "app_deactivated",
+        AppKeyRotated = "app_key_rotated",
+        AppDeleted = "app_deleted",
     }
 }
 
-/// One recorded event. `user_id` is the account it concerns; `actor_id` the
-/// admin who acted, when it was not the user themselves.
+/// One recorded event. `subject` is the account (or application) it
+/// concerns; `actor_id` the admin who acted, when it was not the user themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
     pub id: Uuid,
     pub at: DateTime<Utc>,
-    pub user_id: UserId,
+    pub subject: Subject,
     pub actor_id: Option<UserId>,
     pub kind: EventKind,
     /// Non-secret particulars: field names changed, sessions revoked, tries left.

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+use crate::app::ApiKey;
 use crate::clock::{Clock, span};
 use crate::error::{Error, Result};
 use crate::notify::{Channel, Message, Receipt, SendFailure};
@@ -143,6 +144,9 @@ impl OtpHasher for PlainOtpHasher {
     }
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
         [user.0.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
+    }
+    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8> {
+        [b"key:".as_slice(), key.expose().as_bytes()].concat()
     }
 }
 

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::app::{App, AppId, AppKey};
 use crate::audit::AuditEvent;
 use crate::clock::span;
 use crate::error::{Error, Result};
@@ -19,6 +20,7 @@ use crate::notify::{Delivery, DeliveryStatus, Settlement};
 use crate::otp::{Finished, FinishedLogin, Method, OtpChallenge, Purpose};
 use crate::ports::*;
 use crate::session::Session;
+use crate::subject::Subject;
 use crate::throttle::Window;
 use crate::totp::TotpCredential;
 use crate::user::*;
@@ -50,6 +52,9 @@ pub struct Tables {
     recovery: HashMap<UserId, Vec<RecoveryRow>>,
     throttles: HashMap<String, ThrottleRow>,
     pub audit: Vec<AuditEvent>,
+    pub apps: HashMap<AppId, App>,
+    /// Keys by their hex hash, as the `app_keys` primary key finds them.
+    pub app_keys: HashMap<Vec<u8>, AppKey>,
 }
 
 impl Tables {
@@ -519,17 +524,72 @@ impl AuditLog for MemDb {
         t.audit.push(e.clone());
         Ok(())
     }
-    async fn list(&self, user: UserId, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
+    async fn list(&self, subject: Subject, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {
         let mut events: Vec<AuditEvent> = self
             .tables()
             .audit
             .iter()
-            .filter(|e| e.user_id == user && before.is_none_or(|b| e.id < b))
+            .filter(|e| e.subject == subject && before.is_none_or(|b| e.id < b))
             .cloned()
             .collect();
         events.sort_by_key(|e| std::cmp::Reverse(e.id));
         events.truncate(limit as usize);
         Ok(events)
+    }
+}
+
+#[async_trait]
+impl AppRepo for MemDb {
+    async fn create(&self, app: &App, key: &AppKey) -> Result<()> {
+        let mut t = self.tables();
+        if t.apps.contains_key(&app.id) || t.app_keys.contains_key(&key.hash) {
+            return Err(Error::internal("duplicate primary key"));
+        }
+        t.apps.insert(app.id, app.clone());
+        t.app_keys.insert(key.hash.clone(), key.clone());
+        Ok(())
+    }
+    async fn get(&self, id: AppId) -> Result<Option<App>> {
+        Ok(self.tables().apps.get(&id).cloned())
+    }
+    async fn list(&self, after: Option<AppId>, limit: u32) -> Result<Vec<App>> {
+        let mut apps: Vec<App> =
+            self.tables().apps.values().filter(|a| after.is_none_or(|x| a.id > x)).cloned().collect();
+        apps.sort_by_key(|a| a.id);
+        apps.truncate(limit as usize);
+        Ok(apps)
+    }
+    async fn update(&self, app: &App) -> Result<bool> {
+        let mut t = self.tables();
+        let Some(row) = t.apps.get_mut(&app.id) else { return Ok(false) };
+        *row = App { created_at: row.created_at, ..app.clone() };
+        Ok(true)
+    }
+    async fn delete(&self, id: AppId) -> Result<bool> {
+        let mut t = self.tables();
+        t.app_keys.retain(|_, k| k.app_id != id); // ON DELETE CASCADE
+        Ok(t.apps.remove(&id).is_some())
+    }
+    async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        if !t.apps.contains_key(&key.app_id) {
+            return Ok(false);
+        }
+        for k in t.app_keys.values_mut().filter(|k| k.app_id == key.app_id) {
+            k.expires_at = Some(k.expires_at.map_or(others_until, |e| e.min(others_until)));
+        }
+        t.app_keys.insert(key.hash.clone(), key.clone());
+        Ok(true)
+    }
+    async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>> {
+        let t = self.tables();
+        let Some(key) = t.app_keys.get(hash).filter(|k| k.expires_at.is_none_or(|e| e > now)) else { return Ok(None) };
+        Ok(t.apps.get(&key.app_id).filter(|a| a.is_active).cloned())
+    }
+    async fn keys(&self, id: AppId) -> Result<Vec<AppKey>> {
+        let mut keys: Vec<AppKey> = self.tables().app_keys.values().filter(|k| k.app_id == id).cloned().collect();
+        keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.hash.cmp(&a.hash)));
+        Ok(keys)
     }
 }
 

@@ -10,6 +10,7 @@ use super::fakes::MemDb;
 use crate::account::Registration;
 use crate::notify::{Channel, Message};
 use crate::policy::Policy;
+use crate::subject::Subject;
 use crate::user::{User, UserId};
 use crate::wiring::{Ports, Services};
 
@@ -67,6 +68,7 @@ impl World {
             purge: Arc::new(db.clone()),
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
+            apps: Arc::new(db.clone()),
             sealer: Arc::new(PlainSealer),
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
@@ -104,7 +106,7 @@ impl World {
 
     /// Kinds of the events recorded about `user`, oldest first.
     pub fn events(&self, user: UserId) -> Vec<&'static str> {
-        self.db.tables().audit.iter().filter(|e| e.user_id == user).map(|e| e.kind.as_str()).collect()
+        self.db.tables().audit.iter().filter(|e| e.subject == Subject::User(user)).map(|e| e.kind.as_str()).collect()
     }
 
     /// Runs the courier until nothing is due now: what a node's background

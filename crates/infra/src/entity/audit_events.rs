@@ -5,7 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub user_id: Uuid,
+    /// Exactly one of `user_id` and `app_id` is set (CHECK audit_events_subject).
+    pub user_id: Option<Uuid>,
+    pub app_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
     pub kind: String,
     pub at: DateTimeUtc,

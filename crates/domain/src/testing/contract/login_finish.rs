@@ -6,12 +6,20 @@ use uuid::Uuid;
 use super::{Store, at, challenge, session};
 use crate::audit::{AuditEvent, EventKind};
 use crate::otp::{Finished, FinishedLogin, MAX_ATTEMPTS};
+use crate::subject::Subject;
 use crate::user::{ProfilePatch, UserId};
 
 const KEY: &str = "user:finish";
 
 fn event(user: UserId, kind: EventKind) -> AuditEvent {
-    AuditEvent { id: Uuid::now_v7(), at: at(5), user_id: user, actor_id: None, kind, detail: Default::default() }
+    AuditEvent {
+        id: Uuid::now_v7(),
+        at: at(5),
+        subject: Subject::User(user),
+        actor_id: None,
+        kind,
+        detail: Default::default(),
+    }
 }
 
 /// A login of `user` answering `challenge`, finished at `at(5)`.
@@ -41,7 +49,7 @@ async fn nothing_written(s: &Store, login: &FinishedLogin, before: usize, what: 
     assert_eq!(c.used_at, None, "{n}: {what}: the challenge is not used");
     assert!(s.sessions.get(login.session.id).await.unwrap().is_none(), "{n}: {what}: no session");
     assert_eq!(s.throttle.add_failure(KEY, at(6)).await.unwrap(), 4, "{n}: {what}: the failure count is kept");
-    let events = s.audit.list(login.session.user_id, None, 10).await.unwrap();
+    let events = s.audit.list(Subject::User(login.session.user_id), None, 10).await.unwrap();
     assert_eq!(events.len(), before, "{n}: {what}: no events");
 }
 
@@ -56,7 +64,8 @@ pub async fn a_finished_login_uses_the_challenge_opens_the_session_clears_the_co
     assert_eq!(s.otps.get(c.id).await.unwrap().unwrap().used_at, Some(at(5)), "{n}: the challenge is used");
     assert!(s.sessions.is_active(login.session.id, ada, at(6)).await.unwrap(), "{n}: the session is open");
     assert_eq!(s.throttle.add_failure(KEY, at(6)).await.unwrap(), 1, "{n}: the failure count is cleared");
-    let kinds: Vec<EventKind> = s.audit.list(ada, None, 10).await.unwrap().iter().map(|e| e.kind).collect();
+    let kinds: Vec<EventKind> =
+        s.audit.list(Subject::User(ada), None, 10).await.unwrap().iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventKind::LoginSucceeded, EventKind::OtpVerified], "{n}: both events, newest first");
     let again = FinishedLogin { session: session(ada), ..login };
     assert_eq!(s.finisher.finish(&again).await.unwrap(), Finished::ChallengeClosed, "{n}: used once");
@@ -108,5 +117,10 @@ pub async fn of_fifty_concurrent_finishes_of_one_challenge_exactly_one_is_done(s
         sessions += s.sessions.get(l.session.id).await.unwrap().is_some() as usize;
     }
     assert_eq!(sessions, 1, "{}: one session", s.name);
-    assert_eq!(s.audit.list(ada, None, 200).await.unwrap().len(), 2, "{}: the winner's two events", s.name);
+    assert_eq!(
+        s.audit.list(Subject::User(ada), None, 200).await.unwrap().len(),
+        2,
+        "{}: the winner's two events",
+        s.name
+    );
 }

@@ -14,12 +14,13 @@ use uuid::Uuid;
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::ports::{
-    AuditLog, LoginFinisher, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo,
-    UserRepo,
+    AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore,
+    TotpRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
+pub mod apps;
 pub mod audit;
 pub mod login_finish;
 pub mod otps;
@@ -46,6 +47,7 @@ pub struct Store {
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub outbox: Arc<dyn Outbox>,
     pub purge: Arc<dyn PurgeStore>,
+    pub apps: Arc<dyn AppRepo>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -212,6 +214,13 @@ macro_rules! port_contracts {
         ]);
         $crate::port_contracts!(@suite $store, audit: [
             events_come_back_newest_first_in_keyset_pages,
+            an_apps_events_are_kept_apart_from_users_events,
+        ]);
+        $crate::port_contracts!(@suite $store, apps: [
+            an_app_round_trips_with_its_key_and_lists_in_registration_order,
+            a_key_finds_its_app_only_while_unexpired_and_the_app_active,
+            a_new_key_ends_the_others_at_the_grace_time_unless_they_end_sooner,
+            concurrent_rotations_leave_exactly_one_key_without_an_end,
         ]);
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
@@ -262,7 +271,8 @@ mod memory {
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
             outbox: Arc::new(db.clone()),
-            purge: Arc::new(db),
+            purge: Arc::new(db.clone()),
+            apps: Arc::new(db),
         })
     }
 

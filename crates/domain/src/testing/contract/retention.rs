@@ -5,6 +5,7 @@ use uuid::Uuid;
 use super::{Store, at, challenge, delivery, nth_id, session};
 use crate::audit::{AuditEvent, EventKind};
 use crate::ports::Purgeable;
+use crate::subject::Subject;
 
 pub async fn sessions_go_once_expired_or_revoked_and_live_ones_stay(s: Store) {
     let n = s.name;
@@ -51,7 +52,7 @@ pub async fn events_go_once_older_than_the_cutoff(s: Store) {
         let event = AuditEvent {
             id: *id,
             at: at(i * 10),
-            user_id: ada,
+            subject: Subject::User(ada),
             actor_id: None,
             kind: EventKind::ALL[0],
             detail: Default::default(),
@@ -59,7 +60,7 @@ pub async fn events_go_once_older_than_the_cutoff(s: Store) {
         s.audit.record(&event).await.unwrap();
     }
     assert_eq!(s.purge.purge(Purgeable::Events, at(15), 100).await.unwrap(), 2, "{n}");
-    let left: Vec<Uuid> = s.audit.list(ada, None, 10).await.unwrap().iter().map(|e| e.id).collect();
+    let left: Vec<Uuid> = s.audit.list(Subject::User(ada), None, 10).await.unwrap().iter().map(|e| e.id).collect();
     assert_eq!(left, [ids[2]], "{n}: the newer event kept");
 }
 

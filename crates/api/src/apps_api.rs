@@ -1,0 +1,335 @@
+//! `/api/v1/apps`: administrators registering the applications that use the
+//! verification API, changing them, rotating their API keys and reading
+//! their events. Administrators only.
+
+use chrono::{DateTime, Utc};
+use domain::admin::Page;
+use domain::app::registry::IssuedKey;
+use domain::app::{App, AppChanges, AppForm, AppId, AppKey, Apps};
+use domain::notify::Channel;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::admin_api::{EventPageBody, EventPageResponse};
+use crate::auth_api::{ApiTags, NoContent};
+use crate::error::ApiResult;
+use crate::security::AccessAuth;
+
+/// A channel codes travel on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ChannelWord {
+    Email,
+    Sms,
+    Whatsapp,
+}
+
+impl From<ChannelWord> for Channel {
+    fn from(c: ChannelWord) -> Self {
+        match c {
+            ChannelWord::Email => Channel::Email,
+            ChannelWord::Sms => Channel::Sms,
+            ChannelWord::Whatsapp => Channel::Whatsapp,
+        }
+    }
+}
+
+impl From<Channel> for ChannelWord {
+    fn from(c: Channel) -> Self {
+        match c {
+            Channel::Email => ChannelWord::Email,
+            Channel::Sms => ChannelWord::Sms,
+            Channel::Whatsapp => ChannelWord::Whatsapp,
+        }
+    }
+}
+
+fn channels(words: Vec<ChannelWord>) -> Vec<Channel> {
+    words.into_iter().map(Into::into).collect()
+}
+
+/// A new application.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewAppBody {
+    /// Shown in the messages its codes go out in.
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: String,
+    /// The channels its codes may use; each needs a sender configured on this server.
+    #[oai(validator(min_items = 1, max_items = 3))]
+    pub channels: Vec<ChannelWord>,
+    /// Digits in a code, 4 to 10 (default 6).
+    #[oai(validator(minimum(value = "4"), maximum(value = "10")))]
+    pub code_length: Option<u32>,
+    /// How long a code lives, 60 to 3600 seconds (default 300).
+    #[oai(validator(minimum(value = "60"), maximum(value = "3600")))]
+    pub ttl_seconds: Option<u32>,
+    /// Wrong codes a verification survives, 1 to 10 (default 5).
+    #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
+    pub max_attempts: Option<u32>,
+}
+
+/// Settings to change; absent fields stay as they are.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct AppPatchBody {
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: Option<String>,
+    #[oai(validator(min_items = 1, max_items = 3))]
+    pub channels: Option<Vec<ChannelWord>>,
+    #[oai(validator(minimum(value = "4"), maximum(value = "10")))]
+    pub code_length: Option<u32>,
+    #[oai(validator(minimum(value = "60"), maximum(value = "3600")))]
+    pub ttl_seconds: Option<u32>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
+    pub max_attempts: Option<u32>,
+    /// `false` refuses the app's keys from the next request on.
+    pub is_active: Option<bool>,
+}
+
+/// A registered application.
+#[derive(Debug, Object)]
+pub struct AppBody {
+    pub id: Uuid,
+    pub name: String,
+    pub channels: Vec<ChannelWord>,
+    pub code_length: u32,
+    pub ttl_seconds: u32,
+    pub max_attempts: u32,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+impl From<App> for AppBody {
+    fn from(a: App) -> Self {
+        Self {
+            id: a.id.0,
+            name: a.name,
+            channels: a.channels.into_iter().map(Into::into).collect(),
+            code_length: a.code_length,
+            ttl_seconds: u32::try_from(a.code_ttl.as_secs()).unwrap_or(u32::MAX),
+            max_attempts: a.max_attempts,
+            is_active: a.is_active,
+            created_at: a.created_at,
+            modified_at: a.modified_at,
+        }
+    }
+}
+
+/// One of an application's keys, as an admin may see it: never the key.
+#[derive(Debug, Object)]
+pub struct KeyBody {
+    /// The key's first characters, to tell keys apart.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    /// When it stops working; absent for the current key.
+    #[oai(skip_serializing_if_is_none)]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<AppKey> for KeyBody {
+    fn from(k: AppKey) -> Self {
+        Self { hint: k.hint, created_at: k.created_at, expires_at: k.expires_at }
+    }
+}
+
+/// An application with its keys.
+#[derive(Debug, Object)]
+pub struct AppDetailBody {
+    #[oai(flatten)]
+    pub app: AppBody,
+    /// Newest first, expired ones included.
+    pub keys: Vec<KeyBody>,
+}
+
+/// A newly registered application with its key.
+#[derive(Debug, Object)]
+pub struct CreatedAppBody {
+    #[oai(flatten)]
+    pub app: AppBody,
+    /// `authd_app_…`: shown this once and stored only as a hash. Send it as
+    /// `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+    pub api_key: String,
+}
+
+/// A new key.
+#[derive(Debug, Object)]
+pub struct NewKeyBody {
+    /// Shown this once and stored only as a hash.
+    pub api_key: String,
+    /// When the keys it replaces stop working.
+    #[oai(skip_serializing_if_is_none)]
+    pub previous_keys_expire_at: Option<DateTime<Utc>>,
+}
+
+impl From<IssuedKey> for NewKeyBody {
+    fn from(k: IssuedKey) -> Self {
+        Self { api_key: k.key.expose().to_owned(), previous_keys_expire_at: k.previous_until }
+    }
+}
+
+/// A page of applications in registration order.
+#[derive(Debug, Object)]
+pub struct AppPageBody {
+    pub items: Vec<AppBody>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<Uuid>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreatedApp {
+    #[oai(status = 201)]
+    Created(Json<CreatedAppBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum OneApp {
+    #[oai(status = 200)]
+    Ok(Json<AppBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum AppDetail {
+    #[oai(status = 200)]
+    Ok(Json<AppDetailBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum AppPage {
+    #[oai(status = 200)]
+    Ok(Json<AppPageBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum NewKey {
+    #[oai(status = 201)]
+    Created(Json<NewKeyBody>),
+}
+
+pub struct AppsApi;
+
+#[OpenApi(prefix_path = "/apps", tag = "ApiTags::Apps")]
+impl AppsApi {
+    /// Register an application
+    ///
+    /// Answers its API key once; only a hash of it is stored. Each channel
+    /// needs a sender configured on this server (`channel_unavailable` otherwise).
+    #[oai(path = "/", method = "post")]
+    async fn create(&self, apps: Data<&Apps>, caller: AccessAuth, body: Json<NewAppBody>) -> ApiResult<CreatedApp> {
+        let b = body.0;
+        let form = AppForm {
+            name: b.name,
+            channels: channels(b.channels),
+            code_length: b.code_length,
+            ttl_seconds: b.ttl_seconds,
+            max_attempts: b.max_attempts,
+        };
+        let (app, key) = apps.create(&caller.0, form).await?;
+        Ok(CreatedApp::Created(Json(CreatedAppBody { app: app.into(), api_key: key.expose().to_owned() })))
+    }
+
+    /// List applications
+    ///
+    /// Keyset pages in registration order: pass `next_cursor` as `after`.
+    #[oai(path = "/", method = "get")]
+    async fn list(
+        &self,
+        apps: Data<&Apps>,
+        caller: AccessAuth,
+        /// Page size, 1 to 100.
+        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        after: Query<Option<Uuid>>,
+    ) -> ApiResult<AppPage> {
+        let Page { items, next } = apps.list(&caller.0, after.0.map(AppId), limit.0).await?;
+        Ok(AppPage::Ok(Json(AppPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next.map(|a| a.0),
+        })))
+    }
+
+    /// Read an application
+    ///
+    /// With its keys' hints and lifetimes; never a key.
+    #[oai(path = "/:id", method = "get")]
+    async fn get(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<AppDetail> {
+        let (app, keys) = apps.get(&caller.0, AppId(id.0)).await?;
+        Ok(AppDetail::Ok(Json(AppDetailBody { app: app.into(), keys: keys.into_iter().map(Into::into).collect() })))
+    }
+
+    /// Change an application
+    ///
+    /// `is_active: false` refuses its keys from the next request on; its
+    /// pending verifications can no longer be checked.
+    #[oai(path = "/:id", method = "patch")]
+    async fn patch(
+        &self,
+        apps: Data<&Apps>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+        body: Json<AppPatchBody>,
+    ) -> ApiResult<OneApp> {
+        let b = body.0;
+        let changes = AppChanges {
+            name: b.name,
+            channels: b.channels.map(channels),
+            code_length: b.code_length,
+            ttl_seconds: b.ttl_seconds,
+            max_attempts: b.max_attempts,
+            is_active: b.is_active,
+        };
+        Ok(OneApp::Ok(Json(apps.update(&caller.0, AppId(id.0), changes).await?.into())))
+    }
+
+    /// Make a new API key
+    ///
+    /// The app's other keys keep working for the grace period
+    /// (`AUTHD_APP_KEY_GRACE_SECONDS`, a day by default; the answer says
+    /// until when), then stop.
+    #[oai(path = "/:id/keys", method = "post")]
+    async fn rotate_key(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NewKey> {
+        Ok(NewKey::Created(Json(apps.rotate_key(&caller.0, AppId(id.0)).await?.into())))
+    }
+
+    /// Delete an application
+    ///
+    /// Its keys stop at once; its events stay.
+    #[oai(path = "/:id", method = "delete")]
+    async fn delete(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+        apps.delete(&caller.0, AppId(id.0)).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// An application's events
+    ///
+    /// Changes made by admins and, for its verifications, every state
+    /// change; newest first. Pass `next_cursor` as `before` for older ones.
+    #[oai(path = "/:id/events", method = "get")]
+    async fn events(
+        &self,
+        apps: Data<&Apps>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+        /// Page size, 1 to 100.
+        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> ApiResult<EventPageResponse> {
+        let Page { items, next } = apps.events(&caller.0, AppId(id.0), before.0, limit.0).await?;
+        Ok(EventPageResponse::Ok(Json(EventPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next,
+        })))
+    }
+}
+
+fn default_limit() -> u32 {
+    50
+}

@@ -1,0 +1,108 @@
+//! API keys: what an application presents on every verification request.
+//! A key is `authd_app_` and 40 hex digits (160 random bits from the
+//! CSPRNG), so a leaked one is recognisable in logs and by secret
+//! scanners; it is shown once and stored only as a keyed hash
+//! ([`OtpHasher::hash_api_key`](crate::ports::OtpHasher::hash_api_key)).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::settings::AppId;
+use crate::rng::Rng;
+
+/// What every key starts with.
+pub const PREFIX: &str = "authd_app_";
+const RANDOM_BYTES: usize = 20;
+/// Hex digits of the random part shown in a key's hint.
+const HINT_DIGITS: usize = 6;
+
+/// How long the key a rotation replaces keeps working: a day, time for
+/// every instance of the app to pick up the new key. Configurable
+/// (`AUTHD_APP_KEY_GRACE_SECONDS`).
+pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// A whole key, as the application holds it. Never printed.
+pub struct ApiKey(SecretString);
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ApiKey({}…)", self.hint())
+    }
+}
+
+impl ApiKey {
+    /// Random bits in a key.
+    pub const BITS: usize = RANDOM_BYTES * 8;
+
+    pub fn generate(rng: &dyn Rng) -> Self {
+        let mut b = [0u8; RANDOM_BYTES];
+        rng.fill(&mut b);
+        let digits: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        Self(SecretString::from(format!("{PREFIX}{digits}")))
+    }
+
+    /// A presented key, if it has a key's shape; anything else cannot be
+    /// one, and is refused without a lookup.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let digits = raw.strip_prefix(PREFIX)?;
+        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        (digits.len() == RANDOM_BYTES * 2 && digits.bytes().all(hex)).then(|| Self(SecretString::from(raw)))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The prefix and the first digits: enough for an admin to tell keys
+    /// apart, far too little to guess the rest.
+    pub fn hint(&self) -> String {
+        self.expose().chars().take(PREFIX.len() + HINT_DIGITS).collect()
+    }
+}
+
+/// What storage keeps of a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppKey {
+    /// The keyed hash, by which a presented key is found.
+    pub hash: Vec<u8>,
+    pub app_id: AppId,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    /// When it stops working: set when a rotation replaced it.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::doubles::SeqRng;
+
+    #[test]
+    fn an_api_key_is_prefixed_and_carries_160_random_bits() {
+        let key = ApiKey::generate(&SeqRng::new((0..20).collect()));
+        assert_eq!(key.expose(), "authd_app_000102030405060708090a0b0c0d0e0f10111213");
+        assert!(ApiKey::BITS >= 128);
+        assert_eq!(key.hint(), "authd_app_000102");
+        assert!(!format!("{key:?}").contains("0708"), "never printed whole");
+    }
+
+    #[test]
+    fn only_a_string_of_a_keys_shape_is_read_as_a_key() {
+        let good = "authd_app_000102030405060708090a0b0c0d0e0f10111213";
+        assert_eq!(ApiKey::parse(good).unwrap().expose(), good);
+        for bad in [
+            "",
+            "authd_app_",
+            "000102030405060708090a0b0c0d0e0f10111213",
+            "authd_app_000102030405060708090a0b0c0d0e0f1011121",
+            "authd_app_000102030405060708090a0b0c0d0e0f1011121300",
+            "authd_app_000102030405060708090A0B0C0D0E0F10111213",
+            "authd_app_000102030405060708090a0b0c0d0e0f1011121g",
+            "Bearer authd_app_000102030405060708090a0b0c0d0e0f10111213",
+        ] {
+            assert!(ApiKey::parse(bad).is_none(), "{bad:?} accepted");
+        }
+    }
+}

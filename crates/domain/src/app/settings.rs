@@ -1,0 +1,262 @@
+//! An application and the limits its settings must keep: the channels its
+//! codes may travel on (at least one, each served by this server), the
+//! code's length, lifetime and the wrong answers it survives. The ranges are
+//! CHECK constraints of the `apps` table too.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::notify::Channel;
+
+/// Digits in a code.
+pub const CODE_LENGTH: RangeInclusive<u32> = 4..=10;
+pub const DEFAULT_CODE_LENGTH: u32 = 6;
+/// Seconds a code lives.
+pub const TTL_SECONDS: RangeInclusive<u32> = 60..=3600;
+pub const DEFAULT_TTL_SECONDS: u32 = 300;
+/// Wrong answers that close a verification.
+pub const MAX_ATTEMPTS: RangeInclusive<u32> = 1..=10;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Characters in an app's name.
+pub const NAME_LEN: RangeInclusive<usize> = 1..=100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AppId(pub Uuid);
+
+impl std::fmt::Display for AppId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A registered application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub id: AppId,
+    /// Shown to the people who receive its codes ("Your Acme code is …").
+    pub name: String,
+    /// Channels its codes may be sent on, in the order given.
+    pub channels: Vec<Channel>,
+    pub code_length: u32,
+    pub code_ttl: Duration,
+    pub max_attempts: u32,
+    /// A deactivated app's keys are refused until it is activated again.
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+/// A new application as an admin describes it; absent numbers take the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct AppForm {
+    pub name: String,
+    pub channels: Vec<Channel>,
+    pub code_length: Option<u32>,
+    pub ttl_seconds: Option<u32>,
+    pub max_attempts: Option<u32>,
+}
+
+/// Settings to change; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AppChanges {
+    pub name: Option<String>,
+    pub channels: Option<Vec<Channel>>,
+    pub code_length: Option<u32>,
+    pub ttl_seconds: Option<u32>,
+    pub max_attempts: Option<u32>,
+    pub is_active: Option<bool>,
+}
+
+impl AppChanges {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.channels.is_none()
+            && self.code_length.is_none()
+            && self.ttl_seconds.is_none()
+            && self.max_attempts.is_none()
+            && self.is_active.is_none()
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
+    Error::InvalidField { field, reason: reason.into() }
+}
+
+fn within(field: &'static str, value: u32, range: RangeInclusive<u32>) -> Result<u32> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid(field, format!("must be between {} and {}", range.start(), range.end())))
+    }
+}
+
+/// A name trimmed, 1 to 100 characters, without control characters (it
+/// goes into messages).
+fn name(raw: &str) -> Result<String> {
+    let s = raw.trim();
+    if !NAME_LEN.contains(&s.chars().count()) {
+        return Err(invalid("name", "must be 1 to 100 characters"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(invalid("name", "must not contain control characters"));
+    }
+    Ok(s.to_owned())
+}
+
+/// At least one channel, each at most once, each one this server sends on.
+fn channels(raw: &[Channel], served: &[Channel]) -> Result<Vec<Channel>> {
+    let mut out: Vec<Channel> = Vec::new();
+    for c in raw {
+        if !out.contains(c) {
+            out.push(*c);
+        }
+    }
+    if out.is_empty() {
+        return Err(invalid("channels", "must name at least one of email, sms, whatsapp"));
+    }
+    if out.iter().any(|c| !served.contains(c)) {
+        return Err(Error::ChannelUnavailable);
+    }
+    Ok(out)
+}
+
+impl App {
+    /// A new app `id` from `form`, checked; `served` are the channels this
+    /// server has a sender for.
+    pub fn new(id: AppId, form: AppForm, served: &[Channel], now: DateTime<Utc>) -> Result<Self> {
+        let ttl = within("ttl_seconds", form.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS), TTL_SECONDS)?;
+        Ok(Self {
+            id,
+            name: name(&form.name)?,
+            channels: channels(&form.channels, served)?,
+            code_length: within("code_length", form.code_length.unwrap_or(DEFAULT_CODE_LENGTH), CODE_LENGTH)?,
+            code_ttl: Duration::from_secs(u64::from(ttl)),
+            max_attempts: within("max_attempts", form.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS), MAX_ATTEMPTS)?,
+            is_active: true,
+            created_at: now,
+            modified_at: now,
+        })
+    }
+
+    /// This app with `changes` applied, checked as a new one is.
+    pub fn changed(&self, changes: AppChanges, served: &[Channel], now: DateTime<Utc>) -> Result<Self> {
+        let mut app = self.clone();
+        if let Some(n) = changes.name {
+            app.name = name(&n)?;
+        }
+        if let Some(c) = changes.channels {
+            app.channels = channels(&c, served)?;
+        }
+        if let Some(n) = changes.code_length {
+            app.code_length = within("code_length", n, CODE_LENGTH)?;
+        }
+        if let Some(n) = changes.ttl_seconds {
+            app.code_ttl = Duration::from_secs(u64::from(within("ttl_seconds", n, TTL_SECONDS)?));
+        }
+        if let Some(n) = changes.max_attempts {
+            app.max_attempts = within("max_attempts", n, MAX_ATTEMPTS)?;
+        }
+        if let Some(a) = changes.is_active {
+            app.is_active = a;
+        }
+        app.modified_at = now;
+        Ok(app)
+    }
+
+    /// Whether this app's codes may go out on `channel`.
+    pub fn sends_on(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Whatsapp];
+
+    fn form() -> AppForm {
+        AppForm {
+            name: "  Acme shop ".into(),
+            channels: vec![Channel::Sms, Channel::Email, Channel::Sms],
+            ..Default::default()
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_new_app_takes_the_defaults_and_keeps_each_channel_once_in_order() {
+        let app = App::new(AppId(Uuid::nil()), form(), &ALL, now()).unwrap();
+        assert_eq!(app.name, "Acme shop");
+        assert_eq!(app.channels, [Channel::Sms, Channel::Email]);
+        assert_eq!((app.code_length, app.code_ttl.as_secs(), app.max_attempts), (6, 300, 5));
+        assert!(app.is_active);
+    }
+
+    #[test]
+    fn app_settings_outside_their_ranges_are_refused_naming_the_field() {
+        let cases: [(AppForm, &str); 9] = [
+            (AppForm { code_length: Some(3), ..form() }, "code_length"),
+            (AppForm { code_length: Some(11), ..form() }, "code_length"),
+            (AppForm { ttl_seconds: Some(59), ..form() }, "ttl_seconds"),
+            (AppForm { ttl_seconds: Some(3601), ..form() }, "ttl_seconds"),
+            (AppForm { max_attempts: Some(0), ..form() }, "max_attempts"),
+            (AppForm { max_attempts: Some(11), ..form() }, "max_attempts"),
+            (AppForm { name: " ".into(), ..form() }, "name"),
+            (AppForm { name: "a\nb".into(), ..form() }, "name"),
+            (AppForm { channels: vec![], ..form() }, "channels"),
+        ];
+        for (f, field) in cases {
+            match App::new(AppId(Uuid::nil()), f, &ALL, now()) {
+                Err(Error::InvalidField { field: got, .. }) => assert_eq!(got, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let edges = AppForm { code_length: Some(10), ttl_seconds: Some(60), max_attempts: Some(1), ..form() };
+        assert!(App::new(AppId(Uuid::nil()), edges, &ALL, now()).is_ok());
+        let edges = AppForm { code_length: Some(4), ttl_seconds: Some(3600), max_attempts: Some(10), ..form() };
+        assert!(App::new(AppId(Uuid::nil()), edges, &ALL, now()).is_ok());
+        assert!(App::new(AppId(Uuid::nil()), AppForm { name: "x".repeat(100), ..form() }, &ALL, now()).is_ok());
+        assert!(App::new(AppId(Uuid::nil()), AppForm { name: "x".repeat(101), ..form() }, &ALL, now()).is_err());
+    }
+
+    #[test]
+    fn an_app_may_only_enable_channels_the_server_sends_on() {
+        let e = App::new(AppId(Uuid::nil()), form(), &[Channel::Email], now()).unwrap_err();
+        assert!(matches!(e, Error::ChannelUnavailable), "{e:?}");
+        let app = App::new(
+            AppId(Uuid::nil()),
+            AppForm { channels: vec![Channel::Email], ..form() },
+            &[Channel::Email],
+            now(),
+        )
+        .unwrap();
+        let e = app.changed(
+            AppChanges { channels: Some(vec![Channel::Whatsapp]), ..Default::default() },
+            &[Channel::Email],
+            now(),
+        );
+        assert!(matches!(e, Err(Error::ChannelUnavailable)));
+    }
+
+    #[test]
+    fn changing_an_app_checks_each_setting_and_keeps_the_rest() {
+        let app = App::new(AppId(Uuid::nil()), form(), &ALL, now()).unwrap();
+        let later = now() + chrono::Duration::seconds(5);
+        let changes = AppChanges { max_attempts: Some(3), is_active: Some(false), ..Default::default() };
+        let changed = app.changed(changes, &ALL, later).unwrap();
+        assert_eq!((changed.max_attempts, changed.is_active, changed.modified_at), (3, false, later));
+        assert_eq!((changed.name.as_str(), changed.code_length), ("Acme shop", 6));
+        assert!(app.changed(AppChanges { code_length: Some(2), ..Default::default() }, &ALL, later).is_err());
+        assert!(AppChanges::default().is_empty());
+        assert!(!AppChanges { is_active: Some(true), ..Default::default() }.is_empty());
+    }
+}

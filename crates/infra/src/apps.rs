@@ -1,0 +1,175 @@
+//! `AppRepo` over SQL. A key is found by its keyed hash (the primary key of
+//! `app_keys`), and whether it still works is decided by the same SELECT
+//! (`JOIN apps … WHERE apps.is_active AND (expires_at IS NULL OR
+//! expires_at > $now)`), so a deactivation, deletion or expiry holds on
+//! every node from the moment it commits.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::app::{App, AppId, AppKey};
+use domain::notify::Channel;
+use domain::ports::AppRepo;
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait, Value};
+
+use crate::db::{Database, execute, internal, query_one, statement};
+
+const APP_COLUMNS: &str = "apps.id, apps.name, apps.channels, apps.code_length, apps.ttl_seconds, apps.max_attempts, apps.is_active, \
+     apps.created_at, apps.modified_at";
+const KEY_COLUMNS: &str = "key_hash, app_id, hint, created_at, expires_at";
+
+#[derive(Clone)]
+pub struct SqlAppRepo {
+    db: Database,
+}
+
+impl SqlAppRepo {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// Channels as stored: their words, comma-separated, in order.
+fn channels_text(channels: &[Channel]) -> String {
+    channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn app_from(row: &QueryResult) -> Result<App> {
+    let get_u32 = |col: &str| -> Result<u32> {
+        let n: i32 = row.try_get("", col).map_err(internal)?;
+        u32::try_from(n).map_err(domain::Error::internal)
+    };
+    let words: String = row.try_get("", "channels").map_err(internal)?;
+    let channels = words
+        .split(',')
+        .map(|w| Channel::parse(w).ok_or_else(|| domain::Error::internal(format!("unknown channel {w:?}"))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(App {
+        id: AppId(row.try_get("", "id").map_err(internal)?),
+        name: row.try_get("", "name").map_err(internal)?,
+        channels,
+        code_length: get_u32("code_length")?,
+        code_ttl: Duration::from_secs(u64::from(get_u32("ttl_seconds")?)),
+        max_attempts: get_u32("max_attempts")?,
+        is_active: row.try_get("", "is_active").map_err(internal)?,
+        created_at: row.try_get("", "created_at").map_err(internal)?,
+        modified_at: row.try_get("", "modified_at").map_err(internal)?,
+    })
+}
+
+fn key_from(row: &QueryResult) -> Result<AppKey> {
+    let hash: String = row.try_get("", "key_hash").map_err(internal)?;
+    Ok(AppKey {
+        hash: hex::decode(hash).map_err(domain::Error::internal)?,
+        app_id: AppId(row.try_get("", "app_id").map_err(internal)?),
+        hint: row.try_get("", "hint").map_err(internal)?,
+        created_at: row.try_get("", "created_at").map_err(internal)?,
+        expires_at: row.try_get("", "expires_at").map_err(internal)?,
+    })
+}
+
+async fn insert_key(conn: &impl ConnectionTrait, k: &AppKey) -> Result<()> {
+    let sql = format!("INSERT INTO app_keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+    let values: Vec<Value> = vec![
+        hex::encode(&k.hash).into(),
+        k.app_id.0.into(),
+        k.hint.clone().into(),
+        k.created_at.into(),
+        k.expires_at.into(),
+    ];
+    execute(conn, &sql, values).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl AppRepo for SqlAppRepo {
+    async fn create(&self, a: &App, key: &AppKey) -> Result<()> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        let sql = "INSERT INTO apps (id, name, channels, code_length, ttl_seconds, max_attempts, is_active, \
+                   created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let values: Vec<Value> = vec![
+            a.id.0.into(),
+            a.name.clone().into(),
+            channels_text(&a.channels).into(),
+            (a.code_length as i32).into(),
+            (a.code_ttl.as_secs() as i32).into(),
+            (a.max_attempts as i32).into(),
+            a.is_active.into(),
+            a.created_at.into(),
+            a.modified_at.into(),
+        ];
+        execute(&txn, sql, values).await?;
+        insert_key(&txn, key).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn get(&self, id: AppId) -> Result<Option<App>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE id = $1");
+        query_one(&self.db, &sql, vec![id.0.into()]).await?.as_ref().map(app_from).transpose()
+    }
+
+    async fn list(&self, after: Option<AppId>, limit: u32) -> Result<Vec<App>> {
+        let (filter, values): (&str, Vec<Value>) = match after {
+            Some(a) => ("WHERE id > $2", vec![i64::from(limit).into(), a.0.into()]),
+            None => ("", vec![i64::from(limit).into()]),
+        };
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps {filter} ORDER BY id LIMIT $1");
+        let rows = self.db.query_all_raw(statement(&self.db, &sql, values)).await.map_err(internal)?;
+        rows.iter().map(app_from).collect()
+    }
+
+    async fn update(&self, a: &App) -> Result<bool> {
+        let sql = "UPDATE apps SET name = $2, channels = $3, code_length = $4, ttl_seconds = $5, max_attempts = $6, \
+                   is_active = $7, modified_at = $8 WHERE id = $1";
+        let values: Vec<Value> = vec![
+            a.id.0.into(),
+            a.name.clone().into(),
+            channels_text(&a.channels).into(),
+            (a.code_length as i32).into(),
+            (a.code_ttl.as_secs() as i32).into(),
+            (a.max_attempts as i32).into(),
+            a.is_active.into(),
+            a.modified_at.into(),
+        ];
+        Ok(execute(&self.db, sql, values).await? == 1)
+    }
+
+    async fn delete(&self, id: AppId) -> Result<bool> {
+        // fk_app_keys_app ON DELETE CASCADE removes the keys in the same statement.
+        Ok(execute(&self.db, "DELETE FROM apps WHERE id = $1", vec![id.0.into()]).await? == 1)
+    }
+
+    async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        // The app's row lock (PostgreSQL) queues concurrent rotations, so
+        // each one ends the keys the previous one left current; SQLite runs
+        // one writer at a time.
+        let lock = if txn.get_database_backend() == DbBackend::Postgres { " FOR UPDATE" } else { "" };
+        let sql = format!("SELECT id FROM apps WHERE id = $1{lock}");
+        if query_one(&txn, &sql, vec![key.app_id.0.into()]).await?.is_none() {
+            return Ok(false);
+        }
+        let end = "UPDATE app_keys SET expires_at = $2 WHERE app_id = $1 AND (expires_at IS NULL OR expires_at > $2)";
+        execute(&txn, end, vec![key.app_id.0.into(), others_until.into()]).await?;
+        insert_key(&txn, key).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(true)
+    }
+
+    async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM app_keys JOIN apps ON apps.id = app_keys.app_id \
+             WHERE app_keys.key_hash = $1 AND apps.is_active AND (app_keys.expires_at IS NULL OR app_keys.expires_at > $2)"
+        );
+        query_one(&self.db, &sql, vec![hex::encode(hash).into(), now.into()]).await?.as_ref().map(app_from).transpose()
+    }
+
+    async fn keys(&self, id: AppId) -> Result<Vec<AppKey>> {
+        let sql =
+            format!("SELECT {KEY_COLUMNS} FROM app_keys WHERE app_id = $1 ORDER BY created_at DESC, key_hash DESC");
+        let rows = self.db.query_all_raw(statement(&self.db, &sql, vec![id.0.into()])).await.map_err(internal)?;
+        rows.iter().map(key_from).collect()
+    }
+}
