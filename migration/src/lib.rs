@@ -14,6 +14,7 @@ mod m20261124_000008_create_deliveries;
 mod m20261125_000009_add_phones;
 mod m20261125_000010_purge_indexes;
 mod m20261201_000011_create_apps;
+mod m20261201_000012_app_verifications;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_add_phones::Migration),
             Box::new(m20261125_000010_purge_indexes::Migration),
             Box::new(m20261201_000011_create_apps::Migration),
+            Box::new(m20261201_000012_app_verifications::Migration),
         ]
     }
 }

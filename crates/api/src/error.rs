@@ -85,6 +85,9 @@ pub enum ApiError {
     /// The email address or username is already in use, the change would leave no active administrator, or the second factor is not in the state the request needs.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The code can no longer be checked: its verification was approved, expired or canceled. Start a new one.
+    #[oai(status = 410, content_type = "application/problem+json")]
+    Gone(Json<Problem>),
     /// The request body did not arrive within `AUTHD_BODY_TIMEOUT_MS`; the connection closes.
     #[oai(status = 408, content_type = "application/problem+json")]
     RequestTimeout(Json<Problem>),
@@ -116,6 +119,7 @@ impl From<Problem> for ApiError {
             403 => ApiError::Forbidden(Json(p)),
             404 => ApiError::NotFound(Json(p)),
             409 => ApiError::Conflict(Json(p)),
+            410 => ApiError::Gone(Json(p)),
             408 => ApiError::RequestTimeout(Json(p)),
             413 => ApiError::PayloadTooLarge(Json(p)),
             415 => ApiError::UnsupportedMediaType(Json(p)),
@@ -165,6 +169,7 @@ impl From<domain::Error> for ApiError {
             }
             E::OtpUsed => Problem::new(StatusCode::BAD_REQUEST, "otp_used", msg),
             E::OtpLocked => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_locked", msg),
+            E::OtpCanceled => Problem::new(StatusCode::GONE, "otp_canceled", msg),
             E::ResendCooldown { retry_after } => {
                 let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_cooldown", msg);
                 p.retry_after = Some(retry_after.as_secs().max(1));

@@ -34,6 +34,8 @@ pub enum Error {
     OtpUsed,
     #[error("too many wrong codes; start again (log in again, or ask for a new code)")]
     OtpLocked,
+    #[error("the code was canceled")]
+    OtpCanceled,
     #[error("a new code can be sent in {} s", retry_after.as_secs())]
     ResendCooldown { retry_after: Duration },
     #[error("no more codes can be sent for this challenge; start again (log in again, or wait for the code to expire)")]

@@ -12,10 +12,11 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
-use crate::otp::{Method, Purpose};
+use crate::otp::{CodeRules, Method, Purpose};
 use crate::ports::{OtpRepo, UserRepo};
 use crate::rng::Rng;
 use crate::session::Caller;
+use crate::subject::Subject;
 use crate::throttle::{RateScope, Throttle, user_key};
 use crate::user::{User, UserId};
 
@@ -51,7 +52,7 @@ impl Phones {
             return Err(Error::PhoneVerified);
         }
         self.throttle.check_rate(RateScope::PhoneCode, &user.id.to_string()).await?;
-        let to = Destination { channel, to: phone, kind: MessageKind::PhoneVerification };
+        let to = Destination { channel, to: phone, kind: MessageKind::PhoneVerification, sender: None };
         let now = self.clock.now();
         match self.otps.latest(user.id, Purpose::Phone).await? {
             Some(open) if open.closed_reason(now).is_none() && open.destination.as_deref() == Some(phone) => {
@@ -61,7 +62,9 @@ impl Phones {
                 let id = self.rng.uuid_v7(now);
                 let number = Some(phone.to_owned());
                 let method = Method::sent_by(channel);
-                let mut fresh = self.codes.challenge(id, user.id, Purpose::Phone, method, number, self.code_ttl);
+                let owner = Subject::User(user.id);
+                let ttl = self.code_ttl;
+                let mut fresh = self.codes.challenge(id, owner, Purpose::Phone, method, number, ttl, CodeRules::SENT);
                 self.codes.open_unless_open(&mut fresh, to).await
             }
         }
@@ -86,7 +89,7 @@ impl Phones {
         if let Some(closed) = challenge.closed_reason(self.clock.now()) {
             return Err(as_phone_error(closed));
         }
-        if !self.codes.matches(&challenge, answer)? {
+        if !self.codes.matches(&challenge, answer, "otp")? {
             return Err(self.codes.wrong_answer(&challenge, &key).await);
         }
         self.codes.spend(&challenge).await.map_err(as_phone_error)?;

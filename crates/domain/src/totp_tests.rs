@@ -139,7 +139,7 @@ async fn a_malformed_code_costs_no_try_whatever_the_method() {
         assert!(matches!(r, Err(Error::InvalidField { field: "otp", .. })), "{r:?}");
     }
     let ada = p_user(&w);
-    let challenge = w.db.tables().otps.values().find(|c| c.user_id == ada).cloned().unwrap();
+    let challenge = w.db.tables().otps.values().find(|c| c.owner == Subject::User(ada)).cloned().unwrap();
     assert_eq!(challenge.attempts, 0, "no try spent");
 }
 

@@ -137,8 +137,14 @@ impl AppRepo for SqlAppRepo {
     }
 
     async fn delete(&self, id: AppId) -> Result<bool> {
-        // fk_app_keys_app ON DELETE CASCADE removes the keys in the same statement.
-        Ok(execute(&self.db, "DELETE FROM apps WHERE id = $1", vec![id.0.into()]).await? == 1)
+        let txn = self.db.begin().await.map_err(internal)?;
+        // Its messages, queued or settled, go first: a deleted app's code is never sent.
+        execute(&txn, "DELETE FROM deliveries WHERE app_id = $1", vec![id.0.into()]).await?;
+        // fk_app_keys_app and fk_otp_challenges_app (ON DELETE CASCADE)
+        // remove its keys and verifications in the same statement.
+        let deleted = execute(&txn, "DELETE FROM apps WHERE id = $1", vec![id.0.into()]).await? == 1;
+        txn.commit().await.map_err(internal)?;
+        Ok(deleted)
     }
 
     async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {

@@ -6,9 +6,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
+use domain::app::AppId;
 use domain::notify::Delivery;
-use domain::otp::{Method, OtpChallenge, Purpose};
+use domain::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use domain::ports::OtpRepo;
+use domain::subject::Subject;
 use domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -39,26 +41,34 @@ fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
         .ok_or_else(|| domain::Error::internal(format!("unknown OTP method {:?}", m.method)))?;
     let purpose = Purpose::parse(&m.purpose)
         .ok_or_else(|| domain::Error::internal(format!("unknown challenge purpose {:?}", m.purpose)))?;
+    let owner = match (m.user_id, m.app_id) {
+        (Some(u), _) => Subject::User(UserId(u)),
+        (None, Some(a)) => Subject::App(AppId(a)),
+        (None, None) => return Err(domain::Error::internal("a challenge of no one")),
+    };
+    let count = |n: i32| u32::try_from(n).unwrap_or(0);
     Ok(OtpChallenge {
         id: m.id,
-        user_id: UserId(m.user_id),
+        owner,
         purpose,
         method,
         destination: m.destination,
         code_hash: hex::decode(&m.code_hash).map_err(domain::Error::internal)?,
+        rules: CodeRules { digits: count(m.code_length), max_attempts: count(m.max_attempts) },
         attempts: u32::try_from(m.attempts).unwrap_or(0),
         resends: u32::try_from(m.resends).unwrap_or(0),
         created_at: m.created_at,
         last_sent_at: m.last_sent_at,
         expires_at: m.expires_at,
         used_at: m.used_at,
+        canceled_at: m.canceled_at,
         delivery_id: m.delivery_id,
     })
 }
 
 /// UPDATE otp_challenges SET used_at = $now WHERE id = $id AND used_at IS
-/// NULL AND attempts < $max AND expires_at > $now: of concurrent callers,
-/// one wins. On the pool or inside a caller's transaction.
+/// NULL AND canceled_at IS NULL AND attempts < $max AND expires_at > $now:
+/// of concurrent callers, one wins. On the pool or inside a caller's transaction.
 pub(crate) async fn consume_challenge(
     conn: &impl ConnectionTrait,
     id: Uuid,
@@ -69,6 +79,7 @@ pub(crate) async fn consume_challenge(
         .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .filter(Column::UsedAt.is_null())
+        .filter(Column::CanceledAt.is_null())
         .filter(Column::Attempts.lt(max_attempts as i32))
         .filter(Column::ExpiresAt.gt(now))
         .exec(conn)
@@ -82,17 +93,21 @@ impl OtpRepo for SeaOtpRepo {
     async fn create(&self, c: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()> {
         let model = otp_challenges::ActiveModel {
             id: Set(c.id),
-            user_id: Set(c.user_id.0),
+            user_id: Set(c.owner.user().map(|u| u.0)),
+            app_id: Set(c.owner.app().map(|a| a.0)),
             purpose: Set(c.purpose.as_str().to_owned()),
             method: Set(c.method.as_str().to_owned()),
             destination: Set(c.destination.clone()),
             code_hash: Set(hex::encode(&c.code_hash)),
+            code_length: Set(c.rules.digits as i32),
+            max_attempts: Set(c.rules.max_attempts as i32),
             attempts: Set(c.attempts as i32),
             resends: Set(c.resends as i32),
             created_at: Set(c.created_at),
             last_sent_at: Set(c.last_sent_at),
             expires_at: Set(c.expires_at),
             used_at: Set(c.used_at),
+            canceled_at: Set(c.canceled_at),
             delivery_id: Set(c.delivery_id),
         };
         let txn = self.db.begin().await.map_err(internal)?;
@@ -120,17 +135,19 @@ impl OtpRepo for SeaOtpRepo {
             // challenge and both insert; the user's row lock queues them, and
             // the INSERT below then sees what the first committed. SQLite runs
             // one writer at a time, so the INSERT alone suffices there.
-            query_one(&txn, "SELECT id FROM users WHERE id = $1 FOR UPDATE", vec![c.user_id.0.into()]).await?;
+            let user = c.owner.user().ok_or_else(|| domain::Error::internal("a user's challenge only"))?;
+            query_one(&txn, "SELECT id FROM users WHERE id = $1 FOR UPDATE", vec![user.0.into()]).await?;
         }
         let sql = "INSERT INTO otp_challenges (id, user_id, purpose, method, destination, code_hash, attempts, \
-                   resends, created_at, last_sent_at, expires_at, used_at, delivery_id) \
-                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
+                   resends, created_at, last_sent_at, expires_at, used_at, delivery_id, code_length, max_attempts) \
+                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17 \
                    WHERE NOT EXISTS (SELECT 1 FROM otp_challenges \
                                      WHERE user_id = $2 AND purpose = $3 AND destination = $5 \
-                                     AND used_at IS NULL AND attempts < $15 AND expires_at > $14)";
+                                     AND used_at IS NULL AND canceled_at IS NULL AND attempts < $15 \
+                                     AND expires_at > $14)";
         let values: Vec<Value> = vec![
             c.id.into(),
-            c.user_id.0.into(),
+            c.owner.user().map(|u| u.0).into(),
             c.purpose.as_str().into(),
             c.method.as_str().into(),
             c.destination.clone().into(),
@@ -144,6 +161,8 @@ impl OtpRepo for SeaOtpRepo {
             c.delivery_id.into(),
             now.into(),
             (max_attempts as i32).into(),
+            (c.rules.digits as i32).into(),
+            (c.rules.max_attempts as i32).into(),
         ];
         if execute(&txn, sql, values).await? == 0 {
             return Ok(false); // dropping the transaction rolls it back
@@ -182,6 +201,7 @@ impl OtpRepo for SeaOtpRepo {
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
             .filter(Column::Id.eq(id))
             .filter(Column::UsedAt.is_null())
+            .filter(Column::CanceledAt.is_null())
             .filter(Column::Attempts.lt(max_attempts as i32))
             .exec(&self.db)
             .await
@@ -211,6 +231,7 @@ impl OtpRepo for SeaOtpRepo {
             .col_expr(Column::LastSentAt, Expr::value(now))
             .filter(Column::Id.eq(id))
             .filter(Column::UsedAt.is_null())
+            .filter(Column::CanceledAt.is_null())
             .filter(Column::Attempts.lt(max_attempts as i32))
             .filter(Column::Resends.lt(max_resends as i32))
             .filter(Column::LastSentAt.lte(sent_before))

@@ -37,12 +37,12 @@ impl Doorbell {
 }
 
 const COLUMNS: &str = "id, user_id, channel, destination, kind, sealed_code, expires_at, status, attempts, \
-                       next_attempt_at, provider_id, last_error, created_at, settled_at";
+                       next_attempt_at, provider_id, last_error, created_at, settled_at, app_id, sender";
 
 /// Queues `d` on `conn` (a transaction of the caller's).
 pub(crate) async fn insert(conn: &impl ConnectionTrait, d: &Delivery) -> Result<()> {
     let sql = format!(
-        "INSERT INTO deliveries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO deliveries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
     let values: Vec<Value> = vec![
         d.id.into(),
@@ -59,6 +59,8 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, d: &Delivery) -> Result<
         d.last_error.clone().into(),
         d.created_at.into(),
         d.settled_at.into(),
+        d.app_id.map(|a| a.0).into(),
+        d.sender.clone().into(),
     ];
     execute(conn, &sql, values).await?;
     Ok(())
@@ -80,10 +82,13 @@ fn to_domain(row: &QueryResult) -> Result<Delivery> {
     let (channel, kind, status) = (get_str("channel")?, get_str("kind")?, get_str("status")?);
     let unknown = |what: &str, v: &str| domain::Error::internal(format!("unknown delivery {what} {v:?}"));
     let user_id: Option<Uuid> = row.try_get("", "user_id").map_err(internal)?;
+    let app_id: Option<Uuid> = row.try_get("", "app_id").map_err(internal)?;
     let attempts: i32 = row.try_get("", "attempts").map_err(internal)?;
     Ok(Delivery {
         id: row.try_get("", "id").map_err(internal)?,
         user_id: user_id.map(UserId),
+        app_id: app_id.map(domain::app::AppId),
+        sender: row.try_get("", "sender").map_err(internal)?,
         channel: Channel::parse(&channel).ok_or_else(|| unknown("channel", &channel))?,
         to: get_str("destination")?,
         kind: MessageKind::parse(&kind).ok_or_else(|| unknown("kind", &kind))?,

@@ -13,6 +13,7 @@ use crate::clock::{Clock, after};
 use crate::error::Result;
 use crate::otp::OtpCode;
 use crate::ports::{Notifier, Outbox, SecretSealer};
+use crate::subject::Subject;
 
 #[derive(Clone)]
 pub struct Courier {
@@ -91,9 +92,10 @@ impl Courier {
             .open(sealed, d.id.as_bytes())
             .ok()
             .and_then(|raw| String::from_utf8(raw).ok())
-            .and_then(|s| OtpCode::parse(&s).ok())
+            .and_then(|s| OtpCode::parse_digits(&s, s.len() as u32, "code").ok())
             .ok_or("the sealed code cannot be opened (was AUTHD_ENCRYPTION_KEY changed?)")?;
-        Ok(Message { channel: d.channel, to: d.to.clone(), kind: d.kind, code, expires_at: d.expires_at })
+        let sender = d.sender.clone();
+        Ok(Message { channel: d.channel, to: d.to.clone(), kind: d.kind, code, expires_at: d.expires_at, sender })
     }
 
     fn after_failure(&self, d: &Delivery, failure: SendFailure) -> Settlement {
@@ -113,9 +115,13 @@ impl Courier {
         Settlement::Retry { at, error }
     }
 
-    /// The user's security events show each message's fate.
+    /// The user's (or the application's) security events show each message's fate.
     async fn record(&self, d: &Delivery, outcome: &Settlement) -> Result<()> {
-        let Some(user) = d.user_id else { return Ok(()) };
+        let subject = match (d.user_id, d.app_id) {
+            (Some(user), _) => Subject::User(user),
+            (None, Some(app)) => Subject::App(app),
+            (None, None) => return Ok(()),
+        };
         let mut detail = vec![
             ("delivery", d.id.to_string()),
             ("channel", d.channel.as_str().to_owned()),
@@ -134,6 +140,6 @@ impl Courier {
             }
             Settlement::Retry { .. } => return Ok(()),
         };
-        self.audit.record(user, None, kind, &detail).await
+        self.audit.record_about(subject, None, kind, &detail).await
     }
 }

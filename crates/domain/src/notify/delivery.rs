@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::message::{Channel, MessageKind};
+use crate::app::AppId;
 use crate::user::UserId;
 use crate::words::stable_words;
 
@@ -34,6 +35,10 @@ pub struct Delivery {
     pub id: Uuid,
     /// The user it is about, whose security events record the outcome.
     pub user_id: Option<UserId>,
+    /// The application it is about (a verification), whose events record it.
+    pub app_id: Option<AppId>,
+    /// Who the message says it is from (the application's name); `None`: authd.
+    pub sender: Option<String>,
     pub channel: Channel,
     /// Email address or E.164 number.
     pub to: String,
@@ -70,6 +75,8 @@ impl Delivery {
         Self {
             id,
             user_id,
+            app_id: None,
+            sender: None,
             channel,
             to,
             kind,

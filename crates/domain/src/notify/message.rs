@@ -23,6 +23,8 @@ stable_words! {
         LoginCode = "login_code",
         /// The code that proves a phone number is the user's.
         PhoneVerification = "phone_verification",
+        /// A code an application asked authd to send to one of its users.
+        Verification = "verification",
     }
 }
 
@@ -36,6 +38,8 @@ pub struct Message {
     pub kind: MessageKind,
     pub code: OtpCode,
     pub expires_at: DateTime<Utc>,
+    /// Who it says it is from: an application's name; `None`: authd.
+    pub sender: Option<String>,
 }
 
 /// A provider accepted the message.
@@ -83,7 +87,7 @@ mod tests {
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(channels, ["email", "sms", "whatsapp"]);
         let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(kinds, ["login_code", "phone_verification"]);
+        assert_eq!(kinds, ["login_code", "phone_verification", "verification"]);
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }

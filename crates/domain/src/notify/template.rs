@@ -1,6 +1,6 @@
 //! The wording of every message, in one place: a subject and plain text for
-//! every channel, and HTML for mail. Nothing here comes from a user, so the
-//! HTML needs no escaping beyond what is written.
+//! every channel, and HTML for mail. The one value from outside, an
+//! application's name (set by an admin), is escaped in the HTML.
 
 use super::message::{Message, MessageKind};
 
@@ -22,6 +22,7 @@ pub fn render(message: &Message) -> Rendered {
     let (subject, purpose) = match message.kind {
         MessageKind::LoginCode => (format!("Your authd login code: {code}"), "finish logging in"),
         MessageKind::PhoneVerification => (format!("Your authd phone code: {code}"), "confirm this phone number"),
+        MessageKind::Verification => return verification(message),
     };
     let text = format!(
         "{code} is your authd code to {purpose}. It is valid until {until}. Never share it: authd never asks for it."
@@ -35,6 +36,39 @@ pub fn render(message: &Message) -> Rendered {
          account: change your password.</p></body></html>"
     );
     Rendered { subject, text, html }
+}
+
+/// An application's code: its name, not authd's, and no advice about a
+/// password the person may not have.
+fn verification(message: &Message) -> Rendered {
+    let code = message.code.as_str();
+    let until = message.expires_at.format("%H:%M UTC");
+    let app = message.sender.as_deref().unwrap_or("verification");
+    let short: String = app.chars().take(40).collect();
+    let text = format!("{code} is your {short} code. It is valid until {until}. Never share it with anyone.");
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">\
+         <p>Your {app} code:</p>\
+         <p style=\"font-size:28px;letter-spacing:4px\"><strong>{code}</strong></p>\
+         <p>It is valid until {until}. Never share it with anyone.</p>\
+         <p style=\"color:#666\">If you did not ask for it, you can ignore this message.</p></body></html>",
+        app = escape(app)
+    );
+    Rendered { subject: format!("Your {app} code: {code}"), text, html }
+}
+
+/// `s` as HTML text.
+fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -52,6 +86,7 @@ mod tests {
             kind,
             code: OtpCode::parse("042137").unwrap(),
             expires_at: Utc.with_ymd_and_hms(2026, 11, 24, 12, 4, 0).unwrap(),
+            sender: Some("Acme <Shop>".into()),
         }
     }
 
@@ -72,5 +107,15 @@ mod tests {
             render(&message(MessageKind::LoginCode)).text,
             render(&message(MessageKind::PhoneVerification)).text
         );
+    }
+
+    #[test]
+    fn a_verification_names_its_application_escaped_in_html() {
+        let r = render(&message(MessageKind::Verification));
+        assert!(r.text.starts_with("042137 is your Acme <Shop> code."), "{}", r.text);
+        assert!(r.html.contains("Acme &lt;Shop&gt;") && !r.html.contains("<Shop>"), "{}", r.html);
+        assert!(!r.text.contains("authd"), "the app's message, not authd's");
+        let long = Message { sender: Some("x".repeat(100)), ..message(MessageKind::Verification) };
+        assert!(render(&long).text.len() <= 160, "one SMS segment even for a long name");
     }
 }

@@ -7,11 +7,25 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::notify::Channel;
-use crate::user::UserId;
+use crate::subject::Subject;
 use crate::words::stable_words;
 
-/// Wrong codes a challenge survives; the fifth wrong one kills it.
+/// Wrong codes a login or phone challenge survives; the fifth wrong one kills it.
 pub const MAX_ATTEMPTS: u32 = 5;
+
+/// What a challenge's code is like: its digits and the wrong answers it
+/// survives. Logins and phones use [`CodeRules::SENT`]; an application's
+/// verifications its own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRules {
+    pub digits: u32,
+    pub max_attempts: u32,
+}
+
+impl CodeRules {
+    /// Six digits, five tries.
+    pub const SENT: Self = Self { digits: super::code::OtpCode::DIGITS as u32, max_attempts: MAX_ATTEMPTS };
+}
 /// New codes that may be sent for one challenge after the first.
 pub const MAX_RESENDS: u32 = 3;
 
@@ -62,28 +76,37 @@ stable_words! {
     pub enum Purpose {
         Login = "login",
         Phone = "phone",
+        /// A code an application asked authd to send to one of its users.
+        Verification = "verification",
     }
 }
 
 /// A pending proof: for a login, bound to one login attempt (its id is the
-/// temporary token's `sid`); for a phone, bound to the number it was sent to.
+/// temporary token's `sid`); for a phone, bound to the number it was sent to;
+/// for an application's verification, to the destination it was sent to.
 #[derive(Debug, Clone)]
 pub struct OtpChallenge {
     pub id: Uuid,
-    pub user_id: UserId,
+    /// The user (logins, phones) or the application (verifications) it is for.
+    pub owner: Subject,
     pub purpose: Purpose,
     /// For a login: the default method, or the one the current code was
     /// sent by. For a phone: the channel the current code was sent on.
     pub method: Method,
-    /// For a phone: the number the code went to, which it proves.
+    /// For a phone: the number the code went to, which it proves; for a
+    /// verification: the email address or number.
     pub destination: Option<String>,
     pub code_hash: Vec<u8>,
+    /// Its code's digits and the wrong answers it survives.
+    pub rules: CodeRules,
     pub attempts: u32,
     pub resends: u32,
     pub created_at: DateTime<Utc>,
     pub last_sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// When the application canceled it (verifications only).
+    pub canceled_at: Option<DateTime<Utc>>,
     /// The message carrying the current code, when one was sent.
     pub delivery_id: Option<Uuid>,
 }
@@ -95,7 +118,9 @@ impl OtpChallenge {
     pub fn closed_reason(&self, now: DateTime<Utc>) -> Option<Error> {
         if self.used_at.is_some() {
             Some(Error::OtpUsed)
-        } else if self.attempts >= MAX_ATTEMPTS {
+        } else if self.canceled_at.is_some() {
+            Some(Error::OtpCanceled)
+        } else if self.attempts >= self.rules.max_attempts {
             Some(Error::OtpLocked)
         } else if now >= self.expires_at {
             Some(Error::TokenExpired)
@@ -113,17 +138,19 @@ mod tests {
     fn open_until(expires_at: DateTime<Utc>) -> OtpChallenge {
         OtpChallenge {
             id: Uuid::nil(),
-            user_id: UserId(Uuid::nil()),
+            owner: Subject::User(crate::user::UserId(Uuid::nil())),
             purpose: Purpose::Login,
             method: Method::Email,
             destination: None,
             code_hash: vec![],
+            rules: CodeRules::SENT,
             attempts: 0,
             resends: 0,
             created_at: expires_at,
             last_sent_at: expires_at,
             expires_at,
             used_at: None,
+            canceled_at: None,
             delivery_id: None,
         }
     }
@@ -137,7 +164,7 @@ mod tests {
         }
         assert_eq!(Method::parse("pigeon"), None);
         let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
-        assert_eq!(purposes, ["login", "phone"]);
+        assert_eq!(purposes, ["login", "phone", "verification"]);
         for p in Purpose::ALL {
             assert_eq!(Purpose::parse(p.as_str()), Some(p));
         }
@@ -164,5 +191,10 @@ mod tests {
         assert!(guessed.closed_reason(just_before).is_none(), "four wrong codes leave one try");
         let locked = OtpChallenge { attempts: MAX_ATTEMPTS, ..open_until(end) };
         assert!(matches!(locked.closed_reason(just_before), Some(Error::OtpLocked)));
+        let canceled = OtpChallenge { canceled_at: Some(just_before), ..open_until(end) };
+        assert!(matches!(canceled.closed_reason(just_before), Some(Error::OtpCanceled)));
+        let one_try = CodeRules { max_attempts: 1, ..CodeRules::SENT };
+        let spent = OtpChallenge { attempts: 1, rules: one_try, ..open_until(end) };
+        assert!(matches!(spent.closed_reason(just_before), Some(Error::OtpLocked)), "its own limit, not five");
     }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::challenge::{MAX_ATTEMPTS, Method, OtpChallenge, Purpose};
+use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
@@ -19,6 +19,7 @@ use crate::ports::{LoginFinisher, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSe
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::Sessions;
+use crate::subject::Subject;
 use crate::throttle::{Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
 use crate::totp::{TotpCredential, TotpSecret};
@@ -103,7 +104,7 @@ impl SecondFactor {
             Channel::Email => user.email.as_str(),
             Channel::Sms | Channel::Whatsapp => user.verified_phone().ok_or(Error::MethodUnavailable)?,
         };
-        Ok(Destination { channel, to, kind: MessageKind::LoginCode })
+        Ok(Destination { channel, to, kind: MessageKind::LoginCode, sender: None })
     }
 
     /// The user's authenticator app, if it is active.
@@ -117,7 +118,9 @@ impl SecondFactor {
     pub async fn issue(&self, user: &User, methods: Vec<Method>) -> Result<Pending> {
         let default = *methods.first().ok_or(Error::MethodUnavailable)?;
         let id = self.rng.uuid_v4();
-        let mut challenge = self.codes.challenge(id, user.id, Purpose::Login, default, None, self.temporary_ttl);
+        let owner = Subject::User(user.id);
+        let mut challenge =
+            self.codes.challenge(id, owner, Purpose::Login, default, None, self.temporary_ttl, CodeRules::SENT);
         let to = default.channel().map(|_| Self::destination(user, default)).transpose()?;
         self.codes.open(&mut challenge, to).await?;
         Ok(Pending {
@@ -131,7 +134,7 @@ impl SecondFactor {
     async fn open_challenge(&self, temporary_token: &str) -> Result<OtpChallenge> {
         let claims = self.tokens.check(temporary_token, TokenKind::Temporary)?;
         let challenge = self.otps.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
-        if challenge.user_id != claims.sub || challenge.purpose != Purpose::Login {
+        if challenge.owner != Subject::User(claims.sub) || challenge.purpose != Purpose::Login {
             return Err(Error::TokenInvalid);
         }
         match challenge.closed_reason(self.clock.now()) {
@@ -144,7 +147,8 @@ impl SecondFactor {
     /// now (an app removed since the login no longer counts): the app is
     /// read once, and its secret is what a TOTP answer is checked against.
     async fn factors(&self, challenge: &OtpChallenge) -> Result<(User, Option<TotpCredential>, Vec<Method>)> {
-        let user = self.users.by_id(challenge.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
+        let user = self.users.by_id(uid).await?.ok_or(Error::TokenInvalid)?.user;
         let app = self.active_app(user.id).await?;
         let methods = self.methods(&user, app.as_ref());
         Ok((user, app, methods))
@@ -157,20 +161,20 @@ impl SecondFactor {
     #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
         let challenge = self.open_challenge(temporary_token).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(challenge.user_id));
+        let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
+        tracing::Span::current().record("user_id", tracing::field::display(uid));
         let (_, app, methods) = self.factors(&challenge).await?;
         let method = method.unwrap_or(challenge.method);
         if !methods.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
-        let uid = challenge.user_id;
         let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
         let now = self.clock.now();
         let mut codes_left = None;
         let right = match method {
             // The code sent last, whichever channel it took.
-            Method::Email | Method::Sms | Method::Whatsapp => self.codes.matches(&challenge, answer)?,
+            Method::Email | Method::Sms | Method::Whatsapp => self.codes.matches(&challenge, answer, "otp")?,
             Method::Totp => {
                 OtpCode::parse(answer)?;
                 let app = app.as_ref().ok_or(Error::MethodUnavailable)?;
@@ -203,7 +207,7 @@ impl SecondFactor {
         let factors = format!("password,{}", method.as_str());
         let finished = FinishedLogin {
             challenge: challenge.id,
-            max_attempts: MAX_ATTEMPTS,
+            max_attempts: challenge.rules.max_attempts,
             now,
             session,
             throttle_key: key,

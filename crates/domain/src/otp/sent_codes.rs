@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::challenge::{MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
+use super::challenge::{CodeRules, MAX_RESENDS, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
@@ -20,8 +20,8 @@ use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
 use crate::ports::{OtpHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
+use crate::subject::Subject;
 use crate::throttle::Throttle;
-use crate::user::UserId;
 
 /// Where a code goes, and why: the message's wording follows `kind`.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,9 @@ pub struct Destination<'a> {
     /// An email address for mail, the E.164 number otherwise.
     pub to: &'a str,
     pub kind: MessageKind,
+    /// Who the message says it is from: an application's name, for its
+    /// verifications; `None` for authd's own messages.
+    pub sender: Option<&'a str>,
 }
 
 /// What the person waiting for a code may know about it.
@@ -68,32 +71,37 @@ impl SentCodes {
         self.channels.contains(&channel)
     }
 
-    /// A new challenge `id` of `user` for `purpose`, answered by `method`
-    /// and living `ttl` from now. No code has gone out yet, so the first may
-    /// be asked for at once; [`open`](Self::open) sends one when told where.
+    /// A new challenge `id` of `owner` for `purpose`, answered by `method`
+    /// and living `ttl` from now, its codes made by `rules`. No code has gone
+    /// out yet, so the first may be asked for at once; [`open`](Self::open)
+    /// sends one when told where.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn challenge(
         &self,
         id: Uuid,
-        user: UserId,
+        owner: Subject,
         purpose: Purpose,
         method: Method,
         destination: Option<String>,
         ttl: Duration,
+        rules: CodeRules,
     ) -> OtpChallenge {
         let now = self.clock.now();
         OtpChallenge {
             id,
-            user_id: user,
+            owner,
             purpose,
             method,
             destination,
             code_hash: Vec::new(),
+            rules,
             attempts: 0,
             resends: 0,
             created_at: now,
             last_sent_at: now - span(self.resend_cooldown),
             expires_at: after(now, ttl),
             used_at: None,
+            canceled_at: None,
             delivery_id: None,
         }
     }
@@ -124,8 +132,11 @@ impl SentCodes {
     ) -> Result<CodeStatus> {
         let now = self.clock.now();
         let delivery = self.first_code(challenge, to)?;
-        if !self.otps.create_unless_open(challenge, &delivery, now, MAX_ATTEMPTS).await? {
-            let last = self.otps.latest(challenge.user_id, challenge.purpose).await?;
+        if !self.otps.create_unless_open(challenge, &delivery, now, challenge.rules.max_attempts).await? {
+            let Subject::User(user) = challenge.owner else {
+                return Err(Error::internal("only a user's challenge is opened unless one is open"));
+            };
+            let last = self.otps.latest(user, challenge.purpose).await?;
             let retry_after = last.map_or(Duration::ZERO, |c| self.wait_for_resend(&c, now));
             return Err(Error::ResendCooldown { retry_after });
         }
@@ -136,7 +147,7 @@ impl SentCodes {
     /// Draws `challenge`'s first code, sent to `to`: sets its hash, method
     /// and send time, and returns the message carrying it.
     fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
-        let code = OtpCode::generate(&*self.rng);
+        let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
         challenge.code_hash = self.otp_hasher.hash(challenge.id, &code);
         challenge.method = Method::sent_by(to.channel);
         challenge.last_sent_at = self.clock.now();
@@ -152,14 +163,23 @@ impl SentCodes {
     /// the new code's status, as that UPDATE left the challenge.
     pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<CodeStatus> {
         let now = self.clock.now();
-        let code = OtpCode::generate(&*self.rng);
+        let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
         let hash = self.otp_hasher.hash(challenge.id, &code);
         let delivery = self.delivery(challenge, to, &code)?;
         let method = Method::sent_by(to.channel);
         let sent_before = now - span(self.resend_cooldown);
         let replaced = self
             .otps
-            .replace_code(challenge.id, method, &hash, now, sent_before, MAX_ATTEMPTS, MAX_RESENDS, &delivery)
+            .replace_code(
+                challenge.id,
+                method,
+                &hash,
+                now,
+                sent_before,
+                challenge.rules.max_attempts,
+                MAX_RESENDS,
+                &delivery,
+            )
             .await?;
         if !replaced {
             let current = self.otps.get(challenge.id).await?.ok_or(Error::TokenInvalid)?;
@@ -177,9 +197,10 @@ impl SentCodes {
     }
 
     /// Whether `answer` is the challenge's current code. A malformed answer
-    /// is an error and costs no try.
-    pub(crate) fn matches(&self, challenge: &OtpChallenge, answer: &str) -> Result<bool> {
-        let code = OtpCode::parse(answer)?;
+    /// (not the challenge's number of digits) is an error naming `field`
+    /// and costs no try.
+    pub(crate) fn matches(&self, challenge: &OtpChallenge, answer: &str, field: &'static str) -> Result<bool> {
+        let code = OtpCode::parse_digits(answer, challenge.rules.digits, field)?;
         Ok(self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash))
     }
 
@@ -187,17 +208,18 @@ impl SentCodes {
     /// lockout; the error to answer with.
     pub(crate) async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
         let counted = async {
-            if !self.otps.record_failure(challenge.id, MAX_ATTEMPTS).await? {
+            if !self.otps.record_failure(challenge.id, challenge.rules.max_attempts).await? {
                 return Ok(self.closed_now(challenge.id).await);
             }
             // Concurrent wrong guesses may make this an overestimate; the
             // database alone decided whether this one counted.
-            self.throttle.count_failure(key, Some(challenge.user_id)).await?;
-            let remaining = MAX_ATTEMPTS.saturating_sub(challenge.attempts + 1);
+            self.throttle.count_failure(key, challenge.owner.user()).await?;
+            let remaining = challenge.rules.max_attempts.saturating_sub(challenge.attempts + 1);
             let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
-            let detail =
-                [("remaining_attempts", remaining.to_string()), ("purpose", challenge.purpose.as_str().into())];
-            self.audit.record(challenge.user_id, None, kind, &detail).await?;
+            let mut detail =
+                vec![("remaining_attempts", remaining.to_string()), ("purpose", challenge.purpose.as_str().into())];
+            detail.extend(about(challenge));
+            self.audit.record_about(challenge.owner, None, kind, &detail).await?;
             Ok(Error::OtpInvalid { remaining })
         };
         counted.await.unwrap_or_else(|e: Error| e)
@@ -206,7 +228,7 @@ impl SentCodes {
     /// Marks a rightly answered challenge used; of concurrent right answers,
     /// one wins and the others learn why the challenge is closed.
     pub(crate) async fn spend(&self, challenge: &OtpChallenge) -> Result<()> {
-        if self.otps.consume(challenge.id, self.clock.now(), MAX_ATTEMPTS).await? {
+        if self.otps.consume(challenge.id, self.clock.now(), challenge.rules.max_attempts).await? {
             Ok(())
         } else {
             Err(self.closed_now(challenge.id).await)
@@ -236,7 +258,7 @@ impl SentCodes {
         CodeStatus {
             method: challenge.method,
             delivery,
-            remaining_attempts: MAX_ATTEMPTS.saturating_sub(challenge.attempts),
+            remaining_attempts: challenge.rules.max_attempts.saturating_sub(challenge.attempts),
             resends_left: MAX_RESENDS.saturating_sub(challenge.resends),
             resend_after: self.wait_for_resend(challenge, self.clock.now()),
             expires_at: challenge.expires_at,
@@ -253,18 +275,62 @@ impl SentCodes {
         let now = self.clock.now();
         let id = self.rng.uuid_v7(now);
         let sealed = self.sealer.seal(code.as_str().as_bytes(), id.as_bytes())?;
-        let user = Some(challenge.user_id);
-        Ok(Delivery::queued(id, user, to.channel, to.to.to_owned(), to.kind, sealed, challenge.expires_at, now))
+        let user = challenge.owner.user();
+        let mut d =
+            Delivery::queued(id, user, to.channel, to.to.to_owned(), to.kind, sealed, challenge.expires_at, now);
+        d.app_id = challenge.owner.app();
+        d.sender = to.sender.map(str::to_owned);
+        Ok(d)
     }
 
     /// Records that a code was queued for `challenge`; the courier records
     /// whether it reached the provider.
     async fn record_sent(&self, challenge: &OtpChallenge, channel: Channel, resend: bool) -> Result<()> {
-        let detail = [
+        let mut detail = vec![
             ("method", Method::sent_by(channel).as_str().into()),
             ("purpose", challenge.purpose.as_str().into()),
             ("resend", resend.to_string()),
         ];
-        self.audit.record(challenge.user_id, None, EventKind::OtpSent, &detail).await
+        detail.extend(about(challenge));
+        self.audit.record_about(challenge.owner, None, EventKind::OtpSent, &detail).await
+    }
+}
+
+/// What an event about an application's challenge adds: which verification,
+/// and where it went, masked. A user's events need neither.
+pub(crate) fn about(challenge: &OtpChallenge) -> Vec<(&'static str, String)> {
+    match (challenge.owner, challenge.destination.as_deref()) {
+        (Subject::App(_), Some(to)) => vec![("verification", challenge.id.to_string()), ("to", mask(to))],
+        _ => Vec::new(),
+    }
+}
+
+/// A destination as events and answers show it: enough to recognise, not
+/// to use. `ada@example.com` → `a***@example.com`, `+4915112345678` →
+/// `+49*******5678`.
+pub fn mask(to: &str) -> String {
+    if let Some((local, domain)) = to.rsplit_once('@') {
+        let first: String = local.chars().take(1).collect();
+        return format!("{first}***@{domain}");
+    }
+    let chars: Vec<char> = to.chars().collect();
+    let (head, tail) = (3.min(chars.len()), 4.min(chars.len().saturating_sub(3)));
+    let hidden = chars.len() - head - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.extend(std::iter::repeat_n('*', hidden));
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn a_destination_is_masked_to_its_first_letter_or_its_country_and_last_four_digits() {
+        assert_eq!(mask("ada@example.com"), "a***@example.com");
+        assert_eq!(mask("+4915112345678"), "+49*******5678");
+        assert_eq!(mask("+14155550100"), "+14*****0100");
+        assert!(!mask("+4915112345678").contains("1511234"));
     }
 }

@@ -88,9 +88,9 @@ impl Tables {
     }
 }
 
-/// The consume UPDATE's condition: unused, under the tries, unexpired.
+/// The consume UPDATE's condition: unused, not canceled, under the tries, unexpired.
 fn consumable(c: &OtpChallenge, now: DateTime<Utc>, max: u32) -> bool {
-    c.used_at.is_none() && c.attempts < max && c.expires_at > now
+    c.used_at.is_none() && c.canceled_at.is_none() && c.attempts < max && c.expires_at > now
 }
 
 /// Every repository port in memory, sharing one set of tables.
@@ -212,7 +212,7 @@ impl UserRepo for MemDb {
         }
         // ON DELETE CASCADE
         t.sessions.retain(|_, s| s.user_id != id);
-        t.otps.retain(|_, c| c.user_id != id);
+        t.otps.retain(|_, c| c.owner != Subject::User(id));
         t.deliveries.retain(|_, d| d.user_id != Some(id));
         t.totp.remove(&id);
         t.recovery.remove(&id);
@@ -298,9 +298,13 @@ impl SessionRepo for MemDb {
 impl OtpRepo for MemDb {
     async fn create(&self, c: &OtpChallenge, d: Option<&Delivery>) -> Result<()> {
         let mut t = self.tables();
-        // fk_otp_challenges_user
-        if !t.users.contains_key(&c.user_id) {
-            return Err(Error::internal("challenge for an unknown user"));
+        // fk_otp_challenges_user, fk_otp_challenges_app
+        let owner_exists = match c.owner {
+            Subject::User(u) => t.users.contains_key(&u),
+            Subject::App(a) => t.apps.contains_key(&a),
+        };
+        if !owner_exists {
+            return Err(Error::internal("challenge for an unknown user or app"));
         }
         // Primary keys; the SQL transaction rolls both back.
         if t.otps.contains_key(&c.id) || d.is_some_and(|d| t.deliveries.contains_key(&d.id)) {
@@ -314,11 +318,12 @@ impl OtpRepo for MemDb {
     }
     async fn create_unless_open(&self, c: &OtpChallenge, d: &Delivery, now: DateTime<Utc>, max: u32) -> Result<bool> {
         let open = self.tables().otps.values().any(|o| {
-            o.user_id == c.user_id
+            o.owner == c.owner
                 && o.purpose == c.purpose
                 && o.destination.is_some()
                 && o.destination == c.destination
                 && o.used_at.is_none()
+                && o.canceled_at.is_none()
                 && o.attempts < max
                 && o.expires_at > now
         });
@@ -333,7 +338,7 @@ impl OtpRepo for MemDb {
     }
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>> {
         let t = self.tables();
-        let mine = t.otps.values().filter(|c| c.user_id == user && c.purpose == purpose);
+        let mine = t.otps.values().filter(|c| c.owner == Subject::User(user) && c.purpose == purpose);
         Ok(mine.max_by_key(|c| (c.created_at, c.id)).cloned())
     }
     async fn consume(&self, id: Uuid, now: DateTime<Utc>, max: u32) -> Result<bool> {
@@ -347,7 +352,7 @@ impl OtpRepo for MemDb {
     }
     async fn record_failure(&self, id: Uuid, max: u32) -> Result<bool> {
         match self.tables().otps.get_mut(&id) {
-            Some(c) if c.used_at.is_none() && c.attempts < max => {
+            Some(c) if c.used_at.is_none() && c.canceled_at.is_none() && c.attempts < max => {
                 c.attempts += 1;
                 Ok(true)
             }
@@ -369,6 +374,7 @@ impl OtpRepo for MemDb {
         let previous = match t.otps.get_mut(&id) {
             Some(c)
                 if c.used_at.is_none()
+                    && c.canceled_at.is_none()
                     && c.attempts < max_a
                     && c.resends < max_r
                     && c.last_sent_at <= before
@@ -567,7 +573,10 @@ impl AppRepo for MemDb {
     }
     async fn delete(&self, id: AppId) -> Result<bool> {
         let mut t = self.tables();
-        t.app_keys.retain(|_, k| k.app_id != id); // ON DELETE CASCADE
+        // ON DELETE CASCADE, and the messages deleted in the same transaction
+        t.app_keys.retain(|_, k| k.app_id != id);
+        t.otps.retain(|_, c| c.owner != Subject::App(id));
+        t.deliveries.retain(|_, d| d.app_id != Some(id));
         Ok(t.apps.remove(&id).is_some())
     }
     async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {

@@ -81,6 +81,7 @@ mod tests {
             kind: MessageKind::LoginCode,
             code: OtpCode::parse(code).unwrap(),
             expires_at: chrono::Utc::now(),
+            sender: None,
         }
     }
 

@@ -12,12 +12,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::notify::{Channel, Delivery, MessageKind};
-use crate::otp::{Method, OtpChallenge, Purpose};
+use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
     AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore,
     TotpRepo, UserRepo,
 };
 use crate::session::Session;
+use crate::subject::Subject;
 use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod apps;
@@ -111,17 +112,19 @@ pub fn session(user: UserId) -> Session {
 pub fn challenge(user: UserId) -> OtpChallenge {
     OtpChallenge {
         id: Uuid::new_v4(),
-        user_id: user,
+        owner: Subject::User(user),
         purpose: Purpose::Login,
         method: Method::Email,
         destination: None,
         code_hash: vec![7; 32],
+        rules: CodeRules::SENT,
         attempts: 0,
         resends: 0,
         created_at: t0(),
         last_sent_at: t0(),
         expires_at: at(240),
         used_at: None,
+        canceled_at: None,
         delivery_id: None,
     }
 }

@@ -17,8 +17,8 @@ pub async fn a_challenge_round_trips_and_needs_an_existing_user(s: Store) {
     s.otps.create(&c, None).await.unwrap();
     let stored = s.otps.get(c.id).await.unwrap().unwrap();
     assert_eq!(
-        (stored.user_id, stored.method, &stored.code_hash, stored.attempts, stored.resends),
-        (c.user_id, c.method, &c.code_hash, 0, 0),
+        (stored.owner, stored.method, &stored.code_hash, stored.attempts, stored.resends, stored.rules),
+        (c.owner, c.method, &c.code_hash, 0, 0, c.rules),
         "{n}"
     );
     assert_eq!(
@@ -155,7 +155,7 @@ pub async fn a_phone_challenge_is_created_only_while_none_is_open_for_the_number
         ..challenge(user)
     };
     let create = |c: OtpChallenge, now| {
-        let (otps, d) = (s.otps.clone(), delivery(c.user_id, 0));
+        let (otps, d) = (s.otps.clone(), delivery(c.owner.user().unwrap(), 0));
         async move {
             let stored = otps.create_unless_open(&c, &d, now, MAX_ATTEMPTS).await.unwrap();
             assert_eq!(otps.get(c.id).await.unwrap().is_some(), stored, "stored exactly when it says so");
