@@ -369,14 +369,72 @@ apps_folder = [
     ),
     request("Apps: events", "GET", "/apps/{{appId}}/events", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("recorded", () => pm.expect(kinds).to.include.members(["app_created", "app_updated", "app_key_rotated"]));')]),
     request("Apps: no token is refused", "GET", "/apps", events=[test(*problem(401, "token_missing"))]),
+    request(
+        "Verifications: send a code by mail",
+        "POST",
+        "/verifications",
+        token="apiKey",
+        body={"to": "{{verifyEmail}}", "channel": "email"},
+        events=[
+            pre('pm.environment.set("verifyEmail", `verify-${Date.now()}@example.com`);'),
+            test(
+                status(201),
+                "const b = pm.response.json();",
+                'pm.test("pending, masked", () => { pm.expect(b.status).to.eql("pending"); pm.expect(b.to).to.match(/^v\\*\\*\\*@example\\.com$/); });',
+                save("verificationId", "b.id"),
+            ),
+        ],
+    ),
+    request(
+        "Verifications: send one to cancel, key in X-API-Key",
+        "POST",
+        "/verifications",
+        body={"to": "+14155550199", "channel": "sms"},
+        events=[
+            pre('pm.request.headers.add({key: "X-API-Key", value: pm.environment.get("apiKey")});'),
+            test(status(201), save("canceledId", "pm.response.json().id")),
+        ],
+    ),
+    request("Verifications: cancel", "POST", "/verifications/{{canceledId}}/cancel", token="apiKey", events=[test(status(200), 'pm.test("canceled", () => pm.expect(pm.response.json().status).to.eql("canceled"));')]),
+    request("Verifications: a canceled one cannot be canceled again", "POST", "/verifications/{{canceledId}}/cancel", token="apiKey", events=[test(*problem(409, "verification_not_pending"))]),
+    request("Verifications: a resend within the cooldown", "POST", "/verifications/{{verificationId}}/resend", token="apiKey", events=[test(*problem(429, "otp_resend_cooldown"))]),
+    request("Verifications: a bad key", "GET", "/verifications/{{verificationId}}", token="adminToken", events=[test(*problem(401, "api_key_invalid"))]),
+]
+
+# The code mailed for {{verificationId}} is read from the message log and
+# passed in as `verifyCode`.
+verify_folder = [
+    request(
+        "Verifications: a wrong code",
+        "POST",
+        "/verifications/{{verificationId}}/check",
+        token="apiKey",
+        body={"code": "{{wrongCode}}"},
+        events=[
+            pre('const c = pm.environment.get("verifyCode");', 'pm.environment.set("wrongCode", c.slice(0, -1) + ((Number(c.slice(-1)) + 1) % 10));'),
+            test(*problem(400, "otp_invalid"), 'pm.test("tries left", () => pm.expect(pm.response.json().remaining_attempts).to.eql(2));'),
+        ],
+    ),
+    request("Verifications: the right code", "POST", "/verifications/{{verificationId}}/check", token="apiKey", body={"code": "{{verifyCode}}"}, events=[test(status(200), 'pm.test("approved", () => pm.expect(pm.response.json().status).to.eql("approved"));')]),
+    request("Verifications: read it", "GET", "/verifications/{{verificationId}}", token="apiKey", events=[test(status(200), "const b = pm.response.json();", 'pm.test("approved after one wrong try", () => { pm.expect(b.status).to.eql("approved"); pm.expect(b.attempts).to.eql(1); });')]),
+    request("Verifications: a second check is refused", "POST", "/verifications/{{verificationId}}/check", token="apiKey", body={"code": "{{verifyCode}}"}, events=[test(*problem(410, "verification_approved"))]),
+    request(
+        "Admin: log in",
+        "POST",
+        "/auth/token",
+        body={"username": "{{adminUsername}}", "password": "{{adminPassword}}"},
+        events=[test(status(200), save("adminToken", "pm.response.json().access_token"))],
+    ),
+    request("Apps: the verifications are events of the app", "GET", "/apps/{{appId}}/events?limit=100", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("recorded", () => pm.expect(kinds).to.include.members(["otp_sent", "otp_failed", "otp_verified", "verification_canceled"]));')]),
     request("Apps: delete", "DELETE", "/apps/{{appId}}", token="adminToken", events=[test(status(204))]),
     request("Apps: the deleted app is gone", "GET", "/apps/{{appId}}", token="adminToken", events=[test(*problem(404, "app_not_found"))]),
+    request("Verifications: the deleted app's key stops", "GET", "/verifications/{{verificationId}}", token="apiKey", events=[test(*problem(401, "api_key_invalid"))]),
 ]
 
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\". "
+        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\". "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
@@ -384,6 +442,7 @@ collection = {
         {"name": "1 Login", "item": login_folder},
         {"name": "2 Session", "item": session_folder},
         {"name": "3 Applications", "item": apps_folder},
+        {"name": "4 Verifications", "item": verify_folder},
     ],
 }
 environment = {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs the Postman collection against a running authd in three stages:
+# Runs the Postman collection against a running authd in four stages:
 #   postman/run-newman.sh BASE_URL MAIL_LOG ADMIN_USERNAME ADMIN_PASSWORD
 # Stage 1 logs a two-factor user in up to the mailed code and sends a code to
 # a phone; both codes are read from the file log's output (never over HTTP)
 # and handed to stage 2. Stage 3 registers an application for the
-# verification API and manages it as an administrator.
+# verification API, manages it as an administrator and, as the application,
+# sends a code by mail; stage 4 checks that code (read from the log too).
 set -euo pipefail
 base=$1 mail_log=$2 admin_user=$3 admin_password=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,4 +46,8 @@ newman run "$collection" -e "$work/env.json" --folder "2 Session" --env-var "otp
 
 newman run "$collection" -e "$here/authd.postman_environment.json" --folder "3 Applications" \
   --env-var "baseUrl=$base" --env-var "adminUsername=$admin_user" --env-var "adminPassword=$admin_password" \
+  --export-environment "$work/env.json" --bail --color off --reporters cli
+
+verify_code=$(code_for "$(env_value verifyEmail)")
+newman run "$collection" -e "$work/env.json" --folder "4 Verifications" --env-var "verifyCode=$verify_code" \
   --bail --color off --reporters cli

@@ -184,7 +184,14 @@ impl Server {
     /// starts it; AUTHD_TEST_ADMIN_LOGIN / AUTHD_TEST_ADMIN_PASSWORD when it
     /// targets AUTHD_BASE_URL.
     pub async fn start_with_admin() -> (Self, String) {
+        Self::start_with_admin_and(&[]).await
+    }
+
+    /// [`start_with_admin`](Self::start_with_admin) with extra environment
+    /// (which needs a server of this suite's own: `local_only!`).
+    pub async fn start_with_admin_and(env: &[(&str, &str)]) -> (Self, String) {
         if std::env::var("AUTHD_BASE_URL").is_ok() {
+            assert!(env.is_empty(), "this test needs its own settings ({env:?}): mark it `local_only!`");
             let login = std::env::var("AUTHD_TEST_ADMIN_LOGIN")
                 .expect("AUTHD_BASE_URL admin tests need AUTHD_TEST_ADMIN_LOGIN");
             let password = std::env::var("AUTHD_TEST_ADMIN_PASSWORD").expect("and AUTHD_TEST_ADMIN_PASSWORD");
@@ -195,12 +202,13 @@ impl Server {
             );
             return (s, access);
         }
-        let s = Self::start_with(&[
+        let mut all = vec![
             ("AUTHD_BOOTSTRAP_ADMIN_EMAIL", "root-admin@example.com"),
             ("AUTHD_BOOTSTRAP_ADMIN_USERNAME", ADMIN_USERNAME),
             ("AUTHD_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD),
-        ])
-        .await;
+        ];
+        all.extend_from_slice(env);
+        let s = Self::start_with(&all).await;
         let access = s.admin_token().await;
         (s, access)
     }
@@ -351,6 +359,33 @@ impl Server {
         n
     }
 
+    /// Runs `sql` with `values` on this server's database, as if time had
+    /// passed: how a test reaches a state the clock would bring, without
+    /// waiting for it.
+    pub async fn age(&self, sql: &str, values: Vec<sea_orm::Value>) {
+        use sea_orm::ConnectionTrait;
+        let db = self.database().await;
+        let stmt = sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+        let done = db.execute_raw(stmt).await.unwrap();
+        assert!(done.rows_affected() >= 1, "nothing to age: {sql}");
+        db.close().await.unwrap();
+    }
+
+    /// The challenge `id` (a verification) expires now.
+    pub async fn age_challenge(&self, id: &str) {
+        let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let id: uuid::Uuid = id.parse().unwrap();
+        self.age("UPDATE otp_challenges SET expires_at = $1 WHERE id = $2", vec![past.into(), id.into()]).await;
+    }
+
+    /// The keys of app `id` that a rotation replaced reach the end of their grace period.
+    pub async fn end_grace_of_replaced_keys(&self, id: &str) {
+        let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let id: uuid::Uuid = id.parse().unwrap();
+        let sql = "UPDATE app_keys SET expires_at = $1 WHERE app_id = $2 AND expires_at IS NOT NULL";
+        self.age(sql, vec![past.into(), id.into()]).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -361,6 +396,15 @@ impl Server {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        reply(req.send().await.expect("request failed")).await
+    }
+
+    /// [`call`](Self::call) with an application's API key in `X-API-Key`.
+    pub async fn call_with_key(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method, self.url(&format!("/api/v1{path}"))).header("x-api-key", key);
         if let Some(b) = body {
             req = req.json(&b);
         }

@@ -33,3 +33,4 @@ mod telemetry;
 mod totp;
 mod two_nodes;
 mod users;
+mod verifications;

@@ -27,6 +27,7 @@ use crate::phone_api::PhoneApi;
 use crate::request_log;
 use crate::second_factors_api::SecondFactorsApi;
 use crate::users_api::UsersApi;
+use crate::verifications_api::VerificationsApi;
 
 /// One authd node: the use cases on the real adapters, the database pool
 /// they share, and the doorbell that wakes this node's courier.
@@ -105,8 +106,11 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell })
 }
 
-pub fn openapi() -> OpenApiService<(AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi), ()> {
-    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi), "authd", env!("CARGO_PKG_VERSION"))
+/// Every operation of the API.
+type Operations = (AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
+
+pub fn openapi() -> OpenApiService<Operations, ()> {
+    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
@@ -125,7 +129,7 @@ pub fn routes(
     let cors = Cors::new()
         .allow_origins(origins.iter().map(String::as_str))
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
-        .allow_headers(["authorization", "content-type"])
+        .allow_headers(["authorization", "content-type", "x-api-key"])
         .max_age(600);
     let mut headers = vec![
         // Every answer may carry a token or personal data: never cache it.
@@ -163,6 +167,7 @@ pub fn routes(
         .data(services.authenticator)
         .data(services.admin)
         .data(services.apps)
+        .data(services.verifications)
         .data(services.throttle)
         .data(db)
         .data(proxies)

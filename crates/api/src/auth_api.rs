@@ -25,6 +25,8 @@ pub enum ApiTags {
     Admin,
     /// Registering applications for the verification API (administrators only).
     Apps,
+    /// Sending and checking codes, for registered applications (with their API key).
+    Verifications,
 }
 
 /// Credentials, as an OAuth2 password grant would send them.

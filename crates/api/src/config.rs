@@ -154,6 +154,12 @@ pub struct Settings {
     pub rate_registrations_per_hour: u32,
     /// `AUTHD_RATE_PHONE_CODES_PER_HOUR`: phone-verification code requests per user and hour.
     pub rate_phone_codes_per_hour: u32,
+    /// `AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE`: verifications one application may start per minute.
+    pub rate_verifications_per_app_per_minute: u32,
+    /// `AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR`: verifications one application may start for one destination per hour.
+    pub rate_verifications_per_destination_per_hour: u32,
+    /// `AUTHD_VERIFICATION_MAX_PENDING`: verifications of one application pending at once for one destination (0: no cap).
+    pub verification_max_pending: u32,
     /// `AUTHD_TRUSTED_PROXIES`: comma-separated addresses or networks whose
     /// `X-Forwarded-For` is believed. Empty: the peer address is the client.
     pub trusted_proxies: String,
@@ -249,6 +255,9 @@ impl Default for Settings {
             rate_otp_per_minute: policy.rate_limits.verify_otp_per_minute,
             rate_registrations_per_hour: policy.rate_limits.registrations_per_hour,
             rate_phone_codes_per_hour: policy.rate_limits.phone_codes_per_hour,
+            rate_verifications_per_app_per_minute: policy.rate_limits.verifications_per_app_per_minute,
+            rate_verifications_per_destination_per_hour: policy.rate_limits.verifications_per_destination_per_hour,
+            verification_max_pending: policy.verification_max_pending,
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
@@ -436,6 +445,8 @@ impl Settings {
                 verify_otp_per_minute: self.rate_otp_per_minute,
                 registrations_per_hour: self.rate_registrations_per_hour,
                 phone_codes_per_hour: self.rate_phone_codes_per_hour,
+                verifications_per_app_per_minute: self.rate_verifications_per_app_per_minute,
+                verifications_per_destination_per_hour: self.rate_verifications_per_destination_per_hour,
             },
             totp_mail_fallback: self.totp_mail_fallback,
             delivery: DeliveryPolicy {
@@ -450,6 +461,7 @@ impl Settings {
                 ..Default::default()
             },
             app_key_grace: Duration::from_secs(self.app_key_grace_seconds),
+            verification_max_pending: self.verification_max_pending,
         }
     }
 

@@ -188,6 +188,16 @@ impl From<domain::Error> for ApiError {
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::ApiKeyInvalid => Problem::new(StatusCode::UNAUTHORIZED, "api_key_invalid", msg),
+            E::VerificationNotFound => Problem::new(StatusCode::NOT_FOUND, "verification_not_found", msg),
+            E::VerificationNotPending => Problem::new(StatusCode::CONFLICT, "verification_not_pending", msg),
+            E::VerificationClosed { status } => {
+                Problem::new(StatusCode::GONE, &format!("verification_{}", status.as_str()), msg)
+            }
+            E::TooManyPending { retry_after } => {
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg);
+                p.retry_after = Some(retry_after.as_secs().max(1));
+                p
+            }
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
             E::AccountLocked { retry_after } => {
                 let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg);

@@ -19,4 +19,5 @@ pub mod senders;
 pub mod server;
 pub mod telemetry;
 pub mod users_api;
+pub mod verifications_api;
 pub mod worker;

@@ -16,6 +16,7 @@ use crate::auth_api::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::phone_api::{PhoneConfirmBody, PhoneVerifyBody};
 use crate::second_factors_api::ConfirmBody;
 use crate::users_api::{ChangePasswordBody, PasswordBody, PatchMeBody, RegistrationBody};
+use crate::verifications_api::{CheckBody, NewVerificationBody};
 
 /// The request bodies declared `deny_unknown_fields`: every one but the
 /// login's `Credentials`, which takes what an OAuth2 password grant sends.
@@ -35,6 +36,8 @@ fn strict_bodies() -> Vec<String> {
         PasswordBody::name(),
         PatchMeBody::name(),
         RegistrationBody::name(),
+        CheckBody::name(),
+        NewVerificationBody::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())

@@ -49,6 +49,16 @@ fn documented(e: &domain::Error) -> (u16, &'static str) {
         E::UserNotFound => (404, "user_not_found"),
         E::AppNotFound => (404, "app_not_found"),
         E::ApiKeyInvalid => (401, "api_key_invalid"),
+        E::VerificationNotFound => (404, "verification_not_found"),
+        E::VerificationNotPending => (409, "verification_not_pending"),
+        E::VerificationClosed { status } => match status {
+            domain::verification::VerificationStatus::Approved => (410, "verification_approved"),
+            domain::verification::VerificationStatus::Expired => (410, "verification_expired"),
+            domain::verification::VerificationStatus::Canceled => (410, "verification_canceled"),
+            domain::verification::VerificationStatus::Failed => (410, "verification_failed"),
+            domain::verification::VerificationStatus::Pending => (410, "verification_pending"),
+        },
+        E::TooManyPending { .. } => (429, "too_many_pending"),
         E::AccountLocked { .. } => (429, "too_many_attempts"),
         E::RateLimited { .. } => (429, "rate_limited"),
         E::Forbidden => (403, "forbidden"),
@@ -94,6 +104,11 @@ fn one_of_each() -> Vec<domain::Error> {
         E::UserNotFound,
         E::AppNotFound,
         E::ApiKeyInvalid,
+        E::VerificationNotFound,
+        E::VerificationNotPending,
+        E::VerificationClosed { status: domain::verification::VerificationStatus::Approved },
+        E::VerificationClosed { status: domain::verification::VerificationStatus::Canceled },
+        E::TooManyPending { retry_after: wait },
         E::AccountLocked { retry_after: wait },
         E::RateLimited { retry_after: wait },
         E::Forbidden,
@@ -117,7 +132,12 @@ async fn every_domain_error_maps_to_its_documented_status() {
         assert_eq!(resp.status().as_u16(), status, "{name}");
         let waits = matches!(
             code,
-            "otp_resend_cooldown" | "too_many_attempts" | "rate_limited" | "overloaded" | "database_unavailable"
+            "otp_resend_cooldown"
+                | "too_many_attempts"
+                | "rate_limited"
+                | "too_many_pending"
+                | "overloaded"
+                | "database_unavailable"
         );
         assert_eq!(resp.headers().get("retry-after").is_some(), waits, "{name}: Retry-After");
         let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();

@@ -66,6 +66,15 @@ pub enum Error {
     /// is deactivated or deleted: one answer for all, so a key tells nothing.
     #[error("the API key is invalid")]
     ApiKeyInvalid,
+    #[error("verification not found")]
+    VerificationNotFound,
+    #[error("this verification is no longer pending")]
+    VerificationNotPending,
+    /// Approved, expired or canceled: its code can no longer be checked or resent.
+    #[error("this verification is {}; start a new one", status.as_str())]
+    VerificationClosed { status: crate::verification::VerificationStatus },
+    #[error("too many codes are pending for this destination; try again in {} s", retry_after.as_secs())]
+    TooManyPending { retry_after: Duration },
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]
     AccountLocked { retry_after: Duration },
     #[error("too many requests from this address; try again in {} s", retry_after.as_secs())]

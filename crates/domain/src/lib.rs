@@ -25,6 +25,7 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 pub mod user;
+pub mod verification;
 pub mod wiring;
 mod words;
 
@@ -44,6 +45,8 @@ mod phone_tests;
 mod totp_tests;
 #[cfg(test)]
 mod usecase_tests;
+#[cfg(test)]
+mod verification_tests;
 
 pub use error::{Error, Result};
 pub use policy::Policy;

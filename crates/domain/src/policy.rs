@@ -15,6 +15,10 @@ pub struct RateLimits {
     pub verify_otp_per_minute: u32,
     pub registrations_per_hour: u32,
     pub phone_codes_per_hour: u32,
+    /// Verifications one application may start per minute.
+    pub verifications_per_app_per_minute: u32,
+    /// Verifications one application may start for one destination per hour.
+    pub verifications_per_destination_per_hour: u32,
 }
 
 /// Lifetimes and limits an operator may tune.
@@ -35,6 +39,8 @@ pub struct Policy {
     pub retention: crate::retention::Retention,
     /// How long an application's previous API key keeps working after a rotation.
     pub app_key_grace: Duration,
+    /// Verifications of one application pending at once for one destination.
+    pub verification_max_pending: u32,
 }
 
 impl Default for Policy {
@@ -49,11 +55,14 @@ impl Default for Policy {
                 verify_otp_per_minute: 30,
                 registrations_per_hour: 20,
                 phone_codes_per_hour: 6,
+                verifications_per_app_per_minute: 100,
+                verifications_per_destination_per_hour: 5,
             },
             totp_mail_fallback: false,
             delivery: DeliveryPolicy::default(),
             retention: crate::retention::Retention::default(),
             app_key_grace: crate::app::api_key::DEFAULT_ROTATION_GRACE,
+            verification_max_pending: 3,
         }
     }
 }

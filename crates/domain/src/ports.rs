@@ -14,7 +14,7 @@ use crate::app::{ApiKey, App, AppId, AppKey};
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
-use crate::otp::challenge::{Method, OtpChallenge, Purpose};
+use crate::otp::challenge::{Capped, Method, OtpChallenge, Purpose};
 use crate::otp::code::OtpCode;
 use crate::otp::finish::{Finished, FinishedLogin};
 use crate::password::Password;
@@ -93,6 +93,23 @@ pub trait OtpRepo: Send + Sync {
         now: DateTime<Utc>,
         max_attempts: u32,
     ) -> Result<bool>;
+    /// [`create`](Self::create), only while the challenge's owner has fewer
+    /// than `max_open` open challenges (unused, not canceled, under their own
+    /// attempt limit, unexpired at `now`) of the same purpose and destination:
+    /// the count and the insert are one step on every node. When full,
+    /// nothing is stored. For an application's verifications.
+    async fn create_capped(
+        &self,
+        challenge: &OtpChallenge,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+        max_open: u32,
+    ) -> Result<Capped>;
+    /// Cancels the challenge if it is open at `now`, and fails its message
+    /// if still queued, in one transaction: `UPDATE … SET canceled_at WHERE
+    /// used_at IS NULL AND canceled_at IS NULL AND attempts < max_attempts
+    /// AND expires_at > $now`. `false` when it was already closed.
+    async fn cancel(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
     /// The user's most recently created challenge of `purpose`, open or not.
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>>;

@@ -24,6 +24,7 @@ use crate::session::Sessions;
 use crate::throttle::Throttle;
 use crate::token::Tokens;
 use crate::totp::Authenticator;
+use crate::verification::Verifications;
 
 /// The adapters the services run on.
 #[derive(Clone)]
@@ -67,6 +68,8 @@ pub struct Services {
     pub admin: Admin,
     /// Applications using the verification API, and their keys.
     pub apps: Apps,
+    /// Codes applications send to their users and check.
+    pub verifications: Verifications,
     /// Per-address limits and purging of counters.
     pub throttle: Throttle,
     /// Sends queued messages; every node runs it in the background.
@@ -118,6 +121,15 @@ impl Services {
             clock: clock.clone(),
             rng: rng.clone(),
             code_ttl: policy.temporary_ttl,
+        };
+        let verifications = Verifications {
+            otps: p.otps.clone(),
+            codes: codes.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            max_pending: policy.verification_max_pending,
         };
         let second_factor = SecondFactor {
             otps: p.otps,
@@ -204,6 +216,7 @@ impl Services {
             authenticator,
             admin,
             apps,
+            verifications,
             throttle,
             courier,
             janitor,

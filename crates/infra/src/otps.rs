@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::app::AppId;
 use domain::notify::Delivery;
-use domain::otp::{CodeRules, Method, OtpChallenge, Purpose};
+use domain::notify::delivery::{CANCELED, SUPERSEDED};
+use domain::otp::{Capped, CodeRules, Method, OtpChallenge, Purpose};
 use domain::ports::OtpRepo;
 use domain::subject::Subject;
 use domain::user::UserId;
@@ -88,6 +89,45 @@ pub(crate) async fn consume_challenge(
     Ok(done.rows_affected == 1)
 }
 
+/// Every column of a challenge, in the order of [`insert_values`].
+const INSERT_COLUMNS: &str = "id, user_id, app_id, purpose, method, destination, code_hash, code_length, max_attempts, \
+                              attempts, resends, created_at, last_sent_at, expires_at, used_at, canceled_at, delivery_id";
+
+/// `$1` to `$17`: the values of [`INSERT_COLUMNS`] for `c`.
+fn insert_values(c: &OtpChallenge) -> Vec<Value> {
+    vec![
+        c.id.into(),
+        c.owner.user().map(|u| u.0).into(),
+        c.owner.app().map(|a| a.0).into(),
+        c.purpose.as_str().into(),
+        c.method.as_str().into(),
+        c.destination.clone().into(),
+        hex::encode(&c.code_hash).into(),
+        (c.rules.digits as i32).into(),
+        (c.rules.max_attempts as i32).into(),
+        (c.attempts as i32).into(),
+        (c.resends as i32).into(),
+        c.created_at.into(),
+        c.last_sent_at.into(),
+        c.expires_at.into(),
+        c.used_at.into(),
+        c.canceled_at.into(),
+        c.delivery_id.into(),
+    ]
+}
+
+/// `INSERT … SELECT $1 … $17 WHERE {condition}`: the challenge is stored
+/// only if `condition` (whose own parameters start at `$18`) holds, in the
+/// one statement. `$2`/`$3` are its owner, `$4` its purpose, `$6` its destination.
+fn insert_where(condition: &str) -> String {
+    let params: Vec<String> = (1..=17).map(|i| format!("${i}")).collect();
+    format!("INSERT INTO otp_challenges ({INSERT_COLUMNS}) SELECT {} WHERE {condition}", params.join(", "))
+}
+
+/// An open challenge, as the cap counts it: unused, not canceled, under its
+/// own attempt limit and unexpired at `$18`.
+const OPEN: &str = "used_at IS NULL AND canceled_at IS NULL AND attempts < max_attempts AND expires_at > $18";
+
 #[async_trait]
 impl OtpRepo for SeaOtpRepo {
     async fn create(&self, c: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()> {
@@ -138,38 +178,60 @@ impl OtpRepo for SeaOtpRepo {
             let user = c.owner.user().ok_or_else(|| domain::Error::internal("a user's challenge only"))?;
             query_one(&txn, "SELECT id FROM users WHERE id = $1 FOR UPDATE", vec![user.0.into()]).await?;
         }
-        let sql = "INSERT INTO otp_challenges (id, user_id, purpose, method, destination, code_hash, attempts, \
-                   resends, created_at, last_sent_at, expires_at, used_at, delivery_id, code_length, max_attempts) \
-                   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17 \
-                   WHERE NOT EXISTS (SELECT 1 FROM otp_challenges \
-                                     WHERE user_id = $2 AND purpose = $3 AND destination = $5 \
-                                     AND used_at IS NULL AND canceled_at IS NULL AND attempts < $15 \
-                                     AND expires_at > $14)";
-        let values: Vec<Value> = vec![
-            c.id.into(),
-            c.owner.user().map(|u| u.0).into(),
-            c.purpose.as_str().into(),
-            c.method.as_str().into(),
-            c.destination.clone().into(),
-            hex::encode(&c.code_hash).into(),
-            (c.attempts as i32).into(),
-            (c.resends as i32).into(),
-            c.created_at.into(),
-            c.last_sent_at.into(),
-            c.expires_at.into(),
-            c.used_at.into(),
-            c.delivery_id.into(),
-            now.into(),
-            (max_attempts as i32).into(),
-            (c.rules.digits as i32).into(),
-            (c.rules.max_attempts as i32).into(),
-        ];
-        if execute(&txn, sql, values).await? == 0 {
+        let sql = insert_where(
+            "NOT EXISTS (SELECT 1 FROM otp_challenges WHERE user_id = $2 AND purpose = $4 AND destination = $6 \
+             AND used_at IS NULL AND canceled_at IS NULL AND attempts < $19 AND expires_at > $18)",
+        );
+        let mut values = insert_values(c);
+        values.extend([now.into(), (max_attempts as i32).into()]);
+        if execute(&txn, &sql, values).await? == 0 {
             return Ok(false); // dropping the transaction rolls it back
         }
         outbox::insert(&txn, d).await?;
         txn.commit().await.map_err(internal)?;
         self.doorbell.ring();
+        Ok(true)
+    }
+
+    async fn create_capped(&self, c: &OtpChallenge, d: &Delivery, now: DateTime<Utc>, max_open: u32) -> Result<Capped> {
+        let owner = if c.owner.app().is_some() { "app_id = $3" } else { "user_id = $2" };
+        let same = format!("{owner} AND purpose = $4 AND destination = $6 AND {OPEN}");
+        let txn = self.db.begin().await.map_err(internal)?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Under READ COMMITTED two requests would each count the open
+            // ones and both insert; a lock on the owner and destination queues
+            // them, and the count below then sees what the first committed.
+            // SQLite runs one writer at a time, so the INSERT alone suffices.
+            let key =
+                format!("otp_cap:{:?}:{}:{}", c.owner, c.purpose.as_str(), c.destination.as_deref().unwrap_or(""));
+            query_one(&txn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", vec![key.into()]).await?;
+        }
+        let sql = insert_where(&format!("(SELECT COUNT(*) FROM otp_challenges WHERE {same}) < $19"));
+        let mut values = insert_values(c);
+        values.extend([now.into(), i64::from(max_open).into()]);
+        if execute(&txn, &sql, values.clone()).await? == 0 {
+            let first = format!("SELECT MIN(expires_at) AS frees_at FROM otp_challenges WHERE {same}");
+            values.truncate(18);
+            let row = query_one(&txn, &first, values).await?;
+            let frees_at: Option<DateTime<Utc>> =
+                row.map(|r| r.try_get("", "frees_at")).transpose().map_err(internal)?.flatten();
+            return Ok(Capped::Full { frees_at: frees_at.unwrap_or(now) });
+        }
+        outbox::insert(&txn, d).await?;
+        txn.commit().await.map_err(internal)?;
+        self.doorbell.ring();
+        Ok(Capped::Created)
+    }
+
+    async fn cancel(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        let sql = "UPDATE otp_challenges SET canceled_at = $2 WHERE id = $1 AND used_at IS NULL \
+                   AND canceled_at IS NULL AND attempts < max_attempts AND expires_at > $2";
+        if execute(&txn, sql, vec![id.into(), now.into()]).await? != 1 {
+            return Ok(false);
+        }
+        outbox::supersede(&txn, id, now, CANCELED).await?;
+        txn.commit().await.map_err(internal)?;
         Ok(true)
     }
 
@@ -242,7 +304,7 @@ impl OtpRepo for SeaOtpRepo {
         if done.rows_affected != 1 {
             return Ok(false);
         }
-        outbox::supersede(&txn, id, now).await?;
+        outbox::supersede(&txn, id, now, SUPERSEDED).await?;
         outbox::insert(&txn, delivery).await?;
         Entity::update_many()
             .col_expr(Column::DeliveryId, Expr::value(delivery.id))

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::notify::delivery::SUPERSEDED;
 use domain::notify::{Channel, Delivery, DeliveryStatus, MessageKind, Settlement};
 use domain::ports::Outbox;
 use domain::user::UserId;
@@ -67,13 +66,18 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, d: &Delivery) -> Result<
 }
 
 /// Fails the message carrying `challenge`'s current code if it is still
-/// queued: the code is being replaced, and the outdated one must not go
-/// out. A claimed attempt then cannot settle it. Run before the challenge's
-/// `delivery_id` moves on.
-pub(crate) async fn supersede(conn: &impl ConnectionTrait, challenge: Uuid, now: DateTime<Utc>) -> Result<()> {
+/// queued, recording `why`: the code is being replaced (or its verification
+/// canceled), and it must not go out. A claimed attempt then cannot settle
+/// it. Run before the challenge's `delivery_id` moves on.
+pub(crate) async fn supersede(
+    conn: &impl ConnectionTrait,
+    challenge: Uuid,
+    now: DateTime<Utc>,
+    why: &str,
+) -> Result<()> {
     let sql = "UPDATE deliveries SET status = 'failed', last_error = $2, sealed_code = NULL, settled_at = $3 \
                WHERE id = (SELECT delivery_id FROM otp_challenges WHERE id = $1) AND status = 'queued'";
-    execute(conn, sql, vec![challenge.into(), SUPERSEDED.into(), now.into()]).await?;
+    execute(conn, sql, vec![challenge.into(), why.into(), now.into()]).await?;
     Ok(())
 }
 

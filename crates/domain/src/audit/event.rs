@@ -44,6 +44,7 @@ stable_words! {
         AppDeactivated = "app_deactivated",
         AppKeyRotated = "app_key_rotated",
         AppDeleted = "app_deleted",
+        VerificationCanceled = "verification_canceled",
     }
 }
 

@@ -17,6 +17,10 @@ use crate::words::stable_words;
 /// before it went out: the outdated code is never sent.
 pub const SUPERSEDED: &str = "superseded by a newer code";
 
+/// The error a queued message records when its verification was canceled
+/// before it went out.
+pub const CANCELED: &str = "the verification was canceled";
+
 stable_words! {
     /// Where a message is. The words are stable (API, database).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -81,6 +81,17 @@ stable_words! {
     }
 }
 
+/// How a capped creation ended ([`OtpRepo::create_capped`](crate::ports::OtpRepo::create_capped)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capped {
+    Created,
+    /// As many as allowed are open; nothing was stored. The first of them
+    /// closes by expiring at `frees_at`, if nothing closes it sooner.
+    Full {
+        frees_at: DateTime<Utc>,
+    },
+}
+
 /// A pending proof: for a login, bound to one login attempt (its id is the
 /// temporary token's `sid`); for a phone, bound to the number it was sent to;
 /// for an application's verification, to the destination it was sent to.

@@ -10,7 +10,7 @@ pub mod finish;
 pub mod second_factor;
 pub mod sent_codes;
 
-pub use challenge::{CodeRules, MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
+pub use challenge::{Capped, CodeRules, MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
 pub use code::OtpCode;
 pub use finish::{Finished, FinishedLogin};
 pub use second_factor::{Pending, SecondFactor, Verified};

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::challenge::{CodeRules, MAX_RESENDS, Method, OtpChallenge, Purpose};
+use super::challenge::{Capped, CodeRules, MAX_RESENDS, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
@@ -139,6 +139,26 @@ impl SentCodes {
             let last = self.otps.latest(user, challenge.purpose).await?;
             let retry_after = last.map_or(Duration::ZERO, |c| self.wait_for_resend(&c, now));
             return Err(Error::ResendCooldown { retry_after });
+        }
+        self.record_sent(challenge, to.channel, false).await?;
+        Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
+    }
+
+    /// [`open`](Self::open) with a first code to `to`, unless `max_open`
+    /// challenges of the same owner, purpose and destination are open
+    /// already: then nothing is stored or sent, and the refusal says when the
+    /// first of them expires. The count and the insert are one step in
+    /// storage, so concurrent requests on any node never pass the cap.
+    pub(crate) async fn open_capped(
+        &self,
+        challenge: &mut OtpChallenge,
+        to: Destination<'_>,
+        max_open: u32,
+    ) -> Result<CodeStatus> {
+        let now = self.clock.now();
+        let delivery = self.first_code(challenge, to)?;
+        if let Capped::Full { frees_at } = self.otps.create_capped(challenge, &delivery, now, max_open).await? {
+            return Err(Error::TooManyPending { retry_after: retry_after(now, frees_at) });
         }
         self.record_sent(challenge, to.channel, false).await?;
         Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))

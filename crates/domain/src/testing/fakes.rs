@@ -15,9 +15,9 @@ use crate::app::{App, AppId, AppKey};
 use crate::audit::AuditEvent;
 use crate::clock::span;
 use crate::error::{Error, Result};
-use crate::notify::delivery::SUPERSEDED;
+use crate::notify::delivery::{CANCELED, SUPERSEDED};
 use crate::notify::{Delivery, DeliveryStatus, Settlement};
-use crate::otp::{Finished, FinishedLogin, Method, OtpChallenge, Purpose};
+use crate::otp::{Capped, Finished, FinishedLogin, Method, OtpChallenge, Purpose};
 use crate::ports::*;
 use crate::session::Session;
 use crate::subject::Subject;
@@ -332,6 +332,44 @@ impl OtpRepo for MemDb {
         }
         // No await between the check and the insert: one step, as in SQL.
         OtpRepo::create(self, c, Some(d)).await.map(|()| true)
+    }
+    async fn create_capped(&self, c: &OtpChallenge, d: &Delivery, now: DateTime<Utc>, max_open: u32) -> Result<Capped> {
+        let open: Vec<DateTime<Utc>> = self
+            .tables()
+            .otps
+            .values()
+            .filter(|o| {
+                o.owner == c.owner
+                    && o.purpose == c.purpose
+                    && o.destination == c.destination
+                    && consumable(o, now, o.rules.max_attempts)
+            })
+            .map(|o| o.expires_at)
+            .collect();
+        if open.len() >= max_open as usize {
+            let frees_at = open.into_iter().min().unwrap_or(now);
+            return Ok(Capped::Full { frees_at });
+        }
+        // No await between the count and the insert: one step, as in SQL.
+        OtpRepo::create(self, c, Some(d)).await.map(|()| Capped::Created)
+    }
+    async fn cancel(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        let delivery = match t.otps.get_mut(&id) {
+            Some(c) if consumable(c, now, c.rules.max_attempts) => {
+                c.canceled_at = Some(now);
+                c.delivery_id
+            }
+            _ => return Ok(false),
+        };
+        if let Some(d) = delivery.and_then(|d| t.deliveries.get_mut(&d)).filter(|d| d.status == DeliveryStatus::Queued)
+        {
+            d.status = DeliveryStatus::Failed;
+            d.last_error = Some(CANCELED.into());
+            d.sealed_code = None;
+            d.settled_at = Some(now);
+        }
+        Ok(true)
     }
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Ok(self.tables().otps.get(&id).cloned())

@@ -17,6 +17,10 @@ pub enum RateScope {
     Registration,
     /// Codes sent to a user's phone to verify it, per user.
     PhoneCode,
+    /// Verifications an application starts, per application and minute.
+    AppVerifications,
+    /// Verifications an application starts for one destination, per hour.
+    VerificationDestination,
 }
 
 impl RateScope {
@@ -26,15 +30,19 @@ impl RateScope {
             RateScope::VerifyOtp => "otp",
             RateScope::Registration => "register",
             RateScope::PhoneCode => "phone_code",
+            RateScope::AppVerifications => "verify",
+            RateScope::VerificationDestination => "verify_to",
         }
     }
 
     /// The throttle key counting `subject`'s requests of this scope: a
-    /// client address (`ip:…`) or, for phone codes, a user id (`user:…`).
+    /// client address (`ip:…`), for phone codes a user id (`user:…`), for
+    /// verifications an app id, or an app id and a destination (`app:…`).
     pub fn key(self, subject: &str) -> String {
         let per = match self {
             RateScope::PhoneCode => "user",
             RateScope::Token | RateScope::VerifyOtp | RateScope::Registration => "ip",
+            RateScope::AppVerifications | RateScope::VerificationDestination => "app",
         };
         format!("{per}:{}:{subject}", self.as_str())
     }
@@ -46,6 +54,10 @@ impl RateScope {
             RateScope::VerifyOtp => (limits.verify_otp_per_minute, Duration::from_secs(60)),
             RateScope::Registration => (limits.registrations_per_hour, Duration::from_secs(3600)),
             RateScope::PhoneCode => (limits.phone_codes_per_hour, Duration::from_secs(3600)),
+            RateScope::AppVerifications => (limits.verifications_per_app_per_minute, Duration::from_secs(60)),
+            RateScope::VerificationDestination => {
+                (limits.verifications_per_destination_per_hour, Duration::from_secs(3600))
+            }
         }
     }
 }
@@ -67,5 +79,10 @@ mod tests {
         assert_eq!(RateScope::VerifyOtp.key("203.0.113.7"), "ip:otp:203.0.113.7");
         assert_eq!(RateScope::Registration.key("203.0.113.7"), "ip:register:203.0.113.7");
         assert_eq!(RateScope::PhoneCode.key("0190a1b2"), "user:phone_code:0190a1b2");
+        assert_eq!(RateScope::AppVerifications.key("0190a1b2"), "app:verify:0190a1b2");
+        assert_eq!(
+            RateScope::VerificationDestination.key("0190a1b2:+14155550100"),
+            "app:verify_to:0190a1b2:+14155550100"
+        );
     }
 }

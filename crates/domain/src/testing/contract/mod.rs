@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod throttles;
 pub mod totp;
 pub mod users;
+pub mod verifications;
 
 /// The repositories of one backend, all on the same (empty) database.
 #[derive(Clone)]
@@ -218,6 +219,13 @@ macro_rules! port_contracts {
         $crate::port_contracts!(@suite $store, audit: [
             events_come_back_newest_first_in_keyset_pages,
             an_apps_events_are_kept_apart_from_users_events,
+        ]);
+        $crate::port_contracts!(@suite $store, verifications: [
+            a_verification_round_trips_with_its_app_rules_and_message,
+            open_verifications_per_destination_are_capped_once_among_fifty,
+            closed_verifications_do_not_count_against_the_cap,
+            a_cancel_closes_only_an_open_verification_and_fails_its_queued_message,
+            an_apps_verifications_and_messages_go_with_the_app,
         ]);
         $crate::port_contracts!(@suite $store, apps: [
             an_app_round_trips_with_its_key_and_lists_in_registration_order,

@@ -1,0 +1,204 @@
+//! `/api/v1/verifications`: the verification API, called by a registered
+//! application with its API key (`Authorization: Bearer authd_app_…` or
+//! `X-API-Key: authd_app_…`). An application sees only its own.
+
+use chrono::{DateTime, Utc};
+use domain::app::Apps;
+use domain::verification::{Verification, Verifications};
+use poem::web::Data;
+use poem_openapi::auth::{ApiKey, Bearer};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
+use uuid::Uuid;
+
+use crate::apps_api::ChannelWord;
+use crate::auth_api::ApiTags;
+use crate::error::ApiResult;
+
+/// An application's API key in the `X-API-Key` header.
+#[derive(SecurityScheme)]
+#[oai(rename = "AppKey", ty = "api_key", key_name = "X-API-Key", key_in = "header")]
+pub struct AppKeyHeader(ApiKey);
+
+/// An application's API key as a bearer token.
+#[derive(SecurityScheme)]
+#[oai(rename = "AppBearer", ty = "bearer", bearer_format = "authd_app_…")]
+pub struct AppKeyBearer(Bearer);
+
+/// Either way of presenting an application's key. The key is checked by
+/// [`Apps::authenticate`] in each handler: one lookup, one answer for every
+/// bad key (401 `api_key_invalid`).
+#[derive(SecurityScheme)]
+pub enum AppAuth {
+    Header(AppKeyHeader),
+    Bearer(AppKeyBearer),
+}
+
+impl AppAuth {
+    fn key(&self) -> &str {
+        match self {
+            AppAuth::Header(h) => &h.0.key,
+            AppAuth::Bearer(b) => &b.0.token,
+        }
+    }
+}
+
+/// Where to send a code.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewVerificationBody {
+    /// An email address for `email`; an E.164 number (`+14155550100`) for `sms` and `whatsapp`.
+    #[oai(validator(min_length = 3, max_length = 254))]
+    pub to: String,
+    /// One of the channels the application enabled.
+    pub channel: ChannelWord,
+}
+
+/// The code the person typed.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CheckBody {
+    /// The digits from the message.
+    #[oai(validator(max_length = 64))]
+    pub code: String,
+}
+
+/// A verification as its application sees it.
+#[derive(Debug, Object)]
+pub struct VerificationBody {
+    pub id: Uuid,
+    /// `pending`, `approved`, `expired`, `failed` (too many wrong codes) or `canceled`.
+    pub status: String,
+    pub channel: ChannelWord,
+    /// The destination, masked.
+    pub to: String,
+    /// Wrong codes given so far.
+    pub attempts: u32,
+    pub remaining_attempts: u32,
+    /// New codes that may still be sent.
+    pub resends_left: u32,
+    /// Seconds until a new code may be sent.
+    pub resend_after: u64,
+    /// Where the current code's message is: `queued`, `sent` or `failed`.
+    #[oai(skip_serializing_if_is_none)]
+    pub delivery: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<Verification> for VerificationBody {
+    fn from(v: Verification) -> Self {
+        Self {
+            id: v.id,
+            status: v.status.as_str().to_owned(),
+            channel: v.channel.into(),
+            to: v.to,
+            attempts: v.attempts,
+            remaining_attempts: v.remaining_attempts,
+            resends_left: v.resends_left,
+            resend_after: v.resend_after.as_secs(),
+            delivery: v.delivery.map(|d| d.as_str().to_owned()),
+            created_at: v.created_at,
+            expires_at: v.expires_at,
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum VerificationResponse {
+    #[oai(status = 200)]
+    Ok(Json<VerificationBody>),
+    /// A verification was started and its code queued.
+    #[oai(status = 201)]
+    Created(Json<VerificationBody>),
+    /// A new code was queued.
+    #[oai(status = 202)]
+    Accepted(Json<VerificationBody>),
+}
+
+pub struct VerificationsApi;
+
+#[OpenApi(prefix_path = "/verifications", tag = "ApiTags::Verifications")]
+impl VerificationsApi {
+    /// Send a code
+    ///
+    /// A code of the application's length goes to `to` on `channel`, in its
+    /// name. Limited per application and minute, per destination and hour,
+    /// and in how many may be pending for one destination (429 with `Retry-After`).
+    #[oai(path = "/", method = "post")]
+    async fn send(
+        &self,
+        apps: Data<&Apps>,
+        verifications: Data<&Verifications>,
+        auth: AppAuth,
+        body: Json<NewVerificationBody>,
+    ) -> ApiResult<VerificationResponse> {
+        let app = apps.authenticate(auth.key()).await?;
+        let v = verifications.send(&app, &body.to, body.channel.into()).await?;
+        Ok(VerificationResponse::Created(Json(v.into())))
+    }
+
+    /// Check a code
+    ///
+    /// 200 `approved` for the right code, once: a second check is 410. A wrong
+    /// code is 400 `otp_invalid` with `remaining_attempts`; after the last one
+    /// the verification is `failed` (429 `otp_locked`).
+    #[oai(path = "/:id/check", method = "post")]
+    async fn check(
+        &self,
+        apps: Data<&Apps>,
+        verifications: Data<&Verifications>,
+        auth: AppAuth,
+        id: Path<Uuid>,
+        body: Json<CheckBody>,
+    ) -> ApiResult<VerificationResponse> {
+        let app = apps.authenticate(auth.key()).await?;
+        Ok(VerificationResponse::Ok(Json(verifications.check(&app, id.0, &body.code).await?.into())))
+    }
+
+    /// Read a verification
+    #[oai(path = "/:id", method = "get")]
+    async fn get(
+        &self,
+        apps: Data<&Apps>,
+        verifications: Data<&Verifications>,
+        auth: AppAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<VerificationResponse> {
+        let app = apps.authenticate(auth.key()).await?;
+        Ok(VerificationResponse::Ok(Json(verifications.status(&app, id.0).await?.into())))
+    }
+
+    /// Cancel a verification
+    ///
+    /// Its code stops working and a message not yet sent is not sent. 409
+    /// when it is no longer pending.
+    #[oai(path = "/:id/cancel", method = "post")]
+    async fn cancel(
+        &self,
+        apps: Data<&Apps>,
+        verifications: Data<&Verifications>,
+        auth: AppAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<VerificationResponse> {
+        let app = apps.authenticate(auth.key()).await?;
+        Ok(VerificationResponse::Ok(Json(verifications.cancel(&app, id.0).await?.into())))
+    }
+
+    /// Send a new code
+    ///
+    /// In place of the current one, on the same channel: not within the
+    /// cooldown of the last (429 `otp_resend_cooldown`), at most three times.
+    #[oai(path = "/:id/resend", method = "post")]
+    async fn resend(
+        &self,
+        apps: Data<&Apps>,
+        verifications: Data<&Verifications>,
+        auth: AppAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<VerificationResponse> {
+        let app = apps.authenticate(auth.key()).await?;
+        Ok(VerificationResponse::Accepted(Json(verifications.resend(&app, id.0).await?.into())))
+    }
+}

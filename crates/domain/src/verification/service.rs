@@ -1,0 +1,192 @@
+//! `Verifications`: an application sending a code, checking it, reading,
+//! canceling and resending it. Every rule is the one sent codes follow
+//! ([`SentCodes`]); what is added is the abuse limits, because every SMS
+//! costs the operator money and number ranges are pumped for it (SMS
+//! pumping): a window per application and minute, one per application and
+//! destination and hour, and a cap on the codes pending at once for one
+//! destination. Each refusal is a 429 with a time to wait.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::status::{Verification, VerificationStatus};
+use crate::app::App;
+use crate::audit::{Audit, EventKind};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::notify::{Channel, MessageKind};
+use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes, about, mask};
+use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
+use crate::ports::OtpRepo;
+use crate::rng::Rng;
+use crate::subject::Subject;
+use crate::throttle::{RateScope, Throttle};
+use crate::user::{Email, Phone};
+
+#[derive(Clone)]
+pub struct Verifications {
+    pub(crate) otps: Arc<dyn OtpRepo>,
+    pub(crate) codes: SentCodes,
+    pub(crate) throttle: Throttle,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    /// Verifications of one app pending at once for one destination (the
+    /// windows are in [`RateLimits`](crate::policy::RateLimits)).
+    pub(crate) max_pending: u32,
+}
+
+/// The lockout key of an app's destination: wrong codes for it count
+/// together across its verifications, as a user's do across logins.
+fn lock_key(app: &App, to: &str) -> String {
+    format!("app:{}:to:{to}", app.id)
+}
+
+impl Verifications {
+    /// Sends a code to `to` on `channel` for `app`: an email address for
+    /// mail, an E.164 number otherwise; the channel must be one the app
+    /// enabled and the server sends on.
+    #[tracing::instrument(skip_all, fields(app_id = %app.id))]
+    pub async fn send(&self, app: &App, to: &str, channel: Channel) -> Result<Verification> {
+        if !app.sends_on(channel) || !self.codes.sends_on(channel) {
+            return Err(Error::ChannelUnavailable);
+        }
+        let to = destination(to, channel)?;
+        self.throttle.check_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
+        self.throttle.check_rate(RateScope::VerificationDestination, &format!("{}:{to}", app.id)).await?;
+        let now = self.clock.now();
+        let rules = CodeRules { digits: app.code_length, max_attempts: app.max_attempts };
+        let id = self.rng.uuid_v7(now);
+        let owner = Subject::App(app.id);
+        let method = Method::sent_by(channel);
+        let mut challenge =
+            self.codes.challenge(id, owner, Purpose::Verification, method, Some(to.clone()), app.code_ttl, rules);
+        let cap = if self.max_pending == 0 { u32::MAX } else { self.max_pending };
+        let sent = self.codes.open_capped(&mut challenge, self.message(app, &to, channel), cap).await?;
+        Ok(self.view(&challenge, sent))
+    }
+
+    /// Checks `answer` against the verification's code. A right code
+    /// approves it: one conditional UPDATE, so of concurrent right answers
+    /// one is approved and the others learn it is. A wrong one counts
+    /// against the verification's tries and the destination's lockout.
+    #[tracing::instrument(skip_all, fields(app_id = %app.id))]
+    pub async fn check(&self, app: &App, id: Uuid, answer: &str) -> Result<Verification> {
+        let challenge = self.own(app, id).await?;
+        let to = challenge.destination.clone().unwrap_or_default();
+        let key = lock_key(app, &to);
+        self.throttle.ensure_unlocked(&key).await?;
+        if let Some(closed) = challenge.closed_reason(self.clock.now()) {
+            return Err(self.as_closed(closed, &challenge).await);
+        }
+        if !self.codes.matches(&challenge, answer, "code")? {
+            let e = self.codes.wrong_answer(&challenge, &key).await;
+            return Err(self.as_closed(e, &challenge).await);
+        }
+        if let Err(e) = self.codes.spend(&challenge).await {
+            return Err(self.as_closed(e, &challenge).await);
+        }
+        self.throttle.reset(&key).await?;
+        let mut detail = vec![("purpose", Purpose::Verification.as_str().to_owned())];
+        detail.extend(about(&challenge));
+        self.audit.record_about(Subject::App(app.id), None, EventKind::OtpVerified, &detail).await?;
+        self.status(app, id).await
+    }
+
+    /// The verification as it is now.
+    pub async fn status(&self, app: &App, id: Uuid) -> Result<Verification> {
+        let challenge = self.own(app, id).await?;
+        let sent = self.codes.status(&challenge).await?;
+        Ok(self.view(&challenge, sent))
+    }
+
+    /// Cancels a pending verification: its code stops working and a
+    /// message not yet sent is not sent. One conditional UPDATE.
+    #[tracing::instrument(skip_all, fields(app_id = %app.id))]
+    pub async fn cancel(&self, app: &App, id: Uuid) -> Result<Verification> {
+        let challenge = self.own(app, id).await?;
+        if !self.otps.cancel(id, self.clock.now()).await? {
+            return Err(Error::VerificationNotPending);
+        }
+        self.audit
+            .record_about(Subject::App(app.id), None, EventKind::VerificationCanceled, &about(&challenge))
+            .await?;
+        self.status(app, id).await
+    }
+
+    /// Sends a new code in place of the current one, on the same channel
+    /// (cooldown and resend limit of every sent code).
+    #[tracing::instrument(skip_all, fields(app_id = %app.id))]
+    pub async fn resend(&self, app: &App, id: Uuid) -> Result<Verification> {
+        let challenge = self.own(app, id).await?;
+        let channel = challenge.method.channel().ok_or_else(|| Error::internal("a verification sent on no channel"))?;
+        let to = challenge.destination.clone().unwrap_or_default();
+        match self.codes.resend(&challenge, self.message(app, &to, channel)).await {
+            Ok(sent) => {
+                let now = self.clock.now();
+                let resent = OtpChallenge { resends: challenge.resends + 1, last_sent_at: now, ..challenge };
+                Ok(self.view(&resent, sent))
+            }
+            Err(e) => Err(self.as_closed(e, &challenge).await),
+        }
+    }
+
+    /// The app's own verification `id`; another app's, or a challenge that
+    /// is no verification, is not found.
+    async fn own(&self, app: &App, id: Uuid) -> Result<OtpChallenge> {
+        match self.otps.get(id).await? {
+            Some(c) if c.owner == Subject::App(app.id) && c.purpose == Purpose::Verification => Ok(c),
+            _ => Err(Error::VerificationNotFound),
+        }
+    }
+
+    fn message<'a>(&self, app: &'a App, to: &'a str, channel: Channel) -> Destination<'a> {
+        Destination { channel, to, kind: MessageKind::Verification, sender: Some(&app.name) }
+    }
+
+    /// A closed code in a verification's words: approved, expired and
+    /// canceled are gone (410); too many wrong codes stays a 429.
+    async fn as_closed(&self, e: Error, challenge: &OtpChallenge) -> Error {
+        match e {
+            Error::OtpUsed | Error::OtpCanceled | Error::TokenExpired | Error::TokenInvalid => {
+                let now = self.clock.now();
+                let status = match self.otps.get(challenge.id).await {
+                    Ok(Some(c)) => VerificationStatus::of(&c, now),
+                    _ => VerificationStatus::of(challenge, now),
+                };
+                Error::VerificationClosed { status }
+            }
+            other => other,
+        }
+    }
+
+    fn view(&self, c: &OtpChallenge, sent: CodeStatus) -> Verification {
+        Verification {
+            id: c.id,
+            status: VerificationStatus::of(c, self.clock.now()),
+            channel: c.method.channel().unwrap_or(Channel::Email),
+            to: mask(c.destination.as_deref().unwrap_or_default()),
+            attempts: c.attempts,
+            remaining_attempts: sent.remaining_attempts,
+            resends_left: sent.resends_left,
+            resend_after: sent.resend_after,
+            delivery: sent.delivery,
+            created_at: c.created_at,
+            expires_at: c.expires_at,
+        }
+    }
+}
+
+/// `to` as the channel needs it: a normalised email address for mail, an
+/// E.164 number otherwise. The refusal names the field `to`.
+fn destination(to: &str, channel: Channel) -> Result<String> {
+    let parsed = match channel {
+        Channel::Email => Email::parse(to).map(|e| e.as_str().to_owned()),
+        Channel::Sms | Channel::Whatsapp => Phone::parse(to).map(|p| p.as_str().to_owned()),
+    };
+    parsed.map_err(|e| match e {
+        Error::InvalidField { reason, .. } => Error::InvalidField { field: "to", reason },
+        other => other,
+    })
+}
