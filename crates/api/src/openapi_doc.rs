@@ -112,6 +112,23 @@ mod tests {
     }
 
     #[test]
+    fn verifications_have_their_own_tag_and_take_an_api_key_in_a_header_or_as_a_bearer() {
+        let doc: Value = serde_json::from_str(document().json()).unwrap();
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(
+            (schemes["AppKey"]["type"].as_str(), schemes["AppKey"]["in"].as_str()),
+            (Some("apiKey"), Some("header"))
+        );
+        assert_eq!(schemes["AppKey"]["name"], "X-API-Key");
+        assert_eq!(schemes["AppBearer"]["scheme"], "bearer");
+        let send = &doc["paths"]["/verifications"]["post"];
+        assert_eq!(send["tags"], serde_json::json!(["Verifications"]));
+        assert_eq!(send["security"], serde_json::json!([{"AppKey": []}, {"AppBearer": []}]));
+        assert_eq!(doc["paths"]["/apps"]["post"]["tags"], serde_json::json!(["Apps"]));
+        assert_eq!(doc["paths"]["/apps"]["post"]["security"], serde_json::json!([{"AccessToken": []}]));
+    }
+
+    #[test]
     fn allow_lists_the_methods_of_the_matching_path_template() {
         let doc = document();
         let allow = |p| doc.allow(p).map(|v| v.to_str().unwrap().to_owned());

@@ -119,6 +119,10 @@ async fn every_change_to_an_app_is_an_event_naming_the_admin() {
     assert_eq!(kinds, ["app_created", "app_updated", "app_deactivated", "app_key_rotated", "app_deleted"]);
     assert!(page.items.iter().all(|e| e.subject == Subject::App(app.id) && e.actor_id == Some(root_user.id)));
     assert_eq!(page.items[3].detail["fields"], "max_attempts");
+    let first = w.apps.events(&root, app.id, None, 2).await.unwrap();
+    let rest = w.apps.events(&root, app.id, first.next, 10).await.unwrap();
+    assert_eq!((first.items.len(), rest.items.len(), rest.next), (2, 3, None), "keyset pages, newest first");
+    assert_eq!(first.items[0].id, page.items[0].id);
     let text = format!("{:?}", w.db.tables().audit);
     assert!(!text.contains("authd_app_0"), "an event carries a key's hint at most: {text}");
 }

@@ -86,6 +86,7 @@ mod tests {
         assert!(ApiKey::BITS >= 128);
         assert_eq!(key.hint(), "authd_app_000102");
         assert!(!format!("{key:?}").contains("0708"), "never printed whole");
+        assert_eq!(format!("{key:?}"), "ApiKey(authd_app_000102…)", "but recognisably");
     }
 
     #[test]

@@ -78,15 +78,12 @@ impl Verifications {
         let key = lock_key(app, &to);
         self.throttle.ensure_unlocked(&key).await?;
         if let Some(closed) = challenge.closed_reason(self.clock.now()) {
-            return Err(self.as_closed(closed, &challenge).await);
+            return Err(as_closed(closed));
         }
         if !self.codes.matches(&challenge, answer, "code")? {
-            let e = self.codes.wrong_answer(&challenge, &key).await;
-            return Err(self.as_closed(e, &challenge).await);
+            return Err(as_closed(self.codes.wrong_answer(&challenge, &key).await));
         }
-        if let Err(e) = self.codes.spend(&challenge).await {
-            return Err(self.as_closed(e, &challenge).await);
-        }
+        self.codes.spend(&challenge).await.map_err(as_closed)?;
         self.throttle.reset(&key).await?;
         let mut detail = vec![("purpose", Purpose::Verification.as_str().to_owned())];
         detail.extend(about(&challenge));
@@ -123,12 +120,8 @@ impl Verifications {
         let channel = challenge.method.channel().ok_or_else(|| Error::internal("a verification sent on no channel"))?;
         let to = challenge.destination.clone().unwrap_or_default();
         match self.codes.resend(&challenge, self.message(app, &to, channel)).await {
-            Ok(sent) => {
-                let now = self.clock.now();
-                let resent = OtpChallenge { resends: challenge.resends + 1, last_sent_at: now, ..challenge };
-                Ok(self.view(&resent, sent))
-            }
-            Err(e) => Err(self.as_closed(e, &challenge).await),
+            Ok(sent) => Ok(self.view(&challenge, sent)),
+            Err(e) => Err(as_closed(e)),
         }
     }
 
@@ -143,22 +136,6 @@ impl Verifications {
 
     fn message<'a>(&self, app: &'a App, to: &'a str, channel: Channel) -> Destination<'a> {
         Destination { channel, to, kind: MessageKind::Verification, sender: Some(&app.name) }
-    }
-
-    /// A closed code in a verification's words: approved, expired and
-    /// canceled are gone (410); too many wrong codes stays a 429.
-    async fn as_closed(&self, e: Error, challenge: &OtpChallenge) -> Error {
-        match e {
-            Error::OtpUsed | Error::OtpCanceled | Error::TokenExpired | Error::TokenInvalid => {
-                let now = self.clock.now();
-                let status = match self.otps.get(challenge.id).await {
-                    Ok(Some(c)) => VerificationStatus::of(&c, now),
-                    _ => VerificationStatus::of(challenge, now),
-                };
-                Error::VerificationClosed { status }
-            }
-            other => other,
-        }
     }
 
     fn view(&self, c: &OtpChallenge, sent: CodeStatus) -> Verification {
@@ -178,6 +155,22 @@ impl Verifications {
     }
 }
 
+/// Why a code can no longer be answered, in a verification's words (the
+/// reasons of [`OtpChallenge::closed_reason`], which a login reads as a
+/// token's): approved, canceled and expired are gone (410); too many wrong
+/// codes stays a 429; a verification gone meanwhile (its app deleted) is not
+/// found.
+fn as_closed(e: Error) -> Error {
+    let status = match e {
+        Error::OtpUsed => VerificationStatus::Approved,
+        Error::OtpCanceled => VerificationStatus::Canceled,
+        Error::TokenExpired => VerificationStatus::Expired,
+        Error::TokenInvalid => return Error::VerificationNotFound,
+        other => return other,
+    };
+    Error::VerificationClosed { status }
+}
+
 /// `to` as the channel needs it: a normalised email address for mail, an
 /// E.164 number otherwise. The refusal names the field `to`.
 fn destination(to: &str, channel: Channel) -> Result<String> {
@@ -189,4 +182,23 @@ fn destination(to: &str, channel: Channel) -> Result<String> {
         Error::InvalidField { reason, .. } => Error::InvalidField { field: "to", reason },
         other => other,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_code_reads_as_the_verifications_state_and_a_vanished_one_as_not_found() {
+        let closed = |e| match as_closed(e) {
+            Error::VerificationClosed { status } => Some(status),
+            _ => None,
+        };
+        assert_eq!(closed(Error::OtpUsed), Some(VerificationStatus::Approved));
+        assert_eq!(closed(Error::OtpCanceled), Some(VerificationStatus::Canceled));
+        assert_eq!(closed(Error::TokenExpired), Some(VerificationStatus::Expired));
+        assert!(matches!(as_closed(Error::TokenInvalid), Error::VerificationNotFound));
+        assert!(matches!(as_closed(Error::OtpLocked), Error::OtpLocked), "too many wrong codes stays a 429");
+        assert!(matches!(as_closed(Error::OtpInvalid { remaining: 2 }), Error::OtpInvalid { remaining: 2 }));
+    }
 }
