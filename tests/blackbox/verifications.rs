@@ -304,3 +304,49 @@ async fn a_code_by_sms_through_vonage_names_the_app_and_is_checked() {
     let ok = s.post(&format!("/verifications/{}/check", id(&v)), Some(&key), json!({"code": code})).await;
     assert_eq!(ok.ok(200)["status"], "approved");
 }
+
+#[tokio::test]
+async fn a_code_by_whatsapp_through_twilio_names_the_app_and_is_checked() {
+    local_only!("points the server at a fake Twilio the test starts");
+    let twilio = MockServer::start().await;
+    let created = ResponseTemplate::new(201).set_body_json(json!({"sid": "SM0001", "status": "queued"}));
+    Mock::given(method("POST"))
+        .and(path("/2010-04-01/Accounts/AC0123/Messages.json"))
+        .respond_with(created)
+        .mount(&twilio)
+        .await;
+    let (s, admin) = Server::start_with_admin_and(&[
+        ("AUTHD_WHATSAPP_PROVIDER", "twilio"),
+        ("AUTHD_TWILIO_BASE_URL", &twilio.uri()),
+        ("AUTHD_TWILIO_ACCOUNT_SID", "AC0123"),
+        ("AUTHD_TWILIO_AUTH_TOKEN", "twilio-token"),
+        ("AUTHD_TWILIO_FROM", "+14155550100"),
+        ("AUTHD_TWILIO_WHATSAPP_FROM", "+14155550101"),
+    ])
+    .await;
+    let (_, key) = register(&s, &admin, json!({"channels": ["whatsapp"], "code_length": 6})).await;
+    let phone = unique_phone();
+    let v = send(&s, &key, &phone, "whatsapp").await;
+    assert_eq!(v["channel"], "whatsapp");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let sent = loop {
+        if let Some(r) = twilio.received_requests().await.unwrap().first() {
+            break crate::form::fields(&r.body);
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing reached Twilio");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let get = |k: &str| sent.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!((get("To"), get("From")), (format!("whatsapp:{phone}"), "whatsapp:+14155550101".to_owned()));
+    let body = get("Body");
+    assert!(body.contains("your Acme shop code"), "{body}");
+    let ok = s.post(&format!("/verifications/{}/check", id(&v)), Some(&key), json!({"code": &body[..6]})).await;
+    assert_eq!(ok.ok(200)["status"], "approved");
+}
+
+#[tokio::test]
+async fn an_app_cannot_enable_a_channel_the_server_has_no_sender_for() {
+    let (s, admin) = Server::start_with_admin().await;
+    let body = json!({"name": "Acme shop", "channels": ["email", "whatsapp"]});
+    s.post("/apps", Some(&admin), body).await.problem(400, "channel_unavailable");
+}
