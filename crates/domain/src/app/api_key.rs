@@ -83,7 +83,7 @@ mod tests {
     fn an_api_key_is_prefixed_and_carries_160_random_bits() {
         let key = ApiKey::generate(&SeqRng::new((0..20).collect()));
         assert_eq!(key.expose(), "authd_app_000102030405060708090a0b0c0d0e0f10111213");
-        assert!(ApiKey::BITS >= 128);
+        const { assert!(ApiKey::BITS >= 128) };
         assert_eq!(key.hint(), "authd_app_000102");
         assert!(!format!("{key:?}").contains("0708"), "never printed whole");
         assert_eq!(format!("{key:?}"), "ApiKey(authd_app_000102…)", "but recognisably");
