@@ -39,6 +39,12 @@ token=$(curl -sf -X POST "$url/api/v1/auth/token" -H 'content-type: application/
   -d '{"username":"st-admin","password":"saffron-harbour-lantern-93"}' |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
+# An application's key, so that the verification routes (which take it in
+# X-API-Key and ignore the bearer token) are exercised too.
+key=$(curl -sf -X POST "$url/api/v1/apps" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"name":"schemathesis","channels":["email","sms"]}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["api_key"])')
+
 # Logout is left out: it would revoke the token every other request carries
 # (the black-box suite and Postman cover it).
 # It keeps a cache in its working directory: the run's own, not the checkout.
@@ -47,7 +53,7 @@ token=$(curl -sf -X POST "$url/api/v1/auth/token" -H 'content-type: application/
 # which hypothesis does while describing its filters.
 cd "$dir"
 "$venv/bin/schemathesis" run "$url/openapi.json" \
-  -H "Authorization: Bearer $token" \
+  -H "Authorization: Bearer $token" -H "X-API-Key: $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path /auth/logout \
   --max-time "$seconds" --workers 1 --request-timeout 30
