@@ -14,6 +14,23 @@ async fn access_line(s: &Server, id: &str) -> Value {
 }
 
 #[tokio::test]
+async fn a_request_with_an_app_key_logs_the_app_it_came_from() {
+    local_only!("reads the log of a server it starts");
+    let (s, admin) = Server::start_with_admin().await;
+    let app = s.post("/apps", Some(&admin), json!({"name": "Logged", "channels": ["email"]})).await.ok(201).clone();
+    let key = token(&app, "api_key");
+    let sent = s.post("/verifications", Some(&key), json!({"to": "logged@example.com", "channel": "email"})).await;
+    let id = sent.header("x-request-id").unwrap().to_owned();
+    let line = access_line(&s, &id).await;
+    assert_eq!(
+        (line["span"]["app_id"].as_str(), line["fields"]["status"].as_u64()),
+        (app["id"].as_str(), Some(201)),
+        "{line}"
+    );
+    assert!(!line.to_string().contains(&key[10..]), "never the key: {line}");
+}
+
+#[tokio::test]
 async fn every_request_gets_one_access_log_line_with_its_id_route_status_latency_and_caller() {
     local_only!("reads the log of a server it starts");
     let s = Server::start().await;

@@ -42,6 +42,7 @@ pub fn span(req: &Request, id: &HeaderValue) -> Span {
         route = Empty,
         user_id = Empty,
         session_id = Empty,
+        app_id = Empty,
     )
 }
 

@@ -70,6 +70,21 @@ fn key_from(row: &QueryResult) -> Result<AppKey> {
     })
 }
 
+/// `$1` to `$8`: the app's id and every setting an admin may change, with
+/// when it last changed.
+fn settings(a: &App) -> Vec<Value> {
+    vec![
+        a.id.0.into(),
+        a.name.clone().into(),
+        channels_text(&a.channels).into(),
+        (a.code_length as i32).into(),
+        (a.code_ttl.as_secs() as i32).into(),
+        (a.max_attempts as i32).into(),
+        a.is_active.into(),
+        a.modified_at.into(),
+    ]
+}
+
 async fn insert_key(conn: &impl ConnectionTrait, k: &AppKey) -> Result<()> {
     let sql = format!("INSERT INTO app_keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
     let values: Vec<Value> = vec![
@@ -88,18 +103,9 @@ impl AppRepo for SqlAppRepo {
     async fn create(&self, a: &App, key: &AppKey) -> Result<()> {
         let txn = self.db.begin().await.map_err(internal)?;
         let sql = "INSERT INTO apps (id, name, channels, code_length, ttl_seconds, max_attempts, is_active, \
-                   created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        let values: Vec<Value> = vec![
-            a.id.0.into(),
-            a.name.clone().into(),
-            channels_text(&a.channels).into(),
-            (a.code_length as i32).into(),
-            (a.code_ttl.as_secs() as i32).into(),
-            (a.max_attempts as i32).into(),
-            a.is_active.into(),
-            a.created_at.into(),
-            a.modified_at.into(),
-        ];
+                   modified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        let mut values = settings(a);
+        values.push(a.created_at.into());
         execute(&txn, sql, values).await?;
         insert_key(&txn, key).await?;
         txn.commit().await.map_err(internal)
@@ -123,17 +129,7 @@ impl AppRepo for SqlAppRepo {
     async fn update(&self, a: &App) -> Result<bool> {
         let sql = "UPDATE apps SET name = $2, channels = $3, code_length = $4, ttl_seconds = $5, max_attempts = $6, \
                    is_active = $7, modified_at = $8 WHERE id = $1";
-        let values: Vec<Value> = vec![
-            a.id.0.into(),
-            a.name.clone().into(),
-            channels_text(&a.channels).into(),
-            (a.code_length as i32).into(),
-            (a.code_ttl.as_secs() as i32).into(),
-            (a.max_attempts as i32).into(),
-            a.is_active.into(),
-            a.modified_at.into(),
-        ];
-        Ok(execute(&self.db, sql, values).await? == 1)
+        Ok(execute(&self.db, sql, settings(a)).await? == 1)
     }
 
     async fn delete(&self, id: AppId) -> Result<bool> {
