@@ -162,8 +162,7 @@ pub struct NewKeyBody {
     /// Shown this once and stored only as a hash.
     pub api_key: String,
     /// When the keys it replaces stop working.
-    #[oai(skip_serializing_if_is_none)]
-    pub previous_keys_expire_at: Option<DateTime<Utc>>,
+    pub previous_keys_expire_at: DateTime<Utc>,
 }
 
 impl From<IssuedKey> for NewKeyBody {

@@ -25,8 +25,8 @@ use crate::subject::Subject;
 #[derive(Debug)]
 pub struct IssuedKey {
     pub key: ApiKey,
-    /// When the key it replaced stops working (for a rotation).
-    pub previous_until: Option<DateTime<Utc>>,
+    /// When the keys it replaced stop working.
+    pub previous_until: DateTime<Utc>,
 }
 
 #[derive(Clone)]
@@ -79,7 +79,7 @@ impl Apps {
     pub async fn update(&self, caller: &Caller, id: AppId, changes: AppChanges) -> Result<App> {
         let admin = self.admin.require_admin(caller).await?;
         let current = self.repo.get(id).await?.ok_or(Error::AppNotFound)?;
-        let fields = changed_fields(&changes).join(",");
+        let fields = changes.field_names().join(",");
         let app = current.changed(changes, &self.channels, self.clock.now())?;
         if !self.repo.update(&app).await? {
             return Err(Error::AppNotFound);
@@ -105,7 +105,7 @@ impl Apps {
         }
         let detail = [("key", stored.hint), ("previous_until", until.to_rfc3339())];
         self.audit.record_about(Subject::App(id), Some(admin.id), EventKind::AppKeyRotated, &detail).await?;
-        Ok(IssuedKey { key, previous_until: Some(until) })
+        Ok(IssuedKey { key, previous_until: until })
     }
 
     /// Deletes an application; its keys stop at once. Its events stay.
@@ -158,16 +158,4 @@ impl Apps {
         };
         (key, stored)
     }
-}
-
-fn changed_fields(c: &AppChanges) -> Vec<&'static str> {
-    let set = [
-        ("name", c.name.is_some()),
-        ("channels", c.channels.is_some()),
-        ("code_length", c.code_length.is_some()),
-        ("ttl_seconds", c.ttl_seconds.is_some()),
-        ("max_attempts", c.max_attempts.is_some()),
-        ("is_active", c.is_active.is_some()),
-    ];
-    set.iter().filter(|(_, s)| *s).map(|(n, _)| *n).collect()
 }

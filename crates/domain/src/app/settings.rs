@@ -72,14 +72,17 @@ pub struct AppChanges {
 }
 
 impl AppChanges {
-    /// Whether nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.channels.is_none()
-            && self.code_length.is_none()
-            && self.ttl_seconds.is_none()
-            && self.max_attempts.is_none()
-            && self.is_active.is_none()
+    /// The settings these changes set, for the event that records them.
+    pub fn field_names(&self) -> Vec<&'static str> {
+        let set = [
+            ("name", self.name.is_some()),
+            ("channels", self.channels.is_some()),
+            ("code_length", self.code_length.is_some()),
+            ("ttl_seconds", self.ttl_seconds.is_some()),
+            ("max_attempts", self.max_attempts.is_some()),
+            ("is_active", self.is_active.is_some()),
+        ];
+        set.iter().filter(|(_, s)| *s).map(|(n, _)| *n).collect()
     }
 }
 
@@ -256,7 +259,8 @@ mod tests {
         assert_eq!((changed.max_attempts, changed.is_active, changed.modified_at), (3, false, later));
         assert_eq!((changed.name.as_str(), changed.code_length), ("Acme shop", 6));
         assert!(app.changed(AppChanges { code_length: Some(2), ..Default::default() }, &ALL, later).is_err());
-        assert!(AppChanges::default().is_empty());
-        assert!(!AppChanges { is_active: Some(true), ..Default::default() }.is_empty());
+        assert!(AppChanges::default().field_names().is_empty());
+        let two = AppChanges { is_active: Some(true), name: Some("x".into()), ..Default::default() };
+        assert_eq!(two.field_names(), ["name", "is_active"]);
     }
 }

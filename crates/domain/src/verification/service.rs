@@ -88,12 +88,17 @@ impl Verifications {
         let mut detail = vec![("purpose", Purpose::Verification.as_str().to_owned())];
         detail.extend(about(&challenge));
         self.audit.record_about(Subject::App(app.id), None, EventKind::OtpVerified, &detail).await?;
-        self.status(app, id).await
+        // The UPDATE that approved it is what was written: no need to read it back.
+        self.answer(OtpChallenge { used_at: Some(self.clock.now()), ..challenge }).await
     }
 
     /// The verification as it is now.
     pub async fn status(&self, app: &App, id: Uuid) -> Result<Verification> {
-        let challenge = self.own(app, id).await?;
+        self.answer(self.own(app, id).await?).await
+    }
+
+    /// `challenge` as its app sees it, with where its message is now.
+    async fn answer(&self, challenge: OtpChallenge) -> Result<Verification> {
         let sent = self.codes.status(&challenge).await?;
         Ok(self.view(&challenge, sent))
     }
@@ -103,13 +108,14 @@ impl Verifications {
     #[tracing::instrument(skip_all, fields(app_id = %app.id))]
     pub async fn cancel(&self, app: &App, id: Uuid) -> Result<Verification> {
         let challenge = self.own(app, id).await?;
-        if !self.otps.cancel(id, self.clock.now()).await? {
+        let now = self.clock.now();
+        if !self.otps.cancel(id, now).await? {
             return Err(Error::VerificationNotPending);
         }
         self.audit
             .record_about(Subject::App(app.id), None, EventKind::VerificationCanceled, &about(&challenge))
             .await?;
-        self.status(app, id).await
+        self.answer(OtpChallenge { canceled_at: Some(now), ..challenge }).await
     }
 
     /// Sends a new code in place of the current one, on the same channel
@@ -161,14 +167,12 @@ impl Verifications {
 /// codes stays a 429; a verification gone meanwhile (its app deleted) is not
 /// found.
 fn as_closed(e: Error) -> Error {
-    let status = match e {
-        Error::OtpUsed => VerificationStatus::Approved,
-        Error::OtpCanceled => VerificationStatus::Canceled,
-        Error::TokenExpired => VerificationStatus::Expired,
-        Error::TokenInvalid => return Error::VerificationNotFound,
-        other => return other,
-    };
-    Error::VerificationClosed { status }
+    match VerificationStatus::closed_by(&e) {
+        Some(VerificationStatus::Failed) => e,
+        Some(status) => Error::VerificationClosed { status },
+        None if matches!(e, Error::TokenInvalid) => Error::VerificationNotFound,
+        None => e,
+    }
 }
 
 /// `to` as the channel needs it: a normalised email address for mail, an

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::error::Error;
 use crate::notify::{Channel, DeliveryStatus};
 use crate::otp::OtpChallenge;
 use crate::words::stable_words;
@@ -27,19 +28,22 @@ stable_words! {
 }
 
 impl VerificationStatus {
-    /// The status of `challenge` at `now`: a closed state wins over time
-    /// running out, so an approved code stays approved once expired.
+    /// The status of `challenge` at `now`: pending while it is open, else
+    /// what closed it, in the order [`OtpChallenge::closed_reason`] decides
+    /// (so an approved code stays approved once expired).
     pub fn of(challenge: &OtpChallenge, now: DateTime<Utc>) -> Self {
-        if challenge.used_at.is_some() {
-            Self::Approved
-        } else if challenge.canceled_at.is_some() {
-            Self::Canceled
-        } else if challenge.attempts >= challenge.rules.max_attempts {
-            Self::Failed
-        } else if now >= challenge.expires_at {
-            Self::Expired
-        } else {
-            Self::Pending
+        challenge.closed_reason(now).and_then(|reason| Self::closed_by(&reason)).unwrap_or(Self::Pending)
+    }
+
+    /// The status a challenge's closing reason names; `None` for an error
+    /// that closes nothing.
+    pub fn closed_by(reason: &Error) -> Option<Self> {
+        match reason {
+            Error::OtpUsed => Some(Self::Approved),
+            Error::OtpCanceled => Some(Self::Canceled),
+            Error::OtpLocked => Some(Self::Failed),
+            Error::TokenExpired => Some(Self::Expired),
+            _ => None,
         }
     }
 }
