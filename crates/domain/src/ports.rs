@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::app::{ApiKey, App, AppId, AppKey};
+use crate::app::{ApiKey, App, AppId, AppKey, AppPatch};
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
@@ -280,8 +280,11 @@ pub trait AppRepo: Send + Sync {
     async fn get(&self, id: AppId) -> Result<Option<App>>;
     /// A keyset page of applications in id (registration) order.
     async fn list(&self, after: Option<AppId>, limit: u32) -> Result<Vec<App>>;
-    /// Writes `app`'s settings; `false` when it no longer exists.
-    async fn update(&self, app: &App) -> Result<bool>;
+    /// Applies the set settings of `patch` to the row as it is, in one
+    /// UPDATE (`SET name = COALESCE($2, name), …`), so concurrent changes of
+    /// different settings on any node all take effect; the app as written,
+    /// or `None` when it no longer exists.
+    async fn update(&self, id: AppId, patch: &AppPatch, now: DateTime<Utc>) -> Result<Option<App>>;
     /// Deletes the application and, by the foreign key's `ON DELETE
     /// CASCADE`, its keys. Whether it existed.
     async fn delete(&self, id: AppId) -> Result<bool>;

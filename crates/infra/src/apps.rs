@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
-use domain::app::{App, AppId, AppKey};
+use domain::app::{App, AppId, AppKey, AppPatch};
 use domain::notify::Channel;
 use domain::ports::AppRepo;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait, Value};
@@ -18,6 +18,8 @@ use crate::db::{Database, execute, internal, query_one, statement};
 
 const APP_COLUMNS: &str = "apps.id, apps.name, apps.channels, apps.code_length, apps.ttl_seconds, apps.max_attempts, apps.is_active, \
      apps.created_at, apps.modified_at";
+/// The app's columns unqualified, for a RETURNING clause.
+const RETURNED: &str = "id, name, channels, code_length, ttl_seconds, max_attempts, is_active, created_at, modified_at";
 const KEY_COLUMNS: &str = "key_hash, app_id, hint, created_at, expires_at";
 
 #[derive(Clone)]
@@ -70,21 +72,6 @@ fn key_from(row: &QueryResult) -> Result<AppKey> {
     })
 }
 
-/// `$1` to `$8`: the app's id and every setting an admin may change, with
-/// when it last changed.
-fn settings(a: &App) -> Vec<Value> {
-    vec![
-        a.id.0.into(),
-        a.name.clone().into(),
-        channels_text(&a.channels).into(),
-        (a.code_length as i32).into(),
-        (a.code_ttl.as_secs() as i32).into(),
-        (a.max_attempts as i32).into(),
-        a.is_active.into(),
-        a.modified_at.into(),
-    ]
-}
-
 async fn insert_key(conn: &impl ConnectionTrait, k: &AppKey) -> Result<()> {
     let sql = format!("INSERT INTO app_keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
     let values: Vec<Value> = vec![
@@ -104,8 +91,17 @@ impl AppRepo for SqlAppRepo {
         let txn = self.db.begin().await.map_err(internal)?;
         let sql = "INSERT INTO apps (id, name, channels, code_length, ttl_seconds, max_attempts, is_active, \
                    modified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-        let mut values = settings(a);
-        values.push(a.created_at.into());
+        let values: Vec<Value> = vec![
+            a.id.0.into(),
+            a.name.clone().into(),
+            channels_text(&a.channels).into(),
+            (a.code_length as i32).into(),
+            (a.code_ttl.as_secs() as i32).into(),
+            (a.max_attempts as i32).into(),
+            a.is_active.into(),
+            a.modified_at.into(),
+            a.created_at.into(),
+        ];
         execute(&txn, sql, values).await?;
         insert_key(&txn, key).await?;
         txn.commit().await.map_err(internal)
@@ -126,10 +122,26 @@ impl AppRepo for SqlAppRepo {
         rows.iter().map(app_from).collect()
     }
 
-    async fn update(&self, a: &App) -> Result<bool> {
-        let sql = "UPDATE apps SET name = $2, channels = $3, code_length = $4, ttl_seconds = $5, max_attempts = $6, \
-                   is_active = $7, modified_at = $8 WHERE id = $1";
-        Ok(execute(&self.db, sql, settings(a)).await? == 1)
+    async fn update(&self, id: AppId, p: &AppPatch, now: DateTime<Utc>) -> Result<Option<App>> {
+        // Each setting from the patch or, unset, from the row as this
+        // statement finds it: concurrent changes of other settings stay.
+        let sql = format!(
+            "UPDATE apps SET name = COALESCE($2, name), channels = COALESCE($3, channels), \
+             code_length = COALESCE($4, code_length), ttl_seconds = COALESCE($5, ttl_seconds), \
+             max_attempts = COALESCE($6, max_attempts), is_active = COALESCE($7, is_active), modified_at = $8 \
+             WHERE id = $1 RETURNING {RETURNED}"
+        );
+        let values: Vec<Value> = vec![
+            id.0.into(),
+            p.name.clone().into(),
+            p.channels.as_deref().map(channels_text).into(),
+            p.code_length.map(|n| n as i32).into(),
+            p.code_ttl.map(|t| t.as_secs() as i32).into(),
+            p.max_attempts.map(|n| n as i32).into(),
+            p.is_active.into(),
+            now.into(),
+        ];
+        query_one(&self.db, &sql, values).await?.as_ref().map(app_from).transpose()
     }
 
     async fn delete(&self, id: AppId) -> Result<bool> {

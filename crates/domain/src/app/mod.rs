@@ -9,4 +9,4 @@ pub mod settings;
 
 pub use api_key::{ApiKey, AppKey};
 pub use registry::Apps;
-pub use settings::{App, AppChanges, AppForm, AppId};
+pub use settings::{App, AppChanges, AppForm, AppId, AppPatch};

@@ -78,16 +78,10 @@ impl Apps {
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn update(&self, caller: &Caller, id: AppId, changes: AppChanges) -> Result<App> {
         let admin = self.admin.require_admin(caller).await?;
-        let current = self.repo.get(id).await?.ok_or(Error::AppNotFound)?;
         let fields = changes.field_names().join(",");
-        let app = current.changed(changes, &self.channels, self.clock.now())?;
-        if !self.repo.update(&app).await? {
-            return Err(Error::AppNotFound);
-        }
-        let kind = match (current.is_active, app.is_active) {
-            (true, false) => EventKind::AppDeactivated,
-            _ => EventKind::AppUpdated,
-        };
+        let patch = changes.checked(&self.channels)?;
+        let app = self.repo.update(id, &patch, self.clock.now()).await?.ok_or(Error::AppNotFound)?;
+        let kind = if patch.is_active == Some(false) { EventKind::AppDeactivated } else { EventKind::AppUpdated };
         self.audit.record_about(Subject::App(id), Some(admin.id), kind, &[("fields", fields)]).await?;
         Ok(app)
     }

@@ -71,7 +71,34 @@ pub struct AppChanges {
     pub is_active: Option<bool>,
 }
 
+/// Changes checked one by one. Each setting is valid on its own, so
+/// storage applies them to whatever the row holds when the UPDATE runs:
+/// two admins changing different settings at once both keep theirs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppPatch {
+    pub name: Option<String>,
+    pub channels: Option<Vec<Channel>>,
+    pub code_length: Option<u32>,
+    pub code_ttl: Option<Duration>,
+    pub max_attempts: Option<u32>,
+    pub is_active: Option<bool>,
+}
+
 impl AppChanges {
+    /// Each set setting checked as a new app's is; `served` are the
+    /// channels this server has a sender for.
+    pub fn checked(self, served: &[Channel]) -> Result<AppPatch> {
+        let ttl = self.ttl_seconds.map(|n| within("ttl_seconds", n, TTL_SECONDS)).transpose()?;
+        Ok(AppPatch {
+            name: self.name.as_deref().map(name).transpose()?,
+            channels: self.channels.as_deref().map(|c| channels(c, served)).transpose()?,
+            code_length: self.code_length.map(|n| within("code_length", n, CODE_LENGTH)).transpose()?,
+            code_ttl: ttl.map(|n| Duration::from_secs(u64::from(n))),
+            max_attempts: self.max_attempts.map(|n| within("max_attempts", n, MAX_ATTEMPTS)).transpose()?,
+            is_active: self.is_active,
+        })
+    }
+
     /// The settings these changes set, for the event that records them.
     pub fn field_names(&self) -> Vec<&'static str> {
         let set = [
@@ -146,31 +173,6 @@ impl App {
         })
     }
 
-    /// This app with `changes` applied, checked as a new one is.
-    pub fn changed(&self, changes: AppChanges, served: &[Channel], now: DateTime<Utc>) -> Result<Self> {
-        let mut app = self.clone();
-        if let Some(n) = changes.name {
-            app.name = name(&n)?;
-        }
-        if let Some(c) = changes.channels {
-            app.channels = channels(&c, served)?;
-        }
-        if let Some(n) = changes.code_length {
-            app.code_length = within("code_length", n, CODE_LENGTH)?;
-        }
-        if let Some(n) = changes.ttl_seconds {
-            app.code_ttl = Duration::from_secs(u64::from(within("ttl_seconds", n, TTL_SECONDS)?));
-        }
-        if let Some(n) = changes.max_attempts {
-            app.max_attempts = within("max_attempts", n, MAX_ATTEMPTS)?;
-        }
-        if let Some(a) = changes.is_active {
-            app.is_active = a;
-        }
-        app.modified_at = now;
-        Ok(app)
-    }
-
     /// Whether this app's codes may go out on `channel`.
     pub fn sends_on(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
@@ -242,23 +244,41 @@ mod tests {
             now(),
         )
         .unwrap();
-        let e = app.changed(
-            AppChanges { channels: Some(vec![Channel::Whatsapp]), ..Default::default() },
-            &[Channel::Email],
-            now(),
-        );
+        assert_eq!(app.channels, [Channel::Email]);
+        let e = AppChanges { channels: Some(vec![Channel::Whatsapp]), ..Default::default() }.checked(&[Channel::Email]);
         assert!(matches!(e, Err(Error::ChannelUnavailable)));
     }
 
     #[test]
-    fn changing_an_app_checks_each_setting_and_keeps_the_rest() {
-        let app = App::new(AppId(Uuid::nil()), form(), &ALL, now()).unwrap();
-        let later = now() + chrono::Duration::seconds(5);
-        let changes = AppChanges { max_attempts: Some(3), is_active: Some(false), ..Default::default() };
-        let changed = app.changed(changes, &ALL, later).unwrap();
-        assert_eq!((changed.max_attempts, changed.is_active, changed.modified_at), (3, false, later));
-        assert_eq!((changed.name.as_str(), changed.code_length), ("Acme shop", 6));
-        assert!(app.changed(AppChanges { code_length: Some(2), ..Default::default() }, &ALL, later).is_err());
+    fn changing_an_app_checks_each_setting_and_leaves_the_rest_unset() {
+        let changes =
+            AppChanges { max_attempts: Some(3), is_active: Some(false), ttl_seconds: Some(60), ..Default::default() };
+        let patch = changes.checked(&ALL).unwrap();
+        assert_eq!(
+            (patch.max_attempts, patch.is_active, patch.code_ttl),
+            (Some(3), Some(false), Some(Duration::from_secs(60)))
+        );
+        assert_eq!((patch.name, patch.channels, patch.code_length), (None, None, None));
+        let renamed = AppChanges {
+            name: Some("  Shop ".into()),
+            channels: Some(vec![Channel::Sms, Channel::Sms]),
+            ..Default::default()
+        };
+        let patch = renamed.checked(&ALL).unwrap();
+        assert_eq!(
+            (patch.name.as_deref(), patch.channels),
+            (Some("Shop"), Some(vec![Channel::Sms])),
+            "checked as a new app's"
+        );
+        for bad in [
+            AppChanges { code_length: Some(2), ..Default::default() },
+            AppChanges { ttl_seconds: Some(3601), ..Default::default() },
+            AppChanges { max_attempts: Some(0), ..Default::default() },
+            AppChanges { name: Some(" ".into()), ..Default::default() },
+            AppChanges { channels: Some(vec![]), ..Default::default() },
+        ] {
+            assert!(matches!(bad.clone().checked(&ALL), Err(Error::InvalidField { .. })), "{bad:?}");
+        }
         assert!(AppChanges::default().field_names().is_empty());
         let two = AppChanges { is_active: Some(true), name: Some("x".into()), ..Default::default() };
         assert_eq!(two.field_names(), ["name", "is_active"]);

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::app::{App, AppId, AppKey};
+use crate::app::{App, AppId, AppKey, AppPatch};
 use crate::audit::AuditEvent;
 use crate::clock::span;
 use crate::error::{Error, Result};
@@ -603,11 +603,17 @@ impl AppRepo for MemDb {
         apps.truncate(limit as usize);
         Ok(apps)
     }
-    async fn update(&self, app: &App) -> Result<bool> {
+    async fn update(&self, id: AppId, p: &AppPatch, now: DateTime<Utc>) -> Result<Option<App>> {
         let mut t = self.tables();
-        let Some(row) = t.apps.get_mut(&app.id) else { return Ok(false) };
-        *row = App { created_at: row.created_at, ..app.clone() };
-        Ok(true)
+        let Some(row) = t.apps.get_mut(&id) else { return Ok(None) };
+        row.name = p.name.clone().unwrap_or(row.name.clone());
+        row.channels = p.channels.clone().unwrap_or(row.channels.clone());
+        row.code_length = p.code_length.unwrap_or(row.code_length);
+        row.code_ttl = p.code_ttl.unwrap_or(row.code_ttl);
+        row.max_attempts = p.max_attempts.unwrap_or(row.max_attempts);
+        row.is_active = p.is_active.unwrap_or(row.is_active);
+        row.modified_at = now;
+        Ok(Some(row.clone()))
     }
     async fn delete(&self, id: AppId) -> Result<bool> {
         let mut t = self.tables();

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{Store, at, nth_id, winners};
-use crate::app::{App, AppId, AppKey};
+use crate::app::{App, AppId, AppKey, AppPatch};
 use crate::notify::Channel;
 
 /// An active app, the `n`-th registered, made at [`at(0)`](super::at).
@@ -54,17 +54,19 @@ pub async fn a_key_finds_its_app_only_while_unexpired_and_the_app_active(s: Stor
     s.apps.create(&a, &key(&a, 1, 0)).await.unwrap();
     assert_eq!(s.apps.by_key(&[1; 32], at(10)).await.unwrap().map(|x| x.id), Some(a.id), "{n}");
     assert_eq!(s.apps.by_key(&[2; 32], at(10)).await.unwrap(), None, "{n}: an unknown key");
-    let off = App { is_active: false, modified_at: at(20), ..a.clone() };
-    assert!(s.apps.update(&off).await.unwrap(), "{n}");
+    let off = AppPatch { is_active: Some(false), ..Default::default() };
+    let written = s.apps.update(a.id, &off, at(20)).await.unwrap().unwrap();
+    assert_eq!((written.is_active, written.modified_at), (false, at(20)), "{n}");
     assert_eq!(s.apps.by_key(&[1; 32], at(21)).await.unwrap(), None, "{n}: a deactivated app's key fails at once");
     assert_eq!(s.apps.get(a.id).await.unwrap().unwrap().modified_at, at(20), "{n}");
-    assert!(s.apps.update(&App { is_active: true, ..off }).await.unwrap(), "{n}");
+    let on = AppPatch { is_active: Some(true), ..Default::default() };
+    assert!(s.apps.update(a.id, &on, at(21)).await.unwrap().is_some(), "{n}");
     assert!(s.apps.by_key(&[1; 32], at(22)).await.unwrap().is_some(), "{n}: and works again once reactivated");
     assert!(s.apps.delete(a.id).await.unwrap(), "{n}");
     assert_eq!(s.apps.by_key(&[1; 32], at(23)).await.unwrap(), None, "{n}: a deleted app's key fails at once");
     assert!(s.apps.keys(a.id).await.unwrap().is_empty(), "{n}: its keys went with it");
     assert!(!s.apps.delete(a.id).await.unwrap(), "{n}");
-    assert!(!s.apps.update(&a).await.unwrap(), "{n}: a deleted app cannot be updated");
+    assert!(s.apps.update(a.id, &on, at(24)).await.unwrap().is_none(), "{n}: a deleted app cannot be updated");
 }
 
 pub async fn a_new_key_ends_the_others_at_the_grace_time_unless_they_end_sooner(s: Store) {
@@ -102,4 +104,40 @@ pub async fn concurrent_rotations_leave_exactly_one_key_without_an_end(s: Store)
     assert_eq!(added, 20, "{n}: every rotation stores its key");
     let open = s.apps.keys(a.id).await.unwrap().iter().filter(|k| k.expires_at.is_none()).count();
     assert_eq!(open, 1, "{n}: one current key; every other one has an end");
+}
+
+pub async fn each_change_sets_only_its_settings_and_concurrent_changes_all_take_effect(s: Store) {
+    let n = s.name;
+    let a = app(0);
+    s.apps.create(&a, &key(&a, 1, 0)).await.unwrap();
+    let all = AppPatch {
+        name: Some("Renamed".into()),
+        channels: Some(vec![Channel::Whatsapp]),
+        code_length: Some(9),
+        code_ttl: Some(Duration::from_secs(3600)),
+        max_attempts: Some(1),
+        is_active: None,
+    };
+    let written = s.apps.update(a.id, &all, at(5)).await.unwrap().unwrap();
+    let expected = App {
+        name: "Renamed".into(),
+        channels: vec![Channel::Whatsapp],
+        code_length: 9,
+        code_ttl: Duration::from_secs(3600),
+        max_attempts: 1,
+        modified_at: at(5),
+        ..a.clone()
+    };
+    assert_eq!(written, expected, "{n}: every setting, and the rest kept");
+    assert_eq!(s.apps.get(a.id).await.unwrap().unwrap(), expected, "{n}: as stored");
+    let attempts = AppPatch { max_attempts: Some(7), ..Default::default() };
+    let name = AppPatch { name: Some("Both".into()), ..Default::default() };
+    let (x, y) = futures::join!(s.apps.update(a.id, &attempts, at(6)), s.apps.update(a.id, &name, at(6)));
+    assert!(x.unwrap().is_some() && y.unwrap().is_some(), "{n}");
+    let after = s.apps.get(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.max_attempts, after.name.as_str(), after.code_length),
+        (7, "Both", 9),
+        "{n}: neither change lost"
+    );
 }

@@ -232,6 +232,7 @@ macro_rules! port_contracts {
             a_key_finds_its_app_only_while_unexpired_and_the_app_active,
             a_new_key_ends_the_others_at_the_grace_time_unless_they_end_sooner,
             concurrent_rotations_leave_exactly_one_key_without_an_end,
+            each_change_sets_only_its_settings_and_concurrent_changes_all_take_effect,
         ]);
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
