@@ -33,7 +33,7 @@ pub struct EventBody {
     pub id: Uuid,
     pub at: DateTime<Utc>,
     /// `registered`, `login_succeeded`, `login_failed`, `otp_sent`, `otp_verified`, `otp_failed`,
-    /// `otp_locked`, `password_changed`, `logged_out`, `refresh_reused`, `account_deleted`,
+    /// `otp_locked`, `password_changed`, `logged_out`, `session_ended`, `refresh_reused`, `account_deleted`,
     /// `user_updated_by_admin`, `user_deactivated`, `user_deleted_by_admin`, `admin_bootstrapped`,
     /// `account_locked`, `totp_*`, `recovery_code_*`, `delivery_sent`, `delivery_failed`, `phone_verified`;
     /// about an application: `app_created`, `app_updated`, `app_deactivated`, `app_key_rotated`,

@@ -140,9 +140,16 @@ impl From<Problem> for ApiError {
 
 impl From<domain::Error> for ApiError {
     fn from(e: domain::Error) -> Self {
+        Problem::from(e).into()
+    }
+}
+
+/// The one mapping of domain errors, for the API and the web pages alike.
+impl From<domain::Error> for Problem {
+    fn from(e: domain::Error) -> Self {
         use domain::Error as E;
         let msg = e.to_string();
-        let p = match &e {
+        match &e {
             E::InvalidField { field, .. } => {
                 let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid_field", msg);
                 p.field = Some((*field).to_owned());
@@ -187,6 +194,7 @@ impl From<domain::Error> for ApiError {
             E::PhoneChanged => Problem::new(StatusCode::CONFLICT, "phone_changed", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
+            E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),
             E::ApiKeyInvalid => Problem::new(StatusCode::UNAUTHORIZED, "api_key_invalid", msg),
             E::VerificationNotFound => Problem::new(StatusCode::NOT_FOUND, "verification_not_found", msg),
             E::VerificationNotPending => Problem::new(StatusCode::CONFLICT, "verification_not_pending", msg),
@@ -222,8 +230,7 @@ impl From<domain::Error> for ApiError {
                 p
             }
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
-        };
-        p.into()
+        }
     }
 }
 

@@ -4,13 +4,15 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::audit::{Audit, EventKind};
+use crate::admin::{Page, check_limit, page};
+use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
+use crate::subject::Subject;
 use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, User, UserId, Username};
 
 /// A registration form as it arrives.
@@ -73,6 +75,18 @@ impl Accounts {
     pub async fn me(&self, caller: &Caller) -> Result<User> {
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         Ok(stored.user)
+    }
+
+    /// The caller's own security events, newest first, as an admin sees them.
+    pub async fn my_events(
+        &self,
+        caller: &Caller,
+        before: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Page<AuditEvent, uuid::Uuid>> {
+        let limit = check_limit(limit)?;
+        let rows = self.audit.list(Subject::User(caller.user_id), before, limit + 1).await?;
+        Ok(page(rows, limit, |e: &AuditEvent| e.id))
     }
 
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]

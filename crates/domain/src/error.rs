@@ -62,6 +62,8 @@ pub enum Error {
     UserNotFound,
     #[error("application not found")]
     AppNotFound,
+    #[error("no such live session of yours")]
+    SessionNotFound,
     /// An API key that is malformed, unknown, expired, or whose application
     /// is deactivated or deleted: one answer for all, so a key tells nothing.
     #[error("the API key is invalid")]

@@ -38,6 +38,8 @@ mod admin_tests;
 #[cfg(test)]
 mod apps_tests;
 #[cfg(test)]
+mod browser_tests;
+#[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
 mod phone_tests;

@@ -10,16 +10,17 @@ use crate::error::{Error, Result};
 use crate::otp::{Pending, SecondFactor};
 use crate::password::plausible_login_password;
 use crate::ports::{PasswordHasher, UserRepo};
-use crate::session::Sessions;
+use crate::session::{SessionKeys, Sessions};
 use crate::throttle::{Throttle, account_key};
 use crate::token::TokenPair;
 use crate::user::{LoginName, StoredUser};
 
-/// What a correct password earns.
+/// What a correct password earns: `K` is what an open session hands out,
+/// a token pair to the API, a browser token to the web pages.
 #[derive(Debug)]
-pub enum LoginOutcome {
+pub enum LoginOutcome<K = TokenPair> {
     /// No second factor: the session is open.
-    Tokens(TokenPair),
+    Tokens(K),
     /// A second factor is due.
     SecondFactor(Pending),
 }
@@ -37,8 +38,13 @@ pub struct Login {
 impl Login {
     /// Checks a login name and password. Unknown users, wrong passwords and
     /// deactivated accounts get the same error after the same work: one hash.
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn login(&self, login: &str, password: &SecretString) -> Result<LoginOutcome> {
+        self.login_as(login, password).await
+    }
+
+    /// [`login`](Self::login), for a client that keeps its session as `K`.
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn login_as<K: SessionKeys>(&self, login: &str, password: &SecretString) -> Result<LoginOutcome<K>> {
         if !plausible_login_password(password.expose_secret()) {
             return Err(Error::InvalidCredentials);
         }

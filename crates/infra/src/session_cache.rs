@@ -79,6 +79,10 @@ impl SessionRepo for CachedSessions {
         self.inner.revoke(id, now).await
     }
 
+    async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+        self.inner.list_live(user, now, limit).await
+    }
+
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         self.lock().retain(|id, (owner, _)| *owner != user || Some(*id) == keep);
         self.inner.revoke_all(user, keep, now).await
@@ -115,6 +119,9 @@ mod tests {
         async fn revoke(&self, id: Uuid, _: DateTime<Utc>) -> Result<()> {
             self.revoked.lock().unwrap().push(id);
             Ok(())
+        }
+        async fn list_live(&self, _: UserId, _: DateTime<Utc>, _: u32) -> Result<Vec<Session>> {
+            Ok(vec![])
         }
         async fn revoke_all(&self, _: UserId, _: Option<Uuid>, _: DateTime<Utc>) -> Result<u64> {
             Ok(0)

@@ -8,7 +8,7 @@ use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal};
@@ -105,6 +105,21 @@ impl SessionRepo for SeaSessionRepo {
             .await
             .map_err(internal)?;
         Ok(())
+    }
+
+    async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+        // Served by ix_sessions_user (user_id); a user has few sessions.
+        let rows = Entity::find()
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {

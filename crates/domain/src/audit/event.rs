@@ -23,6 +23,7 @@ stable_words! {
         OtpLocked = "otp_locked",
         PasswordChanged = "password_changed",
         LoggedOut = "logged_out",
+        SessionEnded = "session_ended",
         RefreshReused = "refresh_reused",
         AccountDeleted = "account_deleted",
         UserUpdatedByAdmin = "user_updated_by_admin",

@@ -18,7 +18,7 @@ use crate::notify::{Channel, MessageKind};
 use crate::ports::{LoginFinisher, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
-use crate::session::Sessions;
+use crate::session::{SessionKeys, Sessions};
 use crate::subject::Subject;
 use crate::throttle::{Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
@@ -35,10 +35,11 @@ pub struct Pending {
     pub methods: Vec<Method>,
 }
 
-/// A finished login.
+/// A finished login; `pair` is what the open session hands out (a token
+/// pair by default, a browser token for the web pages).
 #[derive(Debug)]
-pub struct Verified {
-    pub pair: TokenPair,
+pub struct Verified<K = TokenPair> {
+    pub pair: K,
     /// After a recovery code: how many the user has left.
     pub recovery_codes_left: Option<u32>,
 }
@@ -158,8 +159,18 @@ impl SecondFactor {
     /// `method` defaults to the one offered first at login. A malformed
     /// answer costs no try; a wrong one counts against the challenge and
     /// the account.
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
+        self.verify_as(temporary_token, answer, method).await
+    }
+
+    /// [`verify`](Self::verify), for a client that keeps its session as `K`.
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn verify_as<K: SessionKeys>(
+        &self,
+        temporary_token: &str,
+        answer: &str,
+        method: Option<Method>,
+    ) -> Result<Verified<K>> {
         let challenge = self.open_challenge(temporary_token).await?;
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         tracing::Span::current().record("user_id", tracing::field::display(uid));
@@ -221,7 +232,7 @@ impl SecondFactor {
             Finished::ChallengeClosed => return Err(self.codes.closed_now(challenge.id).await),
             Finished::UserInactive => return Err(Error::TokenInvalid),
         }
-        let pair = self.sessions.first_pair(&finished.session)?;
+        let pair = K::first(&self.sessions, &finished.session)?;
         Ok(Verified { pair, recovery_codes_left: codes_left })
     }
 
@@ -248,5 +259,13 @@ impl SecondFactor {
     pub async fn status(&self, temporary_token: &str) -> Result<CodeStatus> {
         let challenge = self.open_challenge(temporary_token).await?;
         self.codes.status(&challenge).await
+    }
+
+    /// [`status`](Self::status) and the methods the login can be answered
+    /// with now, the default first: what a page asking for the code shows.
+    pub async fn pending(&self, temporary_token: &str) -> Result<(CodeStatus, Vec<Method>)> {
+        let challenge = self.open_challenge(temporary_token).await?;
+        let (_, _, methods) = self.factors(&challenge).await?;
+        Ok((self.codes.status(&challenge).await?, methods))
     }
 }

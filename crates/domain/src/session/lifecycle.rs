@@ -11,8 +11,30 @@ use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
 use crate::ports::SessionRepo;
 use crate::rng::Rng;
-use crate::token::{TokenKind, TokenPair, Tokens};
+use crate::token::{BrowserToken, TokenKind, TokenPair, Tokens};
 use crate::user::UserId;
+
+/// What a newly opened session hands its client: a token pair to an API
+/// client, a browser token to the web pages (which keep it in a cookie).
+/// Every login, by password alone or with a second factor, ends in one of them.
+pub trait SessionKeys: Sized + std::fmt::Debug {
+    fn first(sessions: &Sessions, session: &Session) -> Result<Self>;
+}
+
+impl SessionKeys for TokenPair {
+    fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
+        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, s.created_at, s.expires_at)
+    }
+}
+
+impl SessionKeys for BrowserToken {
+    fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
+        sessions.tokens.browser(s.user_id, s.id, s.created_at, s.expires_at)
+    }
+}
+
+/// The most live sessions [`Sessions::list`] shows.
+pub const MAX_LISTED_SESSIONS: u32 = 50;
 
 #[derive(Clone)]
 pub struct Sessions {
@@ -26,13 +48,13 @@ pub struct Sessions {
 
 impl Sessions {
     /// Opens a new session (refresh-token family) and hands out its first
-    /// pair; `refused` when the user is no longer active (decided by the insert).
-    pub async fn open(&self, user: UserId, refused: Error) -> Result<TokenPair> {
+    /// keys; `refused` when the user is no longer active (decided by the insert).
+    pub async fn open<K: SessionKeys>(&self, user: UserId, refused: Error) -> Result<K> {
         let session = self.new_session(user);
         if !self.repo.create(&session).await? {
             return Err(refused);
         }
-        self.first_pair(&session)
+        K::first(self, &session)
     }
 
     /// A session for `user` starting now, not yet stored: [`open`](Self::open)
@@ -49,16 +71,22 @@ impl Sessions {
         }
     }
 
-    /// The first token pair of a stored session.
-    pub(crate) fn first_pair(&self, session: &Session) -> Result<TokenPair> {
-        self.tokens.pair(session.user_id, session.id, session.refresh_jti, session.created_at, session.expires_at)
-    }
-
     /// Checks an access token and that its session is still live: a revoked
     /// session's access tokens stop working at the next request.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller> {
-        let claims = self.tokens.check(access_token, TokenKind::Access)?;
+        self.authenticate_as(access_token, TokenKind::Access).await
+    }
+
+    /// Checks a browser token (the web pages' cookie) the same way: a
+    /// logout anywhere ends the browser's session at its next page.
+    #[tracing::instrument(skip_all)]
+    pub async fn authenticate_browser(&self, browser_token: &str) -> Result<Caller> {
+        self.authenticate_as(browser_token, TokenKind::Browser).await
+    }
+
+    async fn authenticate_as(&self, token: &str, kind: TokenKind) -> Result<Caller> {
+        let claims = self.tokens.check(token, kind)?;
         if !self.repo.is_active(claims.sid, claims.sub, self.clock.now()).await? {
             return Err(Error::SessionRevoked);
         }
@@ -104,6 +132,24 @@ impl Sessions {
             self.repo.revoke(caller.session_id, self.clock.now()).await?;
         }
         self.audit.record(caller.user_id, None, EventKind::LoggedOut, &[("all", all.to_string())]).await
+    }
+
+    /// The caller's live sessions, newest first (at most [`MAX_LISTED_SESSIONS`]).
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<Session>> {
+        self.repo.list_live(caller.user_id, self.clock.now(), MAX_LISTED_SESSIONS).await
+    }
+
+    /// Ends one of the caller's own sessions ("log out that device"). A
+    /// session of anyone else is not found, as an unknown one.
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
+    pub async fn end(&self, caller: &Caller, session: uuid::Uuid) -> Result<()> {
+        match self.repo.get(session).await? {
+            Some(s) if s.user_id == caller.user_id && s.revoked_at.is_none() => {}
+            _ => return Err(Error::SessionNotFound),
+        }
+        self.repo.revoke(session, self.clock.now()).await?;
+        let detail = [("session", session.to_string())];
+        self.audit.record(caller.user_id, None, EventKind::SessionEnded, &detail).await
     }
 
     /// Revokes every live session of `user` but `keep`; returns how many.

@@ -5,4 +5,4 @@ pub mod family;
 pub mod lifecycle;
 
 pub use family::{Caller, Session};
-pub use lifecycle::Sessions;
+pub use lifecycle::{MAX_LISTED_SESSIONS, SessionKeys, Sessions};

@@ -107,6 +107,7 @@ impl TokenCodec for TextCodec {
             TokenKind::Access => "a",
             TokenKind::Refresh => "r",
             TokenKind::Temporary => "t",
+            TokenKind::Browser => "b",
         };
         Ok(format!("tok|{kind}|{}|{}|{}|{}|{}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
     }
@@ -120,6 +121,7 @@ impl TokenCodec for TextCodec {
             "a" => TokenKind::Access,
             "r" => TokenKind::Refresh,
             "t" => TokenKind::Temporary,
+            "b" => TokenKind::Browser,
             _ => return Err(bad()),
         };
         Ok(Claims {

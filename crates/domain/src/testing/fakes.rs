@@ -282,6 +282,18 @@ impl SessionRepo for MemDb {
         }
         Ok(())
     }
+    async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+        let t = self.tables();
+        let mut live: Vec<Session> = t
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user && s.revoked_at.is_none() && s.expires_at > now)
+            .cloned()
+            .collect();
+        live.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        live.truncate(limit as usize);
+        Ok(live)
+    }
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut n = 0;
         for s in self.tables().sessions.values_mut() {

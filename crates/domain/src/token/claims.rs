@@ -1,4 +1,4 @@
-//! The three token kinds and the checks every token passes before a use case
+//! The four token kinds and the checks every token passes before a use case
 //! trusts it. Signature, algorithm, issuer and audience are the codec's job;
 //! kind and lifetime are decided here, against the injected clock.
 
@@ -21,9 +21,12 @@ pub enum TokenKind {
     /// Proof that the password step of a two-factor login passed; good only
     /// for verifying or resending that login's one-time code.
     Temporary,
+    /// Proof of a session opened at the web pages, kept in their HttpOnly
+    /// cookie; it lives as long as its session and is never refreshed.
+    Browser,
 }
 
-/// What a token says. `sid` names the session (access, refresh) or the
+/// What a token says. `sid` names the session (access, refresh, browser) or the
 /// one-time-code challenge (temporary) the token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
@@ -62,6 +65,14 @@ impl Claims {
         }
         Ok(self)
     }
+}
+
+/// The token a browser keeps in its session cookie after a complete login.
+#[derive(Debug, Clone)]
+pub struct BrowserToken {
+    pub token: String,
+    /// Seconds the session (and so the cookie) lives.
+    pub expires_in: u64,
 }
 
 /// A fresh pair handed out after a complete login or a refresh.

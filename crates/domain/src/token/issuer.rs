@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::claims::{Claims, TokenKind, TokenPair};
+use super::claims::{BrowserToken, Claims, TokenKind, TokenPair};
 use crate::clock::{Clock, after};
 use crate::error::Result;
 use crate::ports::TokenCodec;
@@ -48,6 +48,19 @@ impl Tokens {
             expires_in: self.access_ttl.as_secs(),
             refresh_expires_in: self.refresh_ttl.as_secs(),
         })
+    }
+
+    /// Signs the browser token of a session that ends at `expires`.
+    pub fn browser(
+        &self,
+        user: UserId,
+        session: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<BrowserToken> {
+        let claims = Claims::new(TokenKind::Browser, user, session, self.rng.uuid_v4(), now, expires);
+        let expires_in = u64::try_from((expires - now).num_seconds()).unwrap_or(0);
+        Ok(BrowserToken { token: self.codec.encode(&claims)?, expires_in })
     }
 
     /// Signs the temporary token of a two-factor login whose challenge is `challenge`.

@@ -84,3 +84,25 @@ pub async fn revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_sess
     assert_eq!(s.sessions.revoke_all(ada, None, at(4)).await.unwrap(), 1, "{n}: now b too");
     assert_eq!(s.sessions.revoke_all(ada, None, at(5)).await.unwrap(), 0, "{n}: nothing left");
 }
+
+pub async fn a_users_live_sessions_are_listed_newest_first_up_to_the_limit(s: Store) {
+    let n = s.name;
+    let (ada, bob) = (s.user(1, "ada").await, s.user(2, "bob").await);
+    let mut made = vec![];
+    for i in 0..4 {
+        let mut x = session(ada);
+        x.created_at = at(i);
+        s.sessions.create(&x).await.unwrap();
+        made.push(x);
+    }
+    s.sessions.create(&session(bob)).await.unwrap();
+    s.sessions.revoke(made[1].id, at(5)).await.unwrap();
+    let mut short = session(ada);
+    short.expires_at = at(10);
+    s.sessions.create(&short).await.unwrap();
+    let ids = |v: Vec<crate::session::Session>| v.into_iter().map(|x| x.id).collect::<Vec<_>>();
+    let live = ids(s.sessions.list_live(ada, at(10), 10).await.unwrap());
+    assert_eq!(live, vec![made[3].id, made[2].id, made[0].id], "{n}: no revoked, expired or other user's session");
+    assert_eq!(ids(s.sessions.list_live(ada, at(10), 2).await.unwrap()), vec![made[3].id, made[2].id], "{n}: limit");
+    assert_eq!(s.sessions.list_live(ada, at(9), 10).await.unwrap().len(), 4, "{n}: live until its end");
+}
