@@ -151,7 +151,16 @@ pub fn routes(
     });
     let swagger = api.swagger_ui();
     let scalar = api.scalar();
-    Ok(Route::new()
+    let mut route = Route::new();
+    if settings.ui {
+        let secret = settings.jwt_secret_bytes()?;
+        let ui = crate::ui::UiConfig {
+            csrf: infra::csrf::CsrfKey::derived_from(secret.expose_secret().as_bytes()),
+            production: settings.env == crate::config::RunEnv::Production,
+        };
+        route = route.nest("/ui", crate::ui::routes(ui));
+    }
+    Ok(route
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs/swagger", swagger)
@@ -192,6 +201,7 @@ impl HttpLayer {
         let id = request_log::request_id(&req, &self.proxies);
         let span = request_log::span(&req, &id);
         let docs = req.uri().path().starts_with("/docs");
+        let pages = req.uri().path().starts_with("/ui");
         let uri = req.uri().clone();
         let (mut resp, route) = async {
             if let Some(refused) = headers_too_large(&req) {
@@ -225,9 +235,16 @@ impl HttpLayer {
         for (name, value) in &self.headers {
             h.insert(name.clone(), value.clone());
         }
-        // JSON answers load nothing and frame nothing; the explorers under
-        // /docs run scripts, so they go without this policy.
-        if !docs {
+        // JSON answers load nothing and frame nothing; the pages load their
+        // stylesheet; the explorers under /docs run scripts, so they go
+        // without a policy.
+        if pages {
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::ui::CSP));
+            // Under `no-referrer` a browser posts forms with `Origin: null`;
+            // `same-origin` lets the pages' forms name their origin (checked
+            // with the CSRF token) and still tells other sites nothing.
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        } else if !docs {
             h.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),

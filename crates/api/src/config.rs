@@ -172,6 +172,8 @@ pub struct Settings {
     /// `AUTHD_TOTP_MAIL_FALLBACK`: let users with an authenticator app also
     /// answer with a mailed code (weaker: the mailbox becomes a second factor).
     pub totp_mail_fallback: bool,
+    /// `AUTHD_UI`: serve the web pages under `/ui` (default `true`).
+    pub ui: bool,
     /// `AUTHD_SESSION_CACHE_MS`: reuse a "session is live" answer on this
     /// node for this long (at most 5000). 0, the default, checks the database
     /// on every request: revocation then takes effect at once everywhere;
@@ -268,6 +270,7 @@ impl Default for Settings {
             session_cache_ms: 0,
             encryption_key: None,
             totp_mail_fallback: policy.totp_mail_fallback,
+            ui: true,
             bootstrap_admin_email: None,
             bootstrap_admin_username: None,
             bootstrap_admin_password: None,

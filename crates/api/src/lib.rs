@@ -18,6 +18,7 @@ pub mod security;
 pub mod senders;
 pub mod server;
 pub mod telemetry;
+pub mod ui;
 pub mod users_api;
 pub mod verifications_api;
 pub mod worker;

@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod audit;
 pub mod clock;
+pub mod csrf;
 pub mod db;
 mod entity;
 pub mod hasher;

@@ -1,0 +1,399 @@
+//! The account page: profile, password, second factors, sessions and
+//! recent security events, each change a form posting to the use case the
+//! JSON API calls for it (`PATCH /users/me`, `/change-password`,
+//! `/users/me/totp`, …).
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use domain::account::Accounts;
+use domain::audit::AuditEvent;
+use domain::recovery_code::RecoveryCode;
+use domain::session::{Caller, Sessions};
+use domain::totp::Authenticator;
+use domain::user::{ProfileChanges, User};
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{Response, handler};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::browser::Visitor;
+use super::login_pages::Done;
+use super::render::{self, page, redirect, sentence, status_of, with_retry_after};
+use crate::error::Problem;
+
+/// How many recent events the page lists.
+const EVENTS_SHOWN: u32 = 20;
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+struct SessionRow {
+    id: String,
+    started: String,
+    ends: String,
+    current: bool,
+}
+
+struct EventRow {
+    at: String,
+    kind: &'static str,
+    detail: String,
+}
+
+impl From<&AuditEvent> for EventRow {
+    fn from(e: &AuditEvent) -> Self {
+        let detail = e.detail.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
+        EventRow { at: when(e.at), kind: e.kind.as_str(), detail }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    csrf: String,
+    user: User,
+    phone: String,
+    phone_verified: bool,
+    /// What a login asks for, as words; empty: the password alone.
+    login_asks: Vec<&'static str>,
+    totp_since: Option<String>,
+    recovery_codes_left: u32,
+    sessions: Vec<SessionRow>,
+    events: Vec<EventRow>,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+/// Everything the page shows, read through the use cases.
+async fn account_page(
+    visitor: &Visitor,
+    caller: &Caller,
+    accounts: &Accounts,
+    sessions: &Sessions,
+    authenticator: &Authenticator,
+    notice: Option<&'static str>,
+    refused: Option<Problem>,
+) -> Response {
+    let read = async {
+        let user = accounts.me(caller).await?;
+        let factors = authenticator.status(caller).await?;
+        let live = sessions.list(caller).await?;
+        let events = accounts.my_events(caller, None, EVENTS_SHOWN).await?;
+        Ok::<_, domain::Error>((user, factors, live, events))
+    };
+    let (user, factors, live, events) = match read.await {
+        Ok(all) => all,
+        Err(e) => return render::failure_page(e.into()),
+    };
+    let shown = AccountPage {
+        csrf: visitor.csrf_token(),
+        phone: user.phone.clone().unwrap_or_default(),
+        phone_verified: user.verified_phone().is_some(),
+        login_asks: factors.methods.iter().map(|m| super::login_pages::label(*m)).collect(),
+        totp_since: factors.totp_since.map(when),
+        recovery_codes_left: factors.recovery_codes_left,
+        sessions: live
+            .iter()
+            .map(|s| SessionRow {
+                id: s.id.to_string(),
+                started: when(s.created_at),
+                ends: when(s.expires_at),
+                current: s.id == caller.session_id,
+            })
+            .collect(),
+        events: events.items.iter().map(EventRow::from).collect(),
+        user,
+        notice,
+        error: refused.as_ref().map(sentence),
+    };
+    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
+    match &refused {
+        Some(p) => with_retry_after(page(status, &shown), p),
+        None => page(status, &shown),
+    }
+}
+
+/// The services every account form reaches.
+type Services<'a> = (&'a Accounts, &'a Sessions, &'a Authenticator);
+
+#[handler]
+pub async fn show(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    done: Query<Done>,
+) -> Response {
+    let Ok(caller) = visitor.require_caller() else {
+        return redirect("/ui/login");
+    };
+    let notice = render::notice(done.done.as_deref());
+    account_page(&visitor, &caller, accounts, sessions, authenticator, notice, None).await
+}
+
+/// Runs one account change for the logged-in visitor whose form carried
+/// its CSRF token: a redirect on success, the account page with the
+/// refusal otherwise.
+async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: Services<'_>, act: F) -> Response
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: Future<Output = Result<Response, domain::Error>>,
+{
+    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_caller()) {
+        Ok(c) => c,
+        Err(f) => return render::failure_page(f),
+    };
+    match act(caller).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            let (accounts, sessions, authenticator) = services;
+            account_page(&visitor, &caller, accounts, sessions, authenticator, None, Some(Problem::from(e))).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    csrf: String,
+    email: String,
+    username: String,
+    name: String,
+    lastname: String,
+    phone: String,
+}
+
+/// Only what differs from the account is sent, so an unchanged phone
+/// number keeps its verification.
+fn changes(user: &User, f: &ProfileForm) -> ProfileChanges {
+    let differs = |new: &str, old: &str| (new.trim() != old).then(|| new.trim().to_owned());
+    let phone = f.phone.trim();
+    ProfileChanges {
+        email: differs(&f.email, &user.email),
+        username: differs(&f.username, &user.username),
+        name: differs(&f.name, &user.name),
+        lastname: differs(&f.lastname, &user.lastname),
+        phone: (user.phone.as_deref().unwrap_or("") != phone).then(|| (!phone.is_empty()).then(|| phone.to_owned())),
+        is_2fa: None,
+    }
+}
+
+#[handler]
+pub async fn profile(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
+        let user = accounts.me(&caller).await?;
+        accounts.update_me(&caller, changes(&user, &form)).await?;
+        Ok(redirect("/ui/account?done=profile"))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+#[handler]
+pub async fn password_submit(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let PasswordForm { csrf, current, new, confirm } = form;
+    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
+        let (current, new, confirm) =
+            (SecretString::from(current), SecretString::from(new), SecretString::from(confirm));
+        accounts.change_password(&caller, &current, &new, &confirm).await?;
+        Ok(redirect("/ui/account?done=password"))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SwitchForm {
+    csrf: String,
+    /// `on` or `off`.
+    to: String,
+}
+
+#[handler]
+pub async fn mailed_codes(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<SwitchForm>,
+) -> Response {
+    let on = form.to == "on";
+    change(visitor, &form.csrf, (accounts, sessions, authenticator), |caller| async move {
+        accounts.update_me(&caller, ProfileChanges { is_2fa: Some(on), ..Default::default() }).await?;
+        Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SessionForm {
+    csrf: String,
+    session: String,
+}
+
+/// Logs out another device; this browser's own row posts to `/ui/logout`.
+#[handler]
+pub async fn end_session(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<SessionForm>,
+) -> Response {
+    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
+        let id = form.session.parse().map_err(|_| domain::Error::SessionNotFound)?;
+        sessions.end(&caller, id).await?;
+        Ok(redirect("/ui/account?done=session_ended"))
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordOnlyForm {
+    csrf: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    csrf: String,
+    qr_svg: String,
+    secret: String,
+    otpauth_url: String,
+    error: Option<String>,
+}
+
+/// The `otpauth://` URI as an inline SVG QR code: markup, not a resource,
+/// so the pages' policy needs no `img-src`.
+fn qr_svg(text: &str) -> Result<String, domain::Error> {
+    let qr = qrcodegen_image::qrcodegen::QrCode::encode_text(text, qrcodegen_image::qrcodegen::QrCodeEcc::Medium)
+        .map_err(|e| domain::Error::internal(format!("QR code: {e:?}")))?;
+    let (size, border) = (qr.size(), 4);
+    let mut path = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if qr.get_module(x, y) {
+                path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
+            }
+        }
+    }
+    let full = size + 2 * border;
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {full}" width="240" height="240" role="img" aria-label="QR code of the authenticator secret"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+    ))
+}
+
+#[handler]
+pub async fn totp_enrol(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<PasswordOnlyForm>,
+) -> Response {
+    let PasswordOnlyForm { csrf, password } = form;
+    let csrf_now = visitor.csrf_token();
+    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
+        let e = authenticator.enrol(&caller, &SecretString::from(password)).await?;
+        let shown = TotpPage {
+            csrf: csrf_now,
+            qr_svg: qr_svg(&e.otpauth_url)?,
+            secret: e.secret,
+            otpauth_url: e.otpauth_url,
+            error: None,
+        };
+        Ok(page(StatusCode::OK, &shown))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    codes: Vec<String>,
+    /// Whether the codes come with a newly confirmed app.
+    new_app: bool,
+}
+
+fn codes_page(codes: &[RecoveryCode], new_app: bool) -> Response {
+    page(StatusCode::OK, &RecoveryCodesPage { codes: codes.iter().map(RecoveryCode::display).collect(), new_app })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    csrf: String,
+    code: String,
+}
+
+#[handler]
+pub async fn totp_confirm(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<ConfirmForm>,
+) -> Response {
+    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
+        let codes = authenticator.confirm(&caller, form.code.trim()).await?;
+        Ok(codes_page(&codes, true))
+    })
+    .await
+}
+
+#[handler]
+pub async fn totp_remove(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<PasswordOnlyForm>,
+) -> Response {
+    let PasswordOnlyForm { csrf, password } = form;
+    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
+        authenticator.disable(&caller, &SecretString::from(password)).await?;
+        Ok(redirect("/ui/account?done=totp_removed"))
+    })
+    .await
+}
+
+#[handler]
+pub async fn recovery_codes(
+    visitor: Visitor,
+    Data(accounts): Data<&Accounts>,
+    Data(sessions): Data<&Sessions>,
+    Data(authenticator): Data<&Authenticator>,
+    Form(form): Form<PasswordOnlyForm>,
+) -> Response {
+    let PasswordOnlyForm { csrf, password } = form;
+    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
+        let codes = authenticator.regenerate_recovery_codes(&caller, &SecretString::from(password)).await?;
+        Ok(codes_page(&codes, false))
+    })
+    .await
+}

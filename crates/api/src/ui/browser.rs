@@ -1,0 +1,207 @@
+//! Who is at the pages, as their cookies say, and the cookies the pages set.
+//!
+//! - **Session** (`__Host-authd_session`): the browser token of a session
+//!   row, the same row an API login makes; checked on every page
+//!   (signature, kind, live session), so a logout anywhere ends it at once.
+//! - **Pending login** (`__Host-authd_login`): the temporary token of a
+//!   two-factor login between the password and the code.
+//! - **CSRF** (`__Host-authd_csrf`): a random value; every form carries the
+//!   token [`CsrfKey`] signs over it and the session (signed double-submit).
+//!
+//! All three are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
+//! and carry the `__Host-` prefix (no `Domain`, so no sibling host can set
+//! them) in production and for requests that reached a trusted proxy over
+//! HTTPS; a development server on plain HTTP drops the prefix and `Secure`,
+//! which browsers would refuse there.
+
+use std::time::Duration;
+
+use domain::session::{Caller, Sessions};
+use infra::csrf::CsrfKey;
+use poem::web::cookie::{Cookie, CookieJar, SameSite};
+use poem::{FromRequest, Request, RequestBody};
+
+use super::render::{self, Failure};
+use crate::client_addr::TrustedProxies;
+
+/// What the pages need beyond the use cases.
+#[derive(Clone)]
+pub struct UiConfig {
+    pub csrf: CsrfKey,
+    /// `AUTHD_ENV=production`: cookies are always `Secure`.
+    pub production: bool,
+}
+
+/// The three cookies, by purpose.
+#[derive(Debug, Clone, Copy)]
+pub enum Jar {
+    Session,
+    PendingLogin,
+    Csrf,
+}
+
+impl Jar {
+    fn base(self) -> &'static str {
+        match self {
+            Jar::Session => "authd_session",
+            Jar::PendingLogin => "authd_login",
+            Jar::Csrf => "authd_csrf",
+        }
+    }
+
+    /// The cookie's name: with the `__Host-` prefix whenever it is `Secure`.
+    pub fn name(self, secure: bool) -> String {
+        if secure { format!("__Host-{}", self.base()) } else { self.base().to_owned() }
+    }
+}
+
+/// Whether the browser reached us over TLS: always in production, else when
+/// a trusted proxy says so (`X-Forwarded-Proto: https`).
+fn over_tls(req: &Request, config: &UiConfig) -> bool {
+    if config.production {
+        return true;
+    }
+    let proxies = req.data::<TrustedProxies>().cloned().unwrap_or_default();
+    let from_proxy = req.remote_addr().as_socket_addr().is_some_and(|a| proxies.trusts(a.ip()));
+    from_proxy && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+/// The person at the pages: their session (if live), pending login (if
+/// any) and CSRF cookie, and the jar the answer's cookies go into.
+pub struct Visitor {
+    jar: CookieJar,
+    config: UiConfig,
+    secure: bool,
+    csrf_cookie: String,
+    caller: Option<Caller>,
+    pending: Option<String>,
+    /// Whether the request came from a page of this origin, by `Origin` or,
+    /// failing that, `Sec-Fetch-Site` (both sent by current browsers on a POST).
+    same_origin: bool,
+}
+
+impl<'a> FromRequest<'a> for Visitor {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let config = req.data::<UiConfig>().expect("UiConfig is attached to the pages").clone();
+        let sessions = req.data::<Sessions>().expect("Sessions is attached to every route");
+        let jar = req.cookie().clone();
+        let secure = over_tls(req, &config);
+        let read =
+            |which: Jar| jar.get(&which.name(secure)).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty());
+        let mut visitor = Visitor {
+            csrf_cookie: read(Jar::Csrf).unwrap_or_default(),
+            pending: read(Jar::PendingLogin),
+            caller: None,
+            same_origin: same_origin(req),
+            jar: jar.clone(),
+            config,
+            secure,
+        };
+        if let Some(token) = read(Jar::Session) {
+            match sessions.authenticate_browser(&token).await {
+                Ok(caller) => {
+                    crate::request_log::record_caller(&caller);
+                    visitor.caller = Some(caller);
+                }
+                // The database does not answer: say so, rather than
+                // pretend the visitor is logged out.
+                Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => {
+                    return Err(poem::Error::from_response(render::failure_page(Failure::from(e))));
+                }
+                Err(_) => visitor.expire(Jar::Session),
+            }
+        }
+        if visitor.csrf_cookie.is_empty() {
+            let value = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+            visitor.set(Jar::Csrf, &value, None);
+            visitor.csrf_cookie = value;
+        }
+        Ok(visitor)
+    }
+}
+
+/// A POST from a page of ours: `Origin` names this host, or (without
+/// `Origin`) `Sec-Fetch-Site` says same-origin, or neither was sent (an old
+/// browser or a script; the CSRF token still decides).
+fn same_origin(req: &Request) -> bool {
+    let host = req.headers().get("host").and_then(|v| v.to_str().ok());
+    match req.headers().get("origin").and_then(|v| v.to_str().ok()) {
+        Some(origin) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            origin_host.is_some() && origin_host == host
+        }
+        None => !matches!(
+            req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+            Some("cross-site" | "same-site")
+        ),
+    }
+}
+
+impl Visitor {
+    /// The logged-in user, if their session is live.
+    pub fn caller(&self) -> Option<&Caller> {
+        self.caller.as_ref()
+    }
+
+    /// The logged-in user, or the login page for a visitor without a live session.
+    pub fn require_caller(&self) -> Result<Caller, Failure> {
+        self.caller.ok_or(Failure::LoggedOut)
+    }
+
+    /// The temporary token of the two-factor login under way.
+    pub fn pending_login(&self) -> Option<&str> {
+        self.pending.as_deref()
+    }
+
+    /// The token the pages' forms carry.
+    pub fn csrf_token(&self) -> String {
+        self.config.csrf.token(&self.csrf_cookie, self.caller.map(|c| c.session_id))
+    }
+
+    /// Refuses a form that did not come from one of our pages: a wrong or
+    /// missing token, or another origin.
+    pub fn check_form(&self, token: &str) -> Result<(), Failure> {
+        let session = self.caller.map(|c| c.session_id);
+        if self.same_origin && self.config.csrf.verify(&self.csrf_cookie, session, token) {
+            Ok(())
+        } else {
+            Err(Failure::Forged)
+        }
+    }
+
+    /// Sets a cookie for `max_age` (none: until the browser closes).
+    pub fn set(&self, which: Jar, value: &str, max_age: Option<Duration>) {
+        let mut c = Cookie::new_with_str(which.name(self.secure), value);
+        c.set_http_only(true);
+        c.set_secure(self.secure);
+        c.set_same_site(SameSite::Lax);
+        c.set_path("/");
+        if let Some(age) = max_age {
+            c.set_max_age(age);
+        }
+        self.jar.add(c);
+    }
+
+    /// Tells the browser to drop a cookie.
+    pub fn expire(&self, which: Jar) {
+        self.set(which, "", Some(Duration::ZERO));
+    }
+
+    /// Keeps a new browser session and ends the pending login. The session
+    /// begins with a new CSRF value, so nothing from before the login
+    /// (fixed by an attacker, say) carries over.
+    pub fn start_session(&mut self, browser: &domain::token::BrowserToken) {
+        self.set(Jar::Session, &browser.token, Some(Duration::from_secs(browser.expires_in)));
+        self.expire(Jar::PendingLogin);
+        let value = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        self.set(Jar::Csrf, &value, None);
+        self.csrf_cookie = value;
+    }
+
+    /// Forgets the session and any pending login (after a logout).
+    pub fn end_session(&mut self) {
+        self.expire(Jar::Session);
+        self.expire(Jar::PendingLogin);
+        self.caller = None;
+    }
+}

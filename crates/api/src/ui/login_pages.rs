@@ -1,0 +1,307 @@
+//! Logging in at the pages: the password, then (for a two-factor account)
+//! the code, and logging out. The same [`Login`] and [`SecondFactor`] use
+//! cases as `/auth/token` and `/auth/verify-otp`, under the same per-address
+//! limits, end in a browser session instead of a token pair.
+
+use askama::Template;
+use domain::login::{Login, LoginOutcome};
+use domain::otp::{CodeStatus, Method, SecondFactor};
+use domain::session::Sessions;
+use domain::throttle::{RateScope, Throttle};
+use domain::token::BrowserToken;
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Query};
+use poem::{Response, handler};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::time::Duration;
+
+use super::browser::{Jar, Visitor};
+use super::render::{self, Failure, page, redirect, sentence, status_of, with_retry_after};
+use crate::client_addr::ClientAddr;
+use crate::error::Problem;
+
+/// `?done=…`: which notice a page shows after a redirect.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    csrf: String,
+    username: &'a str,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+#[handler]
+pub async fn login_form(visitor: Visitor, done: Query<Done>) -> Response {
+    if visitor.caller().is_some() {
+        return redirect("/ui/account");
+    }
+    let notice = render::notice(done.done.as_deref());
+    page(StatusCode::OK, &LoginPage { csrf: visitor.csrf_token(), username: "", notice, error: None })
+}
+
+#[handler]
+pub async fn login_submit(
+    mut visitor: Visitor,
+    login: Data<&Login>,
+    throttle: Data<&Throttle>,
+    client: ClientAddr,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if let Err(f) = visitor.check_form(&form.csrf) {
+        return render::failure_page(f);
+    }
+    let outcome = async {
+        throttle.check_rate(RateScope::Token, &client.0).await?;
+        login.login_as::<BrowserToken>(&form.username, &SecretString::from(form.password)).await
+    };
+    match outcome.await {
+        Ok(LoginOutcome::Tokens(browser)) => {
+            visitor.start_session(&browser);
+            redirect("/ui/account")
+        }
+        Ok(LoginOutcome::SecondFactor(due)) => {
+            visitor.set(Jar::PendingLogin, &due.temporary_token, Some(Duration::from_secs(due.expires_in)));
+            redirect("/ui/code")
+        }
+        Err(e) => {
+            let p = Problem::from(e);
+            let shown = LoginPage {
+                csrf: visitor.csrf_token(),
+                username: &form.username,
+                notice: None,
+                error: Some(sentence(&p)),
+            };
+            with_retry_after(page(status_of(&p), &shown), &p)
+        }
+    }
+}
+
+/// One way to answer, as the code page offers it.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+pub fn label(m: Method) -> &'static str {
+    match m {
+        Method::Totp => "Code from your authenticator app",
+        Method::RecoveryCode => "Recovery code",
+        Method::Email => "Code sent by mail",
+        Method::Sms => "Code sent by SMS",
+        Method::Whatsapp => "Code sent by WhatsApp",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "code.html")]
+struct CodePage {
+    csrf: String,
+    choices: Vec<Choice>,
+    /// The method of the current code, as words.
+    current: &'static str,
+    /// Whether a sent code is on the way (`queued`, `sent`, `failed`).
+    delivery: Option<&'static str>,
+    remaining_attempts: u32,
+    /// A new code can be asked for: a sent method exists and resends are left.
+    can_resend: bool,
+    resend_wait: u64,
+    resends_left: u32,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+impl CodePage {
+    fn new(csrf: String, status: &CodeStatus, methods: &[Method], chosen: Option<Method>) -> Self {
+        let chosen = chosen.unwrap_or(status.method);
+        let sendable = methods.iter().any(|m| m.channel().is_some());
+        CodePage {
+            csrf,
+            choices: methods
+                .iter()
+                .map(|&m| Choice { value: m.as_str(), label: label(m), selected: m == chosen })
+                .collect(),
+            current: label(status.method),
+            delivery: status.delivery.map(|d| d.as_str()),
+            remaining_attempts: status.remaining_attempts,
+            can_resend: sendable && status.resends_left > 0,
+            resend_wait: status.resend_after.as_secs(),
+            resends_left: status.resends_left,
+            notice: None,
+            error: None,
+        }
+    }
+}
+
+/// The pending login's page, or (when it is over) the login page saying why.
+async fn code_page(
+    visitor: &Visitor,
+    second_factor: &SecondFactor,
+    chosen: Option<Method>,
+    refused: Option<Problem>,
+    notice: Option<&'static str>,
+) -> Response {
+    let Some(token) = visitor.pending_login() else {
+        return redirect("/ui/login");
+    };
+    match second_factor.pending(token).await {
+        Ok((status, methods)) => {
+            let mut shown = CodePage::new(visitor.csrf_token(), &status, &methods, chosen);
+            shown.notice = notice;
+            let status_code = refused.as_ref().map_or(StatusCode::OK, status_of);
+            shown.error = refused.as_ref().map(sentence);
+            let resp = page(status_code, &shown);
+            match &refused {
+                Some(p) => with_retry_after(resp, p),
+                None => resp,
+            }
+        }
+        Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => render::failure_page(e.into()),
+        Err(over) => {
+            // The login is over (expired, out of tries, used): start again.
+            visitor.expire(Jar::PendingLogin);
+            let p = refused.unwrap_or_else(|| Problem::from(over));
+            let shown = LoginPage {
+                csrf: visitor.csrf_token(),
+                username: "",
+                notice: render::notice(Some("login_expired")),
+                error: Some(sentence(&p)),
+            };
+            with_retry_after(page(status_of(&p), &shown), &p)
+        }
+    }
+}
+
+#[handler]
+pub async fn code_form(visitor: Visitor, second_factor: Data<&SecondFactor>, done: Query<Done>) -> Response {
+    code_page(&visitor, &second_factor, None, None, render::notice(done.done.as_deref())).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CodeForm {
+    csrf: String,
+    code: String,
+    method: String,
+}
+
+fn method_of(name: &str) -> Result<Option<Method>, domain::Error> {
+    if name.is_empty() {
+        return Ok(None);
+    }
+    Method::parse(name).map(Some).ok_or(domain::Error::MethodUnavailable)
+}
+
+#[handler]
+pub async fn code_submit(
+    mut visitor: Visitor,
+    second_factor: Data<&SecondFactor>,
+    throttle: Data<&Throttle>,
+    client: ClientAddr,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    if let Err(f) = visitor.check_form(&form.csrf) {
+        return render::failure_page(f);
+    }
+    let Some(token) = visitor.pending_login().map(str::to_owned) else {
+        return redirect("/ui/login");
+    };
+    let chosen = match method_of(&form.method) {
+        Ok(m) => m,
+        Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
+    };
+    let done = async {
+        throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
+        second_factor.verify_as::<BrowserToken>(&token, form.code.trim(), chosen).await
+    };
+    match done.await {
+        Ok(done) => {
+            visitor.start_session(&done.pair);
+            redirect("/ui/account")
+        }
+        Err(e) => code_page(&visitor, &second_factor, chosen, Some(Problem::from(e)), None).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResendForm {
+    csrf: String,
+    method: String,
+}
+
+#[handler]
+pub async fn resend_submit(
+    visitor: Visitor,
+    second_factor: Data<&SecondFactor>,
+    Form(form): Form<ResendForm>,
+) -> Response {
+    if let Err(f) = visitor.check_form(&form.csrf) {
+        return render::failure_page(f);
+    }
+    let Some(token) = visitor.pending_login() else {
+        return redirect("/ui/login");
+    };
+    let chosen = match method_of(&form.method) {
+        Ok(m) => m,
+        Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
+    };
+    match second_factor.resend(token, chosen).await {
+        Ok(_) => redirect("/ui/code?done=code_sent"),
+        Err(e) => code_page(&visitor, &second_factor, chosen, Some(Problem::from(e)), None).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    csrf: String,
+}
+
+/// Logging out is a POST (a link could be followed by another site); this
+/// page holds its buttons.
+#[handler]
+pub async fn logout_form(visitor: Visitor) -> Response {
+    if visitor.caller().is_none() {
+        return redirect("/ui/login");
+    }
+    page(StatusCode::OK, &LogoutPage { csrf: visitor.csrf_token() })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LogoutForm {
+    csrf: String,
+    /// `everywhere`: every session of the user, not only this browser's.
+    scope: String,
+}
+
+#[handler]
+pub async fn logout_submit(mut visitor: Visitor, sessions: Data<&Sessions>, Form(form): Form<LogoutForm>) -> Response {
+    if let Err(f) = visitor.check_form(&form.csrf) {
+        return render::failure_page(f);
+    }
+    let Some(caller) = visitor.caller().copied() else {
+        return redirect("/ui/login");
+    };
+    let all = form.scope == "everywhere";
+    if let Err(e) = sessions.logout(&caller, all).await {
+        return render::failure_page(Failure::from(e));
+    }
+    visitor.end_session();
+    redirect(if all { "/ui/login?done=logged_out_everywhere" } else { "/ui/login?done=logged_out" })
+}

@@ -1,0 +1,66 @@
+//! The web pages under `/ui`: log in, answer the second factor, register,
+//! see and manage the account, log out. Server-rendered (askama templates in
+//! `crates/api/templates`), one stylesheet, no script. Every page calls the
+//! same use cases as the JSON API, so the same lockout, rate limits and
+//! events apply, and domain errors are worded by the one mapping in
+//! [`crate::error`].
+//!
+//! - [`browser`]: the cookies (session, pending login, CSRF) and who is asking;
+//! - [`login_pages`]: login, the code, logout;
+//! - [`register_page`], [`account_page`]: the rest;
+//! - [`render`]: templates, redirects and error pages.
+
+pub mod account_page;
+pub mod browser;
+pub mod login_pages;
+pub mod register_page;
+pub mod render;
+
+use poem::http::StatusCode;
+use poem::middleware::CookieJarManager;
+use poem::{EndpointExt, Response, Route, get, handler, post};
+
+pub use browser::UiConfig;
+
+/// The pages' Content-Security-Policy: their own stylesheet, forms that post
+/// to this origin, and nothing else (no script, image, frame or font). The
+/// JSON API keeps its deny-all policy.
+pub const CSP: &str =
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The one stylesheet, compiled into the binary.
+const STYLESHEET: &str = include_str!("../../static/authd.css");
+
+/// Every page, to be nested at `/ui`.
+pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
+    Route::new()
+        .at("/", get(home))
+        .at("/static/authd.css", get(stylesheet))
+        .at("/login", get(login_pages::login_form).post(login_pages::login_submit))
+        .at("/code", get(login_pages::code_form).post(login_pages::code_submit))
+        .at("/code/resend", post(login_pages::resend_submit))
+        .at("/logout", get(login_pages::logout_form).post(login_pages::logout_submit))
+        .at("/register", get(register_page::register_form).post(register_page::register_submit))
+        .at("/account", get(account_page::show))
+        .at("/account/profile", post(account_page::profile))
+        .at("/account/password", post(account_page::password_submit))
+        .at("/account/mailed-codes", post(account_page::mailed_codes))
+        .at("/account/sessions/end", post(account_page::end_session))
+        .at("/account/totp", post(account_page::totp_enrol))
+        .at("/account/totp/confirm", post(account_page::totp_confirm))
+        .at("/account/totp/remove", post(account_page::totp_remove))
+        .at("/account/recovery-codes", post(account_page::recovery_codes))
+        .data(config)
+        .with(CookieJarManager::new())
+        .map_to_response()
+}
+
+#[handler]
+async fn home(visitor: browser::Visitor) -> Response {
+    render::redirect(if visitor.caller().is_some() { "/ui/account" } else { "/ui/login" })
+}
+
+#[handler]
+fn stylesheet() -> Response {
+    Response::builder().status(StatusCode::OK).content_type("text/css; charset=utf-8").body(STYLESHEET)
+}

@@ -1,0 +1,96 @@
+//! Registering at the pages: [`Accounts::register`] under the same
+//! per-address limit as `POST /users/registration`.
+
+use askama::Template;
+use domain::account::{Accounts, Registration};
+use domain::throttle::{RateScope, Throttle};
+use poem::http::StatusCode;
+use poem::web::{Data, Form};
+use poem::{Response, handler};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::browser::Visitor;
+use super::render::{self, page, redirect, sentence, status_of, with_retry_after};
+use crate::client_addr::ClientAddr;
+use crate::error::Problem;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RegisterForm {
+    csrf: String,
+    email: String,
+    username: String,
+    name: String,
+    lastname: String,
+    phone: String,
+    password: String,
+    confirm: String,
+    /// A checkbox: present (`on`) when ticked.
+    mailed_codes: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    csrf: String,
+    form: &'a RegisterForm,
+    error: Option<String>,
+    /// The field at fault, to mark it.
+    field: Option<String>,
+}
+
+#[handler]
+pub async fn register_form(visitor: Visitor) -> Response {
+    if visitor.caller().is_some() {
+        return redirect("/ui/account");
+    }
+    let empty = RegisterForm::default();
+    page(StatusCode::OK, &RegisterPage { csrf: visitor.csrf_token(), form: &empty, error: None, field: None })
+}
+
+#[handler]
+pub async fn register_submit(
+    visitor: Visitor,
+    accounts: Data<&Accounts>,
+    throttle: Data<&Throttle>,
+    client: ClientAddr,
+    Form(mut form): Form<RegisterForm>,
+) -> Response {
+    if let Err(f) = visitor.check_form(&form.csrf) {
+        return render::failure_page(f);
+    }
+    let password = SecretString::from(std::mem::take(&mut form.password));
+    let confirm = SecretString::from(std::mem::take(&mut form.confirm));
+    let done = async {
+        if password.expose_secret() != confirm.expose_secret() {
+            return Err(domain::Error::PasswordMismatch);
+        }
+        throttle.check_rate(RateScope::Registration, &client.0).await?;
+        let phone = form.phone.trim();
+        accounts
+            .register(Registration {
+                email: form.email.clone(),
+                username: form.username.clone(),
+                name: form.name.clone(),
+                lastname: form.lastname.clone(),
+                phone: (!phone.is_empty()).then(|| phone.to_owned()),
+                password,
+                is_2fa: form.mailed_codes.is_some(),
+            })
+            .await
+    };
+    match done.await {
+        Ok(_) => redirect("/ui/login?done=registered"),
+        Err(e) => {
+            let p = Problem::from(e);
+            let shown = RegisterPage {
+                csrf: visitor.csrf_token(),
+                form: &form,
+                error: Some(sentence(&p)),
+                field: p.field.clone(),
+            };
+            with_retry_after(page(status_of(&p), &shown), &p)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Turning templates, redirects and refusals into responses.
+
+use askama::Template;
+use poem::http::{StatusCode, header};
+use poem::{IntoResponse, Response};
+
+use crate::error::Problem;
+
+/// Why a page could not do what was asked.
+#[derive(Debug)]
+pub enum Failure {
+    /// No live session: the login page.
+    LoggedOut,
+    /// A form without its CSRF token, or posted from another origin.
+    Forged,
+    /// A use case refused, worded by the one error mapping.
+    Refused(Box<Problem>),
+}
+
+impl From<domain::Error> for Failure {
+    fn from(e: domain::Error) -> Self {
+        Failure::Refused(Box::new(Problem::from(e)))
+    }
+}
+
+impl From<Failure> for poem::Error {
+    fn from(f: Failure) -> Self {
+        poem::Error::from_response(failure_page(f))
+    }
+}
+
+/// A refusal as a sentence for a person: the problem's detail, capitalised.
+pub fn sentence(p: &Problem) -> String {
+    let mut chars = p.detail.chars();
+    let text = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+        None => p.title.clone(),
+    };
+    if text.ends_with(['.', '!', '?']) { text } else { format!("{text}.") }
+}
+
+/// The status a refusal answers with.
+pub fn status_of(p: &Problem) -> StatusCode {
+    StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A page for a person, with the status it answers.
+pub fn page(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Response::builder().status(status).content_type("text/html; charset=utf-8").body(html),
+        Err(e) => Problem::internal(&e).into_response(),
+    }
+}
+
+/// 303 See Other: after a form, the browser fetches `to` with GET.
+pub fn redirect(to: &str) -> Response {
+    Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, to).finish()
+}
+
+/// A page that only says something, with a link onwards.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub title: &'a str,
+    pub message: String,
+    pub link: &'a str,
+    pub link_text: &'a str,
+}
+
+/// What a failure shows when the page cannot show it inline.
+pub fn failure_page(f: Failure) -> Response {
+    match f {
+        Failure::LoggedOut => redirect("/ui/login"),
+        Failure::Forged => page(
+            StatusCode::FORBIDDEN,
+            &MessagePage {
+                title: "Form expired",
+                message: "This form was not sent from an open authd page (or it is out of date). Nothing was changed. Open the page again and retry.".into(),
+                link: "/ui",
+                link_text: "Back",
+            },
+        ),
+        Failure::Refused(p) => {
+            let shown = MessagePage { title: "Not done", message: sentence(&p), link: "/ui", link_text: "Back" };
+            with_retry_after(page(status_of(&p), &shown), &p)
+        }
+    }
+}
+
+/// A notice chosen by a word in the address (`?done=…`): only these words
+/// are shown, so no one can put their own text on our page.
+pub fn notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "registered" => "Your account is ready. Log in.",
+        "logged_out" => "You are logged out.",
+        "logged_out_everywhere" => "You are logged out on every device.",
+        "login_expired" => "That login is over (it expired or ran out of tries). Log in again.",
+        "profile" => "Profile saved.",
+        "password" => "Password changed. Your other sessions were logged out.",
+        "mailed_codes_on" => "A code will be sent by mail at each login.",
+        "mailed_codes_off" => "Logins no longer ask for a mailed code.",
+        "session_ended" => "That device is logged out.",
+        "totp_removed" => "The authenticator app and its recovery codes are removed.",
+        "code_sent" => "A new code is on its way.",
+        _ => return None,
+    })
+}
+
+/// Copies a refusal's wait into `Retry-After`, as the API does.
+pub fn with_retry_after(mut resp: Response, p: &Problem) -> Response {
+    if let Some(after) = p.retry_after {
+        resp.headers_mut().insert(header::RETRY_AFTER, after.into());
+    }
+    resp
+}

@@ -1,0 +1,414 @@
+//! The web pages' handlers in process (poem's TestClient on in-memory
+//! SQLite): statuses, redirects, cookies and their attributes, CSRF.
+
+use std::collections::HashMap;
+
+use api::config::{RunEnv, Settings};
+use poem::test::{TestClient, TestResponse};
+use serde_json::json;
+
+const PASSWORD: &str = "tangerine-oboe-quarry-41";
+
+/// A browser's cookies, kept by hand: TestClient keeps none.
+#[derive(Default)]
+struct Cookies(HashMap<String, String>);
+
+impl Cookies {
+    fn take(&mut self, resp: &TestResponse) {
+        for line in set_cookies(resp) {
+            let (pair, attrs) = line.split_once(';').unwrap_or((&line, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+    fn header(&self) -> String {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+}
+
+fn set_cookies(resp: &TestResponse) -> Vec<String> {
+    resp.0.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+fn cookie_line(resp: &TestResponse, name: &str) -> String {
+    set_cookies(resp)
+        .into_iter()
+        .find(|l| l.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie set: {:?}", set_cookies(resp)))
+}
+
+struct Pages {
+    cli: TestClient<poem::endpoint::BoxEndpoint<'static, poem::Response>>,
+    jar: Cookies,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn pages_with(change: impl FnOnce(&mut Settings)) -> Pages {
+    let dir = std::env::temp_dir().join(format!("authd-ui-{}", uuid::Uuid::new_v4().simple()));
+    let mut settings =
+        Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
+    let node = api::app::build_services(&settings).await.unwrap();
+    change(&mut settings);
+    let routes = api::app::routes(node.services, node.db, &settings).unwrap();
+    Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir }
+}
+
+async fn pages() -> Pages {
+    pages_with(|_| {}).await
+}
+
+async fn body(resp: TestResponse) -> String {
+    resp.0.into_body().into_string().await.unwrap()
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("the page has a form with its CSRF token") + 19;
+    html[at..at + 64].to_owned()
+}
+
+impl Pages {
+    async fn get(&mut self, path: &str) -> TestResponse {
+        let resp = self.cli.get(path).header("cookie", self.jar.header()).send().await;
+        self.jar.take(&resp);
+        resp
+    }
+
+    /// GETs `path` and returns its page and form token.
+    async fn open(&mut self, path: &str) -> (String, String) {
+        let html = body(self.get(path).await).await;
+        let csrf = csrf_in(&html);
+        (html, csrf)
+    }
+
+    async fn post_from(&mut self, origin: &str, path: &str, form: &[(&str, &str)]) -> TestResponse {
+        let resp = self
+            .cli
+            .post(path)
+            .header("host", "localhost")
+            .header("origin", origin)
+            .header("cookie", self.jar.header())
+            .form(&form)
+            .send()
+            .await;
+        self.jar.take(&resp);
+        resp
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> TestResponse {
+        self.post_from("http://localhost", path, form).await
+    }
+
+    async fn register_by_api(&self, name: &str, is_2fa: bool) {
+        let r = self
+            .cli
+            .post("/api/v1/users/registration")
+            .body_json(&json!({"email": format!("{name}@example.com"), "username": name, "name": "Ada", "lastname": "L", "password": PASSWORD, "is_2fa": is_2fa}))
+            .send()
+            .await;
+        r.assert_status(poem::http::StatusCode::CREATED);
+    }
+
+    async fn login(&mut self, name: &str, password: &str) -> TestResponse {
+        let (_, csrf) = self.open("/ui/login").await;
+        self.post("/ui/login", &[("csrf", &csrf), ("username", name), ("password", password)]).await
+    }
+}
+
+fn location(resp: &TestResponse) -> &str {
+    resp.0.headers().get("location").map_or("", |v| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn the_login_page_sets_an_http_only_lax_csrf_cookie_under_the_pages_policy() {
+    let mut p = pages().await;
+    let resp = p.get("/ui/login").await;
+    resp.assert_status_is_ok();
+    resp.assert_content_type("text/html; charset=utf-8");
+    resp.assert_header("content-security-policy", api::ui::CSP);
+    resp.assert_header("cache-control", "no-store");
+    resp.assert_header("x-frame-options", "DENY");
+    let csrf = cookie_line(&resp, "authd_csrf");
+    assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && csrf.contains("Path=/"), "{csrf}");
+    assert!(!csrf.contains("Secure") && !csrf.contains("Domain"), "plain HTTP in development: {csrf}");
+    let html = body(resp).await;
+    assert!(html.contains("<form method=\"post\" action=\"/ui/login\"") && !html.contains("<script"));
+    let css = p.get("/ui/static/authd.css").await;
+    css.assert_status_is_ok();
+    css.assert_content_type("text/css; charset=utf-8");
+}
+
+#[tokio::test]
+async fn the_api_keeps_its_deny_all_policy_beside_the_pages() {
+    let p = pages().await;
+    let resp = p.cli.get("/api/v1/users/me").send().await;
+    resp.assert_header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    resp.assert_header("referrer-policy", "no-referrer");
+}
+
+#[tokio::test]
+async fn every_form_is_refused_with_403_without_its_csrf_token() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    for path in [
+        "/ui/login",
+        "/ui/register",
+        "/ui/code",
+        "/ui/code/resend",
+        "/ui/logout",
+        "/ui/account/profile",
+        "/ui/account/password",
+        "/ui/account/mailed-codes",
+        "/ui/account/sessions/end",
+        "/ui/account/totp",
+        "/ui/account/totp/confirm",
+        "/ui/account/totp/remove",
+        "/ui/account/recovery-codes",
+    ] {
+        let fields = [("username", "ada"), ("password", PASSWORD), ("name", "Forged"), ("scope", "everywhere")];
+        let missing = p.post(path, &fields).await;
+        missing.assert_status(poem::http::StatusCode::FORBIDDEN);
+        let mut wrong_token = vec![("csrf", "0".repeat(64))];
+        wrong_token.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        let wrong_token: Vec<(&str, &str)> = wrong_token.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let wrong = p.post(path, &wrong_token).await;
+        wrong.assert_status(poem::http::StatusCode::FORBIDDEN);
+        assert!(body(wrong).await.contains("Nothing was changed"), "{path}");
+    }
+    let account = p.get("/ui/account").await;
+    account.assert_status_is_ok();
+    assert!(!body(account).await.contains("Forged"), "no forged form changed anything, nor logged out");
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_origin_is_refused_even_with_the_token() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    let (_, csrf) = p.open("/ui/login").await;
+    let form = [("csrf", csrf.as_str()), ("username", "ada"), ("password", PASSWORD)];
+    p.post_from("https://evil.example", "/ui/login", &form).await.assert_status(poem::http::StatusCode::FORBIDDEN);
+    p.post_from("null", "/ui/login", &form).await.assert_status(poem::http::StatusCode::FORBIDDEN);
+    let ok = p.post("/ui/login", &form).await;
+    ok.assert_status(poem::http::StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_login_sets_an_http_only_session_cookie_and_opens_the_account() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.get("/ui/account").await.assert_status(poem::http::StatusCode::SEE_OTHER);
+    let resp = p.login("ada", PASSWORD).await;
+    resp.assert_status(poem::http::StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/ui/account");
+    let session = cookie_line(&resp, "authd_session");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
+        assert!(session.contains(attr), "{attr} in {session}");
+    }
+    let account = p.get("/ui/account").await;
+    account.assert_status_is_ok();
+    let html = body(account).await;
+    assert!(html.contains("ada@example.com") && html.contains("this browser") && html.contains("login_succeeded"));
+    assert_eq!(location(&p.get("/ui/login").await), "/ui/account", "a logged-in visitor skips the login page");
+}
+
+#[tokio::test]
+async fn an_unknown_user_and_a_wrong_password_read_the_same() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    let wrong = p.login("ada", "not-the-password-9").await;
+    wrong.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let unknown = p.login("nobody", "not-the-password-9").await;
+    unknown.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let error = |html: String| html.lines().find(|l| l.contains("id=\"error\"")).unwrap_or_default().to_owned();
+    let (w, u) = (error(body(wrong).await), error(body(unknown).await));
+    assert!(w.contains("Invalid username/email or password."), "{w}");
+    assert_eq!(w, u);
+}
+
+#[tokio::test]
+async fn the_sixth_wrong_password_locks_the_login_page_with_retry_after() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    for _ in 0..6 {
+        p.login("ada", "not-the-password-9").await.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    }
+    let locked = p.login("ada", PASSWORD).await;
+    locked.assert_status(poem::http::StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.0.headers().get("retry-after").is_some());
+    assert!(body(locked).await.contains("Too many failed attempts; try again in"));
+}
+
+#[tokio::test]
+async fn a_two_factor_login_keeps_its_temporary_token_in_a_cookie_until_the_code() {
+    let mut p = pages().await;
+    p.register_by_api("ada", true).await;
+    let resp = p.login("ada", PASSWORD).await;
+    assert_eq!(location(&resp), "/ui/code");
+    let pending = cookie_line(&resp, "authd_login");
+    let max_age = format!("Max-Age={}", Settings::default().temp_ttl);
+    assert!(
+        pending.contains("HttpOnly") && pending.contains("SameSite=Lax") && pending.contains(&max_age),
+        "{pending}"
+    );
+    assert!(!p.jar.0.contains_key("authd_session"), "no session before the code");
+    let (html, csrf) = p.open("/ui/code").await;
+    assert!(html.contains("5 tries left") && html.contains("code sent by mail"), "{html}");
+    let wrong = p.post("/ui/code", &[("csrf", &csrf), ("code", "000000"), ("method", "email")]).await;
+    wrong.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let html = body(wrong).await;
+    assert!(html.contains("The one-time code is wrong (4 tries left).") && html.contains("4 tries left."), "{html}");
+    let early = p.post("/ui/code/resend", &[("csrf", &csrf), ("method", "email")]).await;
+    early.assert_status(poem::http::StatusCode::TOO_MANY_REQUESTS);
+    assert!(body(early).await.contains("A new code can be sent in"));
+    p.get("/ui/account").await.assert_status(poem::http::StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_dead_login_sends_the_code_page_back_to_the_login_page() {
+    let mut p = pages().await;
+    p.register_by_api("ada", true).await;
+    p.login("ada", PASSWORD).await;
+    let (_, csrf) = p.open("/ui/code").await;
+    for _ in 0..4 {
+        p.post("/ui/code", &[("csrf", &csrf), ("code", "000000")]).await;
+    }
+    let last = p.post("/ui/code", &[("csrf", &csrf), ("code", "000000")]).await;
+    let html = body(last).await;
+    assert!(html.contains("action=\"/ui/login\"") && html.contains("Log in again"), "{html}");
+    assert!(!p.jar.0.contains_key("authd_login"), "the dead login's cookie is dropped");
+    assert_eq!(location(&p.get("/ui/code").await), "/ui/login");
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_and_drops_its_cookie() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    let kept = p.jar.header();
+    let (_, csrf) = p.open("/ui/logout").await;
+    let out = p.post("/ui/logout", &[("csrf", &csrf), ("scope", "this")]).await;
+    assert_eq!(location(&out), "/ui/login?done=logged_out");
+    assert!(cookie_line(&out, "authd_session").contains("Max-Age=0"));
+    // The old cookie, replayed, opens nothing: its session row is revoked.
+    let replay = p.cli.get("/ui/account").header("cookie", kept).send().await;
+    assert_eq!(location(&replay), "/ui/login");
+}
+
+#[tokio::test]
+async fn a_form_token_from_before_the_login_is_refused_after_it() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    let (_, before) = p.open("/ui/login").await;
+    p.post("/ui/login", &[("csrf", &before), ("username", "ada"), ("password", PASSWORD)]).await;
+    p.post("/ui/logout", &[("csrf", &before), ("scope", "this")])
+        .await
+        .assert_status(poem::http::StatusCode::FORBIDDEN);
+    p.get("/ui/account").await.assert_status_is_ok();
+}
+
+#[tokio::test]
+async fn account_changes_go_through_the_use_cases_and_report_refusals_inline() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    let (_, csrf) = p.open("/ui/account").await;
+    let saved = p
+        .post(
+            "/ui/account/profile",
+            &[
+                ("csrf", &csrf),
+                ("email", "ada@example.com"),
+                ("username", "ada"),
+                ("name", "Augusta"),
+                ("lastname", "L"),
+                ("phone", ""),
+            ],
+        )
+        .await;
+    assert_eq!(location(&saved), "/ui/account?done=profile");
+    let (html, csrf) = p.open("/ui/account?done=profile").await;
+    assert!(html.contains("Profile saved.") && html.contains("value=\"Augusta\""));
+    let on = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "on")]).await;
+    assert_eq!(location(&on), "/ui/account?done=mailed_codes_on");
+    let refused = p
+        .post(
+            "/ui/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "wrong-password-1"),
+                ("new", "another-fine-password-7"),
+                ("confirm", "another-fine-password-7"),
+            ],
+        )
+        .await;
+    refused.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    assert!(body(refused).await.contains("The current password is wrong."));
+    let enrol = p.post("/ui/account/totp", &[("csrf", &csrf), ("password", PASSWORD)]).await;
+    enrol.assert_status_is_ok();
+    let html = body(enrol).await;
+    assert!(html.contains("<svg") && html.contains("otpauth://totp/"), "the QR code is inline markup");
+    let bad = p.post("/ui/account/totp/confirm", &[("csrf", &csrf), ("code", "000000")]).await;
+    bad.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let other =
+        p.post("/ui/account/sessions/end", &[("csrf", &csrf), ("session", &uuid::Uuid::new_v4().to_string())]).await;
+    other.assert_status(poem::http::StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn registering_at_the_pages_keeps_what_was_typed_when_refused() {
+    let mut p = pages().await;
+    let (_, csrf) = p.open("/ui/register").await;
+    let form = |password: &'static str, confirm: &'static str| {
+        vec![
+            ("email", "grace@example.com"),
+            ("username", "grace"),
+            ("name", "Grace"),
+            ("lastname", "Hopper"),
+            ("password", password),
+            ("confirm", confirm),
+        ]
+    };
+    let mut mismatch = form("cobalt-fern-whistle-28", "cobalt-fern-whistle-29");
+    mismatch.push(("csrf", &csrf));
+    let refused = p.post("/ui/register", &mismatch).await;
+    refused.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let html = body(refused).await;
+    assert!(html.contains("The password and its confirmation differ.") && html.contains("value=\"grace@example.com\""));
+    assert!(!html.contains("cobalt-fern"), "a password is never written back into the page");
+    let mut ok = form("cobalt-fern-whistle-28", "cobalt-fern-whistle-28");
+    ok.push(("csrf", &csrf));
+    assert_eq!(location(&p.post("/ui/register", &ok).await), "/ui/login?done=registered");
+    let taken = p.post("/ui/register", &ok).await;
+    taken.assert_status(poem::http::StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn in_production_the_cookies_are_secure_and_host_prefixed() {
+    let mut p = pages_with(|s| {
+        s.env = RunEnv::Production;
+        s.jwt_secret = Some("an-operator-chosen-secret-of-32-bytes!".into());
+    })
+    .await;
+    let resp = p.get("/ui/login").await;
+    let csrf = cookie_line(&resp, "__Host-authd_csrf");
+    assert!(csrf.contains("Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
+    assert!(set_cookies(&resp).iter().all(|l| l.starts_with("__Host-")));
+}
+
+#[tokio::test]
+async fn ui_false_serves_no_pages() {
+    let p = pages_with(|s| s.ui = false).await;
+    p.cli.get("/ui/login").send().await.assert_status(poem::http::StatusCode::NOT_FOUND);
+    p.cli.get("/health/live").send().await.assert_status_is_ok();
+}

@@ -1,0 +1,223 @@
+//! The web pages in a real browser: Debian's headless Chromium, driven
+//! through WebDriver (chromedriver) by fantoccini. Without the two programs
+//! the test says so and passes, unless AUTHD_REQUIRE_BROWSER=1 (as CI sets):
+//! then their absence fails it. With AUTHD_SCREENSHOTS=<dir>, each page is
+//! saved there as a PNG (docs/ui holds the ones the README shows).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::harness::{Server, TestUser, local_only};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free loopback port, and a browser session through it.
+struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+    shots: Option<PathBuf>,
+}
+
+impl Browser {
+    /// The browser, or `None` (after saying why) where it is not installed.
+    async fn start() -> Option<Self> {
+        let missing: Vec<&str> =
+            [CHROMIUM, CHROMEDRIVER].into_iter().filter(|p| !std::path::Path::new(p).exists()).collect();
+        if !missing.is_empty() {
+            let why = format!(
+                "browser test skipped: {} not installed (apt-get install chromium chromium-driver)",
+                missing.join(" and ")
+            );
+            assert!(std::env::var("AUTHD_REQUIRE_BROWSER").as_deref() != Ok("1"), "{why}, and AUTHD_REQUIRE_BROWSER=1");
+            println!("{why}");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = std::env::temp_dir().join(format!("authd-chromium-{}", uuid::Uuid::new_v4().simple()));
+        // The flags keep Chromium off the network it would otherwise call
+        // home to (refused on these machines, and slow to give up).
+        let caps = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-quic", "--no-first-run", "--window-size=1100,1000",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("no WebDriver session within 20 s: {e}"),
+            }
+        };
+        let shots = std::env::var_os("AUTHD_SCREENSHOTS").map(PathBuf::from);
+        Some(Browser { client, driver, profile, shots })
+    }
+
+    async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        if let Some(dir) = &self.shots {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), self.client.screenshot().await.unwrap()).unwrap();
+        }
+    }
+
+    async fn login(&self, server: &Server, user: &TestUser, password: &str) {
+        self.open(&server.url("/ui/login")).await;
+        self.fill("#username", &user.username).await;
+        self.fill("#password", password).await;
+        self.click("#login").await;
+    }
+
+    async fn close(mut self) {
+        self.client.close().await.unwrap();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[tokio::test]
+async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_in_a_real_browser() {
+    local_only!("drives a browser on this machine");
+    let Some(b) = Browser::start().await else { return };
+    let s = Server::start().await;
+    let name = format!("ui-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let user = TestUser {
+        username: name.clone(),
+        email: format!("{name}@example.com"),
+        password: "maple-orbit-canvas-71".into(),
+        id: String::new(),
+    };
+
+    // Register, asking for a mailed code at each login.
+    b.open(&s.url("/ui/register")).await;
+    for (field, value) in [
+        ("#email", user.email.as_str()),
+        ("#username", &user.username),
+        ("#name", "Grace"),
+        ("#lastname", "Hopper"),
+        ("#password", &user.password),
+        ("#confirm", &user.password),
+    ] {
+        b.fill(field, value).await;
+    }
+    b.click("#mailed_codes").await;
+    b.screenshot("register").await;
+    b.click("#register").await;
+    assert_eq!(b.path().await, "/ui/login?done=registered");
+    assert!(b.text(".notice").await.contains("Your account is ready"));
+
+    // The password, then a wrong code, then the mailed one.
+    b.fill("#username", &user.username).await;
+    b.fill("#password", &user.password).await;
+    b.screenshot("login").await;
+    b.click("#login").await;
+    assert_eq!(b.path().await, "/ui/code");
+    assert_eq!(b.text("#tries").await, "5 tries left.");
+    b.fill("#code", "000000").await;
+    b.click("#verify").await;
+    assert!(b.text("#error").await.contains("wrong"), "a wrong code is shown as such");
+    assert_eq!(b.text("#tries").await, "4 tries left.");
+    b.screenshot("code").await;
+    let code = s.latest_code(&user.email).await;
+    b.fill("#code", &code).await;
+    b.click("#verify").await;
+    assert_eq!(b.path().await, "/ui/account");
+    assert_eq!(b.text(".who").await, user.username);
+    let events = b.text("#events").await;
+    assert!(events.contains("login_succeeded") && events.contains("otp_failed"), "{events}");
+
+    // An API session of the same user ends with the browser's "everywhere".
+    let api = s.two_factor_tokens(&user).await;
+    b.open(&s.url("/ui/account")).await;
+    assert_eq!(
+        b.client.find_all(Locator::Css("#sessions tbody tr")).await.unwrap().len(),
+        2,
+        "the browser's session and the API's"
+    );
+    // The whole page in one picture.
+    b.client.set_window_size(1100, 1900).await.unwrap();
+    b.screenshot("account").await;
+    b.client.set_window_size(1100, 1000).await.unwrap();
+    b.open(&s.url("/ui/logout")).await;
+    b.screenshot("logout").await;
+    b.click("#logout-everywhere").await;
+    assert_eq!(b.path().await, "/ui/login?done=logged_out_everywhere");
+    s.assert_revoked(&api).await;
+    b.open(&s.url("/ui/account")).await;
+    assert_eq!(b.path().await, "/ui/login", "the session is over");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_locked_account_shows_the_lock_in_a_real_browser() {
+    local_only!("drives a browser on this machine");
+    let Some(b) = Browser::start().await else { return };
+    let s = Server::start().await;
+    let user = s.register("locked", false).await;
+    for _ in 0..6 {
+        b.login(&s, &user, "not-the-password-1").await;
+        assert!(b.text("#error").await.starts_with("Invalid username/email or password"));
+    }
+    // The sixth failure locked the account: even the right password is refused now.
+    b.login(&s, &user, &user.password).await;
+    let shown = b.text("#error").await;
+    assert!(shown.starts_with("Too many failed attempts; try again in"), "{shown}");
+    assert_eq!(b.path().await, "/ui/login");
+    b.screenshot("locked").await;
+    b.close().await;
+}
