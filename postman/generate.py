@@ -34,7 +34,8 @@ def problem(code, word):
 
 
 def request(name, method, path, *, token=None, body=None, form=None, events=()):
-    req = {"method": method, "header": [], "url": "{{baseUrl}}/api/v1" + path if not path.startswith("/health") else "{{baseUrl}}" + path}
+    outside_api = path.startswith(("/health", "/ui"))
+    req = {"method": method, "header": [], "url": "{{baseUrl}}" + path if outside_api else "{{baseUrl}}/api/v1" + path}
     if token:
         req["auth"] = {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + token + "}}", "type": "string"}]}
     else:
@@ -431,10 +432,48 @@ verify_folder = [
     request("Verifications: the deleted app's key stops", "GET", "/verifications/{{verificationId}}", token="apiKey", events=[test(*problem(401, "api_key_invalid"))]),
 ]
 
+# The web pages, as a browser uses them: newman keeps the cookies and
+# follows the 303s; each page's CSRF token is read from its form.
+GRAB_CSRF = 'pm.environment.set("uiCsrf", pm.response.text().match(/name="csrf" value="([0-9a-f]{64})"/)[1]);'
+pages_folder = [
+    request(
+        "Pages: the registration form",
+        "GET",
+        "/ui/register",
+        events=[
+            pre('pm.environment.set("uiUser", "ui" + Date.now().toString(36));'),
+            test(status(200), 'pm.test("the pages\' policy", () => pm.expect(pm.response.headers.get("Content-Security-Policy")).to.include("style-src \'self\'"));', GRAB_CSRF),
+        ],
+    ),
+    request("Pages: a form without its token is refused", "POST", "/ui/register", form={"email": "{{uiUser}}@example.com"}, events=[test(status(403))]),
+    request(
+        "Pages: register",
+        "POST",
+        "/ui/register",
+        form={"csrf": "{{uiCsrf}}", "email": "{{uiUser}}@example.com", "username": "{{uiUser}}", "name": "Ada", "lastname": "Lovelace", "password": PASSWORD, "confirm": PASSWORD},
+        events=[test(status(200), 'pm.test("to the login page", () => pm.expect(pm.response.text()).to.include("Your account is ready"));', GRAB_CSRF)],
+    ),
+    request(
+        "Pages: log in",
+        "POST",
+        "/ui/login",
+        form={"csrf": "{{uiCsrf}}", "username": "{{uiUser}}", "password": PASSWORD},
+        events=[test(status(200), 'pm.test("the account page", () => pm.expect(pm.response.text()).to.include("Your account").and.include(pm.environment.get("uiUser")));', GRAB_CSRF)],
+    ),
+    request(
+        "Pages: log out everywhere",
+        "POST",
+        "/ui/logout",
+        form={"csrf": "{{uiCsrf}}", "scope": "everywhere"},
+        events=[test(status(200), 'pm.test("logged out", () => pm.expect(pm.response.text()).to.include("logged out on every device"));')],
+    ),
+    request("Pages: the account needs a session again", "GET", "/ui/account", events=[test(status(200), 'pm.test("the login page", () => pm.expect(pm.response.text()).to.include("action=\\"/ui/login\\""));')]),
+]
+
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\". "
+        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\"; \"5 Web pages\" runs alone. "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
@@ -443,6 +482,7 @@ collection = {
         {"name": "2 Session", "item": session_folder},
         {"name": "3 Applications", "item": apps_folder},
         {"name": "4 Verifications", "item": verify_folder},
+        {"name": "5 Web pages", "item": pages_folder},
     ],
 }
 environment = {

@@ -51,3 +51,6 @@ newman run "$collection" -e "$here/authd.postman_environment.json" --folder "3 A
 verify_code=$(code_for "$(env_value verifyEmail)")
 newman run "$collection" -e "$work/env.json" --folder "4 Verifications" --env-var "verifyCode=$verify_code" \
   --bail --color off --reporters cli
+
+newman run "$collection" -e "$here/authd.postman_environment.json" --folder "5 Web pages" \
+  --env-var "baseUrl=$base" --bail --color off --reporters cli

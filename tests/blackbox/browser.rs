@@ -92,12 +92,26 @@ impl Browser {
             .unwrap();
     }
 
-    async fn click(&self, css: &str) {
+    /// Clicks something that stays on the page (a checkbox).
+    async fn tick(&self, css: &str) {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
     }
 
+    /// Clicks a button that submits a form, and waits until the page it
+    /// was on is gone, so what is read next is the answer's page.
+    async fn click(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while old.text().await.is_ok() {
+            assert!(Instant::now() < deadline, "clicking {css} led to no new page within 10 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn text(&self, css: &str) -> String {
-        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+        let found = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+        found.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
     }
 
     async fn path(&self) -> String {
@@ -155,7 +169,7 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     ] {
         b.fill(field, value).await;
     }
-    b.click("#mailed_codes").await;
+    b.tick("#mailed_codes").await;
     b.screenshot("register").await;
     b.click("#register").await;
     assert_eq!(b.path().await, "/ui/login?done=registered");
