@@ -207,6 +207,9 @@ session_folder = [
     request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
+    request("Users/me: my sessions", "GET", "/users/me/sessions", token="accessToken", events=[test(status(200), 'const items = pm.response.json().items;', 'pm.test("this one is listed as current", () => pm.expect(items.filter(i => i.current).length).to.eql(1));')]),
+    request("Users/me: ending a session that is not mine", "DELETE", "/users/me/sessions/00000000-0000-4000-8000-000000000000", token="accessToken", events=[test(*problem(404, "session_not_found"))]),
+    request("Users/me: my events", "GET", "/users/me/events?limit=5", token="accessToken", events=[test(status(200), 'pm.test("the login is recorded", () => pm.expect(pm.response.json().items.map(e => e.kind)).to.include("login_succeeded"));')]),
     request("Users/me: cannot make myself admin", "PATCH", "/users/me", token="accessToken", body={"is_admin": True}, events=[test(*problem(400, "bad_request"))]),
     request("TOTP: enrol, wrong password", "POST", "/users/me/totp", token="accessToken", body={"password": "not-the-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
     request(

@@ -163,3 +163,36 @@ async fn change_password_checks_both_passwords_and_revokes_other_sessions() {
     s.login(&u).await.problem(400, "invalid_credentials");
     s.post("/auth/token", None, json!({"username": u.email, "password": new})).await.ok(200);
 }
+
+#[tokio::test]
+async fn a_user_lists_their_live_sessions_and_ends_one_of_theirs_only() {
+    let s = Server::start().await;
+    let (ada, bob) = (s.register("ada", false).await, s.register("bob", false).await);
+    let (here, there, bobs) = (s.tokens(&ada).await, s.tokens(&ada).await, s.tokens(&bob).await);
+    let here_token = token(&here, "access_token");
+    let listed = s.call(Method::GET, "/users/me/sessions", Some(&here_token), None).await;
+    let items = listed.ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "ada's two, not bob's: {items:?}");
+    assert_eq!(items.iter().filter(|i| i["current"] == true).count(), 1);
+    let other = items.iter().find(|i| i["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let bobs_id =
+        s.call(Method::GET, "/users/me/sessions", Some(&token(&bobs, "access_token")), None).await.ok(200)["items"][0]
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+    let path = |id: &str| format!("/users/me/sessions/{id}");
+    s.call(Method::DELETE, &path(&bobs_id), Some(&here_token), None).await.problem(404, "session_not_found");
+    assert_eq!(s.me(&token(&bobs, "access_token")).await.status, 200, "bob's session lives on");
+    assert_eq!(s.call(Method::DELETE, &path(&other), Some(&here_token), None).await.status, 204);
+    s.assert_revoked(&there).await;
+    s.call(Method::DELETE, &path(&other), Some(&here_token), None).await.problem(404, "session_not_found");
+    assert_eq!(s.me(&here_token).await.status, 200, "this session stays");
+
+    let events = s.call(Method::GET, "/users/me/events?limit=10", Some(&here_token), None).await;
+    let kinds: Vec<_> =
+        events.ok(200)["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("session_ended"), "{kinds:?}");
+    assert!(kinds.contains(&"login_succeeded".to_owned()) && kinds.contains(&"registered".to_owned()));
+}

@@ -26,6 +26,7 @@ use crate::error::problem_from_poem;
 use crate::phone_api::PhoneApi;
 use crate::request_log;
 use crate::second_factors_api::SecondFactorsApi;
+use crate::sessions_api::MySessionsApi;
 use crate::users_api::UsersApi;
 use crate::verifications_api::VerificationsApi;
 
@@ -107,10 +108,10 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
 }
 
 /// Every operation of the API.
-type Operations = (AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
+type Operations = (AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
 
 pub fn openapi() -> OpenApiService<Operations, ()> {
-    OpenApiService::new((AuthApi, UsersApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new((AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )

@@ -17,6 +17,7 @@ pub mod second_factors_api;
 pub mod security;
 pub mod senders;
 pub mod server;
+pub mod sessions_api;
 pub mod telemetry;
 pub mod ui;
 pub mod users_api;

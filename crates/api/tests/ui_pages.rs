@@ -412,3 +412,38 @@ async fn ui_false_serves_no_pages() {
     p.cli.get("/ui/login").send().await.assert_status(poem::http::StatusCode::NOT_FOUND);
     p.cli.get("/health/live").send().await.assert_status_is_ok();
 }
+
+/// What sits between `start` and the next `end` in `html`, after `from`.
+fn between<'a>(html: &'a str, from: &str, start: &str, end: &str) -> &'a str {
+    let rest = &html[html.find(from).unwrap_or_else(|| panic!("{from} in the page"))..];
+    let at = rest.find(start).unwrap() + start.len();
+    &rest[at..at + rest[at..].find(end).unwrap()]
+}
+
+#[tokio::test]
+async fn an_authenticator_app_is_enrolled_at_the_pages_and_a_recovery_code_then_logs_in() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    let (_, csrf) = p.open("/ui/account").await;
+    let enrol = body(p.post("/ui/account/totp", &[("csrf", &csrf), ("password", PASSWORD)]).await).await;
+    let secret = between(&enrol, "Secret:", "<code id=\"secret\">", "</code>").to_owned();
+    let code = domain::totp::TotpSecret::from_base32(&secret).unwrap().code_at(chrono::Utc::now());
+    let shown = p.post("/ui/account/totp/confirm", &[("csrf", &csrf), ("code", &code)]).await;
+    shown.assert_status_is_ok();
+    let html = body(shown).await;
+    assert!(html.contains("Your authenticator app is on"));
+    let first = between(&html, "id=\"recovery-codes\"", "<li><code>", "</code>").to_owned();
+    assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes, shown once");
+
+    let (_, csrf) = p.open("/ui/logout").await;
+    p.post("/ui/logout", &[("csrf", &csrf), ("scope", "this")]).await;
+    assert_eq!(location(&p.login("ada", PASSWORD).await), "/ui/code");
+    let (html, csrf) = p.open("/ui/code").await;
+    assert!(html.contains("value=\"totp\" checked") && html.contains("value=\"recovery_code\""), "{html}");
+    assert!(!html.contains("id=\"resend\""), "nothing to resend for an app");
+    let done = p.post("/ui/code", &[("csrf", &csrf), ("code", &first), ("method", "recovery_code")]).await;
+    assert_eq!(location(&done), "/ui/account");
+    let account = body(p.get("/ui/account").await).await;
+    assert!(account.contains("9 recovery codes left") && account.contains("recovery_code_used"), "{account}");
+}

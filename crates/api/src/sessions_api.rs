@@ -1,0 +1,100 @@
+//! `/api/v1/users/me/sessions` and `/users/me/events`: the caller's own live
+//! sessions (ending one logs that device out) and security events; the
+//! account page shows the same through the same use cases.
+
+use chrono::{DateTime, Utc};
+use domain::account::Accounts;
+use domain::admin::Page;
+use domain::session::Sessions;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::admin_api::{EventPageBody, EventPageResponse};
+use crate::auth_api::{ApiTags, NoContent};
+use crate::error::ApiResult;
+use crate::security::AccessAuth;
+
+/// One live session of the caller: an API login or a browser's.
+#[derive(Debug, Object)]
+pub struct SessionBody {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// When it ends unless refreshed (an API session) or logged out.
+    pub expires_at: DateTime<Utc>,
+    /// Whether the request was made with this session's token.
+    pub current: bool,
+}
+
+/// The caller's live sessions, newest first (at most 50).
+#[derive(Debug, Object)]
+pub struct SessionListBody {
+    pub items: Vec<SessionBody>,
+}
+
+#[derive(ApiResponse)]
+pub enum SessionListResponse {
+    #[oai(status = 200)]
+    Ok(Json<SessionListBody>),
+}
+
+pub struct MySessionsApi;
+
+#[OpenApi(prefix_path = "/users/me", tag = "ApiTags::Users")]
+impl MySessionsApi {
+    /// The caller's live sessions
+    ///
+    /// Every login that is neither logged out nor expired, API or browser.
+    #[oai(path = "/sessions", method = "get")]
+    async fn list(&self, sessions: Data<&Sessions>, caller: AccessAuth) -> ApiResult<SessionListResponse> {
+        let items = sessions
+            .list(&caller.0)
+            .await?
+            .into_iter()
+            .map(|s| SessionBody {
+                current: s.id == caller.0.session_id,
+                id: s.id,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            })
+            .collect();
+        Ok(SessionListResponse::Ok(Json(SessionListBody { items })))
+    }
+
+    /// End one of the caller's sessions
+    ///
+    /// Logs that device out: its tokens stop working at their next request.
+    /// Another user's session, or one already ended, is `session_not_found`.
+    #[oai(path = "/sessions/:id", method = "delete")]
+    async fn end(&self, sessions: Data<&Sessions>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+        sessions.end(&caller.0, id.0).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// The caller's security events
+    ///
+    /// Newest first; pass `next_cursor` as `before` for older ones.
+    #[oai(path = "/events", method = "get")]
+    async fn events(
+        &self,
+        accounts: Data<&Accounts>,
+        caller: AccessAuth,
+        /// Page size, 1 to 100.
+        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> ApiResult<EventPageResponse> {
+        let Page { items, next } = accounts.my_events(&caller.0, before.0, limit.0).await?;
+        Ok(EventPageResponse::Ok(Json(EventPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next,
+        })))
+    }
+}
+
+fn default_limit() -> u32 {
+    50
+}
