@@ -12,14 +12,13 @@ use domain::session::{Caller, Sessions};
 use domain::totp::Authenticator;
 use domain::user::{ProfileChanges, User};
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query};
-use poem::{Response, handler};
+use poem::web::{Form, Query};
+use poem::{FromRequest, Request, RequestBody, Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::login_pages::Done;
-use super::render::{self, page, redirect, sentence, status_of, with_retry_after};
+use super::render::{self, Done, page, redirect, sentence, status_of, with_retry_after};
 use crate::error::Problem;
 
 /// How many recent events the page lists.
@@ -70,12 +69,11 @@ struct AccountPage {
 async fn account_page(
     visitor: &Visitor,
     caller: &Caller,
-    accounts: &Accounts,
-    sessions: &Sessions,
-    authenticator: &Authenticator,
+    services: AccountServices<'_>,
     notice: Option<&'static str>,
     refused: Option<Problem>,
 ) -> Response {
+    let AccountServices { accounts, sessions, authenticator } = services;
     let read = async {
         let user = accounts.me(caller).await?;
         let factors = authenticator.status(caller).await?;
@@ -115,28 +113,38 @@ async fn account_page(
     }
 }
 
-/// The services every account form reaches.
-type Services<'a> = (&'a Accounts, &'a Sessions, &'a Authenticator);
+/// The use cases the account page reads and its forms call.
+#[derive(Clone, Copy)]
+pub struct AccountServices<'a> {
+    accounts: &'a Accounts,
+    sessions: &'a Sessions,
+    authenticator: &'a Authenticator,
+}
+
+impl<'a> FromRequest<'a> for AccountServices<'a> {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let missing = "the services are attached to every route";
+        Ok(AccountServices {
+            accounts: req.data::<Accounts>().expect(missing),
+            sessions: req.data::<Sessions>().expect(missing),
+            authenticator: req.data::<Authenticator>().expect(missing),
+        })
+    }
+}
 
 #[handler]
-pub async fn show(
-    visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
-    done: Query<Done>,
-) -> Response {
+pub async fn show(visitor: Visitor, services: AccountServices<'_>, done: Query<Done>) -> Response {
     let Ok(caller) = visitor.require_caller() else {
         return redirect("/ui/login");
     };
     let notice = render::notice(done.done.as_deref());
-    account_page(&visitor, &caller, accounts, sessions, authenticator, notice, None).await
+    account_page(&visitor, &caller, services, notice, None).await
 }
 
 /// Runs one account change for the logged-in visitor whose form carried
 /// its CSRF token: a redirect on success, the account page with the
 /// refusal otherwise.
-async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: Services<'_>, act: F) -> Response
+async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: AccountServices<'_>, act: F) -> Response
 where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response, domain::Error>>,
@@ -147,10 +155,7 @@ where
     };
     match act(caller).await {
         Ok(resp) => resp,
-        Err(e) => {
-            let (accounts, sessions, authenticator) = services;
-            account_page(&visitor, &caller, accounts, sessions, authenticator, None, Some(Problem::from(e))).await
-        }
+        Err(e) => account_page(&visitor, &caller, services, None, Some(Problem::from(e))).await,
     }
 }
 
@@ -181,16 +186,10 @@ fn changes(user: &User, f: &ProfileForm) -> ProfileChanges {
 }
 
 #[handler]
-pub async fn profile(
-    visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
-    Form(form): Form<ProfileForm>,
-) -> Response {
-    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
-        let user = accounts.me(&caller).await?;
-        accounts.update_me(&caller, changes(&user, &form)).await?;
+pub async fn profile(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ProfileForm>) -> Response {
+    change(visitor, &form.csrf.clone(), services, |caller| async move {
+        let user = services.accounts.me(&caller).await?;
+        services.accounts.update_me(&caller, changes(&user, &form)).await?;
         Ok(redirect("/ui/account?done=profile"))
     })
     .await
@@ -208,16 +207,14 @@ pub struct PasswordForm {
 #[handler]
 pub async fn password_submit(
     visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
+    services: AccountServices<'_>,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let PasswordForm { csrf, current, new, confirm } = form;
-    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
+    change(visitor, &csrf, services, |caller| async move {
         let (current, new, confirm) =
             (SecretString::from(current), SecretString::from(new), SecretString::from(confirm));
-        accounts.change_password(&caller, &current, &new, &confirm).await?;
+        services.accounts.change_password(&caller, &current, &new, &confirm).await?;
         Ok(redirect("/ui/account?done=password"))
     })
     .await
@@ -232,16 +229,10 @@ pub struct SwitchForm {
 }
 
 #[handler]
-pub async fn mailed_codes(
-    visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
-    Form(form): Form<SwitchForm>,
-) -> Response {
+pub async fn mailed_codes(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SwitchForm>) -> Response {
     let on = form.to == "on";
-    change(visitor, &form.csrf, (accounts, sessions, authenticator), |caller| async move {
-        accounts.update_me(&caller, ProfileChanges { is_2fa: Some(on), ..Default::default() }).await?;
+    change(visitor, &form.csrf, services, |caller| async move {
+        services.accounts.update_me(&caller, ProfileChanges { is_2fa: Some(on), ..Default::default() }).await?;
         Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))
     })
     .await
@@ -256,16 +247,10 @@ pub struct SessionForm {
 
 /// Logs out another device; this browser's own row posts to `/ui/logout`.
 #[handler]
-pub async fn end_session(
-    visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
-    Form(form): Form<SessionForm>,
-) -> Response {
-    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
+pub async fn end_session(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SessionForm>) -> Response {
+    change(visitor, &form.csrf.clone(), services, |caller| async move {
         let id = form.session.parse().map_err(|_| domain::Error::SessionNotFound)?;
-        sessions.end(&caller, id).await?;
+        services.sessions.end(&caller, id).await?;
         Ok(redirect("/ui/account?done=session_ended"))
     })
     .await
@@ -288,41 +273,19 @@ struct TotpPage {
     error: Option<String>,
 }
 
-/// The `otpauth://` URI as an inline SVG QR code: markup, not a resource,
-/// so the pages' policy needs no `img-src`.
-fn qr_svg(text: &str) -> Result<String, domain::Error> {
-    let qr = qrcodegen_image::qrcodegen::QrCode::encode_text(text, qrcodegen_image::qrcodegen::QrCodeEcc::Medium)
-        .map_err(|e| domain::Error::internal(format!("QR code: {e:?}")))?;
-    let (size, border) = (qr.size(), 4);
-    let mut path = String::new();
-    for y in 0..size {
-        for x in 0..size {
-            if qr.get_module(x, y) {
-                path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
-            }
-        }
-    }
-    let full = size + 2 * border;
-    Ok(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {full} {full}" width="240" height="240" role="img" aria-label="QR code of the authenticator secret"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
-    ))
-}
-
 #[handler]
 pub async fn totp_enrol(
     visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
+    services: AccountServices<'_>,
     Form(form): Form<PasswordOnlyForm>,
 ) -> Response {
     let PasswordOnlyForm { csrf, password } = form;
     let csrf_now = visitor.csrf_token();
-    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
-        let e = authenticator.enrol(&caller, &SecretString::from(password)).await?;
+    change(visitor, &csrf, services, |caller| async move {
+        let e = services.authenticator.enrol(&caller, &SecretString::from(password)).await?;
         let shown = TotpPage {
             csrf: csrf_now,
-            qr_svg: qr_svg(&e.otpauth_url)?,
+            qr_svg: super::qr::svg(&e.otpauth_url)?,
             secret: e.secret,
             otpauth_url: e.otpauth_url,
             error: None,
@@ -352,15 +315,9 @@ pub struct ConfirmForm {
 }
 
 #[handler]
-pub async fn totp_confirm(
-    visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
-    Form(form): Form<ConfirmForm>,
-) -> Response {
-    change(visitor, &form.csrf.clone(), (accounts, sessions, authenticator), |caller| async move {
-        let codes = authenticator.confirm(&caller, form.code.trim()).await?;
+pub async fn totp_confirm(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ConfirmForm>) -> Response {
+    change(visitor, &form.csrf.clone(), services, |caller| async move {
+        let codes = services.authenticator.confirm(&caller, form.code.trim()).await?;
         Ok(codes_page(&codes, true))
     })
     .await
@@ -369,14 +326,12 @@ pub async fn totp_confirm(
 #[handler]
 pub async fn totp_remove(
     visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
+    services: AccountServices<'_>,
     Form(form): Form<PasswordOnlyForm>,
 ) -> Response {
     let PasswordOnlyForm { csrf, password } = form;
-    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
-        authenticator.disable(&caller, &SecretString::from(password)).await?;
+    change(visitor, &csrf, services, |caller| async move {
+        services.authenticator.disable(&caller, &SecretString::from(password)).await?;
         Ok(redirect("/ui/account?done=totp_removed"))
     })
     .await
@@ -385,14 +340,12 @@ pub async fn totp_remove(
 #[handler]
 pub async fn recovery_codes(
     visitor: Visitor,
-    Data(accounts): Data<&Accounts>,
-    Data(sessions): Data<&Sessions>,
-    Data(authenticator): Data<&Authenticator>,
+    services: AccountServices<'_>,
     Form(form): Form<PasswordOnlyForm>,
 ) -> Response {
     let PasswordOnlyForm { csrf, password } = form;
-    change(visitor, &csrf, (accounts, sessions, authenticator), |caller| async move {
-        let codes = authenticator.regenerate_recovery_codes(&caller, &SecretString::from(password)).await?;
+    change(visitor, &csrf, services, |caller| async move {
+        let codes = services.authenticator.regenerate_recovery_codes(&caller, &SecretString::from(password)).await?;
         Ok(codes_page(&codes, false))
     })
     .await

@@ -17,15 +17,9 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::browser::{Jar, Visitor};
-use super::render::{self, Failure, page, redirect, sentence, status_of, with_retry_after};
+use super::render::{self, Done, Failure, page, redirect, sentence, status_of, with_retry_after};
 use crate::client_addr::ClientAddr;
 use crate::error::Problem;
-
-/// `?done=…`: which notice a page shows after a redirect.
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    pub done: Option<String>,
-}
 
 #[derive(Template)]
 #[template(path = "login.html")]

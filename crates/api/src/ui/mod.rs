@@ -7,12 +7,13 @@
 //!
 //! - [`browser`]: the cookies (session, pending login, CSRF) and who is asking;
 //! - [`login_pages`]: login, the code, logout;
-//! - [`register_page`], [`account_page`]: the rest;
+//! - [`register_page`], [`account_page`]: the rest ([`qr`]: the enrolment's QR code);
 //! - [`render`]: templates, redirects and error pages.
 
 pub mod account_page;
 pub mod browser;
 pub mod login_pages;
+pub mod qr;
 pub mod register_page;
 pub mod render;
 

@@ -87,6 +87,12 @@ pub fn failure_page(f: Failure) -> Response {
     }
 }
 
+/// `?done=…`: which notice a page shows after a redirect.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 /// A notice chosen by a word in the address (`?done=…`): only these words
 /// are shown, so no one can put their own text on our page.
 pub fn notice(done: Option<&str>) -> Option<&'static str> {
