@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use domain::admin::{Admin, AdminChanges, Page};
+use domain::admin::{Admin, AdminChanges};
 use domain::audit::AuditEvent;
+use domain::page::Page;
 use domain::user::{ProfileChanges, UserId, UserQuery};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;

@@ -3,10 +3,10 @@
 //! their events. Administrators only.
 
 use chrono::{DateTime, Utc};
-use domain::admin::Page;
 use domain::app::registry::IssuedKey;
 use domain::app::{App, AppChanges, AppForm, AppId, AppKey, Apps};
 use domain::notify::Channel;
+use domain::page::Page;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;

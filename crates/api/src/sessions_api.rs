@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
-use domain::admin::Page;
+use domain::page::Page;
 use domain::session::Sessions;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};

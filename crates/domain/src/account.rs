@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::admin::{Page, check_limit, page};
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::page::{Page, check_limit, page};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;

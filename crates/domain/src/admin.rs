@@ -11,15 +11,13 @@ use crate::account::{Accounts, Registration};
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::page::{Page, check_limit, page};
 use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
 use crate::subject::Subject;
 use crate::throttle::{Throttle, user_key};
 use crate::totp::Authenticator;
 use crate::user::{LoginName, ProfileChanges, ProfilePatch, User, UserId, UserQuery};
-
-/// Largest page an admin list returns.
-pub const MAX_PAGE: u32 = 100;
 
 /// Changes an administrator may make to any user.
 #[derive(Debug, Clone, Default)]
@@ -38,13 +36,6 @@ impl AdminChanges {
     }
 }
 
-/// One page and where the next one starts, if there is one.
-#[derive(Debug, Clone)]
-pub struct Page<T, C> {
-    pub items: Vec<T>,
-    pub next: Option<C>,
-}
-
 /// What bootstrapping the first administrator did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bootstrap {
@@ -52,22 +43,6 @@ pub enum Bootstrap {
     Promoted(User),
     /// An active administrator already existed; nothing changed.
     AdminExists,
-}
-
-pub(crate) fn check_limit(limit: u32) -> Result<u32> {
-    if (1..=MAX_PAGE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(Error::InvalidField { field: "limit", reason: format!("must be between 1 and {MAX_PAGE}") })
-    }
-}
-
-/// Splits `limit + 1` fetched rows into a page and the cursor of its last item.
-pub(crate) fn page<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T, C> {
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(&cursor) } else { None };
-    Page { items: rows, next }
 }
 
 #[derive(Clone)]

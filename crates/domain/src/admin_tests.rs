@@ -69,7 +69,7 @@ async fn user_list_filters_and_searches_case_insensitively() {
     w.register("alice", true).await;
     w.register("bob", false).await;
     let c = caller(&w, &admin).await;
-    let names = |p: crate::admin::Page<User, _>| p.items.into_iter().map(|u| u.username).collect::<Vec<_>>();
+    let names = |p: crate::page::Page<User, _>| p.items.into_iter().map(|u| u.username).collect::<Vec<_>>();
     let search = UserQuery { search: Some("  ALI ".into()), ..query(10) };
     assert_eq!(names(w.admin.list_users(&c, search).await.unwrap()), ["alice"]);
     let two_fa = UserQuery { is_2fa: Some(true), ..query(10) };

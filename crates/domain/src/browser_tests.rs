@@ -99,4 +99,9 @@ async fn a_user_reads_their_own_events_and_no_one_elses() {
     let kinds: Vec<_> = page.items.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["login_succeeded", "registered"]);
     assert!(page.items.iter().all(|e| e.subject == crate::subject::Subject::User(ada.user_id)));
+    assert_eq!(page.next, None, "all of them fit");
+    let first = w.accounts.my_events(&ada, None, 1).await.unwrap();
+    assert_eq!((first.items.len(), first.next), (1, Some(page.items[0].id)), "one, and where the rest begin");
+    let rest = w.accounts.my_events(&ada, first.next, 10).await.unwrap();
+    assert_eq!(rest.items.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), vec!["registered"]);
 }

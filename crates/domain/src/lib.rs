@@ -12,6 +12,7 @@ pub mod error;
 pub mod login;
 pub mod notify;
 pub mod otp;
+pub mod page;
 pub mod password;
 pub mod phone;
 pub mod policy;

@@ -11,11 +11,12 @@ use uuid::Uuid;
 
 use super::api_key::{ApiKey, AppKey};
 use super::settings::{App, AppChanges, AppForm, AppId};
-use crate::admin::{Admin, Page, check_limit, page};
+use crate::admin::Admin;
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
 use crate::notify::Channel;
+use crate::page::{Page, check_limit, page};
 use crate::ports::{AppRepo, OtpHasher};
 use crate::rng::Rng;
 use crate::session::Caller;
