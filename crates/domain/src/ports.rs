@@ -72,6 +72,9 @@ pub trait SessionRepo: Send + Sync {
     /// Whether an access token of this session may still be honoured at `now`.
     async fn is_active(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;
+    /// Revokes the session only if it is `user_id`'s and still unrevoked, in
+    /// one statement: of concurrent callers at most one gets `true`.
+    async fn revoke_owned(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
     /// The user's sessions neither revoked nor expired at `now`, newest first, at most `limit`.
     async fn list_live(&self, user_id: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>>;
     /// Revokes every live session of the user except `keep`; returns how many.

@@ -79,6 +79,11 @@ impl SessionRepo for CachedSessions {
         self.inner.revoke(id, now).await
     }
 
+    async fn revoke_owned(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        self.lock().remove(&id);
+        self.inner.revoke_owned(id, user, now).await
+    }
+
     async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
         self.inner.list_live(user, now, limit).await
     }
@@ -119,6 +124,10 @@ mod tests {
         async fn revoke(&self, id: Uuid, _: DateTime<Utc>) -> Result<()> {
             self.revoked.lock().unwrap().push(id);
             Ok(())
+        }
+        async fn revoke_owned(&self, id: Uuid, _: UserId, _: DateTime<Utc>) -> Result<bool> {
+            self.revoked.lock().unwrap().push(id);
+            Ok(true)
         }
         async fn list_live(&self, _: UserId, _: DateTime<Utc>, _: u32) -> Result<Vec<Session>> {
             Ok(vec![])

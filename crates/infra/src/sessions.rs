@@ -107,6 +107,20 @@ impl SessionRepo for SeaSessionRepo {
         Ok(())
     }
 
+    async fn revoke_owned(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        // UPDATE sessions SET revoked_at = $now WHERE id = $id AND user_id = $user
+        // AND revoked_at IS NULL: ownership and "once" in one statement.
+        let done = Entity::update_many()
+            .col_expr(Column::RevokedAt, Expr::value(now))
+            .filter(Column::Id.eq(id))
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(done.rows_affected == 1)
+    }
+
     async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
         // Served by ix_sessions_user (user_id); a user has few sessions.
         let rows = Entity::find()

@@ -143,11 +143,9 @@ impl Sessions {
     /// session of anyone else is not found, as an unknown one.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn end(&self, caller: &Caller, session: uuid::Uuid) -> Result<()> {
-        match self.repo.get(session).await? {
-            Some(s) if s.user_id == caller.user_id && s.revoked_at.is_none() => {}
-            _ => return Err(Error::SessionNotFound),
+        if !self.repo.revoke_owned(session, caller.user_id, self.clock.now()).await? {
+            return Err(Error::SessionNotFound);
         }
-        self.repo.revoke(session, self.clock.now()).await?;
         let detail = [("session", session.to_string())];
         self.audit.record(caller.user_id, None, EventKind::SessionEnded, &detail).await
     }

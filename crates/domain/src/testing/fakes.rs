@@ -282,6 +282,15 @@ impl SessionRepo for MemDb {
         }
         Ok(())
     }
+    async fn revoke_owned(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        match self.tables().sessions.get_mut(&id) {
+            Some(s) if s.user_id == user && s.revoked_at.is_none() => {
+                s.revoked_at = Some(now);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
     async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
         let t = self.tables();
         let mut live: Vec<Session> = t

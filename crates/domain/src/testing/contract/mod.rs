@@ -181,6 +181,7 @@ macro_rules! port_contracts {
             a_session_is_active_for_its_user_until_revoked_or_expired,
             revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_session,
             a_users_live_sessions_are_listed_newest_first_up_to_the_limit,
+            a_session_is_revoked_by_its_owner_only_and_once_among_fifty,
         ]);
         $crate::port_contracts!(@suite $store, otps: [
             a_challenge_round_trips_and_needs_an_existing_user,

@@ -106,3 +106,14 @@ pub async fn a_users_live_sessions_are_listed_newest_first_up_to_the_limit(s: St
     assert_eq!(ids(s.sessions.list_live(ada, at(10), 2).await.unwrap()), vec![made[3].id, made[2].id], "{n}: limit");
     assert_eq!(s.sessions.list_live(ada, at(9), 10).await.unwrap().len(), 4, "{n}: live until its end");
 }
+
+pub async fn a_session_is_revoked_by_its_owner_only_and_once_among_fifty(s: Store) {
+    let n = s.name;
+    let (ada, bob) = (s.user(1, "ada").await, s.user(2, "bob").await);
+    let a = session(ada);
+    s.sessions.create(&a).await.unwrap();
+    assert!(!s.sessions.revoke_owned(a.id, bob, at(1)).await.unwrap(), "{n}: not bob's");
+    assert!(s.sessions.is_active(a.id, ada, at(1)).await.unwrap(), "{n}: still live");
+    assert_eq!(winners(50, || s.sessions.revoke_owned(a.id, ada, at(2))).await, 1, "{n}: exactly one of fifty");
+    assert_eq!(s.sessions.get(a.id).await.unwrap().unwrap().revoked_at, Some(at(2)), "{n}");
+}
