@@ -206,6 +206,9 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     // The whole page in one picture.
     b.client.set_window_size(1100, 1900).await.unwrap();
     b.screenshot("account").await;
+    // And on a phone's width.
+    b.client.set_window_size(390, 2600).await.unwrap();
+    b.screenshot("account-phone").await;
     b.client.set_window_size(1100, 1000).await.unwrap();
     b.open(&s.url("/ui/logout")).await;
     b.screenshot("logout").await;

@@ -143,6 +143,9 @@ async fn the_login_page_sets_an_http_only_lax_csrf_cookie_under_the_pages_policy
     assert!(!csrf.contains("Secure") && !csrf.contains("Domain"), "plain HTTP in development: {csrf}");
     let html = body(resp).await;
     assert!(html.contains("<form method=\"post\" action=\"/ui/login\"") && !html.contains("<script"));
+    let missing = p.get("/ui/no-such-page").await;
+    missing.assert_status(poem::http::StatusCode::NOT_FOUND);
+    missing.assert_content_type("text/html; charset=utf-8");
     let css = p.get("/ui/static/authd.css").await;
     css.assert_status_is_ok();
     css.assert_content_type("text/css; charset=utf-8");

@@ -53,7 +53,21 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/recovery-codes", post(account_page::recovery_codes))
         .data(config)
         .with(CookieJarManager::new())
+        .catch_error(not_found)
         .map_to_response()
+}
+
+/// An unknown address under `/ui` is a page for a person, not a problem document.
+async fn not_found(_: poem::error::NotFoundError) -> Response {
+    render::page(
+        StatusCode::NOT_FOUND,
+        &render::MessagePage {
+            title: "Page not found",
+            message: "There is no such page.".into(),
+            link: "/ui",
+            link_text: "To the start",
+        },
+    )
 }
 
 #[handler]
