@@ -23,6 +23,7 @@ mod browser;
 mod connections;
 mod delivery;
 mod malformed;
+mod metrics;
 mod otp;
 mod outage;
 mod overload;

@@ -126,6 +126,8 @@ pub fn routes(
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
     let proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
+    // Before anything records: metrics recorded earlier would be lost.
+    crate::metrics::handle();
     let origins = settings.cors_origins();
     let cors = Cors::new()
         .allow_origins(origins.iter().map(String::as_str))
@@ -169,6 +171,7 @@ pub fn routes(
         .at("/docs", docs_index)
         .at("/health/live", crate::health::live)
         .at("/health/ready", crate::health::ready)
+        .at("/metrics", crate::metrics::scrape)
         .data(services.login)
         .data(services.second_factor)
         .data(services.phones)
@@ -199,6 +202,7 @@ struct HttpLayer {
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
         let started = std::time::Instant::now();
+        let method = req.method().clone();
         let id = request_log::request_id(&req, &self.proxies);
         let span = request_log::span(&req, &id);
         let docs = req.uri().path().starts_with("/docs");
@@ -226,6 +230,7 @@ impl HttpLayer {
         .instrument(span.clone())
         .await;
         request_log::answered(&span, &resp, route.as_deref(), started);
+        crate::metrics::observe_request(&method, route.as_deref(), resp.status(), started.elapsed());
         if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
             && let Some(allow) = self.doc.allow(uri.path())
         {

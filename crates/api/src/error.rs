@@ -149,7 +149,7 @@ impl From<domain::Error> for Problem {
     fn from(e: domain::Error) -> Self {
         use domain::Error as E;
         let msg = e.to_string();
-        match &e {
+        let p = match &e {
             E::InvalidField { field, .. } => {
                 let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid_field", msg);
                 p.field = Some((*field).to_owned());
@@ -230,7 +230,10 @@ impl From<domain::Error> for Problem {
                 p
             }
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
-        }
+        };
+        // Every refusal passes here once, from the API and the pages alike.
+        metrics::counter!("authd_refusals_total", "code" => p.code.clone()).increment(1);
+        p
     }
 }
 

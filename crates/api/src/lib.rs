@@ -10,6 +10,7 @@ pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod openapi_doc;
 pub mod phone_api;
 pub mod request_log;

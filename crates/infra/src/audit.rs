@@ -57,10 +57,24 @@ pub(crate) async fn insert_event(conn: &impl ConnectionTrait, e: &AuditEvent) ->
     Ok(())
 }
 
+/// Counts committed events for `/metrics` (`authd_events_total`), by kind and
+/// by the method or channel they name: logins by outcome, codes sent,
+/// verified and failed, lockouts, deliveries. Call it once the events'
+/// writes have committed, so a rolled-back event is never counted.
+pub(crate) fn count_committed(events: &[AuditEvent]) {
+    for e in events {
+        let via = e.detail.get("method").or_else(|| e.detail.get("channel")).map_or("", String::as_str);
+        // Both labels are stable words (event kinds, methods, channels): few values.
+        metrics::counter!("authd_events_total", "kind" => e.kind.as_str(), "method" => via.to_owned()).increment(1);
+    }
+}
+
 #[async_trait]
 impl AuditLog for SeaAuditLog {
     async fn record(&self, e: &AuditEvent) -> Result<()> {
-        insert_event(&self.db, e).await
+        insert_event(&self.db, e).await?;
+        count_committed(std::slice::from_ref(e));
+        Ok(())
     }
 
     async fn list(&self, subject: Subject, before: Option<Uuid>, limit: u32) -> Result<Vec<AuditEvent>> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteError;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr};
 
 pub type Database = DatabaseConnection;
 
@@ -206,5 +206,20 @@ fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
             None => c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "57014" | "53300"),
         }),
         _ => false,
+    }
+}
+
+/// Connections the pool holds now and how many of them are idle, for `/metrics`.
+pub fn pool_load(db: &Database) -> (u32, usize) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
     }
 }

@@ -141,7 +141,8 @@ struct Place(Arc<Queue>);
 
 impl Drop for Place {
     fn drop(&mut self) {
-        self.0.outstanding.fetch_sub(1, Ordering::AcqRel);
+        let left = self.0.outstanding.fetch_sub(1, Ordering::AcqRel) - 1;
+        metrics::gauge!("authd_hash_queue_depth").set(left as f64);
     }
 }
 
@@ -212,6 +213,7 @@ impl Argon2Hasher {
     /// the limit. A job that finds a thread free always runs.
     async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&mut Workspace) -> T + Send + 'static) -> Result<T> {
         let ahead = self.queue.outstanding.fetch_add(1, Ordering::AcqRel);
+        metrics::gauge!("authd_hash_queue_depth").set((ahead + 1) as f64);
         let place = Place(self.queue.clone());
         let rounds = self.queue.rounds_behind(ahead);
         self.refuse_past_bound(rounds)?;
@@ -225,6 +227,7 @@ impl Argon2Hasher {
                 }
                 let waited = queued.elapsed();
                 place.0.last_wait_us.store(waited.as_micros().min(u64::MAX as u128) as u64, Ordering::Relaxed);
+                metrics::histogram!("authd_hash_queue_wait_seconds").record(waited.as_secs_f64());
                 if rounds > 0 {
                     place.0.observe_round(waited / rounds as u32);
                 }

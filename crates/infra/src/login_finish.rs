@@ -37,6 +37,7 @@ impl LoginFinisher for SeaLoginFinisher {
             crate::audit::insert_event(&tx, event).await?;
         }
         tx.commit().await.map_err(internal)?;
+        crate::audit::count_committed(&l.events);
         Ok(Finished::Done)
     }
 }

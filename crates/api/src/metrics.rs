@@ -1,0 +1,85 @@
+//! Prometheus metrics at `/metrics`, in the text exposition format. One
+//! recorder per process (the `metrics` facade's), so every part of authd
+//! records with the `metrics` macros and this module only renders:
+//!
+//! - `authd_http_requests_total{method,route,status}` and
+//!   `authd_http_request_duration_seconds{method,route}` (histogram), from
+//!   the one HTTP layer (`app.rs`); `route` is the matched pattern
+//!   (`/api/v1/users/:id`), or `unmatched`, so ids never become labels;
+//! - `authd_events_total{kind,method}`: committed security events (logins by
+//!   outcome, codes sent, verified and failed by method, lockouts,
+//!   deliveries by channel), counted in `infra/src/audit.rs`;
+//! - `authd_refusals_total{code}`: every refusal by its problem code (rate
+//!   limits, locks, wrong codes), counted where domain errors are mapped;
+//! - `authd_hash_queue_depth`, `authd_hash_queue_wait_seconds`: the password
+//!   hashing queue (`infra/src/hasher.rs`);
+//! - `authd_db_pool_connections{state="in_use"|"idle"}`: sampled at each scrape.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use poem::http::{Method, StatusCode};
+use poem::web::Data;
+use poem::{Response, handler};
+
+/// Bucket bounds of the latency histograms, in seconds: 1 ms to 10 s.
+const BUCKETS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process's recorder on first use (every server started in
+/// one process, as tests do, shares it) and returns what renders it.
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
+            .expect("the bucket list is not empty")
+            .install_recorder()
+            .expect("authd installs the only metrics recorder");
+        describe();
+        handle
+    })
+}
+
+/// The `# HELP` line of each metric.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("authd_http_requests_total", "Requests answered, by method, route pattern and status.");
+    describe_histogram!(
+        "authd_http_request_duration_seconds",
+        Unit::Seconds,
+        "Time to answer a request, by method and route pattern."
+    );
+    describe_counter!("authd_events_total", "Security events committed, by kind and the method or channel they name.");
+    describe_counter!("authd_refusals_total", "Requests refused by a use case, by problem code.");
+    describe_gauge!("authd_hash_queue_depth", "Password hashes queued or running.");
+    describe_histogram!(
+        "authd_hash_queue_wait_seconds",
+        Unit::Seconds,
+        "Time a password hash waited for a hashing thread."
+    );
+    describe_gauge!("authd_db_pool_connections", "Database pool connections, in use or idle, at the last scrape.");
+}
+
+/// Counts one answered request and its latency.
+pub fn observe_request(method: &Method, route: Option<&str>, status: StatusCode, took: Duration) {
+    let route = route.unwrap_or("unmatched").to_owned();
+    let method = method.as_str().to_owned();
+    metrics::histogram!("authd_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
+        .record(took.as_secs_f64());
+    metrics::counter!("authd_http_requests_total", "method" => method, "route" => route, "status" => status.as_str().to_owned())
+        .increment(1);
+}
+
+/// `GET /metrics`.
+#[handler]
+pub fn scrape(db: Data<&infra::Database>) -> Response {
+    let (size, idle) = infra::db::pool_load(&db);
+    metrics::gauge!("authd_db_pool_connections", "state" => "in_use").set(f64::from(size) - idle as f64);
+    metrics::gauge!("authd_db_pool_connections", "state" => "idle").set(idle as f64);
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle().render())
+}
