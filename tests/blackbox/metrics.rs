@@ -81,3 +81,20 @@ async fn metrics_parse_as_prometheus_text_and_their_counters_move_with_requests(
         "ids never become labels"
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_address_the_metrics_are_served_there_and_not_beside_the_api() {
+    crate::harness::local_only!("needs AUTHD_METRICS_LISTEN");
+    let s = Server::start_with(&[("AUTHD_METRICS_LISTEN", "127.0.0.1:0")]).await;
+    let line = s
+        .log_line("the metrics address", |l| {
+            l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("metrics on http://"))
+        })
+        .await;
+    let url = line["fields"]["message"].as_str().unwrap().trim_start_matches("metrics on ").to_owned();
+    assert_eq!(s.http.get(s.url("/metrics")).send().await.unwrap().status(), 404, "not on the API's address");
+    s.tokens(&s.register("scraped", false).await).await;
+    let text = s.http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_exposition_format(&text);
+    assert!(text.contains("authd_events_total{kind=\"login_succeeded\""), "{text}");
+}

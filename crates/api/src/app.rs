@@ -155,6 +155,9 @@ pub fn routes(
     let swagger = api.swagger_ui();
     let scalar = api.scalar();
     let mut route = Route::new();
+    if settings.metrics_listen.is_none() {
+        route = route.at("/metrics", crate::metrics::scrape);
+    }
     if settings.ui {
         let secret = settings.jwt_secret_bytes()?;
         let ui = crate::ui::UiConfig {
@@ -171,7 +174,6 @@ pub fn routes(
         .at("/docs", docs_index)
         .at("/health/live", crate::health::live)
         .at("/health/ready", crate::health::ready)
-        .at("/metrics", crate::metrics::scrape)
         .data(services.login)
         .data(services.second_factor)
         .data(services.phones)

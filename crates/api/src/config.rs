@@ -189,6 +189,9 @@ pub struct Settings {
     pub delivery_retry_cap_ms: u64,
     /// `AUTHD_DELIVERY_MAX_ATTEMPTS`: attempts before a message is given up.
     pub delivery_max_attempts: u32,
+    /// `AUTHD_METRICS_LISTEN`: serve `/metrics` on this address only (say,
+    /// one the load balancer does not expose); unset: on `AUTHD_LISTEN`.
+    pub metrics_listen: Option<String>,
     /// `AUTHD_HSTS_SECONDS`: send `Strict-Transport-Security` with this max-age (0: off; set it behind TLS).
     pub hsts_seconds: u64,
     /// `AUTHD_BOOTSTRAP_ADMIN_EMAIL`: with `…_USERNAME` and `…_PASSWORD`, makes
@@ -263,6 +266,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             cors_origins: String::new(),
             hsts_seconds: 0,
+            metrics_listen: None,
             delivery_poll_ms: 1000,
             delivery_retry_base_ms: policy.delivery.retry_base.as_millis() as u64,
             delivery_retry_cap_ms: policy.delivery.retry_cap.as_millis() as u64,

@@ -128,7 +128,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.delivery_poll_ms),
         Duration::from_millis(settings.purge_interval_ms),
     );
-    let app = api::app::routes(services, db, &settings)?;
+    let app = api::app::routes(services, db.clone(), &settings)?;
     let open_files = api::server::raise_open_file_limit();
     let limits = api::server::Limits {
         header_timeout: Duration::from_millis(settings.header_timeout_ms),
@@ -144,7 +144,23 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         max_connections = limits.max_connections,
         "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
     );
+    // `/metrics` on an address of its own, when one is set, under the same
+    // limits and drained by the same signal.
+    let metrics = match &settings.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address.as_str())
+                .await
+                .with_context(|| format!("cannot listen on {address} (AUTHD_METRICS_LISTEN)"))?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let ep = api::metrics::routes(db).boxed();
+            Some(tokio::spawn(api::server::serve(listener, ep, limits, shutdown_signal())))
+        }
+        None => None,
+    };
     api::server::serve(listener, app.boxed(), limits, shutdown_signal()).await?;
+    if let Some(metrics) = metrics {
+        metrics.await??;
+    }
     Ok(())
 }
 

@@ -72,6 +72,12 @@ pub fn observe_request(method: &Method, route: Option<&str>, status: StatusCode,
         .increment(1);
 }
 
+/// What `AUTHD_METRICS_LISTEN` serves: `/metrics` alone.
+pub fn routes(db: infra::Database) -> impl poem::Endpoint<Output = Response> {
+    use poem::EndpointExt;
+    poem::Route::new().at("/metrics", scrape).data(db).map_to_response()
+}
+
 /// `GET /metrics`.
 #[handler]
 pub fn scrape(db: Data<&infra::Database>) -> Response {
