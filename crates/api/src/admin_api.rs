@@ -113,6 +113,15 @@ pub enum EventPageResponse {
     Ok(Json<EventPageBody>),
 }
 
+impl From<Page<AuditEvent, Uuid>> for EventPageResponse {
+    fn from(Page { items, next }: Page<AuditEvent, Uuid>) -> Self {
+        EventPageResponse::Ok(Json(EventPageBody {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor: next,
+        }))
+    }
+}
+
 pub struct AdminApi;
 
 #[OpenApi(tag = "ApiTags::Admin")]
@@ -229,14 +238,11 @@ impl AdminApi {
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,
     ) -> ApiResult<EventPageResponse> {
-        let Page { items, next } = admin.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?;
-        Ok(EventPageResponse::Ok(Json(EventPageBody {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor: next,
-        })))
+        Ok(admin.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?.into())
     }
 }
 
-fn default_limit() -> u32 {
+/// The page size of a list when none is asked for.
+pub(crate) fn default_limit() -> u32 {
     50
 }

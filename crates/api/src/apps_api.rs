@@ -13,7 +13,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::admin_api::{EventPageBody, EventPageResponse};
+use crate::admin_api::EventPageResponse;
 use crate::auth_api::{ApiTags, NoContent};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
@@ -241,7 +241,7 @@ impl AppsApi {
         apps: Data<&Apps>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         after: Query<Option<Uuid>>,
@@ -316,19 +316,11 @@ impl AppsApi {
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,
     ) -> ApiResult<EventPageResponse> {
-        let Page { items, next } = apps.events(&caller.0, AppId(id.0), before.0, limit.0).await?;
-        Ok(EventPageResponse::Ok(Json(EventPageBody {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor: next,
-        })))
+        Ok(apps.events(&caller.0, AppId(id.0), before.0, limit.0).await?.into())
     }
-}
-
-fn default_limit() -> u32 {
-    50
 }

@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
-use domain::page::Page;
 use domain::session::Sessions;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -12,7 +11,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::admin_api::{EventPageBody, EventPageResponse};
+use crate::admin_api::EventPageResponse;
 use crate::auth_api::{ApiTags, NoContent};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
@@ -82,19 +81,11 @@ impl MySessionsApi {
         accounts: Data<&Accounts>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
-        #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,
     ) -> ApiResult<EventPageResponse> {
-        let Page { items, next } = accounts.my_events(&caller.0, before.0, limit.0).await?;
-        Ok(EventPageResponse::Ok(Json(EventPageBody {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor: next,
-        })))
+        Ok(accounts.my_events(&caller.0, before.0, limit.0).await?.into())
     }
-}
-
-fn default_limit() -> u32 {
-    50
 }
