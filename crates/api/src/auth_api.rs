@@ -84,7 +84,7 @@ impl From<TokenPair> for TokenPairBody {
 }
 
 /// A method name from a request; an unknown one is a method this login cannot use.
-fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
+pub(crate) fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
     name.map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
 }
 

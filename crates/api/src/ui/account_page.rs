@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::render::{self, Done, page, redirect, sentence, status_of, with_retry_after};
+use super::render::{self, Done, page, page_showing, redirect, sentence};
 use crate::error::Problem;
 
 /// How many recent events the page lists.
@@ -106,11 +106,7 @@ async fn account_page(
         notice,
         error: refused.as_ref().map(sentence),
     };
-    let status = refused.as_ref().map_or(StatusCode::OK, status_of);
-    match &refused {
-        Some(p) => with_retry_after(page(status, &shown), p),
-        None => page(status, &shown),
-    }
+    page_showing(refused.as_ref(), &shown)
 }
 
 /// The use cases the account page reads and its forms call.

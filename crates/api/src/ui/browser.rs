@@ -112,9 +112,7 @@ impl<'a> FromRequest<'a> for Visitor {
             }
         }
         if visitor.csrf_cookie.is_empty() {
-            let value = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-            visitor.set(Jar::Csrf, &value, None);
-            visitor.csrf_cookie = value;
+            visitor.new_csrf_cookie();
         }
         Ok(visitor)
     }
@@ -193,6 +191,12 @@ impl Visitor {
     pub fn start_session(&mut self, browser: &domain::token::BrowserToken) {
         self.set(Jar::Session, &browser.token, Some(Duration::from_secs(browser.expires_in)));
         self.expire(Jar::PendingLogin);
+        self.new_csrf_cookie();
+    }
+
+    /// Gives the browser a new random CSRF value (244 random bits, from two
+    /// v4 UUIDs), kept until it closes.
+    fn new_csrf_cookie(&mut self) {
         let value = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
         self.set(Jar::Csrf, &value, None);
         self.csrf_cookie = value;

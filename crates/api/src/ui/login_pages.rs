@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 use super::browser::{Jar, Visitor};
-use super::render::{self, Done, Failure, page, redirect, sentence, status_of, with_retry_after};
+use super::render::{self, Done, Failure, page, page_showing, redirect, sentence};
 use crate::client_addr::ClientAddr;
 use crate::error::Problem;
 
@@ -79,7 +79,7 @@ pub async fn login_submit(
                 notice: None,
                 error: Some(sentence(&p)),
             };
-            with_retry_after(page(status_of(&p), &shown), &p)
+            page_showing(Some(&p), &shown)
         }
     }
 }
@@ -156,13 +156,8 @@ async fn code_page(
         Ok((status, methods)) => {
             let mut shown = CodePage::new(visitor.csrf_token(), &status, &methods, chosen);
             shown.notice = notice;
-            let status_code = refused.as_ref().map_or(StatusCode::OK, status_of);
             shown.error = refused.as_ref().map(sentence);
-            let resp = page(status_code, &shown);
-            match &refused {
-                Some(p) => with_retry_after(resp, p),
-                None => resp,
-            }
+            page_showing(refused.as_ref(), &shown)
         }
         Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => render::failure_page(e.into()),
         Err(over) => {
@@ -175,7 +170,7 @@ async fn code_page(
                 notice: render::notice(Some("login_expired")),
                 error: Some(sentence(&p)),
             };
-            with_retry_after(page(status_of(&p), &shown), &p)
+            page_showing(Some(&p), &shown)
         }
     }
 }
@@ -193,11 +188,9 @@ pub struct CodeForm {
     method: String,
 }
 
+/// The form's method, read as the API reads one; an empty field is none.
 fn method_of(name: &str) -> Result<Option<Method>, domain::Error> {
-    if name.is_empty() {
-        return Ok(None);
-    }
-    Method::parse(name).map(Some).ok_or(domain::Error::MethodUnavailable)
+    crate::auth_api::method(Some(name).filter(|n| !n.is_empty()))
 }
 
 #[handler]

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::render::{self, page, redirect, sentence, status_of, with_retry_after};
+use super::render::{self, page, page_showing, redirect, sentence};
 use crate::client_addr::ClientAddr;
 use crate::error::Problem;
 
@@ -90,7 +90,7 @@ pub async fn register_submit(
                 error: Some(sentence(&p)),
                 field: p.field.clone(),
             };
-            with_retry_after(page(status_of(&p), &shown), &p)
+            page_showing(Some(&p), &shown)
         }
     }
 }

@@ -82,7 +82,7 @@ pub fn failure_page(f: Failure) -> Response {
         ),
         Failure::Refused(p) => {
             let shown = MessagePage { title: "Not done", message: sentence(&p), link: "/ui", link_text: "Back" };
-            with_retry_after(page(status_of(&p), &shown), &p)
+            page_showing(Some(&p), &shown)
         }
     }
 }
@@ -112,8 +112,14 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
-/// Copies a refusal's wait into `Retry-After`, as the API does.
-pub fn with_retry_after(mut resp: Response, p: &Problem) -> Response {
+/// A page that shows `refused` (if any) inline: 200 without a refusal,
+/// else the refusal's status, with its wait in `Retry-After` as the API
+/// sends it.
+pub fn page_showing(refused: Option<&Problem>, shown: &impl Template) -> Response {
+    let Some(p) = refused else {
+        return page(StatusCode::OK, shown);
+    };
+    let mut resp = page(status_of(p), shown);
     if let Some(after) = p.retry_after {
         resp.headers_mut().insert(header::RETRY_AFTER, after.into());
     }
