@@ -12,7 +12,7 @@ use domain::Result;
 use domain::app::{App, AppId, AppKey, AppPatch};
 use domain::notify::Channel;
 use domain::ports::AppRepo;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 
 use crate::db::{Database, execute, internal, query_one, statement};
 
@@ -157,12 +157,12 @@ impl AppRepo for SqlAppRepo {
 
     async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {
         let txn = self.db.begin().await.map_err(internal)?;
-        // The app's row lock (PostgreSQL) queues concurrent rotations, so
-        // each one ends the keys the previous one left current; SQLite runs
-        // one writer at a time.
-        let lock = if txn.get_database_backend() == DbBackend::Postgres { " FOR UPDATE" } else { "" };
-        let sql = format!("SELECT id FROM apps WHERE id = $1{lock}");
-        if query_one(&txn, &sql, vec![key.app_id.0.into()]).await?.is_none() {
+        // Writing the app's row first takes its lock (PostgreSQL's row lock;
+        // SQLite's write lock, waited for under the busy timeout, where a
+        // read first would be refused at once if another writer committed
+        // meanwhile) and says whether the app exists. Concurrent rotations
+        // queue on it, so each ends the keys the previous one left current.
+        if execute(&txn, "UPDATE apps SET id = id WHERE id = $1", vec![key.app_id.0.into()]).await? != 1 {
             return Ok(false);
         }
         let end = "UPDATE app_keys SET expires_at = $2 WHERE app_id = $1 AND (expires_at IS NULL OR expires_at > $2)";
