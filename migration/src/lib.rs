@@ -1,5 +1,7 @@
 //! authd's schema. Every migration runs on PostgreSQL and SQLite alike and has
-//! a real `down`. Rules the database enforces are named where they are created.
+//! a real `down` (the session-ended notification, a PostgreSQL trigger, has
+//! nothing to create on SQLite). Rules the database enforces are named where
+//! they are created.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -15,7 +17,11 @@ mod m20261125_000009_add_phones;
 mod m20261125_000010_purge_indexes;
 mod m20261201_000011_create_apps;
 mod m20261201_000012_app_verifications;
+mod m20261201_000013_session_ended_notify;
 mod sqlite_rebuild;
+
+/// The PostgreSQL channel on which a session's end is announced.
+pub use m20261201_000013_session_ended_notify::CHANNEL as SESSION_ENDED_CHANNEL;
 
 pub struct Migrator;
 
@@ -35,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_purge_indexes::Migration),
             Box::new(m20261201_000011_create_apps::Migration),
             Box::new(m20261201_000012_app_verifications::Migration),
+            Box::new(m20261201_000013_session_ended_notify::Migration),
         ]
     }
 }

@@ -67,6 +67,17 @@ pub fn render(rows: &[Row], extra: &[(String, String)]) -> String {
         String::from("| scenario | conns | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|\n");
     for r in rows {
         match &r.stats {
+            Some(s) if !r.note.is_empty() => {
+                out += &format!(
+                    "| {} | {} | {} | {:.2} | {:.2} | {} |\n",
+                    r.name,
+                    r.connections,
+                    r.note,
+                    s.p(0.50),
+                    s.p(0.99),
+                    s.errors
+                )
+            }
             Some(s) => {
                 out += &format!(
                     "| {} | {} | {:.0} | {:.2} | {:.2} | {} |\n",

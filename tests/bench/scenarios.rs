@@ -321,7 +321,149 @@ async fn argon2_ceiling(seconds: Duration) -> anyhow::Result<f64> {
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
+/// Waits (at most 30 s) until authd's revocation listener has caught up:
+/// before then every token check reads the database.
+async fn caught_up(url: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = http.get(format!("{url}/metrics")).send().await?.text().await?;
+        if text.lines().any(|l| l == "authd_revocation_listener_connected 1") {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "authd's revocation listener did not catch up within 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Logs `n` sessions out one at a time on node `a`, each seen live on node
+/// `b` first, and times from the logout's answer to `b`'s first 401 for it
+/// (asking `b` back to back on one connection).
+async fn revocation_reach(a: &str, b: &str, n: usize, users: u64) -> anyhow::Result<Stats> {
+    let tokens = pairs(a, n, users).await?;
+    let (mut on_a, mut on_b) = (Conn::open(addr_of(a)).await?, Conn::open(addr_of(b)).await?);
+    let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let started = Instant::now();
+    for pair in &tokens {
+        let access = field(pair, "access_token");
+        let path = "/api/v1/auth/verify-token";
+        anyhow::ensure!(
+            on_b.send(Method::POST, path, Some(&access), None).await?.0.is_success(),
+            "node B refused a live session"
+        );
+        let (status, _) = on_a.send(Method::POST, "/api/v1/auth/logout", Some(&access), None).await?;
+        anyhow::ensure!(status.is_success(), "logout: {status}");
+        let answered = Instant::now();
+        loop {
+            let (status, _) = on_b.send(Method::POST, path, Some(&access), None).await?;
+            if status == hyper::StatusCode::UNAUTHORIZED {
+                break;
+            }
+            anyhow::ensure!(status.is_success(), "node B answered {status}");
+            anyhow::ensure!(answered.elapsed() < Duration::from_secs(5), "node B still honours a logout after 5 s");
+        }
+        hist.saturating_record(answered.elapsed().as_micros() as u64);
+    }
+    Ok(Stats { ops: hist.len(), errors: 0, elapsed: started.elapsed(), latency_us: hist })
+}
+
+/// A 200 for a session whose logout was answered longer ago than this is stale.
+const STALE_AFTER: Duration = Duration::from_millis(100);
+
+/// Token checks on node `b` over `n` sessions while one client on node `a`
+/// logs them out one by one, evenly over the run. A check's answer is right
+/// when it is 200 for a live session, 401 `session_revoked` for one whose
+/// logout was answered, either while its logout is in flight or less than
+/// [`STALE_AFTER`] old; anything else is an error, and a 200 later than that
+/// is also counted as stale. Returns the checks' and the logouts' figures
+/// and the stale count.
+async fn verify_during_logouts(
+    a: &str,
+    b: &str,
+    n: usize,
+    conns: usize,
+    duration: Duration,
+    users: u64,
+) -> anyhow::Result<(Stats, (Stats, u64))> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let tokens: Arc<Vec<String>> =
+        Arc::new(pairs(a, n, users).await?.iter().map(|p| field(p, "access_token")).collect());
+    let origin = Instant::now();
+    // Per session: 1 + µs since `origin` when its logout was answered (0: not yet).
+    let revoked: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
+    // Per session: whether its logout has been sent.
+    let sent: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
+    let stale = Arc::new(AtomicU64::new(0));
+
+    struct Check {
+        tokens: Arc<Vec<String>>,
+        revoked: Arc<Vec<AtomicU64>>,
+        sent: Arc<Vec<AtomicU64>>,
+        stale: Arc<AtomicU64>,
+        origin: Instant,
+        next: usize,
+    }
+    impl Step for Check {
+        async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+            self.next = (self.next * 7 + 13) % self.tokens.len();
+            let i = self.next;
+            let sent = self.origin.elapsed().as_micros() as u64;
+            let answered = self.revoked[i].load(Ordering::Acquire);
+            let (status, body) = c.send(Method::POST, "/api/v1/auth/verify-token", Some(&self.tokens[i]), None).await?;
+            match status.as_u16() {
+                200 if answered != 0 && sent > answered - 1 + STALE_AFTER.as_micros() as u64 => {
+                    self.stale.fetch_add(1, Ordering::Relaxed);
+                    Ok(false)
+                }
+                200 => Ok(true),
+                // Refused: right once its logout has been sent (it may have committed).
+                401 => {
+                    Ok(self.sent[i].load(Ordering::Acquire) != 0 && body.windows(15).any(|w| w == b"session_revoked"))
+                }
+                _ => Ok(false),
+            }
+        }
+    }
+    let checks = (0..conns.saturating_sub(1).max(1))
+        .map(|k| Check {
+            tokens: tokens.clone(),
+            revoked: revoked.clone(),
+            sent: sent.clone(),
+            stale: stale.clone(),
+            origin,
+            next: k * 31 % n,
+        })
+        .collect();
+    let logouts = {
+        let (tokens, revoked, sent, a) = (tokens.clone(), revoked.clone(), sent.clone(), addr_of(a));
+        tokio::spawn(async move {
+            let mut conn = Conn::open(a).await?;
+            let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+            let pace = duration / n as u32;
+            let started = Instant::now();
+            for (i, access) in tokens.iter().enumerate() {
+                tokio::time::sleep_until((started + pace * i as u32).into()).await;
+                let t = Instant::now();
+                sent[i].store(1, Ordering::Release);
+                let (status, _) = conn.send(Method::POST, "/api/v1/auth/logout", Some(access), None).await?;
+                anyhow::ensure!(status.is_success(), "logout: {status}");
+                revoked[i].store(1 + origin.elapsed().as_micros() as u64, Ordering::Release);
+                hist.saturating_record(t.elapsed().as_micros() as u64);
+            }
+            anyhow::Ok(Stats { ops: hist.len(), errors: 0, elapsed: started.elapsed(), latency_us: hist })
+        })
+    };
+    let during = run(addr_of(b), checks, duration).await?;
+    let logouts = logouts.await??;
+    Ok((during, (logouts, stale.load(Ordering::Relaxed))))
+}
+
 // ---------------------------------------------------------------- the run
+
+fn measure(rows: &mut Vec<Row>, name: &str, connections: usize, stats: Stats) {
+    eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
+    rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
+}
 
 pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let secs = secs(&args);
@@ -352,10 +494,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let (rss_idle, _) = rss_mib(authd.pid());
 
     let mut rows = Vec::new();
-    let mut measure = |name: &str, connections: usize, stats: Stats| {
-        eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
-        rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
-    };
+    let stale;
 
     let bare = Served::spawn({
         let mut c = Command::new(std::env::current_exe()?);
@@ -363,33 +502,58 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         c
     })?;
     measure(
+        &mut rows,
         "bare poem handler (HTTP ceiling)",
         conns,
         run(addr_of(&bare.url), (0..conns).map(|_| Bare).collect(), secs).await?,
     );
     drop(bare);
 
+    caught_up(&authd.url).await?;
     let tokens = pairs(&authd.url, conns, args.users).await?;
     let access: Vec<String> = tokens.iter().map(|p| field(p, "access_token")).collect();
-    measure("verify-token", conns, run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?);
-    measure("GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
+    measure(
+        &mut rows,
+        "verify-token",
+        conns,
+        run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
+    );
+    measure(&mut rows, "GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
     {
-        // The same, with the opt-in per-node session cache (AUTHD_SESSION_CACHE_MS).
-        let cached = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_SESSION_CACHE_MS", "1000")])?;
-        let caddr = addr_of(&cached.url);
+        // The same with revocation push off: every check reads the database.
+        let polled = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_REVOCATION_PUSH", "false")])?;
+        let paddr = addr_of(&polled.url);
         measure(
-            "verify-token, 1 s session cache",
+            &mut rows,
+            "verify-token, database read per check (push off)",
             conns,
-            run(caddr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
+            run(paddr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
         );
         measure(
-            "GET /users/me, 1 s session cache",
+            &mut rows,
+            "GET /users/me, database read per check (push off)",
             conns,
-            run(caddr, access.iter().cloned().map(Me).collect(), secs).await?,
+            run(paddr, access.iter().cloned().map(Me).collect(), secs).await?,
         );
     }
+    {
+        // A second node on the same database: how fast a logout reaches it.
+        let other = spawn_authd(&db_url, &dir, &mail_log, &[])?;
+        caught_up(&other.url).await?;
+        let n = if args.quick { 30 } else { 300 };
+        let reach = revocation_reach(&authd.url, &other.url, n, args.users).await?;
+        let note = format!("{} samples", reach.ops);
+        eprintln!("bench: revocation reach: p50 {:.2} ms, p99 {:.2} ms", reach.p(0.5), reach.p(0.99));
+        measure(&mut rows, "revocation reach: logout on node A → first 401 on node B", 1, reach);
+        rows.last_mut().expect("just pushed").note = note;
+        let n = if args.quick { 60 } else { 600 };
+        let (during, logouts) = verify_during_logouts(&authd.url, &other.url, n, conns, secs, args.users).await?;
+        measure(&mut rows, "verify-token on node B while node A logs out sessions", conns, during);
+        measure(&mut rows, "  the logouts on node A", 1, logouts.0);
+        stale = logouts.1;
+    }
     let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
-    measure("refresh (rotation)", conns, run(addr, refresh, secs).await?);
+    measure(&mut rows, "refresh (rotation)", conns, run(addr, refresh, secs).await?);
     let admin = post(
         &reqwest::Client::new(),
         &authd.url,
@@ -400,6 +564,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     .await?;
     let admin = field(&admin, "access_token");
     measure(
+        &mut rows,
         "admin list page, random depth",
         conns,
         run(addr, (0..conns).map(|_| AdminList(admin.clone())).collect(), secs).await?,
@@ -409,19 +574,19 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let logins = |offset: u64| {
         (0..conns as u64).map(move |i| Login { next: i + offset, stride, users: args.users }).collect::<Vec<_>>()
     };
-    measure("password login", conns, run(addr, logins(0), secs).await?);
+    measure(&mut rows, "password login", conns, run(addr, logins(0), secs).await?);
     let codes = CodeBook::default();
     codes.follow(mail_log.clone());
     let two =
         (0..conns as u64).map(|i| TwoFactor { next: i, stride, users: args.users, codes: codes.clone() }).collect();
-    measure("full 2FA login (token, mail, verify-otp)", conns, run(addr, two, secs).await?);
+    measure(&mut rows, "full 2FA login (token, mail, verify-otp)", conns, run(addr, two, secs).await?);
 
     // A login storm and token checks at once: does hashing starve the checks?
     let storm = tokio::spawn(run(addr, logins(1_000_000), secs));
     let during = run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?;
     let storm = storm.await??;
-    measure("verify-token during a login storm", conns, during);
-    measure("  the storm's password logins", conns, storm);
+    measure(&mut rows, "verify-token during a login storm", conns, during);
+    measure(&mut rows, "  the storm's password logins", conns, storm);
 
     let argon = argon2_ceiling(secs).await?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -446,11 +611,11 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     ));
     let during = run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?;
     let storm = storm.await??;
-    measure("verify-token during a 10× login storm", conns, during);
+    measure(&mut rows, "verify-token during a 10× login storm", conns, during);
     let mut accepted = storm.accepted;
     accepted.errors = storm.failed + storm.unsent;
-    measure(&format!("  accepted logins ({offered:.0}/s offered, open loop)"), 0, accepted);
-    measure("  shed logins (503 overloaded)", 0, storm.shed);
+    measure(&mut rows, &format!("  accepted logins ({offered:.0}/s offered, open loop)"), 0, accepted);
+    measure(&mut rows, "  shed logins (503 overloaded)", 0, storm.shed);
     let (_, rss_peak) = rss_mib(authd.pid());
     rows.push(Row {
         name: format!("argon2id m=19456 t=2 p=1 on {cores} cores (login ceiling)"),
@@ -462,6 +627,13 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let extra = vec![
         ("seeded users".to_owned(), format!("{} (in {:.1} s)", args.users, seeded_in.as_secs_f64())),
         ("authd RSS".to_owned(), format!("{rss_idle:.1} MiB idle after start, {rss_peak:.1} MiB peak under load")),
+        (
+            "stale answers".to_owned(),
+            format!(
+                "{stale} token checks on node B answered 200 more than {} ms after their session's logout had been answered on node A",
+                STALE_AFTER.as_millis()
+            ),
+        ),
         (
             "per scenario".to_owned(),
             format!("{} s, {conns} keep-alive connections, load generator on the same machine", secs.as_secs()),

@@ -236,6 +236,11 @@ impl Server {
     /// Another authd process on the same database, signing secret and mail
     /// log: a second node behind the same load balancer.
     pub fn second_node(&self) -> Server {
+        self.second_node_with(&[])
+    }
+
+    /// [`second_node`](Self::second_node) with settings of its own on top.
+    pub fn second_node_with(&self, extra: &[(&str, &str)]) -> Server {
         assert!(self.child.is_some(), "a second node needs a server this suite started");
         let mut node = Server {
             base: String::new(),
@@ -243,7 +248,12 @@ impl Server {
             http: self.http.clone(),
             child: None,
             dir: None,
-            env: self.env.clone(),
+            env: self
+                .env
+                .iter()
+                .cloned()
+                .chain(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+                .collect(),
             seen: self.seen.clone(),
             logs: Arc::default(),
         };

@@ -22,7 +22,7 @@ fn assert_exposition_format(text: &str) {
     }
 }
 
-async fn scrape(s: &Server) -> prometheus_parse::Scrape {
+pub(crate) async fn scrape(s: &Server) -> prometheus_parse::Scrape {
     let r = s.http.get(s.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let kind = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
@@ -33,7 +33,7 @@ async fn scrape(s: &Server) -> prometheus_parse::Scrape {
 }
 
 /// The value of the series `name` with (at least) these labels; 0 when absent.
-fn value(s: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(s: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     s.samples
         .iter()
         .filter(|x| x.metric == name && labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))

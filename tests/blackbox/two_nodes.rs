@@ -3,6 +3,7 @@
 //! because the database enforces them.
 
 use reqwest::Method;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::harness::{Server, local_only, token};
@@ -28,17 +29,63 @@ async fn refresh_rotation_and_reuse_detection_hold_across_two_nodes() {
 }
 
 #[tokio::test]
-async fn logout_on_one_node_is_honoured_by_the_other_at_once() {
+async fn a_logout_on_one_node_is_refused_by_the_other_within_a_second_and_by_itself_at_once() {
     local_only!("starts a second node on the same database");
     let a = Server::start().await;
     let b = a.second_node();
+    caught_up(&a).await;
+    caught_up(&b).await;
     let u = a.register("ada", false).await;
-    let pair = a.tokens(&u).await;
-    let access = token(&pair, "access_token");
-    b.me(&access).await.ok(200);
+    let access = token(&a.tokens(&u).await, "access_token");
+    b.me(&access).await.ok(200); // b now remembers the session as live
+    a.me(&access).await.ok(200);
     let r = a.call(Method::POST, "/auth/logout", Some(&access), None).await;
     assert_eq!(r.status.as_u16(), 204);
-    b.me(&access).await.problem(401, "session_revoked");
+    a.me(&access).await.problem(401, "session_revoked");
+    refused_within_a_second(&b, &access).await;
+
+    // Logging out everywhere ends every session, each announced on its own.
+    let (one, two) = (token(&b.tokens(&u).await, "access_token"), token(&b.tokens(&u).await, "access_token"));
+    b.me(&one).await.ok(200);
+    b.me(&two).await.ok(200);
+    let r = a.call(Method::POST, "/auth/logout", Some(&one), Some(json!({"all": true}))).await;
+    assert_eq!(r.status.as_u16(), 204);
+    refused_within_a_second(&b, &one).await;
+    refused_within_a_second(&b, &two).await;
+}
+
+/// Waits (at most 10 s) until the node's revocation listener has caught up,
+/// on PostgreSQL; SQLite checks the database on every request.
+async fn caught_up(node: &Server) {
+    if postgres() {
+        node.log_line("the revocation listener catching up", |l| {
+            l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener caught up"))
+        })
+        .await;
+    }
+}
+
+fn postgres() -> bool {
+    std::env::var(crate::testdb::POSTGRES_ENV).is_ok()
+}
+
+/// Polls `node` with `access` until it answers 401 `session_revoked`, for at
+/// most one second: the notification's trip to the other node, never a
+/// sleep for it. No other answer than 200 is allowed meanwhile.
+async fn refused_within_a_second(node: &Server, access: &str) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let r = node.me(access).await;
+        match r.status.as_u16() {
+            401 => {
+                assert_eq!(r.body["code"], "session_revoked");
+                return started.elapsed();
+            }
+            200 => assert!(started.elapsed() < std::time::Duration::from_secs(1), "still honoured after 1 s"),
+            other => panic!("{other}: {}", r.body),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test]
@@ -115,33 +162,82 @@ async fn failed_logins_and_address_limits_count_together_across_two_nodes() {
 }
 
 #[tokio::test]
-async fn with_a_session_cache_revocation_is_immediate_here_and_bounded_elsewhere() {
+async fn a_node_whose_listener_is_cut_checks_the_database_and_resumes_when_it_reconnects() {
     local_only!("starts a second node on the same database");
-    let a = Server::start_with(&[("AUTHD_SESSION_CACHE_MS", "300")]).await;
-    let b = a.second_node();
+    if !postgres() {
+        println!("skipped on SQLite: the revocation listener is PostgreSQL's");
+        return;
+    }
+    let a = Server::start().await;
+    // b waits 3 s before reconnecting: long enough to watch its fallback.
+    let b = a.second_node_with(&[("AUTHD_REVOCATION_RETRY_MS", "3000")]);
+    caught_up(&a).await;
+    caught_up(&b).await;
     let u = a.register("ada", false).await;
-    let access = token(&a.tokens(&u).await, "access_token");
-    a.me(&access).await.ok(200);
-    b.me(&access).await.ok(200); // now cached on b
-    let r = a.call(Method::POST, "/auth/logout", Some(&access), None).await;
+    let first = token(&a.tokens(&u).await, "access_token");
+    let second = token(&a.tokens(&u).await, "access_token");
+    b.me(&first).await.ok(200);
+    b.me(&second).await.ok(200);
+    assert_eq!(listener_connected(&b).await, 1.0);
+
+    // Cut b's listener connection: revocations committed now are not heard by b.
+    let db = a.database().await;
+    let name = format!("authd revocation listener {}", b.pid());
+    let cut = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            vec![name.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(cut.len(), 1, "b's listener is one connection");
+    b.log_line("the listener's loss", |l| {
+        l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener lost"))
+    })
+    .await;
+    assert_eq!(listener_connected(&b).await, 0.0);
+    let r = a.call(Method::POST, "/auth/logout", Some(&first), None).await;
     assert_eq!(r.status.as_u16(), 204);
-    a.me(&access).await.problem(401, "session_revoked");
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    b.me(&access).await.problem(401, "session_revoked");
-    b.call(Method::POST, "/auth/verify-token", Some(&access), None).await.problem(401, "session_revoked");
+    // Not heard, yet refused at once: b reads the database meanwhile.
+    b.me(&first).await.problem(401, "session_revoked");
+    b.me(&second).await.ok(200);
+
+    // Reconnected and caught up again, b hears revocations once more.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while listener_connected(&b).await != 1.0 {
+        assert!(std::time::Instant::now() < until, "b's listener did not come back");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let caught_up = b
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener caught up")))
+        .count();
+    assert_eq!(caught_up, 2, "caught up at start and after reconnecting");
+    b.me(&second).await.ok(200);
+    let r = a.call(Method::POST, "/auth/logout", Some(&second), None).await;
+    assert_eq!(r.status.as_u16(), 204);
+    refused_within_a_second(&b, &second).await;
+}
+
+async fn listener_connected(node: &Server) -> f64 {
+    let scrape = crate::metrics::scrape(node).await;
+    crate::metrics::value(&scrape, "authd_revocation_listener_connected", &[])
 }
 
 #[tokio::test]
-async fn a_session_cache_longer_than_five_seconds_is_refused_at_start() {
-    local_only!("starts authd itself with a session cache over 5 s");
+async fn the_removed_session_cache_setting_is_refused_at_start_with_its_successor_named() {
+    local_only!("starts authd itself with a removed setting");
     let dir = std::env::temp_dir().join(format!("authd-cache-{}", uuid::Uuid::new_v4().simple()));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authd"))
         .env_clear()
         .env("AUTHD_DATA_DIR", &dir)
-        .env("AUTHD_SESSION_CACHE_MS", "6000")
+        .env("AUTHD_SESSION_CACHE_MS", "1000")
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("AUTHD_SESSION_CACHE_MS"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("AUTHD_SESSION_CACHE_MS") && stderr.contains("AUTHD_REVOCATION_PUSH"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }

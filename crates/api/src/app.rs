@@ -36,6 +36,9 @@ pub struct Node {
     pub services: Services,
     pub db: Database,
     pub doorbell: Doorbell,
+    /// The revocation listener to start when serving (PostgreSQL with
+    /// revocation push); until it runs, every check reads the database.
+    pub listener: Option<infra::revocation_listener::Listener>,
 }
 
 /// Opens the database (migrating it when allowed) and builds the use cases on
@@ -69,16 +72,26 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     let secret = secret.expose_secret().as_bytes();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let doorbell = Doorbell::default();
+    // Revocation push: on PostgreSQL unless turned off. SQLite has one node,
+    // and its in-process database answers a check without a network trip.
+    let listener = (settings.revocation_push && url.starts_with("postgres")).then(|| {
+        let ping = Duration::from_millis(settings.revocation_ping_ms);
+        infra::revocation_listener::Listener::new(
+            &url,
+            db.clone(),
+            infra::revocation::Revocations::new(3 * ping),
+            ping,
+            Duration::from_millis(settings.revocation_retry_ms),
+        )
+    });
     let ports = Ports {
         users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
-        sessions: if settings.session_cache_ms > 0 {
-            let ttl = Duration::from_millis(settings.session_cache_ms);
-            Arc::new(infra::session_cache::CachedSessions::new(
-                Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
-                ttl,
-            ))
-        } else {
-            Arc::new(infra::sessions::SeaSessionRepo::new(db.clone()))
+        sessions: match &listener {
+            Some(l) => Arc::new(infra::revocation::PushedSessions::new(
+                infra::sessions::SeaSessionRepo::new(db.clone()),
+                l.memory(),
+            )),
+            None => Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
         },
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
         finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
@@ -104,7 +117,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         clock: Arc::new(infra::clock::SystemClock),
         rng: Arc::new(infra::rng::OsRng),
     };
-    Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell })
+    Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell, listener })
 }
 
 /// Every operation of the API.

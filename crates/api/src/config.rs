@@ -174,11 +174,23 @@ pub struct Settings {
     pub totp_mail_fallback: bool,
     /// `AUTHD_UI`: serve the web pages under `/ui` (default `true`).
     pub ui: bool,
-    /// `AUTHD_SESSION_CACHE_MS`: reuse a "session is live" answer on this
-    /// node for this long (at most 5000). 0, the default, checks the database
-    /// on every request: revocation then takes effect at once everywhere;
-    /// otherwise within this time on other nodes.
-    pub session_cache_ms: u64,
+    /// `AUTHD_REVOCATION_PUSH`: on PostgreSQL, keep what this node knows of
+    /// sessions in memory and hear every revocation as it commits (LISTEN/
+    /// NOTIFY), so token checks skip the database (default `true`). `false`
+    /// checks the database on every request, as SQLite always does (for a
+    /// pooler in transaction mode, which cannot LISTEN).
+    pub revocation_push: bool,
+    /// `AUTHD_REVOCATION_PING_MS`: how often the listener proves it is
+    /// caught up (default 500). The memory is trusted for three times this
+    /// after each proof: a listener gone silent falls back to the database
+    /// within that.
+    pub revocation_ping_ms: u64,
+    /// `AUTHD_REVOCATION_RETRY_MS`: the first wait before the listener
+    /// reconnects (default 250, doubling to 5 s); it checks the database meanwhile.
+    pub revocation_retry_ms: u64,
+    /// `AUTHD_SESSION_CACHE_MS` was the TTL cache that revocation push
+    /// replaced: refused with a pointer to its successor.
+    pub session_cache_ms: Option<u64>,
     /// `AUTHD_DELIVERY_POLL_MS`: how often a node looks for messages queued
     /// by other nodes or due for a retry (its own are sent at once).
     pub delivery_poll_ms: u64,
@@ -271,7 +283,10 @@ impl Default for Settings {
             delivery_retry_base_ms: policy.delivery.retry_base.as_millis() as u64,
             delivery_retry_cap_ms: policy.delivery.retry_cap.as_millis() as u64,
             delivery_max_attempts: policy.delivery.max_attempts,
-            session_cache_ms: 0,
+            revocation_push: true,
+            revocation_ping_ms: 500,
+            revocation_retry_ms: 250,
+            session_cache_ms: None,
             encryption_key: None,
             totp_mail_fallback: policy.totp_mail_fallback,
             ui: true,
@@ -409,8 +424,15 @@ impl Settings {
         if self.delivery_retry_cap_ms < self.delivery_retry_base_ms {
             bail!("AUTHD_DELIVERY_RETRY_CAP_MS must be at least AUTHD_DELIVERY_RETRY_BASE_MS");
         }
-        if self.session_cache_ms > 5000 {
-            bail!("AUTHD_SESSION_CACHE_MS must be at most 5000: revocation must reach every node within 5 s");
+        if self.session_cache_ms.is_some() {
+            bail!(
+                "AUTHD_SESSION_CACHE_MS is gone: revocations are pushed to every node now (AUTHD_REVOCATION_PUSH, on by default); unset it"
+            );
+        }
+        if !(10..=60_000).contains(&self.revocation_ping_ms) || !(1..=60_000).contains(&self.revocation_retry_ms) {
+            bail!(
+                "AUTHD_REVOCATION_PING_MS must be between 10 and 60000, AUTHD_REVOCATION_RETRY_MS between 1 and 60000"
+            );
         }
         if self.env == RunEnv::Production && self.jwt_secret.is_none() {
             bail!(

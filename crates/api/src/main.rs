@@ -109,7 +109,10 @@ fn read_password() -> anyhow::Result<secrecy::SecretString> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let api::app::Node { services, db, doorbell } = api::app::build_services(&settings).await?;
+    let api::app::Node { services, db, doorbell, listener } = api::app::build_services(&settings).await?;
+    if let Some(listener) = listener {
+        listener.spawn();
+    }
     if let Some(form) = settings.bootstrap_admin() {
         let outcome = services
             .admin

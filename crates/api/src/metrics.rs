@@ -60,6 +60,15 @@ fn describe() {
         "Time a password hash waited for a hashing thread."
     );
     describe_gauge!("authd_db_pool_connections", "Database pool connections, in use or idle, at the last scrape.");
+    describe_gauge!(
+        "authd_revocation_listener_connected",
+        "1 while the revocation listener is caught up and token checks answer from memory; 0 while they read the database."
+    );
+    describe_gauge!(
+        "authd_revocation_listener_lag_seconds",
+        Unit::Seconds,
+        "The revocation listener's last ping, from sending it to hearing it back."
+    );
 }
 
 /// Counts one answered request and its latency.

@@ -23,6 +23,23 @@ impl SeaSessionRepo {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+
+    /// When the session expires, if it is `user`'s and live at `now`:
+    /// `SELECT expires_at FROM sessions WHERE id AND user_id AND revoked_at
+    /// IS NULL AND expires_at > now`, one primary-key read.
+    pub async fn live_until(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        Entity::find()
+            .select_only()
+            .column(Column::ExpiresAt)
+            .filter(Column::Id.eq(id))
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(internal)
+    }
 }
 
 impl From<sessions::Model> for Session {
@@ -82,18 +99,7 @@ impl SessionRepo for SeaSessionRepo {
     }
 
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
-        let found: Option<Uuid> = Entity::find()
-            .select_only()
-            .column(Column::Id)
-            .filter(Column::Id.eq(id))
-            .filter(Column::UserId.eq(user.0))
-            .filter(Column::RevokedAt.is_null())
-            .filter(Column::ExpiresAt.gt(now))
-            .into_tuple()
-            .one(&self.db)
-            .await
-            .map_err(internal)?;
-        Ok(found.is_some())
+        Ok(self.live_until(id, user, now).await?.is_some())
     }
 
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {

@@ -1,0 +1,361 @@
+//! What a node knows about the sessions it has checked, kept in memory and
+//! told of every revocation as it commits (`revocation_listener.rs` hears
+//! them from PostgreSQL), so that checking an access token costs no
+//! database round trip and a revocation still takes effect on every node.
+//!
+//! The memory is trusted only while the listener proves, by a ping it
+//! receives back, that it has heard every revocation committed up to a
+//! moment less than `trust_for` ago. Otherwise — the listener disconnected,
+//! reconnecting, or silent — every check goes to the database, so a lost
+//! notification can never keep a revoked session alive.
+//!
+//! Races between a check's database read and a revocation are closed by two
+//! rules: an ended session is remembered as ended (a read that saw it live
+//! cannot overwrite that), and anything that forgets in bulk (a
+//! `revoke_all`, a lost connection, the size bound) moves the epoch, so a
+//! read that started before it stores nothing.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::ports::SessionRepo;
+use domain::session::Session;
+use domain::user::UserId;
+use uuid::Uuid;
+
+use crate::sessions::SeaSessionRepo;
+
+/// Sessions remembered (live or ended) before the memory starts over;
+/// bounds it at a few MiB under any load.
+const MAX_ENTRIES: usize = 200_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Live { user: UserId, until: DateTime<Utc> },
+    Ended,
+}
+
+struct Known {
+    epoch: u64,
+    sessions: HashMap<Uuid, Entry>,
+}
+
+/// What the memory says about one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Live,
+    Ended,
+    /// Not known: ask the database, and remember a live answer under this
+    /// epoch.
+    Unknown {
+        epoch: u64,
+    },
+    /// The memory is not trusted now: ask the database and remember nothing.
+    Untrusted,
+}
+
+/// The shared memory of one node.
+pub struct Revocations {
+    known: Mutex<Known>,
+    origin: Instant,
+    /// 1 + the millisecond (since `origin`) at which the newest ping that
+    /// came back was sent; 0 while not listening.
+    heard_up_to: AtomicU64,
+    trust_for: Duration,
+}
+
+impl Revocations {
+    /// A memory trusted for `trust_for` after each confirmed ping; it starts
+    /// untrusted until the listener's first ping comes back.
+    pub fn new(trust_for: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            known: Mutex::new(Known { epoch: 0, sessions: HashMap::new() }),
+            origin: Instant::now(),
+            heard_up_to: AtomicU64::new(0),
+            trust_for,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Known> {
+        // Every update leaves the map whole: a panic elsewhere cannot break it.
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn millis(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.origin).as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// Whether every revocation committed before `trust_for` ago has been heard.
+    pub fn trusted(&self) -> bool {
+        let heard = self.heard_up_to.load(Ordering::Acquire);
+        heard != 0 && self.millis(Instant::now()) < (heard - 1).saturating_add(self.trust_for.as_millis() as u64)
+    }
+
+    pub fn lookup(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Lookup {
+        if !self.trusted() {
+            return Lookup::Untrusted;
+        }
+        let known = self.lock();
+        match known.sessions.get(&id) {
+            Some(Entry::Ended) => Lookup::Ended,
+            Some(Entry::Live { user: owner, until }) if *owner == user && now < *until => Lookup::Live,
+            _ => Lookup::Unknown { epoch: known.epoch },
+        }
+    }
+
+    /// Remembers that the session is live until `until`, as read from the
+    /// database by a check that looked it up under `epoch`: unless it ended
+    /// or the memory was wiped since.
+    pub fn remember(&self, id: Uuid, user: UserId, until: DateTime<Utc>, epoch: u64) {
+        let mut known = self.lock();
+        if known.epoch != epoch || known.sessions.get(&id) == Some(&Entry::Ended) {
+            return;
+        }
+        if Self::make_room(&mut known) {
+            known.sessions.insert(id, Entry::Live { user, until });
+        }
+    }
+
+    /// Starts over when full; false if that moved the epoch.
+    fn make_room(known: &mut Known) -> bool {
+        if known.sessions.len() < MAX_ENTRIES {
+            return true;
+        }
+        known.sessions.clear();
+        known.epoch += 1;
+        false
+    }
+
+    /// The session ended (heard from the database, or revoked by this node).
+    pub fn ended(&self, id: Uuid) {
+        let mut known = self.lock();
+        Self::make_room(&mut known);
+        known.sessions.insert(id, Entry::Ended);
+    }
+
+    /// Every session of `user` but `keep` ended, by this node: those it
+    /// knows are marked ended, and checks in flight store nothing.
+    pub fn ended_all_of(&self, user: UserId, keep: Option<Uuid>) {
+        let mut known = self.lock();
+        for (id, entry) in known.sessions.iter_mut() {
+            if matches!(entry, Entry::Live { user: owner, .. } if *owner == user) && Some(*id) != keep {
+                *entry = Entry::Ended;
+            }
+        }
+        known.epoch += 1;
+    }
+
+    /// The listener heard its own ping, sent at `sent`: every revocation
+    /// committed before then has been heard.
+    pub fn heard_up_to(&self, sent: Instant) {
+        let at = self.millis(sent) + 1;
+        self.heard_up_to.fetch_max(at, Ordering::AcqRel);
+    }
+
+    /// The listener lost its connection (or is starting over): forget
+    /// everything and check the database until it is back and has caught up.
+    pub fn forget(&self) {
+        self.heard_up_to.store(0, Ordering::Release);
+        let mut known = self.lock();
+        known.sessions.clear();
+        known.epoch += 1;
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().sessions.len()
+    }
+}
+
+/// `SessionRepo` whose `is_active` answers from [`Revocations`] while it is
+/// trusted, and whose revocations update it as soon as they commit, so the
+/// revoking node refuses the session from its next request on.
+pub struct PushedSessions {
+    db: SeaSessionRepo,
+    memory: Arc<Revocations>,
+}
+
+impl PushedSessions {
+    pub fn new(db: SeaSessionRepo, memory: Arc<Revocations>) -> Self {
+        Self { db, memory }
+    }
+}
+
+#[async_trait]
+impl SessionRepo for PushedSessions {
+    async fn create(&self, session: &Session) -> Result<bool> {
+        self.db.create(session).await
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<Session>> {
+        self.db.get(id).await
+    }
+
+    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<bool> {
+        self.db.rotate(id, old, new, now, expires).await
+    }
+
+    async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        match self.memory.lookup(id, user, now) {
+            Lookup::Live => Ok(true),
+            Lookup::Ended => Ok(false),
+            Lookup::Untrusted => self.db.is_active(id, user, now).await,
+            Lookup::Unknown { epoch } => {
+                let until = self.db.live_until(id, user, now).await?;
+                if let Some(until) = until {
+                    self.memory.remember(id, user, until, epoch);
+                }
+                Ok(until.is_some())
+            }
+        }
+    }
+
+    async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()> {
+        self.db.revoke(id, now).await?;
+        self.memory.ended(id);
+        Ok(())
+    }
+
+    async fn revoke_owned(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
+        let done = self.db.revoke_owned(id, user, now).await?;
+        if done {
+            self.memory.ended(id);
+        }
+        Ok(done)
+    }
+
+    async fn list_live(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>> {
+        self.db.list_live(user, now, limit).await
+    }
+
+    async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
+        let n = self.db.revoke_all(user, keep, now).await?;
+        self.memory.ended_all_of(user, keep);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trusted() -> Arc<Revocations> {
+        let memory = Revocations::new(Duration::from_secs(60));
+        memory.heard_up_to(Instant::now());
+        memory
+    }
+
+    fn ids() -> (Uuid, UserId, DateTime<Utc>) {
+        (Uuid::new_v4(), UserId(Uuid::new_v4()), Utc::now() + chrono::Duration::hours(1))
+    }
+
+    fn epoch(memory: &Revocations, id: Uuid, user: UserId) -> u64 {
+        match memory.lookup(id, user, Utc::now()) {
+            Lookup::Unknown { epoch } => epoch,
+            other => panic!("expected unknown, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_memory_is_not_trusted_before_the_listener_has_caught_up_or_after_it_is_lost() {
+        let memory = Revocations::new(Duration::from_secs(60));
+        let (id, user, until) = ids();
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Untrusted, "no ping heard yet");
+        memory.heard_up_to(Instant::now());
+        let e = epoch(&memory, id, user);
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Live);
+        memory.forget();
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Untrusted, "connection lost");
+        memory.heard_up_to(Instant::now());
+        assert!(matches!(memory.lookup(id, user, Utc::now()), Lookup::Unknown { .. }), "forgotten, not live");
+    }
+
+    #[test]
+    fn the_memory_stops_being_trusted_when_no_ping_comes_back_in_time() {
+        let memory = Revocations::new(Duration::from_millis(30));
+        let (id, user, until) = ids();
+        memory.heard_up_to(Instant::now());
+        let e = epoch(&memory, id, user);
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Live);
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Untrusted, "the listener went silent");
+        memory.heard_up_to(Instant::now());
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Live, "an unbroken connection lost nothing");
+    }
+
+    #[test]
+    fn a_check_that_read_a_session_live_cannot_undo_a_revocation_heard_meanwhile() {
+        let memory = trusted();
+        let (id, user, until) = ids();
+        let e = epoch(&memory, id, user);
+        memory.ended(id); // heard while the check's read was in flight
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Ended);
+    }
+
+    #[test]
+    fn a_check_in_flight_during_a_revoke_all_or_a_lost_connection_stores_nothing() {
+        let memory = trusted();
+        let (id, user, until) = ids();
+        let e = epoch(&memory, id, user);
+        memory.ended_all_of(user, None);
+        memory.remember(id, user, until, e);
+        assert!(matches!(memory.lookup(id, user, Utc::now()), Lookup::Unknown { .. }));
+
+        let e = epoch(&memory, id, user);
+        memory.forget();
+        memory.heard_up_to(Instant::now());
+        memory.remember(id, user, until, e);
+        assert!(matches!(memory.lookup(id, user, Utc::now()), Lookup::Unknown { .. }));
+    }
+
+    #[test]
+    fn revoke_all_ends_every_known_session_of_the_user_but_the_kept_one() {
+        let memory = trusted();
+        let (a, user, until) = ids();
+        let (b, c, other) = (Uuid::new_v4(), Uuid::new_v4(), UserId(Uuid::new_v4()));
+        for (id, owner) in [(a, user), (b, user), (c, other)] {
+            let e = epoch(&memory, id, owner);
+            memory.remember(id, owner, until, e);
+        }
+        memory.ended_all_of(user, Some(b));
+        assert_eq!(memory.lookup(a, user, Utc::now()), Lookup::Ended);
+        assert_eq!(memory.lookup(b, user, Utc::now()), Lookup::Live, "kept");
+        assert_eq!(memory.lookup(c, other, Utc::now()), Lookup::Live, "another user's");
+    }
+
+    #[test]
+    fn a_remembered_session_is_live_only_for_its_user_and_until_it_expires() {
+        let memory = trusted();
+        let (id, user, _) = ids();
+        let until = Utc::now() + chrono::Duration::seconds(1);
+        let e = epoch(&memory, id, user);
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Live);
+        assert!(matches!(memory.lookup(id, UserId(Uuid::new_v4()), Utc::now()), Lookup::Unknown { .. }));
+        assert!(matches!(memory.lookup(id, user, until), Lookup::Unknown { .. }), "expired at `until`");
+    }
+
+    #[test]
+    fn the_memory_starts_over_when_full_and_the_checks_in_flight_store_nothing() {
+        let memory = trusted();
+        let (_, user, until) = ids();
+        let e = epoch(&memory, Uuid::new_v4(), user);
+        for _ in 0..MAX_ENTRIES {
+            memory.remember(Uuid::new_v4(), user, until, e);
+        }
+        assert_eq!(memory.len(), MAX_ENTRIES);
+        let (id, ..) = ids();
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.len(), 0, "started over");
+        memory.remember(id, user, until, e);
+        assert_eq!(memory.len(), 0, "the old epoch stores nothing");
+    }
+}
