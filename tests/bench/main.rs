@@ -9,7 +9,8 @@
 //! Options: `--users N` (default 1000), `--seconds S` per scenario (10),
 //! `--connections C` (32), `--database-url URL` (a server the bench may create
 //! a database on), `--quick` (1 s per scenario, for CI), `--write-docs`
-//! (regenerate docs/benchmarks.md), `--bare-server` (internal).
+//! (regenerate docs/benchmarks.md), `--ceilings-only` (the bare handler,
+//! verify-token and GET /users/me alone), `--bare-server` (internal).
 
 #[path = "../common/listen.rs"]
 mod listen;
@@ -38,6 +39,10 @@ pub struct Args {
     pub quick: bool,
     #[arg(long)]
     pub write_docs: bool,
+    /// Only the bare handler, verify-token and GET /users/me: the ratios to
+    /// the HTTP ceiling, quickly (for profiling; never with --write-docs).
+    #[arg(long, conflicts_with = "write_docs")]
+    pub ceilings_only: bool,
     #[arg(long, hide = true)]
     pub bare_server: bool,
     /// cargo passes --bench to bench targets.

@@ -43,11 +43,11 @@ async fn every_request_gets_one_access_log_line_with_its_id_route_status_latency
 
     let line = access_line(&s, &id).await;
     assert_eq!(line["span"]["method"], "GET", "{line}");
-    assert_eq!(line["span"]["route"], "/api/v1/users/me", "the route template: {line}");
+    assert_eq!(line["fields"]["route"], "/api/v1/users/me", "the route template: {line}");
     assert_eq!(line["fields"]["status"], 200, "{line}");
     assert!(line["fields"]["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
-    assert_eq!(line["span"]["user_id"], u.id, "the checked caller: {line}");
-    assert!(line["span"]["session_id"].as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()), "{line}");
+    assert_eq!(line["fields"]["user_id"], u.id, "the checked caller: {line}");
+    assert!(line["fields"]["session_id"].as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()), "{line}");
     let lines = s.log_lines();
     let for_id =
         lines.iter().filter(|l| l["span"]["request_id"] == id.as_str() && l["fields"]["message"] == "answered");
@@ -58,14 +58,14 @@ async fn every_request_gets_one_access_log_line_with_its_id_route_status_latency
     let line = access_line(&s, unknown.header("x-request-id").unwrap()).await;
     // poem names path parameters by position: `/api/v1/users/:param0`.
     assert!(
-        line["span"]["route"].as_str().is_some_and(|r| r.starts_with("/api/v1/users/:") && !r.contains("0000")),
+        line["fields"]["route"].as_str().is_some_and(|r| r.starts_with("/api/v1/users/:") && !r.contains("0000")),
         "{line}"
     );
     assert_eq!(line["fields"]["status"], 403, "{line}");
     let nowhere = s.call(Method::GET, "/no/such/route/secret-looking-part", None, None).await;
     let line = access_line(&s, nowhere.header("x-request-id").unwrap()).await;
     // Only the part of a template that matched: the `/api/v1` prefix.
-    assert_eq!((&line["span"]["route"], &line["fields"]["status"]), (&json!("/api/v1"), &json!(404)), "{line}");
+    assert_eq!((&line["fields"]["route"], &line["fields"]["status"]), (&json!("/api/v1"), &json!(404)), "{line}");
 
     let all = s.logs_text();
     for secret in [u.password.as_str(), access.as_str(), token(&pair, "refresh_token").as_str(), "secret-looking-part"]

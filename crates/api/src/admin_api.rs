@@ -1,6 +1,7 @@
 //! Administration under `/api/v1/users`: list, read, change and delete any
 //! user, and read their security events. Administrators only.
 
+use crate::state::Use;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -135,7 +136,7 @@ impl AdminApi {
     #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
-        admin: poem::web::Data<&Admin>,
+        admin: Use<'_, Admin>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
         #[oai(default = "default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
@@ -165,7 +166,7 @@ impl AdminApi {
 
     /// Read a user
     #[oai(path = "/users/:id", method = "get")]
-    async fn get(&self, admin: poem::web::Data<&Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<OneUser> {
+    async fn get(&self, admin: Use<'_, Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<OneUser> {
         Ok(OneUser::Ok(Json(admin.get_user(&caller.0, UserId(id.0)).await?.into())))
     }
 
@@ -177,7 +178,7 @@ impl AdminApi {
     #[oai(path = "/users/:id", method = "patch")]
     async fn patch(
         &self,
-        admin: poem::web::Data<&Admin>,
+        admin: Use<'_, Admin>,
         caller: AccessAuth,
         id: Path<Uuid>,
         body: Json<AdminPatchBody>,
@@ -203,7 +204,7 @@ impl AdminApi {
     /// Their sessions and pending codes go too; their events stay. The last
     /// active administrator cannot be deleted (409).
     #[oai(path = "/users/:id", method = "delete")]
-    async fn delete(&self, admin: poem::web::Data<&Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+    async fn delete(&self, admin: Use<'_, Admin>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
         admin.delete_user(&caller.0, UserId(id.0)).await?;
         Ok(NoContent::Done)
     }
@@ -215,7 +216,7 @@ impl AdminApi {
     #[oai(path = "/users/:id/second-factors", method = "delete")]
     async fn reset_second_factors(
         &self,
-        admin: poem::web::Data<&Admin>,
+        admin: Use<'_, Admin>,
         caller: AccessAuth,
         id: Path<Uuid>,
     ) -> ApiResult<NoContent> {
@@ -229,7 +230,7 @@ impl AdminApi {
     #[oai(path = "/users/:id/events", method = "get")]
     async fn events(
         &self,
-        admin: poem::web::Data<&Admin>,
+        admin: Use<'_, Admin>,
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.

@@ -169,7 +169,7 @@ pub fn routes(
     let scalar = api.scalar();
     let mut route = Route::new();
     if settings.metrics_listen.is_none() {
-        route = route.at("/metrics", crate::metrics::scrape);
+        route = route.at("/metrics", crate::metrics::scrape.data(db.clone()));
     }
     if settings.ui {
         let secret = settings.jwt_secret_bytes()?;
@@ -186,19 +186,8 @@ pub fn routes(
         .nest("/docs/scalar", scalar)
         .at("/docs", docs_index)
         .at("/health/live", crate::health::live)
-        .at("/health/ready", crate::health::ready)
-        .data(services.login)
-        .data(services.second_factor)
-        .data(services.phones)
-        .data(services.sessions)
-        .data(services.accounts)
-        .data(services.authenticator)
-        .data(services.admin)
-        .data(services.apps)
-        .data(services.verifications)
-        .data(services.throttle)
-        .data(db)
-        .data(proxies)
+        .at("/health/ready", crate::health::ready.data(db.clone()))
+        .data(Arc::new(crate::state::AppState { services, proxies }))
         .around(move |ep, req| layer.clone().call(ep, req))
         .with_if(!origins.is_empty(), cors))
 }
@@ -216,6 +205,10 @@ struct HttpLayer {
 
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
+        request_log::with_caller(self.serve(ep, req)).await
+    }
+
+    async fn serve<E: Endpoint>(&self, ep: Arc<E>, req: Request) -> poem::Result<Response> {
         let started = std::time::Instant::now();
         let method = req.method().clone();
         let id = request_log::request_id(&req, &self.proxies);

@@ -2,12 +2,12 @@
 //! verification API, changing them, rotating their API keys and reading
 //! their events. Administrators only.
 
+use crate::state::Use;
 use chrono::{DateTime, Utc};
 use domain::app::registry::IssuedKey;
 use domain::app::{App, AppChanges, AppForm, AppId, AppKey, Apps};
 use domain::notify::Channel;
 use domain::page::Page;
-use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
@@ -219,7 +219,7 @@ impl AppsApi {
     /// Answers its API key once; only a hash of it is stored. Each channel
     /// needs a sender configured on this server (`channel_unavailable` otherwise).
     #[oai(path = "/", method = "post")]
-    async fn create(&self, apps: Data<&Apps>, caller: AccessAuth, body: Json<NewAppBody>) -> ApiResult<CreatedApp> {
+    async fn create(&self, apps: Use<'_, Apps>, caller: AccessAuth, body: Json<NewAppBody>) -> ApiResult<CreatedApp> {
         let b = body.0;
         let form = AppForm {
             name: b.name,
@@ -238,7 +238,7 @@ impl AppsApi {
     #[oai(path = "/", method = "get")]
     async fn list(
         &self,
-        apps: Data<&Apps>,
+        apps: Use<'_, Apps>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
         #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
@@ -257,7 +257,7 @@ impl AppsApi {
     ///
     /// With its keys' hints and lifetimes; never a key.
     #[oai(path = "/:id", method = "get")]
-    async fn get(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<AppDetail> {
+    async fn get(&self, apps: Use<'_, Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<AppDetail> {
         let (app, keys) = apps.get(&caller.0, AppId(id.0)).await?;
         Ok(AppDetail::Ok(Json(AppDetailBody { app: app.into(), keys: keys.into_iter().map(Into::into).collect() })))
     }
@@ -269,7 +269,7 @@ impl AppsApi {
     #[oai(path = "/:id", method = "patch")]
     async fn patch(
         &self,
-        apps: Data<&Apps>,
+        apps: Use<'_, Apps>,
         caller: AccessAuth,
         id: Path<Uuid>,
         body: Json<AppPatchBody>,
@@ -292,7 +292,7 @@ impl AppsApi {
     /// (`AUTHD_APP_KEY_GRACE_SECONDS`, a day by default; the answer says
     /// until when), then stop.
     #[oai(path = "/:id/keys", method = "post")]
-    async fn rotate_key(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NewKey> {
+    async fn rotate_key(&self, apps: Use<'_, Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NewKey> {
         Ok(NewKey::Created(Json(apps.rotate_key(&caller.0, AppId(id.0)).await?.into())))
     }
 
@@ -300,7 +300,7 @@ impl AppsApi {
     ///
     /// Its keys stop at once; its events stay.
     #[oai(path = "/:id", method = "delete")]
-    async fn delete(&self, apps: Data<&Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+    async fn delete(&self, apps: Use<'_, Apps>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
         apps.delete(&caller.0, AppId(id.0)).await?;
         Ok(NoContent::Done)
     }
@@ -312,7 +312,7 @@ impl AppsApi {
     #[oai(path = "/:id/events", method = "get")]
     async fn events(
         &self,
-        apps: Data<&Apps>,
+        apps: Use<'_, Apps>,
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.

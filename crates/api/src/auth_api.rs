@@ -1,5 +1,6 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
+use crate::state::Use;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{CodeStatus, Method, SecondFactor};
 use domain::session::Sessions;
@@ -13,7 +14,6 @@ use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
 use domain::throttle::RateScope;
-use poem::web::Data;
 
 #[derive(Tags)]
 pub enum ApiTags {
@@ -268,8 +268,8 @@ impl AuthApi {
     #[oai(path = "/token", method = "post")]
     async fn token(
         &self,
-        login: Data<&Login>,
-        throttle: Data<&Throttle>,
+        login: Use<'_, Login>,
+        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         body: CredentialsRequest,
     ) -> ApiResult<LoginResponse> {
@@ -300,8 +300,8 @@ impl AuthApi {
     #[oai(path = "/verify-otp", method = "post")]
     async fn verify_otp(
         &self,
-        second_factor: Data<&SecondFactor>,
-        throttle: Data<&Throttle>,
+        second_factor: Use<'_, SecondFactor>,
+        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         token: TemporaryAuth,
         body: Json<OtpBody>,
@@ -321,7 +321,7 @@ impl AuthApi {
     #[oai(path = "/resend-otp", method = "post")]
     async fn resend_otp(
         &self,
-        second_factor: Data<&SecondFactor>,
+        second_factor: Use<'_, SecondFactor>,
         token: TemporaryAuth,
         body: Json<Option<ResendRequest>>,
     ) -> ApiResult<ResendResponse> {
@@ -343,7 +343,7 @@ impl AuthApi {
     #[oai(path = "/otp-status", method = "get")]
     async fn otp_status(
         &self,
-        second_factor: Data<&SecondFactor>,
+        second_factor: Use<'_, SecondFactor>,
         token: TemporaryAuth,
     ) -> ApiResult<CodeStatusResponse> {
         Ok(CodeStatusResponse::Ok(Json(second_factor.status(&token.0.token).await?.into())))
@@ -354,7 +354,7 @@ impl AuthApi {
     /// Each refresh token works once. Presenting one that was already used
     /// revokes its whole session.
     #[oai(path = "/refresh-token", method = "post")]
-    async fn refresh_token(&self, sessions: Data<&Sessions>, body: Json<RefreshBody>) -> ApiResult<PairResponse> {
+    async fn refresh_token(&self, sessions: Use<'_, Sessions>, body: Json<RefreshBody>) -> ApiResult<PairResponse> {
         let pair = sessions.refresh(&body.refresh_token).await?;
         Ok(PairResponse::Ok(Json(pair.into())))
     }
@@ -377,7 +377,7 @@ impl AuthApi {
     #[oai(path = "/logout", method = "post")]
     async fn logout(
         &self,
-        sessions: Data<&Sessions>,
+        sessions: Use<'_, Sessions>,
         caller: AccessAuth,
         body: Json<Option<LogoutBody>>,
     ) -> ApiResult<NoContent> {

@@ -64,7 +64,7 @@ impl<'a> FromRequest<'a> for ClientAddr {
         };
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-        let proxies = req.data::<TrustedProxies>().cloned().unwrap_or_default();
+        let proxies = crate::state::part::<TrustedProxies>(req);
         Ok(ClientAddr(proxies.client(peer, &forwarded).to_string()))
     }
 }

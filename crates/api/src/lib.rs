@@ -19,6 +19,7 @@ pub mod security;
 pub mod senders;
 pub mod server;
 pub mod sessions_api;
+pub mod state;
 pub mod telemetry;
 pub mod ui;
 pub mod users_api;

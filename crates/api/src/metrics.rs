@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use poem::http::{Method, StatusCode};
-use poem::web::Data;
 use poem::{Response, handler};
 
 /// Bucket bounds of the latency histograms, in seconds: 1 ms to 10 s.
@@ -89,7 +88,7 @@ pub fn routes(db: infra::Database) -> impl poem::Endpoint<Output = Response> {
 
 /// `GET /metrics`.
 #[handler]
-pub fn scrape(db: Data<&infra::Database>) -> Response {
+pub fn scrape(db: poem::web::Data<&infra::Database>) -> Response {
     let (size, idle) = infra::db::pool_load(&db);
     metrics::gauge!("authd_db_pool_connections", "state" => "in_use").set(f64::from(size) - idle as f64);
     metrics::gauge!("authd_db_pool_connections", "state" => "idle").set(idle as f64);

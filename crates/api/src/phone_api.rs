@@ -1,9 +1,9 @@
 //! `/api/v1/users/me/phone`: proving the caller's phone number, so that it
 //! can receive login codes.
 
+use crate::state::Use;
 use domain::notify::Channel;
 use domain::phone::Phones;
-use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
@@ -43,7 +43,7 @@ impl PhoneApi {
     #[oai(path = "/verify", method = "post")]
     async fn verify(
         &self,
-        phones: Data<&Phones>,
+        phones: Use<'_, Phones>,
         caller: AccessAuth,
         body: Json<Option<PhoneVerifyBody>>,
     ) -> ApiResult<CodeStatusResponse> {
@@ -58,7 +58,7 @@ impl PhoneApi {
     ///
     /// Whether the provider took the message (`delivery`), and the tries and resends left.
     #[oai(path = "/verification", method = "get")]
-    async fn status(&self, phones: Data<&Phones>, caller: AccessAuth) -> ApiResult<CodeStatusResponse> {
+    async fn status(&self, phones: Use<'_, Phones>, caller: AccessAuth) -> ApiResult<CodeStatusResponse> {
         Ok(CodeStatusResponse::Ok(Json(phones.code_status(&caller.0).await?.into())))
     }
 
@@ -70,7 +70,7 @@ impl PhoneApi {
     #[oai(path = "/confirm", method = "post")]
     async fn confirm(
         &self,
-        phones: Data<&Phones>,
+        phones: Use<'_, Phones>,
         caller: AccessAuth,
         body: Json<PhoneConfirmBody>,
     ) -> ApiResult<OneUser> {

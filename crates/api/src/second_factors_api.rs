@@ -1,9 +1,9 @@
 //! `/api/v1/users/me/…`: the caller's authenticator app and recovery codes.
 
+use crate::state::Use;
 use chrono::{DateTime, Utc};
 use domain::recovery_code::RecoveryCode;
 use domain::totp::{Authenticator, SecondFactors};
-use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
@@ -103,7 +103,7 @@ impl SecondFactorsApi {
     #[oai(path = "/totp", method = "post")]
     async fn enrol(
         &self,
-        authenticator: Data<&Authenticator>,
+        authenticator: Use<'_, Authenticator>,
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<EnrolmentResponse> {
@@ -119,7 +119,7 @@ impl SecondFactorsApi {
     #[oai(path = "/totp/confirm", method = "post")]
     async fn confirm(
         &self,
-        authenticator: Data<&Authenticator>,
+        authenticator: Use<'_, Authenticator>,
         caller: AccessAuth,
         body: Json<ConfirmBody>,
     ) -> ApiResult<RecoveryCodesResponse> {
@@ -133,7 +133,7 @@ impl SecondFactorsApi {
     #[oai(path = "/totp", method = "delete")]
     async fn disable(
         &self,
-        authenticator: Data<&Authenticator>,
+        authenticator: Use<'_, Authenticator>,
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<NoContent> {
@@ -147,7 +147,7 @@ impl SecondFactorsApi {
     #[oai(path = "/recovery-codes", method = "post")]
     async fn regenerate(
         &self,
-        authenticator: Data<&Authenticator>,
+        authenticator: Use<'_, Authenticator>,
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<RecoveryCodesResponse> {
@@ -159,7 +159,7 @@ impl SecondFactorsApi {
     #[oai(path = "/second-factors", method = "get")]
     async fn status(
         &self,
-        authenticator: Data<&Authenticator>,
+        authenticator: Use<'_, Authenticator>,
         caller: AccessAuth,
     ) -> ApiResult<SecondFactorsResponse> {
         Ok(SecondFactorsResponse::Ok(Json(authenticator.status(&caller.0).await?.into())))

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 pub struct AccessAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    let sessions = req.data::<Sessions>().expect("Sessions is attached to every route");
+    let sessions = crate::state::part::<Sessions>(req);
     let caller = sessions.authenticate(&bearer.token).await.map_err(ApiError::from)?;
     crate::request_log::record_caller(&caller);
     Ok(caller)

@@ -2,10 +2,10 @@
 //! sessions (ending one logs that device out) and security events; the
 //! account page shows the same through the same use cases.
 
+use crate::state::Use;
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
 use domain::session::Sessions;
-use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -47,7 +47,7 @@ impl MySessionsApi {
     ///
     /// Every login that is neither logged out nor expired, API or browser.
     #[oai(path = "/sessions", method = "get")]
-    async fn list(&self, sessions: Data<&Sessions>, caller: AccessAuth) -> ApiResult<SessionListResponse> {
+    async fn list(&self, sessions: Use<'_, Sessions>, caller: AccessAuth) -> ApiResult<SessionListResponse> {
         let items = sessions
             .list(&caller.0)
             .await?
@@ -67,7 +67,7 @@ impl MySessionsApi {
     /// Logs that device out: its tokens stop working at their next request.
     /// Another user's session, or one already ended, is `session_not_found`.
     #[oai(path = "/sessions/:id", method = "delete")]
-    async fn end(&self, sessions: Data<&Sessions>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
+    async fn end(&self, sessions: Use<'_, Sessions>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
         sessions.end(&caller.0, id.0).await?;
         Ok(NoContent::Done)
     }
@@ -78,7 +78,7 @@ impl MySessionsApi {
     #[oai(path = "/events", method = "get")]
     async fn events(
         &self,
-        accounts: Data<&Accounts>,
+        accounts: Use<'_, Accounts>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
         #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]

@@ -1,5 +1,6 @@
 //! `/api/v1/users`: registration and the caller's own account.
 
+use crate::state::Use;
 use chrono::{DateTime, Utc};
 use domain::account::{Accounts, Registration};
 use domain::throttle::Throttle;
@@ -163,8 +164,8 @@ impl UsersApi {
     #[oai(path = "/registration", method = "post")]
     async fn register(
         &self,
-        accounts: poem::web::Data<&Accounts>,
-        throttle: poem::web::Data<&Throttle>,
+        accounts: Use<'_, Accounts>,
+        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         body: Json<RegistrationBody>,
     ) -> ApiResult<CreatedUser> {
@@ -186,7 +187,7 @@ impl UsersApi {
 
     /// The caller's account
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, accounts: poem::web::Data<&Accounts>, caller: AccessAuth) -> ApiResult<OneUser> {
+    async fn me(&self, accounts: Use<'_, Accounts>, caller: AccessAuth) -> ApiResult<OneUser> {
         Ok(OneUser::Ok(Json(accounts.me(&caller.0).await?.into())))
     }
 
@@ -194,7 +195,7 @@ impl UsersApi {
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(
         &self,
-        accounts: poem::web::Data<&Accounts>,
+        accounts: Use<'_, Accounts>,
         caller: AccessAuth,
         body: Json<PatchMeBody>,
     ) -> ApiResult<OneUser> {
@@ -217,7 +218,7 @@ impl UsersApi {
     #[oai(path = "/me", method = "delete")]
     async fn delete_me(
         &self,
-        accounts: poem::web::Data<&Accounts>,
+        accounts: Use<'_, Accounts>,
         caller: AccessAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<NoContent> {
@@ -231,7 +232,7 @@ impl UsersApi {
     #[oai(path = "/change-password", method = "post")]
     async fn change_password(
         &self,
-        accounts: poem::web::Data<&Accounts>,
+        accounts: Use<'_, Accounts>,
         caller: AccessAuth,
         body: Json<ChangePasswordBody>,
     ) -> ApiResult<Message> {

@@ -2,10 +2,10 @@
 //! application with its API key (`Authorization: Bearer authd_app_…` or
 //! `X-API-Key: authd_app_…`). An application sees only its own.
 
+use crate::state::Use;
 use chrono::{DateTime, Utc};
 use domain::app::Apps;
 use domain::verification::{Verification, Verifications};
-use poem::web::Data;
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -129,8 +129,8 @@ impl VerificationsApi {
     #[oai(path = "/", method = "post")]
     async fn send(
         &self,
-        apps: Data<&Apps>,
-        verifications: Data<&Verifications>,
+        apps: Use<'_, Apps>,
+        verifications: Use<'_, Verifications>,
         auth: AppAuth,
         body: Json<NewVerificationBody>,
     ) -> ApiResult<VerificationResponse> {
@@ -147,8 +147,8 @@ impl VerificationsApi {
     #[oai(path = "/:id/check", method = "post")]
     async fn check(
         &self,
-        apps: Data<&Apps>,
-        verifications: Data<&Verifications>,
+        apps: Use<'_, Apps>,
+        verifications: Use<'_, Verifications>,
         auth: AppAuth,
         id: Path<Uuid>,
         body: Json<CheckBody>,
@@ -161,8 +161,8 @@ impl VerificationsApi {
     #[oai(path = "/:id", method = "get")]
     async fn get(
         &self,
-        apps: Data<&Apps>,
-        verifications: Data<&Verifications>,
+        apps: Use<'_, Apps>,
+        verifications: Use<'_, Verifications>,
         auth: AppAuth,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {
@@ -177,8 +177,8 @@ impl VerificationsApi {
     #[oai(path = "/:id/cancel", method = "post")]
     async fn cancel(
         &self,
-        apps: Data<&Apps>,
-        verifications: Data<&Verifications>,
+        apps: Use<'_, Apps>,
+        verifications: Use<'_, Verifications>,
         auth: AppAuth,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {
@@ -193,8 +193,8 @@ impl VerificationsApi {
     #[oai(path = "/:id/resend", method = "post")]
     async fn resend(
         &self,
-        apps: Data<&Apps>,
-        verifications: Data<&Verifications>,
+        apps: Use<'_, Apps>,
+        verifications: Use<'_, Verifications>,
         auth: AppAuth,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {

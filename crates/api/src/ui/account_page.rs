@@ -119,11 +119,10 @@ pub struct AccountServices<'a> {
 
 impl<'a> FromRequest<'a> for AccountServices<'a> {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let missing = "the services are attached to every route";
         Ok(AccountServices {
-            accounts: req.data::<Accounts>().expect(missing),
-            sessions: req.data::<Sessions>().expect(missing),
-            authenticator: req.data::<Authenticator>().expect(missing),
+            accounts: crate::state::part::<Accounts>(req),
+            sessions: crate::state::part::<Sessions>(req),
+            authenticator: crate::state::part::<Authenticator>(req),
         })
     }
 }

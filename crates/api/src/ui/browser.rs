@@ -61,7 +61,7 @@ fn over_tls(req: &Request, config: &UiConfig) -> bool {
     if config.production {
         return true;
     }
-    let proxies = req.data::<TrustedProxies>().cloned().unwrap_or_default();
+    let proxies = crate::state::part::<TrustedProxies>(req);
     let from_proxy = req.remote_addr().as_socket_addr().is_some_and(|a| proxies.trusts(a.ip()));
     from_proxy && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
@@ -83,7 +83,7 @@ pub struct Visitor {
 impl<'a> FromRequest<'a> for Visitor {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let config = req.data::<UiConfig>().expect("UiConfig is attached to the pages").clone();
-        let sessions = req.data::<Sessions>().expect("Sessions is attached to every route");
+        let sessions = crate::state::part::<Sessions>(req);
         let jar = req.cookie().clone();
         let secure = over_tls(req, &config);
         let read =

@@ -3,6 +3,7 @@
 //! cases as `/auth/token` and `/auth/verify-otp`, under the same per-address
 //! limits, end in a browser session instead of a token pair.
 
+use crate::state::Use;
 use askama::Template;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{CodeStatus, Method, SecondFactor};
@@ -10,7 +11,7 @@ use domain::session::Sessions;
 use domain::throttle::{RateScope, Throttle};
 use domain::token::BrowserToken;
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query};
+use poem::web::{Form, Query};
 use poem::{Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -50,8 +51,8 @@ pub async fn login_form(visitor: Visitor, done: Query<Done>) -> Response {
 #[handler]
 pub async fn login_submit(
     mut visitor: Visitor,
-    login: Data<&Login>,
-    throttle: Data<&Throttle>,
+    login: Use<'_, Login>,
+    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -176,7 +177,7 @@ async fn code_page(
 }
 
 #[handler]
-pub async fn code_form(visitor: Visitor, second_factor: Data<&SecondFactor>, done: Query<Done>) -> Response {
+pub async fn code_form(visitor: Visitor, second_factor: Use<'_, SecondFactor>, done: Query<Done>) -> Response {
     code_page(&visitor, &second_factor, None, None, render::notice(done.done.as_deref())).await
 }
 
@@ -196,8 +197,8 @@ fn method_of(name: &str) -> Result<Option<Method>, domain::Error> {
 #[handler]
 pub async fn code_submit(
     mut visitor: Visitor,
-    second_factor: Data<&SecondFactor>,
-    throttle: Data<&Throttle>,
+    second_factor: Use<'_, SecondFactor>,
+    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(form): Form<CodeForm>,
 ) -> Response {
@@ -234,7 +235,7 @@ pub struct ResendForm {
 #[handler]
 pub async fn resend_submit(
     visitor: Visitor,
-    second_factor: Data<&SecondFactor>,
+    second_factor: Use<'_, SecondFactor>,
     Form(form): Form<ResendForm>,
 ) -> Response {
     if let Err(f) = visitor.check_form(&form.csrf) {
@@ -278,7 +279,11 @@ pub struct LogoutForm {
 }
 
 #[handler]
-pub async fn logout_submit(mut visitor: Visitor, sessions: Data<&Sessions>, Form(form): Form<LogoutForm>) -> Response {
+pub async fn logout_submit(
+    mut visitor: Visitor,
+    sessions: Use<'_, Sessions>,
+    Form(form): Form<LogoutForm>,
+) -> Response {
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }

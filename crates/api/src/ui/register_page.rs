@@ -1,11 +1,12 @@
 //! Registering at the pages: [`Accounts::register`] under the same
 //! per-address limit as `POST /users/registration`.
 
+use crate::state::Use;
 use askama::Template;
 use domain::account::{Accounts, Registration};
 use domain::throttle::{RateScope, Throttle};
 use poem::http::StatusCode;
-use poem::web::{Data, Form};
+use poem::web::Form;
 use poem::{Response, handler};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -52,8 +53,8 @@ pub async fn register_form(visitor: Visitor) -> Response {
 #[handler]
 pub async fn register_submit(
     visitor: Visitor,
-    accounts: Data<&Accounts>,
-    throttle: Data<&Throttle>,
+    accounts: Use<'_, Accounts>,
+    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(mut form): Form<RegisterForm>,
 ) -> Response {
