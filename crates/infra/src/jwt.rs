@@ -37,6 +37,7 @@ impl JwtCodec {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(Error::internal(format!("the JWT secret must be at least {MIN_SECRET_BYTES} bytes")));
         }
+        crate::jwt_crypto::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);

@@ -10,6 +10,7 @@ pub mod db;
 mod entity;
 pub mod hasher;
 pub mod jwt;
+mod jwt_crypto;
 mod keys;
 pub mod login_finish;
 pub mod notify;
