@@ -38,6 +38,20 @@ async fn non_admins_are_forbidden_from_every_admin_use_case() {
 }
 
 #[tokio::test]
+async fn a_non_admin_listing_users_is_forbidden_whatever_the_query_and_sees_no_user() {
+    let w = World::new();
+    let u = w.register("ada", false).await;
+    w.register("bob", false).await;
+    let c = caller(&w, &u).await;
+    // A query the page would refuse, and one that matches users: 403 both.
+    assert!(matches!(w.admin.list_users(&c, query(0)).await, Err(Error::Forbidden)));
+    let search = UserQuery { search: Some("x".repeat(101)), ..query(10) };
+    assert!(matches!(w.admin.list_users(&c, search).await, Err(Error::Forbidden)));
+    let matching = UserQuery { search: Some("bob".into()), ..query(10) };
+    assert!(matches!(w.admin.list_users(&c, matching).await, Err(Error::Forbidden)));
+}
+
+#[tokio::test]
 async fn user_list_pages_walk_every_user_once_in_order() {
     let w = World::new();
     let admin = w.admin("root").await;
