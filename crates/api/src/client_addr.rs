@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use poem::{FromRequest, Request, RequestBody};
+use poem::Request;
 
 /// Networks whose `X-Forwarded-For` is believed (`AUTHD_TRUSTED_PROXIES`).
 #[derive(Debug, Clone, Default)]
@@ -56,16 +56,16 @@ impl TrustedProxies {
 /// The calling client's address, as a handler parameter.
 pub struct ClientAddr(pub String);
 
-impl<'a> FromRequest<'a> for ClientAddr {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
-        let Some(peer) = peer else {
-            return Ok(ClientAddr("unknown".into()));
+impl ClientAddr {
+    /// The address `req` comes from, believing `proxies` (the handler
+    /// parameter is built in `state.rs`, where the proxies are kept).
+    pub fn of(req: &Request, proxies: &TrustedProxies) -> Self {
+        let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
+            return ClientAddr("unknown".into());
         };
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-        let proxies = crate::state::part::<TrustedProxies>(req);
-        Ok(ClientAddr(proxies.client(peer, &forwarded).to_string()))
+        ClientAddr(proxies.client(peer, &forwarded).to_string())
     }
 }
 
