@@ -13,12 +13,14 @@ pub const CHANNEL: &str = "authd_session_ended";
 /// `pg_notify` is queued in that statement's transaction and delivered only
 /// when it commits, so a notification never announces a revocation that
 /// was rolled back, and every path that ends a session (the API, a cascade,
-/// an operator's SQL) sends one. SQLite runs one node, which learns of its
-/// own revocations in-process: nothing to create there.
-const UP: &str = "
+/// an operator's SQL) sends one. On SQLite every token check reads the
+/// database: nothing to create there.
+fn up_sql() -> String {
+    format!(
+        "
 CREATE FUNCTION authd_session_ended() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('authd_session_ended', OLD.id::text);
+    PERFORM pg_notify('{CHANNEL}', OLD.id::text);
     RETURN NULL;
 END
 $$;
@@ -28,7 +30,9 @@ CREATE TRIGGER tr_sessions_revoked AFTER UPDATE OF revoked_at ON sessions
 CREATE TRIGGER tr_sessions_deleted AFTER DELETE ON sessions
     FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND OLD.expires_at > now())
     EXECUTE FUNCTION authd_session_ended();
-";
+"
+    )
+}
 
 const DOWN: &str = "
 DROP TRIGGER tr_sessions_deleted ON sessions;
@@ -40,7 +44,7 @@ DROP FUNCTION authd_session_ended();
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Postgres {
-            manager.get_connection().execute_unprepared(UP).await?;
+            manager.get_connection().execute_unprepared(&up_sql()).await?;
         }
         Ok(())
     }

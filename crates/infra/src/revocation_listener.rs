@@ -67,9 +67,8 @@ impl Listener {
 
     async fn run(self) {
         let mut retry = self.first_retry;
+        // The memory starts untrusted, and `spawn` set the gauge to 0.
         loop {
-            self.memory.forget();
-            metrics::gauge!(CONNECTED).set(0.0);
             let why = match self.connect().await {
                 Ok(listener) => {
                     retry = self.first_retry;
