@@ -18,6 +18,7 @@ mod m20261125_000010_purge_indexes;
 mod m20261201_000011_create_apps;
 mod m20261201_000012_app_verifications;
 mod m20261201_000013_session_ended_notify;
+mod m20261201_000014_create_signing_keys;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_create_apps::Migration),
             Box::new(m20261201_000012_app_verifications::Migration),
             Box::new(m20261201_000013_session_ended_notify::Migration),
+            Box::new(m20261201_000014_create_signing_keys::Migration),
         ]
     }
 }

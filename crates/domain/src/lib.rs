@@ -21,6 +21,7 @@ pub mod recovery_code;
 pub mod retention;
 pub mod rng;
 pub mod session;
+pub mod signing_key;
 pub mod subject;
 pub mod throttle;
 pub mod token;

@@ -66,3 +66,11 @@ impl Default for Policy {
         }
     }
 }
+
+impl Policy {
+    /// The longest any token lives: how long a retired signing key must keep
+    /// verifying (a browser session's token lives as long as a refresh token).
+    pub fn longest_token_lifetime(&self) -> Duration {
+        self.access_ttl.max(self.refresh_ttl).max(self.temporary_ttl)
+    }
+}

@@ -1,5 +1,9 @@
-//! HS256 JWTs. The algorithm is pinned by the validation (a token naming any
-//! other, `none` included, is refused), and issuer and audience must match.
+//! JWTs, HS256 (the configured secret) or EdDSA (Ed25519 keys with a `kid`,
+//! from [`SigningKeys`]). The algorithm is pinned by the validation (a token
+//! naming any other, `none` included, is refused, and an EdDSA codec never
+//! takes an HMAC key), and issuer and audience must match.
+
+use std::sync::Arc;
 
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
@@ -7,6 +11,8 @@ use domain::{Error, Result};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::signing_keys::SigningKeys;
 
 /// Minimum secret length: 256 bits, the HS256 key size (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -23,11 +29,14 @@ struct Wire {
     aud: String,
 }
 
+enum Keys {
+    Hs256 { encoding: EncodingKey, decoding: DecodingKey },
+    EdDsa(Arc<SigningKeys>),
+}
+
 pub struct JwtCodec {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    keys: Keys,
     validation: Validation,
-    header: Header,
     issuer: String,
     audience: String,
 }
@@ -37,22 +46,27 @@ impl JwtCodec {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(Error::internal(format!("the JWT secret must be at least {MIN_SECRET_BYTES} bytes")));
         }
+        let keys =
+            Keys::Hs256 { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) };
+        Ok(Self::new(keys, Algorithm::HS256, issuer, audience))
+    }
+
+    /// Signs with the key `keys` schedules for each token's `iat`, and
+    /// verifies with the key its `kid` names while that key verifies.
+    pub fn eddsa(keys: Arc<SigningKeys>, issuer: &str, audience: &str) -> Self {
+        Self::new(Keys::EdDsa(keys), Algorithm::EdDSA, issuer, audience)
+    }
+
+    fn new(keys: Keys, alg: Algorithm, issuer: &str, audience: &str) -> Self {
         crate::jwt_crypto::install();
-        let mut validation = Validation::new(Algorithm::HS256);
+        let mut validation = Validation::new(alg);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         // Lifetime is the domain's call, against its injectable clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        Ok(Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            header: Header::new(Algorithm::HS256),
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-        })
+        Self { keys, validation, issuer: issuer.to_owned(), audience: audience.to_owned() }
     }
 }
 
@@ -68,12 +82,27 @@ impl domain::ports::TokenCodec for JwtCodec {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        jsonwebtoken::encode(&self.header, &wire, &self.encoding).map_err(Error::internal)
+        match &self.keys {
+            Keys::Hs256 { encoding, .. } => jsonwebtoken::encode(&Header::new(Algorithm::HS256), &wire, encoding),
+            Keys::EdDsa(keys) => {
+                let (kid, key) = keys.signer(c.iat).ok_or_else(|| Error::internal("no signing key signs now"))?;
+                let header = Header { kid: Some(kid), ..Header::new(Algorithm::EdDSA) };
+                jsonwebtoken::encode(&header, &wire, &key)
+            }
+        }
+        .map_err(Error::internal)
     }
 
     fn decode(&self, token: &str) -> Result<Claims> {
-        let data =
-            jsonwebtoken::decode::<Wire>(token, &self.decoding, &self.validation).map_err(|_| Error::TokenInvalid)?;
+        let data = match &self.keys {
+            Keys::Hs256 { decoding, .. } => jsonwebtoken::decode::<Wire>(token, decoding, &self.validation),
+            Keys::EdDsa(keys) => {
+                let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid).ok_or(Error::TokenInvalid)?;
+                let key = keys.verifier(&kid).ok_or(Error::TokenInvalid)?;
+                jsonwebtoken::decode::<Wire>(token, &key, &self.validation)
+            }
+        }
+        .map_err(|_| Error::TokenInvalid)?;
         let w = data.claims;
         Ok(Claims { kind: w.typ, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp })
     }

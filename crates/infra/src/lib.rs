@@ -1,5 +1,5 @@
 //! Adapters for the domain's ports: SeaORM repositories (PostgreSQL and
-//! SQLite), the argon2id hasher, the HS256 JWT codec, the keyed OTP hasher,
+//! SQLite), the argon2id hasher, the JWT codec (HS256, or EdDSA with rotated keys), the keyed OTP hasher,
 //! the delivery outbox and message senders, the system clock and the OS random source.
 
 pub mod apps;
@@ -24,6 +24,7 @@ pub mod revocation_listener;
 pub mod rng;
 pub mod sealer;
 pub mod sessions;
+pub mod signing_keys;
 pub mod throttle;
 pub mod totp;
 pub mod users;

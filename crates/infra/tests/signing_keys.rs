@@ -1,0 +1,159 @@
+//! EdDSA signing keys on a real database (SQLite always, PostgreSQL when
+//! AUTHD_TEST_DATABASE_URL names a server): rotation, retirement, `kid`s,
+//! and two nodes sharing one table.
+
+#[path = "../../../tests/common/testdb.rs"]
+mod testdb;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::Error;
+use domain::ports::TokenCodec;
+use domain::testing::doubles::FakeClock;
+use domain::token::{Claims, TokenKind};
+use domain::user::UserId;
+use infra::db::{Database, connect, migrate};
+use infra::jwt::JwtCodec;
+use infra::sealer::ChaChaSealer;
+use infra::signing_keys::{Ed25519, SigningKeys};
+use uuid::Uuid;
+
+const PUBLISH: Duration = Duration::from_secs(600);
+const LONGEST: Duration = Duration::from_secs(3600);
+
+async fn databases() -> Vec<(&'static str, Database)> {
+    let sqlite = connect("sqlite::memory:", 1).await.unwrap();
+    migrate(&sqlite).await.unwrap();
+    let mut all = vec![("sqlite", sqlite)];
+    if let Ok(admin) = std::env::var(testdb::POSTGRES_ENV) {
+        let url = testdb::create_postgres_database(&admin).await.unwrap();
+        let pg = connect(&url, 4).await.unwrap();
+        migrate(&pg).await.unwrap();
+        all.push(("postgres", pg));
+    }
+    all
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+}
+
+/// A node: its own view of the keys, on the shared table and clock.
+fn node(db: &Database, clock: &Arc<FakeClock>, secret: &[u8]) -> (Arc<SigningKeys>, JwtCodec) {
+    let keys = SigningKeys::new(db.clone(), Arc::new(ChaChaSealer::derived_from(secret)), clock.clone());
+    let codec = JwtCodec::eddsa(keys.clone(), "authd", "authd");
+    (keys, codec)
+}
+
+fn claims(clock: &FakeClock) -> Claims {
+    use domain::clock::Clock;
+    let iat = clock.now().timestamp();
+    Claims {
+        kind: TokenKind::Access,
+        sub: UserId(Uuid::new_v4()),
+        sid: Uuid::new_v4(),
+        jti: Uuid::new_v4(),
+        iat,
+        exp: iat + 900,
+    }
+}
+
+fn kid(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.expect("an EdDSA token carries its kid")
+}
+
+const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+#[tokio::test]
+async fn a_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key_once_published() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (keys, codec) = node(&db, &clock, SECRET);
+        let first = keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        assert_eq!(first.signs_from.timestamp(), start().timestamp(), "{backend}: the first key signs at once");
+        let old = codec.encode(&claims(&clock)).unwrap();
+        assert_eq!(kid(&old), first.kid);
+
+        let second = keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        assert_eq!(keys.jwks().keys.len(), 2, "{backend}: the next key is published before it signs");
+        let before = codec.encode(&claims(&clock)).unwrap();
+        assert_eq!(kid(&before), first.kid, "{backend}: nothing is signed with a key not yet published long enough");
+
+        clock.advance(PUBLISH);
+        let new = codec.encode(&claims(&clock)).unwrap();
+        assert_eq!(kid(&new), second.kid, "{backend}: new tokens carry the new key");
+        assert!(codec.decode(&old).is_ok() && codec.decode(&new).is_ok(), "{backend}: old and new verify");
+
+        clock.advance(LONGEST);
+        assert!(matches!(codec.decode(&old), Err(Error::TokenInvalid)), "{backend}: the old key retired");
+        assert!(codec.decode(&new).is_ok());
+        keys.reload().await.unwrap();
+        assert_eq!(keys.jwks().keys.iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), vec![second.kid.clone()]);
+        assert_eq!(keys.list().await.unwrap().len(), 2, "{backend}: a retired key's row is kept");
+    }
+}
+
+#[tokio::test]
+async fn another_node_learns_a_rotation_at_its_reload_and_refuses_an_unknown_kid_until_then() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (a_keys, a) = node(&db, &clock, SECRET);
+        let (b_keys, b) = node(&db, &clock, SECRET);
+        a_keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        let token = a.encode(&claims(&clock)).unwrap();
+        assert!(matches!(b.decode(&token), Err(Error::TokenInvalid)), "{backend}: B has not loaded the key");
+        assert!(!b_keys.has_signer());
+        b_keys.reload().await.unwrap();
+        assert!(b.decode(&token).is_ok(), "{backend}: B verifies A's token after its reload");
+        assert_eq!(kid(&b.encode(&claims(&clock)).unwrap()), kid(&token), "{backend}: and signs with the same key");
+    }
+}
+
+#[tokio::test]
+async fn a_signing_key_sealed_under_another_secret_does_not_load() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (keys, _) = node(&db, &clock, SECRET);
+        keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        let (other, _) = node(&db, &clock, b"another-secret-another-secret-xx");
+        assert!(other.reload().await.is_err(), "{backend}: the private key opens only with its own secret");
+    }
+}
+
+#[tokio::test]
+async fn importing_a_key_twice_stores_it_once() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (keys, _) = node(&db, &clock, SECRET);
+        let seed = [9u8; 32];
+        let first = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap();
+        clock.advance(Duration::from_secs(5));
+        let again = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap();
+        assert_eq!(first, again, "{backend}");
+        assert_eq!(keys.list().await.unwrap().len(), 1, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_eddsa_codec_refuses_hs256_tokens_and_tokens_without_a_kid() {
+    let db = connect("sqlite::memory:", 1).await.unwrap();
+    migrate(&db).await.unwrap();
+    let clock = Arc::new(FakeClock::at(start()));
+    let (keys, codec) = node(&db, &clock, SECRET);
+    keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+    let hs = JwtCodec::hs256(SECRET, "authd", "authd").unwrap().encode(&claims(&clock)).unwrap();
+    assert!(matches!(codec.decode(&hs), Err(Error::TokenInvalid)), "no algorithm taken from the token");
+    // A valid EdDSA token with its kid removed from the header.
+    let token = codec.encode(&claims(&clock)).unwrap();
+    let mut parts = token.split('.');
+    let (_, payload, sig) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+    use base64::Engine;
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT"}"#);
+    assert!(matches!(codec.decode(&format!("{header}.{payload}.{sig}")), Err(Error::TokenInvalid)));
+    // And an unknown kid.
+    let unknown =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT","kid":"nobody"}"#);
+    assert!(matches!(codec.decode(&format!("{unknown}.{payload}.{sig}")), Err(Error::TokenInvalid)));
+}
