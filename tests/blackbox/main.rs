@@ -22,6 +22,7 @@ mod auth;
 mod browser;
 mod connections;
 mod delivery;
+mod jwks;
 mod malformed;
 mod metrics;
 mod otp;

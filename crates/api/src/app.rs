@@ -39,11 +39,68 @@ pub struct Node {
     /// The revocation listener to start when serving (PostgreSQL with
     /// revocation push); until it runs, every check reads the database.
     pub listener: Option<infra::revocation_listener::Listener>,
+    /// The EdDSA signing keys (`AUTHD_JWT_ALG=EdDSA`), to reload while serving.
+    pub signing_keys: Option<Arc<infra::signing_keys::SigningKeys>>,
 }
 
 /// Opens the database (migrating it when allowed) and builds the use cases on
 /// the real adapters.
 pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
+    let (url, db) = open_database(settings).await?;
+    let secret = settings.jwt_secret_bytes()?;
+    let secret = secret.expose_secret().as_bytes();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let doorbell = Doorbell::default();
+    // Revocation push: on PostgreSQL unless turned off. SQLite has one node,
+    // and its in-process database answers a check without a network trip.
+    let listener = (settings.revocation_push && url.starts_with("postgres")).then(|| {
+        let ping = Duration::from_millis(settings.revocation_ping_ms);
+        infra::revocation_listener::Listener::new(
+            &url,
+            db.clone(),
+            infra::revocation::Revocations::new(3 * ping),
+            ping,
+            Duration::from_millis(settings.revocation_retry_ms),
+        )
+    });
+    let sealer = sealer(settings)?;
+    let clock: Arc<dyn domain::clock::Clock> = Arc::new(infra::clock::SystemClock);
+    let (tokens, signing_keys) = crate::signing::token_codec(settings, &db, sealer.clone(), clock.clone()).await?;
+    let ports = Ports {
+        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
+        sessions: match &listener {
+            Some(l) => Arc::new(infra::revocation::PushedSessions::new(
+                infra::sessions::SeaSessionRepo::new(db.clone()),
+                l.memory(),
+            )),
+            None => Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
+        },
+        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
+        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
+        hasher: Arc::new(
+            infra::hasher::Argon2Hasher::new(Default::default(), settings.hash_concurrency.unwrap_or(cores))?.max_wait(
+                (settings.hash_queue_max_wait_ms > 0).then(|| Duration::from_millis(settings.hash_queue_max_wait_ms)),
+            ),
+        ),
+        tokens,
+        otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
+        notifier: Arc::new(crate::senders::build(settings)?),
+        outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
+        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
+        throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
+        purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
+        totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
+        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
+        apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
+        sealer,
+        clock,
+        rng: Arc::new(infra::rng::OsRng),
+    };
+    Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell, listener, signing_keys })
+}
+
+/// The configured database, reachable and (when allowed) migrated, and its URL.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Database)> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
     let url = settings.database_url();
@@ -68,56 +125,16 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     if settings.auto_migrate {
         infra::db::migrate_before_serving(&url, &db).await.context("migrating the database failed")?;
     }
-    let secret = settings.jwt_secret_bytes()?;
-    let secret = secret.expose_secret().as_bytes();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let doorbell = Doorbell::default();
-    // Revocation push: on PostgreSQL unless turned off. SQLite has one node,
-    // and its in-process database answers a check without a network trip.
-    let listener = (settings.revocation_push && url.starts_with("postgres")).then(|| {
-        let ping = Duration::from_millis(settings.revocation_ping_ms);
-        infra::revocation_listener::Listener::new(
-            &url,
-            db.clone(),
-            infra::revocation::Revocations::new(3 * ping),
-            ping,
-            Duration::from_millis(settings.revocation_retry_ms),
-        )
-    });
-    let ports = Ports {
-        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
-        sessions: match &listener {
-            Some(l) => Arc::new(infra::revocation::PushedSessions::new(
-                infra::sessions::SeaSessionRepo::new(db.clone()),
-                l.memory(),
-            )),
-            None => Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
-        },
-        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
-        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
-        hasher: Arc::new(
-            infra::hasher::Argon2Hasher::new(Default::default(), settings.hash_concurrency.unwrap_or(cores))?.max_wait(
-                (settings.hash_queue_max_wait_ms > 0).then(|| Duration::from_millis(settings.hash_queue_max_wait_ms)),
-            ),
-        ),
-        tokens: Arc::new(infra::jwt::JwtCodec::hs256(secret, &settings.issuer, &settings.audience)?),
-        otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
-        notifier: Arc::new(crate::senders::build(settings)?),
-        outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
-        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
-        throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
-        purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
-        totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
-        recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
-        apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
-        sealer: Arc::new(match &settings.encryption_key {
-            Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
-            None => infra::sealer::ChaChaSealer::derived_from(secret),
-        }),
-        clock: Arc::new(infra::clock::SystemClock),
-        rng: Arc::new(infra::rng::OsRng),
-    };
-    Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell, listener })
+    Ok((url, db))
+}
+
+/// Seals what must be read back (authenticator secrets, signing keys):
+/// under `AUTHD_ENCRYPTION_KEY`, or a key derived from the JWT secret.
+pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<infra::sealer::ChaChaSealer>> {
+    Ok(Arc::new(match &settings.encryption_key {
+        Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
+        None => infra::sealer::ChaChaSealer::derived_from(settings.jwt_secret_bytes()?.expose_secret().as_bytes()),
+    }))
 }
 
 /// Every operation of the API.
@@ -136,6 +153,7 @@ pub fn openapi() -> OpenApiService<Operations, ()> {
 pub fn routes(
     services: Services,
     db: Database,
+    signing_keys: Option<Arc<infra::signing_keys::SigningKeys>>,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
     let proxies = TrustedProxies::parse(&settings.trusted_proxies)?;
@@ -167,6 +185,8 @@ pub fn routes(
     });
     let swagger = api.swagger_ui();
     let scalar = api.scalar();
+    let published =
+        crate::signing::Published { keys: signing_keys, max_age_seconds: settings.jwt_key_publish_seconds / 2 };
     let mut route = Route::new();
     if settings.metrics_listen.is_none() {
         route = route.at("/metrics", crate::metrics::scrape.data(db.clone()));
@@ -187,6 +207,7 @@ pub fn routes(
         .at("/docs", docs_index)
         .at("/health/live", crate::health::live)
         .at("/health/ready", crate::health::ready.data(db.clone()))
+        .at("/.well-known/jwks.json", crate::signing::jwks.data(published))
         .data(Arc::new(crate::state::AppState { services, proxies }))
         .around(move |ep, req| layer.clone().call(ep, req))
         .with_if(!origins.is_empty(), cors))
@@ -247,6 +268,10 @@ impl HttpLayer {
         let h = resp.headers_mut();
         h.insert(request_log::REQUEST_ID, id);
         for (name, value) in &self.headers {
+            // A route that may be cached (the JWKS) says so itself.
+            if name == header::CACHE_CONTROL && h.contains_key(header::CACHE_CONTROL) {
+                continue;
+            }
             h.insert(name.clone(), value.clone());
         }
         // JSON answers load nothing and frame nothing; the pages load their

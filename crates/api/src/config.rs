@@ -27,6 +27,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// What tokens are signed with (`AUTHD_JWT_ALG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum JwtAlg {
+    /// HMAC-SHA-256 with `AUTHD_JWT_SECRET`: only authd can check a token.
+    #[serde(rename = "HS256", alias = "hs256")]
+    Hs256,
+    /// Ed25519 keys from the `signing_keys` table, rotated with `authd keys
+    /// rotate` and published at `/.well-known/jwks.json`: anyone can check.
+    #[serde(rename = "EdDSA", alias = "eddsa", alias = "EDDSA")]
+    EdDsa,
+}
+
 /// Who delivers a phone channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -65,6 +77,20 @@ pub struct Settings {
     /// `AUTHD_JWT_SECRET`: HS256 secret, at least 32 bytes. Generated into the
     /// data dir in dev when unset; required in production.
     pub jwt_secret: Option<SecretString>,
+    /// `AUTHD_JWT_ALG`: `HS256` (the default) or `EdDSA`.
+    pub jwt_alg: JwtAlg,
+    /// `AUTHD_JWT_KEY_FILE`: with EdDSA, an Ed25519 private key (PKCS#8 PEM,
+    /// `openssl genpkey -algorithm ed25519`) to sign with. Stored (sealed) in
+    /// the key table at start when new, as a rotation would; unset, dev
+    /// generates the first key and production needs `authd keys rotate`.
+    pub jwt_key_file: Option<PathBuf>,
+    /// `AUTHD_JWT_KEY_PUBLISH_SECONDS`: how long a rotated key is published
+    /// (in the JWKS and to every node) before it signs (default 600). The
+    /// JWKS is cacheable for half of it.
+    pub jwt_key_publish_seconds: u64,
+    /// `AUTHD_JWT_KEYS_RELOAD_MS`: how often each node rereads the signing
+    /// keys (default 10 000; at most half the publish time).
+    pub jwt_keys_reload_ms: u64,
     /// `AUTHD_ISSUER`: the `iss` of every token.
     pub issuer: String,
     /// `AUTHD_AUDIENCE`: the `aud` of every token.
@@ -235,6 +261,10 @@ impl Default for Settings {
             temp_ttl: policy.temporary_ttl.as_secs(),
             otp_resend_cooldown: policy.otp_resend_cooldown.as_secs(),
             jwt_secret: None,
+            jwt_alg: JwtAlg::Hs256,
+            jwt_key_file: None,
+            jwt_key_publish_seconds: 600,
+            jwt_keys_reload_ms: 10_000,
             issuer: "authd".into(),
             audience: "authd".into(),
             db_max_connections: 16,
@@ -302,11 +332,13 @@ impl Default for Settings {
 /// Settings that are text whatever they look like. Figment reads other
 /// variables as typed values, so `+14155550100` would become a number
 /// (losing its `+`) and an all-digit secret would not load at all.
-const TEXT_SETTINGS: [&str; 25] = [
+const TEXT_SETTINGS: [&str; 27] = [
     "listen",
     "data_dir",
     "mail_log",
     "jwt_secret",
+    "jwt_alg",
+    "jwt_key_file",
     "issuer",
     "audience",
     "smtp_url",
@@ -433,6 +465,14 @@ impl Settings {
             bail!(
                 "AUTHD_REVOCATION_PING_MS must be between 10 and 60000, AUTHD_REVOCATION_RETRY_MS between 1 and 60000"
             );
+        }
+        if self.jwt_keys_reload_ms < 100 || self.jwt_key_publish_seconds * 1000 < 2 * self.jwt_keys_reload_ms {
+            bail!(
+                "AUTHD_JWT_KEYS_RELOAD_MS must be at least 100 and at most half of AUTHD_JWT_KEY_PUBLISH_SECONDS: every node must have read a rotated key before it signs"
+            );
+        }
+        if self.jwt_key_file.is_some() && self.jwt_alg != JwtAlg::EdDsa {
+            bail!("AUTHD_JWT_KEY_FILE is an Ed25519 key: it needs AUTHD_JWT_ALG=EdDSA");
         }
         if self.env == RunEnv::Production && self.jwt_secret.is_none() {
             bail!(
@@ -595,6 +635,43 @@ mod tests {
         let s = Settings { app_key_grace_seconds: 90 * 24 * 3600, ..Default::default() };
         assert!(s.check().is_ok());
         assert_eq!(s.policy().app_key_grace.as_secs(), 90 * 24 * 3600);
+    }
+
+    #[test]
+    fn a_key_reload_slower_than_half_the_publish_time_is_refused() {
+        // A node that rereads the keys less often could meet a token signed
+        // with a key it has not read yet.
+        let s = Settings { jwt_key_publish_seconds: 10, jwt_keys_reload_ms: 5001, ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_JWT_KEYS_RELOAD_MS"));
+        let s = Settings { jwt_key_publish_seconds: 10, jwt_keys_reload_ms: 5000, ..Default::default() };
+        s.check().unwrap();
+        let s = Settings { jwt_keys_reload_ms: 99, ..Default::default() };
+        assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn a_key_file_without_eddsa_is_refused() {
+        let s = Settings { jwt_key_file: Some("k.pem".into()), ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_JWT_ALG=EdDSA"));
+        let s = Settings { jwt_key_file: Some("k.pem".into()), jwt_alg: JwtAlg::EdDsa, ..Default::default() };
+        s.check().unwrap();
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn the_jwt_algorithm_is_read_by_its_jose_name() {
+        for (text, alg) in [("EdDSA", JwtAlg::EdDsa), ("eddsa", JwtAlg::EdDsa), ("HS256", JwtAlg::Hs256)] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env("AUTHD_JWT_ALG", text);
+                assert_eq!(Settings::load(None).unwrap().jwt_alg, alg);
+                Ok(())
+            });
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("AUTHD_JWT_ALG", "RS256");
+            assert!(Settings::load(None).is_err(), "no algorithm but the two");
+            Ok(())
+        });
     }
 
     #[test]

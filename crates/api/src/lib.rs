@@ -19,6 +19,7 @@ pub mod security;
 pub mod senders;
 pub mod server;
 pub mod sessions_api;
+pub mod signing;
 pub mod state;
 pub mod telemetry;
 pub mod ui;

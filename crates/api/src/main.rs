@@ -32,6 +32,11 @@ enum Command {
         #[arg(long)]
         address: Option<String>,
     },
+    /// EdDSA signing keys (AUTHD_JWT_ALG=EdDSA).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Make a user an administrator: promote the user with this email or
     /// username, or create them with a password read from standard input.
     CreateAdmin {
@@ -44,6 +49,20 @@ enum Command {
         #[arg(long, default_value = "User")]
         lastname: String,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key: published at once (JWKS, every node), signing
+    /// after AUTHD_JWT_KEY_PUBLISH_SECONDS; the keys it replaces keep
+    /// verifying until the longest token they signed has expired.
+    Rotate {
+        /// Use this Ed25519 private key (PKCS#8 PEM) instead of generating one.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+    /// Every key, with when it signs and when it retires.
+    List,
 }
 
 #[tokio::main]
@@ -72,6 +91,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = infra::connect(&s.database_url(), 1).await.context("cannot open the database")?;
             infra::db::migrate(&db).await.context("migrating failed")?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Rotate { key_file } } => {
+            println!("{}", api::signing::rotate_command(&settings, key_file.as_deref()).await?);
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::List } => {
+            println!("{}", api::signing::list_command(&settings).await?);
             Ok(())
         }
         Command::Health { address } => api::health::probe(address.as_deref().unwrap_or(&settings.listen)).await,
@@ -109,9 +136,12 @@ fn read_password() -> anyhow::Result<secrecy::SecretString> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let api::app::Node { services, db, doorbell, listener } = api::app::build_services(&settings).await?;
+    let api::app::Node { services, db, doorbell, listener, signing_keys } = api::app::build_services(&settings).await?;
     if let Some(listener) = listener {
         listener.spawn();
+    }
+    if let Some(keys) = &signing_keys {
+        keys.spawn_reload(Duration::from_millis(settings.jwt_keys_reload_ms));
     }
     if let Some(form) = settings.bootstrap_admin() {
         let outcome = services
@@ -131,7 +161,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.delivery_poll_ms),
         Duration::from_millis(settings.purge_interval_ms),
     );
-    let app = api::app::routes(services, db.clone(), &settings)?;
+    let app = api::app::routes(services, db.clone(), signing_keys, &settings)?;
     let open_files = api::server::raise_open_file_limit();
     let limits = api::server::Limits {
         header_timeout: Duration::from_millis(settings.header_timeout_ms),

@@ -11,7 +11,7 @@ async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let settings =
         Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
     let node = api::app::build_services(&settings).await.unwrap();
-    (TestClient::new(api::app::routes(node.services, node.db, &settings).unwrap()), dir)
+    (TestClient::new(api::app::routes(node.services, node.db, node.signing_keys, &settings).unwrap()), dir)
 }
 
 /// What each domain error must answer: status and problem code. A match
@@ -196,4 +196,25 @@ async fn framework_errors_share_the_problem_shape() {
         body.value().object().get("code").assert_string(code);
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn eddsa_in_production_refuses_to_start_without_a_signing_key_until_keys_rotate_makes_one() {
+    let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
+    let settings = Settings {
+        env: api::config::RunEnv::Production,
+        data_dir: dir.clone(),
+        jwt_secret: Some("p".repeat(32).into()),
+        jwt_alg: api::config::JwtAlg::EdDsa,
+        allow_file_mailer: true,
+        ..Default::default()
+    };
+    settings.check().unwrap();
+    let err = format!("{:#}", api::app::build_services(&settings).await.err().expect("no key, no start"));
+    assert!(err.contains("authd keys rotate") && err.contains("AUTHD_JWT_KEY_FILE"), "{err}");
+    let said = api::signing::rotate_command(&settings, None).await.unwrap();
+    assert!(said.starts_with("added signing key "), "{said}");
+    let node = api::app::build_services(&settings).await.unwrap();
+    assert_eq!(node.signing_keys.expect("EdDSA keys").jwks().keys.len(), 1);
+    std::fs::remove_dir_all(dir).ok();
 }

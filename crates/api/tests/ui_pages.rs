@@ -59,7 +59,7 @@ async fn pages_with(change: impl FnOnce(&mut Settings)) -> Pages {
         Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
     let node = api::app::build_services(&settings).await.unwrap();
     change(&mut settings);
-    let routes = api::app::routes(node.services, node.db, &settings).unwrap();
+    let routes = api::app::routes(node.services, node.db, node.signing_keys, &settings).unwrap();
     Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir }
 }
 

@@ -103,6 +103,15 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
+/// What [`SigningKeys::rotate`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotated {
+    /// The key is in the schedule now, with these times.
+    Added(KeyTimes),
+    /// The key was stored already (same `kid`); nothing changed.
+    AlreadyStored(KeyTimes),
+}
+
 struct Loaded {
     times: KeyTimes,
     public: [u8; 32],
@@ -176,11 +185,11 @@ impl SigningKeys {
 
     /// Adds `key` as the next signing key (see `domain::signing_key::rotation`)
     /// and reloads. A key already stored (same `kid`) is left as it is.
-    pub async fn rotate(&self, key: Ed25519, publish_for: Duration, longest_token: Duration) -> Result<KeyTimes> {
+    pub async fn rotate(&self, key: Ed25519, publish_for: Duration, longest_token: Duration) -> Result<Rotated> {
         let kid = key.kid();
         let known = self.list().await?;
         if let Some(existing) = known.iter().find(|k| k.kid == kid) {
-            return Ok(existing.clone());
+            return Ok(Rotated::AlreadyStored(existing.clone()));
         }
         let now = self.clock.now();
         let plan = rotation(&known, now, domain::clock::span(publish_for), domain::clock::span(longest_token));
@@ -202,7 +211,7 @@ impl SigningKeys {
         execute(&txn, sql, vec![plan.retire_others_at.into(), kid.clone().into()]).await?;
         txn.commit().await.map_err(internal)?;
         self.reload().await?;
-        Ok(KeyTimes { kid, created_at: now, signs_from: plan.signs_from, retires_at: None })
+        Ok(Rotated::Added(KeyTimes { kid, created_at: now, signs_from: plan.signs_from, retires_at: None }))
     }
 
     /// Whether any key verifies now (so tokens can be checked at all).

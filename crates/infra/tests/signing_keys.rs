@@ -17,7 +17,7 @@ use domain::user::UserId;
 use infra::db::{Database, connect, migrate};
 use infra::jwt::JwtCodec;
 use infra::sealer::ChaChaSealer;
-use infra::signing_keys::{Ed25519, SigningKeys};
+use infra::signing_keys::{Ed25519, Rotated, SigningKeys};
 use uuid::Uuid;
 
 const PUBLISH: Duration = Duration::from_secs(600);
@@ -38,6 +38,14 @@ async fn databases() -> Vec<(&'static str, Database)> {
 
 fn start() -> DateTime<Utc> {
     DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+}
+
+/// Rotates in a new key, which must be added.
+async fn rotate(keys: &SigningKeys) -> domain::signing_key::KeyTimes {
+    match keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap() {
+        Rotated::Added(times) => times,
+        other => panic!("a new key is added: {other:?}"),
+    }
 }
 
 /// A node: its own view of the keys, on the shared table and clock.
@@ -71,12 +79,12 @@ async fn a_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key_o
     for (backend, db) in databases().await {
         let clock = Arc::new(FakeClock::at(start()));
         let (keys, codec) = node(&db, &clock, SECRET);
-        let first = keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        let first = rotate(&keys).await;
         assert_eq!(first.signs_from.timestamp(), start().timestamp(), "{backend}: the first key signs at once");
         let old = codec.encode(&claims(&clock)).unwrap();
         assert_eq!(kid(&old), first.kid);
 
-        let second = keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        let second = rotate(&keys).await;
         assert_eq!(keys.jwks().keys.len(), 2, "{backend}: the next key is published before it signs");
         let before = codec.encode(&claims(&clock)).unwrap();
         assert_eq!(kid(&before), first.kid, "{backend}: nothing is signed with a key not yet published long enough");
@@ -101,7 +109,7 @@ async fn another_node_learns_a_rotation_at_its_reload_and_refuses_an_unknown_kid
         let clock = Arc::new(FakeClock::at(start()));
         let (a_keys, a) = node(&db, &clock, SECRET);
         let (b_keys, b) = node(&db, &clock, SECRET);
-        a_keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        rotate(&a_keys).await;
         let token = a.encode(&claims(&clock)).unwrap();
         assert!(matches!(b.decode(&token), Err(Error::TokenInvalid)), "{backend}: B has not loaded the key");
         assert!(!b_keys.has_signer());
@@ -116,7 +124,7 @@ async fn a_signing_key_sealed_under_another_secret_does_not_load() {
     for (backend, db) in databases().await {
         let clock = Arc::new(FakeClock::at(start()));
         let (keys, _) = node(&db, &clock, SECRET);
-        keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+        rotate(&keys).await;
         let (other, _) = node(&db, &clock, b"another-secret-another-secret-xx");
         assert!(other.reload().await.is_err(), "{backend}: the private key opens only with its own secret");
     }
@@ -128,10 +136,12 @@ async fn importing_a_key_twice_stores_it_once() {
         let clock = Arc::new(FakeClock::at(start()));
         let (keys, _) = node(&db, &clock, SECRET);
         let seed = [9u8; 32];
-        let first = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap();
+        let Rotated::Added(first) = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap() else {
+            panic!("{backend}: the first import adds the key")
+        };
         clock.advance(Duration::from_secs(5));
         let again = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap();
-        assert_eq!(first, again, "{backend}");
+        assert_eq!(again, Rotated::AlreadyStored(first), "{backend}");
         assert_eq!(keys.list().await.unwrap().len(), 1, "{backend}");
     }
 }
@@ -142,7 +152,7 @@ async fn an_eddsa_codec_refuses_hs256_tokens_and_tokens_without_a_kid() {
     migrate(&db).await.unwrap();
     let clock = Arc::new(FakeClock::at(start()));
     let (keys, codec) = node(&db, &clock, SECRET);
-    keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap();
+    rotate(&keys).await;
     let hs = JwtCodec::hs256(SECRET, "authd", "authd").unwrap().encode(&claims(&clock)).unwrap();
     assert!(matches!(codec.decode(&hs), Err(Error::TokenInvalid)), "no algorithm taken from the token");
     // A valid EdDSA token with its kid removed from the header.
