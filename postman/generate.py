@@ -34,7 +34,7 @@ def problem(code, word):
 
 
 def request(name, method, path, *, token=None, body=None, form=None, events=()):
-    outside_api = path.startswith(("/health", "/ui"))
+    outside_api = path.startswith(("/health", "/ui", "/.well-known"))
     req = {"method": method, "header": [], "url": "{{baseUrl}}" + path if outside_api else "{{baseUrl}}/api/v1" + path}
     if token:
         req["auth"] = {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + token + "}}", "type": "string"}]}
@@ -67,6 +67,19 @@ TOTP_JS = (
 
 login_folder = [
     request("Health: ready", "GET", "/health/ready", events=[test(status(200))]),
+    request(
+        "Token-signing public keys (JWKS)",
+        "GET",
+        "/.well-known/jwks.json",
+        events=[
+            test(
+                status(200),
+                'pm.test("a JWK set", () => pm.expect(pm.response.json().keys).to.be.an("array"));',
+                'pm.test("every key is Ed25519 with a kid", () => pm.response.json().keys.forEach(k => { pm.expect(k.kty).to.eql("OKP"); pm.expect(k.crv).to.eql("Ed25519"); pm.expect(k.kid).to.be.a("string"); }));',
+                'pm.test("cacheable", () => pm.expect(pm.response.headers.get("Cache-Control")).to.include("max-age="));',
+            )
+        ],
+    ),
     request(
         "Register a two-factor user",
         "POST",

@@ -4,7 +4,8 @@
 //! PostgreSQL of its own (or a fresh database on `--database-url`), seeds
 //! users in bulk, drives each scenario over loopback and prints one table,
 //! with two ceilings measured in the same run: a bare poem handler (HTTP) and
-//! argon2id hashes/s with authd's parameters on all cores (login).
+//! argon2id hashes/s with authd's parameters on all cores (login); and the
+//! token codec's signing and verification rates, HS256 against EdDSA.
 //!
 //! Options: `--users N` (default 1000), `--seconds S` per scenario (10),
 //! `--connections C` (32), `--database-url URL` (a server the bench may create
@@ -12,6 +13,7 @@
 //! (regenerate docs/benchmarks.md), `--ceilings-only` (the bare handler,
 //! verify-token and GET /users/me alone), `--bare-server` (internal).
 
+mod codecs;
 #[path = "../common/listen.rs"]
 mod listen;
 mod load;

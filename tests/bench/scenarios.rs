@@ -541,6 +541,21 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         );
     }
     {
+        // The same checks on tokens signed with Ed25519 (AUTHD_JWT_ALG=EdDSA),
+        // and the codec's own rates per algorithm.
+        let ed = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_JWT_ALG", "EdDSA")])?;
+        caught_up(&ed.url).await?;
+        let ed_access: Vec<String> =
+            pairs(&ed.url, conns, args.users).await?.iter().map(|p| field(p, "access_token")).collect();
+        measure(
+            &mut rows,
+            "verify-token, EdDSA tokens",
+            conns,
+            run(addr_of(&ed.url), ed_access.into_iter().map(VerifyToken).collect(), secs).await?,
+        );
+        rows.extend(crate::codecs::rows(secs.min(Duration::from_secs(2))).await?);
+    }
+    {
         // A second node on the same database: how fast a logout reaches it.
         let other = spawn_authd(&db_url, &dir, &mail_log, &[])?;
         caught_up(&other.url).await?;

@@ -74,3 +74,23 @@ impl Policy {
         self.access_ttl.max(self.refresh_ttl).max(self.temporary_ttl)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retired_signing_key_outlives_every_token_kind() {
+        let p = Policy::default();
+        assert_eq!(p.longest_token_lifetime(), p.refresh_ttl);
+        for (access, refresh, temporary) in [(900, 60, 30), (10, 60, 30), (10, 20, 30)] {
+            let p = Policy {
+                access_ttl: Duration::from_secs(access),
+                refresh_ttl: Duration::from_secs(refresh),
+                temporary_ttl: Duration::from_secs(temporary),
+                ..Policy::default()
+            };
+            assert_eq!(p.longest_token_lifetime().as_secs(), access.max(refresh).max(temporary));
+        }
+    }
+}

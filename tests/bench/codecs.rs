@@ -1,0 +1,77 @@
+//! Token signing and verification rates of authd's codec in process, on one
+//! thread: HS256 (the configured secret) against EdDSA (an Ed25519 key from
+//! the `signing_keys` table), the same claims, the same validation.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use domain::ports::TokenCodec;
+use domain::token::{Claims, TokenKind};
+use domain::user::UserId;
+use infra::jwt::JwtCodec;
+use infra::signing_keys::{Ed25519, SigningKeys};
+
+use crate::Row;
+
+fn claims() -> Claims {
+    let iat = chrono::Utc::now().timestamp();
+    Claims {
+        kind: TokenKind::Access,
+        sub: UserId(uuid::Uuid::new_v4()),
+        sid: uuid::Uuid::new_v4(),
+        jti: uuid::Uuid::new_v4(),
+        iat,
+        exp: iat + 900,
+    }
+}
+
+/// Operations per second of `op` on this thread for `time`.
+fn rate(time: Duration, mut op: impl FnMut()) -> f64 {
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < time {
+        for _ in 0..64 {
+            op();
+        }
+        n += 64;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Four rows: signing and verifying with each algorithm.
+pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
+    let db = infra::db::connect("sqlite::memory:", 1).await?;
+    infra::db::migrate(&db).await?;
+    let secret = [7u8; 32];
+    let keys = SigningKeys::new(
+        db,
+        Arc::new(infra::sealer::ChaChaSealer::derived_from(&secret)),
+        Arc::new(infra::clock::SystemClock),
+    );
+    keys.rotate(Ed25519::generate()?, Duration::from_secs(600), Duration::from_secs(3600)).await?;
+    let codecs: [(&str, Box<dyn TokenCodec>); 2] = [
+        ("HS256", Box::new(JwtCodec::hs256(&secret, "authd", "authd")?)),
+        ("EdDSA (Ed25519)", Box::new(JwtCodec::eddsa(keys, "authd", "authd"))),
+    ];
+    let mut rows = Vec::new();
+    for (alg, codec) in &codecs {
+        let c = claims();
+        let token = codec.encode(&c)?;
+        let signs = rate(time, || {
+            codec.encode(&c).expect("signs");
+        });
+        let verifies = rate(time, || {
+            codec.decode(&token).expect("verifies");
+        });
+        for (what, per_second) in [("signing", signs), ("verification", verifies)] {
+            eprintln!("bench: {alg} {what}: {per_second:.0}/s");
+            rows.push(Row {
+                name: format!("token {what}, {alg}, in process (codec alone)"),
+                connections: 1,
+                stats: None,
+                note: format!("{per_second:.0} tokens/s"),
+            });
+        }
+    }
+    Ok(rows)
+}
