@@ -87,6 +87,11 @@ fi
 if [ "$AUTHD_BIN" = prebuilt ]; then
   echo "no $RUST_IMAGE: the image gets the host's release binary"
   cargo build --release --locked -q -p api --bin authd
+  # The build context holds target/release/authd (.dockerignore lets only it in).
+  built="${CARGO_TARGET_DIR:-target}/release/authd"
+  if [ "$built" != target/release/authd ]; then
+    mkdir -p target/release && cp "$built" target/release/authd
+  fi
 fi
 $engine build -q "${build_flags[@]}" -f docker/Dockerfile \
   --build-arg AUTHD_BIN="$AUTHD_BIN" --build-arg RUST_IMAGE="$RUST_IMAGE" --build-arg RUNTIME_IMAGE="$BASE_IMAGE" \
