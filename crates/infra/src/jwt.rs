@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::signing_keys::SigningKeys;
+use crate::verified_tokens::{Verified, VerifiedTokens};
 
 /// Minimum secret length: 256 bits, the HS256 key size (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -36,6 +37,7 @@ enum Keys {
 
 pub struct JwtCodec {
     keys: Keys,
+    verified: VerifiedTokens,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -66,7 +68,13 @@ impl JwtCodec {
         // Lifetime is the domain's call, against its injectable clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        Self { keys, validation, issuer: issuer.to_owned(), audience: audience.to_owned() }
+        Self {
+            keys,
+            verified: VerifiedTokens::default(),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
     }
 }
 
@@ -94,17 +102,26 @@ impl domain::ports::TokenCodec for JwtCodec {
     }
 
     fn decode(&self, token: &str) -> Result<Claims> {
-        let data = match &self.keys {
-            Keys::Hs256 { decoding, .. } => jsonwebtoken::decode::<Wire>(token, decoding, &self.validation),
+        if let Some(seen) = self.verified.get(token) {
+            return match (&self.keys, &seen.kid) {
+                (Keys::Hs256 { .. }, _) => Ok(seen.claims),
+                // Its key may have retired since.
+                (Keys::EdDsa(keys), Some(kid)) if keys.still_verifies(kid) => Ok(seen.claims),
+                _ => Err(Error::TokenInvalid),
+            };
+        }
+        let (data, kid) = match &self.keys {
+            Keys::Hs256 { decoding, .. } => (jsonwebtoken::decode::<Wire>(token, decoding, &self.validation), None),
             Keys::EdDsa(keys) => {
                 let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid).ok_or(Error::TokenInvalid)?;
                 let key = keys.verifier(&kid).ok_or(Error::TokenInvalid)?;
-                jsonwebtoken::decode::<Wire>(token, &key, &self.validation)
+                (jsonwebtoken::decode::<Wire>(token, &key, &self.validation), Some(kid.into()))
             }
-        }
-        .map_err(|_| Error::TokenInvalid)?;
-        let w = data.claims;
-        Ok(Claims { kind: w.typ, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp })
+        };
+        let w = data.map_err(|_| Error::TokenInvalid)?.claims;
+        let claims = Claims { kind: w.typ, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp };
+        self.verified.put(token, Verified { claims: claims.clone(), kid });
+        Ok(claims)
     }
 }
 
@@ -174,6 +191,24 @@ mod tests {
         assert!(codec().decode(&none).is_err());
         let hs512 = format!("{}.{payload}.{}", b64(r#"{"alg":"HS512","typ":"JWT"}"#), token.split('.').nth(2).unwrap());
         assert!(codec().decode(&hs512).is_err());
+    }
+
+    #[test]
+    fn a_token_checked_before_gives_the_same_claims_and_an_altered_copy_is_checked_afresh() {
+        let c = codec();
+        let token = c.encode(&claims()).unwrap();
+        assert_eq!(c.decode(&token).unwrap(), claims());
+        assert_eq!(c.verified.len(), 1);
+        assert_eq!(c.decode(&token).unwrap(), claims(), "from memory");
+        // One character of the signature changed: another text, checked and refused.
+        let mut altered = token.clone().into_bytes();
+        let last = altered.len() - 2;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        assert!(matches!(c.decode(std::str::from_utf8(&altered).unwrap()), Err(Error::TokenInvalid)));
+        for bad in ["", "a.b.c", "not a token"] {
+            assert!(c.decode(bad).is_err());
+        }
+        assert_eq!(c.verified.len(), 1, "refused tokens are not remembered");
     }
 
     #[test]

@@ -28,5 +28,6 @@ pub mod signing_keys;
 pub mod throttle;
 pub mod totp;
 pub mod users;
+mod verified_tokens;
 
 pub use db::{Database, connect};

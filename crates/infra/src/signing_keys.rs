@@ -244,6 +244,13 @@ impl SigningKeys {
         }
     }
 
+    /// Whether the key `kid` still verifies (a token it signed was checked
+    /// before); unlike [`verifier`](Self::verifier), wakes no reload.
+    pub(crate) fn still_verifies(&self, kid: &str) -> bool {
+        let now = self.clock.now();
+        self.ring().iter().any(|k| &*k.times.kid == kid && k.times.verifies_at(now))
+    }
+
     /// The public keys that verify now, the next signing key included.
     pub fn jwks(&self) -> Jwks {
         let now = self.clock.now();
