@@ -4,9 +4,23 @@
 //! 128 000 lines waiting, new ones are dropped rather than waited for. That
 //! thread writes every line waiting at once (a buffer flushed whenever the
 //! queue runs empty): under load one `write` carries many lines, not one each.
+//!
+//! A JSON line is `{"timestamp", "level", "fields": {…}, "span": {…, "name"},
+//! "spans": [{…, "name"}, …]}` (the innermost span, then the chain from the
+//! root), tracing-subscriber's JSON shape. [`JsonLines`] writes it directly:
+//! the crate's own formatter parses each span's stored fields back from JSON
+//! twice per line and builds a map of the event's, which cost the access log
+//! more than a token check.
 
+use std::fmt;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::{JsonFields, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
+use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::config::LogFormat;
 
@@ -20,8 +34,204 @@ pub fn init(format: LogFormat) -> WorkerGuard {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Json => builder.fmt_fields(JsonFields::new()).event_format(JsonLines).try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
     guard
+}
+
+/// One JSON object per event, spans spliced in as stored (see the module doc).
+pub struct JsonLines;
+
+impl<S> FormatEvent<S, JsonFields> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, JsonFields>, mut w: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        write!(w, r#"{{"timestamp":"{now}","level":"{}","fields":{{"#, event.metadata().level())?;
+        let mut fields = Fields { out: &mut w, first: true, result: Ok(()) };
+        event.record(&mut fields);
+        fields.result?;
+        w.write_char('}')?;
+        if let Some(span) = event.parent().and_then(|id| ctx.span(id)).or_else(|| ctx.lookup_current()) {
+            w.write_str(r#","span":"#)?;
+            write_span(&mut w, &span)?;
+            w.write_str(r#","spans":["#)?;
+            for (i, s) in span.scope().from_root().enumerate() {
+                if i > 0 {
+                    w.write_char(',')?;
+                }
+                write_span(&mut w, &s)?;
+            }
+            w.write_char(']')?;
+        }
+        w.write_str("}\n")
+    }
+}
+
+/// `{<the span's fields as JsonFields stored them>, "name": …}`.
+fn write_span<S: for<'a> LookupSpan<'a>>(w: &mut Writer<'_>, span: &SpanRef<'_, S>) -> fmt::Result {
+    let ext = span.extensions();
+    let stored = ext.get::<FormattedFields<JsonFields>>().map_or("", |f| f.fields.as_str());
+    // JsonFields stores an object, `{}` when a span has no field yet.
+    let inner = stored.trim().strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or("").trim();
+    w.write_char('{')?;
+    if !inner.is_empty() {
+        w.write_str(inner)?;
+        w.write_char(',')?;
+    }
+    w.write_str(r#""name":"#)?;
+    write_json_str(w, span.name())?;
+    w.write_char('}')
+}
+
+struct Fields<'a, 'w> {
+    out: &'a mut Writer<'w>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Fields<'_, '_> {
+    fn key(&mut self, field: &Field) -> fmt::Result {
+        if !std::mem::take(&mut self.first) {
+            self.out.write_char(',')?;
+        }
+        write_json_str(self.out, field.name())?;
+        self.out.write_char(':')
+    }
+
+    fn put(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = self.key(field).and_then(|()| value(self.out));
+        }
+    }
+}
+
+impl Visit for Fields<'_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, |w| write_json_str(w, value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // JSON has no NaN or infinity: those are written as text.
+        if value.is_finite() {
+            self.put(field, |w| write!(w, "{value}"));
+        } else {
+            self.put(field, |w| write_json_str(w, &value.to_string()));
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let text = format!("{value:?}");
+        self.put(field, |w| write_json_str(w, &text));
+    }
+}
+
+/// `s` as a JSON string (RFC 8259 §7): quotes, backslashes and control
+/// characters escaped.
+fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    w.write_char('"')?;
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        w.write_str(&s[plain..i])?;
+        if escaped.is_empty() {
+            write!(w, "\\u{:04x}", c as u32)?;
+        } else {
+            w.write_str(escaped)?;
+        }
+        plain = i + c.len_utf8();
+    }
+    w.write_str(&s[plain..])?;
+    w.write_char('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_json_line_has_the_event_its_span_and_the_span_chain_and_escapes_what_it_must() {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .fmt_fields(JsonFields::new())
+            .event_format(JsonLines)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let outer =
+                tracing::info_span!("request", request_id = "r-1", method = "GET", app_id = tracing::field::Empty);
+            outer.record("app_id", "a-9");
+            let _o = outer.enter();
+            let inner = tracing::info_span!("check");
+            let _i = inner.enter();
+            let weird = "quote \" backslash \\ newline \n bell \u{7} é";
+            tracing::warn!(
+                status = 401u64,
+                latency_ms = 0.25,
+                ok = false,
+                delta = -3i64,
+                text = weird,
+                "answered {}",
+                1
+            );
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        let line: serde_json::Value = serde_json::from_str(text.trim_end()).expect("one valid JSON object");
+        assert_eq!(line["level"], "WARN");
+        assert!(chrono::DateTime::parse_from_rfc3339(line["timestamp"].as_str().unwrap()).is_ok());
+        assert_eq!(
+            line["fields"],
+            serde_json::json!({
+                "message": "answered 1", "status": 401, "latency_ms": 0.25, "ok": false, "delta": -3,
+                "text": "quote \" backslash \\ newline \n bell \u{7} é"
+            })
+        );
+        assert_eq!(line["span"], serde_json::json!({ "name": "check" }), "the innermost span");
+        assert_eq!(
+            line["spans"],
+            serde_json::json!([
+                { "request_id": "r-1", "method": "GET", "app_id": "a-9", "name": "request" },
+                { "name": "check" }
+            ])
+        );
+    }
 }
