@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use domain::{Ports, Services};
 use infra::Database;
 use infra::outbox::Doorbell;
@@ -46,7 +45,7 @@ pub struct Node {
 /// Opens the database (migrating it when allowed) and builds the use cases on
 /// the real adapters.
 pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
-    let (url, db) = open_database(settings).await?;
+    let (url, db) = crate::database::open(settings).await?;
     let secret = settings.jwt_secret_bytes()?;
     let secret = secret.expose_secret().as_bytes();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -63,7 +62,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
             Duration::from_millis(settings.revocation_retry_ms),
         )
     });
-    let sealer = sealer(settings)?;
+    let sealer = settings.sealer()?;
     let clock: Arc<dyn domain::clock::Clock> = Arc::new(infra::clock::SystemClock);
     let (tokens, signing_keys) = crate::signing::token_codec(settings, &db, sealer.clone(), clock.clone()).await?;
     let ports = Ports {
@@ -97,44 +96,6 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         rng: Arc::new(infra::rng::OsRng),
     };
     Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell, listener, signing_keys })
-}
-
-/// The configured database, reachable and (when allowed) migrated, and its URL.
-pub async fn open_database(settings: &Settings) -> anyhow::Result<(String, Database)> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
-    let url = settings.database_url();
-    infra::db::wait_until_reachable(&url, Duration::from_secs(settings.db_connect_timeout))
-        .await
-        // The error's text already holds its cause: no chain to repeat it.
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| {
-            format!(
-                "cannot reach the database (DATABASE_URL; AUTHD_DB_CONNECT_TIMEOUT={} s)",
-                settings.db_connect_timeout
-            )
-        })?;
-    let waits = infra::db::Waits {
-        acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
-        statement: (settings.db_statement_timeout_ms > 0)
-            .then(|| Duration::from_millis(settings.db_statement_timeout_ms)),
-    };
-    let db = infra::db::connect_with(&url, settings.db_max_connections, waits)
-        .await
-        .context("cannot open the database (check DATABASE_URL)")?;
-    if settings.auto_migrate {
-        infra::db::migrate_before_serving(&url, &db).await.context("migrating the database failed")?;
-    }
-    Ok((url, db))
-}
-
-/// Seals what must be read back (authenticator secrets, signing keys):
-/// under `AUTHD_ENCRYPTION_KEY`, or a key derived from the JWT secret.
-pub fn sealer(settings: &Settings) -> anyhow::Result<Arc<infra::sealer::ChaChaSealer>> {
-    Ok(Arc::new(match &settings.encryption_key {
-        Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
-        None => infra::sealer::ChaChaSealer::derived_from(settings.jwt_secret_bytes()?.expose_secret().as_bytes()),
-    }))
 }
 
 /// Every operation of the API.

@@ -502,6 +502,15 @@ impl Settings {
         ))
     }
 
+    /// Seals what must be read back (authenticator secrets, signing keys):
+    /// under `AUTHD_ENCRYPTION_KEY`, or a key derived from the JWT secret.
+    pub fn sealer(&self) -> anyhow::Result<std::sync::Arc<infra::sealer::ChaChaSealer>> {
+        Ok(std::sync::Arc::new(match &self.encryption_key {
+            Some(key) => infra::sealer::ChaChaSealer::derived_from(key.expose_secret().as_bytes()),
+            None => infra::sealer::ChaChaSealer::derived_from(self.jwt_secret_bytes()?.expose_secret().as_bytes()),
+        }))
+    }
+
     /// The domain's policy with these settings' lifetimes and limits.
     pub fn policy(&self) -> Policy {
         Policy {

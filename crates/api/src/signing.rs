@@ -108,8 +108,8 @@ async fn open_keys(settings: &Settings) -> anyhow::Result<Arc<SigningKeys>> {
     if settings.jwt_alg != JwtAlg::EdDsa {
         bail!("`authd keys` manages EdDSA keys: set AUTHD_JWT_ALG=EdDSA (HS256 signs with AUTHD_JWT_SECRET)");
     }
-    let (_, db) = crate::app::open_database(settings).await?;
-    let keys = SigningKeys::new(db, crate::app::sealer(settings)?, Arc::new(infra::clock::SystemClock));
+    let (_, db) = crate::database::open(settings).await?;
+    let keys = SigningKeys::new(db, settings.sealer()?, Arc::new(infra::clock::SystemClock));
     keys.reload().await.context("cannot load the signing keys")?;
     Ok(keys)
 }

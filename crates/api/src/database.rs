@@ -1,0 +1,39 @@
+//! The configured database: waited for while it is not reachable yet
+//! (`AUTHD_DB_CONNECT_TIMEOUT`), pooled with the request and statement
+//! waits, and migrated when allowed (`AUTHD_AUTO_MIGRATE`).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use infra::Database;
+
+use crate::config::Settings;
+
+/// The configured database, reachable and (when allowed) migrated, and its URL.
+pub async fn open(settings: &Settings) -> anyhow::Result<(String, Database)> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let url = settings.database_url();
+    infra::db::wait_until_reachable(&url, Duration::from_secs(settings.db_connect_timeout))
+        .await
+        // The error's text already holds its cause: no chain to repeat it.
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot reach the database (DATABASE_URL; AUTHD_DB_CONNECT_TIMEOUT={} s)",
+                settings.db_connect_timeout
+            )
+        })?;
+    let waits = infra::db::Waits {
+        acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
+        statement: (settings.db_statement_timeout_ms > 0)
+            .then(|| Duration::from_millis(settings.db_statement_timeout_ms)),
+    };
+    let db = infra::db::connect_with(&url, settings.db_max_connections, waits)
+        .await
+        .context("cannot open the database (check DATABASE_URL)")?;
+    if settings.auto_migrate {
+        infra::db::migrate_before_serving(&url, &db).await.context("migrating the database failed")?;
+    }
+    Ok((url, db))
+}
