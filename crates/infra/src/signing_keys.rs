@@ -276,14 +276,17 @@ impl SigningKeys {
         let keys = self.clone();
         tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = keys.unknown_kid.notified() => {}
-                }
+                let woken = tokio::select! {
+                    _ = tokio::time::sleep(every) => false,
+                    _ = keys.unknown_kid.notified() => true,
+                };
                 if let Err(e) = keys.reload().await {
                     tracing::warn!(error = %e, "reloading the signing keys failed; keeping the ones held");
                 }
-                tokio::time::sleep(RELOAD_ON_UNKNOWN_AT_MOST_EVERY.min(every)).await;
+                if woken {
+                    // Unknown kids (junk tokens, say) reload at most this often.
+                    tokio::time::sleep(RELOAD_ON_UNKNOWN_AT_MOST_EVERY.min(every)).await;
+                }
             }
         })
     }
