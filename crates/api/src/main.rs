@@ -1,5 +1,11 @@
 //! The `authd` binary.
 
+/// mimalloc: under load glibc's malloc and free took about 12% of authd's
+/// CPU on a token check; `--ceilings-only` measured verify-token at 42% of
+/// the bare handler with it, 34% without.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
