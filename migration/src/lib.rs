@@ -19,10 +19,13 @@ mod m20261201_000011_create_apps;
 mod m20261201_000012_app_verifications;
 mod m20261201_000013_session_ended_notify;
 mod m20261201_000014_create_signing_keys;
+mod m20261201_000015_user_changed_notify;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
 pub use m20261201_000013_session_ended_notify::CHANNEL as SESSION_ENDED_CHANNEL;
+/// What a changed user's notification on that channel starts with, before its id.
+pub use m20261201_000015_user_changed_notify::USER_PREFIX as USER_CHANGED_PREFIX;
 
 pub struct Migrator;
 
@@ -44,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_app_verifications::Migration),
             Box::new(m20261201_000013_session_ended_notify::Migration),
             Box::new(m20261201_000014_create_signing_keys::Migration),
+            Box::new(m20261201_000015_user_changed_notify::Migration),
         ]
     }
 }

@@ -54,6 +54,54 @@ async fn a_logout_on_one_node_is_refused_by_the_other_within_a_second_and_by_its
     refused_within_a_second(&b, &two).await;
 }
 
+#[tokio::test]
+async fn a_profile_change_or_demotion_on_one_node_is_read_by_the_other_within_a_second_and_by_itself_at_once() {
+    local_only!("starts a second node on the same database");
+    let (a, root) = Server::start_with_admin().await;
+    let b = a.second_node();
+    caught_up(&a).await;
+    caught_up(&b).await;
+    let u = a.register("ada", false).await;
+    let access = token(&a.tokens(&u).await, "access_token");
+    assert_eq!(b.me(&access).await.ok(200)["name"], "Test"); // b now remembers the row
+    let r = a.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"name": "Augusta"}))).await;
+    assert_eq!(r.ok(200)["name"], "Augusta");
+    assert_eq!(a.me(&access).await.ok(200)["name"], "Augusta", "the writing node reads its own change");
+    within_a_second(|| async { b.me(&access).await.ok(200)["name"] == "Augusta" }).await;
+
+    // An administrator demoted on one node loses the rights on the other.
+    let path = format!("/users/{}", u.id);
+    a.call(Method::PATCH, &path, Some(&root), Some(json!({"is_admin": true}))).await.ok(200);
+    let admin = token(&b.tokens(&u).await, "access_token");
+    b.call(Method::GET, "/users", Some(&admin), None).await.ok(200);
+    a.call(Method::PATCH, &path, Some(&root), Some(json!({"is_admin": false}))).await.ok(200);
+    within_a_second(|| async {
+        let r = b.call(Method::GET, "/users", Some(&admin), None).await;
+        match r.status.as_u16() {
+            200 => false,
+            _ => {
+                r.problem(403, "forbidden");
+                true
+            }
+        }
+    })
+    .await;
+}
+
+/// Polls `done` until it holds, for at most one second: a notification's
+/// trip to the other node, never a sleep for it.
+async fn within_a_second<F, Fut>(done: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !done().await {
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "not seen within 1 s");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// Waits (at most 10 s) until the node's revocation listener has caught up,
 /// on PostgreSQL; SQLite checks the database on every request.
 async fn caught_up(node: &Server) {
@@ -202,6 +250,10 @@ async fn a_node_whose_listener_is_cut_checks_the_database_and_resumes_when_it_re
     // Not heard, yet refused at once: b reads the database meanwhile.
     b.me(&first).await.problem(401, "session_revoked");
     b.me(&second).await.ok(200);
+    // Likewise for user rows: b had remembered this one, and reads it afresh.
+    let r = a.call(Method::PATCH, "/users/me", Some(&second), Some(json!({"name": "Augusta"}))).await;
+    r.ok(200);
+    assert_eq!(b.me(&second).await.ok(200)["name"], "Augusta");
 
     // Reconnected and caught up again, b hears revocations once more.
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -215,7 +267,7 @@ async fn a_node_whose_listener_is_cut_checks_the_database_and_resumes_when_it_re
         .filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener caught up")))
         .count();
     assert_eq!(caught_up, 2, "caught up at start and after reconnecting");
-    b.me(&second).await.ok(200);
+    assert_eq!(b.me(&second).await.ok(200)["name"], "Augusta", "the rows remembered before the cut are forgotten");
     let r = a.call(Method::POST, "/auth/logout", Some(&second), None).await;
     assert_eq!(r.status.as_u16(), 204);
     refused_within_a_second(&b, &second).await;

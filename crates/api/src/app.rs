@@ -66,7 +66,12 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     let clock: Arc<dyn domain::clock::Clock> = Arc::new(infra::clock::SystemClock);
     let (tokens, signing_keys) = crate::signing::token_codec(settings, &db, sealer.clone(), clock.clone()).await?;
     let ports = Ports {
-        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
+        users: match &listener {
+            Some(l) => {
+                Arc::new(infra::pushed_users::PushedUsers::new(infra::users::SeaUserRepo::new(db.clone()), l.memory()))
+            }
+            None => Arc::new(infra::users::SeaUserRepo::new(db.clone())),
+        },
         sessions: match &listener {
             Some(l) => Arc::new(infra::revocation::PushedSessions::new(
                 infra::sessions::SeaSessionRepo::new(db.clone()),

@@ -18,6 +18,7 @@ pub mod otp_hash;
 pub mod otps;
 pub mod outbox;
 pub mod purge;
+pub mod pushed_users;
 pub mod recovery_codes;
 pub mod revocation;
 pub mod revocation_listener;

@@ -1,4 +1,5 @@
-//! What a node knows about the sessions it has checked, kept in memory and
+//! What a node knows about the sessions it has checked (and, in
+//! [`KnownUsers`], the user rows it has read), kept in memory and
 //! told of every revocation as it commits (`revocation_listener.rs` hears
 //! them from PostgreSQL), so that checking an access token costs no
 //! database round trip and a revocation still takes effect on every node.
@@ -28,6 +29,7 @@ use domain::session::Session;
 use domain::user::UserId;
 use uuid::Uuid;
 
+use crate::pushed_users::KnownUsers;
 use crate::sessions::SeaSessionRepo;
 
 /// Sessions remembered (live or ended) before the memory starts over;
@@ -62,6 +64,7 @@ pub enum Lookup {
 /// The shared memory of one node.
 pub struct Revocations {
     known: Mutex<Known>,
+    users: KnownUsers,
     origin: Instant,
     /// 1 + the millisecond (since `origin`) at which the newest ping that
     /// came back was sent; 0 while not listening.
@@ -75,6 +78,7 @@ impl Revocations {
     pub fn new(trust_for: Duration) -> Arc<Self> {
         Arc::new(Self {
             known: Mutex::new(Known { epoch: 0, sessions: HashMap::new() }),
+            users: KnownUsers::default(),
             origin: Instant::now(),
             heard_up_to: AtomicU64::new(0),
             trust_for,
@@ -88,6 +92,11 @@ impl Revocations {
 
     fn millis(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.origin).as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// The user rows remembered under the same trust.
+    pub fn users(&self) -> &KnownUsers {
+        &self.users
     }
 
     /// Whether every revocation committed before `trust_for` ago has been heard.
@@ -161,6 +170,7 @@ impl Revocations {
     /// everything and check the database until it is back and has caught up.
     pub fn forget(&self) {
         self.heard_up_to.store(0, Ordering::Release);
+        self.users.clear();
         let mut known = self.lock();
         known.sessions.clear();
         known.epoch += 1;

@@ -1,6 +1,7 @@
 //! Hears every session's end from PostgreSQL (`LISTEN` on the channel the
-//! `sessions` triggers notify, migration `m20261201_000013`) and tells this
-//! node's [`Revocations`] memory.
+//! `sessions` triggers notify, migration `m20261201_000013`), and every
+//! user row's change on the same channel (`user:<id>`, migration
+//! `m20261201_000015`), and tells this node's [`Revocations`] memory.
 //!
 //! The listener proves it is caught up by pinging itself: every
 //! `ping_every` it sends `NOTIFY` over the pool, and PostgreSQL delivers
@@ -14,6 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use domain::user::UserId;
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -135,6 +137,10 @@ impl Listener {
                     Some(Ok(payload)) => {
                         if let Ok(id) = Uuid::parse_str(&payload) {
                             self.memory.ended(id);
+                        } else if let Some(Ok(id)) =
+                            payload.strip_prefix(migration::USER_CHANGED_PREFIX).map(Uuid::parse_str)
+                        {
+                            self.memory.users().changed(UserId(id));
                         } else if let Some((expected, sent)) = &pending
                             && *expected == payload
                         {

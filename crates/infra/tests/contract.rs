@@ -60,6 +60,27 @@ mod postgres {
     domain::port_contracts!(store);
 }
 
+/// The decorators a node with revocation push runs, over a memory trusted
+/// throughout and no listener: every read of a row this node wrote must
+/// still see the write, from its own forgetting alone.
+mod pushed_postgres {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    async fn store() -> Option<domain::testing::contract::Store> {
+        let db = super::postgres_db().await?;
+        let memory = infra::revocation::Revocations::new(Duration::from_secs(3600));
+        memory.heard_up_to(Instant::now());
+        let mut store = super::store("postgres, pushed", db.clone());
+        store.users =
+            Arc::new(infra::pushed_users::PushedUsers::new(infra::users::SeaUserRepo::new(db.clone()), memory.clone()));
+        store.sessions =
+            Arc::new(infra::revocation::PushedSessions::new(infra::sessions::SeaSessionRepo::new(db), memory));
+        Some(store)
+    }
+    domain::port_contracts!(store);
+}
+
 /// Migrations are the one thing here no fake has: they must undo cleanly.
 #[tokio::test]
 async fn migrations_roll_back_and_reapply() {
