@@ -17,7 +17,7 @@ use domain::signing_key::{KeyTimes, rotation, signer_at};
 use domain::{Error, Result};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -27,6 +27,8 @@ use crate::db::{Database, execute, internal, statement};
 const ALG: &str = "EdDSA";
 /// Unknown `kid`s ask for a reload, at most this often.
 const RELOAD_ON_UNKNOWN_AT_MOST_EVERY: Duration = Duration::from_secs(1);
+/// Advisory-lock key serialising rotations on PostgreSQL.
+const ROTATION_LOCK: i64 = 0x6175_7468_6400_0002;
 
 /// An Ed25519 key pair.
 pub struct Ed25519(ed25519_dalek::SigningKey);
@@ -113,10 +115,27 @@ pub enum Rotated {
 }
 
 struct Loaded {
-    times: KeyTimes,
     public: [u8; 32],
     encoding: EncodingKey,
     decoding: DecodingKey,
+}
+
+/// The keys that verified at the last reload: their schedule, as
+/// `domain::signing_key` reads it, and their opened halves, index for index.
+#[derive(Default)]
+struct Ring {
+    schedule: Vec<KeyTimes>,
+    loaded: Vec<Loaded>,
+}
+
+impl Ring {
+    fn keys(&self) -> impl Iterator<Item = (&KeyTimes, &Loaded)> {
+        self.schedule.iter().zip(&self.loaded)
+    }
+
+    fn get(&self, kid: &str) -> Option<(&KeyTimes, &Loaded)> {
+        self.keys().find(|(times, _)| times.kid == kid)
+    }
 }
 
 /// The signing keys as this node knows them.
@@ -124,7 +143,7 @@ pub struct SigningKeys {
     db: Database,
     sealer: Arc<dyn SecretSealer>,
     clock: Arc<dyn Clock>,
-    ring: RwLock<Arc<Vec<Loaded>>>,
+    ring: RwLock<Arc<Ring>>,
     unknown_kid: tokio::sync::Notify,
 }
 
@@ -137,6 +156,13 @@ fn times(row: &QueryResult) -> Result<KeyTimes> {
     })
 }
 
+/// Every key ever stored, retired ones too, oldest first.
+async fn list_on(conn: &impl ConnectionTrait) -> Result<Vec<KeyTimes>> {
+    let sql = "SELECT kid, created_at, signs_from, retires_at FROM signing_keys ORDER BY signs_from, created_at";
+    let rows = conn.query_all_raw(statement(conn, sql, vec![])).await.map_err(internal)?;
+    rows.iter().map(times).collect()
+}
+
 impl SigningKeys {
     /// Holds no key until [`reload`](Self::reload).
     pub fn new(db: Database, sealer: Arc<dyn SecretSealer>, clock: Arc<dyn Clock>) -> Arc<Self> {
@@ -145,9 +171,7 @@ impl SigningKeys {
 
     /// Every key ever stored, retired ones too, oldest first.
     pub async fn list(&self) -> Result<Vec<KeyTimes>> {
-        let sql = "SELECT kid, created_at, signs_from, retires_at FROM signing_keys ORDER BY signs_from, created_at";
-        let rows = self.db.query_all_raw(statement(&self.db, sql, vec![])).await.map_err(internal)?;
-        rows.iter().map(times).collect()
+        list_on(&self.db).await
     }
 
     /// Reads the keys that verify now, and opens their private halves.
@@ -156,7 +180,7 @@ impl SigningKeys {
                    FROM signing_keys WHERE alg = $1 AND (retires_at IS NULL OR retires_at > $2)";
         let values = vec![ALG.into(), self.clock.now().into()];
         let rows = self.db.query_all_raw(statement(&self.db, sql, values)).await.map_err(internal)?;
-        let mut ring = Vec::with_capacity(rows.len());
+        let mut ring = Ring::default();
         for row in &rows {
             let times = times(row)?;
             let public: Vec<u8> = row.try_get("", "public_key").map_err(internal)?;
@@ -168,45 +192,51 @@ impl SigningKeys {
             if key.public().as_slice() != public || key.kid() != times.kid {
                 return Err(Error::internal(format!("signing key {} does not match its public key", times.kid)));
             }
-            ring.push(Loaded {
+            ring.schedule.push(times);
+            ring.loaded.push(Loaded {
                 public: key.public(),
                 encoding: key.encoding_key(),
                 decoding: key.decoding_key(),
-                times,
             });
         }
         *self.ring.write().expect("the key ring lock is never poisoned") = Arc::new(ring);
         Ok(())
     }
 
-    fn ring(&self) -> Arc<Vec<Loaded>> {
+    fn ring(&self) -> Arc<Ring> {
         self.ring.read().expect("the key ring lock is never poisoned").clone()
     }
 
     /// Adds `key` as the next signing key (see `domain::signing_key::rotation`)
     /// and reloads. A key already stored (same `kid`) is left as it is.
+    ///
+    /// The schedule is read and written in one transaction that rotations
+    /// take one at a time: on PostgreSQL under `pg_advisory_xact_lock`, on
+    /// SQLite under the write lock its first statement (the INSERT) takes.
+    /// Two rotations at once then plan from each other's result, and exactly
+    /// one key is left without a retirement.
     pub async fn rotate(&self, key: Ed25519, publish_for: Duration, longest_token: Duration) -> Result<Rotated> {
         let kid = key.kid();
-        let known = self.list().await?;
-        if let Some(existing) = known.iter().find(|k| k.kid == kid) {
-            return Ok(Rotated::AlreadyStored(existing.clone()));
-        }
         let now = self.clock.now();
-        let plan = rotation(&known, now, domain::clock::span(publish_for), domain::clock::span(longest_token));
         let sealed = self.sealer.seal(&key.0.to_bytes(), &seal_context(&kid))?;
         let txn = self.db.begin().await.map_err(internal)?;
-        // The INSERT first: a SQLite write transaction must start with a write.
+        if txn.get_database_backend() == DbBackend::Postgres {
+            execute(&txn, "SELECT pg_advisory_xact_lock($1)", vec![ROTATION_LOCK.into()]).await?;
+        }
+        // Signing from `now` until the plan below says when: nobody reads
+        // it before this transaction commits.
         let sql = "INSERT INTO signing_keys (kid, alg, public_key, sealed_private_key, created_at, signs_from, retires_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, NULL)";
-        let values = vec![
-            kid.clone().into(),
-            ALG.into(),
-            key.public().to_vec().into(),
-            sealed.into(),
-            now.into(),
-            plan.signs_from.into(),
-        ];
-        execute(&txn, sql, values).await?;
+                   VALUES ($1, $2, $3, $4, $5, $5, NULL) ON CONFLICT (kid) DO NOTHING";
+        let values = vec![kid.clone().into(), ALG.into(), key.public().to_vec().into(), sealed.into(), now.into()];
+        if execute(&txn, sql, values).await? == 0 {
+            txn.rollback().await.map_err(internal)?;
+            let stored = self.list().await?.into_iter().find(|k| k.kid == kid);
+            return stored.map(Rotated::AlreadyStored).ok_or_else(|| Error::internal("a stored signing key vanished"));
+        }
+        let others: Vec<KeyTimes> = list_on(&txn).await?.into_iter().filter(|k| k.kid != kid).collect();
+        let plan = rotation(&others, now, domain::clock::span(publish_for), domain::clock::span(longest_token));
+        let sql = "UPDATE signing_keys SET signs_from = $1 WHERE kid = $2";
+        execute(&txn, sql, vec![plan.signs_from.into(), kid.clone().into()]).await?;
         let sql = "UPDATE signing_keys SET retires_at = $1 WHERE retires_at IS NULL AND kid <> $2";
         execute(&txn, sql, vec![plan.retire_others_at.into(), kid.clone().into()]).await?;
         txn.commit().await.map_err(internal)?;
@@ -216,18 +246,15 @@ impl SigningKeys {
 
     /// Whether any key verifies now (so tokens can be checked at all).
     pub fn has_signer(&self) -> bool {
-        let now = self.clock.now();
-        let ring = self.ring();
-        signer_at(&ring.iter().map(|k| k.times.clone()).collect::<Vec<_>>(), now).is_some()
+        signer_at(&self.ring().schedule, self.clock.now()).is_some()
     }
 
     /// The key that signs a token issued at `iat` (seconds), with its `kid`.
     pub(crate) fn signer(&self, iat: i64) -> Option<(String, EncodingKey)> {
         let at = DateTime::<Utc>::from_timestamp(iat, 0)?;
         let ring = self.ring();
-        let schedule: Vec<KeyTimes> = ring.iter().map(|k| k.times.clone()).collect();
-        let kid = &signer_at(&schedule, at)?.kid;
-        ring.iter().find(|k| &k.times.kid == kid).map(|k| (kid.clone(), k.encoding.clone()))
+        let kid = &signer_at(&ring.schedule, at)?.kid;
+        ring.get(kid).map(|(_, k)| (kid.clone(), k.encoding.clone()))
     }
 
     /// The public key for `kid`, while it verifies. An unknown `kid` wakes
@@ -235,8 +262,8 @@ impl SigningKeys {
     pub(crate) fn verifier(&self, kid: &str) -> Option<DecodingKey> {
         let now = self.clock.now();
         let ring = self.ring();
-        match ring.iter().find(|k| k.times.kid == kid) {
-            Some(k) => k.times.verifies_at(now).then(|| k.decoding.clone()),
+        match ring.get(kid) {
+            Some((times, k)) => times.verifies_at(now).then(|| k.decoding.clone()),
             None => {
                 self.unknown_kid.notify_one();
                 None
@@ -248,7 +275,7 @@ impl SigningKeys {
     /// before); unlike [`verifier`](Self::verifier), wakes no reload.
     pub(crate) fn still_verifies(&self, kid: &str) -> bool {
         let now = self.clock.now();
-        self.ring().iter().any(|k| &*k.times.kid == kid && k.times.verifies_at(now))
+        self.ring().get(kid).is_some_and(|(times, _)| times.verifies_at(now))
     }
 
     /// The public keys that verify now, the next signing key included.
@@ -256,13 +283,13 @@ impl SigningKeys {
         let now = self.clock.now();
         let keys = self
             .ring()
-            .iter()
-            .filter(|k| k.times.verifies_at(now))
-            .map(|k| Jwk {
+            .keys()
+            .filter(|(times, _)| times.verifies_at(now))
+            .map(|(times, k)| Jwk {
                 kty: "OKP",
                 crv: "Ed25519",
                 x: URL_SAFE_NO_PAD.encode(k.public),
-                kid: k.times.kid.clone(),
+                kid: times.kid.clone(),
                 alg: ALG,
                 use_: "sig",
             })

@@ -167,3 +167,20 @@ async fn an_eddsa_codec_refuses_hs256_tokens_and_tokens_without_a_kid() {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT","kid":"nobody"}"#);
     assert!(matches!(codec.decode(&format!("{unknown}.{payload}.{sig}")), Err(Error::TokenInvalid)));
 }
+
+#[tokio::test]
+async fn rotations_at_once_on_two_nodes_leave_exactly_one_key_without_a_retirement() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (a, _) = node(&db, &clock, SECRET);
+        let (b, _) = node(&db, &clock, SECRET);
+        rotate(&a).await;
+        for round in 0..5 {
+            let (x, y) = tokio::join!(rotate(&a), rotate(&b));
+            let keys = a.list().await.unwrap();
+            let open: Vec<_> = keys.iter().filter(|k| k.retires_at.is_none()).map(|k| k.kid.clone()).collect();
+            assert_eq!(open.len(), 1, "{backend}, round {round}: {keys:?}");
+            assert!(open[0] == x.kid || open[0] == y.kid, "{backend}: the later of the two signs next");
+        }
+    }
+}
