@@ -1,9 +1,7 @@
 //! Logging: pretty in dev, JSON lines in production; `RUST_LOG` overrides the
-//! level (`authd::access=off` silences the access log). Lines are written by
-//! a thread of their own, so a slow stdout never holds up a request; past
-//! 128 000 lines waiting, new ones are dropped rather than waited for. That
-//! thread writes every line waiting at once (a buffer flushed whenever the
-//! queue runs empty): under load one `write` carries many lines, not one each.
+//! level (`authd::access=off` silences the access log). Lines reach stdout
+//! through [`log_sink`](crate::log_sink): batched by a thread of their own,
+//! so a slow stdout never holds up a request.
 //!
 //! A JSON line is `{"timestamp", "level", "fields": {…}, "span": {…, "name"},
 //! "spans": [{…, "name"}, …]}` (the innermost span, then the chain from the
@@ -16,7 +14,6 @@ use std::fmt;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::{JsonFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
@@ -26,11 +23,10 @@ use crate::config::LogFormat;
 
 /// Installs the subscriber; keep the guard until exit, which writes what is
 /// still queued when dropped.
-pub fn init(format: LogFormat) -> WorkerGuard {
+pub fn init(format: LogFormat) -> crate::log_sink::LogGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let (writer, guard) =
-        tracing_appender::non_blocking(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+    let (writer, guard) = crate::log_sink::spawn(std::io::stdout());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = match format {
