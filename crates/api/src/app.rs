@@ -225,7 +225,7 @@ impl HttpLayer {
         .instrument(span.clone())
         .await;
         request_log::answered(&span, &resp, route.as_deref(), started);
-        crate::metrics::observe_request(&method, route.as_deref(), resp.status(), started.elapsed());
+        crate::metrics::observe_request(&method, route.as_ref(), resp.status(), started.elapsed());
         if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
             && let Some(allow) = self.doc.allow(uri.path())
         {

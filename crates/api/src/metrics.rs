@@ -15,9 +15,10 @@
 //!   hashing queue (`infra/src/hasher.rs`);
 //! - `authd_db_pool_connections{state="in_use"|"idle"}`: sampled at each scrape.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
+use metrics::SharedString;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use poem::http::{Method, StatusCode};
 use poem::{Response, handler};
@@ -70,14 +71,40 @@ fn describe() {
     );
 }
 
-/// Counts one answered request and its latency.
-pub fn observe_request(method: &Method, route: Option<&str>, status: StatusCode, took: Duration) {
-    let route = route.unwrap_or("unmatched").to_owned();
-    let method = method.as_str().to_owned();
+/// Counts one answered request and its latency. The labels borrow what is
+/// shared already (the route template, static method and status names):
+/// nothing is allocated per request but the key itself.
+pub fn observe_request(method: &Method, route: Option<&Arc<str>>, status: StatusCode, took: Duration) {
+    let route: SharedString = route.map_or(SharedString::const_str("unmatched"), |r| SharedString::from(r.clone()));
+    let method = method_label(method);
     metrics::histogram!("authd_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
         .record(took.as_secs_f64());
-    metrics::counter!("authd_http_requests_total", "method" => method, "route" => route, "status" => status.as_str().to_owned())
+    metrics::counter!("authd_http_requests_total", "method" => method, "route" => route, "status" => status_label(status))
         .increment(1);
+}
+
+fn method_label(method: &Method) -> SharedString {
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::PUT, "PUT"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    match KNOWN.iter().find(|(m, _)| m == method) {
+        Some((_, name)) => SharedString::const_str(name),
+        None => SharedString::from(method.as_str().to_owned()),
+    }
+}
+
+fn status_label(status: StatusCode) -> SharedString {
+    // Every status code's three digits, made once.
+    static DIGITS: LazyLock<Vec<String>> = LazyLock::new(|| (100..1000).map(|c: u16| c.to_string()).collect());
+    SharedString::const_str(&DIGITS[usize::from(status.as_u16()) - 100])
 }
 
 /// What `AUTHD_METRICS_LISTEN` serves: `/metrics` alone.
