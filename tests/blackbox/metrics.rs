@@ -83,6 +83,26 @@ async fn metrics_parse_as_prometheus_text_and_their_counters_move_with_requests(
 }
 
 #[tokio::test]
+async fn a_client_cannot_grow_the_request_series_with_made_up_methods_or_paths() {
+    let s = Server::start().await;
+    let before = scrape(&s).await;
+    for i in 0..5 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+        s.http.request(method, s.url(&format!("/junk-{i}"))).send().await.unwrap();
+        s.http.get(s.url(&format!("/api/v1/junk-{i}"))).send().await.unwrap();
+    }
+    let after = scrape(&s).await;
+    let series = |x: &prometheus_parse::Sample| x.metric == "authd_http_requests_total";
+    assert!(after.samples.iter().filter(|x| series(x)).all(|x| {
+        let (method, route) = (x.labels.get("method").unwrap_or(""), x.labels.get("route").unwrap_or(""));
+        !method.starts_with("BREW") && !route.contains("junk")
+    }));
+    let other = value(&after, "authd_http_requests_total", &[("method", "OTHER")])
+        - value(&before, "authd_http_requests_total", &[("method", "OTHER")]);
+    assert!(other >= 5.0, "made-up methods are counted under OTHER");
+}
+
+#[tokio::test]
 async fn with_a_metrics_address_the_metrics_are_served_there_and_not_beside_the_api() {
     crate::harness::local_only!("needs AUTHD_METRICS_LISTEN");
     let s = Server::start_with(&[("AUTHD_METRICS_LISTEN", "127.0.0.1:0")]).await;

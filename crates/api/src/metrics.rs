@@ -15,7 +15,8 @@
 //!   hashing queue (`infra/src/hasher.rs`);
 //! - `authd_db_pool_connections{state="in_use"|"idle"}`: sampled at each scrape.
 
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 use std::time::Duration;
 
 use metrics::SharedString;
@@ -71,40 +72,60 @@ fn describe() {
     );
 }
 
-/// Counts one answered request and its latency. The labels borrow what is
-/// shared already (the route template, static method and status names):
-/// nothing is allocated per request but the key itself.
+/// Counts one answered request and its latency, through handles made once
+/// per method, route and status (the registry's own lookup built a key of
+/// owned labels for every request). Every part of the key is bounded: the
+/// route is a template (or `unmatched`) and a method outside HTTP's own is
+/// `OTHER`, so no client can grow the series.
 pub fn observe_request(method: &Method, route: Option<&Arc<str>>, status: StatusCode, took: Duration) {
-    let route: SharedString = route.map_or(SharedString::const_str("unmatched"), |r| SharedString::from(r.clone()));
-    let method = method_label(method);
-    metrics::histogram!("authd_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
-        .record(took.as_secs_f64());
-    metrics::counter!("authd_http_requests_total", "method" => method, "route" => route, "status" => status_label(status))
-        .increment(1);
+    let key = (method_index(method), route.cloned(), status.as_u16());
+    let found = REQUESTS.read().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
+    let (duration, count) = match found {
+        Some(handles) => handles,
+        None => {
+            let handles = request_handles(key.0, key.1.clone(), status);
+            REQUESTS.write().unwrap_or_else(|e| e.into_inner()).insert(key, handles.clone());
+            handles
+        }
+    };
+    duration.record(took.as_secs_f64());
+    count.increment(1);
 }
 
-fn method_label(method: &Method) -> SharedString {
-    const KNOWN: [(Method, &str); 9] = [
-        (Method::GET, "GET"),
-        (Method::POST, "POST"),
-        (Method::PATCH, "PATCH"),
-        (Method::DELETE, "DELETE"),
-        (Method::PUT, "PUT"),
-        (Method::HEAD, "HEAD"),
-        (Method::OPTIONS, "OPTIONS"),
-        (Method::CONNECT, "CONNECT"),
-        (Method::TRACE, "TRACE"),
-    ];
-    match KNOWN.iter().find(|(m, _)| m == method) {
-        Some((_, name)) => SharedString::const_str(name),
-        None => SharedString::from(method.as_str().to_owned()),
-    }
+type RequestKey = (usize, Option<Arc<str>>, u16);
+
+static REQUESTS: LazyLock<RwLock<HashMap<RequestKey, (metrics::Histogram, metrics::Counter)>>> =
+    LazyLock::new(Default::default);
+
+const METHODS: [(Method, &str); 9] = [
+    (Method::GET, "GET"),
+    (Method::POST, "POST"),
+    (Method::PATCH, "PATCH"),
+    (Method::DELETE, "DELETE"),
+    (Method::PUT, "PUT"),
+    (Method::HEAD, "HEAD"),
+    (Method::OPTIONS, "OPTIONS"),
+    (Method::CONNECT, "CONNECT"),
+    (Method::TRACE, "TRACE"),
+];
+
+/// The method's place in [`METHODS`]; `METHODS.len()` for any other.
+fn method_index(method: &Method) -> usize {
+    METHODS.iter().position(|(m, _)| m == method).unwrap_or(METHODS.len())
 }
 
-fn status_label(status: StatusCode) -> SharedString {
-    // Every status code's three digits, made once.
-    static DIGITS: LazyLock<Vec<String>> = LazyLock::new(|| (100..1000).map(|c: u16| c.to_string()).collect());
-    SharedString::const_str(&DIGITS[usize::from(status.as_u16()) - 100])
+fn request_handles(
+    method: usize,
+    route: Option<Arc<str>>,
+    status: StatusCode,
+) -> (metrics::Histogram, metrics::Counter) {
+    let method = SharedString::const_str(METHODS.get(method).map_or("OTHER", |(_, name)| name));
+    let route: SharedString = route.map_or(SharedString::const_str("unmatched"), SharedString::from);
+    let status = SharedString::from(status.as_str().to_owned());
+    (
+        metrics::histogram!("authd_http_request_duration_seconds", "method" => method.clone(), "route" => route.clone()),
+        metrics::counter!("authd_http_requests_total", "method" => method, "route" => route, "status" => status),
+    )
 }
 
 /// What `AUTHD_METRICS_LISTEN` serves: `/metrics` alone.

@@ -45,7 +45,7 @@ pub fn span(req: &Request, id: &HeaderValue) -> Span {
     tracing::info_span!(
         "request",
         request_id = id.to_str().unwrap_or_default(),
-        method = %req.method(),
+        method = req.method().as_str(),
         app_id = tracing::field::Empty,
     )
 }

@@ -8,15 +8,19 @@
 //! root), tracing-subscriber's JSON shape. [`JsonLines`] writes it directly:
 //! the crate's own formatter parses each span's stored fields back from JSON
 //! twice per line and builds a map of the event's, which cost the access log
-//! more than a token check.
+//! more than a token check. A span's fields are stored as written once, as
+//! the members of a JSON object ([`JsonSpanFields`]; the crate's `JsonFields`
+//! built a map of values and serialized it at every span and record).
 
 use std::fmt;
 
 use tracing::field::{Field, Visit};
+use tracing::span::Record;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::format::{JsonFields, Writer};
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormattedFields};
+use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::{LookupSpan, SpanRef};
 
 use crate::config::LogFormat;
@@ -30,7 +34,7 @@ pub fn init(format: LogFormat) -> crate::log_sink::LogGuard {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.fmt_fields(JsonFields::new()).event_format(JsonLines).try_init(),
+        LogFormat::Json => builder.fmt_fields(JsonSpanFields).event_format(JsonLines).try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
     guard
@@ -39,11 +43,16 @@ pub fn init(format: LogFormat) -> crate::log_sink::LogGuard {
 /// One JSON object per event, spans spliced in as stored (see the module doc).
 pub struct JsonLines;
 
-impl<S> FormatEvent<S, JsonFields> for JsonLines
+impl<S> FormatEvent<S, JsonSpanFields> for JsonLines
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, JsonFields>, mut w: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, JsonSpanFields>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         write!(w, r#"{{"timestamp":"{now}","level":"{}","fields":{{"#, event.metadata().level())?;
         let mut fields = Fields { out: &mut w, first: true, result: Ok(()) };
@@ -66,15 +75,33 @@ where
     }
 }
 
-/// `{<the span's fields as JsonFields stored them>, "name": …}`.
+/// A span's fields, stored as the members of a JSON object (`"k":v,…`,
+/// empty while it has none), extended in place when one is recorded later.
+pub struct JsonSpanFields;
+
+impl<'w> FormatFields<'w> for JsonSpanFields {
+    fn format_fields<R: RecordFields>(&self, mut w: Writer<'w>, fields: R) -> fmt::Result {
+        let mut members = Fields { out: &mut w, first: true, result: Ok(()) };
+        fields.record(&mut members);
+        members.result
+    }
+
+    fn add_fields(&self, current: &'w mut FormattedFields<Self>, fields: &Record<'_>) -> fmt::Result {
+        let first = current.fields.is_empty();
+        let mut w = current.as_writer();
+        let mut members = Fields { out: &mut w, first, result: Ok(()) };
+        fields.record(&mut members);
+        members.result
+    }
+}
+
+/// `{<the span's stored fields>, "name": …}`.
 fn write_span<S: for<'a> LookupSpan<'a>>(w: &mut Writer<'_>, span: &SpanRef<'_, S>) -> fmt::Result {
     let ext = span.extensions();
-    let stored = ext.get::<FormattedFields<JsonFields>>().map_or("", |f| f.fields.as_str());
-    // JsonFields stores an object, `{}` when a span has no field yet.
-    let inner = stored.trim().strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or("").trim();
+    let stored = ext.get::<FormattedFields<JsonSpanFields>>().map_or("", |f| f.fields.as_str());
     w.write_char('{')?;
-    if !inner.is_empty() {
-        w.write_str(inner)?;
+    if !stored.is_empty() {
+        w.write_str(stored)?;
         w.write_char(',')?;
     }
     w.write_str(r#""name":"#)?;
@@ -131,8 +158,20 @@ impl Visit for Fields<'_, '_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        self.put(field, |w| write_json_str(w, &text));
+        self.put(field, |w| {
+            w.write_char('"')?;
+            fmt::Write::write_fmt(&mut Escaped(w), format_args!("{value:?}"))?;
+            w.write_char('"')
+        });
+    }
+}
+
+/// Writes what it is given with JSON string escapes, unquoted.
+struct Escaped<'a, W>(&'a mut W);
+
+impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_escaped(self.0, s)
     }
 }
 
@@ -140,6 +179,12 @@ impl Visit for Fields<'_, '_> {
 /// characters escaped.
 fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     w.write_char('"')?;
+    write_escaped(w, s)?;
+    w.write_char('"')
+}
+
+/// `s` with JSON string escapes, unquoted.
+fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
     let mut plain = 0;
     for (i, c) in s.char_indices() {
         let escaped = match c {
@@ -159,8 +204,7 @@ fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
         }
         plain = i + c.len_utf8();
     }
-    w.write_str(&s[plain..])?;
-    w.write_char('"')
+    w.write_str(&s[plain..])
 }
 
 #[cfg(test)]
@@ -188,7 +232,7 @@ mod tests {
         let sink = lines.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || sink.clone())
-            .fmt_fields(JsonFields::new())
+            .fmt_fields(JsonSpanFields)
             .event_format(JsonLines)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
