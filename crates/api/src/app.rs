@@ -192,7 +192,11 @@ struct HttpLayer {
 
 impl HttpLayer {
     async fn call<E: Endpoint>(self: Arc<Self>, ep: Arc<E>, req: Request) -> poem::Result<Response> {
-        request_log::with_caller(self.serve(ep, req)).await
+        // Boxed here, the request's future is moved as a pointer through
+        // the layers above (task-local scope, `Around`, poem's dyn endpoint)
+        // instead of being copied whole at each (about 6 KB; perf put those
+        // copies at 9% of a token check).
+        request_log::with_caller(Box::pin(self.serve(ep, req))).await
     }
 
     async fn serve<E: Endpoint>(&self, ep: Arc<E>, req: Request) -> poem::Result<Response> {
@@ -208,7 +212,9 @@ impl HttpLayer {
                 return (refused, None);
             }
             match crate::body_limit::limit_body(self.body, req).await {
-                Ok(req) => match ep.call(req).await {
+                // Boxed as well: the route's future (about 3.6 KB) would
+                // otherwise make up most of this one.
+                Ok(req) => match Box::pin(ep.call(req)).await {
                     Ok(r) => {
                         let r = r.into_response();
                         let route = r.data::<PathPattern>().map(|p| p.0.clone());
