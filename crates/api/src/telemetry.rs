@@ -185,24 +185,26 @@ fn write_json_str(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
 
 /// `s` with JSON string escapes, unquoted.
 fn write_escaped(w: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    // Every character that needs an escape is ASCII, so scanning bytes finds
+    // them at character boundaries and passes the rest through whole.
     let mut plain = 0;
-    for (i, c) in s.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => "",
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
             _ => continue,
         };
         w.write_str(&s[plain..i])?;
         if escaped.is_empty() {
-            write!(w, "\\u{:04x}", c as u32)?;
+            write!(w, "\\u{b:04x}")?;
         } else {
             w.write_str(escaped)?;
         }
-        plain = i + c.len_utf8();
+        plain = i + 1;
     }
     w.write_str(&s[plain..])
 }
