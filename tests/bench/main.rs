@@ -11,7 +11,7 @@
 //! `--connections C` (32), `--database-url URL` (a server the bench may create
 //! a database on), `--quick` (1 s per scenario, for CI), `--write-docs`
 //! (regenerate docs/benchmarks.md), `--ceilings-only` (the bare handler,
-//! verify-token and GET /users/me alone), `--bare-server` (internal).
+//! verify-token, GET /users/me and the admin list page alone), `--bare-server` (internal).
 
 mod codecs;
 #[path = "../common/listen.rs"]
@@ -41,8 +41,8 @@ pub struct Args {
     pub quick: bool,
     #[arg(long)]
     pub write_docs: bool,
-    /// Only the bare handler, verify-token and GET /users/me: the ratios to
-    /// the HTTP ceiling, quickly (for profiling; never with --write-docs).
+    /// Only the bare handler, verify-token, GET /users/me and the admin list
+    /// page: the speed targets, quickly (for profiling; never with --write-docs).
     #[arg(long, conflicts_with = "write_docs")]
     pub ceilings_only: bool,
     #[arg(long, hide = true)]

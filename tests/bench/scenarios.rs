@@ -519,6 +519,21 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
     );
     measure(&mut rows, "GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
+    let admin = post(
+        &reqwest::Client::new(),
+        &authd.url,
+        "/auth/token",
+        None,
+        json!({"username": "bench1", "password": PASSWORD}),
+    )
+    .await?;
+    let admin = field(&admin, "access_token");
+    measure(
+        &mut rows,
+        "admin list page, random depth",
+        conns,
+        run(addr, (0..conns).map(|_| AdminList(admin.clone())).collect(), secs).await?,
+    );
     if args.ceilings_only {
         println!("\n{}", render(&rows, &[]));
         return Ok(());
@@ -573,21 +588,6 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     }
     let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
     measure(&mut rows, "refresh (rotation)", conns, run(addr, refresh, secs).await?);
-    let admin = post(
-        &reqwest::Client::new(),
-        &authd.url,
-        "/auth/token",
-        None,
-        json!({"username": "bench1", "password": PASSWORD}),
-    )
-    .await?;
-    let admin = field(&admin, "access_token");
-    measure(
-        &mut rows,
-        "admin list page, random depth",
-        conns,
-        run(addr, (0..conns).map(|_| AdminList(admin.clone())).collect(), secs).await?,
-    );
 
     let stride = conns as u64;
     let logins = |offset: u64| {
