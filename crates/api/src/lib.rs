@@ -11,6 +11,7 @@ pub mod config;
 pub mod database;
 pub mod error;
 pub mod health;
+pub mod json_body;
 pub mod log_sink;
 pub mod metrics;
 pub mod openapi_doc;

@@ -16,8 +16,9 @@ use crate::error::ApiResult;
 use crate::security::AccessAuth;
 use domain::throttle::RateScope;
 
-/// A user. Never carries a password hash or any secret.
-#[derive(Debug, Object)]
+/// A user. Never carries a password hash or any secret. Serialize writes it
+/// as poem-openapi does (pages of users answer with `json_body::Direct`).
+#[derive(Debug, Object, serde::Serialize)]
 pub struct UserBody {
     pub id: uuid::Uuid,
     /// Lower-cased email address.
@@ -39,7 +40,9 @@ pub struct UserBody {
     /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
     /// then `/confirm`). Only a verified phone receives login codes.
     pub phone_verified: bool,
+    #[serde(serialize_with = "crate::json_body::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_body::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 
