@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod throttle;
 pub mod totp;
+pub mod user_memory;
 pub mod users;
 mod verified_tokens;
 

@@ -29,8 +29,8 @@ use domain::session::Session;
 use domain::user::UserId;
 use uuid::Uuid;
 
-use crate::pushed_users::KnownUsers;
 use crate::sessions::SeaSessionRepo;
+use crate::user_memory::KnownUsers;
 
 /// Sessions remembered (live or ended) before the memory starts over;
 /// bounds it at a few MiB under any load.
