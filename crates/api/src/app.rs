@@ -65,20 +65,21 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     let sealer = settings.sealer()?;
     let clock: Arc<dyn domain::clock::Clock> = Arc::new(infra::clock::SystemClock);
     let (tokens, signing_keys) = crate::signing::token_codec(settings, &db, sealer.clone(), clock.clone()).await?;
+    // With revocation push, users and sessions answer from the node's memory.
+    let (users, sessions): (Arc<dyn domain::ports::UserRepo>, Arc<dyn domain::ports::SessionRepo>) = {
+        let (users, sessions) =
+            (infra::users::SeaUserRepo::new(db.clone()), infra::sessions::SeaSessionRepo::new(db.clone()));
+        match &listener {
+            Some(l) => (
+                Arc::new(infra::pushed_users::PushedUsers::new(users, l.memory())),
+                Arc::new(infra::revocation::PushedSessions::new(sessions, l.memory())),
+            ),
+            None => (Arc::new(users), Arc::new(sessions)),
+        }
+    };
     let ports = Ports {
-        users: match &listener {
-            Some(l) => {
-                Arc::new(infra::pushed_users::PushedUsers::new(infra::users::SeaUserRepo::new(db.clone()), l.memory()))
-            }
-            None => Arc::new(infra::users::SeaUserRepo::new(db.clone())),
-        },
-        sessions: match &listener {
-            Some(l) => Arc::new(infra::revocation::PushedSessions::new(
-                infra::sessions::SeaSessionRepo::new(db.clone()),
-                l.memory(),
-            )),
-            None => Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
-        },
+        users,
+        sessions,
         otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
         finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
         hasher: Arc::new(

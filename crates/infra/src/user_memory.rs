@@ -12,9 +12,18 @@ use domain::user::{StoredUser, UserId};
 /// Rows remembered before the memory starts over: about 20 MiB at most.
 const MAX_USERS: usize = 50_000;
 
+#[derive(Default)]
 struct Rows {
     generation: u64,
     users: HashMap<UserId, StoredUser>,
+}
+
+impl Rows {
+    /// Forgets every row; reads in flight store nothing.
+    fn wipe(&mut self) {
+        self.users.clear();
+        self.generation += 1;
+    }
 }
 
 /// What the memory says about one user.
@@ -28,14 +37,9 @@ pub enum UserLookup {
 }
 
 /// The user rows of one node.
+#[derive(Default)]
 pub struct KnownUsers {
     rows: Mutex<Rows>,
-}
-
-impl Default for KnownUsers {
-    fn default() -> Self {
-        Self { rows: Mutex::new(Rows { generation: 0, users: HashMap::new() }) }
-    }
 }
 
 impl KnownUsers {
@@ -60,8 +64,7 @@ impl KnownUsers {
             return;
         }
         if rows.users.len() >= MAX_USERS {
-            rows.users.clear();
-            rows.generation += 1;
+            rows.wipe();
             return;
         }
         rows.users.insert(user.user.id, user.clone());
@@ -76,9 +79,7 @@ impl KnownUsers {
 
     /// Forgets every row; reads in flight store nothing.
     pub fn clear(&self) {
-        let mut rows = self.lock();
-        rows.users.clear();
-        rows.generation += 1;
+        self.lock().wipe();
     }
 
     #[cfg(test)]
