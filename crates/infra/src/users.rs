@@ -62,6 +62,53 @@ impl From<UserRow> for User {
     }
 }
 
+/// A listed user's columns, in the order `list` selects them.
+type ListedRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    bool,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+fn listed(r: ListedRow) -> User {
+    let (
+        id,
+        email,
+        username,
+        name,
+        lastname,
+        is_admin,
+        is_2fa,
+        is_active,
+        phone,
+        phone_verified_at,
+        created_at,
+        modified_at,
+    ) = r;
+    User {
+        id: UserId(id),
+        email,
+        username,
+        name,
+        lastname,
+        is_admin,
+        is_2fa,
+        is_active,
+        phone,
+        phone_verified_at,
+        created_at,
+        modified_at,
+    }
+}
+
 /// A user row with its password hash, for the lookups that check passwords.
 #[derive(FromQueryResult)]
 struct StoredRow {
@@ -189,24 +236,30 @@ impl UserRepo for SeaUserRepo {
             }
             select = select.filter(any);
         }
-        // Every column but the password hash, which a listing never needs.
-        let columns = [
-            Column::Id,
-            Column::Email,
-            Column::Username,
-            Column::Name,
-            Column::Lastname,
-            Column::IsAdmin,
-            Column::Is2fa,
-            Column::IsActive,
-            Column::Phone,
-            Column::PhoneVerifiedAt,
-            Column::CreatedAt,
-            Column::ModifiedAt,
-        ];
-        let rows =
-            select.select_only().columns(columns).into_model::<UserRow>().all(&self.db).await.map_err(internal)?;
-        Ok(rows.into_iter().map(User::from).collect())
+        // Every column but the password hash, which a listing never needs,
+        // decoded by position: by name, each of a page's 600 values cost a
+        // formatted column name and a lookup.
+        let rows: Vec<ListedRow> = select
+            .select_only()
+            .columns([
+                Column::Id,
+                Column::Email,
+                Column::Username,
+                Column::Name,
+                Column::Lastname,
+                Column::IsAdmin,
+                Column::Is2fa,
+                Column::IsActive,
+                Column::Phone,
+                Column::PhoneVerifiedAt,
+                Column::CreatedAt,
+                Column::ModifiedAt,
+            ])
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(listed).collect())
     }
 
     async fn any_active_admin(&self) -> Result<bool> {

@@ -137,6 +137,10 @@ pub async fn the_user_list_is_a_keyset_in_id_order_with_filters_and_literal_sear
     let rest = s.users.list(&q(None, Some(first[1].id), 10)).await.unwrap();
     let walked: Vec<UserId> = first.iter().chain(&rest).map(|u| u.id).collect();
     assert_eq!(walked, ids, "{n}: every user once, in id order");
+    for listed in first.iter().chain(&rest) {
+        let read = s.users.by_id(listed.id).await.unwrap().map(|stored| stored.user);
+        assert_eq!(Some(listed), read.as_ref(), "{n}: a listed user has every field of its row");
+    }
     let names = |us: Vec<User>| us.into_iter().map(|u| u.username).collect::<Vec<_>>();
     assert_eq!(names(s.users.list(&q(Some("eta"), None, 10)).await.unwrap()), ["beta"], "{n}");
     assert_eq!(names(s.users.list(&q(Some("_x"), None, 10)).await.unwrap()), ["gamma_x"], "{n}: _ is literal");
