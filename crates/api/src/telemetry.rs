@@ -17,27 +17,47 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::span::Record;
 use tracing::{Event, Subscriber};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
 use tracing_subscriber::field::RecordFields;
+use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
-use tracing_subscriber::registry::{LookupSpan, SpanRef};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::{LookupSpan, Registry, SpanRef};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
+
+/// What is logged when `RUST_LOG` is unset (or invalid).
+const DEFAULT_LEVELS: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn";
 
 /// Installs the subscriber; keep the guard until exit, which writes what is
 /// still queued when dropped.
 pub fn init(format: LogFormat) -> crate::log_sink::LogGuard {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
     let (writer, guard) = crate::log_sink::spawn(std::io::stdout());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
+    let lines = tracing_subscriber::fmt::layer().with_target(false).with_writer(writer);
+    let registry = tracing_subscriber::registry().with(level_filter(std::env::var("RUST_LOG").ok().as_deref()));
     // A second init (tests building several apps) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Json => builder.fmt_fields(JsonSpanFields).event_format(JsonLines).try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => registry.with(lines.fmt_fields(JsonSpanFields).event_format(JsonLines)).try_init(),
+        LogFormat::Pretty => registry.with(lines).try_init(),
     };
     guard
+}
+
+/// The filter for `RUST_LOG`'s directives. Levels by target alone (`info`,
+/// `authd::access=off`) are a [`Targets`], which decides once per callsite;
+/// [`EnvFilter`] is kept for span and field directives (`[request]=debug`),
+/// since it reads a locked map of spans at every span entered and left,
+/// several times a request.
+fn level_filter(directives: Option<&str>) -> Box<dyn Layer<Registry> + Send + Sync> {
+    let directives = directives.map(str::trim).filter(|d| !d.is_empty()).unwrap_or(DEFAULT_LEVELS);
+    if !directives.contains(['[', '{'])
+        && let Ok(targets) = directives.parse::<Targets>()
+    {
+        return Box::new(targets);
+    }
+    Box::new(EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new(DEFAULT_LEVELS)))
 }
 
 /// One JSON object per event, spans spliced in as stored (see the module doc).
@@ -275,5 +295,41 @@ mod tests {
                 { "name": "check" }
             ])
         );
+    }
+
+    /// The messages `directives` lets through, of a fixed set of events.
+    fn logged(directives: Option<&str>) -> Vec<String> {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::registry().with(level_filter(directives)).with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(move || sink.clone())
+                .fmt_fields(JsonSpanFields)
+                .event_format(JsonLines),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "authd::access", "access");
+            tracing::info!(target: "authd", "info");
+            tracing::debug!(target: "authd", "debug");
+            tracing::info!(target: "sqlx::query", "sqlx");
+            let _r = tracing::info_span!("request").entered();
+            tracing::debug!(target: "authd", "debug in request");
+        });
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["fields"]["message"].as_str().unwrap().into()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rust_log_filters_by_target_and_by_span_and_falls_back_to_the_default_levels() {
+        assert_eq!(logged(None), ["access", "info"], "default: info, sqlx at warn");
+        assert_eq!(logged(Some("  ")), ["access", "info"], "blank is the default");
+        assert_eq!(logged(Some("info,authd::access=off")), ["info", "sqlx"]);
+        assert_eq!(logged(Some("debug,sqlx=off")), ["access", "info", "debug", "debug in request"]);
+        assert_eq!(logged(Some("warn,[request]=debug")), ["debug in request"], "a span directive");
+        assert_eq!(logged(Some("authd=loud")), ["access", "info"], "invalid: the default");
     }
 }
