@@ -101,27 +101,42 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
     Served::spawn(cmd)
 }
 
-async fn seed(db_url: &str, users: u64) -> anyhow::Result<()> {
+/// The first UUIDv7 of the millisecond `ms`: a cursor just before every id
+/// made in it.
+fn first_v7(ms: i64) -> uuid::Uuid {
+    uuid::Uuid::from_u128(((ms as u128) << 80) | (0x7 << 76) | (0b10 << 62))
+}
+
+/// Seeds `users` users, registered one a second up to now: user `i` at
+/// `base + i * 1000` Unix milliseconds. Returns `base`.
+async fn seed(db_url: &str, users: u64) -> anyhow::Result<i64> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     // One real argon2id hash, shared: seeding 1M users must not take 1M hashes.
     let hasher = infra::hasher::Argon2Hasher::new(Default::default(), 1)?;
     let hash = domain::ports::PasswordHasher::hash(&hasher, &domain::password::Password::parse(PASSWORD, &[])?).await?;
     let db = infra::connect(db_url, 2).await?;
+    let base = chrono::Utc::now().timestamp_millis() - users as i64 * 1000;
     let batch = 100_000;
     let mut from = 1;
     while from <= users {
         let to = (from + batch - 1).min(users);
         // bench<i>: every tenth user has two-factor on; bench1 is an admin.
+        // Ids are UUIDv7 of the registration time, as authd makes them
+        // (`Rng::uuid_v7`): the table's order is the id order, as it is in
+        // a service that has taken registrations over time.
         let sql = format!(
             "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, created_at, modified_at) \
-             SELECT gen_random_uuid(), 'bench' || i || '@example.com', 'bench' || i, 'Bench', 'User' || i, $1, i = 1, i % 10 = 0, true, now(), now() \
-             FROM generate_series({from}, {to}) AS i"
+             SELECT (lpad(to_hex({base} + i * 1000), 12, '0') || '7' || substr(r, 1, 3) \
+                     || substr('89ab', 1 + (get_byte(decode(r, 'hex'), 2) % 4), 1) || substr(r, 4, 15))::uuid, \
+                    'bench' || i || '@example.com', 'bench' || i, 'Bench', 'User' || i, $1, i = 1, i % 10 = 0, true, t, t \
+             FROM generate_series({from}, {to}) AS i, \
+                  LATERAL (SELECT md5(i::text) AS r, to_timestamp(({base} + i * 1000) / 1000.0) AS t) AS x"
         );
         db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, [hash.clone().into()])).await?;
         from = to + 1;
     }
     db.execute_unprepared("ANALYZE users").await?;
-    Ok(())
+    Ok(base)
 }
 
 async fn post(
@@ -217,12 +232,17 @@ impl Step for Login {
     }
 }
 
-/// Admin list pages from a random depth.
-struct AdminList(String);
+/// Admin list pages from a random depth: after a random seeded user.
+struct AdminList {
+    token: String,
+    base: i64,
+    users: u64,
+}
 impl Step for AdminList {
     async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
-        let path = format!("/api/v1/users?limit=50&after={}", uuid::Uuid::new_v4());
-        Ok(c.send(Method::GET, &path, Some(&self.0), None).await?.0.is_success())
+        let i = (uuid::Uuid::new_v4().as_u128() % u128::from(self.users)) as i64;
+        let path = format!("/api/v1/users?limit=50&after={}", first_v7(self.base + i * 1000));
+        Ok(c.send(Method::GET, &path, Some(&self.token), None).await?.0.is_success())
     }
 }
 
@@ -489,7 +509,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let addr = addr_of(&authd.url);
     eprintln!("bench: seeding {} users", args.users);
     let t = Instant::now();
-    seed(&db_url, args.users).await?;
+    let base = seed(&db_url, args.users).await?;
     let seeded_in = t.elapsed();
     let (rss_idle, _) = rss_mib(authd.pid());
 
@@ -532,7 +552,8 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         &mut rows,
         "admin list page, random depth",
         conns,
-        run(addr, (0..conns).map(|_| AdminList(admin.clone())).collect(), secs).await?,
+        run(addr, (0..conns).map(|_| AdminList { token: admin.clone(), base, users: args.users }).collect(), secs)
+            .await?,
     );
     if args.ceilings_only {
         println!("\n{}", render(&rows, &[]));
@@ -684,7 +705,8 @@ fn write_docs(table: &str, args: &Args, at: chrono::DateTime<chrono::Utc>) -> an
     let section = format!(
         "{heading}\n\n`cargo bench -p api --bench load -- --users {} --seconds {} --write-docs`, {}.\n\n\
          Machine: {cpu}, {cores} cores, {} GiB. authd (release), PostgreSQL (default durability settings) and the \
-         load generator share those cores; HTTP/1.1 keep-alive over loopback.\n\n{table}",
+         load generator share those cores; HTTP/1.1 keep-alive over loopback. The seeded users registered one a \
+         second, with UUIDv7 ids as authd makes them; each admin list page starts after a random one.\n\n{table}",
         args.users,
         args.seconds,
         at.format("%Y-%m-%d %H:%M UTC"),
