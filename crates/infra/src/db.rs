@@ -13,6 +13,16 @@ pub type Database = DatabaseConnection;
 /// 503 `database_unavailable` (`AUTHD_DB_ACQUIRE_TIMEOUT_MS`).
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A pooled connection idle at least this long is pinged before it is
+/// handed out; one used more recently is not. sqlx pings every connection
+/// when it is returned and drops one that does not answer, so a recent one
+/// answered a moment ago, and pinging it again was a third round trip per
+/// statement (HikariCP's `aliveBypassWindowMs` makes the same trade, at the
+/// same 500 ms). A connection that died within the window fails one
+/// statement, answered 503 like any statement cut by the outage, and is
+/// dropped when returned.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
+
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`) with the default
 /// acquire timeout and no statement timeout: for the CLI, migrations and tests.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
@@ -36,7 +46,10 @@ pub struct Waits {
 /// of failing.
 pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Result<Database, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.sqlx_logging(false).acquire_timeout(waits.acquire).connect_timeout(waits.acquire);
+    opts.sqlx_logging(false)
+        .acquire_timeout(waits.acquire)
+        .connect_timeout(waits.acquire)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     if url.starts_with("sqlite:") {
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // Each connection to an in-memory database is a new empty database.
