@@ -79,33 +79,19 @@ type ListedRow = (
 );
 
 fn listed(r: ListedRow) -> User {
-    let (
-        id,
-        email,
-        username,
-        name,
-        lastname,
-        is_admin,
-        is_2fa,
-        is_active,
-        phone,
-        phone_verified_at,
-        created_at,
-        modified_at,
-    ) = r;
     User {
-        id: UserId(id),
-        email,
-        username,
-        name,
-        lastname,
-        is_admin,
-        is_2fa,
-        is_active,
-        phone,
-        phone_verified_at,
-        created_at,
-        modified_at,
+        id: UserId(r.0),
+        email: r.1,
+        username: r.2,
+        name: r.3,
+        lastname: r.4,
+        is_admin: r.5,
+        is_2fa: r.6,
+        is_active: r.7,
+        phone: r.8,
+        phone_verified_at: r.9,
+        created_at: r.10,
+        modified_at: r.11,
     }
 }
 
