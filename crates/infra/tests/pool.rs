@@ -17,7 +17,8 @@ async fn backend_pid(db: &Database) -> Result<i32, DbErr> {
 async fn kill_connection_of(db: &Database, url: &str) -> i32 {
     let pid = backend_pid(db).await.unwrap();
     let other = connect(url, 1).await.unwrap();
-    let sql = format!("SELECT pg_terminate_backend({pid})");
+    // With a timeout, PostgreSQL (14+) answers once the process has exited.
+    let sql = format!("SELECT pg_terminate_backend({pid}, 5000)");
     other.execute_unprepared(&sql).await.unwrap();
     pid
 }
