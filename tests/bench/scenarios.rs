@@ -232,7 +232,8 @@ impl Step for Login {
     }
 }
 
-/// Admin list pages from a random depth: after a random seeded user.
+/// Admin list pages from a random depth: after a random seeded user, so
+/// an empty page (the cursor past every id) counts as an error.
 struct AdminList {
     token: String,
     base: i64,
@@ -242,7 +243,8 @@ impl Step for AdminList {
     async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
         let i = (uuid::Uuid::new_v4().as_u128() % u128::from(self.users)) as i64;
         let path = format!("/api/v1/users?limit=50&after={}", first_v7(self.base + i * 1000));
-        Ok(c.send(Method::GET, &path, Some(&self.token), None).await?.0.is_success())
+        let (status, body) = c.send(Method::GET, &path, Some(&self.token), None).await?;
+        Ok(status.is_success() && body.starts_with(br#"{"items":[{"#))
     }
 }
 
