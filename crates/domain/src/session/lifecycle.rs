@@ -72,8 +72,9 @@ impl Sessions {
     }
 
     /// Checks an access token and that its session is still live: a revoked
-    /// session's access tokens stop working at the next request.
-    #[tracing::instrument(skip_all)]
+    /// session's access tokens stop working at the next request. No span of
+    /// its own: it runs on every authenticated request, has no field to
+    /// record, and what is logged under it is in the request's span.
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller> {
         self.authenticate_as(access_token, TokenKind::Access).await
     }
