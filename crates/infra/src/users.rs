@@ -62,7 +62,24 @@ impl From<UserRow> for User {
     }
 }
 
-/// A listed user's columns, in the order `list` selects them.
+/// The columns a listing selects: every one but the password hash, which
+/// a listing never needs. [`ListedRow`] decodes them by position, in this order.
+const LISTED: [Column; 12] = [
+    Column::Id,
+    Column::Email,
+    Column::Username,
+    Column::Name,
+    Column::Lastname,
+    Column::IsAdmin,
+    Column::Is2fa,
+    Column::IsActive,
+    Column::Phone,
+    Column::PhoneVerifiedAt,
+    Column::CreatedAt,
+    Column::ModifiedAt,
+];
+
+/// A listed user, as [`LISTED`] selects it.
 type ListedRow = (
     Uuid,
     String,
@@ -222,29 +239,10 @@ impl UserRepo for SeaUserRepo {
             }
             select = select.filter(any);
         }
-        // Every column but the password hash, which a listing never needs,
-        // decoded by position: by name, each of a page's 600 values cost a
+        // Decoded by position: by name, each of a page's 600 values cost a
         // formatted column name and a lookup.
-        let rows: Vec<ListedRow> = select
-            .select_only()
-            .columns([
-                Column::Id,
-                Column::Email,
-                Column::Username,
-                Column::Name,
-                Column::Lastname,
-                Column::IsAdmin,
-                Column::Is2fa,
-                Column::IsActive,
-                Column::Phone,
-                Column::PhoneVerifiedAt,
-                Column::CreatedAt,
-                Column::ModifiedAt,
-            ])
-            .into_tuple()
-            .all(&self.db)
-            .await
-            .map_err(internal)?;
+        let rows: Vec<ListedRow> =
+            select.select_only().columns(LISTED).into_tuple().all(&self.db).await.map_err(internal)?;
         Ok(rows.into_iter().map(listed).collect())
     }
 
