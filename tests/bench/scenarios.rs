@@ -101,42 +101,35 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
     Served::spawn(cmd)
 }
 
-/// The first UUIDv7 of the millisecond `ms`: a cursor just before every id
-/// made in it.
-fn first_v7(ms: i64) -> uuid::Uuid {
-    uuid::Uuid::from_u128(((ms as u128) << 80) | (0x7 << 76) | (0b10 << 62))
-}
-
-/// Seeds `users` users, registered one a second up to now: user `i` at
-/// `base + i * 1000` Unix milliseconds. Returns `base`.
-async fn seed(db_url: &str, users: u64) -> anyhow::Result<i64> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+/// Seeds `users` users, registered one a second up to now, with ids made
+/// by authd's own `Rng::uuid_v7`: the table's order is the id order, as in
+/// a service that has taken registrations over time. Returns the ids in
+/// registration order.
+async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
+    use domain::rng::Rng;
     // One real argon2id hash, shared: seeding 1M users must not take 1M hashes.
     let hasher = infra::hasher::Argon2Hasher::new(Default::default(), 1)?;
     let hash = domain::ports::PasswordHasher::hash(&hasher, &domain::password::Password::parse(PASSWORD, &[])?).await?;
     let db = infra::connect(db_url, 2).await?;
-    let base = chrono::Utc::now().timestamp_millis() - users as i64 * 1000;
-    let batch = 100_000;
-    let mut from = 1;
-    while from <= users {
-        let to = (from + batch - 1).min(users);
+    let start = chrono::Utc::now() - chrono::Duration::seconds(users as i64);
+    let registered: Vec<_> = (1..=users as i64).map(|i| start + chrono::Duration::seconds(i)).collect();
+    let ids: Vec<uuid::Uuid> = registered.iter().map(|&at| infra::rng::OsRng.uuid_v7(at)).collect();
+    for (n, (batch, at)) in ids.chunks(100_000).zip(registered.chunks(100_000)).enumerate() {
         // bench<i>: every tenth user has two-factor on; bench1 is an admin.
-        // Ids are UUIDv7 of the registration time, as authd makes them
-        // (`Rng::uuid_v7`): the table's order is the id order, as it is in
-        // a service that has taken registrations over time.
-        let sql = format!(
+        sea_orm::sqlx::query(
             "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, created_at, modified_at) \
-             SELECT (lpad(to_hex({base} + i * 1000), 12, '0') || '7' || substr(r, 1, 3) \
-                     || substr('89ab', 1 + (get_byte(decode(r, 'hex'), 2) % 4), 1) || substr(r, 4, 15))::uuid, \
-                    'bench' || i || '@example.com', 'bench' || i, 'Bench', 'User' || i, $1, i = 1, i % 10 = 0, true, t, t \
-             FROM generate_series({from}, {to}) AS i, \
-                  LATERAL (SELECT md5(i::text) AS r, to_timestamp(({base} + i * 1000) / 1000.0) AS t) AS x"
-        );
-        db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, [hash.clone().into()])).await?;
-        from = to + 1;
+             SELECT id, 'bench' || i || '@example.com', 'bench' || i, 'Bench', 'User' || i, $3, i = 1, i % 10 = 0, true, at, at \
+             FROM (SELECT id, at, $4 + n AS i FROM unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS u(id, at, n)) AS x",
+        )
+        .bind(batch)
+        .bind(at)
+        .bind(&hash)
+        .bind((n * 100_000) as i64)
+        .execute(db.get_postgres_connection_pool())
+        .await?;
     }
-    db.execute_unprepared("ANALYZE users").await?;
-    Ok(base)
+    sea_orm::ConnectionTrait::execute_unprepared(&db, "ANALYZE users").await?;
+    Ok(ids)
 }
 
 async fn post(
@@ -232,17 +225,16 @@ impl Step for Login {
     }
 }
 
-/// Admin list pages from a random depth: after a random seeded user, so
-/// an empty page (the cursor past every id) counts as an error.
+/// Admin list pages from a random depth: after a random seeded user other
+/// than the last, so an empty page counts as an error.
 struct AdminList {
     token: String,
-    base: i64,
-    users: u64,
+    ids: Arc<Vec<uuid::Uuid>>,
 }
 impl Step for AdminList {
     async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
-        let i = (uuid::Uuid::new_v4().as_u128() % u128::from(self.users)) as i64;
-        let path = format!("/api/v1/users?limit=50&after={}", first_v7(self.base + i * 1000));
+        let i = (uuid::Uuid::new_v4().as_u128() % (self.ids.len() as u128 - 1).max(1)) as usize;
+        let path = format!("/api/v1/users?limit=50&after={}", self.ids[i]);
         let (status, body) = c.send(Method::GET, &path, Some(&self.token), None).await?;
         Ok(status.is_success() && body.starts_with(br#"{"items":[{"#))
     }
@@ -511,7 +503,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let addr = addr_of(&authd.url);
     eprintln!("bench: seeding {} users", args.users);
     let t = Instant::now();
-    let base = seed(&db_url, args.users).await?;
+    let ids = Arc::new(seed(&db_url, args.users).await?);
     let seeded_in = t.elapsed();
     let (rss_idle, _) = rss_mib(authd.pid());
 
@@ -554,8 +546,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         &mut rows,
         "admin list page, random depth",
         conns,
-        run(addr, (0..conns).map(|_| AdminList { token: admin.clone(), base, users: args.users }).collect(), secs)
-            .await?,
+        run(addr, (0..conns).map(|_| AdminList { token: admin.clone(), ids: ids.clone() }).collect(), secs).await?,
     );
     if args.ceilings_only {
         println!("\n{}", render(&rows, &[]));
