@@ -126,3 +126,45 @@ async fn authd_health_exits_0_for_a_ready_server_and_1_when_none_answers() {
         String::from_utf8_lossy(&down.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_data_dir_is_owner_only_and_every_file_authd_writes_in_it_is_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    local_only!("reads the files of a server it starts");
+    let root = std::env::temp_dir().join(format!("authd-files-{}", uuid::Uuid::new_v4().simple()));
+    let data = root.join("data");
+    let mail_log = data.join("mail.log");
+    let server = crate::harness::Server::start_with(&[
+        ("AUTHD_DATA_DIR", data.to_str().unwrap()),
+        ("AUTHD_MAIL_LOG", mail_log.to_str().unwrap()),
+    ])
+    .await;
+    let user = server.register("ada", true).await;
+    server.login(&user).await.ok(200);
+    // The code goes out through the outbox: wait until the mail is written.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while !mail_log.exists() {
+        assert!(std::time::Instant::now() < until, "no mail was written to {}", mail_log.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data dir");
+    let mut names: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            assert_eq!(mode(&e.path()), 0o600, "{}", e.path().display());
+            e.file_name().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    let mut expected = vec!["jwt_secret", "mail.log"];
+    if std::env::var_os(crate::testdb::POSTGRES_ENV).is_none() {
+        // SQLite in WAL mode: the database and both of its side files.
+        expected.extend(["authd.db", "authd.db-shm", "authd.db-wal"]);
+        expected.sort();
+    }
+    assert_eq!(names, expected);
+    drop(server);
+    std::fs::remove_dir_all(root).ok();
+}

@@ -11,8 +11,7 @@ use crate::config::Settings;
 
 /// The configured database, reachable and (when allowed) migrated, and its URL.
 pub async fn open(settings: &Settings) -> anyhow::Result<(String, Database)> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    crate::data_dir::prepare(&settings.data_dir)?;
     let url = settings.database_url();
     infra::db::wait_until_reachable(&url, Duration::from_secs(settings.db_connect_timeout))
         .await

@@ -8,6 +8,7 @@ pub mod auth_api;
 pub mod body_limit;
 pub mod client_addr;
 pub mod config;
+pub mod data_dir;
 pub mod database;
 pub mod error;
 pub mod health;

@@ -73,6 +73,7 @@ enum KeysCommand {
 
 #[tokio::main]
 async fn main() {
+    api::data_dir::private_by_default();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
         eprintln!("authd: {e:#}");
@@ -93,7 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let mut s = settings;
             s.auto_migrate = false;
-            std::fs::create_dir_all(&s.data_dir)?;
+            api::data_dir::prepare(&s.data_dir)?;
             let db = infra::connect(&s.database_url(), 1).await.context("cannot open the database")?;
             infra::db::migrate(&db).await.context("migrating failed")?;
             tracing::info!("migrations applied");
