@@ -94,6 +94,53 @@ mod tests {
         assert!(Password::parse("adalovelace1815", &["adalovelace", "ada", "lovelace"]).is_err());
     }
 
+    fn refusal(raw: &str) -> String {
+        match Password::parse(raw, &[]) {
+            Err(Error::WeakPassword(why)) => why,
+            other => panic!("{raw:?} gave {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn a_password_of_exactly_eight_characters_is_long_enough_and_seven_are_not() {
+        assert_eq!(refusal("Kv7#qZ2"), "use at least 8 characters");
+        // Eight random characters pass the length rule; zxcvbn still rates
+        // any eight as guessable (10^8 guesses), so nine is the shortest
+        // password accepted in practice.
+        assert!(!refusal("Kv7#qZ2w").contains("at least"), "{}", refusal("Kv7#qZ2w"));
+        assert!(Password::parse("Kv7#qZ2wx", &[]).is_ok());
+    }
+
+    #[test]
+    fn a_password_of_exactly_128_characters_is_accepted_and_129_are_not() {
+        let at_most = "quiet lantern ".repeat(10) + "orchid mosaic ferry"; // 140 + 19
+        let chars: String = at_most.chars().take(MAX_CHARS).collect();
+        assert!(Password::parse(&chars, &[]).is_ok());
+        let over: String = at_most.chars().take(MAX_CHARS + 1).collect();
+        assert!(matches!(Password::parse(&over, &[]), Err(Error::InvalidField { field: "password", .. })));
+    }
+
+    #[test]
+    fn a_password_built_from_the_users_email_username_or_names_is_refused() {
+        let words = user_words("zephyrquokka@example.com", "marmaladeotter", "Thelonius", "Brubeckian", &[]);
+        // Each is strong enough for a stranger, and refused for this user.
+        for own in ["zephyrquokka@example.com", "zephyrquokka", "marmaladeotter", "theloniusbrubeckian"] {
+            assert!(Password::parse(own, &[]).is_ok(), "{own:?} is strong without the user's words");
+            assert!(matches!(Password::parse(own, &words), Err(Error::WeakPassword(_))), "{own:?}");
+        }
+        let extra = user_words("a@example.com", "abc", "A", "B", &["velvetcanyon42"]);
+        assert!(Password::parse("velvetcanyon42", &extra).is_err(), "the extra words count too");
+    }
+
+    #[test]
+    fn a_login_password_longer_than_four_times_the_maximum_or_empty_is_refused_before_hashing() {
+        assert!(plausible_login_password("x"));
+        assert!(plausible_login_password(&"x".repeat(MAX_CHARS * 4)));
+        assert!(!plausible_login_password(&"x".repeat(MAX_CHARS * 4 + 1)));
+        assert!(!plausible_login_password(&"x".repeat(1 << 20)), "a megabyte is never hashed");
+        assert!(!plausible_login_password(""));
+    }
+
     #[test]
     fn any_unicode_passphrase_without_composition_rules_is_accepted() {
         assert!(Password::parse("wolkig mit aussicht auf kaffee", &[]).is_ok());
