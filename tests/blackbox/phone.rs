@@ -24,7 +24,8 @@ async fn access(s: &Server, u: &TestUser) -> String {
 }
 
 async fn set_phone(s: &Server, access: &str, phone: Value) -> Value {
-    s.call(Method::PATCH, "/users/me", Some(access), Some(json!({ "phone": phone }))).await.ok(200).clone()
+    let change = json!({ "phone": phone, "password": crate::harness::PASSWORD });
+    s.call(Method::PATCH, "/users/me", Some(access), Some(change)).await.ok(200).clone()
 }
 
 /// Polls the caller's phone code until its delivery is `want`.

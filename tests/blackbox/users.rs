@@ -1,7 +1,7 @@
 //! Registration and the caller's own account.
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{PASSWORD, Server, token};
 
@@ -99,7 +99,7 @@ async fn patch_me_changes_the_given_fields_and_refuses_taken_or_invalid_ones() {
         (Some("Augusta"), Some("User"), Some(true))
     );
     assert_eq!(me["full_name"], "Augusta User");
-    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": other.email})))
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": other.email, "password": PASSWORD})))
         .await
         .problem(409, "email_taken");
     s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"username": other.username})))
@@ -114,6 +114,33 @@ async fn patch_me_changes_the_given_fields_and_refuses_taken_or_invalid_ones() {
     s.call(Method::PATCH, "/users/me", None, Some(json!({"name": "X"}))).await.problem(401, "token_missing");
     // Switching two-factor on takes effect at the next login.
     assert!(s.login(&u).await.ok(200)["temporary_token"].is_string());
+}
+
+#[tokio::test]
+async fn an_access_token_alone_cannot_switch_the_second_factor_off_or_change_the_email_or_phone() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let access = token(&s.tokens(&u).await, "access_token");
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"is_2fa": true}))).await.ok(200);
+    let weakening =
+        [json!({"is_2fa": false}), json!({"email": "mallory@example.com"}), json!({"phone": "+14155550132"})];
+    for change in &weakening {
+        let r = s.call(Method::PATCH, "/users/me", Some(&access), Some(change.clone())).await;
+        r.problem(400, "password_required");
+        assert_eq!(r.body["field"], "password", "{change}");
+        let mut wrong = change.clone();
+        wrong["password"] = json!("wrong-password-123");
+        s.call(Method::PATCH, "/users/me", Some(&access), Some(wrong)).await.problem(400, "password_incorrect");
+    }
+    let me = s.me(&access).await.ok(200).clone();
+    assert_eq!((&me["is_2fa"], &me["email"], &me["phone"]), (&json!(true), &json!(u.email), &Value::Null));
+    assert!(s.login(&u).await.ok(200)["temporary_token"].is_string(), "the login still asks for a code");
+    // The same values as now, and other fields, need no password.
+    let same = json!({"is_2fa": true, "email": u.email.to_uppercase(), "phone": null, "name": "Augusta"});
+    assert_eq!(s.call(Method::PATCH, "/users/me", Some(&access), Some(same)).await.ok(200)["name"], "Augusta");
+    let off = json!({"is_2fa": false, "password": PASSWORD});
+    assert_eq!(s.call(Method::PATCH, "/users/me", Some(&access), Some(off)).await.ok(200)["is_2fa"], false);
+    assert!(s.login(&u).await.ok(200)["access_token"].is_string());
 }
 
 #[tokio::test]

@@ -193,6 +193,8 @@ impl AdminApi {
                 lastname: b.lastname,
                 phone: b.phone.into(),
                 is_2fa: b.is_2fa,
+                // An administrator's change needs no user's password.
+                current_password: None,
             },
             is_admin: b.is_admin,
             is_active: b.is_active,

@@ -163,6 +163,11 @@ impl From<domain::Error> for Problem {
             E::PasswordMismatch => Problem::new(StatusCode::BAD_REQUEST, "password_mismatch", msg),
             E::InvalidCredentials => Problem::new(StatusCode::BAD_REQUEST, "invalid_credentials", msg),
             E::WrongPassword => Problem::new(StatusCode::BAD_REQUEST, "password_incorrect", msg),
+            E::PasswordRequired => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "password_required", msg);
+                p.field = Some("password".into());
+                p
+            }
             E::EmailTaken => Problem::new(StatusCode::CONFLICT, "email_taken", msg),
             E::UsernameTaken => Problem::new(StatusCode::CONFLICT, "username_taken", msg),
             E::TokenInvalid => Problem::new(StatusCode::UNAUTHORIZED, "token_invalid", msg),

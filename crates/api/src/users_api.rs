@@ -111,7 +111,14 @@ pub struct PatchMeBody {
     /// A new number is unverified; `null` removes it.
     #[oai(validator(max_length = 32, pattern = r"^\+"))]
     pub phone: MaybeUndefined<String>,
+    /// `false` stops asking for a second factor at login (unless an
+    /// authenticator app is active).
     pub is_2fa: Option<bool>,
+    /// The current password: required when `is_2fa` goes from true to
+    /// false, or `email` or `phone` changes (`password_required`
+    /// otherwise). Other fields need none.
+    #[oai(validator(max_length = 1024))]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -195,6 +202,10 @@ impl UsersApi {
     }
 
     /// Change the caller's profile
+    ///
+    /// Switching the second factor off or changing the email or phone also
+    /// needs the current `password`: an access token alone cannot weaken
+    /// the login it came from.
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(
         &self,
@@ -211,6 +222,7 @@ impl UsersApi {
             // Absent leaves it, `null` removes it.
             phone: b.phone.into(),
             is_2fa: b.is_2fa,
+            current_password: b.password.map(SecretString::from),
         };
         Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))
     }

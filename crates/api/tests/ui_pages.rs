@@ -369,6 +369,54 @@ async fn account_changes_go_through_the_use_cases_and_report_refusals_inline() {
 }
 
 #[tokio::test]
+async fn stopping_mailed_codes_or_changing_the_email_at_the_pages_needs_the_password() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    let (_, csrf) = p.open("/ui/account").await;
+    let on = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "on")]).await;
+    assert_eq!(location(&on), "/ui/account?done=mailed_codes_on", "switching on needs no password");
+    let (html, csrf) = p.open("/ui/account").await;
+    assert!(html.contains("id=\"off-password\""), "the switch asks for the password");
+    for password in ["", "wrong-password-1"] {
+        let off = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "off"), ("password", password)]).await;
+        off.assert_status(poem::http::StatusCode::BAD_REQUEST);
+        let said = body(off).await;
+        assert!(
+            said.contains("needs the current password") || said.contains("The current password is wrong."),
+            "{said}"
+        );
+    }
+    let profile = |email: &'static str, password: &'static str| {
+        vec![
+            ("email", email),
+            ("username", "ada"),
+            ("name", "Ada"),
+            ("lastname", "L"),
+            ("phone", ""),
+            ("password", password),
+        ]
+    };
+    let mut moved = profile("mallory@example.com", "");
+    moved.push(("csrf", &csrf));
+    p.post("/ui/account/profile", &moved).await.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let (html, _) = p.open("/ui/account").await;
+    assert!(html.contains("value=\"ada@example.com\"") && html.contains("id=\"mailed-off\""), "nothing changed");
+
+    let mut renamed = profile("ada@example.com", "");
+    renamed.push(("csrf", &csrf));
+    renamed[2] = ("name", "Augusta");
+    assert_eq!(location(&p.post("/ui/account/profile", &renamed).await), "/ui/account?done=profile");
+    let mut moved = profile("mallory@example.com", PASSWORD);
+    moved.push(("csrf", &csrf));
+    assert_eq!(location(&p.post("/ui/account/profile", &moved).await), "/ui/account?done=profile");
+    let off = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "off"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&off), "/ui/account?done=mailed_codes_off");
+    let (html, _) = p.open("/ui/account").await;
+    assert!(html.contains("value=\"mallory@example.com\"") && html.contains("id=\"mailed-on\""));
+}
+
+#[tokio::test]
 async fn registering_at_the_pages_keeps_what_was_typed_when_refused() {
     let mut p = pages().await;
     let (_, csrf) = p.open("/ui/register").await;

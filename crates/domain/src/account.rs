@@ -13,7 +13,7 @@ use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
 use crate::subject::Subject;
-use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, User, UserId, Username};
+use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, StoredUser, User, UserId, Username};
 
 /// A registration form as it arrives.
 #[derive(Debug, Clone)]
@@ -89,9 +89,18 @@ impl Accounts {
         Ok(page(rows, limit, |e: &AuditEvent| e.id))
     }
 
+    /// Changes the caller's profile. Only the fields that differ from the
+    /// account are written, and when those weaken its second factor
+    /// ([`ProfilePatch::needs_password`]) the current password must come with them.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
-    pub async fn update_me(&self, caller: &Caller, changes: ProfileChanges) -> Result<User> {
+    pub async fn update_me(&self, caller: &Caller, mut changes: ProfileChanges) -> Result<User> {
+        let password = changes.current_password.take();
         let patch = changes.parse()?;
+        let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
+        let patch = patch.against(&stored.user);
+        if patch.needs_password() {
+            self.check_password(&stored, password.as_ref().ok_or(Error::PasswordRequired)?).await?;
+        }
         let now = self.clock.now();
         self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)
     }
@@ -99,10 +108,15 @@ impl Accounts {
     /// Checks the caller's password before anything irreversible.
     pub(crate) async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
+        self.check_password(&stored, password).await?;
+        Ok(stored.user)
+    }
+
+    async fn check_password(&self, stored: &StoredUser, password: &SecretString) -> Result<()> {
         if !self.hasher.verify(password, &stored.password_hash).await? {
             return Err(Error::WrongPassword);
         }
-        Ok(stored.user)
+        Ok(())
     }
 
     /// Deletes the caller's account, with their sessions and challenges.

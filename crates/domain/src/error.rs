@@ -16,6 +16,9 @@ pub enum Error {
     InvalidCredentials,
     #[error("the current password is wrong")]
     WrongPassword,
+    /// A change that weakens the second factor came without the password.
+    #[error("switching the second factor off or changing the email or phone needs the current password")]
+    PasswordRequired,
     #[error("this email address is already registered")]
     EmailTaken,
     #[error("this username is already taken")]

@@ -37,12 +37,18 @@ async fn caller(w: &World, name: &str) -> Caller {
 }
 
 async fn set_phone(w: &World, me: &Caller, phone: Option<&str>) -> User {
-    let changes = ProfileChanges { phone: Some(phone.map(str::to_owned)), ..Default::default() };
+    let changes = ProfileChanges {
+        phone: Some(phone.map(str::to_owned)),
+        current_password: Some(GOOD_PASSWORD.into()),
+        ..Default::default()
+    };
     w.accounts.update_me(me, changes).await.unwrap()
 }
 
 async fn set_2fa(w: &World, me: &Caller, on: bool) {
-    w.accounts.update_me(me, ProfileChanges { is_2fa: Some(on), ..Default::default() }).await.unwrap();
+    let switch =
+        ProfileChanges { is_2fa: Some(on), current_password: Some(GOOD_PASSWORD.into()), ..Default::default() };
+    w.accounts.update_me(me, switch).await.unwrap();
 }
 
 /// A user with `ADA_PHONE` on their account, not yet verified.

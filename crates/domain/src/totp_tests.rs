@@ -188,7 +188,7 @@ async fn mail_is_no_method_for_an_app_user_unless_the_fallback_is_on() {
 async fn an_app_demands_a_second_factor_even_with_is_2fa_switched_off() {
     let w = World::new();
     let (_, _, _, me) = enrolled(&w, "ada").await;
-    let off = ProfileChanges { is_2fa: Some(false), ..Default::default() };
+    let off = ProfileChanges { is_2fa: Some(false), current_password: Some(pw(GOOD_PASSWORD)), ..Default::default() };
     w.accounts.update_me(&me, off).await.unwrap();
     assert_eq!(pending(&w, "ada").await.methods, [Method::Totp, Method::RecoveryCode]);
 }

@@ -339,6 +339,64 @@ async fn update_me_changes_only_the_given_fields() {
     assert!(matches!(w.accounts.update_me(&caller, taken).await, Err(Error::UsernameTaken)));
 }
 
+#[tokio::test]
+async fn switching_the_second_factor_off_or_changing_the_email_or_phone_needs_the_current_password() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let caller = w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.unwrap();
+    let on = ProfileChanges { is_2fa: Some(true), ..Default::default() };
+    assert!(w.accounts.update_me(&caller, on).await.unwrap().is_2fa, "switching it on needs no password");
+    let weakening = [
+        ProfileChanges { is_2fa: Some(false), ..Default::default() },
+        ProfileChanges { email: Some("mallory@example.com".into()), ..Default::default() },
+        ProfileChanges { phone: Some(Some("+14155550132".into())), ..Default::default() },
+    ];
+    for change in &weakening {
+        let refused = w.accounts.update_me(&caller, change.clone()).await;
+        assert!(matches!(refused, Err(Error::PasswordRequired)), "{change:?}: {refused:?}");
+        let wrong = ProfileChanges { current_password: Some(pw("wrong-password-123")), ..change.clone() };
+        let refused = w.accounts.update_me(&caller, wrong).await;
+        assert!(matches!(refused, Err(Error::WrongPassword)), "{change:?}: {refused:?}");
+        let me = w.accounts.me(&caller).await.unwrap();
+        assert_eq!((me.is_2fa, me.email.as_str(), me.phone), (true, "ada@example.com", None), "{change:?}");
+    }
+    for change in weakening {
+        let with_password = ProfileChanges { current_password: Some(pw(GOOD_PASSWORD)), ..change };
+        w.accounts.update_me(&caller, with_password).await.unwrap();
+    }
+    let me = w.accounts.me(&caller).await.unwrap();
+    assert_eq!(
+        (me.is_2fa, me.email.as_str(), me.phone.as_deref()),
+        (false, "mallory@example.com", Some("+14155550132"))
+    );
+    let removal = ProfileChanges { phone: Some(None), ..Default::default() };
+    assert!(matches!(w.accounts.update_me(&caller, removal).await, Err(Error::PasswordRequired)), "removing the phone");
+    let tokens_now = tokens(&w, "mallory@example.com").await;
+    assert!(w.sessions.authenticate(&tokens_now.access_token).await.is_ok(), "the login asks for no code now");
+}
+
+#[tokio::test]
+async fn a_profile_change_that_leaves_the_email_phone_and_second_factor_as_they_are_needs_no_password() {
+    let w = World::new();
+    w.register("ada", false).await;
+    let caller = w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.unwrap();
+    let on = ProfileChanges { is_2fa: Some(true), ..Default::default() };
+    w.accounts.update_me(&caller, on).await.unwrap();
+    // The whole form as a page sends it: the same email (in other case),
+    // no phone as before, the second factor still on, a new name.
+    let same = ProfileChanges {
+        email: Some(" ADA@example.com ".into()),
+        username: Some("ada".into()),
+        name: Some("Augusta".into()),
+        lastname: Some("User".into()),
+        phone: Some(None),
+        is_2fa: Some(true),
+        current_password: None,
+    };
+    let me = w.accounts.update_me(&caller, same).await.unwrap();
+    assert_eq!((me.name.as_str(), me.email.as_str(), me.is_2fa), ("Augusta", "ada@example.com", true));
+}
+
 async fn wrong_logins(w: &World, login: &str, n: usize) {
     for _ in 0..n {
         assert!(matches!(w.login.login(login, &pw("wrong-password-123")).await, Err(Error::InvalidCredentials)));

@@ -2,6 +2,7 @@
 //! holding one means it is valid.
 
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -222,6 +223,36 @@ impl ProfilePatch {
         self.is_admin == Some(false) || self.is_active == Some(false)
     }
 
+    /// This patch without the fields that already hold its value in
+    /// `user`: what is left is what the change really does, and only that
+    /// is written (so an unchanged field can never slip past
+    /// [`ProfilePatch::needs_password`], whatever happens meanwhile).
+    pub fn against(mut self, user: &User) -> Self {
+        fn keep<T>(field: &mut Option<T>, unchanged: impl FnOnce(&T) -> bool) {
+            if field.as_ref().is_some_and(unchanged) {
+                *field = None;
+            }
+        }
+        keep(&mut self.email, |v| v.as_str() == user.email);
+        keep(&mut self.username, |v| v.as_str() == user.username);
+        keep(&mut self.name, |v| v.as_str() == user.name);
+        keep(&mut self.lastname, |v| v.as_str() == user.lastname);
+        keep(&mut self.phone, |v| v.as_ref().map(Phone::as_str) == user.phone.as_deref());
+        keep(&mut self.is_2fa, |v| *v == user.is_2fa);
+        keep(&mut self.is_admin, |v| *v == user.is_admin);
+        keep(&mut self.is_active, |v| *v == user.is_active);
+        self
+    }
+
+    /// Whether this patch weakens the second factor of the account it is
+    /// applied to: switching the mailed code off, or changing where codes
+    /// go (a new email address; a new or removed phone number). A user's
+    /// own such change needs the current password, so a stolen access token
+    /// alone cannot turn off or redirect the factor that guards the login.
+    pub fn needs_password(&self) -> bool {
+        self.is_2fa == Some(false) || self.email.is_some() || self.phone.is_some()
+    }
+
     /// Names of the fields this patch sets, for audit events.
     pub fn field_names(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
@@ -267,6 +298,10 @@ pub struct ProfileChanges {
     /// `Some(None)` removes the number.
     pub phone: Option<Option<String>>,
     pub is_2fa: Option<bool>,
+    /// The account's current password: needed when the changes switch the
+    /// second factor off or change the email or phone
+    /// ([`ProfilePatch::needs_password`]).
+    pub current_password: Option<SecretString>,
 }
 
 impl ProfileChanges {

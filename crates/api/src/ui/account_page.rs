@@ -163,28 +163,36 @@ pub struct ProfileForm {
     name: String,
     lastname: String,
     phone: String,
+    /// The current password; needed only to change the email or phone.
+    password: String,
 }
 
-/// Only what differs from the account is sent, so an unchanged phone
-/// number keeps its verification.
-fn changes(user: &User, f: &ProfileForm) -> ProfileChanges {
-    let differs = |new: &str, old: &str| (new.trim() != old).then(|| new.trim().to_owned());
+/// A password field left empty is no password.
+fn typed(password: String) -> Option<SecretString> {
+    (!password.is_empty()).then(|| SecretString::from(password))
+}
+
+/// The form as typed: the use case writes only what differs from the
+/// account, so an unchanged phone number keeps its verification and an
+/// unchanged email needs no password.
+fn changes(f: ProfileForm) -> ProfileChanges {
     let phone = f.phone.trim();
     ProfileChanges {
-        email: differs(&f.email, &user.email),
-        username: differs(&f.username, &user.username),
-        name: differs(&f.name, &user.name),
-        lastname: differs(&f.lastname, &user.lastname),
-        phone: (user.phone.as_deref().unwrap_or("") != phone).then(|| (!phone.is_empty()).then(|| phone.to_owned())),
+        email: Some(f.email),
+        username: Some(f.username),
+        name: Some(f.name),
+        lastname: Some(f.lastname),
+        // An empty field removes the number.
+        phone: Some((!phone.is_empty()).then(|| phone.to_owned())),
         is_2fa: None,
+        current_password: typed(f.password),
     }
 }
 
 #[handler]
 pub async fn profile(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ProfileForm>) -> Response {
     change(visitor, &form.csrf.clone(), services, |caller| async move {
-        let user = services.accounts.me(&caller).await?;
-        services.accounts.update_me(&caller, changes(&user, &form)).await?;
+        services.accounts.update_me(&caller, changes(form)).await?;
         Ok(redirect("/ui/account?done=profile"))
     })
     .await
@@ -221,13 +229,17 @@ pub struct SwitchForm {
     csrf: String,
     /// `on` or `off`.
     to: String,
+    /// Needed to switch them off.
+    password: String,
 }
 
 #[handler]
 pub async fn mailed_codes(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SwitchForm>) -> Response {
-    let on = form.to == "on";
-    change(visitor, &form.csrf, services, |caller| async move {
-        services.accounts.update_me(&caller, ProfileChanges { is_2fa: Some(on), ..Default::default() }).await?;
+    let SwitchForm { csrf, to, password } = form;
+    let on = to == "on";
+    change(visitor, &csrf, services, |caller| async move {
+        let switch = ProfileChanges { is_2fa: Some(on), current_password: typed(password), ..Default::default() };
+        services.accounts.update_me(&caller, switch).await?;
         Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))
     })
     .await
