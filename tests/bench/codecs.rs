@@ -63,7 +63,7 @@ pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
     // Distinct tokens enough for about `time` of first checks each.
     let codecs: [(&str, Box<dyn TokenCodec>, usize); 2] = [
         ("HS256", Box::new(JwtCodec::hs256(&secret, "authd", "authd")?), 100_000),
-        ("EdDSA (Ed25519)", Box::new(JwtCodec::eddsa(keys, "authd", "authd")), 10_000),
+        ("EdDSA (Ed25519)", Box::new(JwtCodec::eddsa(keys, "authd", "authd").unwrap()), 10_000),
     ];
     let mut rows = Vec::new();
     for (alg, codec, n) in &codecs {

@@ -65,9 +65,9 @@ async fn a_token_is_verified_by_an_independent_jose_library_with_only_the_publis
     let access = token(&pair, "access_token");
     let claims = verify_with_jwks(&set, &access).expect("verifies with the JWKS alone");
     assert_eq!(claims["sub"], user.id.as_str());
-    assert_eq!((claims["typ"].as_str(), claims["iss"].as_str()), (Some("access"), Some("authd")));
+    assert_eq!((claims["iss"].as_str(), claims["aud"].as_str()), (Some("authd"), Some("authd")));
+    assert_eq!(type_of(&access), "at+jwt");
     assert_eq!(kid_of(&access), kids(&set)[0]);
-    verify_with_jwks(&set, &token(&pair, "refresh_token")).expect("refresh tokens are signed the same way");
     server.me(&access).await.ok(200);
 
     // The kid is the key's RFC 7638 thumbprint, as the relying party computes it.
@@ -75,6 +75,85 @@ async fn a_token_is_verified_by_an_independent_jose_library_with_only_the_publis
     use base64::Engine;
     let thumbprint = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jwk.thumbprint::<sha2::Sha256>());
     assert_eq!(kids(&set)[0], thumbprint);
+}
+
+fn type_of(token: &str) -> String {
+    UntrustedToken::new(token).unwrap().header().token_type.clone().unwrap_or_default()
+}
+
+/// What a resource server does with an authd token, as RFC 9068 §4 and
+/// every standard library's defaults have it: the signature with the JWKS,
+/// the lifetime, the issuer and the audience it is configured with, and
+/// (RFC 9068 §4 step 1, which fewer libraries do) the header type `at+jwt`.
+/// The first failing check, or the claims.
+fn resource_server_accepts(set: &Value, token: &str, check_type: bool) -> Result<Value, String> {
+    let claims = verify_with_jwks(set, token)?;
+    if claims["iss"] != "authd" {
+        return Err(format!("issuer {}", claims["iss"]));
+    }
+    if claims["aud"] != "authd" {
+        return Err(format!("audience {}", claims["aud"]));
+    }
+    if check_type && type_of(token) != "at+jwt" {
+        return Err(format!("type {}", type_of(token)));
+    }
+    Ok(claims)
+}
+
+/// The session cookie a browser gets after logging in at the pages.
+async fn browser_token(server: &Server, user: &crate::harness::TestUser) -> String {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(server.url("/ui/login")).send().await.unwrap();
+    let csrf_cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a form token");
+    let form = [("csrf", csrf), ("username", user.username.as_str()), ("password", user.password.as_str())];
+    let login = http.post(server.url("/ui/login")).header("cookie", csrf_cookie).form(&form).send().await.unwrap();
+    assert_eq!(login.status(), 303, "the page login succeeds");
+    login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("authd_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .next()
+        .expect("a session cookie")
+}
+
+#[tokio::test]
+async fn a_resource_server_validating_offline_with_the_jwks_accepts_access_tokens_only() {
+    local_only!("needs AUTHD_JWT_ALG=EdDSA");
+    let server = Server::start_with(&[EDDSA]).await;
+    let set = jwks(&server).await;
+    let plain = server.register("ada", false).await;
+    let pair = server.tokens(&plain).await;
+    let with_code = server.register("bob", true).await;
+    let kinds = [
+        ("access", token(&pair, "access_token")),
+        ("refresh", token(&pair, "refresh_token")),
+        // Handed out after the password alone, before the second factor.
+        ("temporary", server.temporary(&with_code).await),
+        ("browser", browser_token(&server, &plain).await),
+    ];
+    for (kind, jwt) in &kinds {
+        // Every kind is signed by the published key: only what it claims tells them apart.
+        verify_with_jwks(&set, jwt).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let by_audience = resource_server_accepts(&set, jwt, false);
+        let by_audience_and_type = resource_server_accepts(&set, jwt, true);
+        if *kind == "access" {
+            assert_eq!(by_audience.unwrap()["sub"], plain.id.as_str());
+            assert!(by_audience_and_type.is_ok());
+        } else {
+            let refused = by_audience.expect_err(kind);
+            assert!(refused.starts_with("audience \"urn:authd:"), "{kind}: {refused}");
+            assert!(by_audience_and_type.is_err(), "{kind}");
+            assert_ne!(type_of(jwt), "at+jwt", "{kind}");
+        }
+    }
+    server.me(&kinds[0].1).await.ok(200);
+    for (_, jwt) in &kinds[1..] {
+        server.me(jwt).await.problem(401, "token_invalid");
+    }
 }
 
 #[tokio::test]
@@ -87,8 +166,13 @@ async fn a_token_naming_an_unknown_kid_or_signed_by_another_key_is_refused() {
     let claims: Value = UntrustedToken::new(&access).unwrap().deserialize_claims_unchecked::<Value>().unwrap().custom;
     let forger = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new([3; 32]));
     for kid in ["no-such-key", real_kid.as_str()] {
-        let forged =
-            Ed25519.token(&Header::empty().with_key_id(kid), &Claims::new(claims.clone()), &forger.sk).unwrap();
+        let forged = Ed25519
+            .token(
+                &Header::empty().with_key_id(kid).with_token_type("at+jwt"),
+                &Claims::new(claims.clone()),
+                &forger.sk,
+            )
+            .unwrap();
         server.me(&forged).await.problem(401, "token_invalid");
     }
     server.me(&access).await.ok(200);

@@ -93,7 +93,8 @@ pub struct Settings {
     pub jwt_keys_reload_ms: u64,
     /// `AUTHD_ISSUER`: the `iss` of every token.
     pub issuer: String,
-    /// `AUTHD_AUDIENCE`: the `aud` of every token.
+    /// `AUTHD_AUDIENCE`: the `aud` of access tokens, which resource servers
+    /// check (the other kinds carry audiences of their own, `urn:authd:…`).
     pub audience: String,
     /// `AUTHD_DB_MAX_CONNECTIONS`: database pool size.
     pub db_max_connections: u32,
@@ -418,6 +419,11 @@ impl Settings {
             bail!(
                 "AUTHD_ENCRYPTION_KEY must be at least {} bytes long; generate one with `openssl rand -hex 32`",
                 infra::sealer::MIN_KEY_BYTES
+            );
+        }
+        if infra::jwt::reserved_audience(&self.audience) {
+            bail!(
+                "AUTHD_AUDIENCE may not start with urn:authd: (the audiences of authd's own refresh, temporary and browser tokens)"
             );
         }
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_username.is_some() {

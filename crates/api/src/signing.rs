@@ -47,7 +47,7 @@ pub async fn token_codec(
             tracing::info!(kid = %times.kid, "generated the first EdDSA signing key (dev)");
         }
     }
-    Ok((Arc::new(infra::jwt::JwtCodec::eddsa(keys.clone(), issuer, audience)), Some(keys)))
+    Ok((Arc::new(infra::jwt::JwtCodec::eddsa(keys.clone(), issuer, audience)?), Some(keys)))
 }
 
 fn read_key_file(path: &std::path::Path) -> anyhow::Result<Ed25519> {

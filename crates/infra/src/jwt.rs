@@ -2,6 +2,14 @@
 //! from [`SigningKeys`]). The algorithm is pinned by the validation (a token
 //! naming any other, `none` included, is refused, and an EdDSA codec never
 //! takes an HMAC key), and issuer and audience must match.
+//!
+//! Each kind is typed explicitly (RFC 8725 §3.11): access tokens are RFC 9068
+//! access tokens (header `typ: at+jwt`, the configured audience, which
+//! resource servers check); every other kind has a header type and an
+//! audience of its own that no resource server is configured with, so a
+//! standard library validating offline from the JWKS, with its default
+//! audience check, refuses a refresh, temporary or browser token. A token
+//! whose header type and audience name different kinds is refused.
 
 use std::sync::Arc;
 
@@ -18,16 +26,35 @@ use crate::verified_tokens::{Verified, VerifiedTokens};
 /// Minimum secret length: 256 bits, the HS256 key size (RFC 7518 §3.2).
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// The header type of access tokens (RFC 9068 §2.1).
+pub const ACCESS_TYPE: &str = "at+jwt";
+
+/// The header type and audience of every kind but access, which takes the
+/// configured audience. The audiences are URNs under `urn:authd:`, which the
+/// configured audience may not use ([`reserved_audience`]).
+const OWN_TYPES: [(TokenKind, &str, &str); 3] = [
+    (TokenKind::Refresh, "authd-refresh+jwt", "urn:authd:refresh"),
+    (TokenKind::Temporary, "authd-temporary+jwt", "urn:authd:temporary"),
+    (TokenKind::Browser, "authd-browser+jwt", "urn:authd:browser"),
+];
+
+/// Whether `audience` may not be the access tokens' audience: it names
+/// (or could one day name) a token kind of authd's own.
+pub fn reserved_audience(audience: &str) -> bool {
+    audience.to_ascii_lowercase().starts_with("urn:authd:")
+}
+
+/// The claims on the wire: RFC 9068's `iss`, `exp`, `aud`, `sub`, `iat`,
+/// `jti`, and the session (`sid`). The kind is in the header.
 #[derive(Serialize, Deserialize)]
 struct Wire {
-    typ: TokenKind,
-    sub: Uuid,
-    sid: Uuid,
-    jti: Uuid,
-    iat: i64,
-    exp: i64,
     iss: String,
+    sub: Uuid,
     aud: String,
+    exp: i64,
+    iat: i64,
+    jti: Uuid,
+    sid: Uuid,
 }
 
 enum Keys {
@@ -37,6 +64,7 @@ enum Keys {
 
 pub struct JwtCodec {
     keys: Keys,
+    alg: Algorithm,
     verified: VerifiedTokens,
     validation: Validation,
     issuer: String,
@@ -50,52 +78,83 @@ impl JwtCodec {
         }
         let keys =
             Keys::Hs256 { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) };
-        Ok(Self::new(keys, Algorithm::HS256, issuer, audience))
+        Self::new(keys, Algorithm::HS256, issuer, audience)
     }
 
     /// Signs with the key `keys` schedules for each token's `iat`, and
     /// verifies with the key its `kid` names while that key verifies.
-    pub fn eddsa(keys: Arc<SigningKeys>, issuer: &str, audience: &str) -> Self {
+    pub fn eddsa(keys: Arc<SigningKeys>, issuer: &str, audience: &str) -> Result<Self> {
         Self::new(Keys::EdDsa(keys), Algorithm::EdDSA, issuer, audience)
     }
 
-    fn new(keys: Keys, alg: Algorithm, issuer: &str, audience: &str) -> Self {
+    fn new(keys: Keys, alg: Algorithm, issuer: &str, audience: &str) -> Result<Self> {
+        if reserved_audience(audience) {
+            return Err(Error::internal(format!(
+                "the access tokens' audience may not start with urn:authd: ({audience})"
+            )));
+        }
         crate::jwt_crypto::install();
         let mut validation = Validation::new(alg);
         validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
+        // Any of the four audiences here; `kind_of` then holds the token to
+        // the one its header type names.
+        let mut audiences = vec![audience];
+        audiences.extend(OWN_TYPES.iter().map(|(_, _, aud)| *aud));
+        validation.set_audience(&audiences);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         // Lifetime is the domain's call, against its injectable clock.
         validation.validate_exp = false;
         validation.validate_nbf = false;
-        Self {
+        Ok(Self {
             keys,
+            alg,
             verified: VerifiedTokens::default(),
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+        })
+    }
+
+    /// The header type and audience a token of `kind` carries.
+    fn typed(&self, kind: TokenKind) -> (&'static str, &str) {
+        match OWN_TYPES.iter().find(|(k, _, _)| *k == kind) {
+            Some((_, typ, aud)) => (typ, aud),
+            None => (ACCESS_TYPE, &self.audience),
         }
+    }
+
+    /// The kind a verified token's header type names, if its audience is that kind's.
+    fn kind_of(&self, typ: Option<&str>, aud: &str) -> Result<TokenKind> {
+        let kind = match typ {
+            Some(ACCESS_TYPE) => TokenKind::Access,
+            Some(typ) => OWN_TYPES.iter().find(|(_, t, _)| *t == typ).map(|(k, _, _)| *k).ok_or(Error::TokenInvalid)?,
+            None => return Err(Error::TokenInvalid),
+        };
+        if self.typed(kind).1 != aud {
+            return Err(Error::TokenInvalid);
+        }
+        Ok(kind)
     }
 }
 
 impl domain::ports::TokenCodec for JwtCodec {
     fn encode(&self, c: &Claims) -> Result<String> {
+        let (typ, aud) = self.typed(c.kind);
         let wire = Wire {
-            typ: c.kind,
-            sub: c.sub.0,
-            sid: c.sid,
-            jti: c.jti,
-            iat: c.iat,
-            exp: c.exp,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            sub: c.sub.0,
+            aud: aud.to_owned(),
+            exp: c.exp,
+            iat: c.iat,
+            jti: c.jti,
+            sid: c.sid,
         };
+        let header = Header { typ: Some(typ.to_owned()), ..Header::new(self.alg) };
         match &self.keys {
-            Keys::Hs256 { encoding, .. } => jsonwebtoken::encode(&Header::new(Algorithm::HS256), &wire, encoding),
+            Keys::Hs256 { encoding, .. } => jsonwebtoken::encode(&header, &wire, encoding),
             Keys::EdDsa(keys) => {
                 let (kid, key) = keys.signer(c.iat).ok_or_else(|| Error::internal("no signing key signs now"))?;
-                let header = Header { kid: Some(kid), ..Header::new(Algorithm::EdDSA) };
-                jsonwebtoken::encode(&header, &wire, &key)
+                jsonwebtoken::encode(&Header { kid: Some(kid), ..header }, &wire, &key)
             }
         }
         .map_err(Error::internal)
@@ -118,8 +177,10 @@ impl domain::ports::TokenCodec for JwtCodec {
                 (jsonwebtoken::decode::<Wire>(token, &key, &self.validation), Some(kid.into()))
             }
         };
-        let w = data.map_err(|_| Error::TokenInvalid)?.claims;
-        let claims = Claims { kind: w.typ, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp };
+        let data = data.map_err(|_| Error::TokenInvalid)?;
+        let w = data.claims;
+        let kind = self.kind_of(data.header.typ.as_deref(), &w.aud)?;
+        let claims = Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp };
         self.verified.put(token, Verified { claims: claims.clone(), kid });
         Ok(claims)
     }
@@ -161,11 +222,113 @@ mod tests {
         out
     }
 
+    fn of_kind(kind: TokenKind) -> Claims {
+        Claims { kind, ..claims() }
+    }
+
+    const KINDS: [TokenKind; 4] = [TokenKind::Access, TokenKind::Refresh, TokenKind::Temporary, TokenKind::Browser];
+
+    /// A token's header and claims, read without checking anything.
+    fn parts(token: &str) -> (serde_json::Value, serde_json::Value) {
+        use base64::Engine;
+        let part = |i: usize| {
+            let raw =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(i).unwrap()).unwrap();
+            serde_json::from_slice(&raw).unwrap()
+        };
+        (part(0), part(1))
+    }
+
+    /// Signs `claims` under `header` with the test secret, as a forger holding it would.
+    fn forge(header: serde_json::Value, claims: serde_json::Value) -> String {
+        let sign = |s: &str| {
+            use base64::Engine;
+            use hmac::Mac;
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET).unwrap();
+            mac.update(s.as_bytes());
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        };
+        let signed = format!("{}.{}", b64(&header.to_string()), b64(&claims.to_string()));
+        format!("{signed}.{}", sign(&signed))
+    }
+
     #[test]
     fn token_round_trips_with_every_claim() {
         let c = codec();
-        let token = c.encode(&claims()).unwrap();
-        assert_eq!(c.decode(&token).unwrap(), claims());
+        for kind in KINDS {
+            let token = c.encode(&of_kind(kind)).unwrap();
+            assert_eq!(c.decode(&token).unwrap(), of_kind(kind));
+        }
+    }
+
+    #[test]
+    fn access_tokens_are_rfc_9068_at_jwt_for_the_configured_audience_and_every_other_kind_has_its_own_type_and_audience()
+     {
+        let c = codec();
+        let (header, claims) = parts(&c.encode(&of_kind(TokenKind::Access)).unwrap());
+        assert_eq!(header["typ"], "at+jwt");
+        assert_eq!(claims["aud"], "authd-api");
+        for claim in ["iss", "exp", "aud", "sub", "iat", "jti"] {
+            assert!(claims.get(claim).is_some(), "RFC 9068 §2.2 asks for {claim}: {claims}");
+        }
+        let mut seen = vec![("at+jwt".to_owned(), "authd-api".to_owned())];
+        for kind in [TokenKind::Refresh, TokenKind::Temporary, TokenKind::Browser] {
+            let (header, claims) = parts(&c.encode(&of_kind(kind)).unwrap());
+            let typed = (header["typ"].as_str().unwrap().to_owned(), claims["aud"].as_str().unwrap().to_owned());
+            assert!(typed.0.ends_with("+jwt") && typed.1.starts_with("urn:authd:"), "{kind:?}: {typed:?}");
+            assert!(seen.iter().all(|(t, a)| *t != typed.0 && *a != typed.1), "{kind:?} shares a type or audience");
+            seen.push(typed);
+        }
+    }
+
+    #[test]
+    fn a_standard_validator_checking_the_access_audience_accepts_access_tokens_only() {
+        let c = codec();
+        let now = chrono::Utc::now().timestamp();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&["authd"]);
+        validation.set_audience(&["authd-api"]);
+        for kind in KINDS {
+            let live = Claims { iat: now, exp: now + 600, ..of_kind(kind) };
+            let token = c.encode(&live).unwrap();
+            let checked =
+                jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_secret(SECRET), &validation);
+            assert_eq!(checked.is_ok(), kind == TokenKind::Access, "{kind:?}: {checked:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_whose_header_type_is_missing_unknown_or_names_another_kind_than_its_audience_is_refused() {
+        let (_, claims) = parts(&codec().encode(&claims()).unwrap());
+        let with_aud = |aud: &str| {
+            let mut c = claims.clone();
+            c["aud"] = aud.into();
+            c
+        };
+        // The genuine pairing, forged the same way, passes: the forgery is faithful.
+        let genuine = forge(serde_json::json!({"alg": "HS256", "typ": "at+jwt"}), with_aud("authd-api"));
+        assert_eq!(codec().decode(&genuine).unwrap().kind, TokenKind::Access);
+        for (typ, aud) in [
+            (Some("at+jwt"), "urn:authd:refresh"),
+            (Some("authd-refresh+jwt"), "authd-api"),
+            (Some("authd-temporary+jwt"), "urn:authd:browser"),
+            (Some("JWT"), "authd-api"),
+            (Some("AT+JWT"), "authd-api"),
+            (None, "authd-api"),
+        ] {
+            let mut header = serde_json::json!({"alg": "HS256"});
+            if let Some(typ) = typ {
+                header["typ"] = typ.into();
+            }
+            let token = forge(header, with_aud(aud));
+            assert!(matches!(codec().decode(&token), Err(Error::TokenInvalid)), "{typ:?} with {aud}");
+        }
+    }
+
+    #[test]
+    fn an_access_audience_under_urn_authd_is_refused() {
+        assert!(JwtCodec::hs256(SECRET, "authd", "urn:authd:refresh").is_err());
+        assert!(JwtCodec::hs256(SECRET, "authd", "URN:AUTHD:x").is_err());
     }
 
     #[test]

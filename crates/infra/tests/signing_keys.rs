@@ -51,7 +51,7 @@ async fn rotate(keys: &SigningKeys) -> domain::signing_key::KeyTimes {
 /// A node: its own view of the keys, on the shared table and clock.
 fn node(db: &Database, clock: &Arc<FakeClock>, secret: &[u8]) -> (Arc<SigningKeys>, JwtCodec) {
     let keys = SigningKeys::new(db.clone(), Arc::new(ChaChaSealer::derived_from(secret)), clock.clone());
-    let codec = JwtCodec::eddsa(keys.clone(), "authd", "authd");
+    let codec = JwtCodec::eddsa(keys.clone(), "authd", "authd").unwrap();
     (keys, codec)
 }
 
@@ -160,11 +160,11 @@ async fn an_eddsa_codec_refuses_hs256_tokens_and_tokens_without_a_kid() {
     let mut parts = token.split('.');
     let (_, payload, sig) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
     use base64::Engine;
-    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT"}"#);
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"at+jwt"}"#);
     assert!(matches!(codec.decode(&format!("{header}.{payload}.{sig}")), Err(Error::TokenInvalid)));
     // And an unknown kid.
     let unknown =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT","kid":"nobody"}"#);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"at+jwt","kid":"nobody"}"#);
     assert!(matches!(codec.decode(&format!("{unknown}.{payload}.{sig}")), Err(Error::TokenInvalid)));
 }
 
