@@ -40,6 +40,23 @@ else
 fi
 $engine --version
 
+say "the Dockerfile and compose file as the README gives them"
+# A FROM that picks a stage through an ARG must carry the default in the
+# expression: podman 4.3 (Debian bookworm's) reads a bare ${AUTHD_BIN} as an
+# image name and fails the README's `podman build` without --build-arg.
+bare=$(grep -nE '^FROM \$\{[A-Za-z_]+\}' docker/Dockerfile | grep -vE '\$\{(RUST_IMAGE|RUNTIME_IMAGE)\}' || true)
+[ -z "$bare" ] || die "a stage chosen by an ARG without its default in the expression: $bare"
+# Only `up` reads AUTHD_JWT_SECRET: `logs` and `down -v` must work without it.
+if [ "$engine" = docker ]; then compose=(docker compose); elif command -v podman-compose >/dev/null; then compose=(podman-compose); else compose=(); fi
+if [ ${#compose[@]} -gt 0 ]; then
+  said=$(env -u AUTHD_JWT_SECRET "${compose[@]}" -f docker/compose.yaml ps 2>&1) \
+    || die "compose ps without AUTHD_JWT_SECRET failed: $said"
+  case "$said" in *AUTHD_JWT_SECRET*) die "compose asks for AUTHD_JWT_SECRET outside up: $said" ;; esac
+  echo "compose reads the file without AUTHD_JWT_SECRET (${compose[*]})"
+else
+  die "no compose to check docker/compose.yaml with (Debian: apt-get install podman-compose)"
+fi
+
 run_id="$$"
 started=()
 networks=()
