@@ -223,3 +223,31 @@ async fn oversized_header_fields_get_a_431_problem() {
     reply(r).await.problem(431, "headers_too_large");
     s.http.get(s.url("/health/live")).send().await.unwrap().error_for_status().unwrap();
 }
+
+#[tokio::test]
+async fn null_for_a_field_the_document_does_not_make_nullable_and_words_outside_their_list_are_refused() {
+    let (s, admin) = Server::start_with_admin().await;
+    let u = s.register("ada", false).await;
+    let access = token(&s.tokens(&u).await, "access_token");
+    let app = json!({"name": "shop", "channels": ["email"], "ttl_seconds": null});
+    let r = s.post("/apps", Some(&admin), app).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(is_problem(&r) && r.body["detail"].as_str().unwrap().contains("must not be null"), "{:?}", r.body);
+    assert_eq!(s.call(Method::GET, "/apps", Some(&admin), None).await.ok(200)["items"], json!([]), "nothing made");
+    for change in [json!({"name": null}), json!({"is_2fa": null}), json!({"email": null})] {
+        let r = s.call(Method::PATCH, "/users/me", Some(&access), Some(change.clone())).await;
+        assert_eq!(r.status, 400, "{change}: {}", r.body);
+    }
+    // `null` removes the phone: the one field where it means something.
+    s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"phone": null}))).await.ok(200);
+    let r = s.post("/users/me/phone/verify", Some(&access), json!({"channel": "pigeon"})).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let temporary = s.temporary(&s.register("bob", true).await).await;
+    let r = s.post("/auth/verify-otp", Some(&temporary), json!({"otp": "123456", "method": "pigeon"})).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = s.post("/auth/resend-otp", Some(&temporary), json!({"method": "totp"})).await;
+    assert_eq!(r.status, 400, "totp is not a sent method: {}", r.body);
+    let long = "a".repeat(101);
+    let r = s.call(Method::GET, &format!("/users?q={long}"), Some(&admin), None).await;
+    r.problem(400, "invalid_field");
+}

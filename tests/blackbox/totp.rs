@@ -97,7 +97,8 @@ async fn mail_cannot_answer_for_an_app_user_and_unknown_methods_are_refused() {
     let (u, _, _, _) = enrolled(&s, "ada").await;
     let tmp = s.temporary(&u).await;
     verify(&s, &tmp, "123456", Some("email")).await.problem(400, "method_unavailable");
-    verify(&s, &tmp, "123456", Some("carrier-pigeon")).await.problem(400, "method_unavailable");
+    // Not one of the methods the document lists.
+    verify(&s, &tmp, "123456", Some("carrier-pigeon")).await.problem(400, "bad_request");
     s.post("/auth/resend-otp", Some(&tmp), json!({"method": "email"})).await.problem(400, "method_unavailable");
     s.call(Method::POST, "/auth/resend-otp", Some(&tmp), None).await.problem(400, "method_unavailable");
     verify(&s, &tmp, "12ab56", Some("totp")).await.problem(400, "invalid_field");

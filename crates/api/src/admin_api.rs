@@ -16,6 +16,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::auth_api::{ApiTags, NoContent};
+use crate::body_fields::{Omittable, Text, nullable_string};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
 use crate::users_api::{OneUser, UserBody};
@@ -86,21 +87,29 @@ pub struct EventPageBody {
 #[oai(deny_unknown_fields)]
 pub struct AdminPatchBody {
     #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: Option<String>,
+    pub email: Omittable<Text>,
     #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
-    pub username: Option<String>,
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: Option<String>,
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub lastname: Option<String>,
+    pub username: Omittable<Text>,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub name: Omittable<Text>,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub lastname: Omittable<Text>,
     /// A new number is unverified until the user confirms a code; `null` removes it.
-    #[oai(validator(max_length = 32, pattern = r"^\+"))]
-    pub phone: MaybeUndefined<String>,
-    pub is_2fa: Option<bool>,
+    #[oai(nullable, validator(max_length = 32, pattern = r"^\+"))]
+    pub phone: MaybeUndefined<Text>,
+    pub is_2fa: Omittable<bool>,
     /// Grant or withdraw administration. The last active administrator cannot lose it.
-    pub is_admin: Option<bool>,
+    pub is_admin: Omittable<bool>,
     /// `false` deactivates the user: their sessions end and they cannot log in.
-    pub is_active: Option<bool>,
+    pub is_active: Omittable<bool>,
 }
 
 #[derive(ApiResponse)]
@@ -144,7 +153,8 @@ impl AdminApi {
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         after: Query<Option<Uuid>>,
-        /// Search text.
+        /// Search text: part of an email, username or name, up to 100 characters.
+        #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         is_active: Query<Option<bool>>,
         is_admin: Query<Option<bool>>,
@@ -187,17 +197,17 @@ impl AdminApi {
         let b = body.0;
         let changes = AdminChanges {
             profile: ProfileChanges {
-                email: b.email,
-                username: b.username,
-                name: b.name,
-                lastname: b.lastname,
-                phone: b.phone.into(),
-                is_2fa: b.is_2fa,
+                email: b.email.into_string(),
+                username: b.username.into_string(),
+                name: b.name.into_string(),
+                lastname: b.lastname.into_string(),
+                phone: nullable_string(b.phone),
+                is_2fa: b.is_2fa.0,
                 // An administrator's change needs no user's password.
                 current_password: None,
             },
-            is_admin: b.is_admin,
-            is_active: b.is_active,
+            is_admin: b.is_admin.0,
+            is_active: b.is_active.0,
         };
         Ok(OneUser::Ok(Json(admin.update_user(&caller.0, UserId(id.0), changes).await?.into())))
     }

@@ -10,42 +10,15 @@ use domain::notify::Channel;
 use domain::page::Page;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::admin_api::EventPageResponse;
 use crate::auth_api::{ApiTags, NoContent};
+use crate::body_fields::{Omittable, Text};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-
-/// A channel codes travel on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "lowercase")]
-pub enum ChannelWord {
-    Email,
-    Sms,
-    Whatsapp,
-}
-
-impl From<ChannelWord> for Channel {
-    fn from(c: ChannelWord) -> Self {
-        match c {
-            ChannelWord::Email => Channel::Email,
-            ChannelWord::Sms => Channel::Sms,
-            ChannelWord::Whatsapp => Channel::Whatsapp,
-        }
-    }
-}
-
-impl From<Channel> for ChannelWord {
-    fn from(c: Channel) -> Self {
-        match c {
-            Channel::Email => ChannelWord::Email,
-            Channel::Sms => ChannelWord::Sms,
-            Channel::Whatsapp => ChannelWord::Whatsapp,
-        }
-    }
-}
+use crate::words::ChannelWord;
 
 fn channels(words: Vec<ChannelWord>) -> Vec<Channel> {
     words.into_iter().map(Into::into).collect()
@@ -56,38 +29,46 @@ fn channels(words: Vec<ChannelWord>) -> Vec<Channel> {
 #[oai(deny_unknown_fields)]
 pub struct NewAppBody {
     /// Shown in the messages its codes go out in.
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: String,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub name: Text,
     /// The channels its codes may use; each needs a sender configured on this server.
     #[oai(validator(min_items = 1, max_items = 3))]
     pub channels: Vec<ChannelWord>,
     /// Digits in a code, 4 to 10 (default 6).
     #[oai(validator(minimum(value = "4"), maximum(value = "10")))]
-    pub code_length: Option<u32>,
+    pub code_length: Omittable<u32>,
     /// How long a code lives, 60 to 3600 seconds (default 300).
     #[oai(validator(minimum(value = "60"), maximum(value = "3600")))]
-    pub ttl_seconds: Option<u32>,
+    pub ttl_seconds: Omittable<u32>,
     /// Wrong codes a verification survives, 1 to 10 (default 5).
     #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Omittable<u32>,
 }
 
 /// Settings to change; absent fields stay as they are.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AppPatchBody {
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: Option<String>,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub name: Omittable<Text>,
     #[oai(validator(min_items = 1, max_items = 3))]
-    pub channels: Option<Vec<ChannelWord>>,
+    pub channels: Omittable<Vec<ChannelWord>>,
     #[oai(validator(minimum(value = "4"), maximum(value = "10")))]
-    pub code_length: Option<u32>,
+    pub code_length: Omittable<u32>,
     #[oai(validator(minimum(value = "60"), maximum(value = "3600")))]
-    pub ttl_seconds: Option<u32>,
+    pub ttl_seconds: Omittable<u32>,
     #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Omittable<u32>,
     /// `false` refuses the app's keys from the next request on.
-    pub is_active: Option<bool>,
+    pub is_active: Omittable<bool>,
 }
 
 /// A registered application.
@@ -222,11 +203,11 @@ impl AppsApi {
     async fn create(&self, apps: Use<'_, Apps>, caller: AccessAuth, body: Json<NewAppBody>) -> ApiResult<CreatedApp> {
         let b = body.0;
         let form = AppForm {
-            name: b.name,
+            name: b.name.into(),
             channels: channels(b.channels),
-            code_length: b.code_length,
-            ttl_seconds: b.ttl_seconds,
-            max_attempts: b.max_attempts,
+            code_length: b.code_length.0,
+            ttl_seconds: b.ttl_seconds.0,
+            max_attempts: b.max_attempts.0,
         };
         let (app, key) = apps.create(&caller.0, form).await?;
         Ok(CreatedApp::Created(Json(CreatedAppBody { app: app.into(), api_key: key.expose().to_owned() })))
@@ -276,12 +257,12 @@ impl AppsApi {
     ) -> ApiResult<OneApp> {
         let b = body.0;
         let changes = AppChanges {
-            name: b.name,
-            channels: b.channels.map(channels),
-            code_length: b.code_length,
-            ttl_seconds: b.ttl_seconds,
-            max_attempts: b.max_attempts,
-            is_active: b.is_active,
+            name: b.name.into_string(),
+            channels: b.channels.0.map(channels),
+            code_length: b.code_length.0,
+            ttl_seconds: b.ttl_seconds.0,
+            max_attempts: b.max_attempts.0,
+            is_active: b.is_active.0,
         };
         Ok(OneApp::Ok(Json(apps.update(&caller.0, AppId(id.0), changes).await?.into())))
     }

@@ -10,9 +10,11 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
 use serde::Deserialize;
 
+use crate::body_fields::{Omittable, Text};
 use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
+use crate::words::{ChannelWord, MethodWord};
 use domain::throttle::RateScope;
 
 #[derive(Tags)]
@@ -34,13 +36,13 @@ pub enum ApiTags {
 pub struct Credentials {
     /// The user's email address or username.
     #[oai(validator(max_length = 254))]
-    pub username: String,
+    pub username: Text,
     /// The user's password.
     #[oai(validator(max_length = 1024))]
-    pub password: String,
+    pub password: Text,
     /// Accepted for OAuth2 clients; only `password` is meaningful.
     #[serde(default)]
-    pub grant_type: Option<String>,
+    pub grant_type: Option<Text>,
 }
 
 #[derive(ApiRequest)]
@@ -84,10 +86,6 @@ impl From<TokenPair> for TokenPairBody {
 }
 
 /// A method name from a request; an unknown one is a method this login cannot use.
-pub(crate) fn method(name: Option<&str>) -> Result<Option<Method>, domain::Error> {
-    name.map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
-}
-
 /// The password was right and a second factor is due; a code was sent
 /// only if a sent method (`sms`, `whatsapp`, `email`) comes first in `methods`.
 #[derive(Debug, Object)]
@@ -132,11 +130,10 @@ pub enum PairResponse {
 pub struct OtpBody {
     /// Six digits (`totp`, `email`, `sms`, `whatsapp`) or a recovery code like `abcd-efgh-jkmn`.
     #[oai(validator(max_length = 64))]
-    pub otp: String,
+    pub otp: Text,
     /// One of the login's `methods`; default: the first. A sent code is
     /// the one sent last, whichever channel it took.
-    #[oai(validator(max_length = 32))]
-    pub method: Option<String>,
+    pub method: Omittable<MethodWord>,
 }
 
 /// Which factor to send a new code for.
@@ -145,8 +142,7 @@ pub struct OtpBody {
 pub struct ResendRequest {
     /// `email`, `sms` or `whatsapp`, if the login lists it; default: the
     /// channel of the current code, else the first sent method listed.
-    #[oai(validator(max_length = 32))]
-    pub method: Option<String>,
+    pub method: Omittable<ChannelWord>,
 }
 
 /// Acknowledgement that a new code is on its way.
@@ -216,7 +212,7 @@ pub enum CodeStatusResponse {
 pub struct RefreshBody {
     /// The refresh token of the latest pair.
     #[oai(validator(max_length = 4096))]
-    pub refresh_token: String,
+    pub refresh_token: Text,
 }
 
 /// What a valid access token says.
@@ -307,7 +303,7 @@ impl AuthApi {
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
         throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
-        let done = second_factor.verify(&token.0.token, &body.otp, method(body.method.as_deref())?).await?;
+        let done = second_factor.verify(&token.0.token, &body.otp, body.method.0.map(Method::from)).await?;
         let mut pair = TokenPairBody::from(done.pair);
         pair.recovery_codes_left = done.recovery_codes_left;
         Ok(PairResponse::Ok(Json(pair)))
@@ -326,7 +322,7 @@ impl AuthApi {
         body: Json<Option<ResendRequest>>,
     ) -> ApiResult<ResendResponse> {
         let wanted = body.0.unwrap_or_default().method;
-        let status = second_factor.resend(&token.0.token, method(wanted.as_deref())?).await?;
+        let status = second_factor.resend(&token.0.token, wanted.0.map(ChannelWord::sent_method)).await?;
         Ok(ResendResponse::Accepted(Json(ResendBody {
             message: "A new code is on its way.".into(),
             retry_after: status.resend_after.as_secs(),

@@ -3,6 +3,9 @@
 //!
 //! - request bodies that refuse unknown fields (`deny_unknown_fields`) get
 //!   `additionalProperties: false`, so a client knows a typo is refused;
+//! - the email fields of request bodies get `format: email`, which
+//!   poem-openapi's validators cannot say (the domain's `Email::parse` is
+//!   stricter still: a dotted domain, no spaces);
 //! - a method a path does not have is answered 405 with an `Allow` header
 //!   listing the ones it has (RFC 9110 §15.5.6).
 
@@ -44,6 +47,14 @@ fn strict_bodies() -> Vec<String> {
     .collect()
 }
 
+/// The request bodies' email fields: (schema, property).
+fn email_fields() -> Vec<(String, &'static str)> {
+    [RegistrationBody::name(), PatchMeBody::name(), AdminPatchBody::name()]
+        .into_iter()
+        .map(|n| (n.into_owned(), "email"))
+        .collect()
+}
+
 /// The served document and, per path template, its `Allow` value.
 pub struct Document {
     json: String,
@@ -60,6 +71,13 @@ impl Document {
                 .and_then(Value::as_object_mut)
                 .ok_or_else(|| anyhow::anyhow!("the OpenAPI document has no schema {name}"))?;
             schema.insert("additionalProperties".into(), Value::Bool(false));
+        }
+        for (name, field) in email_fields() {
+            let property = doc
+                .pointer_mut(&format!("/components/schemas/{name}/properties/{field}"))
+                .and_then(Value::as_object_mut)
+                .ok_or_else(|| anyhow::anyhow!("the OpenAPI document has no {name}.{field}"))?;
+            property.insert("format".into(), Value::String("email".into()));
         }
         let mut paths = Vec::new();
         for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
@@ -109,6 +127,32 @@ mod tests {
         assert_eq!(schemas["RegistrationBody"]["additionalProperties"], false);
         assert_eq!(schemas["AdminPatchBody"]["additionalProperties"], false);
         assert!(schemas["Credentials"].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn the_document_says_what_the_server_refuses_emails_null_fields_words_and_search_length() {
+        let doc: Value = serde_json::from_str(document().json()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for body in ["RegistrationBody", "PatchMeBody", "AdminPatchBody"] {
+            assert_eq!(schemas[body]["properties"]["email"]["format"], "email", "{body}");
+        }
+        for body in ["PatchMeBody", "AdminPatchBody"] {
+            // `null` removes the phone, and the document says it may be null.
+            assert_eq!(schemas[body]["properties"]["phone"]["nullable"], true, "{body}");
+        }
+        for (body, field) in [("NewAppBody", "ttl_seconds"), ("AppPatchBody", "code_length"), ("PatchMeBody", "name")] {
+            let property = &schemas[body]["properties"][field];
+            assert!(property.get("nullable").is_none(), "{body}.{field} is not nullable: {property}");
+            assert!(!schemas[body]["required"].as_array().into_iter().flatten().any(|r| r == field), "optional");
+        }
+        let words = |name: &str| schemas[name]["enum"].clone();
+        assert_eq!(words("MethodWord"), serde_json::json!(["totp", "recovery_code", "email", "sms", "whatsapp"]));
+        assert_eq!(words("PhoneChannelWord"), serde_json::json!(["sms", "whatsapp"]));
+        let to = &schemas["NewVerificationBody"]["properties"]["to"]["pattern"];
+        assert!(to.is_string(), "the destination's form is stated");
+        let q =
+            doc["paths"]["/users"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "q").cloned();
+        assert_eq!(q.unwrap()["schema"]["maxLength"], 100);
     }
 
     #[test]

@@ -8,17 +8,18 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use crate::auth_api::{ApiTags, CodeStatusResponse};
+use crate::body_fields::{Omittable, Text};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
 use crate::users_api::OneUser;
+use crate::words::PhoneChannelWord;
 
 /// How to send the code.
 #[derive(Debug, Default, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PhoneVerifyBody {
     /// `sms` (the default) or `whatsapp`, if the server has a sender for it.
-    #[oai(validator(max_length = 32))]
-    pub channel: Option<String>,
+    pub channel: Omittable<PhoneChannelWord>,
 }
 
 /// The code that was sent to the phone.
@@ -27,7 +28,7 @@ pub struct PhoneVerifyBody {
 pub struct PhoneConfirmBody {
     /// The six digits from the message.
     #[oai(validator(max_length = 64))]
-    pub code: String,
+    pub code: Text,
 }
 
 pub struct PhoneApi;
@@ -47,10 +48,7 @@ impl PhoneApi {
         caller: AccessAuth,
         body: Json<Option<PhoneVerifyBody>>,
     ) -> ApiResult<CodeStatusResponse> {
-        let channel = match body.0.unwrap_or_default().channel.as_deref() {
-            None => None,
-            Some(word) => Some(Channel::parse(word).ok_or(domain::Error::ChannelUnavailable)?),
-        };
+        let channel = body.0.unwrap_or_default().channel.0.map(Channel::from);
         Ok(CodeStatusResponse::Accepted(Json(phones.send_code(&caller.0, channel).await?.into())))
     }
 

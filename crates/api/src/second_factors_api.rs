@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::auth_api::{ApiTags, NoContent};
+use crate::body_fields::Text;
 use crate::error::{ApiResult, Problem};
 use crate::security::AccessAuth;
 use crate::users_api::PasswordBody;
@@ -36,7 +37,7 @@ pub enum EnrolmentResponse {
 pub struct ConfirmBody {
     /// The six digits the app shows now.
     #[oai(validator(max_length = 64))]
-    pub code: String,
+    pub code: Text,
 }
 
 /// Recovery codes, shown once: each logs in once when the app is lost.

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::auth_api::{ApiTags, NoContent};
+use crate::body_fields::{Omittable, Text, nullable_string};
 use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
@@ -72,23 +73,31 @@ impl From<User> for UserBody {
 pub struct RegistrationBody {
     /// Up to 254 characters; stored lower-cased.
     #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: String,
+    pub email: Text,
     /// 3 to 32 of `a-z 0-9 . _ -`, starting with a letter or digit; stored lower-cased.
     #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
-    pub username: String,
-    /// 1 to 100 characters.
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: String,
-    /// 1 to 100 characters.
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub lastname: String,
+    pub username: Text,
+    /// 1 to 100 characters, not only spaces, no control characters.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub name: Text,
+    /// 1 to 100 characters, not only spaces, no control characters.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub lastname: Text,
     /// 8 to 128 characters, not common or guessable.
     #[oai(validator(min_length = 8, max_length = 128))]
-    pub password: String,
+    pub password: Text,
     /// Optional, in international form (`+14155550132`); unverified until
     /// a code sent to it is confirmed.
     #[oai(validator(max_length = 32, pattern = r"^\+"))]
-    pub phone: Option<String>,
+    pub phone: Omittable<Text>,
     /// Ask for a second factor at every login (a sent code, unless an
     /// authenticator app is set up).
     #[oai(default)]
@@ -101,24 +110,32 @@ pub struct RegistrationBody {
 #[oai(deny_unknown_fields)]
 pub struct PatchMeBody {
     #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: Option<String>,
+    pub email: Omittable<Text>,
     #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
-    pub username: Option<String>,
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: Option<String>,
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub lastname: Option<String>,
+    pub username: Omittable<Text>,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub name: Omittable<Text>,
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+    ))]
+    pub lastname: Omittable<Text>,
     /// A new number is unverified; `null` removes it.
-    #[oai(validator(max_length = 32, pattern = r"^\+"))]
-    pub phone: MaybeUndefined<String>,
+    #[oai(nullable, validator(max_length = 32, pattern = r"^\+"))]
+    pub phone: MaybeUndefined<Text>,
     /// `false` stops asking for a second factor at login (unless an
     /// authenticator app is active).
-    pub is_2fa: Option<bool>,
+    pub is_2fa: Omittable<bool>,
     /// The current password: required when `is_2fa` goes from true to
     /// false, or `email` or `phone` changes (`password_required`
     /// otherwise). Other fields need none.
     #[oai(validator(max_length = 1024))]
-    pub password: Option<String>,
+    pub password: Omittable<Text>,
 }
 
 #[derive(Debug, Object)]
@@ -126,20 +143,20 @@ pub struct PatchMeBody {
 pub struct PasswordBody {
     /// The account's current password.
     #[oai(validator(max_length = 1024))]
-    pub password: String,
+    pub password: Text,
 }
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     #[oai(validator(max_length = 1024))]
-    pub current_password: String,
+    pub current_password: Text,
     /// The new password: 8 to 128 characters, not common or guessable.
     #[oai(validator(min_length = 8, max_length = 128))]
-    pub password: String,
+    pub password: Text,
     /// The new password again.
     #[oai(validator(min_length = 8, max_length = 128))]
-    pub confirm_password: String,
+    pub confirm_password: Text,
 }
 
 #[derive(Debug, Object)]
@@ -183,11 +200,11 @@ impl UsersApi {
         let b = body.0;
         let user = accounts
             .register(Registration {
-                email: b.email,
-                username: b.username,
-                name: b.name,
-                lastname: b.lastname,
-                phone: b.phone,
+                email: b.email.into(),
+                username: b.username.into(),
+                name: b.name.into(),
+                lastname: b.lastname.into(),
+                phone: b.phone.into_string(),
                 password: SecretString::from(b.password),
                 is_2fa: b.is_2fa,
             })
@@ -215,14 +232,14 @@ impl UsersApi {
     ) -> ApiResult<OneUser> {
         let b = body.0;
         let changes = ProfileChanges {
-            email: b.email,
-            username: b.username,
-            name: b.name,
-            lastname: b.lastname,
+            email: b.email.into_string(),
+            username: b.username.into_string(),
+            name: b.name.into_string(),
+            lastname: b.lastname.into_string(),
             // Absent leaves it, `null` removes it.
-            phone: b.phone.into(),
-            is_2fa: b.is_2fa,
-            current_password: b.password.map(SecretString::from),
+            phone: nullable_string(b.phone),
+            is_2fa: b.is_2fa.0,
+            current_password: b.password.0.map(SecretString::from),
         };
         Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))
     }

@@ -12,9 +12,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 use uuid::Uuid;
 
-use crate::apps_api::ChannelWord;
 use crate::auth_api::ApiTags;
+use crate::body_fields::Text;
 use crate::error::ApiResult;
+use crate::words::ChannelWord;
 
 /// An application's API key in the `X-API-Key` header.
 #[derive(SecurityScheme)]
@@ -48,9 +49,10 @@ impl AppAuth {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewVerificationBody {
-    /// An email address for `email`; an E.164 number (`+14155550100`) for `sms` and `whatsapp`.
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub to: String,
+    /// An email address for `email`; an international number (`+14155550100`;
+    /// spaces, dots, dashes and brackets allowed) for `sms` and `whatsapp`.
+    #[oai(validator(min_length = 3, max_length = 254, pattern = r"^(\+[0-9 ().-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$"))]
+    pub to: Text,
     /// One of the channels the application enabled.
     pub channel: ChannelWord,
 }
@@ -61,7 +63,7 @@ pub struct NewVerificationBody {
 pub struct CheckBody {
     /// The digits from the message.
     #[oai(validator(max_length = 64))]
-    pub code: String,
+    pub code: Text,
 }
 
 /// A verification as its application sees it.

@@ -189,9 +189,9 @@ pub struct CodeForm {
     method: String,
 }
 
-/// The form's method, read as the API reads one; an empty field is none.
+/// The form's method; an empty field is none, an unknown word a method the login lacks.
 fn method_of(name: &str) -> Result<Option<Method>, domain::Error> {
-    crate::auth_api::method(Some(name).filter(|n| !n.is_empty()))
+    Some(name).filter(|n| !n.is_empty()).map(|n| Method::parse(n).ok_or(domain::Error::MethodUnavailable)).transpose()
 }
 
 #[handler]
