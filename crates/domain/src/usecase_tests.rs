@@ -388,13 +388,16 @@ async fn a_profile_change_that_leaves_the_email_phone_and_second_factor_as_they_
         email: Some(" ADA@example.com ".into()),
         username: Some("ada".into()),
         name: Some("Augusta".into()),
-        lastname: Some("User".into()),
+        lastname: Some("King".into()),
         phone: Some(None),
         is_2fa: Some(true),
         current_password: None,
     };
     let me = w.accounts.update_me(&caller, same).await.unwrap();
-    assert_eq!((me.name.as_str(), me.email.as_str(), me.is_2fa), ("Augusta", "ada@example.com", true));
+    assert_eq!(
+        (me.name.as_str(), me.lastname.as_str(), me.email.as_str(), me.is_2fa),
+        ("Augusta", "King", "ada@example.com", true)
+    );
 }
 
 async fn wrong_logins(w: &World, login: &str, n: usize) {

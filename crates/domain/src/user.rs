@@ -239,8 +239,8 @@ impl ProfilePatch {
         keep(&mut self.lastname, |v| v.as_str() == user.lastname);
         keep(&mut self.phone, |v| v.as_ref().map(Phone::as_str) == user.phone.as_deref());
         keep(&mut self.is_2fa, |v| *v == user.is_2fa);
-        keep(&mut self.is_admin, |v| *v == user.is_admin);
-        keep(&mut self.is_active, |v| *v == user.is_active);
+        // `is_admin` and `is_active` are an administrator's to set, through
+        // a path that writes what it is given.
         self
     }
 
@@ -339,6 +339,51 @@ mod tests {
     fn email_longer_than_254_characters_is_rejected() {
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
+        // At the edge: 254 characters pass, 255 do not (RFC 5321 §4.5.3.1.3).
+        let domain = format!("{}.{}.{}.com", "b".repeat(63), "c".repeat(63), "d".repeat(59));
+        let at = |n: usize| format!("{}@{domain}", "a".repeat(n - domain.len() - 1));
+        assert_eq!(at(254).len(), 254);
+        assert!(Email::parse(&at(254)).is_ok());
+        assert!(Email::parse(&at(255)).is_err());
+    }
+
+    #[test]
+    fn email_domains_may_hold_hyphens() {
+        assert_eq!(Email::parse("ada@analytical-engine.example").unwrap().as_str(), "ada@analytical-engine.example");
+    }
+
+    #[test]
+    fn a_phone_of_up_to_32_characters_as_typed_is_read_and_a_longer_one_is_not() {
+        let typed = |len: usize| format!("+1{}4155550132", " ".repeat(len - 12));
+        assert_eq!(Phone::parse(&typed(32)).unwrap().as_str(), "+14155550132");
+        assert!(Phone::parse(&typed(33)).is_err());
+    }
+
+    #[test]
+    fn the_full_name_is_the_name_then_the_last_name() {
+        let t = chrono::Utc::now();
+        let u = User {
+            id: UserId(Uuid::nil()),
+            email: "ada@example.com".into(),
+            username: "ada".into(),
+            name: "Ada".into(),
+            lastname: "Lovelace".into(),
+            is_admin: false,
+            is_2fa: false,
+            is_active: true,
+            phone: None,
+            phone_verified_at: None,
+            created_at: t,
+            modified_at: t,
+        };
+        assert_eq!(u.full_name(), "Ada Lovelace");
+    }
+
+    #[test]
+    fn a_patch_names_the_fields_it_sets_for_the_audit_trail() {
+        let patch = ProfilePatch { is_2fa: Some(false), is_active: Some(true), ..Default::default() };
+        assert_eq!(patch.field_names(), ["is_2fa", "is_active"]);
+        assert!(ProfilePatch::default().field_names().is_empty());
     }
 
     #[test]

@@ -47,6 +47,8 @@ impl OtpCode {
     pub fn generate_digits(rng: &dyn Rng, digits: u32) -> Self {
         let digits = digits.clamp(1, Self::MAX_DIGITS);
         let modulus = 10u64.pow(digits);
+        // `>` and `>=` agree here (cargo-mutants' one survivor in this file):
+        // no power of ten equals u32::MAX, so the bound is never met exactly.
         let wide = modulus > u64::from(u32::MAX);
         let space = if wide { u64::MAX } else { u64::from(u32::MAX) };
         let limit = space - (space % modulus);
