@@ -14,16 +14,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import jwt, cryptogra
   "$venv/bin/pip" install -q 'pyjwt[crypto]>=2.8,<3'
 fi
 
+. .ci/start-authd.sh
 dir=$(mktemp -d /tmp/authd-ci-rs.XXXXXX)
-AUTHD_LISTEN=127.0.0.1:0 AUTHD_DATA_DIR="$dir" AUTHD_LOG_FORMAT=json AUTHD_JWT_ALG=EdDSA \
-  env -u DATABASE_URL "$bin" >"$dir/authd.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$dir/authd.log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$dir/authd.log"; echo "authd did not start for the resource server check" >&2; exit 1; }
-"$venv/bin/python" .ci/resource_server.py "$url"
+trap 'kill "${authd_pid:-}" 2>/dev/null || true; wait "${authd_pid:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+start_authd "$bin" "$dir" AUTHD_JWT_ALG=EdDSA
+"$venv/bin/python" .ci/resource_server.py "$authd_url"

@@ -22,22 +22,15 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 "$venv/bin/schemathesis" --version
 
+. .ci/start-authd.sh
 dir=$(mktemp -d /tmp/authd-ci-schemathesis.XXXXXX)
+trap 'kill "${authd_pid:-}" 2>/dev/null || true; wait "${authd_pid:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 # Per-address limits off: every generated request comes from 127.0.0.1.
-AUTHD_LISTEN=127.0.0.1:0 AUTHD_DATA_DIR="$dir" AUTHD_LOG_FORMAT=json RUST_LOG=info,authd::access=off \
+start_authd "$bin" "$dir" RUST_LOG=info,authd::access=off \
   AUTHD_BOOTSTRAP_ADMIN_EMAIL=st-admin@example.com AUTHD_BOOTSTRAP_ADMIN_USERNAME=st-admin \
   AUTHD_BOOTSTRAP_ADMIN_PASSWORD=saffron-harbour-lantern-93 \
-  AUTHD_RATE_TOKEN_PER_MINUTE=0 AUTHD_RATE_OTP_PER_MINUTE=0 AUTHD_RATE_REGISTRATIONS_PER_HOUR=0 \
-  env -u DATABASE_URL "$bin" >"$dir/authd.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$dir/authd.log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$dir/authd.log"; echo "authd did not start for schemathesis" >&2; exit 1; }
+  AUTHD_RATE_TOKEN_PER_MINUTE=0 AUTHD_RATE_OTP_PER_MINUTE=0 AUTHD_RATE_REGISTRATIONS_PER_HOUR=0
+url=$authd_url
 
 token=$(curl -sf -X POST "$url/api/v1/auth/token" -H 'content-type: application/json' \
   -d '{"username":"st-admin","password":"saffron-harbour-lantern-93"}' |

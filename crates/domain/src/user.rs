@@ -361,22 +361,7 @@ mod tests {
 
     #[test]
     fn the_full_name_is_the_name_then_the_last_name() {
-        let t = chrono::Utc::now();
-        let u = User {
-            id: UserId(Uuid::nil()),
-            email: "ada@example.com".into(),
-            username: "ada".into(),
-            name: "Ada".into(),
-            lastname: "Lovelace".into(),
-            is_admin: false,
-            is_2fa: false,
-            is_active: true,
-            phone: None,
-            phone_verified_at: None,
-            created_at: t,
-            modified_at: t,
-        };
-        assert_eq!(u.full_name(), "Ada Lovelace");
+        assert_eq!(ada().full_name(), "Ada Lovelace");
     }
 
     #[test]
@@ -418,10 +403,10 @@ mod tests {
         assert!(Phone::parse(&format!("+1{}", "5".repeat(40))).is_err());
     }
 
-    #[test]
-    fn only_a_verified_phone_is_offered_for_codes() {
+    /// Ada Lovelace, with a phone she has not verified.
+    fn ada() -> User {
         let t = chrono::Utc::now();
-        let mut u = User {
+        User {
             id: UserId(Uuid::nil()),
             email: "ada@example.com".into(),
             username: "ada".into(),
@@ -434,7 +419,13 @@ mod tests {
             phone_verified_at: None,
             created_at: t,
             modified_at: t,
-        };
+        }
+    }
+
+    #[test]
+    fn only_a_verified_phone_is_offered_for_codes() {
+        let t = chrono::Utc::now();
+        let mut u = ada();
         assert_eq!(u.verified_phone(), None);
         u.phone_verified_at = Some(t);
         assert_eq!(u.verified_phone(), Some("+14155550132"));
