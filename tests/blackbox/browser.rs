@@ -74,7 +74,10 @@ impl Browser {
                 Err(e) => panic!("no WebDriver session within 20 s: {e}"),
             }
         };
-        let shots = std::env::var_os("AUTHD_SCREENSHOTS").map(PathBuf::from);
+        // A relative folder is the workspace's (tests run in crates/api), so
+        // README's `AUTHD_SCREENSHOTS=docs/ui` writes to docs/ui.
+        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let shots = std::env::var_os("AUTHD_SCREENSHOTS").map(|d| workspace.join(d));
         Some(Browser { client, driver, profile, shots })
     }
 
