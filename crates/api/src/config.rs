@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use domain::notify::DeliveryPolicy;
-use domain::policy::{Policy, RateLimits};
+use domain::policy::Policy;
+use domain::throttle::RateLimits;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};

@@ -6,20 +6,7 @@
 use std::time::Duration;
 
 use crate::notify::DeliveryPolicy;
-
-/// Requests allowed per window and client address (phone codes: per
-/// user); 0 turns a limit off.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimits {
-    pub token_per_minute: u32,
-    pub verify_otp_per_minute: u32,
-    pub registrations_per_hour: u32,
-    pub phone_codes_per_hour: u32,
-    /// Verifications one application may start per minute.
-    pub verifications_per_app_per_minute: u32,
-    /// Verifications one application may start for one destination per hour.
-    pub verifications_per_destination_per_hour: u32,
-}
+use crate::throttle::RateLimits;
 
 /// Lifetimes and limits an operator may tune.
 #[derive(Debug, Clone, PartialEq, Eq)]

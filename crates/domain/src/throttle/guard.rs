@@ -7,8 +7,8 @@ use super::schedule::lock_after;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after};
 use crate::error::{Error, Result};
-use crate::policy::RateLimits;
 use crate::ports::ThrottleStore;
+use crate::throttle::rate::RateLimits;
 use crate::user::UserId;
 
 /// Idle counters older than this are purged (their lock being over).

@@ -7,5 +7,5 @@ pub mod rate;
 pub mod schedule;
 
 pub use guard::Throttle;
-pub use rate::{RateScope, Window};
+pub use rate::{RateLimits, RateScope, Window};
 pub use schedule::{account_key, lock_after, user_key};

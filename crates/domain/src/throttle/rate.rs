@@ -1,13 +1,25 @@
 //! Request limits: fixed one-minute (registration: one-hour) windows per
 //! client address on the routes that guess or create, and a one-hour
-//! window per user on phone codes, which cost money. The numbers are in
-//! [`RateLimits`](crate::policy::RateLimits).
+//! window per user on phone codes, which cost money. The numbers are
+//! [`RateLimits`], which the operator's `Policy` holds.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::policy::RateLimits;
+/// Requests allowed per window and client address (phone codes: per
+/// user); 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    pub token_per_minute: u32,
+    pub verify_otp_per_minute: u32,
+    pub registrations_per_hour: u32,
+    pub phone_codes_per_hour: u32,
+    /// Verifications one application may start per minute.
+    pub verifications_per_app_per_minute: u32,
+    /// Verifications one application may start for one destination per hour.
+    pub verifications_per_destination_per_hour: u32,
+}
 
 /// A limited kind of request, counted per client address or per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

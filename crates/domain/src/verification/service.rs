@@ -33,7 +33,7 @@ pub struct Verifications {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
     /// Verifications of one app pending at once for one destination (the
-    /// windows are in [`RateLimits`](crate::policy::RateLimits)).
+    /// windows are in [`RateLimits`](crate::throttle::RateLimits)).
     pub(crate) max_pending: u32,
 }
 
