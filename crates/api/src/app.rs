@@ -68,7 +68,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     // With revocation push, users and sessions answer from the node's memory.
     let (users, sessions): (Arc<dyn domain::ports::UserRepo>, Arc<dyn domain::ports::SessionRepo>) = {
         let (users, sessions) =
-            (infra::users::SeaUserRepo::new(db.clone()), infra::sessions::SeaSessionRepo::new(db.clone()));
+            (infra::users::SqlUserRepo::new(db.clone()), infra::sessions::SqlSessionRepo::new(db.clone()));
         match &listener {
             Some(l) => (
                 Arc::new(infra::pushed_users::PushedUsers::new(users, l.memory())),
@@ -80,18 +80,18 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
     let ports = Ports {
         users,
         sessions,
-        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), doorbell.clone())),
-        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
+        otps: Arc::new(infra::otps::SqlOtpRepo::new(db.clone(), doorbell.clone())),
+        finisher: Arc::new(infra::login_finish::SqlLoginFinisher::new(db.clone())),
         hasher: Arc::new(
             infra::hasher::Argon2Hasher::new(Default::default(), settings.hash_concurrency.unwrap_or(cores))?.max_wait(
                 (settings.hash_queue_max_wait_ms > 0).then(|| Duration::from_millis(settings.hash_queue_max_wait_ms)),
             ),
         ),
         tokens,
-        otp_hasher: Arc::new(infra::otp_hash::HmacOtpHasher::derived_from(secret)),
+        keyed_hasher: Arc::new(infra::keyed_hash::HmacKeyedHasher::derived_from(secret)),
         notifier: Arc::new(crate::senders::build(settings)?),
         outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
-        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
+        audit: Arc::new(infra::audit::SqlAuditLog::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
         purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),

@@ -180,9 +180,11 @@ pub trait TokenCodec: Send + Sync {
     fn decode(&self, token: &str) -> Result<Claims>;
 }
 
-/// Keyed hash for one-time and recovery codes, so a database dump reveals
-/// no code, and a hash is bound to the one challenge or user it is for.
-pub trait OtpHasher: Send + Sync {
+/// The server's keyed hash of every secret it must recognise but never
+/// keep: one-time codes, recovery codes and applications' API keys. A
+/// database dump reveals none of them, and a code's hash is bound to the
+/// one challenge or user it is for.
+pub trait KeyedHasher: Send + Sync {
     fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8>;
     /// Compares in constant time.
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;

@@ -15,7 +15,7 @@ use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AppRepo, AuditLog, LoginFinisher, Notifier, OtpHasher, OtpRepo, Outbox, PasswordHasher, PurgeStore,
+    AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasswordHasher, PurgeStore,
     RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
 use crate::retention::Janitor;
@@ -35,7 +35,7 @@ pub struct Ports {
     pub finisher: Arc<dyn LoginFinisher>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub tokens: Arc<dyn TokenCodec>,
-    pub otp_hasher: Arc<dyn OtpHasher>,
+    pub keyed_hasher: Arc<dyn KeyedHasher>,
     pub notifier: Arc<dyn Notifier>,
     pub outbox: Arc<dyn Outbox>,
     pub audit: Arc<dyn AuditLog>,
@@ -102,7 +102,7 @@ impl Services {
         let codes = SentCodes {
             otps: p.otps.clone(),
             outbox: p.outbox.clone(),
-            otp_hasher: p.otp_hasher.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
             sealer: p.sealer.clone(),
             clock: clock.clone(),
             rng: rng.clone(),
@@ -133,7 +133,7 @@ impl Services {
         };
         let second_factor = SecondFactor {
             otps: p.otps,
-            otp_hasher: p.otp_hasher.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
             users: p.users.clone(),
             totp: p.totp.clone(),
             recovery_codes: p.recovery_codes.clone(),
@@ -178,7 +178,7 @@ impl Services {
             totp: p.totp,
             recovery_codes: p.recovery_codes,
             sealer: p.sealer,
-            otp_hasher: p.otp_hasher.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
             accounts: accounts.clone(),
             second_factor: second_factor.clone(),
             sessions: sessions.clone(),
@@ -200,7 +200,7 @@ impl Services {
         let apps = Apps {
             repo: p.apps,
             admin: admin.clone(),
-            otp_hasher: p.otp_hasher,
+            keyed_hasher: p.keyed_hasher,
             audit,
             clock,
             rng: rng.clone(),

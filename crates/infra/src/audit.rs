@@ -14,11 +14,11 @@ use crate::db::{Database, internal};
 use crate::entity::audit_events::{self, Column, Entity};
 
 #[derive(Clone)]
-pub struct SeaAuditLog {
+pub struct SqlAuditLog {
     db: Database,
 }
 
-impl SeaAuditLog {
+impl SqlAuditLog {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
@@ -70,7 +70,7 @@ pub(crate) fn count_committed(events: &[AuditEvent]) {
 }
 
 #[async_trait]
-impl AuditLog for SeaAuditLog {
+impl AuditLog for SqlAuditLog {
     async fn record(&self, e: &AuditEvent) -> Result<()> {
         insert_event(&self.db, e).await?;
         count_committed(std::slice::from_ref(e));

@@ -12,18 +12,18 @@ use sea_orm::TransactionTrait;
 use crate::db::{Database, internal};
 
 #[derive(Clone)]
-pub struct SeaLoginFinisher {
+pub struct SqlLoginFinisher {
     db: Database,
 }
 
-impl SeaLoginFinisher {
+impl SqlLoginFinisher {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
 }
 
 #[async_trait]
-impl LoginFinisher for SeaLoginFinisher {
+impl LoginFinisher for SqlLoginFinisher {
     async fn finish(&self, l: &FinishedLogin) -> Result<Finished> {
         let tx = self.db.begin().await.map_err(internal)?;
         if !crate::otps::consume_challenge(&tx, l.challenge, l.now, l.max_attempts).await? {

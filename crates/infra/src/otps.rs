@@ -25,12 +25,12 @@ use crate::entity::otp_challenges::{self, Column, Entity};
 use crate::outbox::{self, Doorbell};
 
 #[derive(Clone)]
-pub struct SeaOtpRepo {
+pub struct SqlOtpRepo {
     db: Database,
     doorbell: Doorbell,
 }
 
-impl SeaOtpRepo {
+impl SqlOtpRepo {
     /// `doorbell` is rung whenever a message was queued.
     pub fn new(db: Database, doorbell: Doorbell) -> Self {
         Self { db, doorbell }
@@ -129,7 +129,7 @@ fn insert_where(condition: &str) -> String {
 const OPEN: &str = "used_at IS NULL AND canceled_at IS NULL AND attempts < max_attempts AND expires_at > $18";
 
 #[async_trait]
-impl OtpRepo for SeaOtpRepo {
+impl OtpRepo for SqlOtpRepo {
     async fn create(&self, c: &OtpChallenge, delivery: Option<&Delivery>) -> Result<()> {
         let model = otp_challenges::ActiveModel {
             id: Set(c.id),

@@ -1,4 +1,4 @@
-//! The delivery outbox over SQL. Rows are inserted by `SeaOtpRepo` inside
+//! The delivery outbox over SQL. Rows are inserted by `SqlOtpRepo` inside
 //! its transactions ([`insert`], [`supersede`]); the courier claims and
 //! settles them through [`SqlOutbox`]. A claim is one statement on both
 //! backends: PostgreSQL picks the rows with `FOR UPDATE SKIP LOCKED`, so

@@ -25,7 +25,7 @@ use domain::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, U
 
 use crate::revocation::Revocations;
 use crate::user_memory::UserLookup;
-use crate::users::SeaUserRepo;
+use crate::users::SqlUserRepo;
 
 /// `UserRepo` whose `by_id` answers from the node's memory while it is
 /// trusted, and whose writes forget the row as soon as they return, so the
@@ -33,12 +33,12 @@ use crate::users::SeaUserRepo;
 /// notification's trip. Lookups by login name (password checks) always read
 /// the database.
 pub struct PushedUsers {
-    db: SeaUserRepo,
+    db: SqlUserRepo,
     memory: Arc<Revocations>,
 }
 
 impl PushedUsers {
-    pub fn new(db: SeaUserRepo, memory: Arc<Revocations>) -> Self {
+    pub fn new(db: SqlUserRepo, memory: Arc<Revocations>) -> Self {
         Self { db, memory }
     }
 

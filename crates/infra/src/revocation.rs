@@ -29,7 +29,7 @@ use domain::session::Session;
 use domain::user::UserId;
 use uuid::Uuid;
 
-use crate::sessions::SeaSessionRepo;
+use crate::sessions::SqlSessionRepo;
 use crate::user_memory::KnownUsers;
 
 /// Sessions remembered (live or ended) before the memory starts over;
@@ -186,12 +186,12 @@ impl Revocations {
 /// trusted, and whose revocations update it as soon as they commit, so the
 /// revoking node refuses the session from its next request on.
 pub struct PushedSessions {
-    db: SeaSessionRepo,
+    db: SqlSessionRepo,
     memory: Arc<Revocations>,
 }
 
 impl PushedSessions {
-    pub fn new(db: SeaSessionRepo, memory: Arc<Revocations>) -> Self {
+    pub fn new(db: SqlSessionRepo, memory: Arc<Revocations>) -> Self {
         Self { db, memory }
     }
 }

@@ -15,11 +15,11 @@ use crate::db::{Database, execute, internal};
 use crate::entity::sessions::{self, Column, Entity};
 
 #[derive(Clone)]
-pub struct SeaSessionRepo {
+pub struct SqlSessionRepo {
     db: Database,
 }
 
-impl SeaSessionRepo {
+impl SqlSessionRepo {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
@@ -72,7 +72,7 @@ pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> 
 }
 
 #[async_trait]
-impl SessionRepo for SeaSessionRepo {
+impl SessionRepo for SqlSessionRepo {
     async fn create(&self, s: &Session) -> Result<bool> {
         create_session(&self.db, s).await
     }

@@ -16,11 +16,11 @@ use crate::db::{Database, internal, user_write_error};
 use crate::entity::users::{self, Column, Entity};
 
 #[derive(Clone)]
-pub struct SeaUserRepo {
+pub struct SqlUserRepo {
     db: Database,
 }
 
-impl SeaUserRepo {
+impl SqlUserRepo {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
@@ -127,7 +127,7 @@ impl From<StoredRow> for StoredUser {
 }
 
 #[async_trait]
-impl UserRepo for SeaUserRepo {
+impl UserRepo for SqlUserRepo {
     #[tracing::instrument(skip_all)]
     async fn insert(&self, u: &NewUser) -> Result<User> {
         let model = users::ActiveModel {
@@ -319,7 +319,7 @@ fn keeps_an_admin(id: UserId) -> Condition {
     Condition::any().add(Column::IsAdmin.eq(false)).add(Column::IsActive.eq(false)).add(Expr::exists(another_admin))
 }
 
-impl SeaUserRepo {
+impl SqlUserRepo {
     /// Runs a write guarded by [`keeps_an_admin`] in a transaction. On
     /// PostgreSQL the transaction first takes an advisory lock: two admins
     /// demoting each other at once would otherwise each still see the other

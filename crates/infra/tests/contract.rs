@@ -14,12 +14,12 @@ use infra::db::{Database, connect, migrate};
 fn store(name: &'static str, db: Database) -> Store {
     Store {
         name,
-        users: Arc::new(infra::users::SeaUserRepo::new(db.clone())),
-        sessions: Arc::new(infra::sessions::SeaSessionRepo::new(db.clone())),
-        otps: Arc::new(infra::otps::SeaOtpRepo::new(db.clone(), Default::default())),
-        finisher: Arc::new(infra::login_finish::SeaLoginFinisher::new(db.clone())),
+        users: Arc::new(infra::users::SqlUserRepo::new(db.clone())),
+        sessions: Arc::new(infra::sessions::SqlSessionRepo::new(db.clone())),
+        otps: Arc::new(infra::otps::SqlOtpRepo::new(db.clone(), Default::default())),
+        finisher: Arc::new(infra::login_finish::SqlLoginFinisher::new(db.clone())),
         throttle: Arc::new(infra::throttle::SqlThrottleStore::new(db.clone())),
-        audit: Arc::new(infra::audit::SeaAuditLog::new(db.clone())),
+        audit: Arc::new(infra::audit::SqlAuditLog::new(db.clone())),
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
@@ -73,9 +73,9 @@ mod pushed_postgres {
         memory.heard_up_to(Instant::now());
         let mut store = super::store("postgres, pushed", db.clone());
         store.users =
-            Arc::new(infra::pushed_users::PushedUsers::new(infra::users::SeaUserRepo::new(db.clone()), memory.clone()));
+            Arc::new(infra::pushed_users::PushedUsers::new(infra::users::SqlUserRepo::new(db.clone()), memory.clone()));
         store.sessions =
-            Arc::new(infra::revocation::PushedSessions::new(infra::sessions::SeaSessionRepo::new(db), memory));
+            Arc::new(infra::revocation::PushedSessions::new(infra::sessions::SqlSessionRepo::new(db), memory));
         Some(store)
     }
     domain::port_contracts!(store);
@@ -90,7 +90,7 @@ async fn migrations_roll_back_and_reapply() {
     dbs.extend(postgres_db().await.map(|db| ("postgres", db)));
     for (backend, db) in dbs {
         Migrator::down(&db, None).await.unwrap_or_else(|e| panic!("{backend}: down: {e}"));
-        let users = infra::users::SeaUserRepo::new(db.clone());
+        let users = infra::users::SqlUserRepo::new(db.clone());
         let id = domain::user::UserId(uuid::Uuid::new_v4());
         assert!(users.by_id(id).await.is_err(), "{backend}: tables gone");
         Migrator::up(&db, None).await.unwrap_or_else(|e| panic!("{backend}: up again: {e}"));

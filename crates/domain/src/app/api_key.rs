@@ -2,7 +2,7 @@
 //! A key is `authd_app_` and 40 hex digits (160 random bits from the
 //! CSPRNG), so a leaked one is recognisable in logs and by secret
 //! scanners; it is shown once and stored only as a keyed hash
-//! ([`OtpHasher::hash_api_key`](crate::ports::OtpHasher::hash_api_key)).
+//! ([`KeyedHasher::hash_api_key`](crate::ports::KeyedHasher::hash_api_key)).
 
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
 use crate::notify::Channel;
 use crate::page::{Page, check_limit, page};
-use crate::ports::{AppRepo, OtpHasher};
+use crate::ports::{AppRepo, KeyedHasher};
 use crate::rng::Rng;
 use crate::session::Caller;
 use crate::subject::Subject;
@@ -34,7 +34,7 @@ pub struct IssuedKey {
 pub struct Apps {
     pub(crate) repo: Arc<dyn AppRepo>,
     pub(crate) admin: Admin,
-    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
@@ -136,7 +136,7 @@ impl Apps {
     /// every node.
     pub async fn authenticate(&self, presented: &str) -> Result<App> {
         let key = ApiKey::parse(presented).ok_or(Error::ApiKeyInvalid)?;
-        let hash = self.otp_hasher.hash_api_key(&key);
+        let hash = self.keyed_hasher.hash_api_key(&key);
         let app = self.repo.by_key(&hash, self.clock.now()).await?.ok_or(Error::ApiKeyInvalid)?;
         tracing::Span::current().record("app_id", tracing::field::display(app.id));
         Ok(app)
@@ -145,7 +145,7 @@ impl Apps {
     fn new_key(&self, app: AppId, now: DateTime<Utc>) -> (ApiKey, AppKey) {
         let key = ApiKey::generate(&*self.rng);
         let stored = AppKey {
-            hash: self.otp_hasher.hash_api_key(&key),
+            hash: self.keyed_hasher.hash_api_key(&key),
             app_id: app,
             hint: key.hint(),
             created_at: now,

@@ -15,7 +15,7 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
-use crate::ports::{LoginFinisher, OtpHasher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
+use crate::ports::{KeyedHasher, LoginFinisher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::{SessionKeys, Sessions};
@@ -47,7 +47,7 @@ pub struct Verified<K = TokenPair> {
 #[derive(Clone)]
 pub struct SecondFactor {
     pub(crate) otps: Arc<dyn OtpRepo>,
-    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
     pub(crate) users: Arc<dyn UserRepo>,
     pub(crate) totp: Arc<dyn TotpRepo>,
     pub(crate) recovery_codes: Arc<dyn RecoveryCodeRepo>,
@@ -201,7 +201,7 @@ impl SecondFactor {
             }
             Method::RecoveryCode => {
                 let code = RecoveryCode::parse(answer)?;
-                let hash = self.otp_hasher.hash_recovery_code(uid, &code);
+                let hash = self.keyed_hasher.hash_recovery_code(uid, &code);
                 let spent = self.recovery_codes.consume(uid, &hash, now).await?;
                 if spent {
                     let left = self.recovery_codes.remaining(uid).await?;

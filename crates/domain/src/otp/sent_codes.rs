@@ -18,7 +18,7 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
 use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
-use crate::ports::{OtpHasher, OtpRepo, Outbox, SecretSealer};
+use crate::ports::{KeyedHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
 use crate::subject::Subject;
 use crate::throttle::Throttle;
@@ -54,7 +54,7 @@ pub struct CodeStatus {
 pub struct SentCodes {
     pub(crate) otps: Arc<dyn OtpRepo>,
     pub(crate) outbox: Arc<dyn Outbox>,
-    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
     pub(crate) sealer: Arc<dyn SecretSealer>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
@@ -168,7 +168,7 @@ impl SentCodes {
     /// and send time, and returns the message carrying it.
     fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
         let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
-        challenge.code_hash = self.otp_hasher.hash(challenge.id, &code);
+        challenge.code_hash = self.keyed_hasher.hash(challenge.id, &code);
         challenge.method = Method::sent_by(to.channel);
         challenge.last_sent_at = self.clock.now();
         let delivery = self.delivery(challenge, to, &code)?;
@@ -184,7 +184,7 @@ impl SentCodes {
     pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<CodeStatus> {
         let now = self.clock.now();
         let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
-        let hash = self.otp_hasher.hash(challenge.id, &code);
+        let hash = self.keyed_hasher.hash(challenge.id, &code);
         let delivery = self.delivery(challenge, to, &code)?;
         let method = Method::sent_by(to.channel);
         let sent_before = now - span(self.resend_cooldown);
@@ -221,7 +221,7 @@ impl SentCodes {
     /// and costs no try.
     pub(crate) fn matches(&self, challenge: &OtpChallenge, answer: &str, field: &'static str) -> Result<bool> {
         let code = OtpCode::parse_digits(answer, challenge.rules.digits, field)?;
-        Ok(self.otp_hasher.verify(challenge.id, &code, &challenge.code_hash))
+        Ok(self.keyed_hasher.verify(challenge.id, &code, &challenge.code_hash))
     }
 
     /// Counts a wrong answer against the challenge and against `key`'s

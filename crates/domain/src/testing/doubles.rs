@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::notify::{Channel, Message, Receipt, SendFailure};
 use crate::otp::OtpCode;
 use crate::password::Password;
-use crate::ports::{Notifier, OtpHasher, PasswordHasher, SecretSealer, TokenCodec};
+use crate::ports::{KeyedHasher, Notifier, PasswordHasher, SecretSealer, TokenCodec};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::token::{Claims, TokenKind};
@@ -135,9 +135,9 @@ impl TokenCodec for TextCodec {
     }
 }
 
-pub struct PlainOtpHasher;
+pub struct PlainKeyedHasher;
 
-impl OtpHasher for PlainOtpHasher {
+impl KeyedHasher for PlainKeyedHasher {
     fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8> {
         [challenge.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
-use super::doubles::{CountingHasher, FakeClock, MemNotifier, PlainOtpHasher, PlainSealer, SeqRng, TextCodec};
+use super::doubles::{CountingHasher, FakeClock, MemNotifier, PlainKeyedHasher, PlainSealer, SeqRng, TextCodec};
 use super::fakes::MemDb;
 use crate::account::Registration;
 use crate::notify::{Channel, Message};
@@ -60,7 +60,7 @@ impl World {
             finisher: Arc::new(db.clone()),
             hasher: hasher.clone(),
             tokens: Arc::new(TextCodec),
-            otp_hasher: Arc::new(PlainOtpHasher),
+            keyed_hasher: Arc::new(PlainKeyedHasher),
             notifier: notifier.clone(),
             outbox: Arc::new(db.clone()),
             audit: Arc::new(db.clone()),

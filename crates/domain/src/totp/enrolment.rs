@@ -15,7 +15,7 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::otp::{Method, SecondFactor};
-use crate::ports::{OtpHasher, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
+use crate::ports::{KeyedHasher, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
@@ -46,7 +46,7 @@ pub struct Authenticator {
     pub(crate) totp: Arc<dyn TotpRepo>,
     pub(crate) recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub(crate) sealer: Arc<dyn SecretSealer>,
-    pub(crate) otp_hasher: Arc<dyn OtpHasher>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
     pub(crate) accounts: Accounts,
     pub(crate) second_factor: SecondFactor,
     pub(crate) sessions: Sessions,
@@ -149,7 +149,7 @@ impl Authenticator {
 
     async fn new_recovery_codes(&self, user: UserId) -> Result<Vec<RecoveryCode>> {
         let codes = RecoveryCode::generate_set(&*self.rng);
-        let hashes: Vec<Vec<u8>> = codes.iter().map(|c| self.otp_hasher.hash_recovery_code(user, c)).collect();
+        let hashes: Vec<Vec<u8>> = codes.iter().map(|c| self.keyed_hasher.hash_recovery_code(user, c)).collect();
         self.recovery_codes.replace_set(user, &hashes, self.clock.now()).await?;
         Ok(codes)
     }

@@ -1,5 +1,7 @@
-//! One-time codes are kept only as HMAC-SHA256(key, challenge id ‖ code): a
-//! leaked table reveals no code, and a code hash is useless for any other login.
+//! The keyed hash of the secrets authd recognises but never keeps (the
+//! domain's `KeyedHasher`): one-time codes as HMAC-SHA256(key, challenge id ‖
+//! code), so a leaked table reveals no code and a code hash is useless for
+//! any other login; recovery codes bound to their user; API keys.
 
 use domain::app::ApiKey;
 use domain::otp::OtpCode;
@@ -12,11 +14,11 @@ use uuid::Uuid;
 
 type HmacSha256 = Hmac<Sha256>;
 
-pub struct HmacOtpHasher {
+pub struct HmacKeyedHasher {
     key: [u8; 32],
 }
 
-impl HmacOtpHasher {
+impl HmacKeyedHasher {
     /// Derives the OTP key from the server secret, so that one secret is
     /// configured and the two uses never share a key.
     pub fn derived_from(secret: &[u8]) -> Self {
@@ -24,7 +26,7 @@ impl HmacOtpHasher {
     }
 }
 
-impl domain::ports::OtpHasher for HmacOtpHasher {
+impl domain::ports::KeyedHasher for HmacKeyedHasher {
     fn hash(&self, challenge: Uuid, code: &OtpCode) -> Vec<u8> {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(challenge.as_bytes());
@@ -58,11 +60,11 @@ impl domain::ports::OtpHasher for HmacOtpHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::ports::OtpHasher;
+    use domain::ports::KeyedHasher;
 
     #[test]
     fn otp_hash_is_keyed_and_bound_to_its_challenge() {
-        let h = HmacOtpHasher::derived_from(b"server-secret");
+        let h = HmacKeyedHasher::derived_from(b"server-secret");
         let code = OtpCode::parse("123456").unwrap();
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let stored = h.hash(a, &code);
@@ -71,29 +73,29 @@ mod tests {
         assert!(h.verify(a, &code, &stored));
         assert!(!h.verify(b, &code, &stored));
         assert!(!h.verify(a, &OtpCode::parse("123457").unwrap(), &stored));
-        assert_ne!(HmacOtpHasher::derived_from(b"other-secret").hash(a, &code), stored);
+        assert_ne!(HmacKeyedHasher::derived_from(b"other-secret").hash(a, &code), stored);
     }
 
     #[test]
     fn recovery_code_hash_is_keyed_and_bound_to_its_user() {
-        let h = HmacOtpHasher::derived_from(b"server-secret");
+        let h = HmacKeyedHasher::derived_from(b"server-secret");
         let code = RecoveryCode::parse("ab1d-ef0h-jkmn").unwrap();
         let (ada, bob) = (UserId(Uuid::from_u128(1)), UserId(Uuid::from_u128(2)));
         let stored = h.hash_recovery_code(ada, &code);
         assert_eq!(stored.len(), 32);
         assert_eq!(stored, h.hash_recovery_code(ada, &RecoveryCode::parse("AB1D EF0H JKMN").unwrap()));
         assert_ne!(stored, h.hash_recovery_code(bob, &code));
-        assert_ne!(stored, HmacOtpHasher::derived_from(b"other-secret").hash_recovery_code(ada, &code));
+        assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_recovery_code(ada, &code));
     }
 
     #[test]
     fn api_key_hash_is_keyed_and_never_the_key() {
-        let h = HmacOtpHasher::derived_from(b"server-secret");
+        let h = HmacKeyedHasher::derived_from(b"server-secret");
         let key = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111213").unwrap();
         let stored = h.hash_api_key(&key);
         assert_eq!(stored.len(), 32);
         assert_eq!(stored, h.hash_api_key(&ApiKey::parse(key.expose()).unwrap()), "found again by its hash");
-        assert_ne!(stored, HmacOtpHasher::derived_from(b"other-secret").hash_api_key(&key));
+        assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_api_key(&key));
         let other = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111214").unwrap();
         assert_ne!(stored, h.hash_api_key(&other));
     }
