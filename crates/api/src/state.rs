@@ -20,7 +20,7 @@ use domain::totp::Authenticator;
 use domain::verification::Verifications;
 use poem::{FromRequest, Request, RequestBody};
 
-use crate::client_addr::{ClientAddr, TrustedProxies};
+use crate::client_addr::TrustedProxies;
 
 /// The one value every route carries.
 pub struct AppState {
@@ -75,11 +75,5 @@ impl<T> Deref for Use<'_, T> {
 impl<'a, T: Part> FromRequest<'a> for Use<'a, T> {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         Ok(Use(part(req)))
-    }
-}
-
-impl<'a> FromRequest<'a> for ClientAddr {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(ClientAddr::of(req, part(req)))
     }
 }
