@@ -15,19 +15,19 @@ use poem_openapi::OpenApiService;
 use secrecy::ExposeSecret;
 use tracing::Instrument;
 
-use crate::admin_api::AdminApi;
-use crate::apps_api::AppsApi;
-use crate::auth_api::AuthApi;
 use crate::body_limit::BodyLimits;
 use crate::client_addr::TrustedProxies;
 use crate::config::Settings;
 use crate::error::problem_from_poem;
-use crate::phone_api::PhoneApi;
 use crate::request_log;
-use crate::second_factors_api::SecondFactorsApi;
-use crate::sessions_api::MySessionsApi;
-use crate::users_api::UsersApi;
-use crate::verifications_api::VerificationsApi;
+use crate::v1::admin::AdminApi;
+use crate::v1::apps::AppsApi;
+use crate::v1::auth::AuthApi;
+use crate::v1::phone::PhoneApi;
+use crate::v1::second_factors::SecondFactorsApi;
+use crate::v1::sessions::MySessionsApi;
+use crate::v1::users::UsersApi;
+use crate::v1::verifications::VerificationsApi;
 
 /// One authd node: the use cases on the real adapters, the database pool
 /// they share, and the doorbell that wakes this node's courier.
@@ -145,7 +145,7 @@ pub fn routes(
     }
     let body = BodyLimits { bytes: settings.body_limit, time: Duration::from_millis(settings.body_timeout_ms) };
     let api = openapi();
-    let doc = Arc::new(crate::openapi_doc::Document::new(&api.spec(), "/api/v1")?);
+    let doc = Arc::new(crate::v1::openapi::Document::new(&api.spec(), "/api/v1")?);
     let layer = Arc::new(HttpLayer { body, headers, proxies: proxies.clone(), doc: doc.clone() });
     let spec = poem::endpoint::make_sync(move |_| {
         Response::builder().content_type("application/json; charset=utf-8").body(doc.json().to_owned())
@@ -188,7 +188,7 @@ struct HttpLayer {
     body: BodyLimits,
     headers: Vec<(HeaderName, HeaderValue)>,
     proxies: TrustedProxies,
-    doc: Arc<crate::openapi_doc::Document>,
+    doc: Arc<crate::v1::openapi::Document>,
 }
 
 impl HttpLayer {

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use poem::{FromRequest, Request, RequestBody};
+use poem::Request;
 
 /// Networks whose `X-Forwarded-For` is believed (`AUTHD_TRUSTED_PROXIES`).
 #[derive(Debug, Clone, Default)]
@@ -66,14 +66,6 @@ impl ClientAddr {
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
         ClientAddr(proxies.client(peer, &forwarded).to_string())
-    }
-}
-
-/// A handler parameter: the caller's address, read under the trusted
-/// proxies attached to the request's state.
-impl<'a> FromRequest<'a> for ClientAddr {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        Ok(ClientAddr::of(req, crate::state::part(req)))
     }
 }
 

@@ -3,7 +3,7 @@
 //! `Json<T>` first builds a `serde_json::Value` tree (a map per object) and
 //! then writes it: for a page of 50 users that was a quarter of the request's
 //! CPU in perf. A type answered this way derives both, and its test checks
-//! that the two give the same JSON (`admin_api::tests`).
+//! that the two give the same JSON (`v1::admin::tests`).
 
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};

@@ -20,7 +20,7 @@ use domain::totp::Authenticator;
 use domain::verification::Verifications;
 use poem::{FromRequest, Request, RequestBody};
 
-use crate::client_addr::TrustedProxies;
+use crate::client_addr::{ClientAddr, TrustedProxies};
 
 /// The one value every route carries.
 pub struct AppState {
@@ -75,5 +75,14 @@ impl<T> Deref for Use<'_, T> {
 impl<'a, T: Part> FromRequest<'a> for Use<'a, T> {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         Ok(Use(part(req)))
+    }
+}
+
+/// A handler parameter: the caller's address, read under the trusted
+/// proxies of the state (here, with the other extractors, so that
+/// `client_addr.rs` needs nothing of the state: no import circle).
+impl<'a> FromRequest<'a> for ClientAddr {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(ClientAddr::of(req, part(req)))
     }
 }

@@ -13,12 +13,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::admin_api::EventPageResponse;
-use crate::auth_api::{ApiTags, NoContent};
-use crate::body_fields::{Omittable, Text};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-use crate::words::ChannelWord;
+use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::shared::EventPageResponse;
+use crate::v1::shared::{ApiTags, NoContent};
+use crate::v1::words::ChannelWord;
 
 fn channels(words: Vec<ChannelWord>) -> Vec<Channel> {
     words.into_iter().map(Into::into).collect()
@@ -222,7 +222,7 @@ impl AppsApi {
         apps: Use<'_, Apps>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
-        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::v1::shared::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         after: Query<Option<Uuid>>,
@@ -297,7 +297,7 @@ impl AppsApi {
         caller: AccessAuth,
         id: Path<Uuid>,
         /// Page size, 1 to 100.
-        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::v1::shared::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,

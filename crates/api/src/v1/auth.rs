@@ -2,34 +2,21 @@
 
 use crate::state::Use;
 use domain::login::{Login, LoginOutcome};
-use domain::otp::{CodeStatus, Method, SecondFactor};
+use domain::otp::{Method, SecondFactor};
 use domain::session::Sessions;
 use domain::throttle::Throttle;
 use domain::token::TokenPair;
 use poem_openapi::payload::{Form, Json};
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Tags, Union};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Union};
 use serde::Deserialize;
 
-use crate::body_fields::{Omittable, Text};
 use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::{AccessAuth, TemporaryAuth};
-use crate::words::{ChannelWord, MethodWord};
+use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
+use crate::v1::words::{ChannelWord, MethodWord};
 use domain::throttle::RateScope;
-
-#[derive(Tags)]
-pub enum ApiTags {
-    /// Logging in, second factors and tokens.
-    Auth,
-    /// Accounts.
-    Users,
-    /// Managing users (administrators only).
-    Admin,
-    /// Registering applications for the verification API (administrators only).
-    Apps,
-    /// Sending and checking codes, for registered applications (with their API key).
-    Verifications,
-}
 
 /// Credentials, as an OAuth2 password grant would send them.
 #[derive(Debug, Deserialize, Object)]
@@ -85,7 +72,6 @@ impl From<TokenPair> for TokenPairBody {
     }
 }
 
-/// A method name from a request; an unknown one is a method this login cannot use.
 /// The password was right and a second factor is due; a code was sent
 /// only if a sent method (`sms`, `whatsapp`, `email`) comes first in `methods`.
 #[derive(Debug, Object)]
@@ -164,49 +150,6 @@ pub enum ResendResponse {
     Accepted(Json<ResendBody>),
 }
 
-/// Where the current one-time code is, for the person waiting for it.
-#[derive(Debug, Object)]
-pub struct CodeStatusBody {
-    /// How the current code was sent (`email`, `sms`, `whatsapp`); for a
-    /// login where nothing was sent yet, its default method.
-    pub method: String,
-    /// `queued` (waiting for the provider, retried while it is down),
-    /// `sent` (the provider took it) or `failed` (it will not arrive: ask
-    /// for a new one or use another method). Absent when nothing was sent.
-    #[oai(skip_serializing_if_is_none)]
-    pub delivery: Option<String>,
-    /// Wrong answers left before the code dies.
-    pub remaining_attempts: u32,
-    /// New codes that may still be asked for.
-    pub resends_left: u32,
-    /// Seconds until a new code may be asked for.
-    pub retry_after: u64,
-    /// When the code stops working.
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<CodeStatus> for CodeStatusBody {
-    fn from(s: CodeStatus) -> Self {
-        Self {
-            method: s.method.as_str().into(),
-            delivery: s.delivery.map(|d| d.as_str().into()),
-            remaining_attempts: s.remaining_attempts,
-            resends_left: s.resends_left,
-            retry_after: s.resend_after.as_secs(),
-            expires_at: s.expires_at,
-        }
-    }
-}
-
-#[derive(ApiResponse)]
-pub enum CodeStatusResponse {
-    #[oai(status = 200)]
-    Ok(Json<CodeStatusBody>),
-    /// A code was queued.
-    #[oai(status = 202)]
-    Accepted(Json<CodeStatusBody>),
-}
-
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RefreshBody {
@@ -241,13 +184,6 @@ pub struct LogoutBody {
     /// End every session of the user, not only this one.
     #[oai(default)]
     pub all: bool,
-}
-
-#[derive(ApiResponse)]
-pub enum NoContent {
-    /// Done.
-    #[oai(status = 204)]
-    Done,
 }
 
 pub struct AuthApi;

@@ -7,12 +7,12 @@ use domain::phone::Phones;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::auth_api::{ApiTags, CodeStatusResponse};
-use crate::body_fields::{Omittable, Text};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-use crate::users_api::OneUser;
-use crate::words::PhoneChannelWord;
+use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::shared::OneUser;
+use crate::v1::shared::{ApiTags, CodeStatusResponse};
+use crate::v1::words::PhoneChannelWord;
 
 /// How to send the code.
 #[derive(Debug, Default, Object)]

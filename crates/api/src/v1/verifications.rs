@@ -12,10 +12,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 use uuid::Uuid;
 
-use crate::auth_api::ApiTags;
-use crate::body_fields::Text;
 use crate::error::ApiResult;
-use crate::words::ChannelWord;
+use crate::v1::body_fields::Text;
+use crate::v1::shared::ApiTags;
+use crate::v1::words::ChannelWord;
 
 /// An application's API key in the `X-API-Key` header.
 #[derive(SecurityScheme)]

@@ -13,13 +13,14 @@ use poem::http::HeaderValue;
 use poem_openapi::types::Type;
 use serde_json::Value;
 
-use crate::admin_api::AdminPatchBody;
-use crate::apps_api::{AppPatchBody, NewAppBody};
-use crate::auth_api::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
-use crate::phone_api::{PhoneConfirmBody, PhoneVerifyBody};
-use crate::second_factors_api::ConfirmBody;
-use crate::users_api::{ChangePasswordBody, PasswordBody, PatchMeBody, RegistrationBody};
-use crate::verifications_api::{CheckBody, NewVerificationBody};
+use crate::v1::admin::AdminPatchBody;
+use crate::v1::apps::{AppPatchBody, NewAppBody};
+use crate::v1::auth::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
+use crate::v1::phone::{PhoneConfirmBody, PhoneVerifyBody};
+use crate::v1::second_factors::ConfirmBody;
+use crate::v1::shared::PasswordBody;
+use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody};
+use crate::v1::verifications::{CheckBody, NewVerificationBody};
 
 /// The request bodies declared `deny_unknown_fields`: every one but the
 /// login's `Credentials`, which takes what an OAuth2 password grant sends.

@@ -11,10 +11,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::admin_api::EventPageResponse;
-use crate::auth_api::{ApiTags, NoContent};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
+use crate::v1::shared::EventPageResponse;
+use crate::v1::shared::{ApiTags, NoContent};
 
 /// One live session of the caller: an API login or a browser's.
 #[derive(Debug, Object)]
@@ -81,7 +81,7 @@ impl MySessionsApi {
         accounts: Use<'_, Accounts>,
         caller: AccessAuth,
         /// Page size, 1 to 100.
-        #[oai(default = "crate::admin_api::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        #[oai(default = "crate::v1::shared::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<u32>,
         /// `next_cursor` of the previous page.
         before: Query<Option<Uuid>>,

@@ -8,11 +8,11 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
-use crate::auth_api::{ApiTags, NoContent};
-use crate::body_fields::Text;
 use crate::error::{ApiResult, Problem};
 use crate::security::AccessAuth;
-use crate::users_api::PasswordBody;
+use crate::v1::body_fields::Text;
+use crate::v1::shared::PasswordBody;
+use crate::v1::shared::{ApiTags, NoContent};
 
 /// A new authenticator-app enrolment. Shown once; the secret is never shown again.
 #[derive(Debug, Object)]

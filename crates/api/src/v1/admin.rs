@@ -2,11 +2,7 @@
 //! user, and read their security events. Administrators only.
 
 use crate::state::Use;
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
 use domain::admin::{Admin, AdminChanges};
-use domain::audit::AuditEvent;
 use domain::page::Page;
 use domain::user::{ProfileChanges, UserId, UserQuery};
 use poem_openapi::param::{Path, Query};
@@ -15,11 +11,11 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::auth_api::{ApiTags, NoContent};
-use crate::body_fields::{Omittable, Text, nullable_string};
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
-use crate::users_api::{OneUser, UserBody};
+use crate::v1::body_fields::{Omittable, Text, nullable_string};
+use crate::v1::shared::{ApiTags, EventPageResponse, NoContent, default_limit};
+use crate::v1::shared::{OneUser, UserBody};
 
 /// A page of users in registration order, written with `json_body::Direct`.
 #[derive(Debug, Object, serde::Serialize)]
@@ -28,54 +24,6 @@ pub struct UserPageBody {
     /// Pass as `after` for the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<Uuid>,
-}
-
-/// A security event.
-#[derive(Debug, Object)]
-pub struct EventBody {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    /// `registered`, `login_succeeded`, `login_failed`, `otp_sent`, `otp_verified`, `otp_failed`,
-    /// `otp_locked`, `password_changed`, `logged_out`, `session_ended`, `refresh_reused`, `account_deleted`,
-    /// `user_updated_by_admin`, `user_deactivated`, `user_deleted_by_admin`, `admin_bootstrapped`,
-    /// `account_locked`, `totp_*`, `recovery_code_*`, `delivery_sent`, `delivery_failed`, `phone_verified`;
-    /// about an application: `app_created`, `app_updated`, `app_deactivated`, `app_key_rotated`,
-    /// `app_deleted`, `verification_canceled` and its verifications' `otp_*` and `delivery_*`.
-    pub kind: String,
-    /// The user the event is about (absent for an event about an application).
-    #[oai(skip_serializing_if_is_none)]
-    pub user_id: Option<Uuid>,
-    /// The application the event is about (absent for an event about a user).
-    #[oai(skip_serializing_if_is_none)]
-    pub app_id: Option<Uuid>,
-    /// The administrator who acted, when it was not the user.
-    #[oai(skip_serializing_if_is_none)]
-    pub actor_id: Option<Uuid>,
-    /// Non-secret particulars.
-    pub detail: HashMap<String, String>,
-}
-
-impl From<AuditEvent> for EventBody {
-    fn from(e: AuditEvent) -> Self {
-        Self {
-            id: e.id,
-            at: e.at,
-            kind: e.kind.as_str().to_owned(),
-            user_id: e.subject.user().map(|u| u.0),
-            app_id: e.subject.app().map(|a| a.0),
-            actor_id: e.actor_id.map(|a| a.0),
-            detail: e.detail.into_iter().collect(),
-        }
-    }
-}
-
-/// A page of events, newest first.
-#[derive(Debug, Object)]
-pub struct EventPageBody {
-    pub items: Vec<EventBody>,
-    /// Pass as `before` for the next (older) page; absent on the last page.
-    #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<Uuid>,
 }
 
@@ -116,21 +64,6 @@ pub struct AdminPatchBody {
 pub enum UserPageResponse {
     #[oai(status = 200)]
     Ok(crate::json_body::Direct<UserPageBody>),
-}
-
-#[derive(ApiResponse)]
-pub enum EventPageResponse {
-    #[oai(status = 200)]
-    Ok(Json<EventPageBody>),
-}
-
-impl From<Page<AuditEvent, Uuid>> for EventPageResponse {
-    fn from(Page { items, next }: Page<AuditEvent, Uuid>) -> Self {
-        EventPageResponse::Ok(Json(EventPageBody {
-            items: items.into_iter().map(Into::into).collect(),
-            next_cursor: next,
-        }))
-    }
 }
 
 pub struct AdminApi;
@@ -254,11 +187,6 @@ impl AdminApi {
     ) -> ApiResult<EventPageResponse> {
         Ok(admin.user_events(&caller.0, UserId(id.0), before.0, limit.0).await?.into())
     }
-}
-
-/// The page size of a list when none is asked for.
-pub(crate) fn default_limit() -> u32 {
-    50
 }
 
 #[cfg(test)]

@@ -1,71 +1,20 @@
 //! `/api/v1/users`: registration and the caller's own account.
 
 use crate::state::Use;
-use chrono::{DateTime, Utc};
 use domain::account::{Accounts, Registration};
 use domain::throttle::Throttle;
-use domain::user::{ProfileChanges, User};
+use domain::user::ProfileChanges;
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
-use crate::auth_api::{ApiTags, NoContent};
-use crate::body_fields::{Omittable, Text, nullable_string};
 use crate::client_addr::ClientAddr;
 use crate::error::ApiResult;
 use crate::security::AccessAuth;
+use crate::v1::body_fields::{Omittable, Text, nullable_string};
+use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody};
 use domain::throttle::RateScope;
-
-/// A user. Never carries a password hash or any secret. Serialize writes it
-/// as poem-openapi does (pages of users answer with `json_body::Direct`).
-#[derive(Debug, Object, serde::Serialize)]
-pub struct UserBody {
-    pub id: uuid::Uuid,
-    /// Lower-cased email address.
-    pub email: String,
-    /// Lower-cased username.
-    pub username: String,
-    pub name: String,
-    pub lastname: String,
-    /// `name` and `lastname` together.
-    pub full_name: String,
-    pub is_admin: bool,
-    /// Whether logging in needs a second factor.
-    pub is_2fa: bool,
-    /// Deactivated users cannot log in.
-    pub is_active: bool,
-    /// E.164, like `+14155550132`; null when the user has none.
-    #[oai(nullable)]
-    pub phone: Option<String>,
-    /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
-    /// then `/confirm`). Only a verified phone receives login codes.
-    pub phone_verified: bool,
-    #[serde(serialize_with = "crate::json_body::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::json_body::rfc3339")]
-    pub modified_at: DateTime<Utc>,
-}
-
-impl From<User> for UserBody {
-    fn from(u: User) -> Self {
-        Self {
-            full_name: u.full_name(),
-            phone_verified: u.verified_phone().is_some(),
-            id: u.id.0,
-            email: u.email,
-            username: u.username,
-            name: u.name,
-            lastname: u.lastname,
-            is_admin: u.is_admin,
-            is_2fa: u.is_2fa,
-            is_active: u.is_active,
-            phone: u.phone,
-            created_at: u.created_at,
-            modified_at: u.modified_at,
-        }
-    }
-}
 
 /// A new account.
 #[derive(Debug, Object)]
@@ -140,14 +89,6 @@ pub struct PatchMeBody {
 
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
-pub struct PasswordBody {
-    /// The account's current password.
-    #[oai(validator(max_length = 1024))]
-    pub password: Text,
-}
-
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     #[oai(validator(max_length = 1024))]
     pub current_password: Text,
@@ -169,12 +110,6 @@ pub enum CreatedUser {
     /// The account exists.
     #[oai(status = 201)]
     Created(Json<UserBody>),
-}
-
-#[derive(ApiResponse)]
-pub enum OneUser {
-    #[oai(status = 200)]
-    Ok(Json<UserBody>),
 }
 
 #[derive(ApiResponse)]

@@ -1,0 +1,18 @@
+//! The JSON API under `/api/v1`, one file per capability, each an
+//! `#[OpenApi]` struct combined in `app.rs`. A route file imports the
+//! plumbing (`crate::error`, `crate::security`, `crate::state`, …), the
+//! domain, and the bodies several routes share ([`shared`], [`words`],
+//! [`body_fields`]); never a sibling route file and never infra.
+
+pub mod admin;
+pub mod apps;
+pub mod auth;
+pub mod body_fields;
+pub mod openapi;
+pub mod phone;
+pub mod second_factors;
+pub mod sessions;
+pub mod shared;
+pub mod users;
+pub mod verifications;
+pub mod words;
