@@ -47,6 +47,13 @@ key=$(curl -sf -X POST "$url/api/v1/apps" -H "Authorization: Bearer $token" -H '
 # in GET /users/me/sessions). Either would revoke the token every other
 # request carries, and the rest of the run would only see 401s (the
 # black-box suite and Postman cover both).
+# use_after_free is left out: a deleted user's or application's security
+# events stay readable by an admin by design (the audit trail outlives what
+# it is about), and the check cannot be turned off for those two routes
+# alone under --checks all (schemathesis 4.32 ignores a per-operation
+# `enabled = false` then). That a deleted user or app itself answers 404 is
+# the black-box suite's (admin::deleting_a_user_removes_their_sessions_and_keeps_their_events,
+# apps::an_admin_registers_an_app_sees_its_key_once_changes_rotates_and_deletes_it).
 # It keeps a cache in its working directory: the run's own, not the checkout.
 # One worker: Debian's Python 3.11 can fail `ast.parse` run from two threads at
 # once ("AST constructor recursion depth mismatch", python/cpython#106905),
@@ -58,7 +65,7 @@ status=0
 AUTHD_ST_RECORD="$record" PYTHONPATH="$ci_dir" SCHEMATHESIS_HOOKS=schemathesis_hooks \
   "$venv/bin/schemathesis" --config-file "$ci_dir/schemathesis.toml" run "$url/openapi.json" \
   -H "Authorization: Bearer $token" -H "X-API-Key: $key" \
-  --checks all \
+  --checks all --exclude-checks use_after_free \
   --exclude-path /auth/logout --exclude-path '/users/me/sessions/{id}' \
   --max-time "$seconds" --workers 1 --request-timeout 30 || status=$?
 
