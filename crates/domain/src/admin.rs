@@ -215,3 +215,6 @@ pub fn admin_form(
         is_2fa: false,
     }
 }
+
+#[cfg(test)]
+mod tests;

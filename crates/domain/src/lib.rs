@@ -36,21 +36,7 @@ mod words;
 pub mod testing;
 
 #[cfg(test)]
-mod admin_tests;
-#[cfg(test)]
-mod apps_tests;
-#[cfg(test)]
-mod browser_tests;
-#[cfg(test)]
-mod delivery_tests;
-#[cfg(test)]
-mod phone_tests;
-#[cfg(test)]
-mod totp_tests;
-#[cfg(test)]
 mod usecase_tests;
-#[cfg(test)]
-mod verification_tests;
 
 pub use error::{Error, Result};
 pub use policy::Policy;

@@ -117,3 +117,6 @@ fn as_phone_error(closed: Error) -> Error {
         _ => Error::NoCodePending,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,3 +10,6 @@ pub mod settings;
 pub use api_key::{ApiKey, AppKey};
 pub use registry::Apps;
 pub use settings::{App, AppChanges, AppForm, AppId, AppPatch};
+
+#[cfg(test)]
+mod tests;

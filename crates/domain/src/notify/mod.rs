@@ -11,3 +11,6 @@ pub mod template;
 pub use courier::Courier;
 pub use delivery::{Delivery, DeliveryPolicy, DeliveryStatus, Settlement};
 pub use message::{Channel, Message, MessageKind, Receipt, SendFailure};
+
+#[cfg(test)]
+mod tests;

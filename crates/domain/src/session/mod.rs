@@ -6,3 +6,6 @@ pub mod lifecycle;
 
 pub use family::{Caller, Session};
 pub use lifecycle::{MAX_LISTED_SESSIONS, SessionKeys, Sessions};
+
+#[cfg(test)]
+mod browser_tests;

@@ -11,3 +11,6 @@ pub mod secret;
 pub use credential::TotpCredential;
 pub use enrolment::{Authenticator, Enrolment, SecondFactors};
 pub use secret::TotpSecret;
+
+#[cfg(test)]
+mod tests;

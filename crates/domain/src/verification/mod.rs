@@ -10,3 +10,6 @@ pub mod status;
 
 pub use service::Verifications;
 pub use status::{Verification, VerificationStatus};
+
+#[cfg(test)]
+mod tests;
