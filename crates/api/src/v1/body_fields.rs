@@ -24,22 +24,6 @@ impl<T> Default for Omittable<T> {
     }
 }
 
-impl<T> Omittable<T> {
-    pub fn into_option(self) -> Option<T> {
-        self.0
-    }
-
-    pub fn as_ref(&self) -> Option<&T> {
-        self.0.as_ref()
-    }
-}
-
-impl<T> From<Omittable<T>> for Option<T> {
-    fn from(o: Omittable<T>) -> Self {
-        o.0
-    }
-}
-
 impl<T: Type> Type for Omittable<T> {
     const IS_REQUIRED: bool = false;
 
@@ -99,10 +83,6 @@ pub struct Text(pub String);
 impl Text {
     pub fn into_string(self) -> String {
         self.0
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 
