@@ -702,6 +702,14 @@ mod tests {
     }
 
     #[test]
+    fn an_access_audience_under_urn_authd_is_refused_naming_the_setting() {
+        let s = Settings { audience: "urn:authd:refresh".into(), ..Default::default() };
+        assert!(s.check().unwrap_err().to_string().contains("AUTHD_AUDIENCE"));
+        let s = Settings { audience: "https://api.example.com".into(), ..Default::default() };
+        s.check().unwrap();
+    }
+
+    #[test]
     fn production_refuses_the_file_mailer_unless_allowed() {
         let secret = Some(SecretString::from("x".repeat(32)));
         let s = Settings { env: RunEnv::Production, jwt_secret: secret.clone(), ..Default::default() };

@@ -3,7 +3,6 @@
 //! kind and lifetime are decided here, against the injected clock.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -11,8 +10,7 @@ use crate::user::UserId;
 
 /// Which door a token opens. Kinds never cross (RFC 8725 §3.11): each use case
 /// names the one kind it accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     /// Short-lived proof of a logged-in session, for API calls.
     Access,
