@@ -49,9 +49,14 @@ impl AppAuth {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewVerificationBody {
-    /// An email address for `email`; an international number (`+14155550100`;
-    /// spaces, dots, dashes and brackets allowed) for `sms` and `whatsapp`.
-    #[oai(validator(min_length = 3, max_length = 254, pattern = r"^(\+[0-9 ().-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$"))]
+    /// An email address for `email` (a dotted domain of letters, digits and
+    /// dashes); an international number (`+14155550100`; spaces, dots, dashes
+    /// and brackets allowed) for `sms` and `whatsapp`.
+    #[oai(validator(
+        min_length = 3,
+        max_length = 254,
+        pattern = r"^(\+[0-9 ().-]+|[^@\s\x00-\x1F\x7F]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$"
+    ))]
     pub to: Text,
     /// One of the channels the application enabled.
     pub channel: ChannelWord,
