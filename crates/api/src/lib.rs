@@ -1,24 +1,20 @@
-//! authd's HTTP face: routes, configuration, telemetry and wiring. `main.rs`
-//! only parses the command line and calls in here.
+//! authd's HTTP face. `main.rs` only parses the command line and calls in
+//! here. The rooms, and who may import whom:
+//!
+//! - [`config`]: the settings, one file per section; pure (imports `domain` only).
+//! - [`http`]: the shared plumbing every route goes through: the layer,
+//!   error mapping, extractors and security schemes, client address,
+//!   metrics, health, JWKS.
+//! - [`v1`]: the JSON API by capability; [`ui`]: the pages. Both import
+//!   `http` and `domain` only, never `infra` or `boot`.
+//! - [`routes`]: the map of every URL.
+//! - [`boot`]: building the node from the settings: database, keys,
+//!   senders, workers, server and shutdown, telemetry. With `routes`, the
+//!   only room that sees everything.
 
-pub mod app;
-pub mod body_limit;
-pub mod client_addr;
+pub mod boot;
 pub mod config;
-pub mod data_dir;
-pub mod database;
-pub mod error;
-pub mod health;
-pub mod json_body;
-pub mod log_sink;
-pub mod metrics;
-pub mod request_log;
-pub mod security;
-pub mod senders;
-pub mod server;
-pub mod signing;
-pub mod state;
-pub mod telemetry;
+pub mod http;
+pub mod routes;
 pub mod ui;
 pub mod v1;
-pub mod worker;

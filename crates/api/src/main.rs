@@ -7,13 +7,11 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use api::config::{LogFormat, RunEnv, Settings};
+use api::config::Settings;
 use clap::{Parser, Subcommand};
 use domain::admin::Bootstrap;
-use poem::EndpointExt;
 
 #[derive(Parser)]
 #[command(name = "authd", version, about = "Two-factor authentication service")]
@@ -73,7 +71,7 @@ enum KeysCommand {
 
 #[tokio::main]
 async fn main() {
-    api::data_dir::private_by_default();
+    api::boot::data_dir::private_by_default();
     let cli = Cli::parse();
     if let Err(e) = run(cli).await {
         eprintln!("authd: {e:#}");
@@ -83,34 +81,29 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
-    let format = settings.log_format.unwrap_or(if settings.env == RunEnv::Production {
-        LogFormat::Json
-    } else {
-        LogFormat::Pretty
-    });
-    let _logs = api::telemetry::init(format);
+    let _logs = api::boot::telemetry::init(settings.server.log_format());
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+        Command::Serve => api::boot::serve::serve(settings).await,
         Command::Migrate => {
-            let mut s = settings;
-            s.auto_migrate = false;
-            api::data_dir::prepare(&s.data_dir)?;
-            let db = infra::connect(&s.database_url(), 1).await.context("cannot open the database")?;
+            api::boot::data_dir::prepare(&settings.server.data_dir)?;
+            let db = infra::connect(&settings.database_url(), 1).await.context("cannot open the database")?;
             infra::db::migrate(&db).await.context("migrating failed")?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Keys { command: KeysCommand::Rotate { key_file } } => {
-            println!("{}", api::signing::rotate_command(&settings, key_file.as_deref()).await?);
+            println!("{}", api::boot::signing::rotate_command(&settings, key_file.as_deref()).await?);
             Ok(())
         }
         Command::Keys { command: KeysCommand::List } => {
-            println!("{}", api::signing::list_command(&settings).await?);
+            println!("{}", api::boot::signing::list_command(&settings).await?);
             Ok(())
         }
-        Command::Health { address } => api::health::probe(address.as_deref().unwrap_or(&settings.listen)).await,
+        Command::Health { address } => {
+            api::http::health::probe(address.as_deref().unwrap_or(&settings.server.listen)).await
+        }
         Command::CreateAdmin { email, username, name, lastname } => {
-            let services = api::app::build_services(&settings).await?.services;
+            let services = api::boot::node::build_services(&settings).await?.services;
             let admin = &services.admin;
             let exists = admin.find_user(&email).await?.is_some() || admin.find_user(&username).await?.is_some();
             let password = if exists { None } else { Some(read_password()?) };
@@ -140,81 +133,4 @@ fn read_password() -> anyhow::Result<secrecy::SecretString> {
         anyhow::bail!("no password given on standard input");
     }
     Ok(line.into())
-}
-
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let api::app::Node { services, db, doorbell, listener, signing_keys } = api::app::build_services(&settings).await?;
-    if let Some(listener) = listener {
-        listener.spawn();
-    }
-    if let Some(keys) = &signing_keys {
-        keys.spawn_reload(Duration::from_millis(settings.jwt_keys_reload_ms));
-    }
-    if let Some(form) = settings.bootstrap_admin() {
-        let outcome = services
-            .admin
-            .bootstrap_admin(form, true)
-            .await
-            .context("AUTHD_BOOTSTRAP_ADMIN_* could not make the first administrator")?;
-        match outcome {
-            Bootstrap::Created(u) => tracing::info!(user = %u.username, "created the first administrator"),
-            Bootstrap::Promoted(u) => tracing::info!(user = %u.username, "promoted the first administrator"),
-            Bootstrap::AdminExists => tracing::debug!("an administrator exists; AUTHD_BOOTSTRAP_ADMIN_* left alone"),
-        }
-    }
-    api::worker::spawn(
-        &services,
-        doorbell,
-        Duration::from_millis(settings.delivery_poll_ms),
-        Duration::from_millis(settings.purge_interval_ms),
-    );
-    let app = api::app::routes(services, db.clone(), signing_keys, &settings)?;
-    let open_files = api::server::raise_open_file_limit();
-    let limits = api::server::Limits {
-        header_timeout: Duration::from_millis(settings.header_timeout_ms),
-        keep_alive_timeout: Duration::from_millis(settings.keep_alive_timeout_ms),
-        max_connections: settings.max_connections.unwrap_or_else(|| api::server::default_max_connections(open_files)),
-        shutdown_grace: Duration::from_millis(settings.shutdown_grace_ms),
-    };
-    let listener = tokio::net::TcpListener::bind(settings.listen.as_str())
-        .await
-        .with_context(|| format!("cannot listen on {} (AUTHD_LISTEN)", settings.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        max_connections = limits.max_connections,
-        "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
-    );
-    // `/metrics` on an address of its own, when one is set, under the same
-    // limits and drained by the same signal.
-    let metrics = match &settings.metrics_listen {
-        Some(address) => {
-            let listener = tokio::net::TcpListener::bind(address.as_str())
-                .await
-                .with_context(|| format!("cannot listen on {address} (AUTHD_METRICS_LISTEN)"))?;
-            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-            let ep = api::metrics::routes(db).boxed();
-            Some(tokio::spawn(api::server::serve(listener, ep, limits, shutdown_signal())))
-        }
-        None => None,
-    };
-    api::server::serve(listener, app.boxed(), limits, shutdown_signal()).await?;
-    if let Some(metrics) = metrics {
-        metrics.await??;
-    }
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

@@ -2,16 +2,23 @@
 //! mapping, headers, and the spec, without a network.
 
 use api::config::Settings;
-use api::error::ApiError;
+use api::http::error::ApiError;
 use poem::test::TestClient;
 use serde_json::json;
 
+/// Settings for a node on an in-memory SQLite database, its files in `dir`.
+fn in_memory(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.data_dir = dir.to_owned();
+    s.database.database_url = Some("sqlite::memory:".into());
+    s
+}
+
 async fn client() -> (TestClient<impl poem::Endpoint>, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
-    let settings =
-        Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
-    let node = api::app::build_services(&settings).await.unwrap();
-    (TestClient::new(api::app::routes(node.services, node.db, node.signing_keys, &settings).unwrap()), dir)
+    let settings = in_memory(&dir);
+    let node = api::boot::node::build_services(&settings).await.unwrap();
+    (TestClient::new(api::routes::routes(node.services, node.db, node.signing_keys, &settings).unwrap()), dir)
 }
 
 /// What each domain error must answer: status and problem code. A match
@@ -203,20 +210,18 @@ async fn framework_errors_share_the_problem_shape() {
 #[tokio::test]
 async fn eddsa_in_production_refuses_to_start_without_a_signing_key_until_keys_rotate_makes_one() {
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
-    let settings = Settings {
-        env: api::config::RunEnv::Production,
-        data_dir: dir.clone(),
-        jwt_secret: Some("p".repeat(32).into()),
-        jwt_alg: api::config::JwtAlg::EdDsa,
-        allow_file_mailer: true,
-        ..Default::default()
-    };
+    let mut settings = Settings::default();
+    settings.server.env = api::config::RunEnv::Production;
+    settings.server.data_dir = dir.clone();
+    settings.tokens.jwt_secret = Some("p".repeat(32).into());
+    settings.tokens.jwt_alg = api::config::JwtAlg::EdDsa;
+    settings.delivery.allow_file_mailer = true;
     settings.check().unwrap();
-    let err = format!("{:#}", api::app::build_services(&settings).await.err().expect("no key, no start"));
+    let err = format!("{:#}", api::boot::node::build_services(&settings).await.err().expect("no key, no start"));
     assert!(err.contains("authd keys rotate") && err.contains("AUTHD_JWT_KEY_FILE"), "{err}");
-    let said = api::signing::rotate_command(&settings, None).await.unwrap();
+    let said = api::boot::signing::rotate_command(&settings, None).await.unwrap();
     assert!(said.starts_with("added signing key "), "{said}");
-    let node = api::app::build_services(&settings).await.unwrap();
+    let node = api::boot::node::build_services(&settings).await.unwrap();
     assert_eq!(node.signing_keys.expect("EdDSA keys").jwks().keys.len(), 1);
     std::fs::remove_dir_all(dir).ok();
 }

@@ -53,13 +53,20 @@ impl Drop for Pages {
     }
 }
 
+/// Settings for a node on an in-memory SQLite database, its files in `dir`.
+fn in_memory(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.data_dir = dir.to_owned();
+    s.database.database_url = Some("sqlite::memory:".into());
+    s
+}
+
 async fn pages_with(change: impl FnOnce(&mut Settings)) -> Pages {
     let dir = std::env::temp_dir().join(format!("authd-ui-{}", uuid::Uuid::new_v4().simple()));
-    let mut settings =
-        Settings { data_dir: dir.clone(), database_url: Some("sqlite::memory:".into()), ..Default::default() };
-    let node = api::app::build_services(&settings).await.unwrap();
+    let mut settings = in_memory(&dir);
+    let node = api::boot::node::build_services(&settings).await.unwrap();
     change(&mut settings);
-    let routes = api::app::routes(node.services, node.db, node.signing_keys, &settings).unwrap();
+    let routes = api::routes::routes(node.services, node.db, node.signing_keys, &settings).unwrap();
     Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir }
 }
 
@@ -259,7 +266,7 @@ async fn a_two_factor_login_keeps_its_temporary_token_in_a_cookie_until_the_code
     let resp = p.login("ada", PASSWORD).await;
     assert_eq!(location(&resp), "/ui/code");
     let pending = cookie_line(&resp, "authd_login");
-    let max_age = format!("Max-Age={}", Settings::default().temp_ttl);
+    let max_age = format!("Max-Age={}", Settings::default().tokens.temp_ttl);
     assert!(
         pending.contains("HttpOnly") && pending.contains("SameSite=Lax") && pending.contains(&max_age),
         "{pending}"
@@ -447,8 +454,8 @@ async fn registering_at_the_pages_keeps_what_was_typed_when_refused() {
 #[tokio::test]
 async fn in_production_the_cookies_are_secure_and_host_prefixed() {
     let mut p = pages_with(|s| {
-        s.env = RunEnv::Production;
-        s.jwt_secret = Some("an-operator-chosen-secret-of-32-bytes!".into());
+        s.server.env = RunEnv::Production;
+        s.tokens.jwt_secret = Some("an-operator-chosen-secret-of-32-bytes!".into());
     })
     .await;
     let resp = p.get("/ui/login").await;
@@ -459,7 +466,7 @@ async fn in_production_the_cookies_are_secure_and_host_prefixed() {
 
 #[tokio::test]
 async fn ui_false_serves_no_pages() {
-    let p = pages_with(|s| s.ui = false).await;
+    let p = pages_with(|s| s.server.ui = false).await;
     p.cli.get("/ui/login").send().await.assert_status(poem::http::StatusCode::NOT_FOUND);
     p.cli.get("/health/live").send().await.assert_status_is_ok();
 }

@@ -307,6 +307,9 @@ pub trait AppRepo: Send + Sync {
     async fn keys(&self, id: AppId) -> Result<Vec<AppKey>>;
 }
 
+/// Shortest configured sealing key accepted (`AUTHD_ENCRYPTION_KEY`): 256 bits.
+pub const MIN_SEALING_KEY_BYTES: usize = 32;
+
 /// Authenticated encryption for secrets that must be read back (TOTP
 /// secrets): a stolen database dump reveals none. `context` binds a sealed
 /// value to its owner, so it cannot be moved to another row.

@@ -23,8 +23,7 @@ use uuid::Uuid;
 use crate::signing_keys::SigningKeys;
 use crate::verified_tokens::{Verified, VerifiedTokens};
 
-/// Minimum secret length: 256 bits, the HS256 key size (RFC 7518 §3.2).
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use domain::token::{MIN_SECRET_BYTES, reserved_audience};
 
 /// The header type of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TYPE: &str = "at+jwt";
@@ -37,12 +36,6 @@ const OWN_TYPES: [(TokenKind, &str, &str); 3] = [
     (TokenKind::Temporary, "authd-temporary+jwt", "urn:authd:temporary"),
     (TokenKind::Browser, "authd-browser+jwt", "urn:authd:browser"),
 ];
-
-/// Whether `audience` may not be the access tokens' audience: it names
-/// (or could one day name) a token kind of authd's own.
-pub fn reserved_audience(audience: &str) -> bool {
-    audience.to_ascii_lowercase().starts_with("urn:authd:")
-}
 
 /// The claims on the wire: RFC 9068's `iss`, `exp`, `aud`, `sub`, `iat`,
 /// `jti`, and the session (`sid`). The kind is in the header.

@@ -8,8 +8,7 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
-/// Shortest configured key (`AUTHD_ENCRYPTION_KEY`) accepted: 256 bits.
-pub const MIN_KEY_BYTES: usize = 32;
+pub use domain::ports::MIN_SEALING_KEY_BYTES as MIN_KEY_BYTES;
 const FORMAT: u8 = 1;
 const NONCE: usize = 12;
 

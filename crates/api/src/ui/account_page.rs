@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::browser::Visitor;
 use super::render::{self, Done, page, page_showing, redirect, sentence};
-use crate::error::Problem;
+use crate::http::error::Problem;
 
 /// How many recent events the page lists.
 const EVENTS_SHOWN: u32 = 20;
@@ -120,9 +120,9 @@ pub struct AccountServices<'a> {
 impl<'a> FromRequest<'a> for AccountServices<'a> {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         Ok(AccountServices {
-            accounts: crate::state::part::<Accounts>(req),
-            sessions: crate::state::part::<Sessions>(req),
-            authenticator: crate::state::part::<Authenticator>(req),
+            accounts: crate::http::state::part::<Accounts>(req),
+            sessions: crate::http::state::part::<Sessions>(req),
+            authenticator: crate::http::state::part::<Authenticator>(req),
         })
     }
 }

@@ -6,7 +6,7 @@
 //! - **Pending login** (`__Host-authd_login`): the temporary token of a
 //!   two-factor login between the password and the code.
 //! - **CSRF** (`__Host-authd_csrf`): a random value; every form carries the
-//!   token [`CsrfKey`] signs over it and the session (signed double-submit).
+//!   token [`FormSigner`] signs over it and the session (signed double-submit).
 //!
 //! All three are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
 //! and carry the `__Host-` prefix (no `Domain`, so no sibling host can set
@@ -17,17 +17,17 @@
 use std::time::Duration;
 
 use domain::session::{Caller, Sessions};
-use infra::csrf::CsrfKey;
 use poem::web::cookie::{Cookie, CookieJar, SameSite};
 use poem::{FromRequest, Request, RequestBody};
 
 use super::render::{self, Failure};
-use crate::client_addr::TrustedProxies;
+use crate::http::client_addr::TrustedProxies;
+use crate::http::csrf::FormSigner;
 
 /// What the pages need beyond the use cases.
 #[derive(Clone)]
 pub struct UiConfig {
-    pub csrf: CsrfKey,
+    pub csrf: std::sync::Arc<dyn FormSigner>,
     /// `AUTHD_ENV=production`: cookies are always `Secure`.
     pub production: bool,
 }
@@ -61,7 +61,7 @@ fn over_tls(req: &Request, config: &UiConfig) -> bool {
     if config.production {
         return true;
     }
-    let proxies = crate::state::part::<TrustedProxies>(req);
+    let proxies = crate::http::state::part::<TrustedProxies>(req);
     let from_proxy = req.remote_addr().as_socket_addr().is_some_and(|a| proxies.trusts(a.ip()));
     from_proxy && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
@@ -83,7 +83,7 @@ pub struct Visitor {
 impl<'a> FromRequest<'a> for Visitor {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         let config = req.data::<UiConfig>().expect("UiConfig is attached to the pages").clone();
-        let sessions = crate::state::part::<Sessions>(req);
+        let sessions = crate::http::state::part::<Sessions>(req);
         let jar = req.cookie().clone();
         let secure = over_tls(req, &config);
         let read =
@@ -100,7 +100,7 @@ impl<'a> FromRequest<'a> for Visitor {
         if let Some(token) = read(Jar::Session) {
             match sessions.authenticate_browser(&token).await {
                 Ok(caller) => {
-                    crate::request_log::record_caller(&caller);
+                    crate::http::request_log::record_caller(&caller);
                     visitor.caller = Some(caller);
                 }
                 // The database does not answer: say so, rather than

@@ -3,7 +3,7 @@
 //! cases as `/auth/token` and `/auth/verify-otp`, under the same per-address
 //! limits, end in a browser session instead of a token pair.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use askama::Template;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{CodeStatus, Method, SecondFactor};
@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use super::browser::{Jar, Visitor};
 use super::render::{self, Done, Failure, page, page_showing, redirect, sentence};
-use crate::client_addr::ClientAddr;
-use crate::error::Problem;
+use crate::http::client_addr::ClientAddr;
+use crate::http::error::Problem;
 
 #[derive(Template)]
 #[template(path = "login.html")]

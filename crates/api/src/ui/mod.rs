@@ -3,7 +3,7 @@
 //! `crates/api/templates`), one stylesheet, no script. Every page calls the
 //! same use cases as the JSON API, so the same lockout, rate limits and
 //! events apply, and domain errors are worded by the one mapping in
-//! [`crate::error`].
+//! [`crate::http::error`].
 //!
 //! - [`browser`]: the cookies (session, pending login, CSRF) and who is asking;
 //! - [`login_pages`]: login, the code, logout;

@@ -1,7 +1,7 @@
 //! Registering at the pages: [`Accounts::register`] under the same
 //! per-address limit as `POST /users/registration`.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use askama::Template;
 use domain::account::{Accounts, Registration};
 use domain::throttle::{RateScope, Throttle};
@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::browser::Visitor;
 use super::render::{self, page, page_showing, redirect, sentence};
-use crate::client_addr::ClientAddr;
-use crate::error::Problem;
+use crate::http::client_addr::ClientAddr;
+use crate::http::error::Problem;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

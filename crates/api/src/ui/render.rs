@@ -4,7 +4,7 @@ use askama::Template;
 use poem::http::{StatusCode, header};
 use poem::{IntoResponse, Response};
 
-use crate::error::Problem;
+use crate::http::error::Problem;
 
 /// Why a page could not do what was asked.
 #[derive(Debug)]

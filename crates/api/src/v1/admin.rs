@@ -1,7 +1,7 @@
 //! Administration under `/api/v1/users`: list, read, change and delete any
 //! user, and read their security events. Administrators only.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use domain::admin::{Admin, AdminChanges};
 use domain::page::Page;
 use domain::user::{ProfileChanges, UserId, UserQuery};
@@ -11,8 +11,8 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
-use crate::security::AccessAuth;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
 use crate::v1::body_fields::{Omittable, Text, nullable_string};
 use crate::v1::shared::{ApiTags, EventPageResponse, NoContent, default_limit};
 use crate::v1::shared::{OneUser, UserBody};
@@ -63,7 +63,7 @@ pub struct AdminPatchBody {
 #[derive(ApiResponse)]
 pub enum UserPageResponse {
     #[oai(status = 200)]
-    Ok(crate::json_body::Direct<UserPageBody>),
+    Ok(crate::http::json_body::Direct<UserPageBody>),
 }
 
 pub struct AdminApi;
@@ -102,7 +102,7 @@ impl AdminApi {
             limit: limit.0,
         };
         let Page { items, next } = admin.list_users(&caller.0, query).await?;
-        Ok(UserPageResponse::Ok(crate::json_body::Direct(UserPageBody {
+        Ok(UserPageResponse::Ok(crate::http::json_body::Direct(UserPageBody {
             items: items.into_iter().map(Into::into).collect(),
             next_cursor: next.map(|id| id.0),
         })))

@@ -2,7 +2,7 @@
 //! verification API, changing them, rotating their API keys and reading
 //! their events. Administrators only.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use chrono::{DateTime, Utc};
 use domain::app::registry::IssuedKey;
 use domain::app::{App, AppChanges, AppForm, AppId, AppKey, Apps};
@@ -13,8 +13,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
-use crate::security::AccessAuth;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::EventPageResponse;
 use crate::v1::shared::{ApiTags, NoContent};

@@ -1,6 +1,6 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{Method, SecondFactor};
 use domain::session::Sessions;
@@ -10,9 +10,9 @@ use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Union};
 use serde::Deserialize;
 
-use crate::client_addr::ClientAddr;
-use crate::error::ApiResult;
-use crate::security::{AccessAuth, TemporaryAuth};
+use crate::http::client_addr::ClientAddr;
+use crate::http::error::ApiResult;
+use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
 use crate::v1::words::{ChannelWord, MethodWord};

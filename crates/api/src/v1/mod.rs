@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, one file per capability, each an
 //! `#[OpenApi]` struct combined in `app.rs`. A route file imports the
-//! plumbing (`crate::error`, `crate::security`, `crate::state`, …), the
+//! plumbing (`crate::http::error`, `crate::http::security`, `crate::http::state`, …), the
 //! domain, and the bodies several routes share ([`shared`], [`words`],
 //! [`body_fields`]); never a sibling route file and never infra.
 

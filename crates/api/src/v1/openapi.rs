@@ -1,4 +1,5 @@
-//! The OpenAPI document as served at `/openapi.json`, saying two things
+//! The JSON API as one OpenAPI service ([`service`]), and its document as
+//! served at `/openapi.json`, saying two things
 //! poem-openapi leaves out, and the methods of each path it describes:
 //!
 //! - request bodies that refuse unknown fields (`deny_unknown_fields`) get
@@ -10,17 +11,32 @@
 //!   listing the ones it has (RFC 9110 §15.5.6).
 
 use poem::http::HeaderValue;
+use poem_openapi::OpenApiService;
 use poem_openapi::types::Type;
 use serde_json::Value;
 
-use crate::v1::admin::AdminPatchBody;
-use crate::v1::apps::{AppPatchBody, NewAppBody};
-use crate::v1::auth::{LogoutBody, OtpBody, RefreshBody, ResendRequest};
-use crate::v1::phone::{PhoneConfirmBody, PhoneVerifyBody};
-use crate::v1::second_factors::ConfirmBody;
+use crate::http::layer::AllowedMethods;
+use crate::v1::admin::{AdminApi, AdminPatchBody};
+use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
+use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
+use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
+use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
+use crate::v1::sessions::MySessionsApi;
 use crate::v1::shared::PasswordBody;
-use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody};
-use crate::v1::verifications::{CheckBody, NewVerificationBody};
+use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody, UsersApi};
+use crate::v1::verifications::{CheckBody, NewVerificationBody, VerificationsApi};
+
+/// Every operation of the API.
+type Operations = (AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
+
+/// Every operation of the JSON API, in one OpenAPI service.
+pub fn service() -> OpenApiService<Operations, ()> {
+    OpenApiService::new((AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
+        )
+        .server("/api/v1")
+}
 
 /// The request bodies declared `deny_unknown_fields`: every one but the
 /// login's `Credentials`, which takes what an OAuth2 password grant sends.
@@ -95,11 +111,13 @@ impl Document {
     pub fn json(&self) -> &str {
         &self.json
     }
+}
 
+impl AllowedMethods for Document {
     /// The methods `path` has, if the document describes it; a `{param}`
     /// segment matches any one segment, and a literal match wins over it
     /// (`/users/me` over `/users/{id}`).
-    pub fn allow(&self, path: &str) -> Option<&HeaderValue> {
+    fn allow(&self, path: &str) -> Option<&HeaderValue> {
         let wanted: Vec<&str> = path.split('/').collect();
         let param = |s: &String| s.starts_with('{');
         self.paths
@@ -118,7 +136,7 @@ mod tests {
     use super::*;
 
     fn document() -> Document {
-        Document::new(&crate::app::openapi().spec(), "/api/v1").unwrap()
+        Document::new(&service().spec(), "/api/v1").unwrap()
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! `/api/v1/users/me/phone`: proving the caller's phone number, so that it
 //! can receive login codes.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use domain::notify::Channel;
 use domain::phone::Phones;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::error::ApiResult;
-use crate::security::AccessAuth;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::OneUser;
 use crate::v1::shared::{ApiTags, CodeStatusResponse};

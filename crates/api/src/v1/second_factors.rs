@@ -1,6 +1,6 @@
 //! `/api/v1/users/me/…`: the caller's authenticator app and recovery codes.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use chrono::{DateTime, Utc};
 use domain::recovery_code::RecoveryCode;
 use domain::totp::{Authenticator, SecondFactors};
@@ -8,8 +8,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
-use crate::error::{ApiResult, Problem};
-use crate::security::AccessAuth;
+use crate::http::error::{ApiResult, Problem};
+use crate::http::security::AccessAuth;
 use crate::v1::body_fields::Text;
 use crate::v1::shared::PasswordBody;
 use crate::v1::shared::{ApiTags, NoContent};

@@ -2,7 +2,7 @@
 //! sessions (ending one logs that device out) and security events; the
 //! account page shows the same through the same use cases.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
 use domain::session::Sessions;
@@ -11,8 +11,8 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
-use crate::security::AccessAuth;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
 use crate::v1::shared::EventPageResponse;
 use crate::v1::shared::{ApiTags, NoContent};
 

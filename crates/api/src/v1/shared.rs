@@ -104,9 +104,9 @@ pub struct UserBody {
     /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
     /// then `/confirm`). Only a verified phone receives login codes.
     pub phone_verified: bool,
-    #[serde(serialize_with = "crate::json_body::rfc3339")]
+    #[serde(serialize_with = "crate::http::json_body::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::json_body::rfc3339")]
+    #[serde(serialize_with = "crate::http::json_body::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -1,6 +1,6 @@
 //! `/api/v1/users`: registration and the caller's own account.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use domain::account::{Accounts, Registration};
 use domain::throttle::Throttle;
 use domain::user::ProfileChanges;
@@ -9,9 +9,9 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
-use crate::client_addr::ClientAddr;
-use crate::error::ApiResult;
-use crate::security::AccessAuth;
+use crate::http::client_addr::ClientAddr;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
 use crate::v1::body_fields::{Omittable, Text, nullable_string};
 use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody};
 use domain::throttle::RateScope;

@@ -2,7 +2,7 @@
 //! application with its API key (`Authorization: Bearer authd_app_…` or
 //! `X-API-Key: authd_app_…`). An application sees only its own.
 
-use crate::state::Use;
+use crate::http::state::Use;
 use chrono::{DateTime, Utc};
 use domain::app::Apps;
 use domain::verification::{Verification, Verifications};
@@ -12,7 +12,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 use uuid::Uuid;
 
-use crate::error::ApiResult;
+use crate::http::error::ApiResult;
 use crate::v1::body_fields::Text;
 use crate::v1::shared::ApiTags;
 use crate::v1::words::ChannelWord;

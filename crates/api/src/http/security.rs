@@ -7,7 +7,7 @@ use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// An access token from `POST /auth/token`, `/auth/verify-otp` or `/auth/refresh-token`.
 #[derive(SecurityScheme)]
@@ -15,9 +15,9 @@ use crate::error::ApiError;
 pub struct AccessAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
-    let sessions = crate::state::part::<Sessions>(req);
+    let sessions = crate::http::state::part::<Sessions>(req);
     let caller = sessions.authenticate(&bearer.token).await.map_err(ApiError::from)?;
-    crate::request_log::record_caller(&caller);
+    crate::http::request_log::record_caller(&caller);
     Ok(caller)
 }
 

@@ -1,6 +1,7 @@
 //! What tokens are signed with, as configured (`AUTHD_JWT_ALG`): the codec,
-//! the EdDSA keys' first key at start, `GET /.well-known/jwks.json`, and the
-//! `authd keys` commands. The schedule itself is `domain::signing_key`'s.
+//! the EdDSA keys' first key at start, and the `authd keys` commands. The
+//! schedule itself is `domain::signing_key`'s; the JWKS is served by
+//! `http/jwks.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,13 +10,11 @@ use anyhow::{Context, bail};
 use domain::clock::Clock;
 use domain::ports::{SecretSealer, TokenCodec};
 use infra::Database;
-use infra::signing_keys::{Ed25519, Jwks, Rotated, SigningKeys};
-use poem::http::{HeaderValue, header};
-use poem::web::{Data, Json};
-use poem::{IntoResponse, Response, handler};
+use infra::signing_keys::{Ed25519, Rotated, SigningKeys};
 use secrecy::ExposeSecret;
 
-use crate::config::{JwtAlg, RunEnv, Settings};
+use crate::boot::secrets;
+use crate::config::{JwtAlg, Settings};
 
 /// The codec for `settings`, and with EdDSA the keys it signs with, loaded.
 /// With EdDSA and no key yet: `AUTHD_JWT_KEY_FILE`'s, or in dev a new one;
@@ -26,19 +25,19 @@ pub async fn token_codec(
     sealer: Arc<dyn SecretSealer>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(Arc<dyn TokenCodec>, Option<Arc<SigningKeys>>)> {
-    let (issuer, audience) = (&settings.issuer, &settings.audience);
-    if settings.jwt_alg == JwtAlg::Hs256 {
-        let secret = settings.jwt_secret_bytes()?;
+    let (issuer, audience) = (&settings.tokens.issuer, &settings.tokens.audience);
+    if settings.tokens.jwt_alg == JwtAlg::Hs256 {
+        let secret = secrets::jwt_secret(settings)?;
         return Ok((Arc::new(infra::jwt::JwtCodec::hs256(secret.expose_secret().as_bytes(), issuer, audience)?), None));
     }
     let keys = SigningKeys::new(db.clone(), sealer, clock);
     keys.reload().await.context("cannot load the signing keys (AUTHD_JWT_ALG=EdDSA)")?;
-    if let Some(path) = &settings.jwt_key_file {
+    if let Some(path) = &settings.tokens.jwt_key_file {
         if let Rotated::Added(times) = rotate(settings, &keys, read_key_file(path)?).await? {
             tracing::info!(kid = %times.kid, signs_from = %times.signs_from, "stored AUTHD_JWT_KEY_FILE's signing key");
         }
     } else if !keys.has_signer() {
-        if settings.env == RunEnv::Production {
+        if settings.server.production() {
             bail!(
                 "AUTHD_JWT_ALG=EdDSA has no signing key yet: run `authd keys rotate` once, or set AUTHD_JWT_KEY_FILE"
             );
@@ -59,7 +58,7 @@ fn read_key_file(path: &std::path::Path) -> anyhow::Result<Ed25519> {
 /// Adds `key` to the schedule with the configured publish time, retiring
 /// the keys it replaces once the longest token they signed has expired.
 async fn rotate(settings: &Settings, keys: &SigningKeys, key: Ed25519) -> anyhow::Result<Rotated> {
-    let publish = Duration::from_secs(settings.jwt_key_publish_seconds);
+    let publish = Duration::from_secs(settings.tokens.jwt_key_publish_seconds);
     Ok(keys.rotate(key, publish, settings.policy().longest_token_lifetime()).await?)
 }
 
@@ -105,31 +104,11 @@ pub async fn list_command(settings: &Settings) -> anyhow::Result<String> {
 }
 
 async fn open_keys(settings: &Settings) -> anyhow::Result<Arc<SigningKeys>> {
-    if settings.jwt_alg != JwtAlg::EdDsa {
+    if settings.tokens.jwt_alg != JwtAlg::EdDsa {
         bail!("`authd keys` manages EdDSA keys: set AUTHD_JWT_ALG=EdDSA (HS256 signs with AUTHD_JWT_SECRET)");
     }
-    let (_, db) = crate::database::open(settings).await?;
-    let keys = SigningKeys::new(db, settings.sealer()?, Arc::new(infra::clock::SystemClock));
+    let (_, db) = crate::boot::database::open(settings).await?;
+    let keys = SigningKeys::new(db, secrets::sealer(settings)?, Arc::new(infra::clock::SystemClock));
     keys.reload().await.context("cannot load the signing keys")?;
     Ok(keys)
-}
-
-/// Where `/.well-known/jwks.json` reads from: the EdDSA keys, or nothing
-/// (HS256 has no public key), and how long a relying party may cache it.
-#[derive(Clone)]
-pub struct Published {
-    pub keys: Option<Arc<SigningKeys>>,
-    pub max_age_seconds: u64,
-}
-
-/// The public keys that verify authd's tokens (RFC 7517), the next signing
-/// key included, so a relying party never meets a `kid` it cannot find.
-#[handler]
-pub fn jwks(published: Data<&Published>) -> Response {
-    let body = published.keys.as_ref().map_or_else(Jwks::default, |k| k.jwks());
-    let mut resp = Json(body).into_response();
-    let cache = format!("public, max-age={}", published.max_age_seconds);
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_str(&cache).expect("ascii"));
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
-    resp
 }

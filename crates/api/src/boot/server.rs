@@ -14,7 +14,7 @@
 //!   in flight close at once, and requests in flight finish within
 //!   `AUTHD_SHUTDOWN_GRACE_MS`.
 //!
-//! The body of a request is bounded by [`crate::body_limit`].
+//! The body of a request is bounded by [`crate::http::body_limit`].
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -38,7 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
-use crate::error::{PROBLEM_JSON, Problem};
+use crate::http::error::{PROBLEM_JSON, Problem};
 
 /// The server's bounds (see the module's documentation).
 #[derive(Debug, Clone, Copy)]

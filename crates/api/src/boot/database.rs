@@ -11,27 +11,27 @@ use crate::config::Settings;
 
 /// The configured database, reachable and (when allowed) migrated, and its URL.
 pub async fn open(settings: &Settings) -> anyhow::Result<(String, Database)> {
-    crate::data_dir::prepare(&settings.data_dir)?;
+    crate::boot::data_dir::prepare(&settings.server.data_dir)?;
     let url = settings.database_url();
-    infra::db::wait_until_reachable(&url, Duration::from_secs(settings.db_connect_timeout))
+    infra::db::wait_until_reachable(&url, Duration::from_secs(settings.database.db_connect_timeout))
         .await
         // The error's text already holds its cause: no chain to repeat it.
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {
             format!(
                 "cannot reach the database (DATABASE_URL; AUTHD_DB_CONNECT_TIMEOUT={} s)",
-                settings.db_connect_timeout
+                settings.database.db_connect_timeout
             )
         })?;
     let waits = infra::db::Waits {
-        acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
-        statement: (settings.db_statement_timeout_ms > 0)
-            .then(|| Duration::from_millis(settings.db_statement_timeout_ms)),
+        acquire: Duration::from_millis(settings.database.db_acquire_timeout_ms),
+        statement: (settings.database.db_statement_timeout_ms > 0)
+            .then(|| Duration::from_millis(settings.database.db_statement_timeout_ms)),
     };
-    let db = infra::db::connect_with(&url, settings.db_max_connections, waits)
+    let db = infra::db::connect_with(&url, settings.database.db_max_connections, waits)
         .await
         .context("cannot open the database (check DATABASE_URL)")?;
-    if settings.auto_migrate {
+    if settings.database.auto_migrate {
         infra::db::migrate_before_serving(&url, &db).await.context("migrating the database failed")?;
     }
     Ok((url, db))

@@ -20,7 +20,7 @@ use domain::totp::Authenticator;
 use domain::verification::Verifications;
 use poem::{FromRequest, Request, RequestBody};
 
-use crate::client_addr::{ClientAddr, TrustedProxies};
+use crate::http::client_addr::{ClientAddr, TrustedProxies};
 
 /// The one value every route carries.
 pub struct AppState {

@@ -19,7 +19,7 @@ use poem::{Request, Response};
 use tracing::Span;
 use uuid::Uuid;
 
-use crate::client_addr::TrustedProxies;
+use crate::http::client_addr::TrustedProxies;
 
 /// The header a request id comes in and goes back in.
 pub const REQUEST_ID: &str = "x-request-id";

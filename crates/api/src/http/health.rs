@@ -11,7 +11,7 @@ use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::error::Problem;
+use crate::http::error::Problem;
 
 #[handler]
 pub fn live() -> Json<serde_json::Value> {

@@ -16,7 +16,7 @@ use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::headers::{ContentLength, HeaderMapExt};
 use poem::{Request, Response};
 
-use crate::error::problem_from_poem;
+use crate::http::error::problem_from_poem;
 
 /// How long a refused body is still read after the 413 (nginx:
 /// `lingering_time 30s`; a client on a slow link sending a few MB is done in

@@ -1,6 +1,6 @@
 //! Logging: pretty in dev, JSON lines in production; `RUST_LOG` overrides the
 //! level (`authd::access=off` silences the access log). Lines reach stdout
-//! through [`log_sink`](crate::log_sink): batched by a thread of their own,
+//! through [`log_sink`](crate::boot::log_sink): batched by a thread of their own,
 //! so a slow stdout never holds up a request.
 //!
 //! A JSON line is `{"timestamp", "level", "fields": {…}, "span": {…, "name"},
@@ -33,8 +33,8 @@ const DEFAULT_LEVELS: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn
 
 /// Installs the subscriber; keep the guard until exit, which writes what is
 /// still queued when dropped.
-pub fn init(format: LogFormat) -> crate::log_sink::LogGuard {
-    let (writer, guard) = crate::log_sink::spawn(std::io::stdout());
+pub fn init(format: LogFormat) -> crate::boot::log_sink::LogGuard {
+    let (writer, guard) = crate::boot::log_sink::spawn(std::io::stdout());
     let lines = tracing_subscriber::fmt::layer().with_target(false).with_writer(writer);
     let registry = tracing_subscriber::registry().with(level_filter(std::env::var("RUST_LOG").ok().as_deref()));
     // A second init (tests building several apps) keeps the first subscriber.
