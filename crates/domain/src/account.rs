@@ -13,6 +13,7 @@ use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
 use crate::subject::Subject;
+use crate::throttle::{ClientAddress, RateScope, Throttle};
 use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, StoredUser, User, UserId, Username};
 
 /// A registration form as it arrives.
@@ -33,14 +34,18 @@ pub struct Accounts {
     pub(crate) users: Arc<dyn UserRepo>,
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) sessions: Sessions,
+    pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
 }
 
 impl Accounts {
+    /// Registers an account from `from`, within the limit of registrations
+    /// per client address.
     #[tracing::instrument(skip_all)]
-    pub async fn register(&self, form: Registration) -> Result<User> {
+    pub async fn register(&self, from: &ClientAddress, form: Registration) -> Result<User> {
+        self.throttle.check_rate(RateScope::Registration, &from.0).await?;
         let user = self.create_user(form, false).await?;
         self.audit.record(user.id, None, EventKind::Registered, &[]).await?;
         Ok(user)
@@ -164,3 +169,6 @@ impl Accounts {
         self.audit.record(caller.user_id, None, EventKind::PasswordChanged, &detail).await
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -35,9 +35,6 @@ mod words;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-#[cfg(test)]
-mod usecase_tests;
-
 pub use error::{Error, Result};
 pub use policy::Policy;
 pub use wiring::{Ports, Services};

@@ -11,7 +11,7 @@ use crate::otp::{Pending, SecondFactor};
 use crate::password::plausible_login_password;
 use crate::ports::{PasswordHasher, UserRepo};
 use crate::session::{SessionKeys, Sessions};
-use crate::throttle::{Throttle, account_key};
+use crate::throttle::{ClientAddress, RateScope, Throttle, account_key};
 use crate::token::TokenPair;
 use crate::user::{LoginName, StoredUser};
 
@@ -36,15 +36,22 @@ pub struct Login {
 }
 
 impl Login {
-    /// Checks a login name and password. Unknown users, wrong passwords and
+    /// Checks a login name and password from `from`, within the limit of
+    /// logins per client address. Unknown users, wrong passwords and
     /// deactivated accounts get the same error after the same work: one hash.
-    pub async fn login(&self, login: &str, password: &SecretString) -> Result<LoginOutcome> {
-        self.login_as(login, password).await
+    pub async fn login(&self, from: &ClientAddress, login: &str, password: &SecretString) -> Result<LoginOutcome> {
+        self.login_as(from, login, password).await
     }
 
     /// [`login`](Self::login), for a client that keeps its session as `K`.
     #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
-    pub async fn login_as<K: SessionKeys>(&self, login: &str, password: &SecretString) -> Result<LoginOutcome<K>> {
+    pub async fn login_as<K: SessionKeys>(
+        &self,
+        from: &ClientAddress,
+        login: &str,
+        password: &SecretString,
+    ) -> Result<LoginOutcome<K>> {
+        self.throttle.check_rate(RateScope::Token, &from.0).await?;
         if !plausible_login_password(password.expose_secret()) {
             return Err(Error::InvalidCredentials);
         }
@@ -91,3 +98,6 @@ impl Login {
         Ok(LoginOutcome::Tokens(pair))
     }
 }
+
+#[cfg(test)]
+mod tests;

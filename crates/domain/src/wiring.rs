@@ -169,6 +169,7 @@ impl Services {
             users: p.users.clone(),
             hasher: p.hasher,
             sessions: sessions.clone(),
+            throttle: throttle.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
             rng: rng.clone(),

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use domain::throttle::ClientAddress;
 use ipnet::IpNet;
 use poem::Request;
 
@@ -38,19 +39,20 @@ impl TrustedProxies {
     }
 }
 
-/// The calling client's address, as a handler parameter.
-pub struct ClientAddr(pub String);
+/// The calling client's address, as a handler parameter: what the use
+/// cases count per-address limits against.
+pub struct ClientAddr(pub ClientAddress);
 
 impl ClientAddr {
     /// The address `req` comes from, believing `proxies` (the handler
     /// parameter is built in `state.rs`, where the proxies are kept).
     pub fn of(req: &Request, proxies: &TrustedProxies) -> Self {
         let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
-            return ClientAddr("unknown".into());
+            return ClientAddr(ClientAddress::from("unknown"));
         };
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-        ClientAddr(proxies.client(peer, &forwarded).to_string())
+        ClientAddr(ClientAddress(proxies.client(peer, &forwarded).to_string()))
     }
 }
 

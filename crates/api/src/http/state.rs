@@ -15,7 +15,6 @@ use domain::login::Login;
 use domain::otp::SecondFactor;
 use domain::phone::Phones;
 use domain::session::Sessions;
-use domain::throttle::Throttle;
 use domain::totp::Authenticator;
 use domain::verification::Verifications;
 use poem::{FromRequest, Request, RequestBody};
@@ -53,7 +52,6 @@ parts! {
     Admin => services.admin;
     Apps => services.apps;
     Verifications => services.verifications;
-    Throttle => services.throttle;
     TrustedProxies => proxies;
 }
 

@@ -8,7 +8,6 @@ use askama::Template;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{CodeStatus, Method, SecondFactor};
 use domain::session::Sessions;
-use domain::throttle::{RateScope, Throttle};
 use domain::token::BrowserToken;
 use poem::http::StatusCode;
 use poem::web::{Form, Query};
@@ -52,18 +51,14 @@ pub async fn login_form(visitor: Visitor, done: Query<Done>) -> Response {
 pub async fn login_submit(
     mut visitor: Visitor,
     login: Use<'_, Login>,
-    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
-    let outcome = async {
-        throttle.check_rate(RateScope::Token, &client.0).await?;
-        login.login_as::<BrowserToken>(&form.username, &SecretString::from(form.password)).await
-    };
-    match outcome.await {
+    let password = SecretString::from(form.password);
+    match login.login_as::<BrowserToken>(&client.0, &form.username, &password).await {
         Ok(LoginOutcome::Tokens(browser)) => {
             visitor.start_session(&browser);
             redirect("/ui/account")
@@ -198,7 +193,6 @@ fn method_of(name: &str) -> Result<Option<Method>, domain::Error> {
 pub async fn code_submit(
     mut visitor: Visitor,
     second_factor: Use<'_, SecondFactor>,
-    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(form): Form<CodeForm>,
 ) -> Response {
@@ -212,11 +206,7 @@ pub async fn code_submit(
         Ok(m) => m,
         Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
     };
-    let done = async {
-        throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
-        second_factor.verify_as::<BrowserToken>(&token, form.code.trim(), chosen).await
-    };
-    match done.await {
+    match second_factor.verify_as::<BrowserToken>(&client.0, &token, form.code.trim(), chosen).await {
         Ok(done) => {
             visitor.start_session(&done.pair);
             redirect("/ui/account")

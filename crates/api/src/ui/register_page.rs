@@ -4,7 +4,6 @@
 use crate::http::state::Use;
 use askama::Template;
 use domain::account::{Accounts, Registration};
-use domain::throttle::{RateScope, Throttle};
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Response, handler};
@@ -54,7 +53,6 @@ pub async fn register_form(visitor: Visitor) -> Response {
 pub async fn register_submit(
     visitor: Visitor,
     accounts: Use<'_, Accounts>,
-    throttle: Use<'_, Throttle>,
     client: ClientAddr,
     Form(mut form): Form<RegisterForm>,
 ) -> Response {
@@ -67,18 +65,20 @@ pub async fn register_submit(
         if password.expose_secret() != confirm.expose_secret() {
             return Err(domain::Error::PasswordMismatch);
         }
-        throttle.check_rate(RateScope::Registration, &client.0).await?;
         let phone = form.phone.trim();
         accounts
-            .register(Registration {
-                email: form.email.clone(),
-                username: form.username.clone(),
-                name: form.name.clone(),
-                lastname: form.lastname.clone(),
-                phone: (!phone.is_empty()).then(|| phone.to_owned()),
-                password,
-                is_2fa: form.mailed_codes.is_some(),
-            })
+            .register(
+                &client.0,
+                Registration {
+                    email: form.email.clone(),
+                    username: form.username.clone(),
+                    name: form.name.clone(),
+                    lastname: form.lastname.clone(),
+                    phone: (!phone.is_empty()).then(|| phone.to_owned()),
+                    password,
+                    is_2fa: form.mailed_codes.is_some(),
+                },
+            )
             .await
     };
     match done.await {

@@ -4,7 +4,6 @@ use crate::http::state::Use;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{Method, SecondFactor};
 use domain::session::Sessions;
-use domain::throttle::Throttle;
 use domain::token::TokenPair;
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Union};
@@ -16,7 +15,6 @@ use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
 use crate::v1::words::{ChannelWord, MethodWord};
-use domain::throttle::RateScope;
 
 /// Credentials, as an OAuth2 password grant would send them.
 #[derive(Debug, Deserialize, Object)]
@@ -201,16 +199,14 @@ impl AuthApi {
     async fn token(
         &self,
         login: Use<'_, Login>,
-        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         body: CredentialsRequest,
     ) -> ApiResult<LoginResponse> {
-        throttle.check_rate(RateScope::Token, &client.0).await?;
         let creds = match body {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
         let password = secrecy::SecretString::from(creds.password);
-        let body = match login.login(&creds.username, &password).await? {
+        let body = match login.login(&client.0, &creds.username, &password).await? {
             LoginOutcome::Tokens(pair) => LoginBody::Tokens(pair.into()),
             LoginOutcome::SecondFactor(due) => LoginBody::SecondFactor(SecondFactorBody {
                 token_type: "bearer".into(),
@@ -233,13 +229,11 @@ impl AuthApi {
     async fn verify_otp(
         &self,
         second_factor: Use<'_, SecondFactor>,
-        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         token: TemporaryAuth,
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
-        throttle.check_rate(RateScope::VerifyOtp, &client.0).await?;
-        let done = second_factor.verify(&token.0.token, &body.otp, body.method.0.map(Method::from)).await?;
+        let done = second_factor.verify(&client.0, &token.0.token, &body.otp, body.method.0.map(Method::from)).await?;
         let mut pair = TokenPairBody::from(done.pair);
         pair.recovery_codes_left = done.recovery_codes_left;
         Ok(PairResponse::Ok(Json(pair)))

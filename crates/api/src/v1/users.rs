@@ -2,7 +2,6 @@
 
 use crate::http::state::Use;
 use domain::account::{Accounts, Registration};
-use domain::throttle::Throttle;
 use domain::user::ProfileChanges;
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
@@ -14,7 +13,6 @@ use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
 use crate::v1::body_fields::{Omittable, Text, nullable_string};
 use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody};
-use domain::throttle::RateScope;
 
 /// A new account.
 #[derive(Debug, Object)]
@@ -127,22 +125,23 @@ impl UsersApi {
     async fn register(
         &self,
         accounts: Use<'_, Accounts>,
-        throttle: Use<'_, Throttle>,
         client: ClientAddr,
         body: Json<RegistrationBody>,
     ) -> ApiResult<CreatedUser> {
-        throttle.check_rate(RateScope::Registration, &client.0).await?;
         let b = body.0;
         let user = accounts
-            .register(Registration {
-                email: b.email.into(),
-                username: b.username.into(),
-                name: b.name.into(),
-                lastname: b.lastname.into(),
-                phone: b.phone.into_string(),
-                password: SecretString::from(b.password),
-                is_2fa: b.is_2fa,
-            })
+            .register(
+                &client.0,
+                Registration {
+                    email: b.email.into(),
+                    username: b.username.into(),
+                    name: b.name.into(),
+                    lastname: b.lastname.into(),
+                    phone: b.phone.into_string(),
+                    password: SecretString::from(b.password),
+                    is_2fa: b.is_2fa,
+                },
+            )
             .await?;
         Ok(CreatedUser::Created(Json(user.into())))
     }

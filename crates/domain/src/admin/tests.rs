@@ -11,7 +11,7 @@ use crate::testing::world::{GOOD_PASSWORD, World};
 use crate::user::{ProfileChanges, User, UserQuery};
 
 async fn caller(w: &World, u: &User) -> Caller {
-    match w.login.login(&u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+    match w.login.login(&w.from, &u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
         other => panic!("{other:?}"),
     }
@@ -53,7 +53,10 @@ async fn a_non_admin_listing_users_is_forbidden_whatever_the_query_and_sees_no_u
 
 #[tokio::test]
 async fn user_list_pages_walk_every_user_once_in_order() {
-    let w = World::new();
+    // More users than one address may register in an hour.
+    let mut policy = crate::policy::Policy::default();
+    policy.rate_limits.registrations_per_hour = 0;
+    let w = World::with_policy(policy);
     let admin = w.admin("root").await;
     for i in 0..23 {
         w.register(&format!("user{i:02}"), i % 2 == 0).await;
@@ -100,7 +103,8 @@ async fn deactivating_a_user_revokes_their_sessions_and_refuses_their_logins() {
     let w = World::new();
     let admin = w.admin("root").await;
     let u = w.register("ada", false).await;
-    let LoginOutcome::Tokens(pair) = w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
+    let LoginOutcome::Tokens(pair) = w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+    else {
         panic!("expected tokens")
     };
     let c = caller(&w, &admin).await;
@@ -108,7 +112,10 @@ async fn deactivating_a_user_revokes_their_sessions_and_refuses_their_logins() {
     assert!(!updated.is_active);
     assert!(matches!(w.sessions.authenticate(&pair.access_token).await, Err(Error::SessionRevoked)));
     assert!(matches!(w.sessions.refresh(&pair.refresh_token).await, Err(Error::SessionRevoked)));
-    assert!(matches!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await, Err(Error::InvalidCredentials)));
+    assert!(matches!(
+        w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await,
+        Err(Error::InvalidCredentials)
+    ));
     let events = w.events(u.id);
     assert!(events.contains(&"user_deactivated") && events.contains(&"user_updated_by_admin"), "{events:?}");
 }
@@ -123,7 +130,8 @@ async fn the_last_active_admin_cannot_demote_deactivate_or_delete_themselves() {
     assert!(matches!(w.admin.delete_user(&c, admin.id).await, Err(Error::LastAdmin)));
     assert!(matches!(w.accounts.delete_me(&c, &SecretString::from(GOOD_PASSWORD)).await, Err(Error::LastAdmin)));
     assert!(w.admin.require_admin(&c).await.is_ok());
-    let LoginOutcome::Tokens(pair) = w.login.login("root", &SecretString::from(GOOD_PASSWORD)).await.unwrap() else {
+    let LoginOutcome::Tokens(pair) = w.login.login(&w.from, "root", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+    else {
         panic!()
     };
     let fresh = w.sessions.authenticate(&pair.access_token).await.unwrap();
@@ -160,14 +168,14 @@ async fn security_events_are_recorded_with_the_acting_admin_and_no_secret() {
     let w = World::new();
     let admin = w.admin("root").await;
     let u = w.register("bob", true).await;
-    let _ = w.login.login("bob", &SecretString::from("wrong-password-123")).await;
-    let tmp = match w.login.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+    let _ = w.login.login(&w.from, "bob", &SecretString::from("wrong-password-123")).await;
+    let tmp = match w.login.login(&w.from, "bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::SecondFactor(Pending { temporary_token, .. }) => temporary_token,
         other => panic!("{other:?}"),
     };
     let code = w.last_code().await;
-    let _ = w.second_factor.verify(&tmp, if code == "000000" { "111111" } else { "000000" }, None).await;
-    w.second_factor.verify(&tmp, &code, None).await.unwrap();
+    let _ = w.second_factor.verify(&w.from, &tmp, if code == "000000" { "111111" } else { "000000" }, None).await;
+    w.second_factor.verify(&w.from, &tmp, &code, None).await.unwrap();
     let c = caller(&w, &admin).await;
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     assert_eq!(
@@ -217,7 +225,10 @@ async fn bootstrap_creates_the_first_admin_once_and_promotes_an_existing_user() 
         Bootstrap::Promoted(u) => assert_eq!((u.id, u.is_admin, u.is_active), (existing.id, true, true)),
         other => panic!("{other:?}"),
     }
-    assert!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await.is_ok(), "promotion keeps the password");
+    assert!(
+        w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.is_ok(),
+        "promotion keeps the password"
+    );
     let no_password = admin_form("new@example.com", "newbie", "N", "B", None);
     assert!(matches!(
         w.admin.bootstrap_admin(no_password, false).await,
@@ -231,14 +242,14 @@ async fn a_two_factor_login_finished_after_deactivation_opens_no_session() {
     let admin = w.admin("root").await;
     let u = w.register("bob", true).await;
     let LoginOutcome::SecondFactor(Pending { temporary_token, .. }) =
-        w.login.login("bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+        w.login.login(&w.from, "bob", &SecretString::from(GOOD_PASSWORD)).await.unwrap()
     else {
         panic!("expected a second factor")
     };
     let c = caller(&w, &admin).await;
     w.admin.update_user(&c, u.id, set(None, Some(false))).await.unwrap();
     let code = w.last_code().await;
-    assert!(matches!(w.second_factor.verify(&temporary_token, &code, None).await, Err(Error::TokenInvalid)));
+    assert!(matches!(w.second_factor.verify(&w.from, &temporary_token, &code, None).await, Err(Error::TokenInvalid)));
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use crate::testing::world::{GOOD_PASSWORD, World};
 use crate::user::User;
 
 async fn caller(w: &World, u: &User) -> Caller {
-    match w.login.login(&u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+    match w.login.login(&w.from, &u.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
         other => panic!("{other:?}"),
     }

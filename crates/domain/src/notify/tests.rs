@@ -15,7 +15,7 @@ use crate::testing::world::{GOOD_PASSWORD, World};
 
 /// Logs `name` in with the password; the temporary token.
 async fn temporary(w: &World, name: &str) -> String {
-    match w.login.login(name, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+    match w.login.login(&w.from, name, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::SecondFactor(p) => p.temporary_token,
         other => panic!("{other:?}"),
     }
@@ -70,7 +70,7 @@ async fn a_provider_down_for_three_attempts_delays_the_code_without_losing_it() 
     assert_eq!(w.courier.run_once().await.unwrap().sent, 1);
     assert_eq!((only_delivery(&w).status, only_delivery(&w).attempts), (DeliveryStatus::Sent, 4));
     assert_eq!(w.notifier.calls.load(Ordering::SeqCst), 4, "three failures, one success, nothing twice");
-    w.second_factor.verify(&tmp, &w.last_code().await, None).await.unwrap();
+    w.second_factor.verify(&w.from, &tmp, &w.last_code().await, None).await.unwrap();
     let sent = w.db.tables().audit.iter().find(|e| e.kind.as_str() == "delivery_sent").cloned().unwrap();
     assert_eq!(
         (sent.subject.user(), sent.detail["attempts"].as_str(), sent.detail["channel"].as_str()),
@@ -144,7 +144,7 @@ async fn a_resend_before_delivery_sends_only_the_newest_code() {
     w.second_factor.resend(&tmp, None).await.unwrap();
     let messages = w.messages().await;
     assert_eq!(messages.len(), 1, "the first message was superseded before it went out");
-    w.second_factor.verify(&tmp, messages[0].code.as_str(), None).await.unwrap();
+    w.second_factor.verify(&w.from, &tmp, messages[0].code.as_str(), None).await.unwrap();
     let statuses: Vec<DeliveryStatus> = w.db.tables().deliveries.values().map(|d| d.status).collect();
     assert!(statuses.contains(&DeliveryStatus::Failed) && statuses.contains(&DeliveryStatus::Sent));
 }

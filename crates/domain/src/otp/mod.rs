@@ -9,6 +9,8 @@ pub mod code;
 pub mod finish;
 pub mod second_factor;
 pub mod sent_codes;
+#[cfg(test)]
+mod tests;
 
 pub use challenge::{Capped, CodeRules, MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
 pub use code::OtpCode;

@@ -20,7 +20,7 @@ use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::{SessionKeys, Sessions};
 use crate::subject::Subject;
-use crate::throttle::{Throttle, user_key};
+use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
 use crate::totp::{TotpCredential, TotpSecret};
 use crate::user::{User, UserId};
@@ -158,19 +158,28 @@ impl SecondFactor {
     /// Checks the answer to a two-factor login and opens the session.
     /// `method` defaults to the one offered first at login. A malformed
     /// answer costs no try; a wrong one counts against the challenge and
-    /// the account.
-    pub async fn verify(&self, temporary_token: &str, answer: &str, method: Option<Method>) -> Result<Verified> {
-        self.verify_as(temporary_token, answer, method).await
+    /// the account; every answer from `from` counts against the limit of
+    /// answers per client address.
+    pub async fn verify(
+        &self,
+        from: &ClientAddress,
+        temporary_token: &str,
+        answer: &str,
+        method: Option<Method>,
+    ) -> Result<Verified> {
+        self.verify_as(from, temporary_token, answer, method).await
     }
 
     /// [`verify`](Self::verify), for a client that keeps its session as `K`.
     #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn verify_as<K: SessionKeys>(
         &self,
+        from: &ClientAddress,
         temporary_token: &str,
         answer: &str,
         method: Option<Method>,
     ) -> Result<Verified<K>> {
+        self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
         let challenge = self.open_challenge(temporary_token).await?;
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         tracing::Span::current().record("user_id", tracing::field::display(uid));

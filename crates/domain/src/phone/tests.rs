@@ -19,7 +19,7 @@ const ADA_PHONE: &str = "+14155550132";
 const OTHER_PHONE: &str = "+442079460958";
 
 async fn login(w: &World, name: &str) -> LoginOutcome {
-    w.login.login(name, &SecretString::from(GOOD_PASSWORD)).await.unwrap()
+    w.login.login(&w.from, name, &SecretString::from(GOOD_PASSWORD)).await.unwrap()
 }
 
 async fn pending(w: &World, name: &str) -> Pending {
@@ -86,7 +86,7 @@ async fn a_code_by_sms_verifies_the_phone_and_sms_becomes_the_default_second_fac
     assert_eq!(due.methods, [Method::Sms, Method::Whatsapp, Method::Email]);
     let code = w.messages().await.pop().unwrap();
     assert_eq!((code.channel, code.to.as_str(), code.kind), (Channel::Sms, ADA_PHONE, MessageKind::LoginCode));
-    w.second_factor.verify(&due.temporary_token, code.code.as_str(), Some(Method::Sms)).await.unwrap();
+    w.second_factor.verify(&w.from, &due.temporary_token, code.code.as_str(), Some(Method::Sms)).await.unwrap();
 }
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn an_unverified_phone_is_never_offered_nor_sent_a_login_code() {
     for m in [Method::Sms, Method::Whatsapp] {
         let resent = w.second_factor.resend(&due.temporary_token, Some(m)).await;
         assert!(matches!(resent, Err(Error::MethodUnavailable)), "{m:?}: {resent:?}");
-        let answered = w.second_factor.verify(&due.temporary_token, &code, Some(m)).await;
+        let answered = w.second_factor.verify(&w.from, &due.temporary_token, &code, Some(m)).await;
         assert!(matches!(answered, Err(Error::MethodUnavailable)), "{m:?}: {answered:?}");
     }
     assert!(w.messages().await.iter().all(|m| m.channel == Channel::Email));
@@ -144,9 +144,12 @@ async fn wrong_phone_codes_count_against_the_code_and_the_account_lockout() {
     assert!(matches!(w.phones.confirm(&me, &right).await, Err(Error::OtpLocked)), "the code is dead");
     assert_eq!(w.accounts.me(&me).await.unwrap().verified_phone(), None);
     // Five failures are free; the sixth, a wrong password, locks the account.
-    let wrong_password = w.login.login("ada", &SecretString::from("not-the-password-1")).await;
+    let wrong_password = w.login.login(&w.from, "ada", &SecretString::from("not-the-password-1")).await;
     assert!(matches!(wrong_password, Err(Error::InvalidCredentials)));
-    assert!(matches!(w.login.login("ada", &SecretString::from(GOOD_PASSWORD)).await, Err(Error::AccountLocked { .. })));
+    assert!(matches!(
+        w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await,
+        Err(Error::AccountLocked { .. })
+    ));
     assert!(matches!(w.phones.confirm(&me, &right).await, Err(Error::AccountLocked { .. })));
 }
 
@@ -200,7 +203,7 @@ async fn whatsapp_is_offered_and_used_only_when_a_sender_is_configured_for_it() 
     w.second_factor.resend(&due.temporary_token, Some(Method::Whatsapp)).await.unwrap();
     let sent = w.messages().await.pop().unwrap();
     assert_eq!((sent.channel, sent.kind), (Channel::Whatsapp, MessageKind::LoginCode));
-    w.second_factor.verify(&due.temporary_token, sent.code.as_str(), Some(Method::Whatsapp)).await.unwrap();
+    w.second_factor.verify(&w.from, &due.temporary_token, sent.code.as_str(), Some(Method::Whatsapp)).await.unwrap();
 }
 
 #[tokio::test]
@@ -217,9 +220,9 @@ async fn a_resend_on_another_channel_replaces_the_code_and_becomes_the_default_a
     let status = w.second_factor.status(&due.temporary_token).await.unwrap();
     assert_eq!((status.method, status.delivery, status.resends_left), (Method::Email, Some(DeliveryStatus::Sent), 2));
     assert_ne!(by_sms, by_mail.code.as_str(), "the fake RNG draws distinct codes");
-    let old = w.second_factor.verify(&due.temporary_token, &by_sms, None).await;
+    let old = w.second_factor.verify(&w.from, &due.temporary_token, &by_sms, None).await;
     assert!(matches!(old, Err(Error::OtpInvalid { .. })), "{old:?}");
-    w.second_factor.verify(&due.temporary_token, by_mail.code.as_str(), None).await.unwrap();
+    w.second_factor.verify(&w.from, &due.temporary_token, by_mail.code.as_str(), None).await.unwrap();
 }
 
 #[tokio::test]
@@ -233,10 +236,10 @@ async fn a_phone_code_never_answers_a_login_and_a_login_code_never_proves_a_phon
     let phone_code = w.last_code().await;
     assert_ne!(login_code, phone_code, "the fake RNG draws distinct codes");
     assert!(matches!(w.phones.confirm(&me, &login_code).await, Err(Error::OtpInvalid { .. })));
-    let answered = w.second_factor.verify(&due.temporary_token, &phone_code, None).await;
+    let answered = w.second_factor.verify(&w.from, &due.temporary_token, &phone_code, None).await;
     assert!(matches!(answered, Err(Error::OtpInvalid { .. })), "{answered:?}");
     w.phones.confirm(&me, &phone_code).await.unwrap();
-    w.second_factor.verify(&due.temporary_token, &login_code, None).await.unwrap();
+    w.second_factor.verify(&w.from, &due.temporary_token, &login_code, None).await.unwrap();
 }
 
 #[tokio::test]
@@ -276,7 +279,7 @@ async fn a_temporary_token_naming_a_phone_challenge_answers_no_login() {
     let now = w.clock.now();
     let forged =
         w.second_factor.tokens.temporary(me.user_id, phone_challenge.id, now, phone_challenge.expires_at).unwrap();
-    let answered = w.second_factor.verify(&forged, &code, Some(Method::Sms)).await;
+    let answered = w.second_factor.verify(&w.from, &forged, &code, Some(Method::Sms)).await;
     assert!(matches!(answered, Err(Error::TokenInvalid)), "{answered:?}");
     assert!(matches!(w.second_factor.status(&forged).await, Err(Error::TokenInvalid)));
     w.phones.confirm(&me, &code).await.unwrap();

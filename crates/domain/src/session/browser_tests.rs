@@ -14,7 +14,7 @@ fn pw() -> SecretString {
 }
 
 async fn browser_login(w: &World, login: &str) -> (BrowserToken, Caller) {
-    match w.login.login_as::<BrowserToken>(login, &pw()).await.unwrap() {
+    match w.login.login_as::<BrowserToken>(&w.from, login, &pw()).await.unwrap() {
         LoginOutcome::Tokens(t) => {
             let caller = w.sessions.authenticate_browser(&t.token).await.unwrap();
             (t, caller)
@@ -35,7 +35,9 @@ async fn a_browser_token_opens_only_the_pages_and_an_access_token_only_the_api()
         "the cookie lives as long as its session"
     );
     assert!(matches!(w.sessions.authenticate(&browser.token).await, Err(Error::TokenInvalid)));
-    let LoginOutcome::Tokens(pair) = w.login.login("ada", &pw()).await.unwrap() else { panic!("no second factor") };
+    let LoginOutcome::Tokens(pair) = w.login.login(&w.from, "ada", &pw()).await.unwrap() else {
+        panic!("no second factor")
+    };
     assert!(matches!(w.sessions.authenticate_browser(&pair.access_token).await, Err(Error::TokenInvalid)));
     assert!(matches!(w.sessions.authenticate_browser(&pair.refresh_token).await, Err(Error::TokenInvalid)));
     assert!(w.events(user.id).contains(&"login_succeeded"));
@@ -45,14 +47,17 @@ async fn a_browser_token_opens_only_the_pages_and_an_access_token_only_the_api()
 async fn a_two_factor_login_in_the_browser_ends_in_a_browser_session() {
     let w = World::new();
     w.register("ada", true).await;
-    let LoginOutcome::SecondFactor(due) = w.login.login_as::<BrowserToken>("ada", &pw()).await.unwrap() else {
+    let LoginOutcome::SecondFactor(due) = w.login.login_as::<BrowserToken>(&w.from, "ada", &pw()).await.unwrap() else {
         panic!("a second factor is due")
     };
     let (status, methods) = w.second_factor.pending(&due.temporary_token).await.unwrap();
     assert_eq!(methods, due.methods);
     assert_eq!(status.remaining_attempts, 5);
-    let done =
-        w.second_factor.verify_as::<BrowserToken>(&due.temporary_token, &w.last_code().await, None).await.unwrap();
+    let done = w
+        .second_factor
+        .verify_as::<BrowserToken>(&w.from, &due.temporary_token, &w.last_code().await, None)
+        .await
+        .unwrap();
     assert!(w.sessions.authenticate_browser(&done.pair.token).await.is_ok());
 }
 
@@ -61,7 +66,9 @@ async fn logging_out_everywhere_ends_the_browser_sessions_too() {
     let w = World::new();
     w.register("ada", false).await;
     let (browser, _) = browser_login(&w, "ada").await;
-    let LoginOutcome::Tokens(pair) = w.login.login("ada", &pw()).await.unwrap() else { panic!("no second factor") };
+    let LoginOutcome::Tokens(pair) = w.login.login(&w.from, "ada", &pw()).await.unwrap() else {
+        panic!("no second factor")
+    };
     let api = w.sessions.authenticate(&pair.access_token).await.unwrap();
     w.sessions.logout(&api, true).await.unwrap();
     assert!(matches!(w.sessions.authenticate_browser(&browser.token).await, Err(Error::SessionRevoked)));

@@ -9,3 +9,5 @@ pub use lifecycle::{MAX_LISTED_SESSIONS, SessionKeys, Sessions};
 
 #[cfg(test)]
 mod browser_tests;
+#[cfg(test)]
+mod tests;

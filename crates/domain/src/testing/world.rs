@@ -8,9 +8,13 @@ use chrono::{TimeZone, Utc};
 use super::doubles::{CountingHasher, FakeClock, MemNotifier, PlainKeyedHasher, PlainSealer, SeqRng, TextCodec};
 use super::fakes::MemDb;
 use crate::account::Registration;
+use crate::login::LoginOutcome;
 use crate::notify::{Channel, Message};
+use crate::otp::Pending;
 use crate::policy::Policy;
 use crate::subject::Subject;
+use crate::throttle::ClientAddress;
+use crate::token::TokenPair;
 use crate::user::{User, UserId};
 use crate::wiring::{Ports, Services};
 
@@ -20,6 +24,8 @@ pub struct World {
     pub hasher: Arc<CountingHasher>,
     pub notifier: Arc<MemNotifier>,
     pub db: MemDb,
+    /// The client address every request of the tests comes from.
+    pub from: ClientAddress,
 }
 
 /// A password every fake user has; strong enough for the policy.
@@ -73,20 +79,24 @@ impl World {
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),
         };
-        Self { services: Services::new(ports, policy), clock, hasher, notifier, db }
+        let from = ClientAddress::from("198.51.100.7");
+        Self { services: Services::new(ports, policy), clock, hasher, notifier, db, from }
     }
 
     pub async fn register(&self, name: &str, is_2fa: bool) -> User {
         self.accounts
-            .register(Registration {
-                email: format!("{name}@example.com"),
-                username: name.into(),
-                name: "Test".into(),
-                lastname: "User".into(),
-                phone: None,
-                password: GOOD_PASSWORD.into(),
-                is_2fa,
-            })
+            .register(
+                &self.from,
+                Registration {
+                    email: format!("{name}@example.com"),
+                    username: name.into(),
+                    name: "Test".into(),
+                    lastname: "User".into(),
+                    phone: None,
+                    password: GOOD_PASSWORD.into(),
+                    is_2fa,
+                },
+            )
             .await
             .unwrap()
     }
@@ -124,5 +134,29 @@ impl World {
     /// The code in the latest message, after delivering what is due.
     pub async fn last_code(&self) -> String {
         self.messages().await.last().expect("no message").code.as_str().to_owned()
+    }
+}
+
+/// A password, as the use cases take it.
+pub fn pw(s: &str) -> secrecy::SecretString {
+    s.into()
+}
+
+/// The token pair of `login`, a user without a second factor.
+pub async fn tokens(w: &World, login: &str) -> TokenPair {
+    match w.login.login(&w.from, login, &pw(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => t,
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
+/// The temporary token of `login`, a user whose second factor is a mailed code.
+pub async fn temporary(w: &World, login: &str) -> String {
+    match w.login.login(&w.from, login, &pw(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::SecondFactor(Pending { temporary_token, methods, .. }) => {
+            assert_eq!(methods, vec![crate::otp::Method::Email]);
+            temporary_token
+        }
+        other => panic!("expected a second factor, got {other:?}"),
     }
 }

@@ -5,7 +5,9 @@
 pub mod guard;
 pub mod rate;
 pub mod schedule;
+#[cfg(test)]
+mod tests;
 
 pub use guard::Throttle;
-pub use rate::{RateLimits, RateScope, Window};
+pub use rate::{ClientAddress, RateLimits, RateScope, Window};
 pub use schedule::{account_key, lock_after, user_key};

@@ -21,6 +21,19 @@ pub struct RateLimits {
     pub verifications_per_destination_per_hour: u32,
 }
 
+/// The network address a request comes from, as the HTTP layer read it
+/// (`X-Forwarded-For` only from a trusted proxy): what the per-address
+/// limits count. The use cases that guess or create take it, so the API and
+/// the pages cannot count differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+impl From<&str> for ClientAddress {
+    fn from(address: &str) -> Self {
+        Self(address.to_owned())
+    }
+}
+
 /// A limited kind of request, counted per client address or per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateScope {

@@ -23,7 +23,7 @@ fn pw(s: &str) -> SecretString {
 }
 
 async fn login(w: &World, name: &str) -> LoginOutcome {
-    w.login.login(name, &pw(GOOD_PASSWORD)).await.unwrap()
+    w.login.login(&w.from, name, &pw(GOOD_PASSWORD)).await.unwrap()
 }
 
 async fn pending(w: &World, name: &str) -> Pending {
@@ -89,7 +89,7 @@ async fn a_user_with_an_app_answers_with_its_code_and_no_mail_is_sent() {
     let p = pending(&w, "ada").await;
     assert_eq!(p.methods, [Method::Totp, Method::RecoveryCode]);
     assert_eq!(w.messages().await.len(), mails, "no mail unless mail is the method");
-    let done = w.second_factor.verify(&p.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
+    let done = w.second_factor.verify(&w.from, &p.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
     assert_eq!(w.sessions.authenticate(&done.pair.access_token).await.unwrap().user_id, user.id);
     assert_eq!(done.recovery_codes_left, None);
     assert_eq!(w.events(user.id).last(), Some(&"login_succeeded"));
@@ -101,11 +101,11 @@ async fn a_totp_code_is_accepted_once_even_for_a_new_login() {
     let (_, secret, _, _) = enrolled(&w, "ada").await;
     let code = secret.code_at(w.clock.now());
     let first = pending(&w, "ada").await;
-    w.second_factor.verify(&first.temporary_token, &code, Some(Method::Totp)).await.unwrap();
+    w.second_factor.verify(&w.from, &first.temporary_token, &code, Some(Method::Totp)).await.unwrap();
     let second = pending(&w, "ada").await;
-    assert!(matches!(w.second_factor.verify(&second.temporary_token, &code, None).await, Err(Error::OtpUsed)));
+    assert!(matches!(w.second_factor.verify(&w.from, &second.temporary_token, &code, None).await, Err(Error::OtpUsed)));
     w.clock.advance(Duration::from_secs(30));
-    w.second_factor.verify(&second.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
+    w.second_factor.verify(&w.from, &second.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
 }
 
 #[tokio::test]
@@ -115,17 +115,17 @@ async fn wrong_app_codes_count_against_the_challenge_and_the_account_like_mailed
     let p = pending(&w, "ada").await;
     let wrong = secret.code_at(w.clock.now() + chrono::Duration::seconds(600));
     for remaining in (0..5).rev() {
-        let r = w.second_factor.verify(&p.temporary_token, &wrong, None).await;
+        let r = w.second_factor.verify(&w.from, &p.temporary_token, &wrong, None).await;
         assert!(matches!(r, Err(Error::OtpInvalid { remaining: n }) if n == remaining), "{r:?}");
     }
     let right = secret.code_at(w.clock.now());
-    assert!(matches!(w.second_factor.verify(&p.temporary_token, &right, None).await, Err(Error::OtpLocked)));
+    assert!(matches!(w.second_factor.verify(&w.from, &p.temporary_token, &right, None).await, Err(Error::OtpLocked)));
     assert!(w.events(user.id).contains(&"otp_locked"));
-    assert!(matches!(w.second_factor.verify(&p.temporary_token, "12345", None).await, Err(Error::OtpLocked)));
+    assert!(matches!(w.second_factor.verify(&w.from, &p.temporary_token, "12345", None).await, Err(Error::OtpLocked)));
     let q = pending(&w, "ada").await;
-    let r = w.second_factor.verify(&q.temporary_token, &wrong, None).await;
+    let r = w.second_factor.verify(&w.from, &q.temporary_token, &wrong, None).await;
     assert!(matches!(r, Err(Error::OtpInvalid { remaining: 4 })), "the sixth wrong code is counted: {r:?}");
-    let r = w.second_factor.verify(&q.temporary_token, &secret.code_at(w.clock.now()), None).await;
+    let r = w.second_factor.verify(&w.from, &q.temporary_token, &secret.code_at(w.clock.now()), None).await;
     assert!(matches!(r, Err(Error::AccountLocked { .. })), "and locks the account: {r:?}");
 }
 
@@ -135,7 +135,7 @@ async fn a_malformed_code_costs_no_try_whatever_the_method() {
     enrolled(&w, "ada").await;
     let p = pending(&w, "ada").await;
     for (answer, method) in [("12a456", Method::Totp), ("not-a-code", Method::RecoveryCode)] {
-        let r = w.second_factor.verify(&p.temporary_token, answer, Some(method)).await;
+        let r = w.second_factor.verify(&w.from, &p.temporary_token, answer, Some(method)).await;
         assert!(matches!(r, Err(Error::InvalidField { field: "otp", .. })), "{r:?}");
     }
     let ada = p_user(&w);
@@ -153,11 +153,12 @@ async fn a_recovery_code_logs_in_once_and_says_how_many_are_left() {
     let (user, _, codes, _) = enrolled(&w, "ada").await;
     let p = pending(&w, "ada").await;
     let typed = codes[3].display().to_uppercase();
-    let done = w.second_factor.verify(&p.temporary_token, &typed, Some(Method::RecoveryCode)).await.unwrap();
+    let done = w.second_factor.verify(&w.from, &p.temporary_token, &typed, Some(Method::RecoveryCode)).await.unwrap();
     assert_eq!(done.recovery_codes_left, Some(9));
     assert!(w.events(user.id).contains(&"recovery_code_used"));
     let again = pending(&w, "ada").await;
-    let r = w.second_factor.verify(&again.temporary_token, codes[3].as_str(), Some(Method::RecoveryCode)).await;
+    let r =
+        w.second_factor.verify(&w.from, &again.temporary_token, codes[3].as_str(), Some(Method::RecoveryCode)).await;
     assert!(matches!(r, Err(Error::OtpInvalid { remaining: 4 })), "spent: {r:?}");
 }
 
@@ -166,7 +167,7 @@ async fn mail_is_no_method_for_an_app_user_unless_the_fallback_is_on() {
     let w = World::new();
     enrolled(&w, "ada").await;
     let p = pending(&w, "ada").await;
-    let r = w.second_factor.verify(&p.temporary_token, "123456", Some(Method::Email)).await;
+    let r = w.second_factor.verify(&w.from, &p.temporary_token, "123456", Some(Method::Email)).await;
     assert!(matches!(r, Err(Error::MethodUnavailable)));
     assert!(matches!(w.second_factor.resend(&p.temporary_token, None).await, Err(Error::MethodUnavailable)));
 
@@ -181,7 +182,7 @@ async fn mail_is_no_method_for_an_app_user_unless_the_fallback_is_on() {
         w.second_factor.resend(&p.temporary_token, Some(Method::Totp)).await,
         Err(Error::MethodUnavailable)
     ));
-    w.second_factor.verify(&p.temporary_token, &w.last_code().await, Some(Method::Email)).await.unwrap();
+    w.second_factor.verify(&w.from, &p.temporary_token, &w.last_code().await, Some(Method::Email)).await.unwrap();
 }
 
 #[tokio::test]
@@ -198,7 +199,8 @@ async fn removing_the_app_needs_the_password_and_ends_the_other_sessions() {
     let w = World::new();
     let (user, secret, codes, me) = enrolled(&w, "ada").await;
     let other = pending(&w, "ada").await;
-    let other = w.second_factor.verify(&other.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
+    let other =
+        w.second_factor.verify(&w.from, &other.temporary_token, &secret.code_at(w.clock.now()), None).await.unwrap();
     assert!(matches!(w.authenticator.disable(&me, &pw("wrong-password-1")).await, Err(Error::WrongPassword)));
     w.authenticator.disable(&me, &pw(GOOD_PASSWORD)).await.unwrap();
     assert!(w.sessions.authenticate(&other.pair.access_token).await.is_err(), "other sessions end");
@@ -209,7 +211,7 @@ async fn removing_the_app_needs_the_password_and_ends_the_other_sessions() {
     // old recovery codes are gone.
     let p = pending(&w, "ada").await;
     assert_eq!(p.methods, [Method::Email]);
-    let r = w.second_factor.verify(&p.temporary_token, codes[0].as_str(), Some(Method::RecoveryCode)).await;
+    let r = w.second_factor.verify(&w.from, &p.temporary_token, codes[0].as_str(), Some(Method::RecoveryCode)).await;
     assert!(matches!(r, Err(Error::MethodUnavailable)));
 }
 
@@ -226,9 +228,10 @@ async fn a_new_set_of_recovery_codes_needs_the_password_and_retires_the_old_set(
     let new = w.authenticator.regenerate_recovery_codes(&me, &pw(GOOD_PASSWORD)).await.unwrap();
     assert!(w.events(user.id).contains(&"recovery_codes_regenerated"));
     let p = pending(&w, "ada").await;
-    let r = w.second_factor.verify(&p.temporary_token, old[0].as_str(), Some(Method::RecoveryCode)).await;
+    let r = w.second_factor.verify(&w.from, &p.temporary_token, old[0].as_str(), Some(Method::RecoveryCode)).await;
     assert!(matches!(r, Err(Error::OtpInvalid { .. })), "the old set stopped working");
-    let done = w.second_factor.verify(&p.temporary_token, new[0].as_str(), Some(Method::RecoveryCode)).await.unwrap();
+    let done =
+        w.second_factor.verify(&w.from, &p.temporary_token, new[0].as_str(), Some(Method::RecoveryCode)).await.unwrap();
     assert_eq!(done.recovery_codes_left, Some(9));
 }
 

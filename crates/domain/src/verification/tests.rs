@@ -20,7 +20,7 @@ const PHONE: &str = "+14155550100";
 /// An app with `form`'s settings, registered by an admin of `w`.
 async fn app(w: &World, form: AppForm) -> App {
     let root = w.admin(&format!("root{}", w.db.tables().users.len())).await;
-    let caller = match w.login.login(&root.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+    let caller = match w.login.login(&w.from, &root.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
         LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
         other => panic!("{other:?}"),
     };
