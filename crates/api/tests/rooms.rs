@@ -1,7 +1,8 @@
 //! The rooms of `crates/api` and who may import whom (docs/architecture.md):
 //! `v1/` and `ui/` import `http/` and `domain` only, never `infra` or
 //! `boot/`; `config/` imports `domain` only; the root holds `main.rs`,
-//! `lib.rs` and `routes.rs` and nothing else.
+//! `lib.rs` and `routes.rs` and nothing else; no source file of `domain`
+//! or `api` is over 400 lines.
 
 use std::path::{Path, PathBuf};
 
@@ -68,4 +69,19 @@ fn the_root_holds_only_main_lib_and_routes() {
         .collect();
     root.sort();
     assert_eq!(root, ["lib.rs", "main.rs", "routes.rs"]);
+}
+
+#[test]
+fn no_source_file_of_domain_or_api_is_over_400_lines() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut long = Vec::new();
+    for krate in ["api", "domain"] {
+        for file in rust_files(&crates.join(krate).join("src")) {
+            let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+            if lines > 400 {
+                long.push(format!("{} ({lines} lines)", file.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these by concept:\n{}", long.join("\n"));
 }

@@ -127,11 +127,18 @@ impl OtpChallenge {
     /// A challenge lives exactly as long as its temporary token, so running
     /// out of time is the token expiring: the login starts over.
     pub fn closed_reason(&self, now: DateTime<Utc>) -> Option<Error> {
+        self.closed_reason_under(now, self.rules.max_attempts)
+    }
+
+    /// [`closed_reason`](Self::closed_reason) with `max_attempts` wrong
+    /// answers allowed: the condition the storage's consume statement
+    /// checks, which is given the limit.
+    pub fn closed_reason_under(&self, now: DateTime<Utc>, max_attempts: u32) -> Option<Error> {
         if self.used_at.is_some() {
             Some(Error::OtpUsed)
         } else if self.canceled_at.is_some() {
             Some(Error::OtpCanceled)
-        } else if self.attempts >= self.rules.max_attempts {
+        } else if self.attempts >= max_attempts {
             Some(Error::OtpLocked)
         } else if now >= self.expires_at {
             Some(Error::TokenExpired)

@@ -1,0 +1,38 @@
+//! [`PurgeStore`] in memory.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::*;
+
+#[async_trait]
+impl PurgeStore for MemDb {
+    async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64> {
+        fn take<K: Copy + Eq + std::hash::Hash, V>(
+            rows: &mut HashMap<K, V>,
+            finished: impl Fn(&V) -> bool,
+            limit: u32,
+        ) -> u64 {
+            let gone: Vec<K> = rows.iter().filter(|(_, v)| finished(v)).map(|(k, _)| *k).take(limit as usize).collect();
+            for k in &gone {
+                rows.remove(k);
+            }
+            gone.len() as u64
+        }
+        let mut t = self.tables();
+        Ok(match what {
+            Purgeable::Sessions => {
+                take(&mut t.sessions, |s| s.expires_at < before || s.revoked_at.is_some_and(|r| r < before), limit)
+            }
+            Purgeable::Challenges => take(&mut t.otps, |c| c.expires_at < before, limit),
+            Purgeable::Messages => take(&mut t.deliveries, |d| d.expires_at < before, limit),
+            Purgeable::Events => {
+                let old: Vec<Uuid> =
+                    t.audit.iter().filter(|e| e.at < before).map(|e| e.id).take(limit as usize).collect();
+                t.audit.retain(|e| !old.contains(&e.id));
+                old.len() as u64
+            }
+        })
+    }
+}
