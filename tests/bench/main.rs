@@ -14,13 +14,11 @@
 //! verify-token, GET /users/me and the admin list page alone), `--bare-server` (internal).
 
 mod codecs;
-#[path = "../common/listen.rs"]
-mod listen;
+use test_support::listen;
 mod load;
 mod postgres;
 mod scenarios;
-#[path = "../common/testdb.rs"]
-mod testdb;
+use test_support::testdb;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -4,14 +4,10 @@
 //! database (SQLite by default; a fresh PostgreSQL database per server when
 //! AUTHD_TEST_DATABASE_URL is set), or targets AUTHD_BASE_URL.
 
-#[path = "../common/form.rs"]
-mod form;
-#[path = "../common/listen.rs"]
-mod listen;
-#[path = "../common/smtp_sink.rs"]
-mod smtp_sink;
-#[path = "../common/testdb.rs"]
-mod testdb;
+use test_support::form;
+use test_support::listen;
+use test_support::smtp_sink;
+use test_support::testdb;
 
 mod harness;
 mod proxy;

@@ -1,6 +1,5 @@
 //! Reading a form-encoded request body as a fake provider received it;
-//! shared by the sender tests (infra) and the black-box suite (both include
-//! this file by path).
+//! shared by the sender tests (infra) and the black-box suite.
 
 /// The fields of a form-encoded body, in order.
 pub fn fields(body: &[u8]) -> Vec<(String, String)> {

@@ -1,5 +1,5 @@
 //! Waiting for a spawned server to say where it listens; shared by the
-//! black-box suite and the benchmark (both include this file by path).
+//! black-box suite and the benchmark.
 
 use std::io::{BufRead, BufReader};
 use std::process::Child;

@@ -4,8 +4,6 @@
 //! can require credentials, refuse the next N mails with a 451, and answer
 //! slowly, like a provider under load.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,12 +1,11 @@
 //! Fresh PostgreSQL databases for tests and the benchmark, on the server
-//! named by AUTHD_TEST_DATABASE_URL. Shared by path (`#[path]`) with infra's
-//! tests, the black-box suite and the bench; no production crate holds it.
+//! named by AUTHD_TEST_DATABASE_URL, for infra's tests, the black-box suite
+//! and the bench.
 
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, IntoIden, PostgresQueryBuilder, QuotedBuilder};
 
 /// The admin URL of a PostgreSQL server tests may create databases on, if any.
-#[allow(dead_code)] // the bench takes its server from --database-url instead
 pub const POSTGRES_ENV: &str = "AUTHD_TEST_DATABASE_URL";
 
 /// Creates an empty database named `authd_test_<random>` on the server behind
@@ -17,7 +16,9 @@ pub async fn create_postgres_database(admin_url: &str) -> Result<String, sea_orm
     // identifier quoted by sea-query, never spliced in raw.
     let mut sql = String::from("CREATE DATABASE ");
     PostgresQueryBuilder.prepare_iden(&Alias::new(name.as_str()).into_iden(), &mut sql);
-    let admin = infra::connect(admin_url, 1).await?;
+    let mut options = sea_orm::ConnectOptions::new(admin_url);
+    options.max_connections(1).sqlx_logging(false);
+    let admin = sea_orm::Database::connect(options).await?;
     admin.execute_unprepared(&sql).await?;
     admin.close().await?;
     let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));

@@ -3,8 +3,7 @@
 //! AUTHD_TEST_DATABASE_URL names a server. The in-memory fakes run the same
 //! suites in domain's tests.
 
-#[path = "../../../tests/common/testdb.rs"]
-mod testdb;
+use test_support::testdb;
 
 use std::sync::Arc;
 

@@ -1,8 +1,7 @@
 //! The connection pool on a real PostgreSQL (AUTHD_TEST_DATABASE_URL names
 //! a server; CI runs it there): what a connection that died in the pool costs.
 
-#[path = "../../../tests/common/testdb.rs"]
-mod testdb;
+use test_support::testdb;
 
 use infra::db::{Database, PING_IF_IDLE_FOR, connect, is_unavailable};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};

@@ -3,10 +3,8 @@
 //! server (wiremock) that checks the exact request. And the courier over the
 //! SQL outbox, retrying through a provider that fails first.
 
-#[path = "../../../tests/common/form.rs"]
-mod form;
-#[path = "../../../tests/common/smtp_sink.rs"]
-mod smtp_sink;
+use test_support::form;
+use test_support::smtp_sink;
 
 use std::time::Duration;
 

@@ -2,8 +2,7 @@
 //! AUTHD_TEST_DATABASE_URL names a server): rotation, retirement, `kid`s,
 //! and two nodes sharing one table.
 
-#[path = "../../../tests/common/testdb.rs"]
-mod testdb;
+use test_support::testdb;
 
 use std::sync::Arc;
 use std::time::Duration;
