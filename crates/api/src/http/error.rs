@@ -53,6 +53,12 @@ impl Problem {
         }
     }
 
+    /// This problem with `Retry-After`: the wait in whole seconds, at least one.
+    pub fn waiting(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait.as_secs().max(1));
+        self
+    }
+
     /// A 500 that carries only an id; the cause goes to the log under it.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
@@ -111,6 +117,11 @@ pub enum ApiError {
     ServiceUnavailable(Json<Problem>, #[oai(header = "Retry-After")] Option<String>),
 }
 
+/// The `Retry-After` header of a 429 or 503, as the problem says.
+fn retry_after_header(p: &Problem) -> Option<String> {
+    p.retry_after.map(|s| s.to_string())
+}
+
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
         match p.status {
@@ -125,12 +136,12 @@ impl From<Problem> for ApiError {
             415 => ApiError::UnsupportedMediaType(Json(p)),
             431 => ApiError::HeaderFieldsTooLarge(Json(p)),
             429 => {
-                let after = p.retry_after.map(|s| s.to_string());
+                let after = retry_after_header(&p);
                 ApiError::TooManyRequests(Json(p), after)
             }
             500 => ApiError::Internal(Json(p)),
             503 => {
-                let after = p.retry_after.map(|s| s.to_string());
+                let after = retry_after_header(&p);
                 ApiError::ServiceUnavailable(Json(p), after)
             }
             other => ApiError::Internal(Json(Problem::internal(&format!("unmapped status {other}: {}", p.detail)))),
@@ -183,9 +194,7 @@ impl From<domain::Error> for Problem {
             E::OtpLocked => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_locked", msg),
             E::OtpCanceled => Problem::new(StatusCode::GONE, "otp_canceled", msg),
             E::ResendCooldown { retry_after } => {
-                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_cooldown", msg);
-                p.retry_after = Some(retry_after.as_secs().max(1));
-                p
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_cooldown", msg).waiting(*retry_after)
             }
             E::ResendLimit => Problem::new(StatusCode::TOO_MANY_REQUESTS, "otp_resend_limit", msg),
             E::MethodUnavailable => Problem::new(StatusCode::BAD_REQUEST, "method_unavailable", msg),
@@ -207,32 +216,23 @@ impl From<domain::Error> for Problem {
                 Problem::new(StatusCode::GONE, &format!("verification_{}", status.as_str()), msg)
             }
             E::TooManyPending { retry_after } => {
-                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg);
-                p.retry_after = Some(retry_after.as_secs().max(1));
-                p
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg).waiting(*retry_after)
             }
             E::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", msg),
             E::AccountLocked { retry_after } => {
-                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg);
-                p.retry_after = Some(retry_after.as_secs().max(1));
-                p
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg).waiting(*retry_after)
             }
             E::RateLimited { retry_after } => {
-                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", msg);
-                p.retry_after = Some(retry_after.as_secs().max(1));
-                p
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", msg).waiting(*retry_after)
             }
             E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),
             E::Overloaded { retry_after } => {
-                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", msg);
-                p.retry_after = Some(retry_after.as_secs().max(1));
-                p
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", msg).waiting(*retry_after)
             }
             E::Unavailable(cause) => {
                 tracing::warn!(cause = %ErrorChain(cause.as_ref()), "the database does not answer");
-                let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", msg);
-                p.retry_after = Some(1);
-                p
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", msg)
+                    .waiting(std::time::Duration::from_secs(1))
             }
             E::Internal(cause) => Problem::internal(&ErrorChain(cause.as_ref())),
         };

@@ -1,11 +1,15 @@
-//! The two bearer schemes. An access token is checked (signature, kind,
+//! The security schemes. An access token is checked (signature, kind,
 //! lifetime, live session) before the handler runs; a temporary token is
-//! handed to the second-factor use cases, which check it themselves.
+//! handed to the second-factor use cases, which check it themselves; an
+//! application's API key is checked before the handler runs, which gets
+//! the [`App`] ([`AppCaller`]).
 
+use domain::app::{App, Apps};
 use domain::session::{Caller, Sessions};
-use poem::Request;
-use poem_openapi::SecurityScheme;
-use poem_openapi::auth::Bearer;
+use poem::{Request, RequestBody};
+use poem_openapi::auth::{ApiKey, Bearer};
+use poem_openapi::registry::Registry;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme};
 
 use crate::http::error::ApiError;
 
@@ -25,3 +29,59 @@ async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 #[derive(SecurityScheme)]
 #[oai(rename = "TemporaryToken", ty = "bearer", bearer_format = "JWT")]
 pub struct TemporaryAuth(pub Bearer);
+
+/// An application's API key in the `X-API-Key` header.
+#[derive(SecurityScheme)]
+#[oai(rename = "AppKey", ty = "api_key", key_name = "X-API-Key", key_in = "header")]
+pub struct AppKeyHeader(ApiKey);
+
+/// An application's API key as a bearer token.
+#[derive(SecurityScheme)]
+#[oai(rename = "AppBearer", ty = "bearer", bearer_format = "authd_app_…")]
+pub struct AppKeyBearer(Bearer);
+
+/// Either way of presenting an application's key.
+#[derive(SecurityScheme)]
+pub enum AppAuth {
+    Header(AppKeyHeader),
+    Bearer(AppKeyBearer),
+}
+
+impl AppAuth {
+    fn key(&self) -> &str {
+        match self {
+            AppAuth::Header(h) => &h.0.key,
+            AppAuth::Bearer(b) => &b.0.token,
+        }
+    }
+}
+
+/// A handler parameter: the application whose key the request presents
+/// (either way of [`AppAuth`]), checked by [`Apps::authenticate`] before the
+/// handler runs: one lookup, one answer for every bad key (401
+/// `api_key_invalid`). The document lists `AppAuth`'s schemes for it.
+pub struct AppCaller(pub App);
+
+impl<'a> ApiExtractor<'a> for AppCaller {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <AppAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <AppAuth as ApiExtractor>::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        _: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let auth = <AppAuth as ApiExtractor>::from_request(req, body, ExtractParamOptions::default()).await?;
+        let app = crate::http::state::part::<Apps>(req).authenticate(auth.key()).await.map_err(ApiError::from)?;
+        Ok(AppCaller(app))
+    }
+}

@@ -4,17 +4,16 @@
 use crate::http::state::Use;
 use domain::admin::{Admin, AdminChanges};
 use domain::page::Page;
-use domain::user::{ProfileChanges, UserId, UserQuery};
+use domain::user::{UserId, UserQuery};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
-use crate::v1::body_fields::{Omittable, Text, nullable_string};
-use crate::v1::shared::{ApiTags, EventPageResponse, NoContent, default_limit};
+use crate::v1::body_fields::Omittable;
+use crate::v1::shared::{ApiTags, EventPageResponse, NoContent, default_limit, profile_patch_body};
 use crate::v1::shared::{OneUser, UserBody};
 
 /// A page of users in registration order, written with `json_body::Direct`.
@@ -27,37 +26,15 @@ pub struct UserPageBody {
     pub next_cursor: Option<Uuid>,
 }
 
-/// Fields to change; absent or null fields stay as they are. (The profile
-/// fields repeat `PatchMeBody`'s: poem-openapi cannot flatten into a struct
-/// that denies unknown fields, and refusing unknown fields is what keeps
-/// `is_admin` out of `/users/me`.)
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct AdminPatchBody {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: Omittable<Text>,
-    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
-    pub username: Omittable<Text>,
-    #[oai(validator(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
-    ))]
-    pub name: Omittable<Text>,
-    #[oai(validator(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
-    ))]
-    pub lastname: Omittable<Text>,
-    /// A new number is unverified until the user confirms a code; `null` removes it.
-    #[oai(nullable, validator(max_length = 32, pattern = r"^\+"))]
-    pub phone: MaybeUndefined<Text>,
-    pub is_2fa: Omittable<bool>,
-    /// Grant or withdraw administration. The last active administrator cannot lose it.
-    pub is_admin: Omittable<bool>,
-    /// `false` deactivates the user: their sessions end and they cannot log in.
-    pub is_active: Omittable<bool>,
+profile_patch_body! {
+    /// Fields to change; absent or null fields stay as they are, except
+    /// `phone`, which `null` removes.
+    pub struct AdminPatchBody {
+        /// Grant or withdraw administration. The last active administrator cannot lose it.
+        pub is_admin: Omittable<bool>,
+        /// `false` deactivates the user: their sessions end and they cannot log in.
+        pub is_active: Omittable<bool>,
+    }
 }
 
 #[derive(ApiResponse)]
@@ -127,18 +104,10 @@ impl AdminApi {
         id: Path<Uuid>,
         body: Json<AdminPatchBody>,
     ) -> ApiResult<OneUser> {
-        let b = body.0;
+        let mut b = body.0;
         let changes = AdminChanges {
-            profile: ProfileChanges {
-                email: b.email.into_string(),
-                username: b.username.into_string(),
-                name: b.name.into_string(),
-                lastname: b.lastname.into_string(),
-                phone: nullable_string(b.phone),
-                is_2fa: b.is_2fa.0,
-                // An administrator's change needs no user's password.
-                current_password: None,
-            },
+            // An administrator's change needs no user's password.
+            profile: b.take_profile(None),
             is_admin: b.is_admin.0,
             is_active: b.is_active.0,
         };

@@ -211,3 +211,67 @@ impl From<Page<AuditEvent, Uuid>> for EventPageResponse {
 pub(crate) fn default_limit() -> u32 {
     50
 }
+
+/// Declares a PATCH body of a user's profile: the profile fields with the
+/// limits the document states and the server enforces (written here once),
+/// then the body's own fields. poem-openapi cannot flatten into a struct
+/// that denies unknown fields, and refusing unknown fields is what keeps
+/// `is_admin` out of `/users/me`: hence a macro, not a nested struct.
+macro_rules! profile_patch_body {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_meta:meta])* pub $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, poem_openapi::Object)]
+        #[oai(deny_unknown_fields)]
+        pub struct $name {
+            #[oai(validator(min_length = 3, max_length = 254))]
+            pub email: $crate::v1::body_fields::Omittable<$crate::v1::body_fields::Text>,
+            #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
+            pub username: $crate::v1::body_fields::Omittable<$crate::v1::body_fields::Text>,
+            #[oai(validator(
+                min_length = 1,
+                max_length = 100,
+                pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+            ))]
+            pub name: $crate::v1::body_fields::Omittable<$crate::v1::body_fields::Text>,
+            #[oai(validator(
+                min_length = 1,
+                max_length = 100,
+                pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
+            ))]
+            pub lastname: $crate::v1::body_fields::Omittable<$crate::v1::body_fields::Text>,
+            /// A new number is unverified until the user confirms a code; `null` removes it.
+            #[oai(nullable, validator(max_length = 32, pattern = r"^\+"))]
+            pub phone: poem_openapi::types::MaybeUndefined<$crate::v1::body_fields::Text>,
+            /// `false` stops asking for a second factor at login (unless an
+            /// authenticator app is active).
+            pub is_2fa: $crate::v1::body_fields::Omittable<bool>,
+            $( $(#[$field_meta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The profile changes this body asks for (absent fields stay;
+            /// `phone: null` removes the number), taken out of it.
+            pub fn take_profile(
+                &mut self,
+                current_password: Option<secrecy::SecretString>,
+            ) -> domain::user::ProfileChanges {
+                use $crate::v1::body_fields::Omittable;
+                domain::user::ProfileChanges {
+                    email: std::mem::replace(&mut self.email, Omittable(None)).into_string(),
+                    username: std::mem::replace(&mut self.username, Omittable(None)).into_string(),
+                    name: std::mem::replace(&mut self.name, Omittable(None)).into_string(),
+                    lastname: std::mem::replace(&mut self.lastname, Omittable(None)).into_string(),
+                    phone: $crate::v1::body_fields::nullable_string(std::mem::take(&mut self.phone)),
+                    is_2fa: self.is_2fa.0,
+                    current_password,
+                }
+            }
+        }
+    };
+}
+pub(crate) use profile_patch_body;

@@ -2,17 +2,15 @@
 
 use crate::http::state::Use;
 use domain::account::{Accounts, Registration};
-use domain::user::ProfileChanges;
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
-use crate::v1::body_fields::{Omittable, Text, nullable_string};
-use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody};
+use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody, profile_patch_body};
 
 /// A new account.
 #[derive(Debug, Object)]
@@ -51,38 +49,16 @@ pub struct RegistrationBody {
     pub is_2fa: bool,
 }
 
-/// Fields to change; absent or null fields stay as they are, except
-/// `phone`, which `null` removes.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct PatchMeBody {
-    #[oai(validator(min_length = 3, max_length = 254))]
-    pub email: Omittable<Text>,
-    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"))]
-    pub username: Omittable<Text>,
-    #[oai(validator(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
-    ))]
-    pub name: Omittable<Text>,
-    #[oai(validator(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\x00-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x1F\x7F]*$"
-    ))]
-    pub lastname: Omittable<Text>,
-    /// A new number is unverified; `null` removes it.
-    #[oai(nullable, validator(max_length = 32, pattern = r"^\+"))]
-    pub phone: MaybeUndefined<Text>,
-    /// `false` stops asking for a second factor at login (unless an
-    /// authenticator app is active).
-    pub is_2fa: Omittable<bool>,
-    /// The current password: required when `is_2fa` goes from true to
-    /// false, or `email` or `phone` changes (`password_required`
-    /// otherwise). Other fields need none.
-    #[oai(validator(max_length = 1024))]
-    pub password: Omittable<Text>,
+profile_patch_body! {
+    /// Fields to change; absent or null fields stay as they are, except
+    /// `phone`, which `null` removes.
+    pub struct PatchMeBody {
+        /// The current password: required when `is_2fa` goes from true to
+        /// false, or `email` or `phone` changes (`password_required`
+        /// otherwise). Other fields need none.
+        #[oai(validator(max_length = 1024))]
+        pub password: Omittable<Text>,
+    }
 }
 
 #[derive(Debug, Object)]
@@ -164,17 +140,9 @@ impl UsersApi {
         caller: AccessAuth,
         body: Json<PatchMeBody>,
     ) -> ApiResult<OneUser> {
-        let b = body.0;
-        let changes = ProfileChanges {
-            email: b.email.into_string(),
-            username: b.username.into_string(),
-            name: b.name.into_string(),
-            lastname: b.lastname.into_string(),
-            // Absent leaves it, `null` removes it.
-            phone: nullable_string(b.phone),
-            is_2fa: b.is_2fa.0,
-            current_password: b.password.0.map(SecretString::from),
-        };
+        let mut b = body.0;
+        let password = b.password.0.take().map(SecretString::from);
+        let changes = b.take_profile(password);
         Ok(OneUser::Ok(Json(accounts.update_me(&caller.0, changes).await?.into())))
     }
 

@@ -4,46 +4,17 @@
 
 use crate::http::state::Use;
 use chrono::{DateTime, Utc};
-use domain::app::Apps;
 use domain::verification::{Verification, Verifications};
-use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::http::error::ApiResult;
+use crate::http::security::AppCaller;
 use crate::v1::body_fields::Text;
 use crate::v1::shared::ApiTags;
 use crate::v1::words::ChannelWord;
-
-/// An application's API key in the `X-API-Key` header.
-#[derive(SecurityScheme)]
-#[oai(rename = "AppKey", ty = "api_key", key_name = "X-API-Key", key_in = "header")]
-pub struct AppKeyHeader(ApiKey);
-
-/// An application's API key as a bearer token.
-#[derive(SecurityScheme)]
-#[oai(rename = "AppBearer", ty = "bearer", bearer_format = "authd_app_…")]
-pub struct AppKeyBearer(Bearer);
-
-/// Either way of presenting an application's key. The key is checked by
-/// [`Apps::authenticate`] in each handler: one lookup, one answer for every
-/// bad key (401 `api_key_invalid`).
-#[derive(SecurityScheme)]
-pub enum AppAuth {
-    Header(AppKeyHeader),
-    Bearer(AppKeyBearer),
-}
-
-impl AppAuth {
-    fn key(&self) -> &str {
-        match self {
-            AppAuth::Header(h) => &h.0.key,
-            AppAuth::Bearer(b) => &b.0.token,
-        }
-    }
-}
 
 /// Where to send a code.
 #[derive(Debug, Object)]
@@ -136,13 +107,11 @@ impl VerificationsApi {
     #[oai(path = "/", method = "post")]
     async fn send(
         &self,
-        apps: Use<'_, Apps>,
         verifications: Use<'_, Verifications>,
-        auth: AppAuth,
+        app: AppCaller,
         body: Json<NewVerificationBody>,
     ) -> ApiResult<VerificationResponse> {
-        let app = apps.authenticate(auth.key()).await?;
-        let v = verifications.send(&app, &body.to, body.channel.into()).await?;
+        let v = verifications.send(&app.0, &body.to, body.channel.into()).await?;
         Ok(VerificationResponse::Created(Json(v.into())))
     }
 
@@ -154,27 +123,23 @@ impl VerificationsApi {
     #[oai(path = "/:id/check", method = "post")]
     async fn check(
         &self,
-        apps: Use<'_, Apps>,
         verifications: Use<'_, Verifications>,
-        auth: AppAuth,
+        app: AppCaller,
         id: Path<Uuid>,
         body: Json<CheckBody>,
     ) -> ApiResult<VerificationResponse> {
-        let app = apps.authenticate(auth.key()).await?;
-        Ok(VerificationResponse::Ok(Json(verifications.check(&app, id.0, &body.code).await?.into())))
+        Ok(VerificationResponse::Ok(Json(verifications.check(&app.0, id.0, &body.code).await?.into())))
     }
 
     /// Read a verification
     #[oai(path = "/:id", method = "get")]
     async fn get(
         &self,
-        apps: Use<'_, Apps>,
         verifications: Use<'_, Verifications>,
-        auth: AppAuth,
+        app: AppCaller,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {
-        let app = apps.authenticate(auth.key()).await?;
-        Ok(VerificationResponse::Ok(Json(verifications.status(&app, id.0).await?.into())))
+        Ok(VerificationResponse::Ok(Json(verifications.status(&app.0, id.0).await?.into())))
     }
 
     /// Cancel a verification
@@ -184,13 +149,11 @@ impl VerificationsApi {
     #[oai(path = "/:id/cancel", method = "post")]
     async fn cancel(
         &self,
-        apps: Use<'_, Apps>,
         verifications: Use<'_, Verifications>,
-        auth: AppAuth,
+        app: AppCaller,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {
-        let app = apps.authenticate(auth.key()).await?;
-        Ok(VerificationResponse::Ok(Json(verifications.cancel(&app, id.0).await?.into())))
+        Ok(VerificationResponse::Ok(Json(verifications.cancel(&app.0, id.0).await?.into())))
     }
 
     /// Send a new code
@@ -200,12 +163,10 @@ impl VerificationsApi {
     #[oai(path = "/:id/resend", method = "post")]
     async fn resend(
         &self,
-        apps: Use<'_, Apps>,
         verifications: Use<'_, Verifications>,
-        auth: AppAuth,
+        app: AppCaller,
         id: Path<Uuid>,
     ) -> ApiResult<VerificationResponse> {
-        let app = apps.authenticate(auth.key()).await?;
-        Ok(VerificationResponse::Accepted(Json(verifications.resend(&app, id.0).await?.into())))
+        Ok(VerificationResponse::Accepted(Json(verifications.resend(&app.0, id.0).await?.into())))
     }
 }
