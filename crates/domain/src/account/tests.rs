@@ -164,15 +164,7 @@ async fn registrations_from_one_address_past_its_limit_are_refused_and_create_no
     for i in 0..20 {
         w.register(&format!("user{i:02}"), false).await;
     }
-    let form = |name: &str| Registration {
-        email: format!("{name}@example.com"),
-        username: name.into(),
-        name: "Test".into(),
-        lastname: "User".into(),
-        phone: None,
-        password: GOOD_PASSWORD.into(),
-        is_2fa: false,
-    };
+    let form = |name: &str| World::form(name, false);
     match w.accounts.register(&w.from, form("late")).await {
         Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(3600)),
         other => panic!("the 21st registration of the hour: {other:?}"),

@@ -83,22 +83,21 @@ impl World {
         Self { services: Services::new(ports, policy), clock, hasher, notifier, db, from }
     }
 
+    /// The registration form of a user called `name`, with [`GOOD_PASSWORD`].
+    pub fn form(name: &str, is_2fa: bool) -> Registration {
+        Registration {
+            email: format!("{name}@example.com"),
+            username: name.into(),
+            name: "Test".into(),
+            lastname: "User".into(),
+            phone: None,
+            password: GOOD_PASSWORD.into(),
+            is_2fa,
+        }
+    }
+
     pub async fn register(&self, name: &str, is_2fa: bool) -> User {
-        self.accounts
-            .register(
-                &self.from,
-                Registration {
-                    email: format!("{name}@example.com"),
-                    username: name.into(),
-                    name: "Test".into(),
-                    lastname: "User".into(),
-                    phone: None,
-                    password: GOOD_PASSWORD.into(),
-                    is_2fa,
-                },
-            )
-            .await
-            .unwrap()
+        self.accounts.register(&self.from, Self::form(name, is_2fa)).await.unwrap()
     }
 
     pub fn deactivate(&self, id: UserId) {
