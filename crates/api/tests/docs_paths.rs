@@ -23,7 +23,11 @@ fn expand(path: &str) -> Vec<String> {
 fn named_paths(text: &str) -> Vec<String> {
     const TOP: [&str; 7] = ["crates/", "migration/", "docker/", "tests/", "postman/", ".ci/", "docs/"];
     const CRATES: [&str; 3] = ["api/", "domain/", "infra/"];
-    text.split('`')
+    // Fenced blocks are examples, not references (and their three
+    // backticks would turn the inline ones inside out).
+    let prose: String = text.split("```").step_by(2).collect();
+    prose
+        .split('`')
         .skip(1)
         .step_by(2)
         .filter(|s| !s.contains(' ') && !s.contains('*') && !s.contains('<') && !s.contains("::"))
