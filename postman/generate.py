@@ -218,6 +218,11 @@ session_folder = [
         ],
     ),
     request("Phone: confirm the code", "POST", "/users/me/phone/confirm", token="phoneToken", body={"code": "{{phoneCode}}"}, events=[test(status(200), 'pm.test("verified", () => pm.expect(pm.response.json().phone_verified).to.eql(true));')]),
+    request("Email: not proved yet", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("unverified", () => pm.expect(pm.response.json().email_verified).to.eql(false));')]),
+    request("Email: prove the address with the mailed link", "POST", "/auth/verify-email", body={"token": "{{emailToken}}"}, events=[test(status(200), 'pm.test("proved", () => pm.expect(pm.response.json().email_verified).to.eql(true));')]),
+    request("Email: the link works once", "POST", "/auth/verify-email", body={"token": "{{emailToken}}"}, events=[test(*problem(400, "verification_invalid"))]),
+    request("Email: the code with the address, wrong", "POST", "/auth/verify-email", body={"email": "{{email}}", "code": "00000000"}, events=[test(*problem(400, "verification_invalid"))]),
+    request("Email: no new mail for a proved address", "POST", "/users/me/email/verify", token="accessToken", events=[test(*problem(409, "already_verified"))]),
     request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
@@ -490,7 +495,7 @@ pages_folder = [
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the code mailed to {{email}} into the `otp` variable and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\"; \"5 Web pages\" runs alone. "
+        "description": "Every authd route. Run folder \"1 Login\", put the login code mailed to {{email}} into the `otp` variable, the token of the link in the mail proving {{email}} into `emailToken` and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\"; \"5 Web pages\" runs alone. "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
@@ -510,6 +515,7 @@ environment = {
         {"key": "adminUsername", "value": "admin", "enabled": True},
         {"key": "adminPassword", "value": "", "enabled": True},
         {"key": "otp", "value": "", "enabled": True},
+        {"key": "emailToken", "value": "", "enabled": True},
         {"key": "totpSecret", "value": "", "enabled": True},
         {"key": "totpCode", "value": "", "enabled": True},
         {"key": "recoveryCode", "value": "", "enabled": True},

@@ -2,8 +2,8 @@
 # Runs the Postman collection against a running authd in four stages:
 #   postman/run-newman.sh BASE_URL MAIL_LOG ADMIN_USERNAME ADMIN_PASSWORD
 # Stage 1 logs a two-factor user in up to the mailed code and sends a code to
-# a phone; both codes are read from the file log's output (never over HTTP)
-# and handed to stage 2. Stage 3 registers an application for the
+# a phone; both codes, and the link of the mail proving the user's address,
+# are read from the file log's output (never over HTTP) and handed to stage 2. Stage 3 registers an application for the
 # verification API, manages it as an administrator and, as the application,
 # sends a code by mail; stage 4 checks that code (read from the log too).
 set -euo pipefail
@@ -17,22 +17,28 @@ newman run "$collection" -e "$here/authd.postman_environment.json" --folder "1 L
   --env-var "baseUrl=$base" --env-var "adminUsername=$admin_user" --env-var "adminPassword=$admin_password" \
   --export-environment "$work/env.json" --bail --color off --reporters cli
 
-# The newest code sent to $1 (an email address or phone number) in the log.
+# The newest code sent to $1 (an email address or phone number) in the log,
+# from a message of kind $2 (default: any with a code to type, not a mail
+# proving the address); with $3 = link, the token of that message's link.
 code_for() {
-  python3 - "$mail_log" "$1" <<'PY'
+  python3 - "$mail_log" "$1" "${2:-}" "${3:-code}" <<'PY'
 import json, sys, time
+log, to, kind, what = sys.argv[1:5]
+def wanted(m):
+    return m.get("to") == to and (m.get("kind") == kind if kind else m.get("kind") != "email_verification")
 # Messages go out in the background after the request answered: wait for it.
 for _ in range(100):
     try:
-        codes = [m["code"] for m in map(json.loads, open(sys.argv[1])) if m.get("to") == sys.argv[2] and "code" in m]
+        found = [m for m in map(json.loads, open(log)) if wanted(m)]
     except FileNotFoundError:
-        codes = []
-    if codes:
-        print(codes[-1])
+        found = []
+    if found:
+        m = found[-1]
+        print(m["link"].split("?token=", 1)[1] if what == "link" else m["code"])
         break
     time.sleep(0.1)
 else:
-    sys.exit(f"no code was sent to {sys.argv[2]} within 10 s")
+    sys.exit(f"no {kind or 'code'} message was sent to {to} within 10 s")
 PY
 }
 env_value() {
@@ -40,8 +46,10 @@ env_value() {
 }
 otp=$(code_for "$(env_value email)")
 phone_code=$(code_for "$(env_value phone)")
+email_token=$(code_for "$(env_value email)" email_verification link)
 
 newman run "$collection" -e "$work/env.json" --folder "2 Session" --env-var "otp=$otp" --env-var "phoneCode=$phone_code" \
+  --env-var "emailToken=$email_token" \
   --bail --color off --reporters cli
 
 newman run "$collection" -e "$here/authd.postman_environment.json" --folder "3 Applications" \

@@ -9,7 +9,7 @@ use crate::{Users, sqlite_rebuild};
 pub struct Migration;
 
 #[derive(DeriveIden, Clone, Copy)]
-enum OtpChallenges {
+pub(crate) enum OtpChallenges {
     Table,
     Id,
     UserId,
@@ -28,6 +28,7 @@ enum OtpChallenges {
     UsedAt,
     CanceledAt,
     DeliveryId,
+    LinkHash,
 }
 
 #[derive(DeriveIden)]
@@ -53,11 +54,29 @@ const OLD_COLUMNS: [&str; 13] = [
     "delivery_id",
 ];
 
+/// The shapes the challenges table has had, for the SQLite rebuilds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Shape {
+    /// Before this migration: a user's logins and phones.
+    Users,
+    /// After it: applications' verifications too.
+    Apps,
+    /// After `m20261206_000016_email_proofs`: mailed email proofs and
+    /// resets, found by their link's hash.
+    EmailProofs,
+}
+
 /// The challenges table before (`for_apps` false) and after: a challenge is
 /// a user's (a login, a phone) or an application's (a verification, sent
 /// to `destination`, an email address or a number); its code's length and
 /// the wrong answers it survives are its own; an app's can be canceled.
 fn challenges(for_apps: bool) -> TableCreateStatement {
+    challenges_table(if for_apps { Shape::Apps } else { Shape::Users })
+}
+
+/// The challenges table of `shape`.
+pub(crate) fn challenges_table(shape: Shape) -> TableCreateStatement {
+    let for_apps = shape >= Shape::Apps;
     let c = OtpChallenges::Table;
     let mut t = Table::create();
     t.table(c).col(uuid(OtpChallenges::Id).primary_key());
@@ -68,7 +87,11 @@ fn challenges(for_apps: bool) -> TableCreateStatement {
     } else {
         t.col(uuid(OtpChallenges::UserId));
     }
-    let purposes: &[&str] = if for_apps { &["login", "phone", "verification"] } else { &["login", "phone"] };
+    let purposes: &[&str] = match shape {
+        Shape::Users => &["login", "phone"],
+        Shape::Apps => &["login", "phone", "verification"],
+        Shape::EmailProofs => &["login", "phone", "verification", "email", "reset"],
+    };
     t.col(
         string_len(OtpChallenges::Purpose, 16)
             .default("login")
@@ -89,7 +112,11 @@ fn challenges(for_apps: bool) -> TableCreateStatement {
     if for_apps {
         t.col(timestamp_with_time_zone_null(OtpChallenges::CanceledAt));
     }
-    t.col(uuid_null(OtpChallenges::DeliveryId)).foreign_key(
+    t.col(uuid_null(OtpChallenges::DeliveryId));
+    if shape == Shape::EmailProofs {
+        t.col(string_len_null(OtpChallenges::LinkHash, 64));
+    }
+    t.foreign_key(
         ForeignKey::create()
             .name("fk_otp_challenges_user")
             .from(c, OtpChallenges::UserId)
@@ -109,6 +136,12 @@ fn challenges(for_apps: bool) -> TableCreateStatement {
 }
 
 fn indexes(for_apps: bool) -> Vec<IndexCreateStatement> {
+    indexes_of(if for_apps { Shape::Apps } else { Shape::Users })
+}
+
+/// The challenges table's indexes in `shape`.
+pub(crate) fn indexes_of(shape: Shape) -> Vec<IndexCreateStatement> {
+    let for_apps = shape >= Shape::Apps;
     let c = OtpChallenges::Table;
     let mut all = vec![
         Index::create().name("ix_otp_challenges_user").table(c).col(OtpChallenges::UserId).to_owned(),
@@ -124,7 +157,20 @@ fn indexes(for_apps: bool) -> Vec<IndexCreateStatement> {
     if for_apps {
         all.push(app_destination_index());
     }
+    if shape == Shape::EmailProofs {
+        all.push(link_index());
+    }
     all
+}
+
+/// A mailed link's challenge, found by its token's hash; one challenge per hash.
+pub(crate) fn link_index() -> IndexCreateStatement {
+    Index::create()
+        .name("ux_otp_challenges_link_hash")
+        .table(OtpChallenges::Table)
+        .col(OtpChallenges::LinkHash)
+        .unique()
+        .to_owned()
 }
 
 /// An app's open verifications to one destination: the pending cap counts them.

@@ -501,16 +501,39 @@ impl Server {
         }
     }
 
-    /// The messages to `to` in the log now.
+    /// The messages with a code to type to `to` in the log now: every one
+    /// but the mails proving an address ([`Server::proof_mails_to`]).
     pub fn mails_to(&self, email: &str) -> Vec<Value> {
+        self.mail_lines(email).into_iter().filter(|m| m["kind"] != "email_verification").collect()
+    }
+
+    /// The mails proving an address sent to `to` in the log now.
+    pub fn proof_mails_to(&self, email: &str) -> Vec<Value> {
+        self.mail_lines(email).into_iter().filter(|m| m["kind"] == "email_verification").collect()
+    }
+
+    /// Every line of the log to `to`.
+    fn mail_lines(&self, to: &str) -> Vec<Value> {
         let text = std::fs::read_to_string(&self.mail_log).unwrap_or_default();
         // A line without its newline is still being appended (seen through
         // the container's bind mount): it is read next time, whole.
         text.split_inclusive('\n')
             .filter(|l| l.ends_with('\n'))
             .map(|l| serde_json::from_str::<Value>(l).expect("mail log lines are JSON"))
-            .filter(|m| m["to"] == email)
+            .filter(|m| m["to"] == to)
             .collect()
+    }
+
+    /// The newest mail proving an address sent to `to`, waiting for it.
+    pub async fn proof_mail(&self, to: &str) -> Value {
+        let deadline = std::time::Instant::now() + DELIVERY_WAIT;
+        loop {
+            if let Some(mail) = self.proof_mails_to(to).pop() {
+                return mail;
+            }
+            assert!(std::time::Instant::now() < deadline, "no mail proving {to} after {DELIVERY_WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// A full two-factor login: token → code from the mail log → verify-otp.

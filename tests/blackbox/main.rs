@@ -18,6 +18,7 @@ mod auth;
 mod browser;
 mod connections;
 mod delivery;
+mod email;
 mod jwks;
 mod malformed;
 mod metrics;

@@ -14,6 +14,7 @@ async fn after_a_burst_of_logins_the_session_and_code_tables_return_to_their_siz
         ("AUTHD_ACCESS_TTL", "1"),
         ("AUTHD_REFRESH_TTL", "2"),
         ("AUTHD_TEMP_TTL", "1"),
+        ("AUTHD_EMAIL_VERIFICATION_TTL", "1"),
         ("AUTHD_PURGE_INTERVAL_MS", "200"),
     ])
     .await;

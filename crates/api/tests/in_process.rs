@@ -54,6 +54,8 @@ fn documented(e: &domain::Error) -> (u16, &'static str) {
         E::PhoneVerified => (409, "phone_verified"),
         E::NoCodePending => (409, "no_code_pending"),
         E::PhoneChanged => (409, "phone_changed"),
+        E::VerificationInvalid => (400, "verification_invalid"),
+        E::AlreadyVerified => (409, "already_verified"),
         E::UserNotFound => (404, "user_not_found"),
         E::AppNotFound => (404, "app_not_found"),
         E::SessionNotFound => (404, "session_not_found"),
@@ -111,6 +113,8 @@ fn one_of_each() -> Vec<domain::Error> {
         E::PhoneVerified,
         E::NoCodePending,
         E::PhoneChanged,
+        E::VerificationInvalid,
+        E::AlreadyVerified,
         E::UserNotFound,
         E::AppNotFound,
         E::SessionNotFound,
@@ -212,6 +216,7 @@ async fn eddsa_in_production_refuses_to_start_without_a_signing_key_until_keys_r
     let dir = std::env::temp_dir().join(format!("authd-ip-{}", uuid::Uuid::new_v4().simple()));
     let mut settings = Settings::default();
     settings.server.env = api::config::RunEnv::Production;
+    settings.server.public_url = Some("https://id.example.com".into());
     settings.server.data_dir = dir.clone();
     settings.tokens.jwt_secret = Some("p".repeat(32).into());
     settings.tokens.jwt_alg = api::config::JwtAlg::EdDsa;

@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
+use crate::email::Emails;
 use crate::error::{Error, Result};
 use crate::page::{Page, check_limit, page};
 use crate::password::{Password, user_words};
@@ -35,6 +36,7 @@ pub struct Accounts {
     pub(crate) hasher: Arc<dyn PasswordHasher>,
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
+    pub(crate) emails: Emails,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
@@ -48,6 +50,7 @@ impl Accounts {
         self.throttle.check_rate(RateScope::Registration, &from.0).await?;
         let user = self.create_user(form, false).await?;
         self.audit.record(user.id, None, EventKind::Registered, &[]).await?;
+        self.emails.send_proof(&user).await?;
         Ok(user)
     }
 
@@ -107,7 +110,13 @@ impl Accounts {
             self.check_password(&stored, password.as_ref().ok_or(Error::PasswordRequired)?).await?;
         }
         let now = self.clock.now();
-        self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)
+        let user = self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)?;
+        if patch.email.is_some() {
+            // A new address is unproved: mail goes on to the last proved one
+            // until this mail's link or code proves the new one.
+            self.emails.send_proof(&user).await?;
+        }
+        Ok(user)
     }
 
     /// Checks the caller's password before anything irreversible.

@@ -61,6 +61,13 @@ pub enum Error {
     NoCodePending,
     #[error("the phone number changed since the code was sent; ask for a new code")]
     PhoneChanged,
+    /// A mailed email proof (link or code) that is wrong, used, expired,
+    /// unknown, or for an address the account no longer has: one answer
+    /// for all.
+    #[error("that link or code does not confirm an email address: it is wrong, used or expired; ask for a new mail")]
+    VerificationInvalid,
+    #[error("this email address is already verified")]
+    AlreadyVerified,
     #[error("user not found")]
     UserNotFound,
     #[error("application not found")]

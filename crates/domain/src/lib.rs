@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod clock;
+pub mod email;
 pub mod error;
 pub mod login;
 pub mod notify;

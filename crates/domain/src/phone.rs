@@ -52,7 +52,7 @@ impl Phones {
             return Err(Error::PhoneVerified);
         }
         self.throttle.check_rate(RateScope::PhoneCode, &user.id.to_string()).await?;
-        let to = Destination { channel, to: phone, kind: MessageKind::PhoneVerification, sender: None };
+        let to = Destination { channel, to: phone, kind: MessageKind::PhoneVerification, sender: None, link: None };
         let now = self.clock.now();
         match self.otps.latest(user.id, Purpose::Phone).await? {
             Some(open) if open.closed_reason(now).is_none() && open.destination.as_deref() == Some(phone) => {

@@ -28,6 +28,10 @@ pub struct Policy {
     pub app_key_grace: Duration,
     /// Verifications of one application pending at once for one destination.
     pub verification_max_pending: u32,
+    /// Where people reach authd: the start of every mailed link.
+    pub public_url: String,
+    /// How long a mailed email proof (link and code) works.
+    pub email_verification_ttl: Duration,
 }
 
 impl Default for Policy {
@@ -42,6 +46,7 @@ impl Default for Policy {
                 verify_otp_per_minute: 30,
                 registrations_per_hour: 20,
                 phone_codes_per_hour: 6,
+                email_codes_per_hour: 6,
                 verifications_per_app_per_minute: 100,
                 verifications_per_destination_per_hour: 5,
             },
@@ -50,6 +55,8 @@ impl Default for Policy {
             retention: crate::retention::Retention::default(),
             app_key_grace: crate::app::api_key::DEFAULT_ROTATION_GRACE,
             verification_max_pending: 3,
+            public_url: "http://localhost:8000".into(),
+            email_verification_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement
 use crate::otp::challenge::{Capped, Method, OtpChallenge, Purpose};
 use crate::otp::code::OtpCode;
 use crate::otp::finish::{Finished, FinishedLogin};
+use crate::otp::link::LinkToken;
 use crate::password::Password;
 use crate::recovery_code::RecoveryCode;
 use crate::session::family::Session;
@@ -43,6 +44,11 @@ pub trait UserRepo: Send + Sync {
     /// Marks the phone verified if it is still `phone`: a number changed
     /// since its code was sent is never marked. `false` otherwise.
     async fn confirm_phone(&self, id: UserId, phone: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Marks `email` the user's proved address if it is still their email:
+    /// an address changed since its link was mailed is never marked. Any
+    /// other user who had proved the same address before loses it (they
+    /// moved to another). `false` when the email changed or the user is gone.
+    async fn confirm_email(&self, id: UserId, email: &str, now: DateTime<Utc>) -> Result<bool>;
     /// `false` when the user no longer exists.
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool>;
     /// Deletes the user and, through foreign keys, their sessions and
@@ -116,6 +122,8 @@ pub trait OtpRepo: Send + Sync {
     /// AND expires_at > $now`. `false` when it was already closed.
     async fn cancel(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>>;
+    /// The challenge whose mailed link's token hashes to `link_hash`.
+    async fn by_link(&self, link_hash: &[u8]) -> Result<Option<OtpChallenge>>;
     /// The user's most recently created challenge of `purpose`, open or not.
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>>;
     /// Marks the challenge used if it is unused, has fewer than
@@ -192,6 +200,8 @@ pub trait KeyedHasher: Send + Sync {
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
     /// An application's API key's hash; storage finds a key by it.
     fn hash_api_key(&self, key: &ApiKey) -> Vec<u8>;
+    /// A mailed link's token's hash; storage finds the challenge by it.
+    fn hash_link(&self, token: &LinkToken) -> Vec<u8>;
 }
 
 /// Sends one message through a provider (SMTP, Vonage, Twilio, the file

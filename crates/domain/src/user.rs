@@ -151,6 +151,10 @@ impl LoginName {
 pub struct User {
     pub id: UserId,
     pub email: String,
+    /// The last address the user proved is theirs (a link or code mailed
+    /// to it): `email` once verified; after a change, the old address until
+    /// the new one is proved. Mailed codes go here ([`User::mail_to`]).
+    pub verified_email: Option<String>,
     pub username: String,
     pub name: String,
     pub lastname: String,
@@ -168,6 +172,17 @@ pub struct User {
 impl User {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.name, self.lastname)
+    }
+
+    /// Whether the current email address is proved the user's.
+    pub fn email_verified(&self) -> bool {
+        self.verified_email.as_deref() == Some(self.email.as_str())
+    }
+
+    /// Where mail about the account goes: the last address the user proved,
+    /// or, before any was proved, the one they gave.
+    pub fn mail_to(&self) -> &str {
+        self.verified_email.as_deref().unwrap_or(&self.email)
     }
 
     /// The phone number, once the user proved it is theirs: the only one
@@ -307,6 +322,7 @@ mod tests {
             is_admin: false,
             is_2fa: true,
             is_active: true,
+            verified_email: None,
             phone: Some("+14155550132".into()),
             phone_verified_at: None,
             created_at: t,

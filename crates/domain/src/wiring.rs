@@ -9,6 +9,7 @@ use crate::admin::Admin;
 use crate::app::Apps;
 use crate::audit::Audit;
 use crate::clock::Clock;
+use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::Courier;
 use crate::otp::{SecondFactor, SentCodes};
@@ -58,6 +59,8 @@ pub struct Services {
     pub second_factor: SecondFactor,
     /// Verifying a user's phone number.
     pub phones: Phones,
+    /// Proving a user's email address.
+    pub emails: Emails,
     /// Access-token checks, refresh, logout.
     pub sessions: Sessions,
     /// A user's own account.
@@ -122,6 +125,18 @@ impl Services {
             rng: rng.clone(),
             code_ttl: policy.temporary_ttl,
         };
+        let emails = Emails {
+            users: p.users.clone(),
+            otps: p.otps.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
+            codes: codes.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            ttl: policy.email_verification_ttl,
+            resend_cooldown: policy.otp_resend_cooldown,
+        };
         let verifications = Verifications {
             otps: p.otps.clone(),
             codes: codes.clone(),
@@ -156,6 +171,7 @@ impl Services {
             clock: clock.clone(),
             audit: audit.clone(),
             policy: policy.delivery,
+            public_url: policy.public_url.clone(),
         };
         let login = Login {
             users: p.users.clone(),
@@ -170,6 +186,7 @@ impl Services {
             hasher: p.hasher,
             sessions: sessions.clone(),
             throttle: throttle.clone(),
+            emails: emails.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
             rng: rng.clone(),
@@ -212,6 +229,7 @@ impl Services {
             login,
             second_factor,
             phones,
+            emails,
             sessions,
             accounts,
             authenticator,

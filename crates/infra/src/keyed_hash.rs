@@ -4,7 +4,7 @@
 //! any other login; recovery codes bound to their user; API keys.
 
 use domain::app::ApiKey;
-use domain::otp::OtpCode;
+use domain::otp::{LinkToken, OtpCode};
 use domain::recovery_code::RecoveryCode;
 use domain::user::UserId;
 use hmac::{Hmac, Mac};
@@ -44,6 +44,14 @@ impl domain::ports::KeyedHasher for HmacKeyedHasher {
         mac.update(b"recovery-code");
         mac.update(user.0.as_bytes());
         mac.update(code.as_str().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn hash_link(&self, token: &LinkToken) -> Vec<u8> {
+        // A token carries 128 random bits: one keyed hash, under its own label.
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"link");
+        mac.update(token.expose().as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
 

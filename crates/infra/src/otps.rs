@@ -64,6 +64,7 @@ fn to_domain(m: otp_challenges::Model) -> Result<OtpChallenge> {
         used_at: m.used_at,
         canceled_at: m.canceled_at,
         delivery_id: m.delivery_id,
+        link_hash: m.link_hash.as_deref().map(hex::decode).transpose().map_err(domain::Error::internal)?,
     })
 }
 
@@ -91,9 +92,10 @@ pub(crate) async fn consume_challenge(
 
 /// Every column of a challenge, in the order of [`insert_values`].
 const INSERT_COLUMNS: &str = "id, user_id, app_id, purpose, method, destination, code_hash, code_length, max_attempts, \
-                              attempts, resends, created_at, last_sent_at, expires_at, used_at, canceled_at, delivery_id";
+                              attempts, resends, created_at, last_sent_at, expires_at, used_at, canceled_at, delivery_id, \
+                              link_hash";
 
-/// `$1` to `$17`: the values of [`INSERT_COLUMNS`] for `c`.
+/// `$1` to `$18`: the values of [`INSERT_COLUMNS`] for `c`.
 fn insert_values(c: &OtpChallenge) -> Vec<Value> {
     vec![
         c.id.into(),
@@ -113,20 +115,21 @@ fn insert_values(c: &OtpChallenge) -> Vec<Value> {
         c.used_at.into(),
         c.canceled_at.into(),
         c.delivery_id.into(),
+        c.link_hash.as_ref().map(hex::encode).into(),
     ]
 }
 
-/// `INSERT … SELECT $1 … $17 WHERE {condition}`: the challenge is stored
-/// only if `condition` (whose own parameters start at `$18`) holds, in the
+/// `INSERT … SELECT $1 … $18 WHERE {condition}`: the challenge is stored
+/// only if `condition` (whose own parameters start at `$19`) holds, in the
 /// one statement. `$2`/`$3` are its owner, `$4` its purpose, `$6` its destination.
 fn insert_where(condition: &str) -> String {
-    let params: Vec<String> = (1..=17).map(|i| format!("${i}")).collect();
+    let params: Vec<String> = (1..=18).map(|i| format!("${i}")).collect();
     format!("INSERT INTO otp_challenges ({INSERT_COLUMNS}) SELECT {} WHERE {condition}", params.join(", "))
 }
 
 /// An open challenge, as the cap counts it: unused, not canceled, under its
-/// own attempt limit and unexpired at `$18`.
-const OPEN: &str = "used_at IS NULL AND canceled_at IS NULL AND attempts < max_attempts AND expires_at > $18";
+/// own attempt limit and unexpired at `$19`.
+const OPEN: &str = "used_at IS NULL AND canceled_at IS NULL AND attempts < max_attempts AND expires_at > $19";
 
 #[async_trait]
 impl OtpRepo for SqlOtpRepo {
@@ -149,6 +152,7 @@ impl OtpRepo for SqlOtpRepo {
             used_at: Set(c.used_at),
             canceled_at: Set(c.canceled_at),
             delivery_id: Set(c.delivery_id),
+            link_hash: Set(c.link_hash.as_ref().map(hex::encode)),
         };
         let txn = self.db.begin().await.map_err(internal)?;
         Entity::insert(model).exec_without_returning(&txn).await.map_err(internal)?;
@@ -180,7 +184,7 @@ impl OtpRepo for SqlOtpRepo {
         }
         let sql = insert_where(
             "NOT EXISTS (SELECT 1 FROM otp_challenges WHERE user_id = $2 AND purpose = $4 AND destination = $6 \
-             AND used_at IS NULL AND canceled_at IS NULL AND attempts < $19 AND expires_at > $18)",
+             AND used_at IS NULL AND canceled_at IS NULL AND attempts < $20 AND expires_at > $19)",
         );
         let mut values = insert_values(c);
         values.extend([now.into(), (max_attempts as i32).into()]);
@@ -206,12 +210,12 @@ impl OtpRepo for SqlOtpRepo {
                 format!("otp_cap:{:?}:{}:{}", c.owner, c.purpose.as_str(), c.destination.as_deref().unwrap_or(""));
             query_one(&txn, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", vec![key.into()]).await?;
         }
-        let sql = insert_where(&format!("(SELECT COUNT(*) FROM otp_challenges WHERE {same}) < $19"));
+        let sql = insert_where(&format!("(SELECT COUNT(*) FROM otp_challenges WHERE {same}) < $20"));
         let mut values = insert_values(c);
         values.extend([now.into(), i64::from(max_open).into()]);
         if execute(&txn, &sql, values.clone()).await? == 0 {
             let first = format!("SELECT MIN(expires_at) AS frees_at FROM otp_challenges WHERE {same}");
-            values.truncate(18);
+            values.truncate(19); // the challenge's values and `now` ($19)
             let row = query_one(&txn, &first, values).await?;
             let frees_at: Option<DateTime<Utc>> =
                 row.map(|r| r.try_get("", "frees_at")).transpose().map_err(internal)?.flatten();
@@ -237,6 +241,12 @@ impl OtpRepo for SqlOtpRepo {
 
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(to_domain).transpose()
+    }
+
+    async fn by_link(&self, link_hash: &[u8]) -> Result<Option<OtpChallenge>> {
+        // The unique index ux_otp_challenges_link_hash finds it.
+        let found = Entity::find().filter(Column::LinkHash.eq(hex::encode(link_hash))).one(&self.db).await;
+        found.map_err(internal)?.map(to_domain).transpose()
     }
 
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>> {

@@ -91,6 +91,12 @@ impl UserRepo for PushedUsers {
         let done = self.db.confirm_phone(id, phone, now).await;
         self.changed(id, done)
     }
+    async fn confirm_email(&self, id: UserId, email: &str, now: DateTime<Utc>) -> Result<bool> {
+        // The user who held the address before changes too: every node,
+        // this one included, hears that row's notification like any change.
+        let done = self.db.confirm_email(id, email, now).await;
+        self.changed(id, done)
+    }
 
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
         let done = self.db.set_password_hash(id, hash, now).await;

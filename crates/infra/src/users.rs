@@ -31,6 +31,7 @@ impl SqlUserRepo {
 struct UserRow {
     id: Uuid,
     email: String,
+    verified_email: Option<String>,
     username: String,
     name: String,
     lastname: String,
@@ -48,6 +49,7 @@ impl From<UserRow> for User {
         User {
             id: UserId(r.id),
             email: r.email,
+            verified_email: r.verified_email,
             username: r.username,
             name: r.name,
             lastname: r.lastname,
@@ -64,9 +66,10 @@ impl From<UserRow> for User {
 
 /// The columns a listing selects: every one but the password hash, which
 /// a listing never needs. [`ListedRow`] decodes them by position, in this order.
-const LISTED: [Column; 12] = [
+const LISTED: [Column; 13] = [
     Column::Id,
     Column::Email,
+    Column::VerifiedEmail,
     Column::Username,
     Column::Name,
     Column::Lastname,
@@ -79,36 +82,27 @@ const LISTED: [Column; 12] = [
     Column::ModifiedAt,
 ];
 
-/// A listed user, as [`LISTED`] selects it.
-type ListedRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    bool,
-    bool,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// A listed user, decoded by position in [`LISTED`]'s order (more columns
+/// than sea-orm's tuples take).
+struct ListedRow(User);
 
-fn listed(r: ListedRow) -> User {
-    User {
-        id: UserId(r.0),
-        email: r.1,
-        username: r.2,
-        name: r.3,
-        lastname: r.4,
-        is_admin: r.5,
-        is_2fa: r.6,
-        is_active: r.7,
-        phone: r.8,
-        phone_verified_at: r.9,
-        created_at: r.10,
-        modified_at: r.11,
+impl FromQueryResult for ListedRow {
+    fn from_query_result(r: &sea_orm::QueryResult, _: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Self(User {
+            id: UserId(r.try_get_by_index(0)?),
+            email: r.try_get_by_index(1)?,
+            verified_email: r.try_get_by_index(2)?,
+            username: r.try_get_by_index(3)?,
+            name: r.try_get_by_index(4)?,
+            lastname: r.try_get_by_index(5)?,
+            is_admin: r.try_get_by_index(6)?,
+            is_2fa: r.try_get_by_index(7)?,
+            is_active: r.try_get_by_index(8)?,
+            phone: r.try_get_by_index(9)?,
+            phone_verified_at: r.try_get_by_index(10)?,
+            created_at: r.try_get_by_index(11)?,
+            modified_at: r.try_get_by_index(12)?,
+        }))
     }
 }
 
@@ -133,6 +127,7 @@ impl UserRepo for SqlUserRepo {
         let model = users::ActiveModel {
             id: Set(u.id.0),
             email: Set(u.email.as_str().to_owned()),
+            verified_email: Set(None),
             username: Set(u.username.as_str().to_owned()),
             name: Set(u.name.as_str().to_owned()),
             lastname: Set(u.lastname.as_str().to_owned()),
@@ -242,8 +237,8 @@ impl UserRepo for SqlUserRepo {
         // Decoded by position: by name, each of a page's 600 values cost a
         // formatted column name and a lookup.
         let rows: Vec<ListedRow> =
-            select.select_only().columns(LISTED).into_tuple().all(&self.db).await.map_err(internal)?;
-        Ok(rows.into_iter().map(listed).collect())
+            select.select_only().columns(LISTED).into_model().all(&self.db).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 
     async fn any_active_admin(&self) -> Result<bool> {
@@ -272,6 +267,37 @@ impl UserRepo for SqlUserRepo {
             .await
             .map_err(internal)?;
         Ok(done.rows_affected == 1)
+    }
+
+    async fn confirm_email(&self, id: UserId, email: &str, now: DateTime<Utc>) -> Result<bool> {
+        // One transaction: UPDATE users SET verified_email = $email WHERE id
+        // = $id AND email = $email (an address changed since its mail went
+        // out stays unproved, whichever node changed it), then UPDATE users
+        // SET verified_email = NULL WHERE verified_email = $email AND id <>
+        // $id (whoever proved it before moved on; the unique email index
+        // makes $id its only holder now).
+        let txn = self.db.begin().await.map_err(internal)?;
+        let done = Entity::update_many()
+            .col_expr(Column::VerifiedEmail, Expr::value(email))
+            .col_expr(Column::ModifiedAt, Expr::value(now))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::Email.eq(email))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if done.rows_affected != 1 {
+            return Ok(false); // dropping the transaction rolls it back
+        }
+        Entity::update_many()
+            .col_expr(Column::VerifiedEmail, Expr::value(Option::<String>::None))
+            .col_expr(Column::ModifiedAt, Expr::value(now))
+            .filter(Column::VerifiedEmail.eq(email))
+            .filter(Column::Id.ne(id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(true)
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {

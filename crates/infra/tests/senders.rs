@@ -21,6 +21,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 fn message(channel: Channel, to: &str) -> Message {
     Message {
+        link: None,
         channel,
         to: to.into(),
         kind: MessageKind::LoginCode,

@@ -11,7 +11,13 @@ use crate::config::Settings;
 
 /// Serves until SIGTERM or Ctrl-C: starts the node's listeners and
 /// workers, makes the first administrator when asked, then drains.
-pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
+    // Bound first, so that links in mail name the port it got (port 0).
+    let socket = tokio::net::TcpListener::bind(settings.server.listen.as_str())
+        .await
+        .with_context(|| format!("cannot listen on {} (AUTHD_LISTEN)", settings.server.listen))?;
+    let addr = socket.local_addr()?;
+    settings.server.public_url = Some(settings.server.public_url(Some(addr.port())));
     let crate::boot::node::Node { services, db, doorbell, listener, signing_keys } =
         crate::boot::node::build_services(&settings).await?;
     if let Some(listener) = listener {
@@ -49,10 +55,6 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
             .unwrap_or_else(|| crate::boot::server::default_max_connections(open_files)),
         shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
     };
-    let listener = tokio::net::TcpListener::bind(settings.server.listen.as_str())
-        .await
-        .with_context(|| format!("cannot listen on {} (AUTHD_LISTEN)", settings.server.listen))?;
-    let addr = listener.local_addr()?;
     tracing::info!(
         max_connections = limits.max_connections,
         "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
@@ -70,7 +72,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         None => None,
     };
-    crate::boot::server::serve(listener, app.boxed(), limits, shutdown_signal()).await?;
+    crate::boot::server::serve(socket, app.boxed(), limits, shutdown_signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await??;
     }

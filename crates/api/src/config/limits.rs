@@ -17,6 +17,9 @@ section! {
         pub rate_registrations_per_hour: u32 = Policy::default().rate_limits.registrations_per_hour,
         /// `AUTHD_RATE_PHONE_CODES_PER_HOUR`: phone-verification code requests per user and hour.
         pub rate_phone_codes_per_hour: u32 = Policy::default().rate_limits.phone_codes_per_hour,
+        /// `AUTHD_RATE_EMAIL_CODES_PER_HOUR`: mails proving an email address a
+        /// user may ask for per hour.
+        pub rate_email_codes_per_hour: u32 = Policy::default().rate_limits.email_codes_per_hour,
         /// `AUTHD_HASH_CONCURRENCY`: password hashes run at once; default: CPU count.
         pub hash_concurrency: Option<usize> = None,
         /// `AUTHD_HASH_QUEUE_MAX_WAIT_MS`: a login (or any password check) that

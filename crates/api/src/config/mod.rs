@@ -156,6 +156,7 @@ impl Settings {
                 verify_otp_per_minute: limits.rate_otp_per_minute,
                 registrations_per_hour: limits.rate_registrations_per_hour,
                 phone_codes_per_hour: limits.rate_phone_codes_per_hour,
+                email_codes_per_hour: limits.rate_email_codes_per_hour,
                 verifications_per_app_per_minute: apps.rate_verifications_per_app_per_minute,
                 verifications_per_destination_per_hour: apps.rate_verifications_per_destination_per_hour,
             },
@@ -173,6 +174,8 @@ impl Settings {
             },
             app_key_grace: Duration::from_secs(apps.app_key_grace_seconds),
             verification_max_pending: apps.verification_max_pending,
+            public_url: self.server.public_url(None),
+            email_verification_ttl: Duration::from_secs(tokens.email_verification_ttl),
         }
     }
 

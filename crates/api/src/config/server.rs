@@ -32,6 +32,11 @@ section! {
         pub env: RunEnv = RunEnv::Dev,
         /// `AUTHD_LISTEN`: address to serve on; port 0 picks a free one.
         pub listen: String = "127.0.0.1:8000".into(),
+        /// `AUTHD_PUBLIC_URL`: the address people reach authd at
+        /// (`https://id.example.com`); every link in a mail starts with it,
+        /// never with a request's Host. Default `http://localhost:<port of
+        /// AUTHD_LISTEN>` (the port it got, for port 0); production needs it.
+        pub public_url: Option<String> = None,
         /// `AUTHD_DATA_DIR`: where the embedded defaults live.
         pub data_dir: PathBuf = PathBuf::from("./data"),
         /// `AUTHD_LOG_FORMAT`: `pretty` or `json`; default: json in production.
@@ -98,7 +103,28 @@ impl Server {
         self.cors_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 
+    /// Where people reach authd: `AUTHD_PUBLIC_URL` without a trailing
+    /// slash, or `http://localhost:<port>` with the port authd listens on.
+    pub fn public_url(&self, listening_on: Option<u16>) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let configured = self.listen.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
+                format!("http://localhost:{}", listening_on.or(configured).unwrap_or(8000))
+            }
+        }
+    }
+
     pub(super) fn problems(&self, problems: &mut Vec<String>) {
+        match &self.public_url {
+            Some(url) if !public_url_is_usable(url) => problems.push(format!(
+                "AUTHD_PUBLIC_URL must be an http:// or https:// address with a host and no query, fragment or spaces (got {url:?})"
+            )),
+            None if self.production() => problems.push(
+                "AUTHD_PUBLIC_URL must be set when AUTHD_ENV=production: every link in a mail starts with it (say https://id.example.com)".into(),
+            ),
+            _ => {}
+        }
         if let Err(e) = self.trusted_proxies() {
             problems.push(e);
         }
@@ -117,9 +143,44 @@ impl Server {
     }
 }
 
+/// Whether `url` can start a link: `http://` or `https://`, a host, maybe a
+/// port and a path, nothing a link could not be appended to.
+fn public_url_is_usable(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    !host.is_empty() && !url.contains(['?', '#', ' ', '\t', '\n', '"', '<', '>', '\\'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_url_is_an_http_address_without_a_query_and_production_needs_one() {
+        for good in ["https://id.example.com", "http://localhost:8000", "https://example.com/auth/"] {
+            let s = Server { public_url: Some(good.into()), ..Default::default() };
+            let mut problems = Vec::new();
+            s.problems(&mut problems);
+            assert!(problems.is_empty(), "{good}: {problems:?}");
+        }
+        for bad in ["id.example.com", "ftp://x", "https://", "https://x/?a=b", "https://x/#f", "https://x y"] {
+            let s = Server { public_url: Some(bad.into()), ..Default::default() };
+            let mut problems = Vec::new();
+            s.problems(&mut problems);
+            assert!(problems.iter().any(|p| p.contains("AUTHD_PUBLIC_URL")), "{bad}");
+        }
+        let prod = Server { env: RunEnv::Production, ..Default::default() };
+        let mut problems = Vec::new();
+        prod.problems(&mut problems);
+        assert!(problems.iter().any(|p| p.contains("AUTHD_PUBLIC_URL must be set")), "{problems:?}");
+        let s = Server { public_url: Some("https://id.example.com/".into()), ..Default::default() };
+        assert_eq!(s.public_url(Some(1234)), "https://id.example.com", "no trailing slash");
+        let s = Server { listen: "127.0.0.1:0".into(), ..Default::default() };
+        assert_eq!(s.public_url(Some(40123)), "http://localhost:40123", "the port it got");
+        assert_eq!(Server::default().public_url(None), "http://localhost:8000");
+    }
 
     #[test]
     fn trusted_proxies_must_be_addresses_or_networks() {

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 74] = [
+const EVERY_VARIABLE: [&str; 77] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -30,6 +30,7 @@ const EVERY_VARIABLE: [&str; 74] = [
     "AUTHD_DELIVERY_POLL_MS",
     "AUTHD_DELIVERY_RETRY_BASE_MS",
     "AUTHD_DELIVERY_RETRY_CAP_MS",
+    "AUTHD_EMAIL_VERIFICATION_TTL",
     "AUTHD_ENCRYPTION_KEY",
     "AUTHD_ENV",
     "AUTHD_EVENT_RETENTION_DAYS",
@@ -51,7 +52,9 @@ const EVERY_VARIABLE: [&str; 74] = [
     "AUTHD_MAX_CONNECTIONS",
     "AUTHD_METRICS_LISTEN",
     "AUTHD_OTP_RESEND_COOLDOWN",
+    "AUTHD_PUBLIC_URL",
     "AUTHD_PURGE_INTERVAL_MS",
+    "AUTHD_RATE_EMAIL_CODES_PER_HOUR",
     "AUTHD_RATE_OTP_PER_MINUTE",
     "AUTHD_RATE_PHONE_CODES_PER_HOUR",
     "AUTHD_RATE_REGISTRATIONS_PER_HOUR",
@@ -186,7 +189,11 @@ fn every_problem_is_reported_at_once_naming_its_setting() {
 
 fn production(secret: bool) -> Settings {
     Settings {
-        server: Server { env: RunEnv::Production, ..Default::default() },
+        server: Server {
+            env: RunEnv::Production,
+            public_url: Some("https://id.example.com".into()),
+            ..Default::default()
+        },
         tokens: Tokens { jwt_secret: secret.then(|| SecretString::from("x".repeat(32))), ..Default::default() },
         ..Default::default()
     }

@@ -32,6 +32,9 @@ section! {
         pub refresh_ttl: u64 = Policy::default().refresh_ttl.as_secs(),
         /// `AUTHD_TEMP_TTL`, seconds: temporary token and one-time code lifetime.
         pub temp_ttl: u64 = Policy::default().temporary_ttl.as_secs(),
+        /// `AUTHD_EMAIL_VERIFICATION_TTL`, seconds: how long a mailed proof of
+        /// an email address (its link and code) works.
+        pub email_verification_ttl: u64 = Policy::default().email_verification_ttl.as_secs(),
         /// `AUTHD_JWT_SECRET`: HS256 secret, at least 32 bytes. Generated into the
         /// data dir in dev when unset; required in production.
         pub jwt_secret: Option<SecretString> = None,
@@ -68,6 +71,7 @@ impl Tokens {
             ("AUTHD_ACCESS_TTL", self.access_ttl),
             ("AUTHD_REFRESH_TTL", self.refresh_ttl),
             ("AUTHD_TEMP_TTL", self.temp_ttl),
+            ("AUTHD_EMAIL_VERIFICATION_TTL", self.email_verification_ttl),
         ] {
             if v == 0 || v > 10 * 365 * 24 * 3600 {
                 problems.push(format!("{name} must be between 1 and 315360000 seconds"));

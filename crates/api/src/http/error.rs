@@ -206,6 +206,8 @@ impl From<domain::Error> for Problem {
             E::PhoneVerified => Problem::new(StatusCode::CONFLICT, "phone_verified", msg),
             E::NoCodePending => Problem::new(StatusCode::CONFLICT, "no_code_pending", msg),
             E::PhoneChanged => Problem::new(StatusCode::CONFLICT, "phone_changed", msg),
+            E::VerificationInvalid => Problem::new(StatusCode::BAD_REQUEST, "verification_invalid", msg),
+            E::AlreadyVerified => Problem::new(StatusCode::CONFLICT, "already_verified", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),

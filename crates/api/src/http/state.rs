@@ -11,6 +11,7 @@ use domain::Services;
 use domain::account::Accounts;
 use domain::admin::Admin;
 use domain::app::Apps;
+use domain::email::Emails;
 use domain::login::Login;
 use domain::otp::SecondFactor;
 use domain::phone::Phones;
@@ -46,6 +47,7 @@ parts! {
     Login => services.login;
     SecondFactor => services.second_factor;
     Phones => services.phones;
+    Emails => services.emails;
     Sessions => services.sessions;
     Accounts => services.accounts;
     Authenticator => services.authenticator;

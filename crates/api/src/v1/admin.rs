@@ -180,6 +180,7 @@ mod tests {
             is_active: true,
             phone: phone.map(str::to_owned),
             phone_verified: phone.is_some(),
+            email_verified: phone.is_none(),
             created_at: at,
             modified_at: at + chrono::Duration::days(1),
         };

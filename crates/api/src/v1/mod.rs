@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`, one file per capability, each an
-//! `#[OpenApi]` struct combined in `app.rs`. A route file imports the
+//! `#[OpenApi]` struct combined in `openapi.rs` (`service`). A route file imports the
 //! plumbing (`crate::http::error`, `crate::http::security`, `crate::http::state`, …), the
 //! domain, and the bodies several routes share ([`shared`], [`words`],
 //! [`body_fields`]); never a sibling route file and never infra.
@@ -8,6 +8,7 @@ pub mod admin;
 pub mod apps;
 pub mod auth;
 pub mod body_fields;
+pub mod email;
 pub mod openapi;
 pub mod phone;
 pub mod second_factors;

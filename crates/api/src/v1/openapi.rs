@@ -19,6 +19,7 @@ use crate::http::layer::AllowedMethods;
 use crate::v1::admin::{AdminApi, AdminPatchBody};
 use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
+use crate::v1::email::{EmailApi, VerifyEmailBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
 use crate::v1::sessions::MySessionsApi;
@@ -27,11 +28,12 @@ use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody, UsersA
 use crate::v1::verifications::{CheckBody, NewVerificationBody, VerificationsApi};
 
 /// Every operation of the API.
-type Operations = (AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
+type Operations =
+    (AuthApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
 
 /// Every operation of the JSON API, in one OpenAPI service.
 pub fn service() -> OpenApiService<Operations, ()> {
-    OpenApiService::new((AuthApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new((AuthApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
@@ -58,6 +60,7 @@ fn strict_bodies() -> Vec<String> {
         RegistrationBody::name(),
         CheckBody::name(),
         NewVerificationBody::name(),
+        VerifyEmailBody::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())
@@ -66,7 +69,7 @@ fn strict_bodies() -> Vec<String> {
 
 /// The request bodies' email fields: (schema, property).
 fn email_fields() -> Vec<(String, &'static str)> {
-    [RegistrationBody::name(), PatchMeBody::name(), AdminPatchBody::name()]
+    [RegistrationBody::name(), PatchMeBody::name(), AdminPatchBody::name(), VerifyEmailBody::name()]
         .into_iter()
         .map(|n| (n.into_owned(), "email"))
         .collect()

@@ -101,6 +101,9 @@ pub struct UserBody {
     /// E.164, like `+14155550132`; null when the user has none.
     #[oai(nullable)]
     pub phone: Option<String>,
+    /// Whether the user proved `email` is theirs (the link or code mailed to
+    /// it). Until then mail goes to the last proved address.
+    pub email_verified: bool,
     /// Whether the user proved `phone` is theirs (`POST /users/me/phone/verify`
     /// then `/confirm`). Only a verified phone receives login codes.
     pub phone_verified: bool,
@@ -115,6 +118,7 @@ impl From<User> for UserBody {
         Self {
             full_name: u.full_name(),
             phone_verified: u.verified_phone().is_some(),
+            email_verified: u.email_verified(),
             id: u.id.0,
             email: u.email,
             username: u.username,

@@ -40,6 +40,7 @@ stable_words! {
         DeliverySent = "delivery_sent",
         DeliveryFailed = "delivery_failed",
         PhoneVerified = "phone_verified",
+        EmailVerified = "email_verified",
         AppCreated = "app_created",
         AppUpdated = "app_updated",
         AppDeactivated = "app_deactivated",

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::delivery::{Delivery, DeliveryPolicy, Settlement};
+use super::delivery::{Delivery, DeliveryPolicy, Settlement, open_payload};
 use super::message::{Message, SendFailure};
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after};
@@ -23,6 +23,9 @@ pub struct Courier {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) audit: Audit,
     pub(crate) policy: DeliveryPolicy,
+    /// Where people reach authd (`AUTHD_PUBLIC_URL`): every mailed link
+    /// starts with it, never with a request's Host.
+    pub(crate) public_url: String,
 }
 
 /// What one round of the courier did.
@@ -87,15 +90,22 @@ impl Courier {
             return Err("the code expired before it could be sent".into());
         }
         let sealed = d.sealed_code.as_deref().ok_or("the code is gone")?;
-        let code = self
+        let unreadable = "the sealed code cannot be opened (was AUTHD_ENCRYPTION_KEY changed?)";
+        let payload = self
             .sealer
             .open(sealed, d.id.as_bytes())
             .ok()
             .and_then(|raw| String::from_utf8(raw).ok())
-            .and_then(|s| OtpCode::parse_digits(&s, s.len() as u32, "code").ok())
-            .ok_or("the sealed code cannot be opened (was AUTHD_ENCRYPTION_KEY changed?)")?;
+            .ok_or(unreadable)?;
+        let (code, token) = open_payload(&payload);
+        let code = OtpCode::parse_digits(code, code.len() as u32, "code").map_err(|_| unreadable)?;
+        let link = match (d.kind.link_path(), token) {
+            (Some(path), Some(token)) => Some(format!("{}{path}?token={token}", self.public_url.trim_end_matches('/'))),
+            (None, None) => None,
+            _ => return Err("the message's link is missing".into()),
+        };
         let sender = d.sender.clone();
-        Ok(Message { channel: d.channel, to: d.to.clone(), kind: d.kind, code, expires_at: d.expires_at, sender })
+        Ok(Message { channel: d.channel, to: d.to.clone(), kind: d.kind, code, link, expires_at: d.expires_at, sender })
     }
 
     fn after_failure(&self, d: &Delivery, failure: SendFailure) -> Settlement {

@@ -47,7 +47,9 @@ pub struct Delivery {
     /// Email address or E.164 number.
     pub to: String,
     pub kind: MessageKind,
-    /// The code, sealed to this delivery's id; `None` once settled.
+    /// The code, sealed to this delivery's id; `None` once settled. For a
+    /// message that carries a link, the code, a space and the link's token
+    /// ([`sealed_payload`]).
     pub sealed_code: Option<Vec<u8>>,
     /// When the code stops working: a message still queued then is not sent.
     pub expires_at: DateTime<Utc>,
@@ -61,6 +63,23 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// What a delivery seals: its code, and a space and the token of the link
+/// it carries, if any.
+pub fn sealed_payload(code: &str, link: Option<&str>) -> String {
+    match link {
+        Some(token) => format!("{code} {token}"),
+        None => code.to_owned(),
+    }
+}
+
+/// [`sealed_payload`] read back: the code and the link's token.
+pub fn open_payload(payload: &str) -> (&str, Option<&str>) {
+    match payload.split_once(' ') {
+        Some((code, token)) => (code, Some(token)),
+        None => (payload, None),
+    }
 }
 
 impl Delivery {

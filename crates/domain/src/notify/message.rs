@@ -25,6 +25,19 @@ stable_words! {
         PhoneVerification = "phone_verification",
         /// A code an application asked authd to send to one of its users.
         Verification = "verification",
+        /// A link and code that prove an email address is the user's.
+        EmailVerification = "email_verification",
+    }
+}
+
+impl MessageKind {
+    /// The page a mailed link of this kind opens, under the public URL;
+    /// `None` for messages that carry only a code.
+    pub fn link_path(self) -> Option<&'static str> {
+        match self {
+            MessageKind::EmailVerification => Some("/ui/verify-email"),
+            MessageKind::LoginCode | MessageKind::PhoneVerification | MessageKind::Verification => None,
+        }
     }
 }
 
@@ -37,6 +50,9 @@ pub struct Message {
     pub to: String,
     pub kind: MessageKind,
     pub code: OtpCode,
+    /// The whole link to open (the public URL, the page, the token), for
+    /// the kinds that carry one ([`MessageKind::link_path`]).
+    pub link: Option<String>,
     pub expires_at: DateTime<Utc>,
     /// Who it says it is from: an application's name; `None`: authd.
     pub sender: Option<String>,
@@ -87,7 +103,7 @@ mod tests {
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(channels, ["email", "sms", "whatsapp"]);
         let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(kinds, ["login_code", "phone_verification", "verification"]);
+        assert_eq!(kinds, ["login_code", "phone_verification", "verification", "email_verification"]);
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }

@@ -23,6 +23,7 @@ pub fn render(message: &Message) -> Rendered {
         MessageKind::LoginCode => (format!("Your authd login code: {code}"), "finish logging in"),
         MessageKind::PhoneVerification => (format!("Your authd phone code: {code}"), "confirm this phone number"),
         MessageKind::Verification => return verification(message),
+        MessageKind::EmailVerification => return email_verification(message),
     };
     let text = format!(
         "{code} is your authd code to {purpose}. It is valid until {until}. Never share it: authd never asks for it."
@@ -57,6 +58,29 @@ fn verification(message: &Message) -> Rendered {
     Rendered { subject: format!("Your {app} code: {code}"), text, html }
 }
 
+/// The proof of an email address: the link, and the short code for reading
+/// the mail on another device.
+fn email_verification(message: &Message) -> Rendered {
+    let code = message.code.as_str();
+    let until = message.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let link = message.link.as_deref().unwrap_or("");
+    let text = format!(
+        "Confirm that this address is yours for authd: open {link}\n\n         Or enter the code {code} with this address. Both are valid until {until}. Never share them: authd          never asks for them.\n\nIf you did not create an authd account or change its address, ignore this mail."
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\">\
+         <p>Confirm that this address is yours for authd:</p>\
+         <p><a href=\"{href}\">Confirm my email address</a></p>\
+         <p>Or enter this code with your email address:</p>\
+         <p style=\"font-size:28px;letter-spacing:4px\"><strong>{code}</strong></p>\
+         <p>Both are valid until {until}. Never share them: authd never asks for them.</p>\
+         <p style=\"color:#666\">If you did not create an authd account or change its address, ignore this \
+         mail.</p></body></html>",
+        href = escape(link)
+    );
+    Rendered { subject: format!("Confirm your email address for authd: {code}"), text, html }
+}
+
 /// `s` as HTML text.
 fn escape(s: &str) -> String {
     s.chars()
@@ -85,6 +109,7 @@ mod tests {
             to: "+14155550100".into(),
             kind,
             code: OtpCode::parse("042137").unwrap(),
+            link: kind.link_path().map(|p| format!("https://id.example.com{p}?token=0123&x=<y>")),
             expires_at: Utc.with_ymd_and_hms(2026, 11, 24, 12, 4, 0).unwrap(),
             sender: Some("Acme <Shop>".into()),
         }
@@ -101,12 +126,22 @@ mod tests {
                 );
             }
             assert!(r.subject.contains("042137"));
-            assert!(r.text.len() <= 160, "one SMS segment: {} chars", r.text.len());
+            if kind.link_path().is_none() {
+                assert!(r.text.len() <= 160, "one SMS segment: {} chars", r.text.len());
+            }
         }
         assert_ne!(
             render(&message(MessageKind::LoginCode)).text,
             render(&message(MessageKind::PhoneVerification)).text
         );
+    }
+
+    #[test]
+    fn a_mailed_link_is_in_the_text_whole_and_in_the_html_escaped() {
+        let r = render(&Message { channel: Channel::Email, ..message(MessageKind::EmailVerification) });
+        assert!(r.text.contains("https://id.example.com/ui/verify-email?token=0123&x=<y>"), "{}", r.text);
+        assert!(r.html.contains("href=\"https://id.example.com/ui/verify-email?token=0123&amp;x=&lt;y&gt;\""));
+        assert!(!r.html.contains("<y>"), "{}", r.html);
     }
 
     #[test]

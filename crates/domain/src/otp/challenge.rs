@@ -25,6 +25,9 @@ pub struct CodeRules {
 impl CodeRules {
     /// Six digits, five tries.
     pub const SENT: Self = Self { digits: super::code::OtpCode::DIGITS as u32, max_attempts: MAX_ATTEMPTS };
+    /// The short code beside a mailed link: eight digits (for reading on
+    /// another device and typing with the email address), five tries.
+    pub const BESIDE_LINK: Self = Self { digits: 8, max_attempts: MAX_ATTEMPTS };
 }
 /// New codes that may be sent for one challenge after the first.
 pub const MAX_RESENDS: u32 = 3;
@@ -78,6 +81,10 @@ stable_words! {
         Phone = "phone",
         /// A code an application asked authd to send to one of its users.
         Verification = "verification",
+        /// A link and code mailed to prove an email address is the user's.
+        Email = "email",
+        /// A link and code mailed to set a new password.
+        Reset = "reset",
     }
 }
 
@@ -120,6 +127,9 @@ pub struct OtpChallenge {
     pub canceled_at: Option<DateTime<Utc>>,
     /// The message carrying the current code, when one was sent.
     pub delivery_id: Option<Uuid>,
+    /// The keyed hash of the link token mailed with the code (email
+    /// proofs and resets), by which storage finds the challenge.
+    pub link_hash: Option<Vec<u8>>,
 }
 
 impl OtpChallenge {
@@ -170,6 +180,7 @@ mod tests {
             used_at: None,
             canceled_at: None,
             delivery_id: None,
+            link_hash: None,
         }
     }
 
@@ -182,7 +193,7 @@ mod tests {
         }
         assert_eq!(Method::parse("pigeon"), None);
         let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
-        assert_eq!(purposes, ["login", "phone", "verification"]);
+        assert_eq!(purposes, ["login", "phone", "verification", "email", "reset"]);
         for p in Purpose::ALL {
             assert_eq!(Purpose::parse(p.as_str()), Some(p));
         }

@@ -7,6 +7,7 @@
 pub mod challenge;
 pub mod code;
 pub mod finish;
+pub mod link;
 pub mod second_factor;
 pub mod sent_codes;
 #[cfg(test)]
@@ -15,5 +16,6 @@ mod tests;
 pub use challenge::{Capped, CodeRules, MAX_ATTEMPTS, MAX_RESENDS, Method, OtpChallenge, Purpose};
 pub use code::OtpCode;
 pub use finish::{Finished, FinishedLogin};
+pub use link::LinkToken;
 pub use second_factor::{Pending, SecondFactor, Verified};
 pub use sent_codes::{CodeStatus, SentCodes};

@@ -102,10 +102,12 @@ impl SecondFactor {
     fn destination<'u>(user: &'u User, method: Method) -> Result<Destination<'u>> {
         let channel = method.channel().ok_or(Error::MethodUnavailable)?;
         let to = match channel {
-            Channel::Email => user.email.as_str(),
+            // The last address the user proved: a new, unproved one gets
+            // no login code until it is proved.
+            Channel::Email => user.mail_to(),
             Channel::Sms | Channel::Whatsapp => user.verified_phone().ok_or(Error::MethodUnavailable)?,
         };
-        Ok(Destination { channel, to, kind: MessageKind::LoginCode, sender: None })
+        Ok(Destination { channel, to, kind: MessageKind::LoginCode, sender: None, link: None })
     }
 
     /// The user's authenticator app, if it is active.

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::challenge::{Capped, CodeRules, MAX_RESENDS, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
+use super::link::LinkToken;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after, span};
 use crate::error::{Error, Result};
@@ -33,6 +34,8 @@ pub struct Destination<'a> {
     /// Who the message says it is from: an application's name, for its
     /// verifications; `None` for authd's own messages.
     pub sender: Option<&'a str>,
+    /// The token of the link the message carries (email proofs, resets).
+    pub link: Option<&'a LinkToken>,
 }
 
 /// What the person waiting for a code may know about it.
@@ -103,6 +106,7 @@ impl SentCodes {
             used_at: None,
             canceled_at: None,
             delivery_id: None,
+            link_hash: None,
         }
     }
 
@@ -169,6 +173,7 @@ impl SentCodes {
     fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
         let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
         challenge.code_hash = self.keyed_hasher.hash(challenge.id, &code);
+        challenge.link_hash = to.link.map(|token| self.keyed_hasher.hash_link(token));
         challenge.method = Method::sent_by(to.channel);
         challenge.last_sent_at = self.clock.now();
         let delivery = self.delivery(challenge, to, &code)?;
@@ -227,13 +232,26 @@ impl SentCodes {
     /// Counts a wrong answer against the challenge and against `key`'s
     /// lockout; the error to answer with.
     pub(crate) async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
+        self.count_wrong(challenge, Some(key)).await
+    }
+
+    /// Counts a wrong answer against the challenge only: for a code whose
+    /// challenges only the owner can open, so that a guesser gets five
+    /// tries per mail the owner asked for and nothing else to lock.
+    pub(crate) async fn wrong_code(&self, challenge: &OtpChallenge) -> Error {
+        self.count_wrong(challenge, None).await
+    }
+
+    async fn count_wrong(&self, challenge: &OtpChallenge, key: Option<&str>) -> Error {
         let counted = async {
             if !self.otps.record_failure(challenge.id, challenge.rules.max_attempts).await? {
                 return Ok(self.closed_now(challenge.id).await);
             }
             // Concurrent wrong guesses may make this an overestimate; the
             // database alone decided whether this one counted.
-            self.throttle.count_failure(key, challenge.owner.user()).await?;
+            if let Some(key) = key {
+                self.throttle.count_failure(key, challenge.owner.user()).await?;
+            }
             let remaining = challenge.rules.max_attempts.saturating_sub(challenge.attempts + 1);
             let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
             let mut detail =
@@ -294,7 +312,8 @@ impl SentCodes {
     fn delivery(&self, challenge: &OtpChallenge, to: Destination<'_>, code: &OtpCode) -> Result<Delivery> {
         let now = self.clock.now();
         let id = self.rng.uuid_v7(now);
-        let sealed = self.sealer.seal(code.as_str().as_bytes(), id.as_bytes())?;
+        let payload = crate::notify::delivery::sealed_payload(code.as_str(), to.link.map(LinkToken::expose));
+        let sealed = self.sealer.seal(payload.as_bytes(), id.as_bytes())?;
         let user = challenge.owner.user();
         let mut d =
             Delivery::queued(id, user, to.channel, to.to.to_owned(), to.kind, sealed, challenge.expires_at, now);

@@ -15,6 +15,8 @@ pub struct RateLimits {
     pub verify_otp_per_minute: u32,
     pub registrations_per_hour: u32,
     pub phone_codes_per_hour: u32,
+    /// Mails proving an email address, per user and hour.
+    pub email_codes_per_hour: u32,
     /// Verifications one application may start per minute.
     pub verifications_per_app_per_minute: u32,
     /// Verifications one application may start for one destination per hour.
@@ -42,6 +44,8 @@ pub enum RateScope {
     Registration,
     /// Codes sent to a user's phone to verify it, per user.
     PhoneCode,
+    /// Mails sent to prove a user's email address, per user.
+    EmailCode,
     /// Verifications an application starts, per application and minute.
     AppVerifications,
     /// Verifications an application starts for one destination, per hour.
@@ -55,6 +59,7 @@ impl RateScope {
             RateScope::VerifyOtp => "otp",
             RateScope::Registration => "register",
             RateScope::PhoneCode => "phone_code",
+            RateScope::EmailCode => "email_code",
             RateScope::AppVerifications => "verify",
             RateScope::VerificationDestination => "verify_to",
         }
@@ -65,7 +70,7 @@ impl RateScope {
     /// verifications an app id, or an app id and a destination (`app:…`).
     pub fn key(self, subject: &str) -> String {
         let per = match self {
-            RateScope::PhoneCode => "user",
+            RateScope::PhoneCode | RateScope::EmailCode => "user",
             RateScope::Token | RateScope::VerifyOtp | RateScope::Registration => "ip",
             RateScope::AppVerifications | RateScope::VerificationDestination => "app",
         };
@@ -79,6 +84,7 @@ impl RateScope {
             RateScope::VerifyOtp => (limits.verify_otp_per_minute, Duration::from_secs(60)),
             RateScope::Registration => (limits.registrations_per_hour, Duration::from_secs(3600)),
             RateScope::PhoneCode => (limits.phone_codes_per_hour, Duration::from_secs(3600)),
+            RateScope::EmailCode => (limits.email_codes_per_hour, Duration::from_secs(3600)),
             RateScope::AppVerifications => (limits.verifications_per_app_per_minute, Duration::from_secs(60)),
             RateScope::VerificationDestination => {
                 (limits.verifications_per_destination_per_hour, Duration::from_secs(3600))

@@ -141,7 +141,7 @@ impl Verifications {
     }
 
     fn message<'a>(&self, app: &'a App, to: &'a str, channel: Channel) -> Destination<'a> {
-        Destination { channel, to, kind: MessageKind::Verification, sender: Some(&app.name) }
+        Destination { channel, to, kind: MessageKind::Verification, sender: Some(&app.name), link: None }
     }
 
     fn view(&self, c: &OtpChallenge, sent: CodeStatus) -> Verification {

@@ -8,7 +8,7 @@ pub struct Model {
     /// Exactly one of `user_id` and `app_id` (CHECK otp_challenges_owner).
     pub user_id: Option<Uuid>,
     pub app_id: Option<Uuid>,
-    /// `login`, `phone` or `verification`.
+    /// `login`, `phone`, `verification`, `email` or `reset`.
     pub purpose: String,
     pub method: String,
     /// For a phone challenge, the number its code went to; for a
@@ -27,6 +27,9 @@ pub struct Model {
     pub canceled_at: Option<DateTimeUtc>,
     /// The message carrying the current code (`deliveries.id`).
     pub delivery_id: Option<Uuid>,
+    /// Hex of HMAC-SHA256(key, "link" ‖ token) of a mailed link (email
+    /// proofs, resets); unique (`ux_otp_challenges_link_hash`).
+    pub link_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

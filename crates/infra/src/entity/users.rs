@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub email: String,
+    /// The last address the user proved is theirs.
+    pub verified_email: Option<String>,
     pub username: String,
     pub name: String,
     pub lastname: String,

@@ -1,6 +1,7 @@
 //! The file log: the development sender, and what the test suites read
 //! codes from. One JSON line per message, every channel:
-//! `{at, channel, to, kind, subject, code, expires_at}`.
+//! `{at, channel, to, kind, subject, code, expires_at}`, and `link` (the
+//! whole URL) for a message that carries one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ impl FileNotifier {
 
 pub(crate) fn line(m: &Message) -> serde_json::Value {
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    serde_json::json!({
+    let mut line = serde_json::json!({
         "at": at,
         "channel": m.channel.as_str(),
         "to": m.to,
@@ -37,7 +38,11 @@ pub(crate) fn line(m: &Message) -> serde_json::Value {
         "subject": render(m).subject,
         "code": m.code.as_str(),
         "expires_at": m.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })
+    });
+    if let Some(link) = &m.link {
+        line["link"] = link.as_str().into();
+    }
+    line
 }
 
 #[async_trait]
@@ -79,7 +84,8 @@ mod tests {
             channel,
             to: to.into(),
             kind: MessageKind::LoginCode,
-            code: OtpCode::parse(code).unwrap(),
+            code: OtpCode::parse_digits(code, code.len() as u32, "code").unwrap(),
+            link: None,
             expires_at: chrono::Utc::now(),
             sender: None,
         }
@@ -114,5 +120,16 @@ mod tests {
             assert!(line["at"].is_string() && line["subject"].is_string());
         }
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_message_with_a_link_logs_the_whole_link_beside_its_code() {
+        let mut m = message(Channel::Email, "ada@example.com", "01234567");
+        m.kind = MessageKind::EmailVerification;
+        m.link = Some("https://id.example.com/ui/verify-email?token=00ff".into());
+        let l = line(&m);
+        assert_eq!((l["kind"].as_str(), l["code"].as_str()), (Some("email_verification"), Some("01234567")));
+        assert_eq!(l["link"], "https://id.example.com/ui/verify-email?token=00ff");
+        assert!(line(&message(Channel::Sms, "+14155550100", "123456")).get("link").is_none());
     }
 }

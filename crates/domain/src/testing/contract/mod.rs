@@ -127,6 +127,7 @@ pub fn challenge(user: UserId) -> OtpChallenge {
         used_at: None,
         canceled_at: None,
         delivery_id: None,
+        link_hash: None,
     }
 }
 
@@ -173,6 +174,7 @@ macro_rules! port_contracts {
             the_user_list_is_a_keyset_in_id_order_with_filters_and_literal_search,
             deleting_a_user_deletes_their_sessions_and_challenges,
             a_phone_is_verified_only_while_it_is_the_number_the_code_went_to,
+            an_email_is_proved_only_while_it_is_the_users_address_and_only_its_prover_keeps_it,
         ]);
         $crate::port_contracts!(@suite $store, sessions: [
             a_session_is_created_only_for_an_existing_active_user,
@@ -191,6 +193,7 @@ macro_rules! port_contracts {
             a_code_is_replaced_only_after_the_cooldown_within_the_limits_of_an_open_challenge,
             the_latest_challenge_of_a_purpose_is_the_users_newest_and_keeps_its_destination,
             a_phone_challenge_is_created_only_while_none_is_open_for_the_number_once_among_fifty,
+            a_challenge_is_found_by_its_links_hash_and_two_challenges_never_share_one,
         ]);
         $crate::port_contracts!(@suite $store, login_finish: [
             a_finished_login_uses_the_challenge_opens_the_session_clears_the_count_and_records_the_events,

@@ -188,3 +188,23 @@ pub async fn a_phone_challenge_is_created_only_while_none_is_open_for_the_number
     .await;
     assert_eq!(race, 1, "{n}: one phone challenge among concurrent requests");
 }
+
+pub async fn a_challenge_is_found_by_its_links_hash_and_two_challenges_never_share_one(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let mut c = challenge(ada);
+    c.purpose = Purpose::Email;
+    c.destination = Some("ada@example.com".into());
+    c.link_hash = Some(vec![7; 32]);
+    s.otps.create(&c, None).await.unwrap();
+    let found = s.otps.by_link(&[7; 32]).await.unwrap().expect("found by its link");
+    assert_eq!((found.id, found.purpose, found.link_hash.clone()), (c.id, Purpose::Email, Some(vec![7; 32])), "{n}");
+    assert!(s.otps.by_link(&[8; 32]).await.unwrap().is_none(), "{n}: another link");
+    let login = challenge(ada);
+    s.otps.create(&login, None).await.unwrap();
+    assert_eq!(s.otps.get(login.id).await.unwrap().unwrap().link_hash, None, "{n}: a login has no link");
+    let mut twin = challenge(ada);
+    twin.id = uuid::Uuid::new_v4();
+    twin.link_hash = Some(vec![7; 32]);
+    assert!(s.otps.create(&twin, None).await.is_err(), "{n}: the link's hash is unique");
+}

@@ -201,3 +201,31 @@ pub async fn a_phone_is_verified_only_while_it_is_the_number_the_code_went_to(s:
     assert!(!s.users.confirm_phone(ada.id, "+14155550199", at(9)).await.unwrap(), "{n}: no number, nothing verified");
     assert!(!s.users.confirm_phone(UserId(uuid::Uuid::new_v4()), "+14155550199", at(9)).await.unwrap(), "{n}");
 }
+
+pub async fn an_email_is_proved_only_while_it_is_the_users_address_and_only_its_prover_keeps_it(s: Store) {
+    let n = s.name;
+    let ada = s.users.insert(&new_user(1, "ada")).await.unwrap();
+    assert_eq!(ada.verified_email, None, "{n}: a new address is unproved");
+    assert!(!s.users.confirm_email(ada.id, "other@example.com", at(1)).await.unwrap(), "{n}: not ada's address");
+    assert!(s.users.confirm_email(ada.id, "ada@example.com", at(2)).await.unwrap(), "{n}");
+    let proved = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    assert_eq!((proved.verified_email.as_deref(), proved.modified_at), (Some("ada@example.com"), at(2)), "{n}");
+    assert!(proved.email_verified(), "{n}");
+
+    let moved = ProfilePatch { email: Some(Email::parse("ada@new.example.com").unwrap()), ..Default::default() };
+    let changed = s.users.update_profile(ada.id, &moved, at(3)).await.unwrap().unwrap();
+    assert_eq!(changed.verified_email.as_deref(), Some("ada@example.com"), "{n}: the proved address is kept");
+    assert!(!changed.email_verified(), "{n}: the new one is unproved");
+    assert!(!s.users.confirm_email(ada.id, "ada@example.com", at(4)).await.unwrap(), "{n}: no longer ada's address");
+
+    let mut eve = new_user(2, "eve");
+    eve.email = Email::parse("ada@example.com").unwrap();
+    let eve = s.users.insert(&eve).await.unwrap();
+    assert!(s.users.confirm_email(eve.id, "ada@example.com", at(5)).await.unwrap(), "{n}");
+    let ada_now = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    assert_eq!((ada_now.verified_email, ada_now.modified_at), (None, at(5)), "{n}: ada no longer holds eve's address");
+    let listed = s.users.list(&UserQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let eve_listed = listed.iter().find(|u| u.id == eve.id).unwrap();
+    assert_eq!(eve_listed.verified_email.as_deref(), Some("ada@example.com"), "{n}: listings carry it");
+    assert!(!s.users.confirm_email(UserId(uuid::Uuid::new_v4()), "ada@example.com", at(6)).await.unwrap(), "{n}");
+}

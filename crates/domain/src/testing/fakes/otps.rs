@@ -22,6 +22,10 @@ impl OtpRepo for MemDb {
         if t.otps.contains_key(&c.id) || d.is_some_and(|d| t.deliveries.contains_key(&d.id)) {
             return Err(Error::internal("duplicate key"));
         }
+        // ux_otp_challenges_link_hash
+        if c.link_hash.is_some() && t.otps.values().any(|o| o.link_hash == c.link_hash) {
+            return Err(Error::internal("duplicate link hash"));
+        }
         t.otps.insert(c.id, c.clone());
         if let Some(d) = d {
             t.deliveries.insert(d.id, d.clone());
@@ -85,6 +89,9 @@ impl OtpRepo for MemDb {
     }
     async fn get(&self, id: Uuid) -> Result<Option<OtpChallenge>> {
         Ok(self.tables().otps.get(&id).cloned())
+    }
+    async fn by_link(&self, link_hash: &[u8]) -> Result<Option<OtpChallenge>> {
+        Ok(self.tables().otps.values().find(|c| c.link_hash.as_deref() == Some(link_hash)).cloned())
     }
     async fn latest(&self, user: UserId, purpose: Purpose) -> Result<Option<OtpChallenge>> {
         let t = self.tables();

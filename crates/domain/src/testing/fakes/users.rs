@@ -13,6 +13,7 @@ impl UserRepo for MemDb {
         let user = User {
             id: u.id,
             email: u.email.as_str().into(),
+            verified_email: None,
             username: u.username.as_str().into(),
             name: u.name.as_str().into(),
             lastname: u.lastname.as_str().into(),
@@ -91,6 +92,24 @@ impl UserRepo for MemDb {
             }
             _ => Ok(false),
         }
+    }
+    async fn confirm_email(&self, id: UserId, email: &str, now: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        match t.users.get_mut(&id) {
+            Some(s) if s.user.email == email => {
+                s.user.verified_email = Some(email.into());
+                s.user.modified_at = now;
+            }
+            _ => return Ok(false),
+        }
+        // The address proved is this user's alone now: whoever proved it
+        // before and moved on no longer gets mail there.
+        for other in t.users.values_mut().filter(|s| s.user.id != id && s.user.verified_email.as_deref() == Some(email))
+        {
+            other.user.verified_email = None;
+            other.user.modified_at = now;
+        }
+        Ok(true)
     }
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
         Ok(self

@@ -1,0 +1,87 @@
+//! Proving the caller's email address: `POST /users/me/email/verify` mails
+//! a new link and code; `POST /auth/verify-email` takes either back, without
+//! a login (the link may be opened on another device).
+
+use domain::email::Emails;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use crate::http::client_addr::ClientAddr;
+use crate::http::error::ApiResult;
+use crate::http::security::AccessAuth;
+use crate::http::state::Use;
+use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::shared::{ApiTags, CodeStatusResponse};
+
+/// What a mail proving an address carries: its link's `token`, or the
+/// `email` it went to and its eight-digit `code`.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct VerifyEmailBody {
+    /// The `token` of the mailed link.
+    #[oai(validator(max_length = 64))]
+    pub token: Omittable<Text>,
+    /// The address the mail went to (with `code`).
+    #[oai(validator(max_length = 254))]
+    pub email: Omittable<Text>,
+    /// The eight digits from the mail (with `email`).
+    #[oai(validator(max_length = 64))]
+    pub code: Omittable<Text>,
+}
+
+#[derive(Debug, Object)]
+pub struct EmailVerifiedBody {
+    pub email_verified: bool,
+}
+
+#[derive(ApiResponse)]
+pub enum EmailVerified {
+    /// The address is proved.
+    #[oai(status = 200)]
+    Ok(Json<EmailVerifiedBody>),
+}
+
+pub struct EmailApi;
+
+#[OpenApi]
+impl EmailApi {
+    /// Mail a new proof of the caller's email address
+    ///
+    /// A link and an eight-digit code to the current address, valid for
+    /// `AUTHD_EMAIL_VERIFICATION_TTL`. Not within the cooldown of the last
+    /// mail (the registration's included: 429 `otp_resend_cooldown`), at
+    /// most `AUTHD_RATE_EMAIL_CODES_PER_HOUR` an hour; 409
+    /// `already_verified` once proved.
+    #[oai(path = "/users/me/email/verify", method = "post", tag = "ApiTags::Users")]
+    async fn send(&self, emails: Use<'_, Emails>, caller: AccessAuth) -> ApiResult<CodeStatusResponse> {
+        Ok(CodeStatusResponse::Accepted(Json(emails.resend(&caller.0).await?.into())))
+    }
+
+    /// Prove an email address
+    ///
+    /// With the mailed link's `token`, or the `email` and the `code` from
+    /// the same mail. Each works once, while the address is still the
+    /// account's; five wrong codes end the mail. One answer for wrong,
+    /// used, expired or unknown: 400 `verification_invalid`.
+    #[oai(path = "/auth/verify-email", method = "post", tag = "ApiTags::Auth")]
+    async fn verify(
+        &self,
+        emails: Use<'_, Emails>,
+        client: ClientAddr,
+        body: Json<VerifyEmailBody>,
+    ) -> ApiResult<EmailVerified> {
+        let b = body.0;
+        let proved = match (b.token.0, b.email.0, b.code.0) {
+            (Some(token), None, None) => emails.confirm_link(&client.0, &token.0).await?,
+            (None, Some(email), Some(code)) => emails.confirm_code(&client.0, &email.0, &code.0).await?,
+            _ => {
+                return Err(domain::Error::InvalidField {
+                    field: "token",
+                    reason: "give the link's token, or the email and the code".into(),
+                }
+                .into());
+            }
+        };
+        Ok(EmailVerified::Ok(Json(EmailVerifiedBody { email_verified: proved.email_verified() })))
+    }
+}

@@ -1,0 +1,143 @@
+//! Proving an email address. A mail to the address carries a link (a
+//! [`LinkToken`], 128 bits) and a short code (eight digits) for reading the
+//! mail on another device; either proves the address, once, within
+//! `AUTHD_EMAIL_VERIFICATION_TTL`. The mail is a challenge of the one
+//! mechanism for sent codes ([`SentCodes`]): queued in the outbox with it,
+//! sealed there, five wrong codes and it is dead, used once.
+//!
+//! A user's mail goes to the last address they proved ([`User::mail_to`]),
+//! so a new address gets no login code or reset until it is proved; the
+//! proof is marked only if the address is still the user's
+//! ([`UserRepo::confirm_email`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after, retry_after};
+use crate::error::{Error, Result};
+use crate::notify::{Channel, MessageKind};
+use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
+use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
+use crate::ports::{KeyedHasher, OtpRepo, UserRepo};
+use crate::rng::Rng;
+use crate::session::Caller;
+use crate::subject::Subject;
+use crate::throttle::{ClientAddress, RateScope, Throttle};
+use crate::user::{LoginName, User, UserId};
+
+#[derive(Clone)]
+pub struct Emails {
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) otps: Arc<dyn OtpRepo>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
+    pub(crate) codes: SentCodes,
+    pub(crate) throttle: Throttle,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
+    /// How long a mailed proof works.
+    pub(crate) ttl: Duration,
+    /// How long after one mail the next may be asked for.
+    pub(crate) resend_cooldown: Duration,
+}
+
+impl Emails {
+    /// Queues a mail proving `user`'s current address: at registration and
+    /// when the address changes. Each mail is a new challenge; an earlier
+    /// one still proves the same address until it expires.
+    pub(crate) async fn send_proof(&self, user: &User) -> Result<CodeStatus> {
+        let now = self.clock.now();
+        let id = self.rng.uuid_v7(now);
+        let owner = Subject::User(user.id);
+        let to = Some(user.email.clone());
+        let mut challenge =
+            self.codes.challenge(id, owner, Purpose::Email, Method::Email, to, self.ttl, CodeRules::BESIDE_LINK);
+        let token = LinkToken::generate(&*self.rng);
+        let to = Destination {
+            channel: Channel::Email,
+            to: &user.email,
+            kind: MessageKind::EmailVerification,
+            sender: None,
+            link: Some(&token),
+        };
+        self.codes.open(&mut challenge, Some(to)).await
+    }
+
+    /// The caller asks for a new mail: not for a proved address, not within
+    /// the cooldown of the last mail (the registration's included), and at
+    /// most the hourly limit of mails per user.
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
+    pub async fn resend(&self, caller: &Caller) -> Result<CodeStatus> {
+        let user = self.user(caller.user_id).await?;
+        if user.email_verified() {
+            return Err(Error::AlreadyVerified);
+        }
+        let now = self.clock.now();
+        if let Some(last) = self.otps.latest(user.id, Purpose::Email).await? {
+            let next = after(last.last_sent_at, self.resend_cooldown);
+            if now < next {
+                return Err(Error::ResendCooldown { retry_after: retry_after(now, next) });
+            }
+        }
+        self.throttle.check_rate(RateScope::EmailCode, &user.id.to_string()).await?;
+        self.send_proof(&user).await
+    }
+
+    /// Proves the address a mail went to by the link's token, once.
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm_link(&self, from: &ClientAddress, token: &str) -> Result<User> {
+        self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
+        let token = LinkToken::parse(token).ok_or(Error::VerificationInvalid)?;
+        let challenge = self.otps.by_link(&self.keyed_hasher.hash_link(&token)).await?;
+        let challenge = challenge.filter(|c| c.purpose == Purpose::Email).ok_or(Error::VerificationInvalid)?;
+        self.prove(&challenge).await
+    }
+
+    /// Proves `email` by the short code mailed to it, once; a wrong code
+    /// costs one of the mail's five tries.
+    #[tracing::instrument(skip_all)]
+    pub async fn confirm_code(&self, from: &ClientAddress, email: &str, code: &str) -> Result<User> {
+        self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
+        let Some(LoginName::Email(email)) = LoginName::parse(email) else {
+            return Err(Error::VerificationInvalid);
+        };
+        let login = LoginName::Email(email.clone());
+        let user = self.users.by_login(&login).await?.ok_or(Error::VerificationInvalid)?.user;
+        let challenge = self.otps.latest(user.id, Purpose::Email).await?.ok_or(Error::VerificationInvalid)?;
+        if challenge.destination.as_deref() != Some(email.as_str()) {
+            return Err(Error::VerificationInvalid);
+        }
+        if challenge.closed_reason(self.clock.now()).is_some() {
+            return Err(Error::VerificationInvalid);
+        }
+        if !self.codes.matches(&challenge, code, "code").unwrap_or(false) {
+            self.codes.wrong_code(&challenge).await;
+            return Err(Error::VerificationInvalid);
+        }
+        self.prove(&challenge).await
+    }
+
+    /// Spends `challenge` and marks the address it went to proved, if it is
+    /// still the user's.
+    async fn prove(&self, challenge: &OtpChallenge) -> Result<User> {
+        let uid = challenge.owner.user().ok_or(Error::VerificationInvalid)?;
+        if challenge.closed_reason(self.clock.now()).is_some() {
+            return Err(Error::VerificationInvalid);
+        }
+        self.codes.spend(challenge).await.map_err(|_| Error::VerificationInvalid)?;
+        let email = challenge.destination.as_deref().ok_or(Error::VerificationInvalid)?;
+        if !self.users.confirm_email(uid, email, self.clock.now()).await? {
+            return Err(Error::VerificationInvalid);
+        }
+        self.audit.record(uid, None, EventKind::EmailVerified, &[]).await?;
+        self.user(uid).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<User> {
+        Ok(self.users.by_id(id).await?.ok_or(Error::TokenInvalid)?.user)
+    }
+}
+
+#[cfg(test)]
+mod tests;
