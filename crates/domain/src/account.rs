@@ -8,6 +8,7 @@ use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
 use crate::email::Emails;
 use crate::error::{Error, Result};
+use crate::notify::{MessageKind, Notices};
 use crate::page::{Page, check_limit, page};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
@@ -37,6 +38,7 @@ pub struct Accounts {
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
     pub(crate) emails: Emails,
+    pub(crate) notices: Notices,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
@@ -112,11 +114,18 @@ impl Accounts {
         let now = self.clock.now();
         let user = self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)?;
         if patch.email.is_some() {
-            // A new address is unproved: mail goes on to the last proved one
-            // until this mail's link or code proves the new one.
-            self.emails.send_proof(&user).await?;
+            self.email_changed(&stored.user, &user).await?;
         }
         Ok(user)
+    }
+
+    /// After the address changed from `before`'s to `after`'s: a notice to
+    /// the old address (the last proved, else the old one), and a mail
+    /// proving the new one. Mail goes on to the last proved address until
+    /// the new one is proved.
+    pub(crate) async fn email_changed(&self, before: &User, after: &User) -> Result<()> {
+        self.notices.send(after.id, before.mail_to(), MessageKind::EmailChanged).await?;
+        self.emails.send_proof(after).await.map(|_| ())
     }
 
     /// Checks the caller's password before anything irreversible.

@@ -90,7 +90,11 @@ impl Admin {
         let admin = self.require_admin(caller).await?;
         let patch = changes.parse()?;
         let now = self.clock.now();
+        let before = self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user;
         let user = self.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
+        if user.email != before.email {
+            self.accounts.email_changed(&before, &user).await?;
+        }
         let fields = patch.field_names().join(",");
         self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
         if patch.is_active == Some(true) {

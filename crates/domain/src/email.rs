@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::{Audit, EventKind};
-use crate::clock::{Clock, after, retry_after};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
@@ -38,8 +38,6 @@ pub struct Emails {
     pub(crate) rng: Arc<dyn Rng>,
     /// How long a mailed proof works.
     pub(crate) ttl: Duration,
-    /// How long after one mail the next may be asked for.
-    pub(crate) resend_cooldown: Duration,
 }
 
 impl Emails {
@@ -73,12 +71,10 @@ impl Emails {
         if user.email_verified() {
             return Err(Error::AlreadyVerified);
         }
-        let now = self.clock.now();
-        if let Some(last) = self.otps.latest(user.id, Purpose::Email).await? {
-            let next = after(last.last_sent_at, self.resend_cooldown);
-            if now < next {
-                return Err(Error::ResendCooldown { retry_after: retry_after(now, next) });
-            }
+        if let Some(last) = self.otps.latest(user.id, Purpose::Email).await?
+            && let Some(retry_after) = self.codes.cooling_down(&last, self.clock.now())
+        {
+            return Err(Error::ResendCooldown { retry_after });
         }
         self.throttle.check_rate(RateScope::EmailCode, &user.id.to_string()).await?;
         self.send_proof(&user).await

@@ -227,6 +227,8 @@ pub trait Outbox: Send + Sync {
     /// claimed again after the lease lapsed).
     async fn settle(&self, id: Uuid, attempt: u32, outcome: &Settlement, now: DateTime<Utc>) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<Delivery>>;
+    /// Queues a message that serves no challenge (a notice).
+    async fn queue(&self, delivery: &Delivery) -> Result<()>;
 }
 
 /// The security event log.

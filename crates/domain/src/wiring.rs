@@ -11,7 +11,7 @@ use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
-use crate::notify::Courier;
+use crate::notify::{Courier, Notices};
 use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
@@ -125,6 +125,8 @@ impl Services {
             rng: rng.clone(),
             code_ttl: policy.temporary_ttl,
         };
+        let notices =
+            Notices { outbox: p.outbox.clone(), sealer: p.sealer.clone(), clock: clock.clone(), rng: rng.clone() };
         let emails = Emails {
             users: p.users.clone(),
             otps: p.otps.clone(),
@@ -135,7 +137,6 @@ impl Services {
             clock: clock.clone(),
             rng: rng.clone(),
             ttl: policy.email_verification_ttl,
-            resend_cooldown: policy.otp_resend_cooldown,
         };
         let verifications = Verifications {
             otps: p.otps.clone(),
@@ -187,6 +188,7 @@ impl Services {
             sessions: sessions.clone(),
             throttle: throttle.clone(),
             emails: emails.clone(),
+            notices: notices.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
             rng: rng.clone(),

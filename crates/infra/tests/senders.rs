@@ -25,7 +25,7 @@ fn message(channel: Channel, to: &str) -> Message {
         channel,
         to: to.into(),
         kind: MessageKind::LoginCode,
-        code: OtpCode::parse("042137").unwrap(),
+        code: Some(OtpCode::parse("042137").unwrap()),
         expires_at: Utc.with_ymd_and_hms(2026, 11, 24, 12, 4, 0).unwrap(),
         sender: None,
     }

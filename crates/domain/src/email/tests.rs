@@ -37,7 +37,7 @@ async fn registration_mails_a_link_and_a_code_to_the_new_address_and_the_link_pr
     assert!(!ada.email_verified());
     let mail = proof_mail(&w).await;
     assert_eq!(mail.to, "ada@example.com");
-    assert_eq!(mail.code.as_str().len(), 8, "the short code beside the link");
+    assert_eq!(mail.code.as_ref().unwrap().as_str().len(), 8, "the short code beside the link");
     let link = mail.link.clone().unwrap();
     assert!(link.starts_with("http://localhost:8000/ui/verify-email?token="), "{link}");
     assert_eq!(token_of(&mail).len(), 32, "128 bits in hex");
@@ -48,7 +48,7 @@ async fn registration_mails_a_link_and_a_code_to_the_new_address_and_the_link_pr
     assert!(matches!(w.emails.confirm_link(&w.from, &token_of(&mail)).await, Err(Error::VerificationInvalid)));
     assert!(
         matches!(
-            w.emails.confirm_code(&w.from, "ada@example.com", mail.code.as_str()).await,
+            w.emails.confirm_code(&w.from, "ada@example.com", mail.code.as_ref().unwrap().as_str()).await,
             Err(Error::VerificationInvalid)
         ),
         "the code dies with its link"
@@ -60,7 +60,7 @@ async fn the_short_code_proves_the_address_typed_with_it_and_five_wrong_codes_ki
     let w = World::new();
     newcomer(&w, "ada").await;
     let mail = proof_mail(&w).await;
-    let right = mail.code.as_str().to_owned();
+    let right = mail.code.as_ref().unwrap().as_str().to_owned();
     let wrong = if right == "00000000" { "11111111" } else { "00000000" };
     assert!(matches!(w.emails.confirm_code(&w.from, "bob@example.com", &right).await, Err(Error::VerificationInvalid)));
     assert!(
@@ -70,7 +70,7 @@ async fn the_short_code_proves_the_address_typed_with_it_and_five_wrong_codes_ki
 
     let w = World::new();
     newcomer(&w, "ada").await;
-    let right = proof_mail(&w).await.code.as_str().to_owned();
+    let right = proof_mail(&w).await.code.as_ref().unwrap().as_str().to_owned();
     for _ in 0..5 {
         assert!(matches!(
             w.emails.confirm_code(&w.from, "ada@example.com", wrong).await,
@@ -96,7 +96,7 @@ async fn a_mailed_proof_expires_after_its_lifetime() {
     w.clock.advance(Duration::from_secs(24 * 3600));
     assert!(matches!(w.emails.confirm_link(&w.from, &token_of(&mail)).await, Err(Error::VerificationInvalid)));
     assert!(matches!(
-        w.emails.confirm_code(&w.from, "ada@example.com", mail.code.as_str()).await,
+        w.emails.confirm_code(&w.from, "ada@example.com", mail.code.as_ref().unwrap().as_str()).await,
         Err(Error::VerificationInvalid)
     ));
 }
@@ -220,4 +220,37 @@ async fn a_new_mail_waits_for_the_cooldown_is_limited_per_hour_and_is_refused_on
     w.emails.confirm_link(&w.from, &token_of(&mail)).await.unwrap();
     w.clock.advance(Duration::from_secs(3600));
     assert!(matches!(w.emails.resend(&caller).await, Err(Error::AlreadyVerified)));
+}
+
+#[tokio::test]
+async fn changing_the_address_tells_the_old_one_and_asks_the_new_one_to_prove_itself() {
+    let w = World::new();
+    let ada = w.register("ada", false).await;
+    let caller = caller_of(&w, "ada").await;
+    let change = ProfileChanges {
+        email: Some("ada@new.example.com".into()),
+        current_password: Some(pw(GOOD_PASSWORD)),
+        ..Default::default()
+    };
+    w.accounts.update_me(&caller, change).await.unwrap();
+    let mails = w.messages().await;
+    let notice = mails.iter().find(|m| m.kind == MessageKind::EmailChanged).expect("a notice");
+    assert_eq!(notice.to, "ada@example.com", "to the old, proved address");
+    assert!(notice.code.is_none(), "a notice carries no code");
+    assert_eq!(notice.link.as_deref(), Some("http://localhost:8000/ui/reset"));
+    assert!(mails.iter().any(|m| m.kind == MessageKind::EmailVerification && m.to == "ada@new.example.com"));
+
+    // An administrator's change does the same.
+    w.admin("root").await;
+    let root = caller_of(&w, "root").await;
+    let by_admin = crate::admin::AdminChanges {
+        profile: ProfileChanges { email: Some("ada@third.example.com".into()), ..Default::default() },
+        ..Default::default()
+    };
+    w.admin.update_user(&root, ada.id, by_admin).await.unwrap();
+    let mails = w.messages().await;
+    let notices: Vec<&str> =
+        mails.iter().filter(|m| m.kind == MessageKind::EmailChanged).map(|m| m.to.as_str()).collect();
+    assert_eq!(notices, ["ada@example.com", "ada@example.com"], "still the last proved address");
+    assert!(mails.iter().any(|m| m.kind == MessageKind::EmailVerification && m.to == "ada@third.example.com"));
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::delivery::{Delivery, DeliveryPolicy, Settlement, open_payload};
-use super::message::{Message, SendFailure};
+use super::message::{Link, Message, SendFailure};
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::Result;
@@ -98,11 +98,17 @@ impl Courier {
             .and_then(|raw| String::from_utf8(raw).ok())
             .ok_or(unreadable)?;
         let (code, token) = open_payload(&payload);
-        let code = OtpCode::parse_digits(code, code.len() as u32, "code").map_err(|_| unreadable)?;
-        let link = match (d.kind.link_path(), token) {
-            (Some(path), Some(token)) => Some(format!("{}{path}?token={token}", self.public_url.trim_end_matches('/'))),
-            (None, None) => None,
-            _ => return Err("the message's link is missing".into()),
+        let code = match code {
+            Some(code) => Some(OtpCode::parse_digits(code, code.len() as u32, "code").map_err(|_| unreadable)?),
+            None if d.kind.carries_code() => return Err(unreadable.into()),
+            None => None,
+        };
+        let base = self.public_url.trim_end_matches('/');
+        let link = match (d.kind.link(), token) {
+            (Link::WithToken(path), Some(token)) => Some(format!("{base}{path}?token={token}")),
+            (Link::Page(path), None) => Some(format!("{base}{path}")),
+            (Link::None, None) => None,
+            _ => return Err("the message's link does not match its kind".into()),
         };
         let sender = d.sender.clone();
         Ok(Message { channel: d.channel, to: d.to.clone(), kind: d.kind, code, link, expires_at: d.expires_at, sender })

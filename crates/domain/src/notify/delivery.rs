@@ -65,9 +65,10 @@ pub struct Delivery {
     pub settled_at: Option<DateTime<Utc>>,
 }
 
-/// What a delivery seals: its code, and a space and the token of the link
-/// it carries, if any.
-pub fn sealed_payload(code: &str, link: Option<&str>) -> String {
+/// What a delivery seals: its code (none for a notice), and a space and the
+/// token of the link it carries, if any.
+pub fn sealed_payload(code: Option<&str>, link: Option<&str>) -> String {
+    let code = code.unwrap_or("");
     match link {
         Some(token) => format!("{code} {token}"),
         None => code.to_owned(),
@@ -75,11 +76,12 @@ pub fn sealed_payload(code: &str, link: Option<&str>) -> String {
 }
 
 /// [`sealed_payload`] read back: the code and the link's token.
-pub fn open_payload(payload: &str) -> (&str, Option<&str>) {
-    match payload.split_once(' ') {
+pub fn open_payload(payload: &str) -> (Option<&str>, Option<&str>) {
+    let (code, token) = match payload.split_once(' ') {
         Some((code, token)) => (code, Some(token)),
         None => (payload, None),
-    }
+    };
+    ((!code.is_empty()).then_some(code), token)
 }
 
 impl Delivery {

@@ -27,17 +27,39 @@ stable_words! {
         Verification = "verification",
         /// A link and code that prove an email address is the user's.
         EmailVerification = "email_verification",
+        /// A link and code to set a new password.
+        PasswordReset = "password_reset",
+        /// A notice to the old address: the account's address was changed.
+        EmailChanged = "email_changed",
+        /// A notice: the account's password was reset.
+        PasswordResetDone = "password_reset_done",
     }
 }
 
+/// What link a message carries, under the public URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    None,
+    /// The page, with the message's token (`?token=`).
+    WithToken(&'static str),
+    /// The page alone (a notice's way to act).
+    Page(&'static str),
+}
+
 impl MessageKind {
-    /// The page a mailed link of this kind opens, under the public URL;
-    /// `None` for messages that carry only a code.
-    pub fn link_path(self) -> Option<&'static str> {
+    /// The link a message of this kind carries.
+    pub fn link(self) -> Link {
         match self {
-            MessageKind::EmailVerification => Some("/ui/verify-email"),
-            MessageKind::LoginCode | MessageKind::PhoneVerification | MessageKind::Verification => None,
+            MessageKind::EmailVerification => Link::WithToken("/ui/verify-email"),
+            MessageKind::PasswordReset => Link::WithToken("/ui/reset/confirm"),
+            MessageKind::EmailChanged | MessageKind::PasswordResetDone => Link::Page("/ui/reset"),
+            MessageKind::LoginCode | MessageKind::PhoneVerification | MessageKind::Verification => Link::None,
         }
+    }
+
+    /// Whether a message of this kind carries a code; notices do not.
+    pub fn carries_code(self) -> bool {
+        !matches!(self, MessageKind::EmailChanged | MessageKind::PasswordResetDone)
     }
 }
 
@@ -49,9 +71,10 @@ pub struct Message {
     pub channel: Channel,
     pub to: String,
     pub kind: MessageKind,
-    pub code: OtpCode,
+    /// The code to type; `None` for notices ([`MessageKind::carries_code`]).
+    pub code: Option<OtpCode>,
     /// The whole link to open (the public URL, the page, the token), for
-    /// the kinds that carry one ([`MessageKind::link_path`]).
+    /// the kinds that carry one ([`MessageKind::link`]).
     pub link: Option<String>,
     pub expires_at: DateTime<Utc>,
     /// Who it says it is from: an application's name; `None`: authd.
@@ -103,7 +126,18 @@ mod tests {
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(channels, ["email", "sms", "whatsapp"]);
         let kinds: Vec<&str> = MessageKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(kinds, ["login_code", "phone_verification", "verification", "email_verification"]);
+        assert_eq!(
+            kinds,
+            [
+                "login_code",
+                "phone_verification",
+                "verification",
+                "email_verification",
+                "password_reset",
+                "email_changed",
+                "password_reset_done"
+            ]
+        );
         for c in Channel::ALL {
             assert_eq!(Channel::parse(c.as_str()), Some(c));
         }

@@ -6,11 +6,13 @@
 pub mod courier;
 pub mod delivery;
 pub mod message;
+pub mod notice;
 pub mod template;
 
 pub use courier::Courier;
 pub use delivery::{Delivery, DeliveryPolicy, DeliveryStatus, Settlement};
-pub use message::{Channel, Message, MessageKind, Receipt, SendFailure};
+pub use message::{Channel, Link, Message, MessageKind, Receipt, SendFailure};
+pub use notice::Notices;
 
 #[cfg(test)]
 mod tests;

@@ -303,6 +303,13 @@ impl SentCodes {
         }
     }
 
+    /// How long until a new code may follow `challenge`'s last, while the
+    /// cooldown lasts; `None` once it has passed.
+    pub(crate) fn cooling_down(&self, challenge: &OtpChallenge, now: DateTime<Utc>) -> Option<Duration> {
+        let next = after(challenge.last_sent_at, self.resend_cooldown);
+        (now < next).then(|| retry_after(now, next))
+    }
+
     fn wait_for_resend(&self, challenge: &OtpChallenge, now: DateTime<Utc>) -> Duration {
         retry_after(now, after(challenge.last_sent_at, self.resend_cooldown))
     }
@@ -312,7 +319,7 @@ impl SentCodes {
     fn delivery(&self, challenge: &OtpChallenge, to: Destination<'_>, code: &OtpCode) -> Result<Delivery> {
         let now = self.clock.now();
         let id = self.rng.uuid_v7(now);
-        let payload = crate::notify::delivery::sealed_payload(code.as_str(), to.link.map(LinkToken::expose));
+        let payload = crate::notify::delivery::sealed_payload(Some(code.as_str()), to.link.map(LinkToken::expose));
         let sealed = self.sealer.seal(payload.as_bytes(), id.as_bytes())?;
         let user = challenge.owner.user();
         let mut d =

@@ -144,7 +144,7 @@ impl World {
 
     /// The code in the latest message, after delivering what is due.
     pub async fn last_code(&self) -> String {
-        self.messages().await.last().expect("no message").code.as_str().to_owned()
+        self.messages().await.last().expect("no message").code.as_ref().unwrap().as_str().to_owned()
     }
 }
 

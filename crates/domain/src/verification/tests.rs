@@ -49,7 +49,7 @@ async fn a_code_of_the_apps_length_goes_out_in_its_name_and_approves_once() {
         (sent.kind, sent.to.as_str(), sent.sender.as_deref()),
         (MessageKind::Verification, "ada@example.com", Some("Acme"))
     );
-    let code = sent.code.as_str().to_owned();
+    let code = sent.code.as_ref().unwrap().as_str().to_owned();
     assert_eq!(code.len(), 8);
     match w.verifications.check(&acme, v.id, &wrong(&code)).await {
         Err(Error::OtpInvalid { remaining }) => assert_eq!(remaining, 4),

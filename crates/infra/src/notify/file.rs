@@ -1,7 +1,7 @@
 //! The file log: the development sender, and what the test suites read
 //! codes from. One JSON line per message, every channel:
-//! `{at, channel, to, kind, subject, code, expires_at}`, and `link` (the
-//! whole URL) for a message that carries one.
+//! `{at, channel, to, kind, subject, code, expires_at}` (no `code` for a
+//! notice), and `link` (the whole URL) for a message that carries one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,9 +36,11 @@ pub(crate) fn line(m: &Message) -> serde_json::Value {
         "to": m.to,
         "kind": m.kind.as_str(),
         "subject": render(m).subject,
-        "code": m.code.as_str(),
         "expires_at": m.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     });
+    if let Some(code) = &m.code {
+        line["code"] = code.as_str().into();
+    }
     if let Some(link) = &m.link {
         line["link"] = link.as_str().into();
     }
@@ -84,7 +86,7 @@ mod tests {
             channel,
             to: to.into(),
             kind: MessageKind::LoginCode,
-            code: OtpCode::parse_digits(code, code.len() as u32, "code").unwrap(),
+            code: Some(OtpCode::parse_digits(code, code.len() as u32, "code").unwrap()),
             link: None,
             expires_at: chrono::Utc::now(),
             sender: None,

@@ -208,6 +208,7 @@ macro_rules! port_contracts {
             only_the_current_attempt_settles_and_settling_drops_the_code,
             a_resend_fails_the_queued_message_of_the_code_it_replaces,
             a_users_messages_go_with_the_user,
+            a_notice_is_queued_alone_and_claimed_like_any_message,
         ]);
         $crate::port_contracts!(@suite $store, throttles: [
             concurrent_failures_are_each_counted_once_and_clear_forgets_them,

@@ -171,3 +171,15 @@ pub async fn a_users_messages_go_with_the_user(s: Store) {
     assert!(s.outbox.get(d.id).await.unwrap().is_none(), "{n}: fk_deliveries_user cascades");
     assert!(s.outbox.claim(at(1), at(61), 10).await.unwrap().is_empty(), "{n}: nothing left to send");
 }
+
+pub async fn a_notice_is_queued_alone_and_claimed_like_any_message(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let mut notice = delivery(ada, 0);
+    notice.kind = crate::notify::MessageKind::EmailChanged;
+    s.outbox.queue(&notice).await.unwrap();
+    assert_eq!(s.outbox.get(notice.id).await.unwrap(), Some(notice.clone()), "{n}");
+    let claimed = s.outbox.claim(at(1), at(31), 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|d| (d.id, d.kind)).collect::<Vec<_>>(), [(notice.id, notice.kind)], "{n}");
+    assert!(s.outbox.queue(&notice).await.is_err(), "{n}: one row per id");
+}

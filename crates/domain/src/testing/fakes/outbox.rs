@@ -8,6 +8,15 @@ use super::*;
 
 #[async_trait]
 impl Outbox for MemDb {
+    async fn queue(&self, d: &Delivery) -> Result<()> {
+        let mut t = self.tables();
+        // deliveries' primary key
+        if t.deliveries.contains_key(&d.id) {
+            return Err(Error::internal("duplicate key"));
+        }
+        t.deliveries.insert(d.id, d.clone());
+        Ok(())
+    }
     async fn claim(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>> {
         let mut t = self.tables();
         let mut due: Vec<&mut Delivery> = t
