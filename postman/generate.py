@@ -345,6 +345,21 @@ session_folder = [
     request("Logout", "POST", "/auth/logout", token="accessToken", events=[test(status(204))]),
     request("Verify token: after logout", "POST", "/auth/verify-token", token="accessToken", events=[test(*problem(401, "session_revoked"))]),
     request("Refresh: an old refresh token", "POST", "/auth/refresh-token", body={"refresh_token": "{{firstRefreshToken}}"}, events=[test(status(401))]),
+    request("Password reset: ask, for an address with no account", "POST", "/auth/password-reset", body={"email": "nobody-{{username}}@example.com"}, events=[test(status(202), save("resetAnswer", "JSON.stringify(pm.response.json())"))]),
+    request("Password reset: ask, for the user's proved address", "POST", "/auth/password-reset", body={"email": "{{email}}"}, events=[test(status(202), 'pm.test("the same answer", () => pm.expect(JSON.stringify(pm.response.json())).to.eql(pm.environment.get("resetAnswer")));')]),
+]
+
+# The reset mailed to {{email}}: its link's token is read from the log.
+reset_folder = [
+    request("Password reset: a weak password spends nothing", "POST", "/auth/password-reset/confirm", body={"token": "{{resetToken}}", "password": "password1", "confirm_password": "password1"}, events=[test(*problem(400, "password_weak"))]),
+    request(
+        "Password reset: a new password, and the second factor is still due",
+        "POST",
+        "/auth/password-reset/confirm",
+        body={"token": "{{resetToken}}", "password": "{{password}}-reset", "confirm_password": "{{password}}-reset"},
+        events=[test(status(200), 'const b = pm.response.json();', 'pm.test("a temporary token, no session", () => { pm.expect(b.temporary_token).to.be.a("string"); pm.expect(b.methods).to.include("email"); pm.expect(b.access_token).to.be.undefined; });')],
+    ),
+    request("Password reset: the link works once", "POST", "/auth/password-reset/confirm", body={"token": "{{resetToken}}", "password": "{{password}}-reset", "confirm_password": "{{password}}-reset"}, events=[test(*problem(400, "reset_invalid"))]),
 ]
 
 # Applications for the verification API, managed by an administrator.
@@ -495,13 +510,14 @@ pages_folder = [
 collection = {
     "info": {
         "name": "authd",
-        "description": "Every authd route. Run folder \"1 Login\", put the login code mailed to {{email}} into the `otp` variable, the token of the link in the mail proving {{email}} into `emailToken` and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\"; \"5 Web pages\" runs alone. "
+        "description": "Every authd route. Run folder \"1 Login\", put the login code mailed to {{email}} into the `otp` variable, the token of the link in the mail proving {{email}} into `emailToken` and the code sent to {{phone}} into `phoneCode`, then run \"2 Session\"; put the token of the link in the reset mail to {{email}} into `resetToken` and run \"2b Password reset\", then \"3 Applications\"; put the code mailed to {{verifyEmail}} into `verifyCode` and run \"4 Verifications\"; \"5 Web pages\" runs alone. "
         "`adminUsername`/`adminPassword` name an administrator (see README: create-admin).",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
     "item": [
         {"name": "1 Login", "item": login_folder},
         {"name": "2 Session", "item": session_folder},
+        {"name": "2b Password reset", "item": reset_folder},
         {"name": "3 Applications", "item": apps_folder},
         {"name": "4 Verifications", "item": verify_folder},
         {"name": "5 Web pages", "item": pages_folder},
@@ -516,6 +532,7 @@ environment = {
         {"key": "adminPassword", "value": "", "enabled": True},
         {"key": "otp", "value": "", "enabled": True},
         {"key": "emailToken", "value": "", "enabled": True},
+        {"key": "resetToken", "value": "", "enabled": True},
         {"key": "totpSecret", "value": "", "enabled": True},
         {"key": "totpCode", "value": "", "enabled": True},
         {"key": "recoveryCode", "value": "", "enabled": True},

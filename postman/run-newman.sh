@@ -3,7 +3,8 @@
 #   postman/run-newman.sh BASE_URL MAIL_LOG ADMIN_USERNAME ADMIN_PASSWORD
 # Stage 1 logs a two-factor user in up to the mailed code and sends a code to
 # a phone; both codes, and the link of the mail proving the user's address,
-# are read from the file log's output (never over HTTP) and handed to stage 2. Stage 3 registers an application for the
+# are read from the file log's output (never over HTTP) and handed to stage 2,
+# which also asks for a password reset; the reset mail's link goes to stage 2b. Stage 3 registers an application for the
 # verification API, manages it as an administrator and, as the application,
 # sends a code by mail; stage 4 checks that code (read from the log too).
 set -euo pipefail
@@ -49,7 +50,11 @@ phone_code=$(code_for "$(env_value phone)")
 email_token=$(code_for "$(env_value email)" email_verification link)
 
 newman run "$collection" -e "$work/env.json" --folder "2 Session" --env-var "otp=$otp" --env-var "phoneCode=$phone_code" \
-  --env-var "emailToken=$email_token" \
+  --env-var "emailToken=$email_token" --export-environment "$work/env2.json" \
+  --bail --color off --reporters cli
+
+reset_token=$(code_for "$(env_value email)" password_reset link)
+newman run "$collection" -e "$work/env2.json" --folder "2b Password reset" --env-var "resetToken=$reset_token" \
   --bail --color off --reporters cli
 
 newman run "$collection" -e "$here/authd.postman_environment.json" --folder "3 Applications" \

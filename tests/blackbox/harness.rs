@@ -501,15 +501,22 @@ impl Server {
         }
     }
 
-    /// The messages with a code to type to `to` in the log now: every one
-    /// but the mails proving an address ([`Server::proof_mails_to`]).
+    /// The messages with a code to type to `to` in the log now (login,
+    /// phone and applications' codes): not the mails with a link
+    /// ([`Server::proof_mails_to`], [`Server::newest_mail`]) or notices.
     pub fn mails_to(&self, email: &str) -> Vec<Value> {
-        self.mail_lines(email).into_iter().filter(|m| m["kind"] != "email_verification").collect()
+        let codes = ["login_code", "phone_verification", "verification"];
+        self.mail_lines(email).into_iter().filter(|m| codes.iter().any(|k| m["kind"] == *k)).collect()
     }
 
     /// The mails proving an address sent to `to` in the log now.
     pub fn proof_mails_to(&self, email: &str) -> Vec<Value> {
         self.mail_lines(email).into_iter().filter(|m| m["kind"] == "email_verification").collect()
+    }
+
+    /// The messages of `kind` to `to` in the log now.
+    pub fn mail_lines_of_kind(&self, to: &str, kind: &str) -> Vec<Value> {
+        self.mail_lines(to).into_iter().filter(|m| m["kind"] == kind).collect()
     }
 
     /// Every line of the log to `to`.
@@ -526,14 +533,26 @@ impl Server {
 
     /// The newest mail proving an address sent to `to`, waiting for it.
     pub async fn proof_mail(&self, to: &str) -> Value {
+        self.newest_mail(to, "email_verification").await
+    }
+
+    /// The newest message of `kind` sent to `to`, waiting for one.
+    pub async fn newest_mail(&self, to: &str, kind: &str) -> Value {
         let deadline = std::time::Instant::now() + DELIVERY_WAIT;
         loop {
-            if let Some(mail) = self.proof_mails_to(to).pop() {
+            if let Some(mail) = self.mail_lines(to).into_iter().rev().find(|m| m["kind"] == kind) {
                 return mail;
             }
-            assert!(std::time::Instant::now() < deadline, "no mail proving {to} after {DELIVERY_WAIT:?}");
+            assert!(std::time::Instant::now() < deadline, "no {kind} message to {to} after {DELIVERY_WAIT:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Proves `user`'s address with the link the registration mailed.
+    pub async fn prove_email(&self, user: &TestUser) {
+        let mail = self.proof_mail(&user.email).await;
+        let token = mail["link"].as_str().unwrap().split_once("?token=").unwrap().1.to_owned();
+        self.post("/auth/verify-email", None, json!({"token": token})).await.ok(200);
     }
 
     /// A full two-factor login: token → code from the mail log → verify-otp.

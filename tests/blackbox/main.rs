@@ -27,6 +27,7 @@ mod outage;
 mod overload;
 mod pages;
 mod phone;
+mod reset;
 mod retention;
 mod security;
 mod startup;

@@ -68,6 +68,10 @@ pub enum Error {
     VerificationInvalid,
     #[error("this email address is already verified")]
     AlreadyVerified,
+    /// A reset link or code that is wrong, used, expired, unknown, or for
+    /// an account that changed since: one answer for all.
+    #[error("that reset link or code does not work: it is wrong, used or expired; ask for a new one")]
+    ResetInvalid,
     #[error("user not found")]
     UserNotFound,
     #[error("application not found")]

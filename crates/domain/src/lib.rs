@@ -19,6 +19,7 @@ pub mod phone;
 pub mod policy;
 pub mod ports;
 pub mod recovery_code;
+pub mod reset;
 pub mod retention;
 pub mod rng;
 pub mod session;

@@ -13,7 +13,7 @@ use crate::ports::{PasswordHasher, UserRepo};
 use crate::session::{SessionKeys, Sessions};
 use crate::throttle::{ClientAddress, RateScope, Throttle, account_key};
 use crate::token::TokenPair;
-use crate::user::{LoginName, StoredUser};
+use crate::user::{LoginName, StoredUser, User};
 
 /// What a correct password earns: `K` is what an open session hands out,
 /// a token pair to the API, a browser token to the web pages.
@@ -85,16 +85,28 @@ impl Login {
                 return Err(Error::InvalidCredentials);
             }
         };
-        let methods = self.second_factor.methods_for(&user).await?;
+        self.after_password(&user, &key, "password").await
+    }
+
+    /// What follows a proved password (or a reset, which sets one): the
+    /// second factor, when the user has one, exactly as after a password;
+    /// otherwise the session. `factors` names the proof in the event.
+    pub(crate) async fn after_password<K: SessionKeys>(
+        &self,
+        user: &User,
+        key: &str,
+        factors: &str,
+    ) -> Result<LoginOutcome<K>> {
+        let methods = self.second_factor.methods_for(user).await?;
         if !methods.is_empty() {
-            return self.second_factor.issue(&user, methods).await.map(LoginOutcome::SecondFactor);
+            return self.second_factor.issue(user, methods).await.map(LoginOutcome::SecondFactor);
         }
         // Only a complete login resets the count: a two-factor user's count
         // runs on through their codes, or knowing the password would buy
         // endless fresh code guesses.
-        self.throttle.reset(&key).await?;
+        self.throttle.reset(key).await?;
         let pair = self.sessions.open(user.id, Error::InvalidCredentials).await?;
-        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", "password".into())]).await?;
+        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors.into())]).await?;
         Ok(LoginOutcome::Tokens(pair))
     }
 }

@@ -32,6 +32,8 @@ pub struct Policy {
     pub public_url: String,
     /// How long a mailed email proof (link and code) works.
     pub email_verification_ttl: Duration,
+    /// How long a password-reset mail (link and code) works.
+    pub reset_ttl: Duration,
 }
 
 impl Default for Policy {
@@ -47,6 +49,8 @@ impl Default for Policy {
                 registrations_per_hour: 20,
                 phone_codes_per_hour: 6,
                 email_codes_per_hour: 6,
+                reset_requests_per_hour: 20,
+                reset_mails_per_hour: 3,
                 verifications_per_app_per_minute: 100,
                 verifications_per_destination_per_hour: 5,
             },
@@ -57,6 +61,7 @@ impl Default for Policy {
             verification_max_pending: 3,
             public_url: "http://localhost:8000".into(),
             email_verification_ttl: Duration::from_secs(24 * 3600),
+            reset_ttl: Duration::from_secs(15 * 60),
         }
     }
 }

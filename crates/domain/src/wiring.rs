@@ -19,6 +19,7 @@ use crate::ports::{
     AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasswordHasher, PurgeStore,
     RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
 };
+use crate::reset::Resets;
 use crate::retention::Janitor;
 use crate::rng::Rng;
 use crate::session::Sessions;
@@ -61,6 +62,8 @@ pub struct Services {
     pub phones: Phones,
     /// Proving a user's email address.
     pub emails: Emails,
+    /// Replacing a forgotten password.
+    pub resets: Resets,
     /// Access-token checks, refresh, logout.
     pub sessions: Sessions,
     /// A user's own account.
@@ -125,6 +128,7 @@ impl Services {
             rng: rng.clone(),
             code_ttl: policy.temporary_ttl,
         };
+        let reset_codes = codes.clone();
         let notices =
             Notices { outbox: p.outbox.clone(), sealer: p.sealer.clone(), clock: clock.clone(), rng: rng.clone() };
         let emails = Emails {
@@ -148,7 +152,7 @@ impl Services {
             max_pending: policy.verification_max_pending,
         };
         let second_factor = SecondFactor {
-            otps: p.otps,
+            otps: p.otps.clone(),
             keyed_hasher: p.keyed_hasher.clone(),
             users: p.users.clone(),
             totp: p.totp.clone(),
@@ -181,6 +185,21 @@ impl Services {
             sessions: sessions.clone(),
             second_factor: second_factor.clone(),
             audit: audit.clone(),
+        };
+        let resets = Resets {
+            users: p.users.clone(),
+            otps: p.otps.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
+            hasher: p.hasher.clone(),
+            codes: reset_codes,
+            throttle: throttle.clone(),
+            sessions: sessions.clone(),
+            login: login.clone(),
+            notices: notices.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            ttl: policy.reset_ttl,
         };
         let accounts = Accounts {
             users: p.users.clone(),
@@ -232,6 +251,7 @@ impl Services {
             second_factor,
             phones,
             emails,
+            resets,
             sessions,
             accounts,
             authenticator,

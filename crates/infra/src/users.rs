@@ -197,11 +197,25 @@ impl UserRepo for SqlUserRepo {
         if let Some(v) = p.is_active {
             update = update.col_expr(Column::IsActive, Expr::value(v));
         }
+        // A new address kills the account's open resets, in the same transaction.
+        let new_email = p.email.is_some();
         let changed = if p.may_remove_an_admin() {
             self.guarded(|txn| async move {
-                update.filter(keeps_an_admin(id)).exec(&txn).await.map(|r| (r.rows_affected, txn))
+                let n = update.filter(keeps_an_admin(id)).exec(&txn).await?.rows_affected;
+                if n == 1 && new_email {
+                    cancel_open_resets(&txn, id, now).await?;
+                }
+                Ok((n, txn))
             })
             .await?
+        } else if new_email {
+            let txn = self.db.begin().await.map_err(internal)?;
+            let n = update.exec(&txn).await.map_err(user_write_error)?.rows_affected;
+            if n == 1 {
+                cancel_open_resets(&txn, id, now).await.map_err(internal)?;
+            }
+            txn.commit().await.map_err(internal)?;
+            n
         } else {
             update.exec(&self.db).await.map_err(user_write_error)?.rows_affected
         };
@@ -301,14 +315,21 @@ impl UserRepo for SqlUserRepo {
     }
 
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
+        // A new password kills the account's open resets, in the same transaction.
+        let txn = self.db.begin().await.map_err(internal)?;
         let done = Entity::update_many()
             .col_expr(Column::PasswordHash, Expr::value(hash))
             .col_expr(Column::ModifiedAt, Expr::value(now))
             .filter(Column::Id.eq(id.0))
-            .exec(&self.db)
+            .exec(&txn)
             .await
             .map_err(internal)?;
-        Ok(done.rows_affected == 1)
+        if done.rows_affected != 1 {
+            return Ok(false);
+        }
+        cancel_open_resets(&txn, id, now).await.map_err(internal)?;
+        txn.commit().await.map_err(internal)?;
+        Ok(true)
     }
 
     async fn delete(&self, id: UserId) -> Result<bool> {
@@ -374,6 +395,26 @@ impl SqlUserRepo {
             None => Ok(()),
         }
     }
+}
+
+/// UPDATE otp_challenges SET canceled_at = $now WHERE user_id = $id AND
+/// purpose = 'reset' AND used_at IS NULL AND canceled_at IS NULL: a reset
+/// mailed before the password or the address changed works no more.
+async fn cancel_open_resets(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), DbErr> {
+    use crate::entity::otp_challenges::{Column as C, Entity as Challenges};
+    Challenges::update_many()
+        .col_expr(C::CanceledAt, Expr::value(now))
+        .filter(C::UserId.eq(id.0))
+        .filter(C::Purpose.eq(domain::otp::Purpose::Reset.as_str()))
+        .filter(C::UsedAt.is_null())
+        .filter(C::CanceledAt.is_null())
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Advisory-lock key serialising changes that could remove the last admin.

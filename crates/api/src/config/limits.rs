@@ -20,6 +20,12 @@ section! {
         /// `AUTHD_RATE_EMAIL_CODES_PER_HOUR`: mails proving an email address a
         /// user may ask for per hour.
         pub rate_email_codes_per_hour: u32 = Policy::default().rate_limits.email_codes_per_hour,
+        /// `AUTHD_RATE_RESET_REQUESTS_PER_HOUR`: password-reset requests per
+        /// client address and hour (past it, 429: it reveals no address).
+        pub rate_reset_requests_per_hour: u32 = Policy::default().rate_limits.reset_requests_per_hour,
+        /// `AUTHD_RATE_RESET_MAILS_PER_HOUR`: password-reset mails per account
+        /// and hour (past it, the same 202 and no mail).
+        pub rate_reset_mails_per_hour: u32 = Policy::default().rate_limits.reset_mails_per_hour,
         /// `AUTHD_HASH_CONCURRENCY`: password hashes run at once; default: CPU count.
         pub hash_concurrency: Option<usize> = None,
         /// `AUTHD_HASH_QUEUE_MAX_WAIT_MS`: a login (or any password check) that

@@ -157,6 +157,8 @@ impl Settings {
                 registrations_per_hour: limits.rate_registrations_per_hour,
                 phone_codes_per_hour: limits.rate_phone_codes_per_hour,
                 email_codes_per_hour: limits.rate_email_codes_per_hour,
+                reset_requests_per_hour: limits.rate_reset_requests_per_hour,
+                reset_mails_per_hour: limits.rate_reset_mails_per_hour,
                 verifications_per_app_per_minute: apps.rate_verifications_per_app_per_minute,
                 verifications_per_destination_per_hour: apps.rate_verifications_per_destination_per_hour,
             },
@@ -176,6 +178,7 @@ impl Settings {
             verification_max_pending: apps.verification_max_pending,
             public_url: self.server.public_url(None),
             email_verification_ttl: Duration::from_secs(tokens.email_verification_ttl),
+            reset_ttl: Duration::from_secs(tokens.reset_ttl),
         }
     }
 

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 77] = [
+const EVERY_VARIABLE: [&str; 80] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -58,10 +58,13 @@ const EVERY_VARIABLE: [&str; 77] = [
     "AUTHD_RATE_OTP_PER_MINUTE",
     "AUTHD_RATE_PHONE_CODES_PER_HOUR",
     "AUTHD_RATE_REGISTRATIONS_PER_HOUR",
+    "AUTHD_RATE_RESET_MAILS_PER_HOUR",
+    "AUTHD_RATE_RESET_REQUESTS_PER_HOUR",
     "AUTHD_RATE_TOKEN_PER_MINUTE",
     "AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE",
     "AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR",
     "AUTHD_REFRESH_TTL",
+    "AUTHD_RESET_TTL",
     "AUTHD_REVOCATION_PING_MS",
     "AUTHD_REVOCATION_PUSH",
     "AUTHD_REVOCATION_RETRY_MS",

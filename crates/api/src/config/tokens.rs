@@ -35,6 +35,9 @@ section! {
         /// `AUTHD_EMAIL_VERIFICATION_TTL`, seconds: how long a mailed proof of
         /// an email address (its link and code) works.
         pub email_verification_ttl: u64 = Policy::default().email_verification_ttl.as_secs(),
+        /// `AUTHD_RESET_TTL`, seconds: how long a password-reset mail (its link
+        /// and code) works.
+        pub reset_ttl: u64 = Policy::default().reset_ttl.as_secs(),
         /// `AUTHD_JWT_SECRET`: HS256 secret, at least 32 bytes. Generated into the
         /// data dir in dev when unset; required in production.
         pub jwt_secret: Option<SecretString> = None,
@@ -72,6 +75,7 @@ impl Tokens {
             ("AUTHD_REFRESH_TTL", self.refresh_ttl),
             ("AUTHD_TEMP_TTL", self.temp_ttl),
             ("AUTHD_EMAIL_VERIFICATION_TTL", self.email_verification_ttl),
+            ("AUTHD_RESET_TTL", self.reset_ttl),
         ] {
             if v == 0 || v > 10 * 365 * 24 * 3600 {
                 problems.push(format!("{name} must be between 1 and 315360000 seconds"));

@@ -208,6 +208,7 @@ impl From<domain::Error> for Problem {
             E::PhoneChanged => Problem::new(StatusCode::CONFLICT, "phone_changed", msg),
             E::VerificationInvalid => Problem::new(StatusCode::BAD_REQUEST, "verification_invalid", msg),
             E::AlreadyVerified => Problem::new(StatusCode::CONFLICT, "already_verified", msg),
+            E::ResetInvalid => Problem::new(StatusCode::BAD_REQUEST, "reset_invalid", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),

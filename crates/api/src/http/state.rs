@@ -15,6 +15,7 @@ use domain::email::Emails;
 use domain::login::Login;
 use domain::otp::SecondFactor;
 use domain::phone::Phones;
+use domain::reset::Resets;
 use domain::session::Sessions;
 use domain::totp::Authenticator;
 use domain::verification::Verifications;
@@ -48,6 +49,7 @@ parts! {
     SecondFactor => services.second_factor;
     Phones => services.phones;
     Emails => services.emails;
+    Resets => services.resets;
     Sessions => services.sessions;
     Accounts => services.accounts;
     Authenticator => services.authenticator;

@@ -1,18 +1,18 @@
 //! `/api/v1/auth`: login, the second factor, refresh, verification, logout.
 
 use crate::http::state::Use;
-use domain::login::{Login, LoginOutcome};
+use domain::login::Login;
 use domain::otp::{Method, SecondFactor};
 use domain::session::Sessions;
-use domain::token::TokenPair;
 use poem_openapi::payload::{Form, Json};
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi, Union};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 use serde::Deserialize;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::login_body::{LoginResponse, TokenPairBody};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
 use crate::v1::words::{ChannelWord, MethodWord};
 
@@ -36,69 +36,6 @@ pub enum CredentialsRequest {
     Form(Form<Credentials>),
     /// The same fields as JSON.
     Json(Json<Credentials>),
-}
-
-/// A token pair for an open session.
-#[derive(Debug, Object)]
-pub struct TokenPairBody {
-    /// Always `bearer`.
-    pub token_type: String,
-    /// Send as `Authorization: Bearer …` to the API.
-    pub access_token: String,
-    /// Exchange once at `/auth/refresh-token` for a new pair.
-    pub refresh_token: String,
-    /// Seconds the access token lives.
-    pub expires_in: u64,
-    /// Seconds the refresh token lives.
-    pub refresh_expires_in: u64,
-    /// After logging in with a recovery code: how many are left. At 0, make
-    /// a new set (`POST /users/me/recovery-codes`) before the app is lost too.
-    #[oai(skip_serializing_if_is_none)]
-    pub recovery_codes_left: Option<u32>,
-}
-
-impl From<TokenPair> for TokenPairBody {
-    fn from(t: TokenPair) -> Self {
-        Self {
-            token_type: "bearer".into(),
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            expires_in: t.expires_in,
-            refresh_expires_in: t.refresh_expires_in,
-            recovery_codes_left: None,
-        }
-    }
-}
-
-/// The password was right and a second factor is due; a code was sent
-/// only if a sent method (`sms`, `whatsapp`, `email`) comes first in `methods`.
-#[derive(Debug, Object)]
-pub struct SecondFactorBody {
-    /// Always `bearer`.
-    pub token_type: String,
-    /// Send as `Authorization: Bearer …` to `/auth/verify-otp` or `/auth/resend-otp`.
-    pub temporary_token: String,
-    /// Seconds the temporary token (and the code) lives.
-    pub expires_in: u64,
-    /// The second factors this user can answer with, the default first:
-    /// `totp`, `recovery_code`, then the sent codes `sms`, `whatsapp` (to a
-    /// verified phone, when configured) and `email`.
-    pub methods: Vec<String>,
-}
-
-/// Either a token pair or, for a two-factor user, a temporary token.
-#[derive(Debug, Union)]
-#[oai(one_of)]
-pub enum LoginBody {
-    Tokens(TokenPairBody),
-    SecondFactor(SecondFactorBody),
-}
-
-#[derive(ApiResponse)]
-pub enum LoginResponse {
-    /// Logged in, or a second factor is due.
-    #[oai(status = 200)]
-    Ok(Json<LoginBody>),
 }
 
 #[derive(ApiResponse)]
@@ -206,16 +143,8 @@ impl AuthApi {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
         let password = secrecy::SecretString::from(creds.password);
-        let body = match login.login(&client.0, &creds.username, &password).await? {
-            LoginOutcome::Tokens(pair) => LoginBody::Tokens(pair.into()),
-            LoginOutcome::SecondFactor(due) => LoginBody::SecondFactor(SecondFactorBody {
-                token_type: "bearer".into(),
-                temporary_token: due.temporary_token,
-                expires_in: due.expires_in,
-                methods: due.methods.iter().map(|m| m.as_str().to_owned()).collect(),
-            }),
-        };
-        Ok(LoginResponse::Ok(Json(body)))
+        let outcome = login.login(&client.0, &creds.username, &password).await?;
+        Ok(LoginResponse::Ok(Json(outcome.into())))
     }
 
     /// Answer the second factor

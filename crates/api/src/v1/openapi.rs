@@ -21,6 +21,7 @@ use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::v1::email::{EmailApi, VerifyEmailBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
+use crate::v1::reset::{ResetApi, ResetConfirmBody, ResetRequestBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
 use crate::v1::sessions::MySessionsApi;
 use crate::v1::shared::PasswordBody;
@@ -28,12 +29,22 @@ use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody, UsersA
 use crate::v1::verifications::{CheckBody, NewVerificationBody, VerificationsApi};
 
 /// Every operation of the API.
-type Operations =
-    (AuthApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi);
+type Operations = (
+    AuthApi,
+    ResetApi,
+    EmailApi,
+    UsersApi,
+    MySessionsApi,
+    PhoneApi,
+    SecondFactorsApi,
+    AdminApi,
+    AppsApi,
+    VerificationsApi,
+);
 
 /// Every operation of the JSON API, in one OpenAPI service.
 pub fn service() -> OpenApiService<Operations, ()> {
-    OpenApiService::new((AuthApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new((AuthApi, ResetApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
         .description(
             "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
@@ -61,6 +72,8 @@ fn strict_bodies() -> Vec<String> {
         CheckBody::name(),
         NewVerificationBody::name(),
         VerifyEmailBody::name(),
+        ResetRequestBody::name(),
+        ResetConfirmBody::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())
@@ -69,10 +82,17 @@ fn strict_bodies() -> Vec<String> {
 
 /// The request bodies' email fields: (schema, property).
 fn email_fields() -> Vec<(String, &'static str)> {
-    [RegistrationBody::name(), PatchMeBody::name(), AdminPatchBody::name(), VerifyEmailBody::name()]
-        .into_iter()
-        .map(|n| (n.into_owned(), "email"))
-        .collect()
+    [
+        RegistrationBody::name(),
+        PatchMeBody::name(),
+        AdminPatchBody::name(),
+        VerifyEmailBody::name(),
+        ResetRequestBody::name(),
+        ResetConfirmBody::name(),
+    ]
+    .into_iter()
+    .map(|n| (n.into_owned(), "email"))
+    .collect()
 }
 
 /// The served document and, per path template, its `Allow` value.

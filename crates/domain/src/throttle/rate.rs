@@ -17,6 +17,10 @@ pub struct RateLimits {
     pub phone_codes_per_hour: u32,
     /// Mails proving an email address, per user and hour.
     pub email_codes_per_hour: u32,
+    /// Password-reset requests per client address and hour.
+    pub reset_requests_per_hour: u32,
+    /// Password-reset mails per account and hour.
+    pub reset_mails_per_hour: u32,
     /// Verifications one application may start per minute.
     pub verifications_per_app_per_minute: u32,
     /// Verifications one application may start for one destination per hour.
@@ -46,6 +50,10 @@ pub enum RateScope {
     PhoneCode,
     /// Mails sent to prove a user's email address, per user.
     EmailCode,
+    /// Password-reset requests, per client address.
+    ResetRequest,
+    /// Password-reset mails, per account.
+    ResetMail,
     /// Verifications an application starts, per application and minute.
     AppVerifications,
     /// Verifications an application starts for one destination, per hour.
@@ -60,6 +68,8 @@ impl RateScope {
             RateScope::Registration => "register",
             RateScope::PhoneCode => "phone_code",
             RateScope::EmailCode => "email_code",
+            RateScope::ResetRequest => "reset",
+            RateScope::ResetMail => "reset_mail",
             RateScope::AppVerifications => "verify",
             RateScope::VerificationDestination => "verify_to",
         }
@@ -70,8 +80,8 @@ impl RateScope {
     /// verifications an app id, or an app id and a destination (`app:…`).
     pub fn key(self, subject: &str) -> String {
         let per = match self {
-            RateScope::PhoneCode | RateScope::EmailCode => "user",
-            RateScope::Token | RateScope::VerifyOtp | RateScope::Registration => "ip",
+            RateScope::PhoneCode | RateScope::EmailCode | RateScope::ResetMail => "user",
+            RateScope::Token | RateScope::VerifyOtp | RateScope::Registration | RateScope::ResetRequest => "ip",
             RateScope::AppVerifications | RateScope::VerificationDestination => "app",
         };
         format!("{per}:{}:{subject}", self.as_str())
@@ -85,6 +95,8 @@ impl RateScope {
             RateScope::Registration => (limits.registrations_per_hour, Duration::from_secs(3600)),
             RateScope::PhoneCode => (limits.phone_codes_per_hour, Duration::from_secs(3600)),
             RateScope::EmailCode => (limits.email_codes_per_hour, Duration::from_secs(3600)),
+            RateScope::ResetRequest => (limits.reset_requests_per_hour, Duration::from_secs(3600)),
+            RateScope::ResetMail => (limits.reset_mails_per_hour, Duration::from_secs(3600)),
             RateScope::AppVerifications => (limits.verifications_per_app_per_minute, Duration::from_secs(60)),
             RateScope::VerificationDestination => {
                 (limits.verifications_per_destination_per_hour, Duration::from_secs(3600))

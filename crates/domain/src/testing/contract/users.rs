@@ -229,3 +229,31 @@ pub async fn an_email_is_proved_only_while_it_is_the_users_address_and_only_its_
     assert_eq!(eve_listed.verified_email.as_deref(), Some("ada@example.com"), "{n}: listings carry it");
     assert!(!s.users.confirm_email(UserId(uuid::Uuid::new_v4()), "ada@example.com", at(6)).await.unwrap(), "{n}");
 }
+
+pub async fn a_new_password_or_address_cancels_the_accounts_open_resets_and_nothing_else(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let reset = |secs: i64| {
+        let mut c = challenge(ada);
+        c.purpose = crate::otp::Purpose::Reset;
+        c.created_at = at(secs);
+        c
+    };
+    let (first, login) = (reset(0), challenge(ada));
+    s.otps.create(&first, None).await.unwrap();
+    s.otps.create(&login, None).await.unwrap();
+    let renamed = ProfilePatch { name: Some(PersonName::parse("name", "Augusta").unwrap()), ..Default::default() };
+    s.users.update_profile(ada, &renamed, at(1)).await.unwrap();
+    assert_eq!(s.otps.get(first.id).await.unwrap().unwrap().canceled_at, None, "{n}: a name changes nothing");
+    assert!(s.users.set_password_hash(ada, "$argon2id$new", at(2)).await.unwrap(), "{n}");
+    assert_eq!(s.otps.get(first.id).await.unwrap().unwrap().canceled_at, Some(at(2)), "{n}: a new password");
+    assert_eq!(s.otps.get(login.id).await.unwrap().unwrap().canceled_at, None, "{n}: a login's challenge stays");
+
+    let second = reset(3);
+    s.otps.create(&second, None).await.unwrap();
+    let moved = ProfilePatch { email: Some(Email::parse("ada@new.example.com").unwrap()), ..Default::default() };
+    s.users.update_profile(ada, &moved, at(4)).await.unwrap();
+    assert_eq!(s.otps.get(second.id).await.unwrap().unwrap().canceled_at, Some(at(4)), "{n}: a new address");
+    assert_eq!(s.otps.get(first.id).await.unwrap().unwrap().canceled_at, Some(at(2)), "{n}: the first time kept");
+    assert!(!s.users.set_password_hash(UserId(uuid::Uuid::new_v4()), "$x", at(5)).await.unwrap(), "{n}");
+}

@@ -91,6 +91,20 @@ impl Tables {
         })
     }
 
+    /// The SQL's `cancel_open_resets`: the account's open resets die when
+    /// its password or address changes.
+    fn cancel_open_resets(&mut self, id: UserId, now: DateTime<Utc>) {
+        let open_reset = |c: &&mut OtpChallenge| {
+            c.owner == Subject::User(id)
+                && c.purpose == Purpose::Reset
+                && c.used_at.is_none()
+                && c.canceled_at.is_none()
+        };
+        for c in self.otps.values_mut().filter(open_reset) {
+            c.canceled_at = Some(now);
+        }
+    }
+
     /// Whether `id` is the only active administrator: the rows the SQL
     /// `keeps_an_admin` condition refuses to change or delete.
     fn is_last_active_admin(&self, id: UserId) -> bool {

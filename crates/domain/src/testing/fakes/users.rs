@@ -81,7 +81,11 @@ impl UserRepo for MemDb {
             u.is_active = b
         }
         u.modified_at = now;
-        Ok(Some(u.clone()))
+        let user = u.clone();
+        if p.email.is_some() {
+            t.cancel_open_resets(id, now);
+        }
+        Ok(Some(user))
     }
     async fn confirm_phone(&self, id: UserId, phone: &str, now: DateTime<Utc>) -> Result<bool> {
         match self.tables().users.get_mut(&id) {
@@ -112,15 +116,14 @@ impl UserRepo for MemDb {
         Ok(true)
     }
     async fn set_password_hash(&self, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<bool> {
-        Ok(self
-            .tables()
-            .users
-            .get_mut(&id)
-            .map(|s| {
-                s.password_hash = hash.into();
-                s.user.modified_at = now;
-            })
-            .is_some())
+        let mut t = self.tables();
+        let Some(s) = t.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        s.password_hash = hash.into();
+        s.user.modified_at = now;
+        t.cancel_open_resets(id, now);
+        Ok(true)
     }
     async fn delete(&self, id: UserId) -> Result<bool> {
         let mut t = self.tables();
