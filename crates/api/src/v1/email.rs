@@ -11,7 +11,7 @@ use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
 use crate::http::state::Use;
 use crate::v1::body_fields::{Omittable, Text};
-use crate::v1::shared::{ApiTags, CodeStatusResponse};
+use crate::v1::shared::{ApiTags, CodeStatusResponse, MailedProof};
 
 /// What a mail proving an address carries: its link's `token`, or the
 /// `email` it went to and its eight-digit `code`.
@@ -71,16 +71,9 @@ impl EmailApi {
         body: Json<VerifyEmailBody>,
     ) -> ApiResult<EmailVerified> {
         let b = body.0;
-        let proved = match (b.token.0, b.email.0, b.code.0) {
-            (Some(token), None, None) => emails.confirm_link(&client.0, &token.0).await?,
-            (None, Some(email), Some(code)) => emails.confirm_code(&client.0, &email.0, &code.0).await?,
-            _ => {
-                return Err(domain::Error::InvalidField {
-                    field: "token",
-                    reason: "give the link's token, or the email and the code".into(),
-                }
-                .into());
-            }
+        let proved = match MailedProof::of(b.token.0, b.email.0, b.code.0)? {
+            MailedProof::Link(token) => emails.confirm_link(&client.0, &token).await?,
+            MailedProof::Code { email, code } => emails.confirm_code(&client.0, &email, &code).await?,
         };
         Ok(EmailVerified::Ok(Json(EmailVerifiedBody { email_verified: proved.email_verified() })))
     }

@@ -14,7 +14,7 @@ use crate::http::error::ApiResult;
 use crate::http::state::Use;
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::login_body::LoginResponse;
-use crate::v1::shared::ApiTags;
+use crate::v1::shared::{ApiTags, MailedProof};
 
 /// The address of the account whose password is forgotten.
 #[derive(Debug, Object)]
@@ -113,17 +113,10 @@ impl ResetApi {
     ) -> ApiResult<LoginResponse> {
         let b = body.0;
         let (password, confirm) = (SecretString::from(b.password.0), SecretString::from(b.confirm_password.0));
-        let outcome = match (b.token.0, b.email.0, b.code.0) {
-            (Some(token), None, None) => resets.confirm_link(&client.0, &token.0, &password, &confirm).await?,
-            (None, Some(email), Some(code)) => {
-                resets.confirm_code(&client.0, &email.0, &code.0, &password, &confirm).await?
-            }
-            _ => {
-                return Err(domain::Error::InvalidField {
-                    field: "token",
-                    reason: "give the link's token, or the email and the code".into(),
-                }
-                .into());
+        let outcome = match MailedProof::of(b.token.0, b.email.0, b.code.0)? {
+            MailedProof::Link(token) => resets.confirm_link(&client.0, &token, &password, &confirm).await?,
+            MailedProof::Code { email, code } => {
+                resets.confirm_code(&client.0, &email, &code, &password, &confirm).await?
             }
         };
         Ok(LoginResponse::Ok(Json(outcome.into())))
