@@ -66,8 +66,9 @@ async fn the_mailed_code_typed_with_the_address_proves_it_and_five_wrong_codes_e
 #[tokio::test]
 async fn a_body_needs_the_token_or_the_address_and_the_code_and_unknown_ones_prove_nothing() {
     let s = Server::start().await;
+    // The document says one of the two shapes; anything else is refused as such.
     for body in [json!({}), json!({"email": "ada@example.com"}), json!({"token": "x", "code": "12345678"})] {
-        s.post("/auth/verify-email", None, body).await.problem(400, "invalid_field");
+        s.post("/auth/verify-email", None, body).await.problem(400, "bad_request");
     }
     s.post("/auth/verify-email", None, json!({"token": "0".repeat(32)})).await.problem(400, "verification_invalid");
     s.post("/auth/verify-email", None, json!({"email": "nobody@example.com", "code": "12345678"}))
@@ -93,4 +94,16 @@ async fn a_new_mail_waits_for_the_cooldown_and_is_refused_once_the_address_is_pr
     s.post("/auth/verify-email", None, json!({"token": token_in(&mail)})).await.ok(200);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     s.call(Method::POST, "/users/me/email/verify", Some(&access), None).await.problem(409, "already_verified");
+}
+
+#[tokio::test]
+async fn with_verified_email_required_an_unproved_address_is_refused_only_after_a_right_password() {
+    local_only!("needs AUTHD_REQUIRE_VERIFIED_EMAIL");
+    let s = Server::start_with(&[("AUTHD_REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let u = s.register("ada", false).await;
+    let wrong = s.post("/auth/token", None, json!({"username": u.username, "password": "not-the-password-9"})).await;
+    wrong.problem(400, "invalid_credentials");
+    s.login(&u).await.problem(403, "email_unverified");
+    s.prove_email(&u).await;
+    s.login(&u).await.ok(200);
 }

@@ -109,7 +109,7 @@ async fn a_refused_password_spends_nothing_and_a_body_needs_a_token_or_an_addres
         json!({"password": NEW, "confirm_password": NEW}),
         json!({"email": u.email, "password": NEW, "confirm_password": NEW}),
     ] {
-        s.post("/auth/password-reset/confirm", None, body).await.problem(400, "invalid_field");
+        s.post("/auth/password-reset/confirm", None, body).await.problem(400, "bad_request");
     }
     s.post("/auth/password-reset", None, json!({"email": "not an address"})).await.problem(400, "invalid_field");
     let unknown = json!({"token": "0".repeat(32), "password": NEW, "confirm_password": NEW});

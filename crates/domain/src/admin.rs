@@ -25,6 +25,8 @@ pub struct AdminChanges {
     pub profile: ProfileChanges,
     pub is_admin: Option<bool>,
     pub is_active: Option<bool>,
+    /// Mark the address proved (or forget every proved address) without a mail.
+    pub email_verified: Option<bool>,
 }
 
 impl AdminChanges {
@@ -32,6 +34,7 @@ impl AdminChanges {
         let mut patch = self.profile.parse()?;
         patch.is_admin = self.is_admin;
         patch.is_active = self.is_active;
+        patch.forget_proved_email = self.email_verified == Some(false);
         Ok(patch)
     }
 }
@@ -88,14 +91,28 @@ impl Admin {
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn update_user(&self, caller: &Caller, id: UserId, changes: AdminChanges) -> Result<User> {
         let admin = self.require_admin(caller).await?;
+        let changes_mark_proved = changes.email_verified == Some(true);
         let patch = changes.parse()?;
         let now = self.clock.now();
         let before = self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user;
         let user = self.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
+        let marked = changes_mark_proved;
         if user.email != before.email {
-            self.accounts.email_changed(&before, &user).await?;
+            self.accounts.email_changed(&before, &user, !marked).await?;
         }
-        let fields = patch.field_names().join(",");
+        let user = if marked {
+            // An administrator's word proves the address, as its mail would:
+            // the one statement that also takes it from any earlier holder.
+            self.users.confirm_email(id, &user.email, now).await?;
+            self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user
+        } else {
+            user
+        };
+        let mut fields = patch.field_names();
+        if marked {
+            fields.push("email_verified");
+        }
+        let fields = fields.join(",");
         self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
         if patch.is_active == Some(true) {
             // Reactivating is how an administrator lifts a lockout.

@@ -68,6 +68,10 @@ pub enum Error {
     VerificationInvalid,
     #[error("this email address is already verified")]
     AlreadyVerified,
+    /// The password was right, but the server lets in only accounts whose
+    /// address is proved (`AUTHD_REQUIRE_VERIFIED_EMAIL`).
+    #[error("confirm your email address first: open the link in the mail we sent, or ask for a new one")]
+    EmailUnverified,
     /// A reset link or code that is wrong, used, expired, unknown, or for
     /// an account that changed since: one answer for all.
     #[error("that reset link or code does not work: it is wrong, used or expired; ask for a new one")]

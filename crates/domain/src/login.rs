@@ -33,6 +33,9 @@ pub struct Login {
     pub(crate) sessions: Sessions,
     pub(crate) second_factor: SecondFactor,
     pub(crate) audit: Audit,
+    /// Let in only accounts whose address is proved (checked after the
+    /// password, so a guesser learns nothing).
+    pub(crate) require_verified_email: bool,
 }
 
 impl Login {
@@ -97,6 +100,9 @@ impl Login {
         key: &str,
         factors: &str,
     ) -> Result<LoginOutcome<K>> {
+        if self.require_verified_email && !user.email_verified() {
+            return Err(Error::EmailUnverified);
+        }
         let methods = self.second_factor.methods_for(user).await?;
         if !methods.is_empty() {
             return self.second_factor.issue(user, methods).await.map(LoginOutcome::SecondFactor);

@@ -34,6 +34,8 @@ pub struct Policy {
     pub email_verification_ttl: Duration,
     /// How long a password-reset mail (link and code) works.
     pub reset_ttl: Duration,
+    /// Whether a login needs a proved email address.
+    pub require_verified_email: bool,
 }
 
 impl Default for Policy {
@@ -62,6 +64,7 @@ impl Default for Policy {
             public_url: "http://localhost:8000".into(),
             email_verification_ttl: Duration::from_secs(24 * 3600),
             reset_ttl: Duration::from_secs(15 * 60),
+            require_verified_email: false,
         }
     }
 }

@@ -185,6 +185,7 @@ impl Services {
             sessions: sessions.clone(),
             second_factor: second_factor.clone(),
             audit: audit.clone(),
+            require_verified_email: policy.require_verified_email,
         };
         let resets = Resets {
             users: p.users.clone(),

@@ -197,6 +197,9 @@ impl UserRepo for SqlUserRepo {
         if let Some(v) = p.is_active {
             update = update.col_expr(Column::IsActive, Expr::value(v));
         }
+        if p.forget_proved_email {
+            update = update.col_expr(Column::VerifiedEmail, Expr::value(Option::<String>::None));
+        }
         // A new address kills the account's open resets, in the same transaction.
         let new_email = p.email.is_some();
         let changed = if p.may_remove_an_admin() {

@@ -13,5 +13,9 @@ section! {
         /// `AUTHD_TOTP_MAIL_FALLBACK`: let users with an authenticator app also
         /// answer with a mailed code (weaker: the mailbox becomes a second factor).
         pub totp_mail_fallback: bool = Policy::default().totp_mail_fallback,
+        /// `AUTHD_REQUIRE_VERIFIED_EMAIL`: let in only accounts whose email
+        /// address is proved (403 `email_unverified`, answered only after a
+        /// right password).
+        pub require_verified_email: bool = Policy::default().require_verified_email,
     }
 }

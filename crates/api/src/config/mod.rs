@@ -179,6 +179,7 @@ impl Settings {
             public_url: self.server.public_url(None),
             email_verification_ttl: Duration::from_secs(tokens.email_verification_ttl),
             reset_ttl: Duration::from_secs(tokens.reset_ttl),
+            require_verified_email: self.factors.require_verified_email,
         }
     }
 

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 80] = [
+const EVERY_VARIABLE: [&str; 81] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -64,6 +64,7 @@ const EVERY_VARIABLE: [&str; 80] = [
     "AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE",
     "AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR",
     "AUTHD_REFRESH_TTL",
+    "AUTHD_REQUIRE_VERIFIED_EMAIL",
     "AUTHD_RESET_TTL",
     "AUTHD_REVOCATION_PING_MS",
     "AUTHD_REVOCATION_PUSH",

@@ -209,6 +209,7 @@ impl From<domain::Error> for Problem {
             E::VerificationInvalid => Problem::new(StatusCode::BAD_REQUEST, "verification_invalid", msg),
             E::AlreadyVerified => Problem::new(StatusCode::CONFLICT, "already_verified", msg),
             E::ResetInvalid => Problem::new(StatusCode::BAD_REQUEST, "reset_invalid", msg),
+            E::EmailUnverified => Problem::new(StatusCode::FORBIDDEN, "email_unverified", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),

@@ -34,6 +34,9 @@ profile_patch_body! {
         pub is_admin: Omittable<bool>,
         /// `false` deactivates the user: their sessions end and they cannot log in.
         pub is_active: Omittable<bool>,
+        /// `true` marks the address proved without a mail; `false` forgets
+        /// every proved address (mail then goes to `email` again).
+        pub email_verified: Omittable<bool>,
     }
 }
 
@@ -110,6 +113,7 @@ impl AdminApi {
             profile: b.take_profile(None),
             is_admin: b.is_admin.0,
             is_active: b.is_active.0,
+            email_verified: b.email_verified.0,
         };
         Ok(OneUser::Ok(Json(admin.update_user(&caller.0, UserId(id.0), changes).await?.into())))
     }

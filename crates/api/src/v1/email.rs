@@ -4,29 +4,40 @@
 
 use domain::email::Emails;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, Union};
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
 use crate::http::state::Use;
-use crate::v1::body_fields::{Omittable, Text};
-use crate::v1::shared::{ApiTags, CodeStatusResponse, MailedProof};
+use crate::v1::body_fields::Text;
+use crate::v1::shared::{ApiTags, CodeStatusResponse};
 
-/// What a mail proving an address carries: its link's `token`, or the
-/// `email` it went to and its eight-digit `code`.
+/// The mailed link's `token`.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
-pub struct VerifyEmailBody {
-    /// The `token` of the mailed link.
+pub struct EmailByLink {
     #[oai(validator(max_length = 64))]
-    pub token: Omittable<Text>,
-    /// The address the mail went to (with `code`).
+    pub token: Text,
+}
+
+/// The address the mail went to, and the eight digits from it.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct EmailByCode {
     #[oai(validator(max_length = 254))]
-    pub email: Omittable<Text>,
-    /// The eight digits from the mail (with `email`).
+    pub email: Text,
     #[oai(validator(max_length = 64))]
-    pub code: Omittable<Text>,
+    pub code: Text,
+}
+
+/// What a mail proving an address carries back: its link's `token`, or
+/// the `email` it went to and its `code`.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum VerifyEmailBody {
+    Link(EmailByLink),
+    Code(EmailByCode),
 }
 
 #[derive(Debug, Object)]
@@ -70,10 +81,9 @@ impl EmailApi {
         client: ClientAddr,
         body: Json<VerifyEmailBody>,
     ) -> ApiResult<EmailVerified> {
-        let b = body.0;
-        let proved = match MailedProof::of(b.token.0, b.email.0, b.code.0)? {
-            MailedProof::Link(token) => emails.confirm_link(&client.0, &token).await?,
-            MailedProof::Code { email, code } => emails.confirm_code(&client.0, &email, &code).await?,
+        let proved = match body.0 {
+            VerifyEmailBody::Link(b) => emails.confirm_link(&client.0, &b.token.0).await?,
+            VerifyEmailBody::Code(b) => emails.confirm_code(&client.0, &b.email.0, &b.code.0).await?,
         };
         Ok(EmailVerified::Ok(Json(EmailVerifiedBody { email_verified: proved.email_verified() })))
     }

@@ -19,9 +19,9 @@ use crate::http::layer::AllowedMethods;
 use crate::v1::admin::{AdminApi, AdminPatchBody};
 use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
-use crate::v1::email::{EmailApi, VerifyEmailBody};
+use crate::v1::email::{EmailApi, EmailByCode, EmailByLink};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
-use crate::v1::reset::{ResetApi, ResetConfirmBody, ResetRequestBody};
+use crate::v1::reset::{ResetApi, ResetByCode, ResetByLink, ResetRequestBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
 use crate::v1::sessions::MySessionsApi;
 use crate::v1::shared::PasswordBody;
@@ -71,9 +71,11 @@ fn strict_bodies() -> Vec<String> {
         RegistrationBody::name(),
         CheckBody::name(),
         NewVerificationBody::name(),
-        VerifyEmailBody::name(),
+        EmailByLink::name(),
+        EmailByCode::name(),
         ResetRequestBody::name(),
-        ResetConfirmBody::name(),
+        ResetByLink::name(),
+        ResetByCode::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())
@@ -86,9 +88,9 @@ fn email_fields() -> Vec<(String, &'static str)> {
         RegistrationBody::name(),
         PatchMeBody::name(),
         AdminPatchBody::name(),
-        VerifyEmailBody::name(),
+        EmailByCode::name(),
         ResetRequestBody::name(),
-        ResetConfirmBody::name(),
+        ResetByCode::name(),
     ]
     .into_iter()
     .map(|n| (n.into_owned(), "email"))

@@ -6,15 +6,15 @@
 
 use domain::reset::{Requested, Resets};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, Union};
 use secrecy::SecretString;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::state::Use;
-use crate::v1::body_fields::{Omittable, Text};
+use crate::v1::body_fields::Text;
 use crate::v1::login_body::LoginResponse;
-use crate::v1::shared::{ApiTags, MailedProof};
+use crate::v1::shared::ApiTags;
 
 /// The address of the account whose password is forgotten.
 #[derive(Debug, Object)]
@@ -36,25 +36,42 @@ pub enum ResetRequested {
     Accepted(Json<ResetRequestedBody>),
 }
 
-/// The reset mail's link `token`, or the account's `email` and the mail's
-/// `code`; and the new password, twice.
+/// The reset mail's link `token`, and the new password twice.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
-pub struct ResetConfirmBody {
-    /// The `token` of the mailed link.
+pub struct ResetByLink {
     #[oai(validator(max_length = 64))]
-    pub token: Omittable<Text>,
-    /// The account's address (with `code`).
-    #[oai(validator(max_length = 254))]
-    pub email: Omittable<Text>,
-    /// The eight digits from the mail (with `email`).
-    #[oai(validator(max_length = 64))]
-    pub code: Omittable<Text>,
+    pub token: Text,
     /// The new password: 8 to 128 characters, not a common or guessable one.
     #[oai(validator(max_length = 1024))]
     pub password: Text,
     #[oai(validator(max_length = 1024))]
     pub confirm_password: Text,
+}
+
+/// The account's `email` and the reset mail's `code`, and the new password twice.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct ResetByCode {
+    #[oai(validator(max_length = 254))]
+    pub email: Text,
+    /// The eight digits from the mail.
+    #[oai(validator(max_length = 64))]
+    pub code: Text,
+    /// The new password: 8 to 128 characters, not a common or guessable one.
+    #[oai(validator(max_length = 1024))]
+    pub password: Text,
+    #[oai(validator(max_length = 1024))]
+    pub confirm_password: Text,
+}
+
+/// The reset mail's link token, or the account's address and the mail's
+/// code; and the new password, twice.
+#[derive(Debug, Union)]
+#[oai(one_of)]
+pub enum ResetConfirmBody {
+    Link(ResetByLink),
+    Code(ResetByCode),
 }
 
 pub struct ResetApi;
@@ -111,12 +128,15 @@ impl ResetApi {
         client: ClientAddr,
         body: Json<ResetConfirmBody>,
     ) -> ApiResult<LoginResponse> {
-        let b = body.0;
-        let (password, confirm) = (SecretString::from(b.password.0), SecretString::from(b.confirm_password.0));
-        let outcome = match MailedProof::of(b.token.0, b.email.0, b.code.0)? {
-            MailedProof::Link(token) => resets.confirm_link(&client.0, &token, &password, &confirm).await?,
-            MailedProof::Code { email, code } => {
-                resets.confirm_code(&client.0, &email, &code, &password, &confirm).await?
+        let secrets = |p: Text, c: Text| (SecretString::from(p.0), SecretString::from(c.0));
+        let outcome = match body.0 {
+            ResetConfirmBody::Link(b) => {
+                let (password, confirm) = secrets(b.password, b.confirm_password);
+                resets.confirm_link(&client.0, &b.token.0, &password, &confirm).await?
+            }
+            ResetConfirmBody::Code(b) => {
+                let (password, confirm) = secrets(b.password, b.confirm_password);
+                resets.confirm_code(&client.0, &b.email.0, &b.code.0, &password, &confirm).await?
             }
         };
         Ok(LoginResponse::Ok(Json(outcome.into())))

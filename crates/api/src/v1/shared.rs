@@ -279,25 +279,3 @@ macro_rules! profile_patch_body {
     };
 }
 pub(crate) use profile_patch_body;
-
-/// What a mail with a link carries back: the link's token, or the address
-/// the mail answers for and its code.
-pub enum MailedProof {
-    Link(String),
-    Code { email: String, code: String },
-}
-
-impl MailedProof {
-    /// The proof in a body's `token`, `email` and `code` fields: the token
-    /// alone, or the address and the code.
-    pub fn of(token: Option<Text>, email: Option<Text>, code: Option<Text>) -> domain::Result<Self> {
-        match (token, email, code) {
-            (Some(token), None, None) => Ok(Self::Link(token.0)),
-            (None, Some(email), Some(code)) => Ok(Self::Code { email: email.0, code: code.0 }),
-            _ => Err(domain::Error::InvalidField {
-                field: "token",
-                reason: "give the link's token, or the email and the code".into(),
-            }),
-        }
-    }
-}

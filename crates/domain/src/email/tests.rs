@@ -254,3 +254,34 @@ async fn changing_the_address_tells_the_old_one_and_asks_the_new_one_to_prove_it
     assert_eq!(notices, ["ada@example.com", "ada@example.com"], "still the last proved address");
     assert!(mails.iter().any(|m| m.kind == MessageKind::EmailVerification && m.to == "ada@third.example.com"));
 }
+
+#[tokio::test]
+async fn with_verified_email_required_a_right_password_and_an_unproved_address_is_refused_after_the_check() {
+    let w = World::with_policy(crate::policy::Policy { require_verified_email: true, ..Default::default() });
+    newcomer(&w, "ada").await;
+    let wrong = w.login.login(&w.from, "ada", &pw("not-the-password-1")).await;
+    assert!(matches!(wrong, Err(Error::InvalidCredentials)), "a guesser learns nothing: {wrong:?}");
+    let right = w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await;
+    assert!(matches!(right, Err(Error::EmailUnverified)), "{right:?}");
+    let mail = proof_mail(&w).await;
+    w.emails.confirm_link(&w.from, &token_of(&mail)).await.unwrap();
+    assert!(w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await.is_ok(), "once proved");
+    let open = crate::policy::Policy::default();
+    let w = World::with_policy(open);
+    newcomer(&w, "bob").await;
+    assert!(w.login.login(&w.from, "bob", &pw(GOOD_PASSWORD)).await.is_ok(), "off by default");
+}
+
+#[tokio::test]
+async fn an_administrator_marks_an_address_proved_taking_it_from_others_or_forgets_it() {
+    let w = World::new();
+    w.admin("root").await;
+    let root = caller_of(&w, "root").await;
+    let ada = newcomer(&w, "ada").await;
+    let mark = |proved: bool| crate::admin::AdminChanges { email_verified: Some(proved), ..Default::default() };
+    let marked = w.admin.update_user(&root, ada.id, mark(true)).await.unwrap();
+    assert!(marked.email_verified());
+    let forgot = w.admin.update_user(&root, ada.id, mark(false)).await.unwrap();
+    assert_eq!(forgot.verified_email, None);
+    assert!(w.events(ada.id).contains(&"user_updated_by_admin"));
+}

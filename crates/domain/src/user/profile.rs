@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use super::{Email, PersonName, Phone, User, Username};
 use crate::error::Result;
 
-/// Changes to a user; `None` leaves a field as it is. `is_admin` and
-/// `is_active` are only ever set by an administrator.
+/// Changes to a user; `None` leaves a field as it is. `is_admin`,
+/// `is_active` and `forget_proved_email` are only ever set by an administrator.
 #[derive(Debug, Clone, Default)]
 pub struct ProfilePatch {
     pub email: Option<Email>,
@@ -20,6 +20,9 @@ pub struct ProfilePatch {
     pub is_2fa: Option<bool>,
     pub is_admin: Option<bool>,
     pub is_active: Option<bool>,
+    /// Forget the address the user proved: mail goes to `email` again, and
+    /// no reset goes anywhere until an address is proved.
+    pub forget_proved_email: bool,
 }
 
 impl ProfilePatch {
@@ -71,6 +74,7 @@ impl ProfilePatch {
             (self.is_2fa.is_some(), "is_2fa"),
             (self.is_admin.is_some(), "is_admin"),
             (self.is_active.is_some(), "is_active"),
+            (self.forget_proved_email, "email_verified"),
         ] {
             if set {
                 names.push(name);
@@ -107,6 +111,7 @@ impl ProfileChanges {
             is_2fa: self.is_2fa,
             is_admin: None,
             is_active: None,
+            forget_proved_email: false,
         })
     }
 }

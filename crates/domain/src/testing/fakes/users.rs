@@ -80,6 +80,9 @@ impl UserRepo for MemDb {
         if let Some(b) = p.is_active {
             u.is_active = b
         }
+        if p.forget_proved_email {
+            u.verified_email = None;
+        }
         u.modified_at = now;
         let user = u.clone();
         if p.email.is_some() {
