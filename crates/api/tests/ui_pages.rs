@@ -45,6 +45,8 @@ struct Pages {
     cli: TestClient<poem::endpoint::BoxEndpoint<'static, poem::Response>>,
     jar: Cookies,
     dir: std::path::PathBuf,
+    /// The node's courier, run by hand (no background worker here).
+    courier: domain::notify::Courier,
 }
 
 impl Drop for Pages {
@@ -66,8 +68,9 @@ async fn pages_with(change: impl FnOnce(&mut Settings)) -> Pages {
     let mut settings = in_memory(&dir);
     let node = api::boot::node::build_services(&settings).await.unwrap();
     change(&mut settings);
+    let courier = node.services.courier.clone();
     let routes = api::routes::routes(node.services, node.db, node.signing_keys, &settings).unwrap();
-    Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir }
+    Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir, courier }
 }
 
 async fn pages() -> Pages {
@@ -124,6 +127,20 @@ impl Pages {
             .send()
             .await;
         r.assert_status(poem::http::StatusCode::CREATED);
+    }
+
+    /// The token of the newest mailed link of `kind` to `to`, after sending
+    /// what is due.
+    async fn mailed_token(&self, to: &str, kind: &str) -> String {
+        while self.courier.run_once().await.unwrap().claimed > 0 {}
+        let log = std::fs::read_to_string(self.dir.join("mail.log")).unwrap_or_default();
+        let line = log
+            .lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|m| m["to"] == to && m["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} mail to {to}"));
+        line["link"].as_str().unwrap().split_once("?token=").unwrap().1.to_owned()
     }
 
     async fn login(&mut self, name: &str, password: &str) -> TestResponse {
@@ -504,4 +521,59 @@ async fn an_authenticator_app_is_enrolled_at_the_pages_and_a_recovery_code_then_
     assert_eq!(location(&done), "/ui/account");
     let account = body(p.get("/ui/account").await).await;
     assert!(account.contains("9 recovery codes left") && account.contains("recovery_code_used"), "{account}");
+}
+
+#[tokio::test]
+async fn the_proof_mails_link_confirms_the_address_on_a_click_not_on_opening() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    let token = p.mailed_token("ada@example.com", "email_verification").await;
+    let (html, csrf) = p.open(&format!("/ui/verify-email?token={token}")).await;
+    assert!(html.contains("id=\"confirm\"") && !html.contains("id=\"confirmed\""), "opening changes nothing");
+    let done = body(p.post("/ui/verify-email", &[("csrf", &csrf), ("token", &token)]).await).await;
+    assert!(done.contains("id=\"confirmed\""), "{done}");
+    let again = p.post("/ui/verify-email", &[("csrf", &csrf), ("token", &token)]).await;
+    again.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let resp = p.login("ada", PASSWORD).await;
+    assert_eq!(location(&resp), "/ui/account");
+    let account = body(p.get("/ui/account").await).await;
+    assert!(account.contains("id=\"email-verified\"") && !account.contains("send-email-proof"), "shown as confirmed");
+}
+
+#[tokio::test]
+async fn forgot_password_at_the_pages_mails_a_link_whose_page_sets_the_password_and_logs_in() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    let proof = p.mailed_token("ada@example.com", "email_verification").await;
+    let (_, csrf) = p.open(&format!("/ui/verify-email?token={proof}")).await;
+    p.post("/ui/verify-email", &[("csrf", &csrf), ("token", &proof)]).await.assert_status_is_ok();
+    let (login, _) = p.open("/ui/login").await;
+    assert!(login.contains("href=\"/ui/reset\""), "the login page offers it");
+    let (_, csrf) = p.open("/ui/reset").await;
+    let sent = p.post("/ui/reset", &[("csrf", &csrf), ("email", "ada@example.com")]).await;
+    assert_eq!(location(&sent), "/ui/login?done=reset_sent");
+    // The request's lookup and mail follow the answer: wait for them (5 s at most).
+    for _ in 0..250 {
+        while p.courier.run_once().await.unwrap().claimed > 0 {}
+        let log = std::fs::read_to_string(p.dir.join("mail.log")).unwrap_or_default();
+        if log.contains("\"password_reset\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let token = p.mailed_token("ada@example.com", "password_reset").await;
+    let (_, csrf) = p.open(&format!("/ui/reset/confirm?token={token}")).await;
+    let weak = p
+        .post(
+            "/ui/reset/confirm",
+            &[("csrf", &csrf), ("token", &token), ("password", "password1"), ("confirm", "password1")],
+        )
+        .await;
+    weak.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    let new = "marmalade-lantern-orbit-77";
+    let done =
+        p.post("/ui/reset/confirm", &[("csrf", &csrf), ("token", &token), ("password", new), ("confirm", new)]).await;
+    assert_eq!(location(&done), "/ui/account?done=password_reset");
+    let account = body(p.get("/ui/account?done=password_reset").await).await;
+    assert!(account.contains("Your password is set"), "{account}");
 }

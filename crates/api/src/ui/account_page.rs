@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
 use domain::audit::AuditEvent;
+use domain::email::Emails;
 use domain::recovery_code::RecoveryCode;
 use domain::session::{Caller, Sessions};
 use domain::totp::Authenticator;
@@ -73,7 +74,7 @@ async fn account_page(
     notice: Option<&'static str>,
     refused: Option<Problem>,
 ) -> Response {
-    let AccountServices { accounts, sessions, authenticator } = services;
+    let AccountServices { accounts, sessions, authenticator, .. } = services;
     let read = async {
         let user = accounts.me(caller).await?;
         let factors = authenticator.status(caller).await?;
@@ -113,6 +114,7 @@ async fn account_page(
 #[derive(Clone, Copy)]
 pub struct AccountServices<'a> {
     accounts: &'a Accounts,
+    emails: &'a Emails,
     sessions: &'a Sessions,
     authenticator: &'a Authenticator,
 }
@@ -121,6 +123,7 @@ impl<'a> FromRequest<'a> for AccountServices<'a> {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         Ok(AccountServices {
             accounts: crate::http::state::part::<Accounts>(req),
+            emails: crate::http::state::part::<Emails>(req),
             sessions: crate::http::state::part::<Sessions>(req),
             authenticator: crate::http::state::part::<Authenticator>(req),
         })
@@ -243,6 +246,23 @@ pub async fn mailed_codes(visitor: Visitor, services: AccountServices<'_>, Form(
         Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))
     })
     .await
+}
+
+/// A new mail proving the caller's address, as `POST /users/me/email/verify`.
+#[handler]
+pub async fn email_proof(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<CsrfOnly>) -> Response {
+    change(visitor, &form.csrf, services, |caller| async move {
+        services.emails.resend(&caller).await?;
+        Ok(redirect("/ui/account?done=email_sent"))
+    })
+    .await
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfOnly {
+    csrf: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

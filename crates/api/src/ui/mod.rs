@@ -7,6 +7,7 @@
 //!
 //! - [`browser`]: the cookies (session, pending login, CSRF) and who is asking;
 //! - [`login_pages`]: login, the code, logout;
+//! - [`recovery_pages`]: a forgotten password, and proving the address;
 //! - [`register_page`], [`account_page`]: the rest ([`qr`]: the enrolment's QR code);
 //! - [`render`]: templates, redirects and error pages.
 
@@ -14,6 +15,7 @@ pub mod account_page;
 pub mod browser;
 pub mod login_pages;
 pub mod qr;
+pub mod recovery_pages;
 pub mod register_page;
 pub mod render;
 
@@ -42,10 +44,14 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/code/resend", post(login_pages::resend_submit))
         .at("/logout", get(login_pages::logout_form).post(login_pages::logout_submit))
         .at("/register", get(register_page::register_form).post(register_page::register_submit))
+        .at("/reset", get(recovery_pages::reset_form).post(recovery_pages::reset_submit))
+        .at("/reset/confirm", get(recovery_pages::reset_confirm_form).post(recovery_pages::reset_confirm_submit))
+        .at("/verify-email", get(recovery_pages::verify_email_form).post(recovery_pages::verify_email_submit))
         .at("/account", get(account_page::show))
         .at("/account/profile", post(account_page::profile))
         .at("/account/password", post(account_page::password_submit))
         .at("/account/mailed-codes", post(account_page::mailed_codes))
+        .at("/account/verify-email", post(account_page::email_proof))
         .at("/account/sessions/end", post(account_page::end_session))
         .at("/account/totp", post(account_page::totp_enrol))
         .at("/account/totp/confirm", post(account_page::totp_confirm))

@@ -108,6 +108,9 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "session_ended" => "That device is logged out.",
         "totp_removed" => "The authenticator app and its recovery codes are removed.",
         "code_sent" => "A new code is on its way.",
+        "reset_sent" => "If an account has this address, a mail to reset its password is on its way.",
+        "password_reset" => "Your password is set. Every other device was logged out.",
+        "email_sent" => "A new mail to confirm your address is on its way.",
         _ => return None,
     })
 }
