@@ -241,3 +241,44 @@ async fn a_locked_account_shows_the_lock_in_a_real_browser() {
     b.screenshot("locked").await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_person_confirms_the_address_then_resets_a_forgotten_password_and_still_proves_the_code_in_a_real_browser() {
+    local_only!("drives a browser on this machine");
+    let Some(b) = Browser::start().await else { return };
+    let s = Server::start().await;
+    let user = s.register("forgot", true).await;
+    let link_token =
+        |mail: &serde_json::Value| mail["link"].as_str().unwrap().split_once("?token=").unwrap().1.to_owned();
+
+    // The registration's mail: its link asks for a click, then says so.
+    let proof = s.proof_mail(&user.email).await;
+    b.open(&s.url(&format!("/ui/verify-email?token={}", link_token(&proof)))).await;
+    b.screenshot("verify-email").await;
+    b.click("#confirm").await;
+    assert!(b.text("#confirmed").await.contains("confirmed"));
+
+    // "Forgot your password?" from the login page.
+    b.open(&s.url("/ui/login")).await;
+    b.click("#forgot").await;
+    assert_eq!(b.path().await, "/ui/reset");
+    b.fill("#email", &user.email).await;
+    b.screenshot("reset").await;
+    b.click("#send").await;
+    assert_eq!(b.path().await, "/ui/login?done=reset_sent");
+    let reset = s.newest_mail(&user.email, "password_reset").await;
+    b.open(&s.url(&format!("/ui/reset/confirm?token={}", link_token(&reset)))).await;
+    let new = "harbour-violet-cinder-58";
+    b.fill("#password", new).await;
+    b.fill("#confirm", new).await;
+    b.screenshot("reset-confirm").await;
+    b.click("#reset").await;
+    // The account has a second factor: the reset leads to it, not past it.
+    assert_eq!(b.path().await, "/ui/code");
+    let code = s.latest_code(&user.email).await;
+    b.fill("#code", &code).await;
+    b.click("#verify").await;
+    assert_eq!(b.path().await, "/ui/account");
+    assert!(b.text("#email-verified").await.contains("confirmed"));
+    b.close().await;
+}
