@@ -67,7 +67,13 @@ impl Emails {
     /// most the hourly limit of mails per user.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn resend(&self, caller: &Caller) -> Result<CodeStatus> {
-        let user = self.user(caller.user_id).await?;
+        self.resend_to(&self.user(caller.user_id).await?).await
+    }
+
+    /// [`resend`](Self::resend) for `user`: also what a login refused for
+    /// an unproved address does (`AUTHD_REQUIRE_VERIFIED_EMAIL`), so the
+    /// person gets a fresh link where they look for it.
+    pub(crate) async fn resend_to(&self, user: &User) -> Result<CodeStatus> {
         if user.email_verified() {
             return Err(Error::AlreadyVerified);
         }
@@ -77,7 +83,7 @@ impl Emails {
             return Err(Error::ResendCooldown { retry_after });
         }
         self.throttle.check_rate(RateScope::EmailCode, &user.id.to_string()).await?;
-        self.send_proof(&user).await
+        self.send_proof(user).await
     }
 
     /// Proves the address a mail went to by the link's token, once.

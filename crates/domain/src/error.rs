@@ -70,7 +70,9 @@ pub enum Error {
     AlreadyVerified,
     /// The password was right, but the server lets in only accounts whose
     /// address is proved (`AUTHD_REQUIRE_VERIFIED_EMAIL`).
-    #[error("confirm your email address first: open the link in the mail we sent, or ask for a new one")]
+    #[error(
+        "confirm your email address first: open the link in the mail we sent to it (a new one goes out at most every 30 seconds when you log in)"
+    )]
     EmailUnverified,
     /// A reset link or code that is wrong, used, expired, unknown, or for
     /// an account that changed since: one answer for all.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{Audit, EventKind};
+use crate::email::Emails;
 use crate::error::{Error, Result};
 use crate::otp::{Pending, SecondFactor};
 use crate::password::plausible_login_password;
@@ -36,6 +37,7 @@ pub struct Login {
     /// Let in only accounts whose address is proved (checked after the
     /// password, so a guesser learns nothing).
     pub(crate) require_verified_email: bool,
+    pub(crate) emails: Emails,
 }
 
 impl Login {
@@ -101,6 +103,11 @@ impl Login {
         factors: &str,
     ) -> Result<LoginOutcome<K>> {
         if self.require_verified_email && !user.email_verified() {
+            // A fresh link, within the cooldown and the hourly limit; the
+            // refusal stands whether one went out or not.
+            if let Err(e) = self.emails.resend_to(user).await {
+                tracing::debug!(error = %e, "no new mail proving the address");
+            }
             return Err(Error::EmailUnverified);
         }
         let methods = self.second_factor.methods_for(user).await?;

@@ -186,6 +186,7 @@ impl Services {
             second_factor: second_factor.clone(),
             audit: audit.clone(),
             require_verified_email: policy.require_verified_email,
+            emails: emails.clone(),
         };
         let resets = Resets {
             users: p.users.clone(),

@@ -263,6 +263,11 @@ async fn with_verified_email_required_a_right_password_and_an_unproved_address_i
     assert!(matches!(wrong, Err(Error::InvalidCredentials)), "a guesser learns nothing: {wrong:?}");
     let right = w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await;
     assert!(matches!(right, Err(Error::EmailUnverified)), "{right:?}");
+    let proofs = |mails: Vec<Message>| mails.iter().filter(|m| m.kind == MessageKind::EmailVerification).count();
+    assert_eq!(proofs(w.messages().await), 1, "within the registration mail's cooldown: no second");
+    w.clock.advance(Duration::from_secs(30));
+    assert!(matches!(w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await, Err(Error::EmailUnverified)));
+    assert_eq!(proofs(w.messages().await), 2, "a refused login sends a fresh link after the cooldown");
     let mail = proof_mail(&w).await;
     w.emails.confirm_link(&w.from, &token_of(&mail)).await.unwrap();
     assert!(w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await.is_ok(), "once proved");
