@@ -206,7 +206,7 @@ impl UserRepo for SqlUserRepo {
             self.guarded(|txn| async move {
                 let n = update.filter(keeps_an_admin(id)).exec(&txn).await?.rows_affected;
                 if n == 1 && new_email {
-                    cancel_open_resets(&txn, id, now).await?;
+                    cancel_open_links(&txn, id, now).await?;
                 }
                 Ok((n, txn))
             })
@@ -215,7 +215,7 @@ impl UserRepo for SqlUserRepo {
             let txn = self.db.begin().await.map_err(internal)?;
             let n = update.exec(&txn).await.map_err(user_write_error)?.rows_affected;
             if n == 1 {
-                cancel_open_resets(&txn, id, now).await.map_err(internal)?;
+                cancel_open_links(&txn, id, now).await.map_err(internal)?;
             }
             txn.commit().await.map_err(internal)?;
             n
@@ -330,7 +330,7 @@ impl UserRepo for SqlUserRepo {
         if done.rows_affected != 1 {
             return Ok(false);
         }
-        cancel_open_resets(&txn, id, now).await.map_err(internal)?;
+        cancel_open_links(&txn, id, now).await.map_err(internal)?;
         txn.commit().await.map_err(internal)?;
         Ok(true)
     }
@@ -401,9 +401,10 @@ impl SqlUserRepo {
 }
 
 /// UPDATE otp_challenges SET canceled_at = $now WHERE user_id = $id AND
-/// purpose = 'reset' AND used_at IS NULL AND canceled_at IS NULL: a reset
-/// mailed before the password or the address changed works no more.
-async fn cancel_open_resets(
+/// purpose IN ('reset', 'email') AND used_at IS NULL AND canceled_at IS
+/// NULL: a mailed link (a reset, a proof) from before the password or the
+/// address changed works no more.
+async fn cancel_open_links(
     conn: &impl ConnectionTrait,
     id: UserId,
     now: DateTime<Utc>,
@@ -412,7 +413,7 @@ async fn cancel_open_resets(
     Challenges::update_many()
         .col_expr(C::CanceledAt, Expr::value(now))
         .filter(C::UserId.eq(id.0))
-        .filter(C::Purpose.eq(domain::otp::Purpose::Reset.as_str()))
+        .filter(C::Purpose.is_in([domain::otp::Purpose::Reset.as_str(), domain::otp::Purpose::Email.as_str()]))
         .filter(C::UsedAt.is_null())
         .filter(C::CanceledAt.is_null())
         .exec(conn)

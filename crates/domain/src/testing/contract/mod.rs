@@ -175,7 +175,7 @@ macro_rules! port_contracts {
             deleting_a_user_deletes_their_sessions_and_challenges,
             a_phone_is_verified_only_while_it_is_the_number_the_code_went_to,
             an_email_is_proved_only_while_it_is_the_users_address_and_only_its_prover_keeps_it,
-            a_new_password_or_address_cancels_the_accounts_open_resets_and_nothing_else,
+            a_new_password_or_address_cancels_the_accounts_open_mailed_links_and_nothing_else,
         ]);
         $crate::port_contracts!(@suite $store, sessions: [
             a_session_is_created_only_for_an_existing_active_user,

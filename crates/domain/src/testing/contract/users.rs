@@ -230,7 +230,7 @@ pub async fn an_email_is_proved_only_while_it_is_the_users_address_and_only_its_
     assert!(!s.users.confirm_email(UserId(uuid::Uuid::new_v4()), "ada@example.com", at(6)).await.unwrap(), "{n}");
 }
 
-pub async fn a_new_password_or_address_cancels_the_accounts_open_resets_and_nothing_else(s: Store) {
+pub async fn a_new_password_or_address_cancels_the_accounts_open_mailed_links_and_nothing_else(s: Store) {
     let n = s.name;
     let ada = s.user(1, "ada").await;
     let reset = |secs: i64| {
@@ -240,13 +240,17 @@ pub async fn a_new_password_or_address_cancels_the_accounts_open_resets_and_noth
         c
     };
     let (first, login) = (reset(0), challenge(ada));
+    let mut proof = challenge(ada);
+    proof.purpose = crate::otp::Purpose::Email;
     s.otps.create(&first, None).await.unwrap();
     s.otps.create(&login, None).await.unwrap();
+    s.otps.create(&proof, None).await.unwrap();
     let renamed = ProfilePatch { name: Some(PersonName::parse("name", "Augusta").unwrap()), ..Default::default() };
     s.users.update_profile(ada, &renamed, at(1)).await.unwrap();
     assert_eq!(s.otps.get(first.id).await.unwrap().unwrap().canceled_at, None, "{n}: a name changes nothing");
     assert!(s.users.set_password_hash(ada, "$argon2id$new", at(2)).await.unwrap(), "{n}");
     assert_eq!(s.otps.get(first.id).await.unwrap().unwrap().canceled_at, Some(at(2)), "{n}: a new password");
+    assert_eq!(s.otps.get(proof.id).await.unwrap().unwrap().canceled_at, Some(at(2)), "{n}: a proof too");
     assert_eq!(s.otps.get(login.id).await.unwrap().unwrap().canceled_at, None, "{n}: a login's challenge stays");
 
     let second = reset(3);

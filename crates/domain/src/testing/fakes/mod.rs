@@ -91,12 +91,12 @@ impl Tables {
         })
     }
 
-    /// The SQL's `cancel_open_resets`: the account's open resets die when
-    /// its password or address changes.
-    fn cancel_open_resets(&mut self, id: UserId, now: DateTime<Utc>) {
+    /// The SQL's `cancel_open_links`: the account's open mailed links
+    /// (resets, proofs) die when its password or address changes.
+    fn cancel_open_links(&mut self, id: UserId, now: DateTime<Utc>) {
         let open_reset = |c: &&mut OtpChallenge| {
             c.owner == Subject::User(id)
-                && c.purpose == Purpose::Reset
+                && matches!(c.purpose, Purpose::Reset | Purpose::Email)
                 && c.used_at.is_none()
                 && c.canceled_at.is_none()
         };

@@ -86,7 +86,7 @@ impl UserRepo for MemDb {
         u.modified_at = now;
         let user = u.clone();
         if p.email.is_some() {
-            t.cancel_open_resets(id, now);
+            t.cancel_open_links(id, now);
         }
         Ok(Some(user))
     }
@@ -125,7 +125,7 @@ impl UserRepo for MemDb {
         };
         s.password_hash = hash.into();
         s.user.modified_at = now;
-        t.cancel_open_resets(id, now);
+        t.cancel_open_links(id, now);
         Ok(true)
     }
     async fn delete(&self, id: UserId) -> Result<bool> {
