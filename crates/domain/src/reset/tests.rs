@@ -182,3 +182,15 @@ async fn reset_mails_are_limited_per_account_quietly_and_requests_per_address_lo
     }
     assert!(matches!(w.resets.admit(&w.from).await, Err(Error::RateLimited { .. })), "per address: 429");
 }
+
+#[tokio::test]
+async fn a_reset_for_an_account_deactivated_since_it_was_mailed_sets_nothing() {
+    let w = World::new();
+    let ada = w.register("ada", false).await;
+    w.resets.request("ada@example.com").await.unwrap();
+    let token = token_of(&reset_mail(&w).await);
+    w.deactivate(ada.id);
+    assert!(matches!(confirm(&w, &token).await, Err(Error::ResetInvalid)));
+    let stored = w.db.tables().users[&ada.id].password_hash.clone();
+    assert!(!stored.contains(NEW), "the password is unchanged");
+}
