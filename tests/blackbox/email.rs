@@ -107,3 +107,20 @@ async fn with_verified_email_required_an_unproved_address_is_refused_only_after_
     s.prove_email(&u).await;
     s.login(&u).await.ok(200);
 }
+
+#[tokio::test]
+async fn changing_the_address_mails_a_notice_to_the_old_one_and_a_proof_to_the_new_one() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    s.prove_email(&u).await;
+    let access = token(&s.tokens(&u).await, "access_token");
+    let new = format!("new-{}", u.email);
+    let changed =
+        s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": new, "password": u.password}))).await;
+    assert_eq!(changed.ok(200)["email_verified"], false, "a new address is unproved");
+    let notice = s.newest_mail(&u.email, "email_changed").await;
+    assert!(notice.get("code").is_none() && notice["link"].as_str().unwrap().ends_with("/ui/reset"), "{notice}");
+    let proof = s.proof_mail(&new).await;
+    s.post("/auth/verify-email", None, json!({"token": token_in(&proof)})).await.ok(200);
+    assert_eq!(s.me(&access).await.ok(200)["email_verified"], true);
+}
