@@ -17,20 +17,21 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
+use crate::otp::link::MailedLinks;
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
-use crate::ports::{KeyedHasher, OtpRepo, UserRepo};
+use crate::ports::{OtpRepo, UserRepo};
 use crate::rng::Rng;
 use crate::session::Caller;
 use crate::subject::Subject;
 use crate::throttle::{ClientAddress, RateScope, Throttle};
-use crate::user::{LoginName, User, UserId};
+use crate::user::{User, UserId};
 
 #[derive(Clone)]
 pub struct Emails {
     pub(crate) users: Arc<dyn UserRepo>,
     pub(crate) otps: Arc<dyn OtpRepo>,
-    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
+    pub(crate) links: MailedLinks,
     pub(crate) codes: SentCodes,
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
@@ -90,9 +91,7 @@ impl Emails {
     #[tracing::instrument(skip_all)]
     pub async fn confirm_link(&self, from: &ClientAddress, token: &str) -> Result<User> {
         self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
-        let token = LinkToken::parse(token).ok_or(Error::VerificationInvalid)?;
-        let challenge = self.otps.by_link(&self.keyed_hasher.hash_link(&token)).await?;
-        let challenge = challenge.filter(|c| c.purpose == Purpose::Email).ok_or(Error::VerificationInvalid)?;
+        let challenge = self.links.by_token(Purpose::Email, token).await?.ok_or(Error::VerificationInvalid)?;
         self.prove(&challenge).await
     }
 
@@ -101,23 +100,8 @@ impl Emails {
     #[tracing::instrument(skip_all)]
     pub async fn confirm_code(&self, from: &ClientAddress, email: &str, code: &str) -> Result<User> {
         self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
-        let Some(LoginName::Email(email)) = LoginName::parse(email) else {
-            return Err(Error::VerificationInvalid);
-        };
-        let login = LoginName::Email(email.clone());
-        let user = self.users.by_login(&login).await?.ok_or(Error::VerificationInvalid)?.user;
-        let challenge = self.otps.latest(user.id, Purpose::Email).await?.ok_or(Error::VerificationInvalid)?;
-        if challenge.destination.as_deref() != Some(email.as_str()) {
-            return Err(Error::VerificationInvalid);
-        }
-        if challenge.closed_reason(self.clock.now()).is_some() {
-            return Err(Error::VerificationInvalid);
-        }
-        if !self.codes.matches(&challenge, code, "code").unwrap_or(false) {
-            self.codes.wrong_code(&challenge).await;
-            return Err(Error::VerificationInvalid);
-        }
-        self.prove(&challenge).await
+        let found = self.links.by_code(Purpose::Email, email, code, true).await?;
+        self.prove(&found.ok_or(Error::VerificationInvalid)?).await
     }
 
     /// Spends `challenge` and marks the address it went to proved, if it is

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
+use crate::otp::link::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::phone::Phones;
 use crate::policy::Policy;
@@ -131,10 +132,17 @@ impl Services {
         let reset_codes = codes.clone();
         let notices =
             Notices { outbox: p.outbox.clone(), sealer: p.sealer.clone(), clock: clock.clone(), rng: rng.clone() };
-        let emails = Emails {
+        let links = MailedLinks {
             users: p.users.clone(),
             otps: p.otps.clone(),
             keyed_hasher: p.keyed_hasher.clone(),
+            codes: codes.clone(),
+            clock: clock.clone(),
+        };
+        let emails = Emails {
+            users: p.users.clone(),
+            otps: p.otps.clone(),
+            links: links.clone(),
             codes: codes.clone(),
             throttle: throttle.clone(),
             audit: audit.clone(),
@@ -190,8 +198,7 @@ impl Services {
         };
         let resets = Resets {
             users: p.users.clone(),
-            otps: p.otps.clone(),
-            keyed_hasher: p.keyed_hasher.clone(),
+            links,
             hasher: p.hasher.clone(),
             codes: reset_codes,
             throttle: throttle.clone(),
