@@ -82,7 +82,7 @@ else
   [ "$(id -u)" = 0 ] || die "mmdebstrap needs root to make the base image"
   rootfs=$(mktemp -d /tmp/authd-rootfs.XXXXXX)
   dirs+=("$rootfs")
-  mmdebstrap --quiet --variant=minbase --include=ca-certificates \
+  mmdebstrap --quiet --variant=minbase --include=ca-certificates,libssl3 \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \

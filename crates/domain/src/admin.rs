@@ -55,6 +55,7 @@ pub struct Admin {
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
     pub(crate) authenticator: Authenticator,
+    pub(crate) passkeys: Arc<dyn crate::ports::PasskeyRepo>,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -136,15 +137,17 @@ impl Admin {
         self.audit.record(id, Some(admin.id), EventKind::UserDeletedByAdmin, &[]).await
     }
 
-    /// Removes a user's authenticator app and recovery codes, for a user who
-    /// lost both. Their next login asks for what remains (a mailed code if
+    /// Removes a user's authenticator app, recovery codes and passkeys, for
+    /// a user who lost them. Their next login asks for what remains (a mailed code if
     /// two-factor login is on, else only the password).
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn reset_second_factors(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
         self.users.by_id(id).await?.ok_or(Error::UserNotFound)?;
         let removed = self.authenticator.remove_all(id).await?;
-        self.audit.record(id, Some(admin.id), EventKind::SecondFactorsReset, &[("removed", removed.to_string())]).await
+        let passkeys = self.passkeys.delete_all(id).await?;
+        let detail = [("removed", (removed || passkeys > 0).to_string()), ("passkeys_removed", passkeys.to_string())];
+        self.audit.record(id, Some(admin.id), EventKind::SecondFactorsReset, &detail).await
     }
 
     /// A user's security events, newest first. A deleted user's events stay readable.

@@ -78,6 +78,21 @@ pub enum Error {
     /// an account that changed since: one answer for all.
     #[error("that reset link or code does not work: it is wrong, used or expired; ask for a new one")]
     ResetInvalid,
+    /// A passkey answer that does not prove anything: malformed, for another
+    /// origin, a spent or expired ceremony, an unknown credential, a bad
+    /// signature, no user verification. `remaining`: the login's tries left.
+    #[error("that passkey answer is not valid{}", remaining.map(|r| format!(" ({r} tries left)")).unwrap_or_default())]
+    PasskeyInvalid { remaining: Option<u32> },
+    #[error("this passkey is registered already")]
+    PasskeyExists,
+    /// A deactivated account proved itself with a passkey.
+    #[error("this account is deactivated")]
+    AccountInactive,
+    /// `AUTHD_PASSKEYS=false`: the passkey routes do not exist.
+    #[error("passkeys are turned off on this server")]
+    PasskeysOff,
+    #[error("passkey not found")]
+    PasskeyNotFound,
     #[error("user not found")]
     UserNotFound,
     #[error("application not found")]

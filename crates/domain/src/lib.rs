@@ -14,6 +14,7 @@ pub mod login;
 pub mod notify;
 pub mod otp;
 pub mod page;
+pub mod passkey;
 pub mod password;
 pub mod phone;
 pub mod policy;

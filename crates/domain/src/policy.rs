@@ -20,6 +20,9 @@ pub struct Policy {
     /// Whether a user with an authenticator app may also log in with a
     /// sent code (mail, or SMS/WhatsApp to a verified phone). Off: the app (or a recovery code) is then the only way.
     pub totp_mail_fallback: bool,
+    /// Whether passkeys are offered (`AUTHD_PASSKEYS`): off, a login never
+    /// lists them, and the routes are gone.
+    pub passkeys: bool,
     /// How the courier retries messages.
     pub delivery: DeliveryPolicy,
     /// How long finished data is kept, and how it is purged.
@@ -57,6 +60,7 @@ impl Default for Policy {
                 verifications_per_destination_per_hour: 5,
             },
             totp_mail_fallback: false,
+            passkeys: true,
             delivery: DeliveryPolicy::default(),
             retention: crate::retention::Retention::default(),
             app_key_grace: crate::app::api_key::DEFAULT_ROTATION_GRACE,

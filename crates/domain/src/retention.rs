@@ -37,6 +37,7 @@ pub const MESSAGE_GRACE: Duration = Duration::from_secs(3600);
 pub struct Purged {
     pub sessions: u64,
     pub challenges: u64,
+    pub ceremonies: u64,
     pub messages: u64,
     pub events: u64,
     pub throttles: u64,
@@ -44,11 +45,11 @@ pub struct Purged {
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.sessions + self.challenges + self.messages + self.events + self.throttles
+        self.sessions + self.challenges + self.ceremonies + self.messages + self.events + self.throttles
     }
 }
 
-/// Deletes finished sessions, challenges, messages, old events and idle
+/// Deletes finished sessions, challenges, passkey ceremonies, messages, old events and idle
 /// throttle counters.
 #[derive(Clone)]
 pub struct Janitor {
@@ -65,6 +66,7 @@ impl Janitor {
         Ok(Purged {
             sessions: self.drain(Purgeable::Sessions, now).await?,
             challenges: self.drain(Purgeable::Challenges, now).await?,
+            ceremonies: self.drain(Purgeable::Ceremonies, now).await?,
             messages: self.drain(Purgeable::Messages, now - span(MESSAGE_GRACE)).await?,
             events: match self.retention.events {
                 Some(keep) => self.drain(Purgeable::Events, now - span(keep)).await?,
@@ -144,8 +146,9 @@ mod tests {
 
     #[test]
     fn a_rounds_total_counts_every_kind() {
-        let p = Purged { sessions: 1, challenges: 20, messages: 300, events: 4000, throttles: 50000 };
-        assert_eq!(p.total(), 54321);
+        let p =
+            Purged { sessions: 1, challenges: 20, ceremonies: 600_000, messages: 300, events: 4000, throttles: 50000 };
+        assert_eq!(p.total(), 654_321);
     }
 
     #[tokio::test]

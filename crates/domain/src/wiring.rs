@@ -14,11 +14,12 @@ use crate::login::Login;
 use crate::notify::{Courier, Notices};
 use crate::otp::link::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
+use crate::passkey::{PasskeyCheck, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasswordHasher, PurgeStore,
-    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo,
+    AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasskeyRepo, PasswordHasher, PurgeStore,
+    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo, WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
@@ -47,6 +48,8 @@ pub struct Ports {
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub apps: Arc<dyn AppRepo>,
+    pub passkeys: Arc<dyn PasskeyRepo>,
+    pub webauthn: Arc<dyn WebAuthn>,
     pub sealer: Arc<dyn SecretSealer>,
     pub clock: Arc<dyn Clock>,
     pub rng: Arc<dyn Rng>,
@@ -71,6 +74,10 @@ pub struct Services {
     pub accounts: Accounts,
     /// A user's authenticator app and recovery codes.
     pub authenticator: Authenticator,
+    /// A user's passkeys.
+    pub passkeys: Passkeys,
+    /// Signing in with a passkey alone.
+    pub passkey_sign_in: PasskeySignIn,
     /// Administration.
     pub admin: Admin,
     /// Applications using the verification API, and their keys.
@@ -159,6 +166,24 @@ impl Services {
             rng: rng.clone(),
             max_pending: policy.verification_max_pending,
         };
+        let passkey_check = PasskeyCheck {
+            repo: p.passkeys.clone(),
+            webauthn: p.webauthn.clone(),
+            clock: clock.clone(),
+            audit: audit.clone(),
+        };
+        let passkey_sign_in = PasskeySignIn {
+            check: passkey_check.clone(),
+            repo: p.passkeys.clone(),
+            webauthn: p.webauthn.clone(),
+            users: p.users.clone(),
+            sessions: sessions.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            on: policy.passkeys,
+        };
         let second_factor = SecondFactor {
             otps: p.otps.clone(),
             keyed_hasher: p.keyed_hasher.clone(),
@@ -176,6 +201,8 @@ impl Services {
             finisher: p.finisher,
             temporary_ttl: policy.temporary_ttl,
             mail_fallback: policy.totp_mail_fallback,
+            passkeys: passkey_check,
+            passkeys_on: policy.passkeys,
         };
         let courier = Courier {
             outbox: p.outbox,
@@ -234,6 +261,17 @@ impl Services {
             clock: clock.clone(),
             rng: rng.clone(),
         };
+        let passkeys = Passkeys {
+            repo: p.passkeys.clone(),
+            webauthn: p.webauthn,
+            users: p.users.clone(),
+            accounts: accounts.clone(),
+            sessions: sessions.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            on: policy.passkeys,
+        };
         let janitor =
             Janitor { store: p.purge, throttle: throttle.clone(), clock: clock.clone(), retention: policy.retention };
         let admin = Admin {
@@ -242,6 +280,7 @@ impl Services {
             sessions: sessions.clone(),
             throttle: throttle.clone(),
             authenticator: authenticator.clone(),
+            passkeys: p.passkeys,
             audit: audit.clone(),
             clock: clock.clone(),
         };
@@ -264,6 +303,8 @@ impl Services {
             sessions,
             accounts,
             authenticator,
+            passkeys,
+            passkey_sign_in,
             admin,
             apps,
             verifications,

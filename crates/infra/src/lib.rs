@@ -17,6 +17,7 @@ pub mod login_finish;
 pub mod notify;
 pub mod otps;
 pub mod outbox;
+pub mod passkeys;
 pub mod purge;
 pub mod pushed_users;
 pub mod recovery_codes;
@@ -31,5 +32,6 @@ pub mod totp;
 pub mod user_memory;
 pub mod users;
 mod verified_tokens;
+pub mod webauthn;
 
 pub use db::{Database, connect};

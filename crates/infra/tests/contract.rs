@@ -23,7 +23,8 @@ fn store(name: &'static str, db: Database) -> Store {
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         outbox: Arc::new(infra::outbox::SqlOutbox::new(db.clone())),
         purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
-        apps: Arc::new(infra::apps::SqlAppRepo::new(db)),
+        apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
+        passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db)),
     }
 }
 

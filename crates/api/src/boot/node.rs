@@ -83,9 +83,23 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         totp: Arc::new(infra::totp::SqlTotpRepo::new(db.clone())),
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
+        passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
+        webauthn: Arc::new(webauthn(settings)?),
         sealer,
         clock,
         rng: Arc::new(infra::rng::OsRng),
     };
     Ok(Node { services: Services::new(ports, settings.policy()), db, doorbell, listener, signing_keys })
+}
+
+/// The passkey ceremonies for the relying party the settings name: the host
+/// of `AUTHD_PUBLIC_URL`, its origin and `AUTHD_WEBAUTHN_ORIGINS`.
+fn webauthn(settings: &Settings) -> anyhow::Result<infra::webauthn::WebauthnRs> {
+    let f = &settings.factors;
+    // With passkeys off no ceremony runs (no route, no method offered): a
+    // public URL on an IP address is then fine, and the relying party moot.
+    let public_url = if f.passkeys { settings.server.public_url(None) } else { "http://localhost".into() };
+    let built = infra::webauthn::RelyingParty::new(&public_url, &f.webauthn_rp_name, &f.webauthn_origins())
+        .and_then(|rp| infra::webauthn::WebauthnRs::new(&rp));
+    built.map_err(|e| anyhow::anyhow!("passkeys (AUTHD_PUBLIC_URL, AUTHD_WEBAUTHN_ORIGINS): {e}"))
 }

@@ -1,5 +1,5 @@
-//! Second factors: how often a code may be sent again, and whether a mailed
-//! code may stand in for an authenticator app.
+//! Second factors: how often a code may be sent again, whether a mailed
+//! code may stand in for an authenticator app, and passkeys.
 
 use domain::policy::Policy;
 
@@ -17,5 +17,47 @@ section! {
         /// address is proved (403 `email_unverified`, answered only after a
         /// right password).
         pub require_verified_email: bool = Policy::default().require_verified_email,
+        /// `AUTHD_PASSKEYS`: offer passkeys (WebAuthn); `false` removes their
+        /// routes (404) and buttons.
+        pub passkeys: bool = Policy::default().passkeys,
+        /// `AUTHD_WEBAUTHN_ORIGINS`: further origins allowed to use the
+        /// passkeys (comma-separated), beside the origin of `AUTHD_PUBLIC_URL`,
+        /// whose host is the relying-party id.
+        pub webauthn_origins: String = String::new(),
+        /// `AUTHD_WEBAUTHN_RP_NAME`: the name the browser shows when it asks
+        /// for a passkey.
+        pub webauthn_rp_name: String = "authd".into(),
+    }
+}
+
+impl Factors {
+    /// The origins of `AUTHD_WEBAUTHN_ORIGINS`.
+    pub fn webauthn_origins(&self) -> Vec<String> {
+        self.webauthn_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// What keeps passkeys from working with the public URL `public_url`.
+    pub(super) fn problems(&self, public_url: &str, problems: &mut Vec<String>) {
+        if !self.passkeys {
+            return;
+        }
+        let host = public_url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or("");
+        let host = host.rsplit_once(':').filter(|(_, port)| port.parse::<u16>().is_ok()).map_or(host, |(h, _)| h);
+        if host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok() {
+            problems.push(format!(
+                "passkeys need a host name in AUTHD_PUBLIC_URL (got {public_url:?}: WebAuthn binds them to a domain, never an IP address); use localhost or a name, or set AUTHD_PASSKEYS=false"
+            ));
+        }
+        for origin in self.webauthn_origins() {
+            let scheme = origin.starts_with("https://") || origin.starts_with("http://");
+            if !scheme || origin.trim_start_matches("https://").trim_start_matches("http://").contains('/') {
+                problems.push(format!(
+                    "AUTHD_WEBAUTHN_ORIGINS takes origins like https://app.example.com, without a path (got {origin:?})"
+                ));
+            }
+        }
+        if self.webauthn_rp_name.trim().is_empty() {
+            problems.push("AUTHD_WEBAUTHN_RP_NAME must not be empty".into());
+        }
     }
 }

@@ -138,6 +138,7 @@ impl Settings {
         self.tokens.problems(production, &mut problems);
         self.delivery.problems(production, &mut problems);
         self.apps.problems(&mut problems);
+        self.factors.problems(&self.server.public_url(None), &mut problems);
         self.bootstrap.problems(&mut problems);
         problems
     }
@@ -163,6 +164,7 @@ impl Settings {
                 verifications_per_destination_per_hour: apps.rate_verifications_per_destination_per_hour,
             },
             totp_mail_fallback: self.factors.totp_mail_fallback,
+            passkeys: self.factors.passkeys,
             delivery: DeliveryPolicy {
                 retry_base: Duration::from_millis(delivery.delivery_retry_base_ms),
                 retry_cap: Duration::from_millis(delivery.delivery_retry_cap_ms),

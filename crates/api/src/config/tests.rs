@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 81] = [
+const EVERY_VARIABLE: [&str; 84] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -52,6 +52,7 @@ const EVERY_VARIABLE: [&str; 81] = [
     "AUTHD_MAX_CONNECTIONS",
     "AUTHD_METRICS_LISTEN",
     "AUTHD_OTP_RESEND_COOLDOWN",
+    "AUTHD_PASSKEYS",
     "AUTHD_PUBLIC_URL",
     "AUTHD_PURGE_INTERVAL_MS",
     "AUTHD_RATE_EMAIL_CODES_PER_HOUR",
@@ -87,6 +88,8 @@ const EVERY_VARIABLE: [&str; 81] = [
     "AUTHD_VONAGE_API_SECRET",
     "AUTHD_VONAGE_BASE_URL",
     "AUTHD_VONAGE_FROM",
+    "AUTHD_WEBAUTHN_ORIGINS",
+    "AUTHD_WEBAUTHN_RP_NAME",
     "AUTHD_WHATSAPP_PROVIDER",
     "DATABASE_URL",
 ];

@@ -27,7 +27,7 @@ pub struct Problem {
     /// The request field at fault, for `invalid_field`.
     #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
-    /// Wrong codes this login may still try, for `otp_invalid`.
+    /// Wrong answers this login may still try, for `otp_invalid` and `passkey_invalid`.
     #[oai(skip_serializing_if_is_none)]
     pub remaining_attempts: Option<u32>,
     /// Seconds to wait before trying again, for 429 and 503 answers (also in `Retry-After`).
@@ -210,6 +210,15 @@ impl From<domain::Error> for Problem {
             E::AlreadyVerified => Problem::new(StatusCode::CONFLICT, "already_verified", msg),
             E::ResetInvalid => Problem::new(StatusCode::BAD_REQUEST, "reset_invalid", msg),
             E::EmailUnverified => Problem::new(StatusCode::FORBIDDEN, "email_unverified", msg),
+            E::PasskeyInvalid { remaining } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "passkey_invalid", msg);
+                p.remaining_attempts = *remaining;
+                p
+            }
+            E::PasskeyExists => Problem::new(StatusCode::CONFLICT, "passkey_exists", msg),
+            E::PasskeyNotFound => Problem::new(StatusCode::NOT_FOUND, "passkey_not_found", msg),
+            E::PasskeysOff => Problem::new(StatusCode::NOT_FOUND, "not_found", msg),
+            E::AccountInactive => Problem::new(StatusCode::FORBIDDEN, "account_inactive", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),

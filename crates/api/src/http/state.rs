@@ -14,6 +14,7 @@ use domain::app::Apps;
 use domain::email::Emails;
 use domain::login::Login;
 use domain::otp::SecondFactor;
+use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
 use domain::reset::Resets;
 use domain::session::Sessions;
@@ -53,6 +54,8 @@ parts! {
     Sessions => services.sessions;
     Accounts => services.accounts;
     Authenticator => services.authenticator;
+    Passkeys => services.passkeys;
+    PasskeySignIn => services.passkey_sign_in;
     Admin => services.admin;
     Apps => services.apps;
     Verifications => services.verifications;

@@ -89,6 +89,7 @@ struct Choice {
 
 pub fn label(m: Method) -> &'static str {
     match m {
+        Method::Passkey => "Your passkey",
         Method::Totp => "Code from your authenticator app",
         Method::RecoveryCode => "Recovery code",
         Method::Email => "Code sent by mail",
@@ -121,8 +122,10 @@ impl CodePage {
         let sendable = methods.iter().any(|m| m.channel().is_some());
         CodePage {
             csrf,
+            // A passkey is no code to type: its button is beside the form.
             choices: methods
                 .iter()
+                .filter(|m| **m != Method::Passkey)
                 .map(|&m| Choice { value: m.as_str(), label: label(m), selected: m == chosen })
                 .collect(),
             current: label(status.method),

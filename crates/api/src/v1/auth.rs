@@ -12,7 +12,7 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
-use crate::v1::login_body::{LoginResponse, TokenPairBody};
+use crate::v1::login_body::{LoginResponse, PairResponse, TokenPairBody};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
 use crate::v1::words::{ChannelWord, MethodWord};
 
@@ -36,13 +36,6 @@ pub enum CredentialsRequest {
     Form(Form<Credentials>),
     /// The same fields as JSON.
     Json(Json<Credentials>),
-}
-
-#[derive(ApiResponse)]
-pub enum PairResponse {
-    /// A new token pair.
-    #[oai(status = 200)]
-    Ok(Json<TokenPairBody>),
 }
 
 /// The answer to the second factor.

@@ -26,6 +26,13 @@ pub struct TokenPairBody {
     pub recovery_codes_left: Option<u32>,
 }
 
+#[derive(ApiResponse)]
+pub enum PairResponse {
+    /// A new token pair.
+    #[oai(status = 200)]
+    Ok(Json<TokenPairBody>),
+}
+
 impl From<TokenPair> for TokenPairBody {
     fn from(t: TokenPair) -> Self {
         Self {

@@ -11,6 +11,7 @@ pub mod body_fields;
 pub mod email;
 pub mod login_body;
 pub mod openapi;
+pub mod passkeys;
 pub mod phone;
 pub mod reset;
 pub mod second_factors;

@@ -20,6 +20,7 @@ use crate::v1::admin::{AdminApi, AdminPatchBody};
 use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::v1::email::{EmailApi, EmailByCode, EmailByLink};
+use crate::v1::passkeys::{AssertionBody, MyPasskeysApi, NewPasskeyBody, PasskeyLoginApi, RenameBody, SignInBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
 use crate::v1::reset::{ResetApi, ResetByCode, ResetByLink, ResetRequestBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
@@ -37,6 +38,8 @@ type Operations = (
     MySessionsApi,
     PhoneApi,
     SecondFactorsApi,
+    MyPasskeysApi,
+    PasskeyLoginApi,
     AdminApi,
     AppsApi,
     VerificationsApi,
@@ -44,9 +47,22 @@ type Operations = (
 
 /// Every operation of the JSON API, in one OpenAPI service.
 pub fn service() -> OpenApiService<Operations, ()> {
-    OpenApiService::new((AuthApi, ResetApi, EmailApi, UsersApi, MySessionsApi, PhoneApi, SecondFactorsApi, AdminApi, AppsApi, VerificationsApi), "authd", env!("CARGO_PKG_VERSION"))
+    OpenApiService::new((
+        AuthApi,
+        ResetApi,
+        EmailApi,
+        UsersApi,
+        MySessionsApi,
+        PhoneApi,
+        SecondFactorsApi,
+        MyPasskeysApi,
+        PasskeyLoginApi,
+        AdminApi,
+        AppsApi,
+        VerificationsApi,
+    ), "authd", env!("CARGO_PKG_VERSION"))
         .description(
-            "Two-factor authentication service: password login, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
+            "Two-factor authentication service: password login, passkeys, authenticator apps, recovery codes and mailed one-time codes, access and refresh tokens.",
         )
         .server("/api/v1")
 }
@@ -76,6 +92,10 @@ fn strict_bodies() -> Vec<String> {
         ResetRequestBody::name(),
         ResetByLink::name(),
         ResetByCode::name(),
+        NewPasskeyBody::name(),
+        RenameBody::name(),
+        AssertionBody::name(),
+        SignInBody::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())

@@ -66,11 +66,13 @@ pub struct TotpStatusBody {
 /// What second factors the account has.
 #[derive(Debug, Object)]
 pub struct SecondFactorsBody {
-    /// What a login offers, the default first (`totp`, `recovery_code`, `email`); empty: the password suffices.
+    /// What a login offers, the default first (`passkey`, `totp`, `recovery_code`, `sms`, `whatsapp`, `email`); empty: the password suffices.
     pub methods: Vec<String>,
     pub totp: TotpStatusBody,
     /// Unused recovery codes.
     pub recovery_codes_left: u32,
+    /// How many passkeys the account has.
+    pub passkeys: u32,
 }
 
 #[derive(ApiResponse)]
@@ -85,6 +87,7 @@ impl From<SecondFactors> for SecondFactorsBody {
             methods: s.methods.iter().map(|m| m.as_str().to_owned()).collect(),
             totp: TotpStatusBody { active: s.totp_since.is_some(), created_at: s.totp_since },
             recovery_codes_left: s.recovery_codes_left,
+            passkeys: s.passkeys,
         }
     }
 }

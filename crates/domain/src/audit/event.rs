@@ -50,6 +50,12 @@ stable_words! {
         AppKeyRotated = "app_key_rotated",
         AppDeleted = "app_deleted",
         VerificationCanceled = "verification_canceled",
+        PasskeyAdded = "passkey_added",
+        PasskeyRenamed = "passkey_renamed",
+        PasskeyRemoved = "passkey_removed",
+        PasskeyUsed = "passkey_used",
+        PasskeyRejected = "passkey_rejected",
+        PasskeyCloneSuspected = "passkey_clone_suspected",
     }
 }
 

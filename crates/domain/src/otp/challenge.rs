@@ -36,6 +36,8 @@ stable_words! {
     /// A second factor a user can prove. The login answer lists those a user has.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Method {
+        /// A passkey's signature (WebAuthn), with user verification.
+        Passkey = "passkey",
         /// An authenticator app's current code.
         Totp = "totp",
         /// One of the user's recovery codes.
@@ -57,7 +59,7 @@ impl Method {
             Method::Email => Some(Channel::Email),
             Method::Sms => Some(Channel::Sms),
             Method::Whatsapp => Some(Channel::Whatsapp),
-            Method::Totp | Method::RecoveryCode => None,
+            Method::Passkey | Method::Totp | Method::RecoveryCode => None,
         }
     }
 
@@ -187,7 +189,7 @@ mod tests {
     #[test]
     fn method_names_are_the_stable_words_of_the_api_and_the_database() {
         let words: Vec<&str> = Method::ALL.iter().map(|m| m.as_str()).collect();
-        assert_eq!(words, ["totp", "recovery_code", "email", "sms", "whatsapp"]);
+        assert_eq!(words, ["passkey", "totp", "recovery_code", "email", "sms", "whatsapp"]);
         for m in Method::ALL {
             assert_eq!(Method::parse(m.as_str()), Some(m));
         }

@@ -1,11 +1,14 @@
 //! The second step of a two-factor login. A challenge is issued with the
 //! temporary token; it is answered with one of the user's methods (an
-//! authenticator app's code, a recovery code, or a code sent by mail, SMS
-//! or WhatsApp). Every wrong answer, whatever the method, counts against
-//! the same challenge (five tries) and the same account lockout.
+//! authenticator app's code, a recovery code, a code sent by mail, SMS or
+//! WhatsApp, or a passkey's signature). Every wrong answer, whatever the
+//! method, counts against the same challenge (five tries) and the same
+//! account lockout.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::Duration as Span;
 
 use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
@@ -15,6 +18,8 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
+use crate::passkey::ceremony::{CEREMONY_TTL, Ceremony, CeremonyPurpose};
+use crate::passkey::{Checked, PasskeyCheck};
 use crate::ports::{KeyedHasher, LoginFinisher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
@@ -65,6 +70,19 @@ pub struct SecondFactor {
     /// Whether a user with an authenticator app may also answer with a
     /// sent code (weaker: it makes the mailbox or phone a second factor).
     pub(crate) mail_fallback: bool,
+    /// Passkeys' storage and ceremonies.
+    pub(crate) passkeys: PasskeyCheck,
+    /// Whether passkeys are offered (`AUTHD_PASSKEYS`).
+    pub(crate) passkeys_on: bool,
+}
+
+/// What the user sent to finish the login.
+#[derive(Debug, Clone, Copy)]
+enum Answer<'a> {
+    /// A code, typed: an app's, a recovery code, or one sent.
+    Code(&'a str),
+    /// A passkey's assertion, the JSON `PublicKeyCredential.toJSON()` gives.
+    Passkey(&'a str),
 }
 
 impl SecondFactor {
@@ -73,19 +91,29 @@ impl SecondFactor {
     /// demands a second factor, whatever `is_2fa` says.
     pub async fn methods_for(&self, user: &User) -> Result<Vec<Method>> {
         let app = self.active_app(user.id).await?;
-        Ok(self.methods(user, app.as_ref()))
+        let passkey = self.has_passkey(user.id).await?;
+        Ok(self.methods(user, app.as_ref(), passkey))
     }
 
     /// [`methods_for`](Self::methods_for), given the user's active app as
-    /// already read.
-    pub(crate) fn methods(&self, user: &User, app: Option<&TotpCredential>) -> Vec<Method> {
+    /// already read and whether they have a passkey. A passkey comes first
+    /// and, like an app, always demands a second factor; without an app the
+    /// codes that can be sent stand in for a lost passkey.
+    pub(crate) fn methods(&self, user: &User, app: Option<&TotpCredential>, passkey: bool) -> Vec<Method> {
+        let passkey = (passkey && self.passkeys_on).then_some(Method::Passkey);
         let held = [Method::Totp, Method::RecoveryCode];
-        match (app.is_some(), user.is_2fa) {
+        let others = match (app.is_some(), user.is_2fa || passkey.is_some()) {
             (true, _) if self.mail_fallback => held.into_iter().chain(self.sent_methods(user)).collect(),
             (true, _) => held.to_vec(),
             (false, true) => self.sent_methods(user),
             (false, false) => vec![],
-        }
+        };
+        passkey.into_iter().chain(others).collect()
+    }
+
+    /// Whether the user has a passkey.
+    pub(crate) async fn has_passkey(&self, user: UserId) -> Result<bool> {
+        Ok(!self.passkeys.repo.list(user).await?.is_empty())
     }
 
     /// The codes that can be sent to `user`: by SMS, then WhatsApp, to a
@@ -153,8 +181,36 @@ impl SecondFactor {
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         let user = self.users.by_id(uid).await?.ok_or(Error::TokenInvalid)?.user;
         let app = self.active_app(user.id).await?;
-        let methods = self.methods(&user, app.as_ref());
+        let methods = self.methods(&user, app.as_ref(), self.has_passkey(user.id).await?);
         Ok((user, app, methods))
+    }
+
+    /// Options for `navigator.credentials.get` that let the login's user
+    /// sign with one of their passkeys. Each call is a fresh ceremony that
+    /// replaces the login's earlier one; an assertion, right or wrong,
+    /// spends it.
+    #[tracing::instrument(skip_all)]
+    pub async fn passkey_options(&self, temporary_token: &str) -> Result<String> {
+        if !self.passkeys_on {
+            return Err(Error::PasskeysOff);
+        }
+        let challenge = self.open_challenge(temporary_token).await?;
+        let (user, _, methods) = self.factors(&challenge).await?;
+        if !methods.contains(&Method::Passkey) {
+            return Err(Error::MethodUnavailable);
+        }
+        let passkeys = self.passkeys.repo.list(user.id).await?;
+        let started = self.passkeys.webauthn.start_assertion(&passkeys)?;
+        let lives_until = self.clock.now() + Span::seconds(CEREMONY_TTL.as_secs() as i64);
+        let ceremony = Ceremony {
+            id: challenge.id,
+            purpose: CeremonyPurpose::Login,
+            owner: Some(challenge.id),
+            state: started.state,
+            expires_at: lives_until.min(challenge.expires_at),
+        };
+        self.passkeys.repo.put_ceremony(&ceremony).await?;
+        Ok(started.options)
     }
 
     /// Checks the answer to a two-factor login and opens the session.
@@ -172,8 +228,22 @@ impl SecondFactor {
         self.verify_as(from, temporary_token, answer, method).await
     }
 
+    /// Finishes a two-factor login with a passkey's assertion to the
+    /// login's latest [`passkey_options`](Self::passkey_options). A wrong
+    /// one counts as a wrong code does.
+    pub async fn verify_passkey_as<K: SessionKeys>(
+        &self,
+        from: &ClientAddress,
+        temporary_token: &str,
+        credential: &str,
+    ) -> Result<Verified<K>> {
+        if !self.passkeys_on {
+            return Err(Error::PasskeysOff);
+        }
+        self.answer_as(from, temporary_token, Answer::Passkey(credential), Some(Method::Passkey)).await
+    }
+
     /// [`verify`](Self::verify), for a client that keeps its session as `K`.
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn verify_as<K: SessionKeys>(
         &self,
         from: &ClientAddress,
@@ -181,12 +251,29 @@ impl SecondFactor {
         answer: &str,
         method: Option<Method>,
     ) -> Result<Verified<K>> {
+        self.answer_as(from, temporary_token, Answer::Code(answer), method).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    async fn answer_as<K: SessionKeys>(
+        &self,
+        from: &ClientAddress,
+        temporary_token: &str,
+        answer: Answer<'_>,
+        method: Option<Method>,
+    ) -> Result<Verified<K>> {
         self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
         let challenge = self.open_challenge(temporary_token).await?;
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         tracing::Span::current().record("user_id", tracing::field::display(uid));
         let (_, app, methods) = self.factors(&challenge).await?;
-        let method = method.unwrap_or(challenge.method);
+        // A typed code with no method answers the login's default, or the
+        // first method a code answers when that is a passkey.
+        let typed = |m: &Method| *m != Method::Passkey;
+        let method = method
+            .or(Some(challenge.method).filter(typed))
+            .or_else(|| methods.iter().copied().find(typed))
+            .ok_or(Error::MethodUnavailable)?;
         if !methods.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
@@ -194,7 +281,22 @@ impl SecondFactor {
         self.throttle.ensure_unlocked(&key).await?;
         let now = self.clock.now();
         let mut codes_left = None;
+        let mut passkey = None;
+        let answer = match (answer, method) {
+            (Answer::Passkey(credential), Method::Passkey) => credential,
+            (Answer::Code(code), m) if m != Method::Passkey => code,
+            _ => return Err(Error::MethodUnavailable),
+        };
         let right = match method {
+            Method::Passkey => {
+                let state =
+                    self.passkeys.repo.take_ceremony(challenge.id, CeremonyPurpose::Login, Some(challenge.id), now);
+                match self.passkeys.check(state.await?, answer, Some(uid)).await? {
+                    Checked::Accepted(used) => passkey = Some(used),
+                    Checked::Refused { .. } => {}
+                }
+                passkey.is_some()
+            }
             // The code sent last, whichever channel it took.
             Method::Email | Method::Sms | Method::Whatsapp => self.codes.matches(&challenge, answer, "otp")?,
             Method::Totp => {
@@ -223,20 +325,28 @@ impl SecondFactor {
             }
         };
         if !right {
-            return Err(self.codes.wrong_answer(&challenge, &key).await);
+            return Err(match self.codes.wrong_answer(&challenge, &key).await {
+                Error::OtpInvalid { remaining } if method == Method::Passkey => {
+                    Error::PasskeyInvalid { remaining: Some(remaining) }
+                }
+                e => e,
+            });
         }
         let session = self.sessions.new_session(uid);
         let factors = format!("password,{}", method.as_str());
+        let mut events =
+            vec![self.audit.event(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())])];
+        if let Some(used) = &passkey {
+            events.push(self.audit.event(uid, None, EventKind::PasskeyUsed, &crate::passkey::about(used)));
+        }
+        events.push(self.audit.event(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]));
         let finished = FinishedLogin {
             challenge: challenge.id,
             max_attempts: challenge.rules.max_attempts,
             now,
             session,
             throttle_key: key,
-            events: vec![
-                self.audit.event(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())]),
-                self.audit.event(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]),
-            ],
+            events,
         };
         match self.finisher.finish(&finished).await? {
             Finished::Done => {}

@@ -6,4 +6,5 @@
 pub mod contract;
 pub mod doubles;
 pub mod fakes;
+pub mod webauthn;
 pub mod world;

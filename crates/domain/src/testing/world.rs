@@ -56,6 +56,16 @@ impl World {
 
     /// A world whose senders deliver on `channels` only.
     pub fn with_senders(policy: Policy, channels: &[Channel]) -> Self {
+        Self::build(policy, channels, Arc::new(super::webauthn::TextWebAuthn::default()))
+    }
+
+    /// A world whose passkey ceremonies `webauthn` carries out (a real
+    /// library, in infra's tests).
+    pub fn with_webauthn(webauthn: Arc<dyn crate::ports::WebAuthn>) -> Self {
+        Self::build(Policy::default(), &Channel::ALL, webauthn)
+    }
+
+    fn build(policy: Policy, channels: &[Channel], webauthn: Arc<dyn crate::ports::WebAuthn>) -> Self {
         let clock = Arc::new(FakeClock::at(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()));
         let hasher = Arc::new(CountingHasher::default());
         let notifier = Arc::new(MemNotifier::on(channels));
@@ -76,6 +86,8 @@ impl World {
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
+            passkeys: Arc::new(db.clone()),
+            webauthn,
             sealer: Arc::new(PlainSealer),
             clock: clock.clone(),
             rng: Arc::new(SeqRng::new(vec![])),

@@ -38,6 +38,8 @@ pub struct SecondFactors {
     /// When the active app was enrolled; none: no active app.
     pub totp_since: Option<DateTime<Utc>>,
     pub recovery_codes_left: u32,
+    /// How many passkeys the account has.
+    pub passkeys: u32,
 }
 
 #[derive(Clone)]
@@ -132,8 +134,10 @@ impl Authenticator {
     pub async fn status(&self, caller: &Caller) -> Result<SecondFactors> {
         let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
         let app = self.second_factor.active_app(user.id).await?;
+        let passkeys = self.second_factor.passkeys.repo.list(user.id).await?.len() as u32;
         Ok(SecondFactors {
-            methods: self.second_factor.methods(&user, app.as_ref()),
+            methods: self.second_factor.methods(&user, app.as_ref(), passkeys > 0),
+            passkeys,
             totp_since: app.map(|c| c.created_at),
             recovery_codes_left: self.recovery_codes.remaining(user.id).await?,
         })

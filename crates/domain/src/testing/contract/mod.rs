@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
-    AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PurgeStore, RecoveryCodeRepo, SessionRepo, ThrottleStore,
-    TotpRepo, UserRepo,
+    AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore, RecoveryCodeRepo, SessionRepo,
+    ThrottleStore, TotpRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::subject::Subject;
@@ -26,6 +26,7 @@ pub mod audit;
 pub mod login_finish;
 pub mod otps;
 pub mod outbox;
+pub mod passkeys;
 pub mod recovery_codes;
 pub mod retention;
 pub mod sessions;
@@ -50,6 +51,7 @@ pub struct Store {
     pub outbox: Arc<dyn Outbox>,
     pub purge: Arc<dyn PurgeStore>,
     pub apps: Arc<dyn AppRepo>,
+    pub passkeys: Arc<dyn PasskeyRepo>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -255,6 +257,16 @@ macro_rules! port_contracts {
             concurrent_replacements_leave_exactly_one_set,
             codes_go_with_the_user_and_belong_to_their_user,
         ]);
+        $crate::port_contracts!(@suite $store, passkeys: [
+            a_passkey_round_trips_and_its_credential_id_is_unique_across_users,
+            renaming_and_deleting_touch_only_the_owners_passkey,
+            a_use_is_written_only_while_the_counter_advances,
+            one_counter_value_is_accepted_once_among_fifty,
+            a_ceremony_is_taken_once_by_its_purpose_and_owner_while_it_lives,
+            a_new_ceremony_with_the_same_id_replaces_the_old,
+            a_ceremony_has_exactly_one_taker_among_fifty,
+            expired_ceremonies_are_purged_and_live_ones_stay,
+        ]);
     };
     (@suite $store:ident, $suite:ident: [$($check:ident),* $(,)?]) => {
         mod $suite {
@@ -291,7 +303,8 @@ mod memory {
             recovery_codes: Arc::new(db.clone()),
             outbox: Arc::new(db.clone()),
             purge: Arc::new(db.clone()),
-            apps: Arc::new(db),
+            apps: Arc::new(db.clone()),
+            passkeys: Arc::new(db),
         })
     }
 

@@ -8,6 +8,7 @@ mod audit;
 mod login_finish;
 mod otps;
 mod outbox;
+mod passkeys;
 mod purge;
 mod recovery_codes;
 mod sessions;
@@ -66,6 +67,8 @@ pub struct Tables {
     pub apps: HashMap<AppId, App>,
     /// Keys by their hex hash, as the `app_keys` primary key finds them.
     pub app_keys: HashMap<Vec<u8>, AppKey>,
+    pub passkeys: HashMap<Uuid, crate::passkey::Passkey>,
+    pub ceremonies: HashMap<Uuid, crate::passkey::Ceremony>,
 }
 
 impl Tables {

@@ -26,6 +26,7 @@ impl PurgeStore for MemDb {
                 take(&mut t.sessions, |s| s.expires_at < before || s.revoked_at.is_some_and(|r| r < before), limit)
             }
             Purgeable::Challenges => take(&mut t.otps, |c| c.expires_at < before, limit),
+            Purgeable::Ceremonies => take(&mut t.ceremonies, |c| c.expires_at < before, limit),
             Purgeable::Messages => take(&mut t.deliveries, |d| d.expires_at < before, limit),
             Purgeable::Events => {
                 let old: Vec<Uuid> =

@@ -142,6 +142,7 @@ impl UserRepo for MemDb {
         t.deliveries.retain(|_, d| d.user_id != Some(id));
         t.totp.remove(&id);
         t.recovery.remove(&id);
+        t.passkeys.retain(|_, p| p.user_id != id);
         Ok(true)
     }
     async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {

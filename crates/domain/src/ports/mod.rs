@@ -341,6 +341,8 @@ pub enum Purgeable {
     /// Code challenges that expired before the cutoff (with their temporary
     /// token: nothing can be asked of them again).
     Challenges,
+    /// Passkey ceremonies that expired before the cutoff.
+    Ceremonies,
     /// Messages whose code expired before the cutoff, sent or not.
     Messages,
     /// Security events recorded before the cutoff.
@@ -354,3 +356,6 @@ pub trait PurgeStore: Send + Sync {
     /// delete each row once and do not wait on each other's rows.
     async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64>;
 }
+
+mod passkeys;
+pub use passkeys::{PasskeyRepo, WebAuthn};
