@@ -121,6 +121,10 @@ case "$healthcheck" in
   *) die "the image has no HEALTHCHECK running authd health (got: $healthcheck)" ;;
 esac
 
+# Where people would reach the containers: the origin their passkeys are
+# for (the suite's software authenticator says it; it reaches them on
+# 127.0.0.1 and a published port).
+PUBLIC_URL=http://localhost:8000
 # The settings every test container gets: a bootstrap admin for the admin
 # tests, per-address limits off (every test comes from one address), and no
 # hash-queue bound (the suite's parallel registrations share two cores).
@@ -133,6 +137,7 @@ common_env=(
   -e AUTHD_RATE_OTP_PER_MINUTE=0
   -e AUTHD_RATE_REGISTRATIONS_PER_HOUR=0
   -e AUTHD_HASH_QUEUE_MAX_WAIT_MS=0
+  -e AUTHD_PUBLIC_URL="$PUBLIC_URL"
 )
 
 # A data dir on the host that the image's user (uid 10001) owns, in $data.
@@ -189,7 +194,7 @@ run_suite() {
   out=$(mktemp /tmp/authd-image-suite.XXXXXX)
   dirs+=("$out")
   say "black-box suite against the container on $label ($url)"
-  if ! AUTHD_BASE_URL="$url" AUTHD_MAIL_LOG="$mail_log" \
+  if ! AUTHD_BASE_URL="$url" AUTHD_MAIL_LOG="$mail_log" AUTHD_TEST_PUBLIC_URL="$PUBLIC_URL" \
     AUTHD_TEST_ADMIN_LOGIN="$ADMIN_LOGIN" AUTHD_TEST_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
     env -u AUTHD_TEST_DATABASE_URL cargo test -q --locked -p api --test blackbox -- --show-output >"$out" 2>&1; then
     grep -vE '^(---- |$)' "$out" | tail -80 >&2

@@ -263,6 +263,54 @@ session_folder = [
         ],
     ),
     request("Second factors", "GET", "/users/me/second-factors", token="accessToken", events=[test(status(200), 'const b = pm.response.json();', 'pm.test("app active, ten codes", () => { pm.expect(b.methods).to.eql(["totp", "recovery_code"]); pm.expect(b.totp.active).to.eql(true); pm.expect(b.recovery_codes_left).to.eql(10); });')]),
+    request("Passkeys: adding one needs the password", "POST", "/users/me/passkeys/options", token="accessToken", body={"password": "not-the-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
+    request(
+        "Passkeys: options to add one",
+        "POST",
+        "/users/me/passkeys/options",
+        token="accessToken",
+        body={"password": PASSWORD},
+        events=[
+            test(
+                status(200),
+                'const b = pm.response.json(); const pk = b.options.publicKey;',
+                'pm.test("a ceremony", () => pm.expect(b.ceremony_id).to.be.a("string"));',
+                'pm.test("a discoverable, user-verified credential", () => { pm.expect(pk.authenticatorSelection.residentKey).to.eql("required"); pm.expect(pk.authenticatorSelection.userVerification).to.eql("required"); });',
+                'pm.test("a base64url challenge", () => pm.expect(pk.challenge).to.match(/^[A-Za-z0-9_-]{43,}$/));',
+                save("ceremonyId", "b.ceremony_id"),
+            )
+        ],
+    ),
+    request(
+        "Passkeys: a made-up credential is refused",
+        "POST",
+        "/users/me/passkeys",
+        token="accessToken",
+        body={"ceremony_id": "{{ceremonyId}}", "name": "Made up", "credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"attestationObject": "AAAA", "clientDataJSON": "AAAA"}, "clientExtensionResults": {}}},
+        events=[test(*problem(400, "passkey_invalid"))],
+    ),
+    request("Passkeys: the list", "GET", "/users/me/passkeys", token="accessToken", events=[test(status(200), 'pm.test("none was added", () => pm.expect(pm.response.json().passkeys).to.eql([]));')]),
+    request(
+        "Passkey sign-in: options",
+        "POST",
+        "/auth/passkey/start",
+        body={},
+        events=[
+            test(
+                status(200),
+                'const b = pm.response.json();',
+                'pm.test("no credential named, user verification required", () => { pm.expect(b.options.publicKey.allowCredentials || []).to.eql([]); pm.expect(b.options.publicKey.userVerification).to.eql("required"); });',
+                save("signInCeremonyId", "b.ceremony_id"),
+            )
+        ],
+    ),
+    request(
+        "Passkey sign-in: an unknown passkey",
+        "POST",
+        "/auth/passkey/finish",
+        body={"ceremony_id": "{{signInCeremonyId}}", "credential": {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"authenticatorData": "AAAA", "clientDataJSON": "AAAA", "signature": "AAAA", "userHandle": "AAAA"}, "clientExtensionResults": {}}},
+        events=[test(*problem(400, "passkey_invalid"))],
+    ),
     request(
         "TOTP user: log in",
         "POST",
@@ -290,6 +338,7 @@ session_folder = [
     ),
     request("Verify OTP: the same app code again", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "{{totpCode}}"}, events=[test(*problem(400, "otp_used"))]),
     request("Verify OTP: mail is no method here", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "123456", "method": "email"}, events=[test(*problem(400, "method_unavailable"))]),
+    request("Passkey login step: no passkey on this account", "POST", "/auth/passkey/options", token="totpTemporary", body={}, events=[test(*problem(400, "method_unavailable"))]),
     request("Verify OTP: a recovery code", "POST", "/auth/verify-otp", token="totpTemporary", body={"otp": "{{recoveryCode}}", "method": "recovery_code"}, events=[test(status(200), 'pm.test("nine left", () => pm.expect(pm.response.json().recovery_codes_left).to.eql(9));')]),
     request("Recovery codes: a new set", "POST", "/users/me/recovery-codes", token="accessToken", body={"password": PASSWORD}, events=[test(status(200), 'pm.test("ten new codes", () => pm.expect(pm.response.json().recovery_codes).to.have.lengthOf(10));')]),
     request("TOTP: remove the app", "DELETE", "/users/me/totp", token="accessToken", body={"password": PASSWORD}, events=[test(status(204))]),

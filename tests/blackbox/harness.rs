@@ -261,6 +261,21 @@ impl Server {
         node
     }
 
+    /// The address people reach this server at (`AUTHD_PUBLIC_URL`): the
+    /// origin its passkeys belong to. A server of this suite's own has the
+    /// default, `http://localhost:<port>`, unless a test set one; a remote
+    /// one says it in AUTHD_TEST_PUBLIC_URL.
+    pub fn public_url(&self) -> String {
+        if let Some((_, url)) = self.env.iter().find(|(k, _)| k == "AUTHD_PUBLIC_URL") {
+            return url.clone();
+        }
+        if self.child.is_none() {
+            return std::env::var("AUTHD_TEST_PUBLIC_URL")
+                .expect("AUTHD_BASE_URL needs AUTHD_TEST_PUBLIC_URL: the server's AUTHD_PUBLIC_URL");
+        }
+        format!("http://localhost:{}", self.addr().port())
+    }
+
     /// Stops authd and starts it again on the same data and database.
     pub fn restart(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -26,6 +26,7 @@ mod otp;
 mod outage;
 mod overload;
 mod pages;
+mod passkeys;
 mod phone;
 mod reset;
 mod retention;
