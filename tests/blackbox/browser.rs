@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -139,11 +140,39 @@ impl Browser {
         self.click("#login").await;
     }
 
+    /// Gives the browser a virtual authenticator (W3C WebAuthn §11): a
+    /// platform authenticator that keeps discoverable credentials and checks
+    /// its user, as a phone or a laptop's fingerprint reader does.
+    async fn add_virtual_authenticator(&self) {
+        self.client.issue_cmd(VirtualAuthenticator).await.expect("the WebDriver adds a virtual authenticator");
+    }
+
     async fn close(mut self) {
         self.client.close().await.unwrap();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// `POST /session/{id}/webauthn/authenticator` (W3C WebAuthn Level 3 §11.3).
+#[derive(Debug)]
+struct VirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for VirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (poem::http::Method, Option<String>) {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserVerified": true,
+        });
+        (poem::http::Method::POST, Some(options.to_string()))
     }
 }
 
@@ -280,5 +309,56 @@ async fn a_person_confirms_the_address_then_resets_a_forgotten_password_and_stil
     b.click("#verify").await;
     assert_eq!(b.path().await, "/ui/account");
     assert!(b.text("#email-verified").await.contains("confirmed"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_person_adds_a_passkey_and_signs_in_with_it_alone_and_as_a_second_step_in_a_real_browser() {
+    local_only!("drives a browser on this machine");
+    let Some(b) = Browser::start().await else { return };
+    let s = Server::start().await;
+    b.add_virtual_authenticator().await;
+    let user = s.register("passkey", false).await;
+    // Passkeys belong to a host name: the pages are used at the public
+    // address (http://localhost:<port>), never at 127.0.0.1.
+    let at = |path: &str| format!("{}{path}", s.public_url());
+
+    // Log in with the password and add a passkey on the account page.
+    b.open(&at("/ui/login")).await;
+    b.fill("#username", &user.username).await;
+    b.fill("#password", &user.password).await;
+    b.click("#login").await;
+    assert_eq!(b.path().await, "/ui/account");
+    b.fill("#passkey-name", "This laptop").await;
+    b.fill("#passkey-password", &user.password).await;
+    b.click("#add-passkey").await;
+    assert_eq!(b.path().await, "/ui/account?done=passkey_added");
+    assert!(b.text(".notice").await.starts_with("Passkey added"));
+    assert_eq!(b.text(".passkey-name").await, "This laptop");
+    b.client.set_window_size(1100, 1900).await.unwrap();
+    b.screenshot("passkey-account").await;
+    b.client.set_window_size(1100, 1000).await.unwrap();
+
+    // Log out, then sign in with the passkey alone.
+    b.open(&at("/ui/logout")).await;
+    b.click("#logout").await;
+    assert_eq!(b.path().await, "/ui/login?done=logged_out");
+    b.screenshot("passkey-sign-in").await;
+    b.click("#passkey-sign-in").await;
+    assert_eq!(b.path().await, "/ui/account");
+    assert_eq!(b.text(".who").await, user.username);
+
+    // A password login now asks for the second factor: the passkey answers it.
+    b.open(&at("/ui/logout")).await;
+    b.click("#logout").await;
+    b.fill("#username", &user.username).await;
+    b.fill("#password", &user.password).await;
+    b.click("#login").await;
+    assert_eq!(b.path().await, "/ui/code");
+    b.screenshot("passkey-code").await;
+    b.click("#use-passkey").await;
+    assert_eq!(b.path().await, "/ui/account");
+    let events = b.text("#events").await;
+    assert!(events.contains("passkey_used") && events.contains("passkey_added"), "{events}");
     b.close().await;
 }

@@ -64,10 +64,16 @@ fn in_memory(dir: &std::path::Path) -> Settings {
 }
 
 async fn pages_with(change: impl FnOnce(&mut Settings)) -> Pages {
+    pages_on(|_| {}, change).await
+}
+
+/// Pages of a node built with `node`'s settings, served with `serve`'s.
+async fn pages_on(node: impl FnOnce(&mut Settings), serve: impl FnOnce(&mut Settings)) -> Pages {
     let dir = std::env::temp_dir().join(format!("authd-ui-{}", uuid::Uuid::new_v4().simple()));
     let mut settings = in_memory(&dir);
+    node(&mut settings);
     let node = api::boot::node::build_services(&settings).await.unwrap();
-    change(&mut settings);
+    serve(&mut settings);
     let courier = node.services.courier.clone();
     let routes = api::routes::routes(node.services, node.db, node.signing_keys, &settings).unwrap();
     Pages { cli: TestClient::new(poem::EndpointExt::boxed(routes)), jar: Cookies::default(), dir, courier }
@@ -166,7 +172,14 @@ async fn the_login_page_sets_an_http_only_lax_csrf_cookie_under_the_pages_policy
     assert!(csrf.contains("HttpOnly") && csrf.contains("SameSite=Lax") && csrf.contains("Path=/"), "{csrf}");
     assert!(!csrf.contains("Secure") && !csrf.contains("Domain"), "plain HTTP in development: {csrf}");
     let html = body(resp).await;
-    assert!(html.contains("<form method=\"post\" action=\"/ui/login\"") && !html.contains("<script"));
+    assert!(html.contains("<form method=\"post\" action=\"/ui/login\""));
+    // One script, authd's own file: nothing inline for the policy to allow.
+    let scripts: Vec<&str> =
+        html.match_indices("<script").map(|(i, _)| &html[i..i + html[i..].find('>').unwrap() + 1]).collect();
+    assert_eq!(scripts, ["<script src=\"/ui/static/passkeys.js\" defer>"]);
+    let js = p.get("/ui/static/passkeys.js").await;
+    js.assert_status_is_ok();
+    js.assert_content_type("text/javascript; charset=utf-8");
     let missing = p.get("/ui/no-such-page").await;
     missing.assert_status(poem::http::StatusCode::NOT_FOUND);
     missing.assert_content_type("text/html; charset=utf-8");
@@ -202,6 +215,14 @@ async fn every_form_is_refused_with_403_without_its_csrf_token() {
         "/ui/account/totp/confirm",
         "/ui/account/totp/remove",
         "/ui/account/recovery-codes",
+        "/ui/passkey/options",
+        "/ui/passkey",
+        "/ui/code/passkey/options",
+        "/ui/code/passkey",
+        "/ui/account/passkeys/options",
+        "/ui/account/passkeys",
+        "/ui/account/passkeys/rename",
+        "/ui/account/passkeys/remove",
     ] {
         let fields = [("username", "ada"), ("password", PASSWORD), ("name", "Forged"), ("scope", "everywhere")];
         let missing = p.post(path, &fields).await;
@@ -479,6 +500,37 @@ async fn in_production_the_cookies_are_secure_and_host_prefixed() {
     let csrf = cookie_line(&resp, "__Host-authd_csrf");
     assert!(csrf.contains("Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"), "{csrf}");
     assert!(set_cookies(&resp).iter().all(|l| l.starts_with("__Host-")));
+}
+
+#[tokio::test]
+async fn the_passkey_scripts_routes_answer_json_a_refusal_as_a_problem_and_options_as_the_w3c_form() {
+    let mut p = pages().await;
+    p.register_by_api("ada", false).await;
+    p.login("ada", PASSWORD).await;
+    let (_, csrf) = p.open("/ui/account").await;
+    let wrong = p.post("/ui/account/passkeys/options", &[("csrf", &csrf), ("password", "not-the-password-1")]).await;
+    wrong.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    wrong.assert_content_type("application/problem+json");
+    let problem: serde_json::Value = serde_json::from_str(&body(wrong).await).unwrap();
+    assert_eq!(problem["code"], "password_incorrect");
+    let right = p.post("/ui/account/passkeys/options", &[("csrf", &csrf), ("password", PASSWORD)]).await;
+    right.assert_status_is_ok();
+    let started: serde_json::Value = serde_json::from_str(&body(right).await).unwrap();
+    assert!(started["ceremony_id"].is_string());
+    assert_eq!(started["options"]["publicKey"]["rp"]["id"], "localhost");
+    // A made-up credential adds nothing and says why on the account page.
+    let ceremony = started["ceremony_id"].as_str().unwrap();
+    let junk = [("csrf", csrf.as_str()), ("name", "Junk"), ("ceremony_id", ceremony), ("credential", "{}")];
+    let refused = p.post("/ui/account/passkeys", &junk).await;
+    refused.assert_status(poem::http::StatusCode::BAD_REQUEST);
+    assert!(body(refused).await.contains("That passkey answer is not valid"));
+}
+
+#[tokio::test]
+async fn with_passkeys_off_the_pages_load_no_script_and_offer_no_passkey() {
+    let mut p = pages_on(|s| s.factors.passkeys = false, |_| {}).await;
+    let html = body(p.get("/ui/login").await).await;
+    assert!(!html.contains("<script") && !html.contains("passkey"), "{html}");
 }
 
 #[tokio::test]

@@ -8,18 +8,17 @@ use chrono::{DateTime, Utc};
 use domain::account::Accounts;
 use domain::audit::AuditEvent;
 use domain::email::Emails;
-use domain::recovery_code::RecoveryCode;
+use domain::passkey::Passkeys;
 use domain::session::{Caller, Sessions};
 use domain::totp::Authenticator;
 use domain::user::{ProfileChanges, User};
-use poem::http::StatusCode;
 use poem::web::{Form, Query};
 use poem::{FromRequest, Request, RequestBody, Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::render::{self, Done, page, page_showing, redirect, sentence};
+use super::render::{self, Done, page_showing, redirect, sentence};
 use crate::http::error::Problem;
 
 /// How many recent events the page lists.
@@ -34,6 +33,14 @@ struct SessionRow {
     started: String,
     ends: String,
     current: bool,
+}
+
+struct PasskeyRow {
+    id: String,
+    name: String,
+    added: String,
+    last_used: Option<String>,
+    synced: bool,
 }
 
 struct EventRow {
@@ -60,6 +67,9 @@ struct AccountPage {
     login_asks: Vec<&'static str>,
     totp_since: Option<String>,
     recovery_codes_left: u32,
+    /// Whether passkeys are offered, and the account's.
+    passkeys_on: bool,
+    passkeys: Vec<PasskeyRow>,
     sessions: Vec<SessionRow>,
     events: Vec<EventRow>,
     notice: Option<&'static str>,
@@ -74,15 +84,16 @@ async fn account_page(
     notice: Option<&'static str>,
     refused: Option<Problem>,
 ) -> Response {
-    let AccountServices { accounts, sessions, authenticator, .. } = services;
+    let AccountServices { accounts, sessions, authenticator, passkeys, .. } = services;
     let read = async {
         let user = accounts.me(caller).await?;
         let factors = authenticator.status(caller).await?;
         let live = sessions.list(caller).await?;
         let events = accounts.my_events(caller, None, EVENTS_SHOWN).await?;
-        Ok::<_, domain::Error>((user, factors, live, events))
+        let keys = if passkeys.enabled() { passkeys.list(caller).await? } else { vec![] };
+        Ok::<_, domain::Error>((user, factors, live, events, keys))
     };
-    let (user, factors, live, events) = match read.await {
+    let (user, factors, live, events, keys) = match read.await {
         Ok(all) => all,
         Err(e) => return render::failure_page(e.into()),
     };
@@ -93,6 +104,17 @@ async fn account_page(
         login_asks: factors.methods.iter().map(|m| super::login_pages::label(*m)).collect(),
         totp_since: factors.totp_since.map(when),
         recovery_codes_left: factors.recovery_codes_left,
+        passkeys_on: passkeys.enabled(),
+        passkeys: keys
+            .into_iter()
+            .map(|p| PasskeyRow {
+                id: p.id.to_string(),
+                name: p.name,
+                added: when(p.created_at),
+                last_used: p.last_used_at.map(when),
+                synced: p.backed_up,
+            })
+            .collect(),
         sessions: live
             .iter()
             .map(|s| SessionRow {
@@ -113,10 +135,11 @@ async fn account_page(
 /// The use cases the account page reads and its forms call.
 #[derive(Clone, Copy)]
 pub struct AccountServices<'a> {
-    accounts: &'a Accounts,
-    emails: &'a Emails,
-    sessions: &'a Sessions,
-    authenticator: &'a Authenticator,
+    pub(super) accounts: &'a Accounts,
+    pub(super) emails: &'a Emails,
+    pub(super) sessions: &'a Sessions,
+    pub(super) authenticator: &'a Authenticator,
+    pub(super) passkeys: &'a Passkeys,
 }
 
 impl<'a> FromRequest<'a> for AccountServices<'a> {
@@ -126,6 +149,7 @@ impl<'a> FromRequest<'a> for AccountServices<'a> {
             emails: crate::http::state::part::<Emails>(req),
             sessions: crate::http::state::part::<Sessions>(req),
             authenticator: crate::http::state::part::<Authenticator>(req),
+            passkeys: crate::http::state::part::<Passkeys>(req),
         })
     }
 }
@@ -142,7 +166,7 @@ pub async fn show(visitor: Visitor, services: AccountServices<'_>, done: Query<D
 /// Runs one account change for the logged-in visitor whose form carried
 /// its CSRF token: a redirect on success, the account page with the
 /// refusal otherwise.
-async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: AccountServices<'_>, act: F) -> Response
+pub(super) async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: AccountServices<'_>, act: F) -> Response
 where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response, domain::Error>>,
@@ -286,94 +310,6 @@ pub async fn end_session(visitor: Visitor, services: AccountServices<'_>, Form(f
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PasswordOnlyForm {
-    csrf: String,
-    password: String,
-}
-
-#[derive(Template)]
-#[template(path = "totp.html")]
-struct TotpPage {
-    csrf: String,
-    qr_svg: String,
-    secret: String,
-    otpauth_url: String,
-    error: Option<String>,
-}
-
-#[handler]
-pub async fn totp_enrol(
-    visitor: Visitor,
-    services: AccountServices<'_>,
-    Form(form): Form<PasswordOnlyForm>,
-) -> Response {
-    let PasswordOnlyForm { csrf, password } = form;
-    let csrf_now = visitor.csrf_token();
-    change(visitor, &csrf, services, |caller| async move {
-        let e = services.authenticator.enrol(&caller, &SecretString::from(password)).await?;
-        let shown = TotpPage {
-            csrf: csrf_now,
-            qr_svg: super::qr::svg(&e.otpauth_url)?,
-            secret: e.secret,
-            otpauth_url: e.otpauth_url,
-            error: None,
-        };
-        Ok(page(StatusCode::OK, &shown))
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "recovery_codes.html")]
-struct RecoveryCodesPage {
-    codes: Vec<String>,
-    /// Whether the codes come with a newly confirmed app.
-    new_app: bool,
-}
-
-fn codes_page(codes: &[RecoveryCode], new_app: bool) -> Response {
-    page(StatusCode::OK, &RecoveryCodesPage { codes: codes.iter().map(RecoveryCode::display).collect(), new_app })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ConfirmForm {
-    csrf: String,
-    code: String,
-}
-
-#[handler]
-pub async fn totp_confirm(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ConfirmForm>) -> Response {
-    change(visitor, &form.csrf.clone(), services, |caller| async move {
-        let codes = services.authenticator.confirm(&caller, form.code.trim()).await?;
-        Ok(codes_page(&codes, true))
-    })
-    .await
-}
-
-#[handler]
-pub async fn totp_remove(
-    visitor: Visitor,
-    services: AccountServices<'_>,
-    Form(form): Form<PasswordOnlyForm>,
-) -> Response {
-    let PasswordOnlyForm { csrf, password } = form;
-    change(visitor, &csrf, services, |caller| async move {
-        services.authenticator.disable(&caller, &SecretString::from(password)).await?;
-        Ok(redirect("/ui/account?done=totp_removed"))
-    })
-    .await
-}
-
-#[handler]
-pub async fn recovery_codes(
-    visitor: Visitor,
-    services: AccountServices<'_>,
-    Form(form): Form<PasswordOnlyForm>,
-) -> Response {
-    let PasswordOnlyForm { csrf, password } = form;
-    change(visitor, &csrf, services, |caller| async move {
-        let codes = services.authenticator.regenerate_recovery_codes(&caller, &SecretString::from(password)).await?;
-        Ok(codes_page(&codes, false))
-    })
-    .await
+    pub(super) csrf: String,
+    pub(super) password: String,
 }

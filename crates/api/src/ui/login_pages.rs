@@ -7,6 +7,7 @@ use crate::http::state::Use;
 use askama::Template;
 use domain::login::{Login, LoginOutcome};
 use domain::otp::{CodeStatus, Method, SecondFactor};
+use domain::passkey::PasskeySignIn;
 use domain::session::Sessions;
 use domain::token::BrowserToken;
 use poem::http::StatusCode;
@@ -26,8 +27,17 @@ use crate::http::error::Problem;
 struct LoginPage<'a> {
     csrf: String,
     username: &'a str,
+    /// Whether the page offers "Sign in with a passkey".
+    passkeys: bool,
     notice: Option<&'static str>,
     error: Option<String>,
+}
+
+/// The login page showing why a login (by password or passkey) failed.
+pub(super) fn login_page_with(visitor: &Visitor, passkeys: bool, p: Problem) -> Response {
+    let shown =
+        LoginPage { csrf: visitor.csrf_token(), username: "", passkeys, notice: None, error: Some(sentence(&p)) };
+    page_showing(Some(&p), &shown)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,18 +49,20 @@ pub struct LoginForm {
 }
 
 #[handler]
-pub async fn login_form(visitor: Visitor, done: Query<Done>) -> Response {
+pub async fn login_form(visitor: Visitor, sign_in: Use<'_, PasskeySignIn>, done: Query<Done>) -> Response {
     if visitor.caller().is_some() {
         return redirect("/ui/account");
     }
     let notice = render::notice(done.done.as_deref());
-    page(StatusCode::OK, &LoginPage { csrf: visitor.csrf_token(), username: "", notice, error: None })
+    let passkeys = sign_in.enabled();
+    page(StatusCode::OK, &LoginPage { csrf: visitor.csrf_token(), username: "", passkeys, notice, error: None })
 }
 
 #[handler]
 pub async fn login_submit(
     mut visitor: Visitor,
     login: Use<'_, Login>,
+    sign_in: Use<'_, PasskeySignIn>,
     client: ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -72,6 +84,7 @@ pub async fn login_submit(
             let shown = LoginPage {
                 csrf: visitor.csrf_token(),
                 username: &form.username,
+                passkeys: sign_in.enabled(),
                 notice: None,
                 error: Some(sentence(&p)),
             };
@@ -110,6 +123,8 @@ struct CodePage {
     remaining_attempts: u32,
     /// A new code can be asked for: a sent method exists and resends are left.
     can_resend: bool,
+    /// Whether the login can be answered with a passkey.
+    passkey: bool,
     resend_wait: u64,
     resends_left: u32,
     notice: Option<&'static str>,
@@ -132,6 +147,7 @@ impl CodePage {
             delivery: status.delivery.map(|d| d.as_str()),
             remaining_attempts: status.remaining_attempts,
             can_resend: sendable && status.resends_left > 0,
+            passkey: methods.contains(&Method::Passkey),
             resend_wait: status.resend_after.as_secs(),
             resends_left: status.resends_left,
             notice: None,
@@ -141,7 +157,7 @@ impl CodePage {
 }
 
 /// The pending login's page, or (when it is over) the login page saying why.
-async fn code_page(
+pub(super) async fn code_page(
     visitor: &Visitor,
     second_factor: &SecondFactor,
     chosen: Option<Method>,
@@ -166,6 +182,7 @@ async fn code_page(
             let shown = LoginPage {
                 csrf: visitor.csrf_token(),
                 username: "",
+                passkeys: false,
                 notice: render::notice(Some("login_expired")),
                 error: Some(sentence(&p)),
             };

@@ -1,6 +1,7 @@
 //! The web pages under `/ui`: log in, answer the second factor, register,
 //! see and manage the account, log out. Server-rendered (askama templates in
-//! `crates/api/templates`), one stylesheet, no script. Every page calls the
+//! `crates/api/templates`), one stylesheet, one small script for passkeys
+//! (everything else works without it). Every page calls the
 //! same use cases as the JSON API, so the same lockout, rate limits and
 //! events apply, and domain errors are worded by the one mapping in
 //! [`crate::http::error`].
@@ -8,16 +9,19 @@
 //! - [`browser`]: the cookies (session, pending login, CSRF) and who is asking;
 //! - [`login_pages`]: login, the code, logout;
 //! - [`recovery_pages`]: a forgotten password, and proving the address;
-//! - [`register_page`], [`account_page`]: the rest ([`qr`]: the enrolment's QR code);
+//! - [`passkey_pages`]: signing in, the second step and the account's passkeys;
+//! - [`register_page`], [`account_page`]: the rest ([`totp_pages`]: the authenticator app, [`qr`]: its QR code);
 //! - [`render`]: templates, redirects and error pages.
 
 pub mod account_page;
 pub mod browser;
 pub mod login_pages;
+pub mod passkey_pages;
 pub mod qr;
 pub mod recovery_pages;
 pub mod register_page;
 pub mod render;
+pub mod totp_pages;
 
 use poem::http::StatusCode;
 use poem::middleware::CookieJarManager;
@@ -25,20 +29,32 @@ use poem::{EndpointExt, Response, Route, get, handler, post};
 
 pub use browser::UiConfig;
 
-/// The pages' Content-Security-Policy: their own stylesheet, forms that post
-/// to this origin, and nothing else (no script, image, frame or font). The
-/// JSON API keeps its deny-all policy.
-pub const CSP: &str =
-    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The pages' Content-Security-Policy: their own stylesheet, their own one
+/// script (passkeys), requests and forms to this origin, and nothing else
+/// (no inline script, image, frame or font). The JSON API keeps its
+/// deny-all policy.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The one stylesheet, compiled into the binary.
 const STYLESHEET: &str = include_str!("../../static/authd.css");
+
+/// The one script: the passkey buttons (`navigator.credentials`).
+const SCRIPT: &str = include_str!("../../static/passkeys.js");
 
 /// Every page, to be nested at `/ui`.
 pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
     Route::new()
         .at("/", get(home))
         .at("/static/authd.css", get(stylesheet))
+        .at("/static/passkeys.js", get(script))
+        .at("/passkey/options", post(passkey_pages::sign_in_options))
+        .at("/passkey", post(passkey_pages::sign_in_finish))
+        .at("/code/passkey/options", post(passkey_pages::code_options))
+        .at("/code/passkey", post(passkey_pages::code_answer))
+        .at("/account/passkeys/options", post(passkey_pages::add_options))
+        .at("/account/passkeys", post(passkey_pages::add))
+        .at("/account/passkeys/rename", post(passkey_pages::rename))
+        .at("/account/passkeys/remove", post(passkey_pages::remove))
         .at("/login", get(login_pages::login_form).post(login_pages::login_submit))
         .at("/code", get(login_pages::code_form).post(login_pages::code_submit))
         .at("/code/resend", post(login_pages::resend_submit))
@@ -53,10 +69,10 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/mailed-codes", post(account_page::mailed_codes))
         .at("/account/verify-email", post(account_page::email_proof))
         .at("/account/sessions/end", post(account_page::end_session))
-        .at("/account/totp", post(account_page::totp_enrol))
-        .at("/account/totp/confirm", post(account_page::totp_confirm))
-        .at("/account/totp/remove", post(account_page::totp_remove))
-        .at("/account/recovery-codes", post(account_page::recovery_codes))
+        .at("/account/totp", post(totp_pages::totp_enrol))
+        .at("/account/totp/confirm", post(totp_pages::totp_confirm))
+        .at("/account/totp/remove", post(totp_pages::totp_remove))
+        .at("/account/recovery-codes", post(totp_pages::recovery_codes))
         .data(config)
         .with(CookieJarManager::new())
         .catch_error(not_found)
@@ -84,4 +100,9 @@ async fn home(visitor: browser::Visitor) -> Response {
 #[handler]
 fn stylesheet() -> Response {
     Response::builder().status(StatusCode::OK).content_type("text/css; charset=utf-8").body(STYLESHEET)
+}
+
+#[handler]
+fn script() -> Response {
+    Response::builder().status(StatusCode::OK).content_type("text/javascript; charset=utf-8").body(SCRIPT)
 }

@@ -111,6 +111,9 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "reset_sent" => "If an account has this address, a mail to reset its password is on its way.",
         "password_reset" => "Your password is set. Every other device was logged out.",
         "email_sent" => "A new mail to confirm your address is on its way.",
+        "passkey_added" => "Passkey added. Logins now ask for it (or another second factor).",
+        "passkey_renamed" => "Passkey renamed.",
+        "passkey_removed" => "Passkey removed. Your other sessions were logged out.",
         _ => return None,
     })
 }

@@ -15,7 +15,7 @@ use crate::user::UserId;
 /// How an assertion went.
 #[derive(Debug)]
 pub(crate) enum Checked {
-    /// Accepted: the passkey, as its use left it.
+    /// Accepted: the passkey used (as read before this use was written).
     Accepted(Passkey),
     /// Refused; `user` when the credential is one of a known user's.
     Refused { user: Option<UserId>, refusal: Refusal },
@@ -86,13 +86,6 @@ impl PasskeyCheck {
         if !self.repo.record_use(passkey.id, &used).await? {
             return clone();
         }
-        Ok(Checked::Accepted(Passkey {
-            counter: used.counter,
-            backup_eligible: used.backup_eligible,
-            backed_up: used.backed_up,
-            data: used.data,
-            last_used_at: Some(used.at),
-            ..passkey
-        }))
+        Ok(Checked::Accepted(passkey))
     }
 }

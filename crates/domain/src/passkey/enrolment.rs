@@ -41,6 +41,11 @@ pub struct Passkeys {
 }
 
 impl Passkeys {
+    /// Whether passkeys are offered (`AUTHD_PASSKEYS`).
+    pub fn enabled(&self) -> bool {
+        self.on
+    }
+
     fn on(&self) -> Result<()> {
         if self.on { Ok(()) } else { Err(Error::PasskeysOff) }
     }

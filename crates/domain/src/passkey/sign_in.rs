@@ -43,6 +43,11 @@ pub struct PasskeySignIn {
 }
 
 impl PasskeySignIn {
+    /// Whether passkeys are offered (`AUTHD_PASSKEYS`).
+    pub fn enabled(&self) -> bool {
+        self.on
+    }
+
     /// Begins a sign-in from `from`, within the limit of logins per client
     /// address that password logins count against too.
     pub async fn start(&self, from: &ClientAddress) -> Result<SignInStarted> {

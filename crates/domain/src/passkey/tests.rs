@@ -47,6 +47,14 @@ async fn answer(w: &World, temporary: &str, credential: &str) -> crate::Result<T
     w.second_factor.verify_passkey_as(&w.from, temporary, credential).await.map(|v| v.pair)
 }
 
+/// The details of the newest event of `kind` about `user`.
+fn detail(w: &World, user: &User, kind: &str) -> std::collections::BTreeMap<String, String> {
+    let t = w.db.tables();
+    let mine = crate::subject::Subject::User(user.id);
+    let e = t.audit.iter().rev().find(|e| e.subject == mine && e.kind.as_str() == kind);
+    e.unwrap_or_else(|| panic!("no {kind} event")).detail.clone()
+}
+
 fn remaining(e: Error) -> Option<u32> {
     match e {
         Error::PasskeyInvalid { remaining } => remaining,
@@ -453,4 +461,36 @@ async fn expired_ceremonies_are_purged() {
     w.clock.advance(Duration::from_secs(301));
     assert_eq!(w.janitor.run_once().await.unwrap().ceremonies, 1);
     assert!(w.db.tables().ceremonies.is_empty());
+}
+
+#[tokio::test]
+async fn events_name_the_passkey_and_why_one_was_refused() {
+    let w = World::new();
+    let (ada, mut key, passkey) = with_passkey(&w, "ada").await;
+    let named = |kind| {
+        let d = detail(&w, &ada, kind);
+        (d["passkey_id"].clone(), d["name"].clone())
+    };
+    assert_eq!(named("passkey_added"), (passkey.id.to_string(), "Laptop".to_owned()));
+    let p = pending(&w, "ada").await;
+    let options = w.second_factor.passkey_options(&p.temporary_token).await.unwrap();
+    let presence_only = TextKey { verifies_user: false, ..key.clone() }.get(&options);
+    answer(&w, &p.temporary_token, &presence_only).await.unwrap_err();
+    assert_eq!(detail(&w, &ada, "passkey_rejected")["reason"], "user_not_verified");
+    let options = w.second_factor.passkey_options(&p.temporary_token).await.unwrap();
+    answer(&w, &p.temporary_token, &key.get(&options)).await.unwrap();
+    assert_eq!(named("passkey_used"), (passkey.id.to_string(), "Laptop".to_owned()));
+    // A registration the library refuses says the library's reason.
+    let me = w.sessions.authenticate(&tokens_after(&w, &mut key).await.access_token).await.unwrap();
+    let phished = TextKey { origin: "https://elsewhere.example".into(), ..TextKey::new(9, ada.id) };
+    add(&w, &me, &phished, "Phished").await.unwrap_err();
+    assert_eq!(detail(&w, &ada, "passkey_rejected")["reason"], "wrong_origin");
+    assert_eq!(super::Refusal::CloneSuspected.reason(), "counter_did_not_increase");
+}
+
+/// A token pair of ada's, through the passkey on `key`.
+async fn tokens_after(w: &World, key: &mut TextKey) -> TokenPair {
+    let p = pending(w, "ada").await;
+    let options = w.second_factor.passkey_options(&p.temporary_token).await.unwrap();
+    answer(w, &p.temporary_token, &key.get(&options)).await.unwrap()
 }
