@@ -17,7 +17,7 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
-use crate::otp::link::MailedLinks;
+use crate::otp::mailed_links::MailedLinks;
 use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
 use crate::ports::{OtpRepo, UserRepo};

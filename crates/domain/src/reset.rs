@@ -30,7 +30,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::login::{Login, LoginOutcome};
 use crate::notify::{Channel, MessageKind, Notices};
-use crate::otp::link::MailedLinks;
+use crate::otp::mailed_links::MailedLinks;
 use crate::otp::sent_codes::{Destination, SentCodes};
 use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
 use crate::password::{Password, user_words};

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
-use crate::otp::link::MailedLinks;
+use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCheck, PasskeySignIn, Passkeys};
 use crate::phone::Phones;

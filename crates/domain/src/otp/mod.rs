@@ -8,6 +8,7 @@ pub mod challenge;
 pub mod code;
 pub mod finish;
 pub mod link;
+pub mod mailed_links;
 pub mod second_factor;
 pub mod sent_codes;
 #[cfg(test)]
