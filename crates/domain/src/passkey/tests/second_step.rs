@@ -14,7 +14,9 @@ async fn a_password_login_of_a_user_with_a_passkey_lists_it_first_and_sends_noth
 
 #[tokio::test]
 async fn with_passkeys_off_a_login_never_offers_them_and_every_passkey_call_is_refused() {
+    assert!(World::new().passkeys.enabled() && World::new().passkey_sign_in.enabled());
     let w = World::with_policy(Policy { passkeys: false, ..Policy::default() });
+    assert!(!w.passkeys.enabled() && !w.passkey_sign_in.enabled(), "the pages hide the buttons");
     let ada = w.register("ada", true).await;
     // A passkey added while they were on.
     let key = TextKey::new(1, ada.id);
