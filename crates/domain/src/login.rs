@@ -93,6 +93,20 @@ impl Login {
         self.after_password(&user, &key, "password").await
     }
 
+    /// Whether `user`, who proved who they are, may be let in: with
+    /// `AUTHD_REQUIRE_VERIFIED_EMAIL`, only with a proved address (and a
+    /// fresh link goes out, within the cooldown and the hourly limit; the
+    /// refusal stands whether one went out or not).
+    pub(crate) async fn admits(&self, user: &User) -> Result<()> {
+        if self.require_verified_email && !user.email_verified() {
+            if let Err(e) = self.emails.resend_to(user).await {
+                tracing::debug!(error = %e, "no new mail proving the address");
+            }
+            return Err(Error::EmailUnverified);
+        }
+        Ok(())
+    }
+
     /// What follows a proved password (or a reset, which sets one): the
     /// second factor, when the user has one, exactly as after a password;
     /// otherwise the session. `factors` names the proof in the event.
@@ -102,14 +116,7 @@ impl Login {
         key: &str,
         factors: &str,
     ) -> Result<LoginOutcome<K>> {
-        if self.require_verified_email && !user.email_verified() {
-            // A fresh link, within the cooldown and the hourly limit; the
-            // refusal stands whether one went out or not.
-            if let Err(e) = self.emails.resend_to(user).await {
-                tracing::debug!(error = %e, "no new mail proving the address");
-            }
-            return Err(Error::EmailUnverified);
-        }
+        self.admits(user).await?;
         let methods = self.second_factor.methods_for(user).await?;
         if !methods.is_empty() {
             return self.second_factor.issue(user, methods).await.map(LoginOutcome::SecondFactor);

@@ -172,18 +172,6 @@ impl Services {
             clock: clock.clone(),
             audit: audit.clone(),
         };
-        let passkey_sign_in = PasskeySignIn {
-            check: passkey_check.clone(),
-            repo: p.passkeys.clone(),
-            webauthn: p.webauthn.clone(),
-            users: p.users.clone(),
-            sessions: sessions.clone(),
-            throttle: throttle.clone(),
-            audit: audit.clone(),
-            clock: clock.clone(),
-            rng: rng.clone(),
-            on: policy.passkeys,
-        };
         let second_factor = SecondFactor {
             otps: p.otps.clone(),
             keyed_hasher: p.keyed_hasher.clone(),
@@ -201,7 +189,7 @@ impl Services {
             finisher: p.finisher,
             temporary_ttl: policy.temporary_ttl,
             mail_fallback: policy.totp_mail_fallback,
-            passkeys: passkey_check,
+            passkeys: passkey_check.clone(),
             passkeys_on: policy.passkeys,
         };
         let courier = Courier {
@@ -222,6 +210,19 @@ impl Services {
             audit: audit.clone(),
             require_verified_email: policy.require_verified_email,
             emails: emails.clone(),
+        };
+        let passkey_sign_in = PasskeySignIn {
+            check: passkey_check,
+            repo: p.passkeys.clone(),
+            webauthn: p.webauthn.clone(),
+            users: p.users.clone(),
+            login: login.clone(),
+            sessions: sessions.clone(),
+            throttle: throttle.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            on: policy.passkeys,
         };
         let resets = Resets {
             users: p.users.clone(),

@@ -13,6 +13,7 @@ use super::{Checked, PasskeyCheck};
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::login::Login;
 use crate::ports::{PasskeyRepo, UserRepo, WebAuthn};
 use crate::rng::Rng;
 use crate::session::{SessionKeys, Sessions};
@@ -33,6 +34,8 @@ pub struct PasskeySignIn {
     pub(crate) repo: Arc<dyn PasskeyRepo>,
     pub(crate) webauthn: Arc<dyn WebAuthn>,
     pub(crate) users: Arc<dyn UserRepo>,
+    /// Who may be let in at all (a proved address, if the server asks for one).
+    pub(crate) login: Login,
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
@@ -101,6 +104,7 @@ impl PasskeySignIn {
         }
         let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
+        self.login.admits(&user).await?;
         let keys = self.sessions.open(uid, Error::AccountInactive).await?;
         self.throttle.reset(&key).await?;
         self.audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;

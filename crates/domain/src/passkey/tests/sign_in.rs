@@ -79,3 +79,14 @@ async fn a_sign_in_ceremony_finished_by_50_concurrent_calls_has_one_winner() {
     let won = futures::future::join_all(tries).await.into_iter().filter(Result::is_ok).count();
     assert_eq!(won, 1);
 }
+
+#[tokio::test]
+async fn a_passkey_sign_in_lets_in_only_a_proved_address_when_the_server_asks_for_one() {
+    let w = World::with_policy(Policy { require_verified_email: true, ..Policy::default() });
+    let (ada, mut key, _) = with_passkey(&w, "ada").await;
+    w.db.tables().users.get_mut(&ada.id).unwrap().user.verified_email = None;
+    let started = w.passkey_sign_in.start(&w.from).await.unwrap();
+    let refused = w.passkey_sign_in.finish(started.ceremony_id, &key.get(&started.options)).await;
+    assert!(matches!(refused, Err(Error::EmailUnverified)), "{refused:?}");
+    assert!(w.messages().await.iter().any(|m| m.kind == crate::notify::MessageKind::EmailVerification), "a fresh link");
+}
