@@ -77,7 +77,7 @@ pub struct NewPasskeyBody {
     /// From `POST /users/me/passkeys/options`.
     pub ceremony_id: Uuid,
     /// What the user calls it, 1 to 64 characters.
-    #[oai(validator(max_length = 256))]
+    #[oai(validator(min_length = 1, max_length = 64))]
     pub name: Text,
     /// What `PublicKeyCredential.toJSON()` returned for `navigator.credentials.create`.
     pub credential: Value,
@@ -87,7 +87,7 @@ pub struct NewPasskeyBody {
 #[oai(deny_unknown_fields)]
 pub struct RenameBody {
     /// 1 to 64 characters.
-    #[oai(validator(max_length = 256))]
+    #[oai(validator(min_length = 1, max_length = 64))]
     pub name: Text,
 }
 
