@@ -177,6 +177,7 @@ async fn the_login_page_sets_an_http_only_lax_csrf_cookie_under_the_pages_policy
     let scripts: Vec<&str> =
         html.match_indices("<script").map(|(i, _)| &html[i..i + html[i..].find('>').unwrap() + 1]).collect();
     assert_eq!(scripts, ["<script src=\"/ui/static/passkeys.js\" defer>"]);
+    assert!(html.contains("autocomplete=\"username webauthn\""), "passkey autofill is offered");
     let js = p.get("/ui/static/passkeys.js").await;
     js.assert_status_is_ok();
     js.assert_content_type("text/javascript; charset=utf-8");
@@ -530,7 +531,7 @@ async fn the_passkey_scripts_routes_answer_json_a_refusal_as_a_problem_and_optio
 async fn with_passkeys_off_the_pages_load_no_script_and_offer_no_passkey() {
     let mut p = pages_on(|s| s.factors.passkeys = false, |_| {}).await;
     let html = body(p.get("/ui/login").await).await;
-    assert!(!html.contains("<script") && !html.contains("passkey"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("passkey") && !html.contains("webauthn"), "{html}");
 }
 
 #[tokio::test]
