@@ -61,3 +61,35 @@ impl Factors {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(f: &Factors, public_url: &str) -> Vec<String> {
+        let mut p = vec![];
+        f.problems(public_url, &mut p);
+        p
+    }
+
+    #[test]
+    fn passkeys_need_a_host_name_in_the_public_url_and_origins_without_a_path() {
+        let on = Factors::default();
+        for good in ["http://localhost:8000", "https://id.example.com", "https://id.example.com/auth"] {
+            assert!(problems(&on, good).is_empty(), "{good}");
+        }
+        for ip in ["http://127.0.0.1:8000", "https://[::1]:8443", "http://10.0.0.5"] {
+            let p = problems(&on, ip);
+            assert!(p.len() == 1 && p[0].contains("AUTHD_PASSKEYS=false"), "{ip}: {p:?}");
+        }
+        let off = Factors { passkeys: false, ..Factors::default() };
+        assert!(problems(&off, "http://127.0.0.1:8000").is_empty(), "off: the IP address is fine");
+        let origins =
+            Factors { webauthn_origins: "https://app.example.com, ftp://x, https://a.example.com/path".into(), ..on };
+        let p = problems(&origins, "https://id.example.com");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().all(|l| l.starts_with("AUTHD_WEBAUTHN_ORIGINS")));
+        let unnamed = Factors { webauthn_rp_name: "  ".into(), ..Factors::default() };
+        assert_eq!(problems(&unnamed, "http://localhost:8000"), ["AUTHD_WEBAUTHN_RP_NAME must not be empty"]);
+    }
+}
