@@ -191,6 +191,30 @@ async fn a_counter_regression_is_refused_and_recorded() {
     assert_eq!(w.db.tables().passkeys.len(), 1, "the passkey is kept");
 }
 
+#[test]
+fn an_unknown_credential_is_verified_against_the_decoy_key_up_to_its_signature() {
+    use domain::ports::WebAuthn;
+    let rp = RelyingParty::new(ORIGIN, "authd", &[]).unwrap();
+    let webauthn = WebauthnRs::new(&rp).unwrap();
+    let user = uuid::Uuid::new_v4();
+    let mut device = Device::new();
+    // A credential this server never registered, made for it all the same.
+    let registration = webauthn.start_registration(domain::user::UserId(user), "x", &[]).unwrap();
+    let made: Value = serde_json::from_str(&device.create(&registration.options)).unwrap();
+    let id = url_safe(made["rawId"].as_str().unwrap());
+    let started = webauthn.start_assertion(&[]).unwrap();
+    let answer = device.sign_in(&started.options, &id, user);
+    // The same work as a known credential with a bad signature: the library
+    // gets as far as the signature check, and the signature fails.
+    let refused = webauthn.finish_assertion(&started.state, &answer, None).unwrap_err();
+    assert_eq!(refused.reason(), "AuthenticationFailure");
+}
+
+fn url_safe(b64: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64).unwrap()
+}
+
 #[tokio::test]
 async fn an_unknown_credential_is_checked_against_the_decoy_and_refused() {
     let w = world();
