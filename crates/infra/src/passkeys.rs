@@ -82,6 +82,13 @@ impl PasskeyRepo for SqlPasskeyRepo {
         self.query_all(&sql, vec![user.0.into()]).await
     }
 
+    async fn count(&self, user: UserId) -> Result<u32> {
+        let row =
+            query_one(&self.db, "SELECT COUNT(*) AS n FROM passkeys WHERE user_id = $1", vec![user.0.into()]).await?;
+        let n: i64 = row.map(|r| r.try_get("", "n")).transpose().map_err(internal)?.unwrap_or(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn by_credential(&self, credential_id: &[u8]) -> Result<Option<Passkey>> {
         let sql = format!("SELECT {COLUMNS} FROM passkeys WHERE credential_id = $1");
         query_one(&self.db, &sql, vec![credential_id.to_vec().into()]).await?.map(to_domain).transpose()

@@ -113,7 +113,7 @@ impl SecondFactor {
 
     /// Whether the user has a passkey.
     pub(crate) async fn has_passkey(&self, user: UserId) -> Result<bool> {
-        Ok(!self.passkeys.repo.list(user).await?.is_empty())
+        Ok(self.passkeys.repo.count(user).await? > 0)
     }
 
     /// The codes that can be sent to `user`: by SMS, then WhatsApp, to a

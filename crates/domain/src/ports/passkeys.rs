@@ -20,6 +20,8 @@ pub trait PasskeyRepo: Send + Sync {
     async fn add(&self, passkey: &Passkey) -> Result<bool>;
     /// The user's passkeys, newest first.
     async fn list(&self, user: UserId) -> Result<Vec<Passkey>>;
+    /// How many passkeys the user has (what every login asks: no rows read).
+    async fn count(&self, user: UserId) -> Result<u32>;
     async fn by_credential(&self, credential_id: &[u8]) -> Result<Option<Passkey>>;
     /// Renames the user's passkey `id`; none when the user has no such passkey.
     async fn rename(&self, user: UserId, id: Uuid, name: &str) -> Result<Option<Passkey>>;

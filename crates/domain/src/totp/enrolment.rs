@@ -134,7 +134,7 @@ impl Authenticator {
     pub async fn status(&self, caller: &Caller) -> Result<SecondFactors> {
         let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
         let app = self.second_factor.active_app(user.id).await?;
-        let passkeys = self.second_factor.passkeys.repo.list(user.id).await?.len() as u32;
+        let passkeys = self.second_factor.passkeys.repo.count(user.id).await?;
         Ok(SecondFactors {
             methods: self.second_factor.methods(&user, app.as_ref(), passkeys > 0),
             passkeys,

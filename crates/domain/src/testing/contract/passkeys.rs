@@ -39,6 +39,7 @@ pub async fn a_passkey_round_trips_and_its_credential_id_is_unique_across_users(
     assert_eq!(s.passkeys.by_credential(&[7; 16]).await.unwrap(), Some(first.clone()), "{n}: round trip");
     assert!(!s.passkeys.add(&passkey(3, bob, 7)).await.unwrap(), "{n}: the credential id is taken");
     assert!(s.passkeys.list(bob).await.unwrap().is_empty(), "{n}");
+    assert_eq!((s.passkeys.count(ada).await.unwrap(), s.passkeys.count(bob).await.unwrap()), (2, 0), "{n}");
     let names: Vec<String> = s.passkeys.list(ada).await.unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(names, ["Key 2", "Key 1"], "{n}: newest first");
     assert!(s.passkeys.by_credential(&[9; 16]).await.unwrap().is_none(), "{n}");

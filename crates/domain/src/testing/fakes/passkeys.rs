@@ -24,6 +24,9 @@ impl PasskeyRepo for MemDb {
         list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
         Ok(list)
     }
+    async fn count(&self, user: UserId) -> Result<u32> {
+        Ok(self.tables().passkeys.values().filter(|p| p.user_id == user).count() as u32)
+    }
     async fn by_credential(&self, credential_id: &[u8]) -> Result<Option<Passkey>> {
         Ok(self.tables().passkeys.values().find(|p| p.credential_id == credential_id).cloned())
     }
