@@ -14,7 +14,7 @@ use crate::login::Login;
 use crate::notify::{Courier, Notices};
 use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
-use crate::passkey::{PasskeyCheck, PasskeySignIn, Passkeys};
+use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
@@ -166,10 +166,11 @@ impl Services {
             rng: rng.clone(),
             max_pending: policy.verification_max_pending,
         };
-        let passkey_check = PasskeyCheck {
+        let ceremonies = PasskeyCeremonies {
             repo: p.passkeys.clone(),
-            webauthn: p.webauthn.clone(),
+            webauthn: p.webauthn,
             clock: clock.clone(),
+            rng: rng.clone(),
             audit: audit.clone(),
         };
         let second_factor = SecondFactor {
@@ -189,7 +190,7 @@ impl Services {
             finisher: p.finisher,
             temporary_ttl: policy.temporary_ttl,
             mail_fallback: policy.totp_mail_fallback,
-            passkeys: passkey_check.clone(),
+            passkeys: ceremonies.clone(),
             passkeys_on: policy.passkeys,
         };
         let courier = Courier {
@@ -212,16 +213,11 @@ impl Services {
             emails: emails.clone(),
         };
         let passkey_sign_in = PasskeySignIn {
-            check: passkey_check,
-            repo: p.passkeys.clone(),
-            webauthn: p.webauthn.clone(),
+            ceremonies: ceremonies.clone(),
             users: p.users.clone(),
             login: login.clone(),
             sessions: sessions.clone(),
             throttle: throttle.clone(),
-            audit: audit.clone(),
-            clock: clock.clone(),
-            rng: rng.clone(),
             on: policy.passkeys,
         };
         let resets = Resets {
@@ -263,14 +259,10 @@ impl Services {
             rng: rng.clone(),
         };
         let passkeys = Passkeys {
-            repo: p.passkeys.clone(),
-            webauthn: p.webauthn,
+            ceremonies,
             users: p.users.clone(),
             accounts: accounts.clone(),
             sessions: sessions.clone(),
-            audit: audit.clone(),
-            clock: clock.clone(),
-            rng: rng.clone(),
             on: policy.passkeys,
         };
         let janitor =

@@ -186,7 +186,6 @@ impl WebAuthn for WebauthnRs {
         key.update_credential(&result);
         let cred = credential_of(&key);
         Ok(Assertion {
-            credential_id: result.cred_id().to_vec(),
             counter: result.counter(),
             user_verified: result.user_verified(),
             backup_eligible: cred.backup_eligible,

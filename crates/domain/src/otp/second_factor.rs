@@ -8,8 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Duration as Span;
-
 use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use super::finish::{Finished, FinishedLogin};
@@ -18,8 +16,8 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
-use crate::passkey::ceremony::{CEREMONY_TTL, Ceremony, CeremonyPurpose};
-use crate::passkey::{Checked, PasskeyCheck};
+use crate::passkey::ceremony::CeremonyPurpose;
+use crate::passkey::{Checked, PasskeyCeremonies};
 use crate::ports::{KeyedHasher, LoginFinisher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
@@ -71,7 +69,7 @@ pub struct SecondFactor {
     /// sent code (weaker: it makes the mailbox or phone a second factor).
     pub(crate) mail_fallback: bool,
     /// Passkeys' storage and ceremonies.
-    pub(crate) passkeys: PasskeyCheck,
+    pub(crate) passkeys: PasskeyCeremonies,
     /// Whether passkeys are offered (`AUTHD_PASSKEYS`).
     pub(crate) passkeys_on: bool,
 }
@@ -201,16 +199,8 @@ impl SecondFactor {
         }
         let passkeys = self.passkeys.repo.list(user.id).await?;
         let started = self.passkeys.webauthn.start_assertion(&passkeys)?;
-        let lives_until = self.clock.now() + Span::seconds(CEREMONY_TTL.as_secs() as i64);
-        let ceremony = Ceremony {
-            id: challenge.id,
-            purpose: CeremonyPurpose::Login,
-            owner: Some(challenge.id),
-            state: started.state,
-            expires_at: lives_until.min(challenge.expires_at),
-        };
-        self.passkeys.repo.put_ceremony(&ceremony).await?;
-        Ok(started.options)
+        let (id, ends_by) = (Some(challenge.id), Some(challenge.expires_at));
+        Ok(self.passkeys.keep(CeremonyPurpose::Login, id, id, started, ends_by).await?.options)
     }
 
     /// Checks the answer to a two-factor login and opens the session.
@@ -289,9 +279,8 @@ impl SecondFactor {
         };
         let right = match method {
             Method::Passkey => {
-                let state =
-                    self.passkeys.repo.take_ceremony(challenge.id, CeremonyPurpose::Login, Some(challenge.id), now);
-                match self.passkeys.check(state.await?, answer, Some(uid)).await? {
+                let state = self.passkeys.take(challenge.id, CeremonyPurpose::Login, Some(challenge.id)).await?;
+                match self.passkeys.check(state, answer, Some(uid)).await? {
                     Checked::Accepted(used) => passkey = Some(used),
                     Checked::Refused { .. } => {}
                 }

@@ -41,6 +41,14 @@ pub struct Ceremony {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A ceremony kept for its answer: its id and the options for
+/// `navigator.credentials.create` or `.get`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Begun {
+    pub ceremony_id: Uuid,
+    pub options: String,
+}
+
 /// A ceremony begun by the WebAuthn port: the options for the browser (the
 /// W3C JSON form, `{"publicKey": {...}}`) and the state to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,39 +3,24 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as Span;
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::ceremony::{CEREMONY_TTL, Ceremony, CeremonyPurpose};
-use super::{Passkey, Refusal, parse_name};
+use super::ceremony::{Begun, CeremonyPurpose};
+use super::{Passkey, PasskeyCeremonies, Refusal, parse_name};
 use crate::account::Accounts;
-use crate::audit::{Audit, EventKind};
-use crate::clock::Clock;
+use crate::audit::EventKind;
 use crate::error::{Error, Result};
-use crate::ports::{PasskeyRepo, UserRepo, WebAuthn};
-use crate::rng::Rng;
+use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
 use crate::user::ProfilePatch;
 
-/// A registration ceremony begun: its id and the options for
-/// `navigator.credentials.create`.
-#[derive(Debug)]
-pub struct Registration {
-    pub ceremony_id: Uuid,
-    pub options: String,
-}
-
 #[derive(Clone)]
 pub struct Passkeys {
-    pub(crate) repo: Arc<dyn PasskeyRepo>,
-    pub(crate) webauthn: Arc<dyn WebAuthn>,
+    pub(crate) ceremonies: PasskeyCeremonies,
     pub(crate) users: Arc<dyn UserRepo>,
     pub(crate) accounts: Accounts,
     pub(crate) sessions: Sessions,
-    pub(crate) audit: Audit,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn Rng>,
     /// `AUTHD_PASSKEYS`: off, every call is [`Error::PasskeysOff`].
     pub(crate) on: bool,
 }
@@ -53,20 +38,13 @@ impl Passkeys {
     /// Begins adding a passkey: the caller's password, then options that
     /// exclude the passkeys the user has. The ceremony is the user's.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-    pub async fn begin(&self, caller: &Caller, password: &SecretString) -> Result<Registration> {
+    pub async fn begin(&self, caller: &Caller, password: &SecretString) -> Result<Begun> {
         self.on()?;
         let user = self.accounts.confirm_password(caller, password).await?;
-        let held: Vec<Vec<u8>> = self.repo.list(user.id).await?.into_iter().map(|p| p.credential_id).collect();
-        let started = self.webauthn.start_registration(user.id, &user.username, &held)?;
-        let ceremony = Ceremony {
-            id: self.rng.uuid_v4(),
-            purpose: CeremonyPurpose::Register,
-            owner: Some(user.id.0),
-            state: started.state,
-            expires_at: self.clock.now() + Span::seconds(CEREMONY_TTL.as_secs() as i64),
-        };
-        self.repo.put_ceremony(&ceremony).await?;
-        Ok(Registration { ceremony_id: ceremony.id, options: started.options })
+        let c = &self.ceremonies;
+        let held: Vec<Vec<u8>> = c.repo.list(user.id).await?.into_iter().map(|p| p.credential_id).collect();
+        let started = c.webauthn.start_registration(user.id, &user.username, &held)?;
+        c.keep(CeremonyPurpose::Register, Some(user.id.0), None, started, None).await
     }
 
     /// Finishes adding a passkey named `name` with the browser's answer to
@@ -77,22 +55,22 @@ impl Passkeys {
         self.on()?;
         let name = parse_name(name)?;
         let uid = caller.user_id;
-        let now = self.clock.now();
-        let state = self.repo.take_ceremony(ceremony_id, CeremonyPurpose::Register, Some(uid.0), now).await?;
-        let registered = match state {
+        let c = &self.ceremonies;
+        let registered = match c.take(ceremony_id, CeremonyPurpose::Register, Some(uid.0)).await? {
             None => Err(Refusal::Invalid("ceremony_spent_or_expired".into())),
-            Some(state) => self.webauthn.finish_registration(&state, credential),
+            Some(state) => c.webauthn.finish_registration(&state, credential),
         };
         let registered = match registered {
             Ok(r) => r,
             Err(refusal) => {
                 let why = [("reason", refusal.reason().to_owned())];
-                self.audit.record(uid, None, EventKind::PasskeyRejected, &why).await?;
+                c.audit.record(uid, None, EventKind::PasskeyRejected, &why).await?;
                 return Err(Error::PasskeyInvalid { remaining: None });
             }
         };
+        let now = c.clock.now();
         let passkey = Passkey {
-            id: self.rng.uuid_v4(),
+            id: c.rng.uuid_v4(),
             user_id: uid,
             credential_id: registered.credential_id,
             name,
@@ -103,19 +81,19 @@ impl Passkeys {
             counter: registered.counter,
             data: registered.data,
         };
-        if !self.repo.add(&passkey).await? {
+        if !c.repo.add(&passkey).await? {
             return Err(Error::PasskeyExists);
         }
         let on = ProfilePatch { is_2fa: Some(true), ..Default::default() };
         self.users.update_profile(uid, &on, now).await?.ok_or(Error::TokenInvalid)?;
-        self.audit.record(uid, None, EventKind::PasskeyAdded, &about(&passkey)).await?;
+        c.audit.record(uid, None, EventKind::PasskeyAdded, &about(&passkey)).await?;
         Ok(passkey)
     }
 
     /// The caller's passkeys, newest first.
     pub async fn list(&self, caller: &Caller) -> Result<Vec<Passkey>> {
         self.on()?;
-        self.repo.list(caller.user_id).await
+        self.ceremonies.repo.list(caller.user_id).await
     }
 
     /// Renames one of the caller's passkeys.
@@ -123,8 +101,8 @@ impl Passkeys {
     pub async fn rename(&self, caller: &Caller, id: Uuid, name: &str) -> Result<Passkey> {
         self.on()?;
         let name = parse_name(name)?;
-        let passkey = self.repo.rename(caller.user_id, id, &name).await?.ok_or(Error::PasskeyNotFound)?;
-        self.audit.record(caller.user_id, None, EventKind::PasskeyRenamed, &about(&passkey)).await?;
+        let passkey = self.ceremonies.repo.rename(caller.user_id, id, &name).await?.ok_or(Error::PasskeyNotFound)?;
+        self.ceremonies.audit.record(caller.user_id, None, EventKind::PasskeyRenamed, &about(&passkey)).await?;
         Ok(passkey)
     }
 
@@ -134,12 +112,12 @@ impl Passkeys {
     pub async fn remove(&self, caller: &Caller, id: Uuid, password: &SecretString) -> Result<()> {
         self.on()?;
         self.accounts.confirm_password(caller, password).await?;
-        if !self.repo.delete(caller.user_id, id).await? {
+        if !self.ceremonies.repo.delete(caller.user_id, id).await? {
             return Err(Error::PasskeyNotFound);
         }
         let revoked = self.sessions.revoke_all(caller.user_id, Some(caller.session_id)).await?;
         let detail = [("passkey_id", id.to_string()), ("other_sessions_revoked", revoked.to_string())];
-        self.audit.record(caller.user_id, None, EventKind::PasskeyRemoved, &detail).await
+        self.ceremonies.audit.record(caller.user_id, None, EventKind::PasskeyRemoved, &detail).await
     }
 }
 

@@ -10,7 +10,7 @@
 //! credential belongs to one user, and a failed assertion counts as a wrong
 //! code does.
 
-mod assertion;
+mod ceremonies;
 pub mod ceremony;
 pub mod counter;
 mod enrolment;
@@ -25,8 +25,8 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::user::UserId;
 
-pub(crate) use assertion::{Checked, PasskeyCheck};
-pub use ceremony::{Ceremony, CeremonyPurpose, Started};
+pub(crate) use ceremonies::{Checked, PasskeyCeremonies};
+pub use ceremony::{Begun, Ceremony, CeremonyPurpose, Started};
 pub use enrolment::Passkeys;
 pub(crate) use enrolment::about;
 pub use sign_in::PasskeySignIn;
@@ -73,7 +73,6 @@ pub struct Claimed {
 /// A verified assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assertion {
-    pub credential_id: Vec<u8>,
     pub counter: u32,
     /// Whether the authenticator checked the person (PIN, biometrics).
     pub user_verified: bool,

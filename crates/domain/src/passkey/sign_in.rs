@@ -4,43 +4,27 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as Span;
 use uuid::Uuid;
 
 use super::about;
-use super::ceremony::{CEREMONY_TTL, Ceremony, CeremonyPurpose};
-use super::{Checked, PasskeyCheck};
-use crate::audit::{Audit, EventKind};
-use crate::clock::Clock;
+use super::ceremony::{Begun, CeremonyPurpose};
+use super::{Checked, PasskeyCeremonies};
+use crate::audit::EventKind;
 use crate::error::{Error, Result};
 use crate::login::Login;
-use crate::ports::{PasskeyRepo, UserRepo, WebAuthn};
-use crate::rng::Rng;
+use crate::ports::UserRepo;
 use crate::session::{SessionKeys, Sessions};
 use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::token::TokenPair;
 
-/// A sign-in ceremony begun: its id and the options for
-/// `navigator.credentials.get` (no allowed credentials: any of this site's).
-#[derive(Debug)]
-pub struct SignInStarted {
-    pub ceremony_id: Uuid,
-    pub options: String,
-}
-
 #[derive(Clone)]
 pub struct PasskeySignIn {
-    pub(crate) check: PasskeyCheck,
-    pub(crate) repo: Arc<dyn PasskeyRepo>,
-    pub(crate) webauthn: Arc<dyn WebAuthn>,
+    pub(crate) ceremonies: PasskeyCeremonies,
     pub(crate) users: Arc<dyn UserRepo>,
     /// Who may be let in at all (a proved address, if the server asks for one).
     pub(crate) login: Login,
     pub(crate) sessions: Sessions,
     pub(crate) throttle: Throttle,
-    pub(crate) audit: Audit,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn Rng>,
     /// `AUTHD_PASSKEYS`: off, every call is [`Error::PasskeysOff`].
     pub(crate) on: bool,
 }
@@ -52,22 +36,15 @@ impl PasskeySignIn {
     }
 
     /// Begins a sign-in from `from`, within the limit of logins per client
-    /// address that password logins count against too.
-    pub async fn start(&self, from: &ClientAddress) -> Result<SignInStarted> {
+    /// address that password logins count against too. The options name
+    /// no credential: the browser offers any of this site's.
+    pub async fn start(&self, from: &ClientAddress) -> Result<Begun> {
         if !self.on {
             return Err(Error::PasskeysOff);
         }
         self.throttle.check_rate(RateScope::Token, &from.0).await?;
-        let started = self.webauthn.start_assertion(&[])?;
-        let ceremony = Ceremony {
-            id: self.rng.uuid_v4(),
-            purpose: CeremonyPurpose::SignIn,
-            owner: None,
-            state: started.state,
-            expires_at: self.clock.now() + Span::seconds(CEREMONY_TTL.as_secs() as i64),
-        };
-        self.repo.put_ceremony(&ceremony).await?;
-        Ok(SignInStarted { ceremony_id: ceremony.id, options: started.options })
+        let started = self.ceremonies.webauthn.start_assertion(&[])?;
+        self.ceremonies.keep(CeremonyPurpose::SignIn, None, None, started, None).await
     }
 
     /// Finishes a sign-in with the browser's answer to ceremony
@@ -85,9 +62,8 @@ impl PasskeySignIn {
         if !self.on {
             return Err(Error::PasskeysOff);
         }
-        let now = self.clock.now();
-        let state = self.repo.take_ceremony(ceremony_id, CeremonyPurpose::SignIn, None, now).await?;
-        let passkey = match self.check.check(state, credential, None).await? {
+        let state = self.ceremonies.take(ceremony_id, CeremonyPurpose::SignIn, None).await?;
+        let passkey = match self.ceremonies.check(state, credential, None).await? {
             Checked::Accepted(passkey) => passkey,
             Checked::Refused { user, .. } => {
                 if let Some(uid) = user {
@@ -107,8 +83,9 @@ impl PasskeySignIn {
         self.login.admits(&user).await?;
         let keys = self.sessions.open(uid, Error::AccountInactive).await?;
         self.throttle.reset(&key).await?;
-        self.audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;
-        self.audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", "passkey".into())]).await?;
+        let audit = &self.ceremonies.audit;
+        audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;
+        audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", "passkey".into())]).await?;
         Ok(keys)
     }
 }

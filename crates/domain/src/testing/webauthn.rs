@@ -108,7 +108,6 @@ impl WebAuthn for TextWebAuthn {
         }
         let counter = cred.get("counter").and_then(|c| c.parse().ok()).ok_or_else(|| invalid("malformed"))?;
         Ok(Assertion {
-            credential_id: passkey.credential_id.clone(),
             counter,
             user_verified: cred.get("uv") == Some(&"1"),
             backup_eligible: passkey.backup_eligible,

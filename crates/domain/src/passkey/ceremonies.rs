@@ -1,15 +1,22 @@
-//! Checking a passkey's assertion: the one path the second step of a login
-//! and the sign-in without a name share. The ceremony was taken (spent)
-//! before; here the credential is found, checked by the library against the
-//! ceremony's state, and its counter moved forward.
+//! The passkey ceremonies every use shares: keeping one the library began
+//! ([`keep`](PasskeyCeremonies::keep)), taking it back once
+//! ([`take`](PasskeyCeremonies::take)), and checking an assertion against it
+//! ([`check`](PasskeyCeremonies::check): the one path the second step of a
+//! login and the sign-in without a name share, where the credential is
+//! found, checked by the library, and its counter moved forward).
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Duration as Span, Utc};
+use uuid::Uuid;
+
+use super::ceremony::{Begun, CEREMONY_TTL, Ceremony, CeremonyPurpose, Started};
 use super::{Passkey, PasskeyUse, Refusal, counter};
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::ports::{PasskeyRepo, WebAuthn};
+use crate::rng::Rng;
 use crate::user::UserId;
 
 /// How an assertion went.
@@ -22,14 +29,44 @@ pub(crate) enum Checked {
 }
 
 #[derive(Clone)]
-pub(crate) struct PasskeyCheck {
+pub(crate) struct PasskeyCeremonies {
     pub(crate) repo: Arc<dyn PasskeyRepo>,
     pub(crate) webauthn: Arc<dyn WebAuthn>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
     pub(crate) audit: Audit,
 }
 
-impl PasskeyCheck {
+impl PasskeyCeremonies {
+    /// Keeps the state of a ceremony the library `started`, server-side,
+    /// for [`CEREMONY_TTL`] and never past `ends_by`, under `id` (a new one
+    /// when none is given: a login's ceremony is named by its challenge).
+    pub(crate) async fn keep(
+        &self,
+        purpose: CeremonyPurpose,
+        owner: Option<Uuid>,
+        id: Option<Uuid>,
+        started: Started,
+        ends_by: Option<DateTime<Utc>>,
+    ) -> Result<Begun> {
+        let lives_until = self.clock.now() + Span::seconds(CEREMONY_TTL.as_secs() as i64);
+        let ceremony = Ceremony {
+            id: id.unwrap_or_else(|| self.rng.uuid_v4()),
+            purpose,
+            owner,
+            state: started.state,
+            expires_at: ends_by.map_or(lives_until, |end| lives_until.min(end)),
+        };
+        self.repo.put_ceremony(&ceremony).await?;
+        Ok(Begun { ceremony_id: ceremony.id, options: started.options })
+    }
+
+    /// The state of ceremony `id`, spent now, if it has this purpose and
+    /// owner and still lives.
+    pub(crate) async fn take(&self, id: Uuid, purpose: CeremonyPurpose, owner: Option<Uuid>) -> Result<Option<String>> {
+        self.repo.take_ceremony(id, purpose, owner, self.clock.now()).await
+    }
+
     /// Checks `credential` against a ceremony's `state` (none: the ceremony
     /// was spent, expired or never issued). `user`: the user the ceremony
     /// was for (a login's); none for a sign-in, where the credential's own
