@@ -16,14 +16,12 @@ use std::time::Duration;
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::notify::{Channel, MessageKind};
+use crate::notify::MessageKind;
 use crate::otp::mailed_links::MailedLinks;
-use crate::otp::sent_codes::{CodeStatus, Destination, SentCodes};
-use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
+use crate::otp::sent_codes::{CodeStatus, SentCodes};
+use crate::otp::{OtpChallenge, Purpose};
 use crate::ports::{OtpRepo, UserRepo};
-use crate::rng::Rng;
 use crate::session::Caller;
-use crate::subject::Subject;
 use crate::throttle::{ClientAddress, RateScope, Throttle};
 use crate::user::{User, UserId};
 
@@ -36,7 +34,6 @@ pub struct Emails {
     pub(crate) throttle: Throttle,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn Rng>,
     /// How long a mailed proof works.
     pub(crate) ttl: Duration,
 }
@@ -46,21 +43,7 @@ impl Emails {
     /// when the address changes. Each mail is a new challenge; an earlier
     /// one still proves the same address until it expires.
     pub(crate) async fn send_proof(&self, user: &User) -> Result<CodeStatus> {
-        let now = self.clock.now();
-        let id = self.rng.uuid_v7(now);
-        let owner = Subject::User(user.id);
-        let to = Some(user.email.clone());
-        let mut challenge =
-            self.codes.challenge(id, owner, Purpose::Email, Method::Email, to, self.ttl, CodeRules::BESIDE_LINK);
-        let token = LinkToken::generate(&*self.rng);
-        let to = Destination {
-            channel: Channel::Email,
-            to: &user.email,
-            kind: MessageKind::EmailVerification,
-            sender: None,
-            link: Some(&token),
-        };
-        self.codes.open(&mut challenge, Some(to)).await
+        self.links.send(user.id, Purpose::Email, MessageKind::EmailVerification, &user.email, self.ttl).await
     }
 
     /// The caller asks for a new mail: not for a proved address, not within

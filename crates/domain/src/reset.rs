@@ -29,15 +29,13 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::login::{Login, LoginOutcome};
-use crate::notify::{Channel, MessageKind, Notices};
+use crate::notify::{MessageKind, Notices};
 use crate::otp::mailed_links::MailedLinks;
-use crate::otp::sent_codes::{Destination, SentCodes};
-use crate::otp::{CodeRules, LinkToken, Method, OtpChallenge, Purpose};
+use crate::otp::sent_codes::SentCodes;
+use crate::otp::{Method, OtpChallenge, Purpose};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
-use crate::rng::Rng;
 use crate::session::{SessionKeys, Sessions};
-use crate::subject::Subject;
 use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::user::LoginName;
 
@@ -64,7 +62,6 @@ pub struct Resets {
     pub(crate) notices: Notices,
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn Rng>,
     /// How long a reset mail works.
     pub(crate) ttl: Duration,
 }
@@ -94,27 +91,7 @@ impl Resets {
         if self.throttle.check_rate(RateScope::ResetMail, &user.id.to_string()).await.is_err() {
             return Ok(Requested::Throttled);
         }
-        let now = self.clock.now();
-        let id = self.rng.uuid_v7(now);
-        let owner = Subject::User(user.id);
-        let mut challenge = self.codes.challenge(
-            id,
-            owner,
-            Purpose::Reset,
-            Method::Email,
-            Some(to.clone()),
-            self.ttl,
-            CodeRules::BESIDE_LINK,
-        );
-        let token = LinkToken::generate(&*self.rng);
-        let dest = Destination {
-            channel: Channel::Email,
-            to: &to,
-            kind: MessageKind::PasswordReset,
-            sender: None,
-            link: Some(&token),
-        };
-        self.codes.open(&mut challenge, Some(dest)).await?;
+        self.links.send(user.id, Purpose::Reset, MessageKind::PasswordReset, &to, self.ttl).await?;
         self.audit.record(user.id, None, EventKind::PasswordResetRequested, &[]).await?;
         Ok(Requested::Mailed)
     }

@@ -145,6 +145,7 @@ impl Services {
             keyed_hasher: p.keyed_hasher.clone(),
             codes: codes.clone(),
             clock: clock.clone(),
+            rng: rng.clone(),
         };
         let emails = Emails {
             users: p.users.clone(),
@@ -154,7 +155,6 @@ impl Services {
             throttle: throttle.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
-            rng: rng.clone(),
             ttl: policy.email_verification_ttl,
         };
         let verifications = Verifications {
@@ -231,7 +231,6 @@ impl Services {
             notices: notices.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
-            rng: rng.clone(),
             ttl: policy.reset_ttl,
         };
         let accounts = Accounts {

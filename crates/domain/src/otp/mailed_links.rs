@@ -1,19 +1,24 @@
-//! The one lookup of the challenge a mailed link, or the short code beside
-//! it, answers: email proofs ([`Emails`](crate::email::Emails)) and password
-//! resets ([`Resets`](crate::reset::Resets)) alike.
+//! Mailed links, for email proofs ([`Emails`](crate::email::Emails)) and
+//! password resets ([`Resets`](crate::reset::Resets)) alike: the one way
+//! one is mailed ([`MailedLinks::send`]) and the one lookup of the challenge
+//! a link, or the short code beside it, answers.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::challenge::{OtpChallenge, Purpose};
+use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::link::LinkToken;
-use super::sent_codes::SentCodes;
+use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::clock::Clock;
 use crate::error::Result;
+use crate::notify::{Channel, MessageKind};
 use crate::ports::{KeyedHasher, OtpRepo, UserRepo};
-use crate::user::LoginName;
+use crate::rng::Rng;
+use crate::subject::Subject;
+use crate::user::{LoginName, UserId};
 
-/// Finding the challenge a mailed link, or the code beside it, answers:
-/// the one lookup of email proofs and password resets.
+/// Sending a mailed link, and finding the challenge a link, or the code
+/// beside it, answers.
 #[derive(Clone)]
 pub(crate) struct MailedLinks {
     pub(crate) users: Arc<dyn UserRepo>,
@@ -21,9 +26,30 @@ pub(crate) struct MailedLinks {
     pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
     pub(crate) codes: SentCodes,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn Rng>,
 }
 
 impl MailedLinks {
+    /// Queues a mail of `kind` to `to` for `user`: a new challenge of
+    /// `purpose` (eight digits beside the link, five tries), alive for
+    /// `ttl`, with a fresh link token that only the mail carries.
+    pub(crate) async fn send(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+        kind: MessageKind,
+        to: &str,
+        ttl: Duration,
+    ) -> Result<CodeStatus> {
+        let id = self.rng.uuid_v7(self.clock.now());
+        let owner = Subject::User(user);
+        let rules = CodeRules::BESIDE_LINK;
+        let mut challenge = self.codes.challenge(id, owner, purpose, Method::Email, Some(to.to_owned()), ttl, rules);
+        let token = LinkToken::generate(&*self.rng);
+        let dest = Destination { channel: Channel::Email, to, kind, sender: None, link: Some(&token) };
+        self.codes.open(&mut challenge, Some(dest)).await
+    }
+
     /// The challenge of `purpose` whose link's token is `token`, if any (a
     /// malformed token is looked up nowhere).
     pub(crate) async fn by_token(&self, purpose: Purpose, token: &str) -> Result<Option<OtpChallenge>> {
