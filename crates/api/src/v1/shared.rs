@@ -41,7 +41,8 @@ pub enum NoContent {
 #[derive(Debug, Object)]
 pub struct CodeStatusBody {
     /// How the current code was sent (`email`, `sms`, `whatsapp`); for a
-    /// login where nothing was sent yet, its default method.
+    /// login where nothing was sent yet, its default method (`passkey`,
+    /// `totp`, `recovery_code`).
     pub method: String,
     /// `queued` (waiting for the provider, retried while it is down),
     /// `sent` (the provider took it) or `failed` (it will not arrive: ask
