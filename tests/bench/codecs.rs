@@ -7,6 +7,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use domain::assurance::{Amr, Assurance};
+use domain::otp::Method;
 use domain::ports::TokenCodec;
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
@@ -15,16 +17,12 @@ use infra::signing_keys::{Ed25519, SigningKeys};
 
 use crate::Row;
 
+/// An access token's claims, as a two-factor login signs them.
 fn claims() -> Claims {
-    let iat = chrono::Utc::now().timestamp();
-    Claims {
-        kind: TokenKind::Access,
-        sub: UserId(uuid::Uuid::new_v4()),
-        sid: uuid::Uuid::new_v4(),
-        jti: uuid::Uuid::new_v4(),
-        iat,
-        exp: iat + 900,
-    }
+    let now = chrono::Utc::now();
+    let (sub, sid, jti) = (UserId(uuid::Uuid::new_v4()), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let assurance = Assurance { amr: Amr::two_factors(Method::Totp), auth_time: now };
+    Claims::new(TokenKind::Access, sub, sid, jti, now, now + chrono::Duration::seconds(900)).assured(assurance)
 }
 
 /// Operations per second of `op` on this thread for `time`.

@@ -92,6 +92,45 @@ async fn verify_token_answers_true_for_a_live_access_token_and_401_otherwise() {
     s.call(Method::POST, "/auth/verify-token", None, None).await.problem(401, "token_missing");
 }
 
+/// The claims of a JWT, read without checking its signature.
+fn claims_of(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_access_token_and_verify_token_say_how_the_user_logged_in_and_a_refresh_keeps_it() {
+    let s = Server::start().await;
+    let one = s.register("ada", false).await;
+    let two = s.register("bob", true).await;
+    let by_password = s.tokens(&one).await;
+    let by_code = s.two_factor_tokens(&two).await;
+    for (pair, amr, acr) in [(by_password, json!(["pwd"]), "aal1"), (by_code, json!(["pwd", "otp", "mfa"]), "aal2")] {
+        let access = token(&pair, "access_token");
+        let claims = claims_of(&access);
+        assert_eq!((&claims["amr"], claims["acr"].as_str()), (&amr, Some(acr)), "{claims}");
+        let auth_time = claims["auth_time"].as_i64().expect("auth_time in Unix seconds");
+        let said = s.call(Method::POST, "/auth/verify-token", Some(&access), None).await.ok(200).clone();
+        assert_eq!((&said["amr"], said["acr"].as_str()), (&amr, Some(acr)), "{said}");
+        let at = chrono::DateTime::parse_from_rfc3339(said["auth_time"].as_str().unwrap()).unwrap();
+        assert_eq!(at.timestamp(), auth_time);
+        assert!(
+            claims_of(&token(&pair, "refresh_token")).get("amr").is_none(),
+            "the row keeps it, not the refresh token"
+        );
+
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let renewed = s.refresh(&token(&pair, "refresh_token")).await.ok(200).clone();
+        let claims = claims_of(&token(&renewed, "access_token"));
+        assert!(claims["iat"].as_i64().unwrap() > auth_time, "a newer token: {claims}");
+        assert_eq!(
+            (&claims["amr"], claims["acr"].as_str(), claims["auth_time"].as_i64()),
+            (&amr, Some(acr), Some(auth_time))
+        );
+    }
+}
+
 #[tokio::test]
 async fn logout_revokes_this_session_and_logout_all_revokes_every_session() {
     let s = Server::start().await;

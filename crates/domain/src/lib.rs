@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod app;
+pub mod assurance;
 pub mod audit;
 pub mod clock;
 pub mod email;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::assurance::Amr;
 use crate::audit::{Audit, EventKind};
 use crate::email::Emails;
 use crate::error::{Error, Result};
@@ -125,7 +126,7 @@ impl Login {
         // runs on through their codes, or knowing the password would buy
         // endless fresh code guesses.
         self.throttle.reset(key).await?;
-        let pair = self.sessions.open(user.id, Error::InvalidCredentials).await?;
+        let pair = self.sessions.open(user.id, Amr::password(), Error::InvalidCredentials).await?;
         self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors.into())]).await?;
         Ok(LoginOutcome::Tokens(pair))
     }

@@ -13,6 +13,8 @@
 
 use std::sync::Arc;
 
+use chrono::DateTime;
+use domain::assurance::{Amr, Assurance};
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
 use domain::{Error, Result};
@@ -38,7 +40,9 @@ const OWN_TYPES: [(TokenKind, &str, &str); 3] = [
 ];
 
 /// The claims on the wire: RFC 9068's `iss`, `exp`, `aud`, `sub`, `iat`,
-/// `jti`, and the session (`sid`). The kind is in the header.
+/// `jti`, the session (`sid`), and on access and browser tokens how the
+/// user proved who they are (`auth_time`, `acr`, `amr`: RFC 9068 §2.2.1,
+/// RFC 8176). The kind is in the header.
 #[derive(Serialize, Deserialize)]
 struct Wire {
     iss: String,
@@ -48,6 +52,22 @@ struct Wire {
     iat: i64,
     jti: Uuid,
     sid: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auth_time: Option<i64>,
+    /// Written for resource servers; read back from `amr`, never trusted alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    acr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    amr: Option<Vec<String>>,
+}
+
+impl Wire {
+    /// The assurance the token carries, when it carries one.
+    fn assurance(&self) -> Result<Option<Assurance>> {
+        let (Some(amr), Some(at)) = (&self.amr, self.auth_time) else { return Ok(None) };
+        let auth_time = DateTime::from_timestamp(at, 0).ok_or(Error::TokenInvalid)?;
+        Ok(Some(Assurance { amr: Amr::from_words(amr.iter().map(String::as_str)), auth_time }))
+    }
 }
 
 enum Keys {
@@ -141,6 +161,9 @@ impl domain::ports::TokenCodec for JwtCodec {
             iat: c.iat,
             jti: c.jti,
             sid: c.sid,
+            auth_time: c.assurance.map(|a| a.auth_time.timestamp()),
+            acr: c.assurance.map(|a| a.acr().as_str().to_owned()),
+            amr: c.assurance.map(|a| a.amr.words().into_iter().map(str::to_owned).collect()),
         };
         let header = Header { typ: Some(typ.to_owned()), ..Header::new(self.alg) };
         match &self.keys {
@@ -173,7 +196,8 @@ impl domain::ports::TokenCodec for JwtCodec {
         let data = data.map_err(|_| Error::TokenInvalid)?;
         let w = data.claims;
         let kind = self.kind_of(data.header.typ.as_deref(), &w.aud)?;
-        let claims = Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp };
+        let assurance = w.assurance()?;
+        let claims = Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp, assurance };
         self.verified.put(token, Verified { claims: claims.clone(), kid });
         Ok(claims)
     }
@@ -198,6 +222,10 @@ mod tests {
             jti: Uuid::from_u128(3),
             iat: 1_800_000_000,
             exp: 1_800_000_900,
+            assurance: Some(Assurance {
+                amr: Amr::two_factors(domain::otp::Method::Passkey),
+                auth_time: DateTime::from_timestamp(1_799_999_000, 0).unwrap(),
+            }),
         }
     }
 
@@ -272,6 +300,26 @@ mod tests {
             assert!(seen.iter().all(|(t, a)| *t != typed.0 && *a != typed.1), "{kind:?} shares a type or audience");
             seen.push(typed);
         }
+    }
+
+    #[test]
+    fn an_access_token_says_how_its_user_proved_who_they_are_as_rfc_8176_amr_nist_acr_and_auth_time() {
+        let (_, wire) = parts(&codec().encode(&claims()).unwrap());
+        assert_eq!(wire["amr"], serde_json::json!(["pwd", "hwk", "user", "mfa"]));
+        assert_eq!((wire["acr"].as_str(), wire["auth_time"].as_i64()), (Some("aal2"), Some(1_799_999_000)));
+        let unassured = Claims { kind: TokenKind::Temporary, assurance: None, ..claims() };
+        let (_, wire) = parts(&codec().encode(&unassured).unwrap());
+        assert!(["amr", "acr", "auth_time"].iter().all(|c| wire.get(c).is_none()), "{wire}");
+        assert_eq!(codec().decode(&codec().encode(&unassured).unwrap()).unwrap().assurance, None);
+    }
+
+    #[test]
+    fn a_tokens_acr_is_never_read_the_level_follows_from_its_amr() {
+        let (_, mut wire) = parts(&codec().encode(&claims()).unwrap());
+        wire["amr"] = serde_json::json!(["pwd"]);
+        let forged = forge(serde_json::json!({"alg": "HS256", "typ": "at+jwt"}), wire);
+        let read = codec().decode(&forged).unwrap().assurance.unwrap();
+        assert_eq!((read.amr, read.acr()), (Amr::password(), domain::assurance::Acr::Aal1), "acr aal2 was written");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
+use domain::assurance::Assurance;
 use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
@@ -206,7 +207,14 @@ impl SessionRepo for PushedSessions {
         self.db.get(id).await
     }
 
-    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<bool> {
+    async fn rotate(
+        &self,
+        id: Uuid,
+        old: Uuid,
+        new: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<Option<Assurance>> {
         self.db.rotate(id, old, new, now, expires).await
     }
 

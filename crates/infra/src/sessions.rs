@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
+use domain::assurance::{Amr, Assurance};
 use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
@@ -51,8 +52,14 @@ impl From<sessions::Model> for Session {
             created_at: m.created_at,
             expires_at: m.expires_at,
             revoked_at: m.revoked_at,
+            assurance: assurance(&m),
         }
     }
+}
+
+/// What a row says of how its user proved who they are.
+fn assurance(m: &sessions::Model) -> Assurance {
+    Assurance { amr: Amr::from_words(m.amr.split(' ')), auth_time: m.auth_time }
 }
 
 /// Stores `s` only if its user is active at this moment: INSERT ... SELECT
@@ -64,10 +71,19 @@ impl From<sessions::Model> for Session {
 pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> Result<bool> {
     let lock = if conn.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
     let sql = format!(
-        "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at) \
-         SELECT $1, id, $2, $3, $4, NULL FROM users WHERE id = $5 AND is_active{lock}"
+        "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time) \
+         SELECT $1, id, $2, $3, $4, NULL, $5, $6 FROM users WHERE id = $7 AND is_active{lock}"
     );
-    let values = vec![s.id.into(), s.refresh_jti.into(), s.created_at.into(), s.expires_at.into(), s.user_id.0.into()];
+    let (amr, auth_time) = (s.assurance.amr.words().join(" "), s.assurance.auth_time);
+    let values = vec![
+        s.id.into(),
+        s.refresh_jti.into(),
+        s.created_at.into(),
+        s.expires_at.into(),
+        amr.into(),
+        auth_time.into(),
+        s.user_id.0.into(),
+    ];
     Ok(execute(conn, &sql, values).await? == 1)
 }
 
@@ -81,21 +97,29 @@ impl SessionRepo for SqlSessionRepo {
         Ok(Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(Into::into))
     }
 
-    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<bool> {
+    async fn rotate(
+        &self,
+        id: Uuid,
+        old: Uuid,
+        new: Uuid,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<Option<Assurance>> {
         // UPDATE sessions SET refresh_jti = $new ... WHERE id = $id AND
-        // refresh_jti = $old AND revoked_at IS NULL AND expires_at > $now:
-        // of concurrent callers presenting $old, exactly one matches the row.
-        let done = Entity::update_many()
+        // refresh_jti = $old AND revoked_at IS NULL AND expires_at > $now
+        // RETURNING *: of concurrent callers presenting $old, exactly one
+        // matches the row, and reads its assurance in the same statement.
+        let rows = Entity::update_many()
             .col_expr(Column::RefreshJti, Expr::value(new))
             .col_expr(Column::ExpiresAt, Expr::value(expires))
             .filter(Column::Id.eq(id))
             .filter(Column::RefreshJti.eq(old))
             .filter(Column::RevokedAt.is_null())
             .filter(Column::ExpiresAt.gt(now))
-            .exec(&self.db)
+            .exec_with_returning(&self.db)
             .await
             .map_err(internal)?;
-        Ok(done.rows_affected == 1)
+        Ok(rows.first().map(assurance))
     }
 
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {

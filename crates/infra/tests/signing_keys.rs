@@ -64,6 +64,7 @@ fn claims(clock: &FakeClock) -> Claims {
         jti: Uuid::new_v4(),
         iat,
         exp: iat + 900,
+        assurance: None,
     }
 }
 

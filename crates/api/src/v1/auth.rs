@@ -14,7 +14,7 @@ use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::login_body::{LoginResponse, PairResponse, TokenPairBody};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
-use crate::v1::words::{ChannelWord, MethodWord};
+use crate::v1::words::{AcrWord, AmrWord, ChannelWord, MethodWord};
 
 /// Credentials, as an OAuth2 password grant would send them.
 #[derive(Debug, Deserialize, Object)]
@@ -97,6 +97,13 @@ pub struct VerifiedBody {
     pub session_id: uuid::Uuid,
     /// When the token expires (unix seconds).
     pub expires_at: i64,
+    /// The methods the user proved (RFC 8176), as the token's `amr` claim.
+    pub amr: Vec<AmrWord>,
+    /// The level they make (NIST SP 800-63B): `aal2` with two factors or a
+    /// user-verified passkey, else `aal1`.
+    pub acr: AcrWord,
+    /// When the user last proved a factor (not when the token was refreshed).
+    pub auth_time: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(ApiResponse)]
@@ -218,6 +225,9 @@ impl AuthApi {
             user_id: c.user_id.0,
             session_id: c.session_id,
             expires_at: c.expires_at,
+            amr: c.assurance.amr.methods().map(Into::into).collect(),
+            acr: c.assurance.acr().into(),
+            auth_time: c.assurance.auth_time,
         })))
     }
 

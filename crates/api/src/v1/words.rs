@@ -1,7 +1,8 @@
 //! The fixed words the JSON API takes for channels and second-factor
-//! methods, as OpenAPI enums: a word outside the list is refused by the
+//! methods (and says for how a user proved who they are), as OpenAPI enums: a word outside the list is refused by the
 //! schema (400) before any handler runs, and the document lists the words.
 
+use domain::assurance::{Acr, AuthMethod};
 use domain::notify::Channel;
 use domain::otp::Method;
 use poem_openapi::Enum;
@@ -82,6 +83,49 @@ impl From<PhoneChannelWord> for Channel {
         match c {
             PhoneChannelWord::Sms => Channel::Sms,
             PhoneChannelWord::Whatsapp => Channel::Whatsapp,
+        }
+    }
+}
+
+/// An authentication method a user proved (RFC 8176 §2), as `amr` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum AmrWord {
+    Pwd,
+    Otp,
+    Sms,
+    Hwk,
+    User,
+    Mfa,
+}
+
+impl From<AuthMethod> for AmrWord {
+    fn from(m: AuthMethod) -> Self {
+        match m {
+            AuthMethod::Pwd => AmrWord::Pwd,
+            AuthMethod::Otp => AmrWord::Otp,
+            AuthMethod::Sms => AmrWord::Sms,
+            AuthMethod::Hwk => AmrWord::Hwk,
+            AuthMethod::User => AmrWord::User,
+            AuthMethod::Mfa => AmrWord::Mfa,
+        }
+    }
+}
+
+/// An authentication level (`acr`), named as NIST SP 800-63B's levels:
+/// `aal1` one factor, `aal2` two (or a user-verified passkey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum AcrWord {
+    Aal1,
+    Aal2,
+}
+
+impl From<Acr> for AcrWord {
+    fn from(a: Acr) -> Self {
+        match a {
+            Acr::Aal1 => AcrWord::Aal1,
+            Acr::Aal2 => AcrWord::Aal2,
         }
     }
 }

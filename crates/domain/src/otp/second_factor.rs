@@ -12,6 +12,7 @@ use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::code::OtpCode;
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
+use crate::assurance::Amr;
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -321,10 +322,12 @@ impl SecondFactor {
                 e => e,
             });
         }
-        let session = self.sessions.new_session(uid);
-        let factors = format!("password,{}", method.as_str());
+        // A sent code proves the channel it took, whichever the client named.
+        let proved = if method.channel().is_some() { challenge.method } else { method };
+        let session = self.sessions.new_session(uid, Amr::two_factors(proved));
+        let factors = format!("password,{}", proved.as_str());
         let mut events =
-            vec![self.audit.event(uid, None, EventKind::OtpVerified, &[("method", method.as_str().into())])];
+            vec![self.audit.event(uid, None, EventKind::OtpVerified, &[("method", proved.as_str().into())])];
         if let Some(used) = &passkey {
             events.push(self.audit.event(uid, None, EventKind::PasskeyUsed, &crate::passkey::about(used)));
         }

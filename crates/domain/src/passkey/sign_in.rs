@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::about;
 use super::ceremony::{Begun, CeremonyPurpose};
 use super::{Checked, PasskeyCeremonies};
+use crate::assurance::Amr;
 use crate::audit::EventKind;
 use crate::error::{Error, Result};
 use crate::login::Login;
@@ -81,7 +82,7 @@ impl PasskeySignIn {
         let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
         self.login.admits(&user).await?;
-        let keys = self.sessions.open(uid, Error::AccountInactive).await?;
+        let keys = self.sessions.open(uid, Amr::passkey(), Error::AccountInactive).await?;
         self.throttle.reset(&key).await?;
         let audit = &self.ceremonies.audit;
         audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;

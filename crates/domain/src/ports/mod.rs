@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::app::{ApiKey, App, AppId, AppKey, AppPatch};
+use crate::assurance::Assurance;
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
 use crate::notify::{Channel, Delivery, Message, Receipt, SendFailure, Settlement};
@@ -65,8 +66,9 @@ pub trait SessionRepo: Send + Sync {
     async fn create(&self, session: &Session) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<Session>>;
     /// Swaps `old_jti` for `new_jti` if it is still the current one, the
-    /// session is not revoked and not expired at `now`. Exactly one of many
-    /// concurrent callers with the same `old_jti` gets `true`.
+    /// session is not revoked and not expired at `now`, and returns the
+    /// session's assurance as stored. Exactly one of many concurrent
+    /// callers with the same `old_jti` gets `Some`.
     async fn rotate(
         &self,
         id: Uuid,
@@ -74,7 +76,7 @@ pub trait SessionRepo: Send + Sync {
         new_jti: Uuid,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<bool>;
+    ) -> Result<Option<Assurance>>;
     /// Whether an access token of this session may still be honoured at `now`.
     async fn is_active(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;

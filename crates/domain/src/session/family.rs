@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::assurance::Assurance;
 use crate::user::UserId;
 
 /// A refresh-token family: one row per login, carrying the one refresh token
@@ -16,6 +17,9 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// How and when the user proved who they are: set when the session
+    /// opens, kept by every refresh.
+    pub assurance: Assurance,
 }
 
 /// Who is calling, as proven by a live access token.
@@ -25,4 +29,6 @@ pub struct Caller {
     pub session_id: Uuid,
     /// When the presented access token expires (unix seconds).
     pub expires_at: i64,
+    /// What the token says of how and when its user proved who they are.
+    pub assurance: Assurance,
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::family::{Caller, Session};
+use crate::assurance::{Amr, Assurance};
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
@@ -23,13 +24,13 @@ pub trait SessionKeys: Sized + std::fmt::Debug {
 
 impl SessionKeys for TokenPair {
     fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
-        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, s.created_at, s.expires_at)
+        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, s.created_at, s.expires_at, s.assurance)
     }
 }
 
 impl SessionKeys for BrowserToken {
     fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
-        sessions.tokens.browser(s.user_id, s.id, s.created_at, s.expires_at)
+        sessions.tokens.browser(s.user_id, s.id, s.created_at, s.expires_at, s.assurance)
     }
 }
 
@@ -47,19 +48,21 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Opens a new session (refresh-token family) and hands out its first
-    /// keys; `refused` when the user is no longer active (decided by the insert).
-    pub async fn open<K: SessionKeys>(&self, user: UserId, refused: Error) -> Result<K> {
-        let session = self.new_session(user);
+    /// Opens a new session (refresh-token family) of a user who just proved
+    /// `amr`, and hands out its first keys; `refused` when the user is no
+    /// longer active (decided by the insert).
+    pub async fn open<K: SessionKeys>(&self, user: UserId, amr: Amr, refused: Error) -> Result<K> {
+        let session = self.new_session(user, amr);
         if !self.repo.create(&session).await? {
             return Err(refused);
         }
         K::first(self, &session)
     }
 
-    /// A session for `user` starting now, not yet stored: [`open`](Self::open)
-    /// stores it alone, a two-factor login with the rest of what it writes.
-    pub(crate) fn new_session(&self, user: UserId) -> Session {
+    /// A session for `user`, who proved `amr` just now, starting now, not
+    /// yet stored: [`open`](Self::open) stores it alone, a two-factor login
+    /// with the rest of what it writes.
+    pub(crate) fn new_session(&self, user: UserId, amr: Amr) -> Session {
         let now = self.clock.now();
         Session {
             id: self.rng.uuid_v7(now),
@@ -68,6 +71,7 @@ impl Sessions {
             created_at: now,
             expires_at: after(now, self.refresh_ttl),
             revoked_at: None,
+            assurance: Assurance { amr, auth_time: now },
         }
     }
 
@@ -91,20 +95,23 @@ impl Sessions {
         if !self.repo.is_active(claims.sid, claims.sub, self.clock.now()).await? {
             return Err(Error::SessionRevoked);
         }
-        Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp })
+        let assurance = claims.assurance.unwrap_or(Assurance::UNKNOWN);
+        Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp, assurance })
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works
     /// once; presenting one that was already exchanged revokes the whole
-    /// session, since either the user or a thief holds a stolen copy.
+    /// session, since either the user or a thief holds a stolen copy. The
+    /// new access token says what the session's row says of how its user
+    /// proved who they are: a refresh never changes it.
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
         let claims = self.tokens.check(refresh_token, TokenKind::Refresh)?;
         let now = self.clock.now();
         let next_jti = self.rng.uuid_v4();
         let expires = after(now, self.refresh_ttl);
-        if self.repo.rotate(claims.sid, claims.jti, next_jti, now, expires).await? {
-            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires);
+        if let Some(assurance) = self.repo.rotate(claims.sid, claims.jti, next_jti, now, expires).await? {
+            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires, assurance);
         }
         let session = self.repo.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
         if session.user_id != claims.sub {

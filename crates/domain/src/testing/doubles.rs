@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::app::ApiKey;
+use crate::assurance::{Amr, Assurance};
 use crate::clock::{Clock, span};
 use crate::error::{Error, Result};
 use crate::notify::{Channel, Message, Receipt, SendFailure};
@@ -109,12 +110,16 @@ impl TokenCodec for TextCodec {
             TokenKind::Temporary => "t",
             TokenKind::Browser => "b",
         };
-        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
+        let assurance = match c.assurance {
+            Some(a) => format!("{}|{}", a.amr.words().join("+"), a.auth_time.timestamp()),
+            None => "-|-".to_owned(),
+        };
+        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}|{assurance}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
     }
     fn decode(&self, t: &str) -> Result<Claims> {
         let p: Vec<&str> = t.split('|').collect();
         let bad = || Error::TokenInvalid;
-        if p.len() != 7 || p[0] != "tok" {
+        if p.len() != 9 || p[0] != "tok" {
             return Err(bad());
         }
         let kind = match p[1] {
@@ -131,6 +136,13 @@ impl TokenCodec for TextCodec {
             jti: p[4].parse().map_err(|_| bad())?,
             iat: p[5].parse().map_err(|_| bad())?,
             exp: p[6].parse().map_err(|_| bad())?,
+            assurance: match (p[7], p[8]) {
+                ("-", "-") => None,
+                (amr, at) => Some(Assurance {
+                    amr: Amr::from_words(amr.split('+')),
+                    auth_time: DateTime::from_timestamp(at.parse().map_err(|_| bad())?, 0).ok_or_else(bad)?,
+                }),
+            },
         })
     }
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::assurance::Assurance;
 use crate::error::{Error, Result};
 use crate::user::UserId;
 
@@ -34,6 +35,10 @@ pub struct Claims {
     pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
+    /// How and when the user proved who they are: on access and browser
+    /// tokens (`amr`, `acr`, `auth_time`); `None` on the other kinds, and
+    /// on tokens signed before authd wrote it.
+    pub assurance: Option<Assurance>,
 }
 
 impl Claims {
@@ -45,7 +50,12 @@ impl Claims {
         issued: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Self {
-        Self { kind, sub, sid, jti, iat: issued.timestamp(), exp: expires.timestamp() }
+        Self { kind, sub, sid, jti, iat: issued.timestamp(), exp: expires.timestamp(), assurance: None }
+    }
+
+    /// The claims, saying how and when the user proved who they are.
+    pub fn assured(self, assurance: Assurance) -> Self {
+        Self { assurance: Some(assurance), ..self }
     }
 
     /// Accepts the claims only as a token of `kind` that is valid at `now`.

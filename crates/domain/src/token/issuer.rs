@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::claims::{BrowserToken, Claims, TokenKind, TokenPair};
+use crate::assurance::Assurance;
 use crate::clock::{Clock, after};
 use crate::error::Result;
 use crate::ports::TokenCodec;
@@ -30,7 +31,8 @@ impl Tokens {
     }
 
     /// Signs an access + refresh pair for a session whose current refresh
-    /// token is `refresh_jti`.
+    /// token is `refresh_jti`; the access token says `assurance`. The
+    /// refresh token does not: a refresh reads it from the session's row.
     pub fn pair(
         &self,
         user: UserId,
@@ -38,9 +40,11 @@ impl Tokens {
         refresh_jti: Uuid,
         now: DateTime<Utc>,
         refresh_expires: DateTime<Utc>,
+        assurance: Assurance,
     ) -> Result<TokenPair> {
         let access_expires = after(now, self.access_ttl);
-        let access = Claims::new(TokenKind::Access, user, session, self.rng.uuid_v4(), now, access_expires);
+        let access =
+            Claims::new(TokenKind::Access, user, session, self.rng.uuid_v4(), now, access_expires).assured(assurance);
         let refresh = Claims::new(TokenKind::Refresh, user, session, refresh_jti, now, refresh_expires);
         Ok(TokenPair {
             access_token: self.codec.encode(&access)?,
@@ -57,8 +61,10 @@ impl Tokens {
         session: Uuid,
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
+        assurance: Assurance,
     ) -> Result<BrowserToken> {
-        let claims = Claims::new(TokenKind::Browser, user, session, self.rng.uuid_v4(), now, expires);
+        let claims =
+            Claims::new(TokenKind::Browser, user, session, self.rng.uuid_v4(), now, expires).assured(assurance);
         let expires_in = u64::try_from((expires - now).num_seconds()).unwrap_or(0);
         Ok(BrowserToken { token: self.codec.encode(&claims)?, expires_in })
     }

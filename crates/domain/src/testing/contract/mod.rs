@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
+use crate::assurance::{Amr, Assurance};
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
@@ -99,7 +100,9 @@ impl Store {
     }
 }
 
-/// A live session of `user` from [`t0`], expiring after 30 days.
+/// A live session of `user` from [`t0`], expiring after 30 days, of a
+/// login by password and texted code a second after it began (every method
+/// word but the passkey's, to prove they are all stored).
 pub fn session(user: UserId) -> Session {
     Session {
         id: Uuid::new_v4(),
@@ -108,6 +111,7 @@ pub fn session(user: UserId) -> Session {
         created_at: t0(),
         expires_at: at(30 * 24 * 3600),
         revoked_at: None,
+        assurance: Assurance { amr: Amr::two_factors(Method::Sms), auth_time: at(1) },
     }
 }
 

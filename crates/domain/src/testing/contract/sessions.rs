@@ -27,28 +27,33 @@ pub async fn rotation_swaps_only_the_current_refresh_token_of_a_live_session(s: 
     let a = session(ada);
     s.sessions.create(&a).await.unwrap();
     let (next, later) = (Uuid::new_v4(), at(60 * 24 * 3600));
-    assert!(!s.sessions.rotate(a.id, Uuid::new_v4(), next, at(1), later).await.unwrap(), "{n}: not the current jti");
-    assert!(s.sessions.rotate(a.id, a.refresh_jti, next, at(1), later).await.unwrap(), "{n}: current jti");
+    let rotate = |id, old, new, now| s.sessions.rotate(id, old, new, now, later);
+    assert_eq!(rotate(a.id, Uuid::new_v4(), next, at(1)).await.unwrap(), None, "{n}: not the current jti");
+    let kept = rotate(a.id, a.refresh_jti, next, at(1)).await.unwrap();
+    assert_eq!(kept, Some(a.assurance), "{n}: current jti; the assurance as stored");
     let rotated = s.sessions.get(a.id).await.unwrap().unwrap();
     assert_eq!((rotated.refresh_jti, rotated.expires_at), (next, later), "{n}: jti and lifetime renewed");
-    assert!(!s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(2), later).await.unwrap(), "{n}: reused");
+    assert_eq!(rotated.assurance, a.assurance, "{n}: the assurance unchanged");
+    assert_eq!(rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(2)).await.unwrap(), None, "{n}: reused");
 
     let expiring = session(ada);
     s.sessions.create(&expiring).await.unwrap();
     let end = expiring.expires_at;
-    assert!(!s.sessions.rotate(expiring.id, expiring.refresh_jti, next, end, later).await.unwrap(), "{n}: expired");
+    assert_eq!(rotate(expiring.id, expiring.refresh_jti, next, end).await.unwrap(), None, "{n}: expired");
     let revoked = session(ada);
     s.sessions.create(&revoked).await.unwrap();
     s.sessions.revoke(revoked.id, at(1)).await.unwrap();
-    assert!(!s.sessions.rotate(revoked.id, revoked.refresh_jti, next, at(2), later).await.unwrap(), "{n}: revoked");
-    assert!(!s.sessions.rotate(Uuid::new_v4(), a.refresh_jti, next, at(2), later).await.unwrap(), "{n}: missing");
+    assert_eq!(rotate(revoked.id, revoked.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: revoked");
+    assert_eq!(rotate(Uuid::new_v4(), a.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: missing");
 }
 
 pub async fn rotation_has_exactly_one_winner_among_fifty_concurrent_calls(s: Store) {
     let ada = s.user(1, "ada").await;
     let a = session(ada);
     s.sessions.create(&a).await.unwrap();
-    let wins = winners(50, || s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(1), at(100_000))).await;
+    let rotate =
+        || async { Ok(s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(1), at(100_000)).await?.is_some()) };
+    let wins = winners(50, rotate).await;
     assert_eq!(wins, 1, "{}", s.name);
 }
 

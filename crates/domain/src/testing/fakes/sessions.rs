@@ -4,6 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::assurance::Assurance;
+
 use super::*;
 
 #[async_trait]
@@ -22,14 +24,21 @@ impl SessionRepo for MemDb {
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         Ok(self.tables().sessions.get(&id).cloned())
     }
-    async fn rotate(&self, id: Uuid, old: Uuid, new: Uuid, now: DateTime<Utc>, exp: DateTime<Utc>) -> Result<bool> {
+    async fn rotate(
+        &self,
+        id: Uuid,
+        old: Uuid,
+        new: Uuid,
+        now: DateTime<Utc>,
+        exp: DateTime<Utc>,
+    ) -> Result<Option<Assurance>> {
         match self.tables().sessions.get_mut(&id) {
             Some(s) if s.refresh_jti == old && s.revoked_at.is_none() && s.expires_at > now => {
                 s.refresh_jti = new;
                 s.expires_at = exp;
-                Ok(true)
+                Ok(Some(s.assurance))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     }
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
