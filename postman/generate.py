@@ -224,6 +224,25 @@ session_folder = [
     request("Email: the code with the address, wrong", "POST", "/auth/verify-email", body={"email": "{{email}}", "code": "00000000"}, events=[test(*problem(400, "verification_invalid"))]),
     request("Email: no new mail for a proved address", "POST", "/users/me/email/verify", token="accessToken", events=[test(*problem(409, "already_verified"))]),
     request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));', 'pm.test("a password login: pwd at aal1", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd"]); pm.expect(b.acr).to.eql("aal1"); pm.expect(Date.parse(b.auth_time)).to.be.above(0); });')]),
+    request("Reauthenticate: nothing to prove it", "POST", "/auth/reauthenticate", token="accessToken", body={}, events=[test(*problem(400, "invalid_field"))]),
+    request("Reauthenticate: a wrong password", "POST", "/auth/reauthenticate", token="accessToken", body={"password": "not-the-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
+    request(
+        "Reauthenticate: with the password",
+        "POST",
+        "/auth/reauthenticate",
+        token="accessToken",
+        body={"password": PASSWORD},
+        events=[
+            test(
+                status(200),
+                "const b = pm.response.json();",
+                'pm.test("a new pair", () => pm.expect(b.refresh_token).to.not.eql(pm.environment.get("refreshToken")));',
+                save("accessToken", "b.access_token"),
+                save("refreshToken", "b.refresh_token"),
+            )
+        ],
+    ),
+    request("Reauthenticate: the token says pwd at aal1, proved now", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("pwd at aal1, within the last minute", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd"]); pm.expect(b.acr).to.eql("aal1"); pm.expect(Date.now() - Date.parse(b.auth_time)).to.be.below(60000); });')]),
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
     request("Users/me: my sessions", "GET", "/users/me/sessions", token="accessToken", events=[test(status(200), 'const items = pm.response.json().items;', 'pm.test("this one is listed as current", () => pm.expect(items.filter(i => i.current).length).to.eql(1));')]),

@@ -23,6 +23,7 @@ mod m20261201_000015_user_changed_notify;
 mod m20261206_000016_email_proofs;
 mod m20261206_000017_passkeys;
 mod m20261206_000018_session_assurance;
+mod m20261206_000019_step_up_challenges;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_email_proofs::Migration),
             Box::new(m20261206_000017_passkeys::Migration),
             Box::new(m20261206_000018_session_assurance::Migration),
+            Box::new(m20261206_000019_step_up_challenges::Migration),
         ]
     }
 }

@@ -64,6 +64,8 @@ pub(crate) enum Shape {
     /// After `m20261206_000016_email_proofs`: mailed email proofs and
     /// resets, found by their link's hash.
     EmailProofs,
+    /// After `m20261206_000019_step_up_challenges`: a session's step-up.
+    StepUp,
 }
 
 /// The challenges table before (`for_apps` false) and after: a challenge is
@@ -91,6 +93,7 @@ pub(crate) fn challenges_table(shape: Shape) -> TableCreateStatement {
         Shape::Users => &["login", "phone"],
         Shape::Apps => &["login", "phone", "verification"],
         Shape::EmailProofs => &["login", "phone", "verification", "email", "reset"],
+        Shape::StepUp => &["login", "phone", "verification", "email", "reset", "step_up"],
     };
     t.col(
         string_len(OtpChallenges::Purpose, 16)
@@ -113,7 +116,7 @@ pub(crate) fn challenges_table(shape: Shape) -> TableCreateStatement {
         t.col(timestamp_with_time_zone_null(OtpChallenges::CanceledAt));
     }
     t.col(uuid_null(OtpChallenges::DeliveryId));
-    if shape == Shape::EmailProofs {
+    if shape >= Shape::EmailProofs {
         t.col(string_len_null(OtpChallenges::LinkHash, 64));
     }
     t.foreign_key(
@@ -157,7 +160,7 @@ pub(crate) fn indexes_of(shape: Shape) -> Vec<IndexCreateStatement> {
     if for_apps {
         all.push(app_destination_index());
     }
-    if shape == Shape::EmailProofs {
+    if shape >= Shape::EmailProofs {
         all.push(link_index());
     }
     all

@@ -517,10 +517,10 @@ impl Server {
     }
 
     /// The messages with a code to type to `to` in the log now (login,
-    /// phone and applications' codes): not the mails with a link
+    /// step-up, phone and applications' codes): not the mails with a link
     /// ([`Server::proof_mails_to`], [`Server::newest_mail`]) or notices.
     pub fn mails_to(&self, email: &str) -> Vec<Value> {
-        let codes = ["login_code", "phone_verification", "verification"];
+        let codes = ["login_code", "reauth_code", "phone_verification", "verification"];
         self.mail_lines(email).into_iter().filter(|m| codes.iter().any(|k| m["kind"] == *k)).collect()
     }
 

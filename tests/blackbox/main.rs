@@ -28,6 +28,7 @@ mod overload;
 mod pages;
 mod passkeys;
 mod phone;
+mod reauthenticate;
 mod reset;
 mod retention;
 mod security;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::account::Accounts;
 use crate::admin::Admin;
 use crate::app::Apps;
+use crate::assurance::StepUp;
 use crate::audit::Audit;
 use crate::clock::Clock;
 use crate::email::Emails;
@@ -72,6 +73,8 @@ pub struct Services {
     pub sessions: Sessions,
     /// A user's own account.
     pub accounts: Accounts,
+    /// Proving who one is again from a live session.
+    pub step_up: StepUp,
     /// A user's authenticator app and recovery codes.
     pub authenticator: Authenticator,
     /// A user's passkeys.
@@ -257,6 +260,7 @@ impl Services {
             clock: clock.clone(),
             rng: rng.clone(),
         };
+        let step_up = StepUp { accounts: accounts.clone(), second_factor: second_factor.clone() };
         let passkeys = Passkeys {
             ceremonies,
             users: p.users.clone(),
@@ -294,6 +298,7 @@ impl Services {
             resets,
             sessions,
             accounts,
+            step_up,
             authenticator,
             passkeys,
             passkey_sign_in,

@@ -218,6 +218,17 @@ impl SessionRepo for PushedSessions {
         self.db.rotate(id, old, new, now, expires).await
     }
 
+    async fn reassure(
+        &self,
+        id: Uuid,
+        user: UserId,
+        assurance: Assurance,
+        jti: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>> {
+        self.db.reassure(id, user, assurance, jti, now).await
+    }
+
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
         match self.memory.lookup(id, user, now) {
             Lookup::Live => Ok(true),

@@ -122,6 +122,30 @@ impl SessionRepo for SqlSessionRepo {
         Ok(rows.first().map(assurance))
     }
 
+    async fn reassure(
+        &self,
+        id: Uuid,
+        user: UserId,
+        assurance: Assurance,
+        jti: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>> {
+        // UPDATE sessions SET amr, auth_time, refresh_jti WHERE id = $id AND
+        // user_id = $user AND revoked_at IS NULL AND expires_at > $now RETURNING *.
+        let rows = Entity::update_many()
+            .col_expr(Column::Amr, Expr::value(assurance.amr.words().join(" ")))
+            .col_expr(Column::AuthTime, Expr::value(assurance.auth_time))
+            .col_expr(Column::RefreshJti, Expr::value(jti))
+            .filter(Column::Id.eq(id))
+            .filter(Column::UserId.eq(user.0))
+            .filter(Column::RevokedAt.is_null())
+            .filter(Column::ExpiresAt.gt(now))
+            .exec_with_returning(&self.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().next().map(Into::into))
+    }
+
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
         Ok(self.live_until(id, user, now).await?.is_some())
     }

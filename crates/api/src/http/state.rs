@@ -11,6 +11,7 @@ use domain::Services;
 use domain::account::Accounts;
 use domain::admin::Admin;
 use domain::app::Apps;
+use domain::assurance::StepUp;
 use domain::email::Emails;
 use domain::login::Login;
 use domain::otp::SecondFactor;
@@ -56,6 +57,7 @@ parts! {
     Authenticator => services.authenticator;
     Passkeys => services.passkeys;
     PasskeySignIn => services.passkey_sign_in;
+    StepUp => services.step_up;
     Admin => services.admin;
     Apps => services.apps;
     Verifications => services.verifications;

@@ -13,6 +13,7 @@ pub mod login_body;
 pub mod openapi;
 pub mod passkeys;
 pub mod phone;
+pub mod reauthenticate;
 pub mod reset;
 pub mod second_factors;
 pub mod sessions;

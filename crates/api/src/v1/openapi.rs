@@ -22,6 +22,7 @@ use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::v1::email::{EmailApi, EmailByCode, EmailByLink};
 use crate::v1::passkeys::{AssertionBody, MyPasskeysApi, NewPasskeyBody, PasskeyLoginApi, RenameBody, SignInBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
+use crate::v1::reauthenticate::{ReauthApi, ReauthBody};
 use crate::v1::reset::{ResetApi, ResetByCode, ResetByLink, ResetRequestBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
 use crate::v1::sessions::MySessionsApi;
@@ -32,6 +33,7 @@ use crate::v1::verifications::{CheckBody, NewVerificationBody, VerificationsApi}
 /// Every operation of the API.
 type Operations = (
     AuthApi,
+    ReauthApi,
     ResetApi,
     EmailApi,
     UsersApi,
@@ -49,6 +51,7 @@ type Operations = (
 pub fn service() -> OpenApiService<Operations, ()> {
     OpenApiService::new((
         AuthApi,
+        ReauthApi,
         ResetApi,
         EmailApi,
         UsersApi,
@@ -96,6 +99,7 @@ fn strict_bodies() -> Vec<String> {
         RenameBody::name(),
         AssertionBody::name(),
         SignInBody::name(),
+        ReauthBody::name(),
     ]
     .into_iter()
     .map(|n| n.into_owned())

@@ -16,12 +16,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::http::client_addr::ClientAddr;
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::ApiResult;
 use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::http::state::Use;
 use crate::v1::body_fields::Text;
 use crate::v1::login_body::{PairResponse, TokenPairBody};
-use crate::v1::shared::{ApiTags, NoContent, PasswordBody};
+use crate::v1::shared::{ApiTags, NoContent, OptionsBody, OptionsResponse, PasswordBody, options};
 
 /// A registered passkey.
 #[derive(Debug, Object)]
@@ -61,13 +61,6 @@ pub struct PasskeyListBody {
 pub struct CeremonyBody {
     pub ceremony_id: Uuid,
     /// `{"publicKey": {...}}` for `navigator.credentials.create` or `.get`.
-    pub options: Value,
-}
-
-/// Options for the second step of a login.
-#[derive(Debug, Object)]
-pub struct OptionsBody {
-    /// `{"publicKey": {...}}` for `navigator.credentials.get`.
     pub options: Value,
 }
 
@@ -114,12 +107,6 @@ pub enum CeremonyResponse {
 }
 
 #[derive(ApiResponse)]
-pub enum OptionsResponse {
-    #[oai(status = 200)]
-    Ok(Json<OptionsBody>),
-}
-
-#[derive(ApiResponse)]
 pub enum PasskeyResponse {
     /// The passkey is added; logins now ask for a second factor.
     #[oai(status = 201)]
@@ -136,10 +123,6 @@ pub enum PasskeyListResponse {
 
 /// The options a ceremony sends, as JSON for the body.
 #[allow(clippy::result_large_err)] // Problem is what every refusal is; this one is never expected.
-fn options(text: &str) -> Result<Value, Problem> {
-    serde_json::from_str(text).map_err(|e| Problem::internal(&e))
-}
-
 pub struct MyPasskeysApi;
 
 #[OpenApi(prefix_path = "/users/me/passkeys", tag = "ApiTags::Users")]

@@ -280,3 +280,21 @@ macro_rules! profile_patch_body {
     };
 }
 pub(crate) use profile_patch_body;
+
+/// Options for `navigator.credentials.get`: a login's second step, a step-up.
+#[derive(Debug, Object)]
+pub struct OptionsBody {
+    /// `{"publicKey": {...}}` for `navigator.credentials.get`.
+    pub options: serde_json::Value,
+}
+
+#[derive(ApiResponse)]
+pub enum OptionsResponse {
+    #[oai(status = 200)]
+    Ok(Json<OptionsBody>),
+}
+
+/// A WebAuthn library's options text, as the JSON value the API sends.
+pub fn options(text: &str) -> domain::Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(domain::Error::internal)
+}

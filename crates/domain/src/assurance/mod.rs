@@ -85,6 +85,19 @@ impl Amr {
         Self(Self::factor(Method::Passkey).0 | Self::bit(AuthMethod::Mfa))
     }
 
+    /// What a user proved with a password (`password`), a factor
+    /// (`factor`), or both: the one rule for every login and step-up. A
+    /// factor alone is one factor, but for a passkey, which is two.
+    pub fn proved(password: bool, factor: Option<Method>) -> Option<Self> {
+        match (password, factor) {
+            (true, Some(method)) => Some(Self::two_factors(method)),
+            (true, None) => Some(Self::password()),
+            (false, Some(Method::Passkey)) => Some(Self::passkey()),
+            (false, Some(method)) => Some(Self::factor(method)),
+            (false, None) => None,
+        }
+    }
+
     /// What answering with `method` proves.
     fn factor(method: Method) -> Self {
         match method {
@@ -137,6 +150,10 @@ impl Assurance {
         self.amr.acr()
     }
 }
+
+pub mod step_up;
+
+pub use step_up::{Factor, StepUp};
 
 #[cfg(test)]
 mod tests;

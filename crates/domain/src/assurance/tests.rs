@@ -67,6 +67,7 @@ fn stored_method_words_read_back_as_written_and_a_word_authd_does_not_know_only_
     }
     assert_eq!(Amr::from_words(["pwd", "face", "mfa"]), Amr::of(&[AuthMethod::Pwd, AuthMethod::Mfa]));
     assert_eq!(Amr::from_words(["pwd", "MFA", "mfa "]).acr(), Acr::Aal1, "words match exactly");
+    assert_eq!(Amr::from_words(["pwd", "mfa", "mfa"]).acr(), Acr::Aal2, "a word said twice is said");
 }
 
 #[tokio::test]

@@ -56,6 +56,8 @@ stable_words! {
         PasskeyUsed = "passkey_used",
         PasskeyRejected = "passkey_rejected",
         PasskeyCloneSuspected = "passkey_clone_suspected",
+        Reauthenticated = "reauthenticated",
+        ReauthenticationFailed = "reauthentication_failed",
     }
 }
 

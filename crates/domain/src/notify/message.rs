@@ -33,6 +33,8 @@ stable_words! {
         EmailChanged = "email_changed",
         /// A notice: the account's password was reset.
         PasswordResetDone = "password_reset_done",
+        /// The code a logged-in user types to prove who they are again.
+        ReauthCode = "reauth_code",
     }
 }
 
@@ -53,7 +55,10 @@ impl MessageKind {
             MessageKind::EmailVerification => Link::WithToken("/ui/verify-email"),
             MessageKind::PasswordReset => Link::WithToken("/ui/reset/confirm"),
             MessageKind::EmailChanged | MessageKind::PasswordResetDone => Link::Page("/ui/reset"),
-            MessageKind::LoginCode | MessageKind::PhoneVerification | MessageKind::Verification => Link::None,
+            MessageKind::LoginCode
+            | MessageKind::ReauthCode
+            | MessageKind::PhoneVerification
+            | MessageKind::Verification => Link::None,
         }
     }
 
@@ -135,7 +140,8 @@ mod tests {
                 "email_verification",
                 "password_reset",
                 "email_changed",
-                "password_reset_done"
+                "password_reset_done",
+                "reauth_code"
             ]
         );
         for c in Channel::ALL {

@@ -22,6 +22,7 @@ pub fn render(message: &Message) -> Rendered {
     let (subject, purpose) = match message.kind {
         MessageKind::LoginCode => (format!("Your authd login code: {code}"), "finish logging in"),
         MessageKind::PhoneVerification => (format!("Your authd phone code: {code}"), "confirm this phone number"),
+        MessageKind::ReauthCode => (format!("Your authd code to confirm it is you: {code}"), "confirm it is you"),
         MessageKind::Verification => return verification(message),
         MessageKind::EmailVerification => return email_verification(message),
         MessageKind::PasswordReset => return password_reset(message),

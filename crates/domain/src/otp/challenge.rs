@@ -87,6 +87,9 @@ stable_words! {
         Email = "email",
         /// A link and code mailed to set a new password.
         Reset = "reset",
+        /// A session's user proving who they are again (a code, or the tries
+        /// of an app code, a recovery code or a passkey); bound to the session.
+        StepUp = "step_up",
     }
 }
 
@@ -114,7 +117,8 @@ pub struct OtpChallenge {
     /// sent by. For a phone: the channel the current code was sent on.
     pub method: Method,
     /// For a phone: the number the code went to, which it proves; for a
-    /// verification: the email address or number.
+    /// verification: the email address or number; for a step-up: the
+    /// session it raises.
     pub destination: Option<String>,
     pub code_hash: Vec<u8>,
     /// Its code's digits and the wrong answers it survives.
@@ -195,7 +199,7 @@ mod tests {
         }
         assert_eq!(Method::parse("pigeon"), None);
         let purposes: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
-        assert_eq!(purposes, ["login", "phone", "verification", "email", "reset"]);
+        assert_eq!(purposes, ["login", "phone", "verification", "email", "reset", "step_up"]);
         for p in Purpose::ALL {
             assert_eq!(Purpose::parse(p.as_str()), Some(p));
         }

@@ -1,9 +1,11 @@
 //! One-time codes and the second-factor step of a login: the code
 //! ([`code`]), the challenge it answers and its limits ([`challenge`]),
 //! sending, checking and resending codes ([`sent_codes`], shared with phone
-//! verification), the login's second step ([`second_factor`]) and what it
-//! writes at once when the answer was right ([`finish`]).
+//! verification), the login's second step ([`second_factor`]), the check of
+//! one answer it shares with a step-up ([`answer`]) and what it writes at
+//! once when the answer was right ([`finish`]).
 
+pub mod answer;
 pub mod challenge;
 pub mod code;
 pub mod finish;

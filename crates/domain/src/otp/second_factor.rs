@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::answer::Answer;
 use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
-use super::code::OtpCode;
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::assurance::Amr;
@@ -17,16 +17,15 @@ use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::notify::{Channel, MessageKind};
+use crate::passkey::PasskeyCeremonies;
 use crate::passkey::ceremony::CeremonyPurpose;
-use crate::passkey::{Checked, PasskeyCeremonies};
 use crate::ports::{KeyedHasher, LoginFinisher, OtpRepo, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
-use crate::recovery_code::RecoveryCode;
 use crate::rng::Rng;
 use crate::session::{SessionKeys, Sessions};
 use crate::subject::Subject;
 use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
-use crate::totp::{TotpCredential, TotpSecret};
+use crate::totp::TotpCredential;
 use crate::user::{User, UserId};
 
 /// A second factor is due: this token lets the caller answer it.
@@ -75,15 +74,6 @@ pub struct SecondFactor {
     pub(crate) passkeys_on: bool,
 }
 
-/// What the user sent to finish the login.
-#[derive(Debug, Clone, Copy)]
-enum Answer<'a> {
-    /// A code, typed: an app's, a recovery code, or one sent.
-    Code(&'a str),
-    /// A passkey's assertion, the JSON `PublicKeyCredential.toJSON()` gives.
-    Passkey(&'a str),
-}
-
 impl SecondFactor {
     /// The second factors `user` can answer with, the default first; none
     /// means the password is enough. An active authenticator app always
@@ -125,8 +115,8 @@ impl SecondFactor {
         phone.chain([Method::Email]).collect()
     }
 
-    /// Where a code of `method` goes for `user`.
-    fn destination<'u>(user: &'u User, method: Method) -> Result<Destination<'u>> {
+    /// Where a code of `method` goes for `user`, as a message of `kind`.
+    pub(crate) fn destination(user: &User, method: Method, kind: MessageKind) -> Result<Destination<'_>> {
         let channel = method.channel().ok_or(Error::MethodUnavailable)?;
         let to = match channel {
             // The last address the user proved: a new, unproved one gets
@@ -134,7 +124,7 @@ impl SecondFactor {
             Channel::Email => user.mail_to(),
             Channel::Sms | Channel::Whatsapp => user.verified_phone().ok_or(Error::MethodUnavailable)?,
         };
-        Ok(Destination { channel, to, kind: MessageKind::LoginCode, sender: None, link: None })
+        Ok(Destination { channel, to, kind, sender: None, link: None })
     }
 
     /// The user's authenticator app, if it is active.
@@ -151,7 +141,7 @@ impl SecondFactor {
         let owner = Subject::User(user.id);
         let mut challenge =
             self.codes.challenge(id, owner, Purpose::Login, default, None, self.temporary_ttl, CodeRules::SENT);
-        let to = default.channel().map(|_| Self::destination(user, default)).transpose()?;
+        let to = default.channel().map(|_| Self::destination(user, default, MessageKind::LoginCode)).transpose()?;
         self.codes.open(&mut challenge, to).await?;
         Ok(Pending {
             temporary_token: self.tokens.temporary(user.id, id, challenge.created_at, challenge.expires_at)?,
@@ -176,7 +166,10 @@ impl SecondFactor {
     /// The challenge's user, their active app and the methods they have
     /// now (an app removed since the login no longer counts): the app is
     /// read once, and its secret is what a TOTP answer is checked against.
-    async fn factors(&self, challenge: &OtpChallenge) -> Result<(User, Option<TotpCredential>, Vec<Method>)> {
+    pub(crate) async fn factors(
+        &self,
+        challenge: &OtpChallenge,
+    ) -> Result<(User, Option<TotpCredential>, Vec<Method>)> {
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         let user = self.users.by_id(uid).await?.ok_or(Error::TokenInvalid)?.user;
         let app = self.active_app(user.id).await?;
@@ -194,7 +187,13 @@ impl SecondFactor {
             return Err(Error::PasskeysOff);
         }
         let challenge = self.open_challenge(temporary_token).await?;
-        let (user, _, methods) = self.factors(&challenge).await?;
+        self.ceremony_for(&challenge).await
+    }
+
+    /// A fresh passkey ceremony answering `challenge` (a login's or a
+    /// step-up's), replacing its earlier one; its options.
+    pub(crate) async fn ceremony_for(&self, challenge: &OtpChallenge) -> Result<String> {
+        let (user, _, methods) = self.factors(challenge).await?;
         if !methods.contains(&Method::Passkey) {
             return Err(Error::MethodUnavailable);
         }
@@ -257,87 +256,18 @@ impl SecondFactor {
         let challenge = self.open_challenge(temporary_token).await?;
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
         tracing::Span::current().record("user_id", tracing::field::display(uid));
-        let (_, app, methods) = self.factors(&challenge).await?;
-        // A typed code with no method answers the login's default, or the
-        // first method a code answers when that is a passkey.
-        let typed = |m: &Method| *m != Method::Passkey;
-        let method = method
-            .or(Some(challenge.method).filter(typed))
-            .or_else(|| methods.iter().copied().find(typed))
-            .ok_or(Error::MethodUnavailable)?;
-        if !methods.contains(&method) {
-            return Err(Error::MethodUnavailable);
-        }
-        let key = user_key(uid);
-        self.throttle.ensure_unlocked(&key).await?;
-        let now = self.clock.now();
-        let mut codes_left = None;
-        let mut passkey = None;
-        let answer = match (answer, method) {
-            (Answer::Passkey(credential), Method::Passkey) => credential,
-            (Answer::Code(code), m) if m != Method::Passkey => code,
-            _ => return Err(Error::MethodUnavailable),
-        };
-        let right = match method {
-            Method::Passkey => {
-                let state = self.passkeys.take(challenge.id, CeremonyPurpose::Login, Some(challenge.id)).await?;
-                match self.passkeys.check(state, answer, Some(uid)).await? {
-                    Checked::Accepted(used) => passkey = Some(used),
-                    Checked::Refused { .. } => {}
-                }
-                passkey.is_some()
-            }
-            // The code sent last, whichever channel it took.
-            Method::Email | Method::Sms | Method::Whatsapp => self.codes.matches(&challenge, answer, "otp")?,
-            Method::Totp => {
-                OtpCode::parse(answer)?;
-                let app = app.as_ref().ok_or(Error::MethodUnavailable)?;
-                let secret = TotpSecret::from_bytes(self.sealer.open(&app.sealed_secret, uid.0.as_bytes())?)?;
-                match secret.matching_step(answer, now) {
-                    // RFC 6238 §5.2: a step is accepted once. A replay is
-                    // no guess (whoever sends it saw the code), so it costs
-                    // no try, but it opens nothing.
-                    Some(step) if !self.totp.accept_step(uid, step).await? => return Err(Error::OtpUsed),
-                    Some(_) => true,
-                    None => false,
-                }
-            }
-            Method::RecoveryCode => {
-                let code = RecoveryCode::parse(answer)?;
-                let hash = self.keyed_hasher.hash_recovery_code(uid, &code);
-                let spent = self.recovery_codes.consume(uid, &hash, now).await?;
-                if spent {
-                    let left = self.recovery_codes.remaining(uid).await?;
-                    self.audit.record(uid, None, EventKind::RecoveryCodeUsed, &[("left", left.to_string())]).await?;
-                    codes_left = Some(left);
-                }
-                spent
-            }
-        };
-        if !right {
-            return Err(match self.codes.wrong_answer(&challenge, &key).await {
-                Error::OtpInvalid { remaining } if method == Method::Passkey => {
-                    Error::PasskeyInvalid { remaining: Some(remaining) }
-                }
-                e => e,
-            });
-        }
-        // A sent code proves the channel it took, whichever the client named.
-        let proved = if method.channel().is_some() { challenge.method } else { method };
-        let session = self.sessions.new_session(uid, Amr::two_factors(proved));
-        let factors = format!("password,{}", proved.as_str());
-        let mut events =
-            vec![self.audit.event(uid, None, EventKind::OtpVerified, &[("method", proved.as_str().into())])];
-        if let Some(used) = &passkey {
-            events.push(self.audit.event(uid, None, EventKind::PasskeyUsed, &crate::passkey::about(used)));
-        }
+        let proved = self.check(&challenge, answer, method).await?;
+        let session = self.sessions.new_session(uid, Amr::two_factors(proved.method));
+        let now = session.created_at;
+        let factors = format!("password,{}", proved.method.as_str());
+        let mut events = proved.events(&self.audit, uid);
         events.push(self.audit.event(uid, None, EventKind::LoginSucceeded, &[("factors", factors)]));
         let finished = FinishedLogin {
             challenge: challenge.id,
             max_attempts: challenge.rules.max_attempts,
             now,
             session,
-            throttle_key: key,
+            throttle_key: user_key(uid),
             events,
         };
         match self.finisher.finish(&finished).await? {
@@ -346,7 +276,7 @@ impl SecondFactor {
             Finished::UserInactive => return Err(Error::TokenInvalid),
         }
         let pair = K::first(&self.sessions, &finished.session)?;
-        Ok(Verified { pair, recovery_codes_left: codes_left })
+        Ok(Verified { pair, recovery_codes_left: proved.codes_left })
     }
 
     /// Sends a fresh code for the same login by `method` (default: the
@@ -364,7 +294,7 @@ impl SecondFactor {
         if !methods.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
-        self.codes.resend(&challenge, Self::destination(&user, method)?).await
+        self.codes.resend(&challenge, Self::destination(&user, method, MessageKind::LoginCode)?).await
     }
 
     /// Where the login's code is: how it was sent, whether it went out,

@@ -77,6 +77,17 @@ pub trait SessionRepo: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<Option<Assurance>>;
+    /// Sets the session's assurance and its refresh token's `jti` if it is
+    /// `user_id`'s and live at `now`, in one statement, and returns it as
+    /// it now stands.
+    async fn reassure(
+        &self,
+        id: Uuid,
+        user_id: UserId,
+        assurance: Assurance,
+        new_jti: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>>;
     /// Whether an access token of this session may still be honoured at `now`.
     async fn is_active(&self, id: Uuid, user_id: UserId, now: DateTime<Utc>) -> Result<bool>;
     async fn revoke(&self, id: Uuid, now: DateTime<Utc>) -> Result<()>;

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use super::family::{Caller, Session};
 use crate::assurance::{Amr, Assurance};
 use crate::audit::{Audit, EventKind};
@@ -15,22 +17,29 @@ use crate::rng::Rng;
 use crate::token::{BrowserToken, TokenKind, TokenPair, Tokens};
 use crate::user::UserId;
 
-/// What a newly opened session hands its client: a token pair to an API
-/// client, a browser token to the web pages (which keep it in a cookie).
-/// Every login, by password alone or with a second factor, ends in one of them.
+/// What a session hands its client: a token pair to an API client, a
+/// browser token to the web pages (which keep it in a cookie). Every login,
+/// by password alone or with a second factor, ends in one of them, and so
+/// does a step-up.
 pub trait SessionKeys: Sized + std::fmt::Debug {
-    fn first(sessions: &Sessions, session: &Session) -> Result<Self>;
+    /// The keys of `session` as it stands, signed at `now`.
+    fn keys(sessions: &Sessions, session: &Session, now: DateTime<Utc>) -> Result<Self>;
+
+    /// The keys a session hands out when it opens.
+    fn first(sessions: &Sessions, session: &Session) -> Result<Self> {
+        Self::keys(sessions, session, session.created_at)
+    }
 }
 
 impl SessionKeys for TokenPair {
-    fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
-        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, s.created_at, s.expires_at, s.assurance)
+    fn keys(sessions: &Sessions, s: &Session, now: DateTime<Utc>) -> Result<Self> {
+        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, now, s.expires_at, s.assurance)
     }
 }
 
 impl SessionKeys for BrowserToken {
-    fn first(sessions: &Sessions, s: &Session) -> Result<Self> {
-        sessions.tokens.browser(s.user_id, s.id, s.created_at, s.expires_at, s.assurance)
+    fn keys(sessions: &Sessions, s: &Session, now: DateTime<Utc>) -> Result<Self> {
+        sessions.tokens.browser(s.user_id, s.id, now, s.expires_at, s.assurance)
     }
 }
 
@@ -73,6 +82,19 @@ impl Sessions {
             revoked_at: None,
             assurance: Assurance { amr, auth_time: now },
         }
+    }
+
+    /// Says that the caller's user proved `amr` just now: the session's
+    /// assurance is replaced (so a step-up can lower it as well as raise
+    /// it) and its refresh token rotates in the same statement, and fresh
+    /// keys are handed out. The session's end does not move. A session
+    /// ended meanwhile is refused.
+    pub(crate) async fn reassure<K: SessionKeys>(&self, caller: &Caller, amr: Amr) -> Result<K> {
+        let now = self.clock.now();
+        let assurance = Assurance { amr, auth_time: now };
+        let jti = self.rng.uuid_v4();
+        let renewed = self.repo.reassure(caller.session_id, caller.user_id, assurance, jti, now).await?;
+        K::keys(self, &renewed.ok_or(Error::SessionRevoked)?, now)
     }
 
     /// Checks an access token and that its session is still live: a revoked

@@ -187,6 +187,7 @@ macro_rules! port_contracts {
             a_session_is_created_only_for_an_existing_active_user,
             rotation_swaps_only_the_current_refresh_token_of_a_live_session,
             rotation_has_exactly_one_winner_among_fifty_concurrent_calls,
+            a_step_up_replaces_the_assurance_and_the_refresh_token_of_its_users_live_session_only,
             a_session_is_active_for_its_user_until_revoked_or_expired,
             revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_session,
             a_users_live_sessions_are_listed_newest_first_up_to_the_limit,

@@ -3,6 +3,8 @@
 use uuid::Uuid;
 
 use super::{Store, at, session, winners};
+use crate::assurance::{Amr, Assurance};
+use crate::session::Session;
 use crate::user::{ProfilePatch, UserId};
 
 pub async fn a_session_is_created_only_for_an_existing_active_user(s: Store) {
@@ -45,6 +47,25 @@ pub async fn rotation_swaps_only_the_current_refresh_token_of_a_live_session(s: 
     s.sessions.revoke(revoked.id, at(1)).await.unwrap();
     assert_eq!(rotate(revoked.id, revoked.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: revoked");
     assert_eq!(rotate(Uuid::new_v4(), a.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: missing");
+}
+
+pub async fn a_step_up_replaces_the_assurance_and_the_refresh_token_of_its_users_live_session_only(s: Store) {
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let a = session(ada);
+    s.sessions.create(&a).await.unwrap();
+    let stepped = Assurance { amr: Amr::passkey(), auth_time: at(600) };
+    let jti = Uuid::new_v4();
+    let reassure = |id, user, now| s.sessions.reassure(id, user, stepped, jti, now);
+    assert_eq!(reassure(a.id, UserId(Uuid::new_v4()), at(600)).await.unwrap(), None, "{n}: another user's");
+    let renewed = reassure(a.id, ada, at(600)).await.unwrap().expect("live");
+    let expected = Session { assurance: stepped, refresh_jti: jti, ..a.clone() };
+    assert_eq!(renewed, expected, "{n}: returned as it now stands");
+    assert_eq!(s.sessions.get(a.id).await.unwrap(), Some(expected), "{n}: stored");
+    assert_eq!(s.sessions.rotate(a.id, a.refresh_jti, Uuid::new_v4(), at(601), at(9999)).await.unwrap(), None, "{n}");
+    assert_eq!(reassure(a.id, ada, a.expires_at).await.unwrap(), None, "{n}: expired");
+    s.sessions.revoke(a.id, at(700)).await.unwrap();
+    assert_eq!(reassure(a.id, ada, at(701)).await.unwrap(), None, "{n}: revoked");
 }
 
 pub async fn rotation_has_exactly_one_winner_among_fifty_concurrent_calls(s: Store) {

@@ -41,6 +41,23 @@ impl SessionRepo for MemDb {
             _ => Ok(None),
         }
     }
+    async fn reassure(
+        &self,
+        id: Uuid,
+        user: UserId,
+        assurance: Assurance,
+        jti: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>> {
+        match self.tables().sessions.get_mut(&id) {
+            Some(s) if s.user_id == user && s.revoked_at.is_none() && s.expires_at > now => {
+                s.assurance = assurance;
+                s.refresh_jti = jti;
+                Ok(Some(s.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
     async fn is_active(&self, id: Uuid, user: UserId, now: DateTime<Utc>) -> Result<bool> {
         Ok(self
             .tables()

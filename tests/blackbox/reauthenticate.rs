@@ -1,0 +1,62 @@
+//! `/auth/reauthenticate`: proving who one is again from a live session.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::{Server, token};
+
+/// What verify-token says of `access`: (amr, acr, auth_time).
+async fn said(s: &Server, access: &str) -> (Value, String, String) {
+    let b = s.call(Method::POST, "/auth/verify-token", Some(access), None).await.ok(200).clone();
+    (b["amr"].clone(), b["acr"].as_str().unwrap().to_owned(), b["auth_time"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_password_renews_auth_time_at_aal1_and_a_password_with_a_mailed_code_at_aal2() {
+    let s = Server::start().await;
+    let u = s.register("ada", true).await;
+    let pair = s.two_factor_tokens(&u).await;
+    let access = token(&pair, "access_token");
+    let (_, acr, logged_in) = said(&s, &access).await;
+    assert_eq!(acr, "aal2");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let r = s.post("/auth/reauthenticate", Some(&access), json!({"password": u.password})).await;
+    let by_password = r.ok(200).clone();
+    let access = token(&by_password, "access_token");
+    let (amr, acr, renewed) = said(&s, &access).await;
+    assert_eq!((amr, acr.as_str()), (json!(["pwd"]), "aal1"));
+    assert!(renewed > logged_in, "{renewed} after {logged_in}");
+    s.refresh(&token(&pair, "refresh_token")).await.problem(401, "refresh_token_reused");
+
+    let s2 = Server::start().await;
+    let u2 = s2.register("bob", true).await;
+    let access = token(&s2.two_factor_tokens(&u2).await, "access_token");
+    let sent = s2.post("/auth/reauthenticate", Some(&access), json!({"method": "email"})).await;
+    assert_eq!(sent.status.as_u16(), 202, "{:?}", sent.body);
+    assert_eq!(sent.body["method"], "email");
+    let code = s2.latest_code(&u2.email).await;
+    let body = json!({"password": u2.password, "method": "email", "otp": code});
+    let stepped = s2.post("/auth/reauthenticate", Some(&access), body).await.ok(200).clone();
+    let (amr, acr, _) = said(&s2, &token(&stepped, "access_token")).await;
+    assert_eq!((amr, acr.as_str()), (json!(["pwd", "otp", "mfa"]), "aal2"));
+}
+
+#[tokio::test]
+async fn a_reauthentication_is_refused_without_a_proof_with_a_wrong_password_or_without_an_access_token() {
+    let s = Server::start().await;
+    let u = s.register("ada", false).await;
+    let pair = s.tokens(&u).await;
+    let access = token(&pair, "access_token");
+    s.post("/auth/reauthenticate", Some(&access), json!({})).await.problem(400, "invalid_field");
+    s.post("/auth/reauthenticate", Some(&access), json!({"password": "wrong-password-123"}))
+        .await
+        .problem(400, "password_incorrect");
+    s.post("/auth/reauthenticate", Some(&access), json!({"method": "totp"})).await.problem(400, "invalid_field");
+    let refresh = token(&pair, "refresh_token");
+    s.post("/auth/reauthenticate", Some(&refresh), json!({"password": u.password})).await.problem(401, "token_invalid");
+    s.post("/auth/reauthenticate", None, json!({"password": u.password})).await.problem(401, "token_missing");
+    s.post("/auth/reauthenticate", Some(&access), json!({"password": u.password, "pin": 1}))
+        .await
+        .problem(400, "bad_request");
+}
