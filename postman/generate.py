@@ -223,26 +223,10 @@ session_folder = [
     request("Email: the link works once", "POST", "/auth/verify-email", body={"token": "{{emailToken}}"}, events=[test(*problem(400, "verification_invalid"))]),
     request("Email: the code with the address, wrong", "POST", "/auth/verify-email", body={"email": "{{email}}", "code": "00000000"}, events=[test(*problem(400, "verification_invalid"))]),
     request("Email: no new mail for a proved address", "POST", "/users/me/email/verify", token="accessToken", events=[test(*problem(409, "already_verified"))]),
-    request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));', 'pm.test("a password login: pwd at aal1", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd"]); pm.expect(b.acr).to.eql("aal1"); pm.expect(Date.parse(b.auth_time)).to.be.above(0); });')]),
+    request("Verify token", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("message is true", () => pm.expect(pm.response.json().message).to.eql(true));', 'pm.test("user", () => pm.expect(pm.response.json().user_id).to.eql(pm.environment.get("userId")));', 'pm.test("a password and a mailed code: pwd otp mfa at aal2", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd", "otp", "mfa"]); pm.expect(b.acr).to.eql("aal2"); pm.expect(Date.parse(b.auth_time)).to.be.above(0); });')]),
     request("Reauthenticate: nothing to prove it", "POST", "/auth/reauthenticate", token="accessToken", body={}, events=[test(*problem(400, "invalid_field"))]),
     request("Reauthenticate: a wrong password", "POST", "/auth/reauthenticate", token="accessToken", body={"password": "not-the-password-1"}, events=[test(*problem(400, "password_incorrect"))]),
-    request(
-        "Reauthenticate: with the password",
-        "POST",
-        "/auth/reauthenticate",
-        token="accessToken",
-        body={"password": PASSWORD},
-        events=[
-            test(
-                status(200),
-                "const b = pm.response.json();",
-                'pm.test("a new pair", () => pm.expect(b.refresh_token).to.not.eql(pm.environment.get("refreshToken")));',
-                save("accessToken", "b.access_token"),
-                save("refreshToken", "b.refresh_token"),
-            )
-        ],
-    ),
-    request("Reauthenticate: the token says pwd at aal1, proved now", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("pwd at aal1, within the last minute", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd"]); pm.expect(b.acr).to.eql("aal1"); pm.expect(Date.now() - Date.parse(b.auth_time)).to.be.below(60000); });')]),
+    request("Reauthenticate: no passkey to do it with", "POST", "/auth/reauthenticate/passkey-options", token="accessToken", events=[test(*problem(400, "method_unavailable"))]),
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
     request("Users/me: my sessions", "GET", "/users/me/sessions", token="accessToken", events=[test(status(200), 'const items = pm.response.json().items;', 'pm.test("this one is listed as current", () => pm.expect(items.filter(i => i.current).length).to.eql(1));')]),
@@ -410,6 +394,23 @@ session_folder = [
         body={"current_password": PASSWORD, "password": "{{password}}-renewed", "confirm_password": "{{password}}-renewed"},
         events=[test(status(200), 'pm.test("message", () => pm.expect(pm.response.json().message).to.eql("Password updated"));')],
     ),
+    request(
+        "Reauthenticate: with the password",
+        "POST",
+        "/auth/reauthenticate",
+        token="accessToken",
+        body={"password": "{{password}}-renewed"},
+        events=[
+            test(
+                status(200),
+                "const b = pm.response.json();",
+                'pm.test("a new pair", () => pm.expect(b.refresh_token).to.not.eql(pm.environment.get("refreshToken")));',
+                save("accessToken", "b.access_token"),
+                save("refreshToken", "b.refresh_token"),
+            )
+        ],
+    ),
+    request("Reauthenticate: the token says pwd at aal1, proved now", "POST", "/auth/verify-token", token="accessToken", events=[test(status(200), 'pm.test("pwd at aal1, within the last minute", () => { const b = pm.response.json(); pm.expect(b.amr).to.eql(["pwd"]); pm.expect(b.acr).to.eql("aal1"); pm.expect(Date.now() - Date.parse(b.auth_time)).to.be.below(60000); });')]),
     request("Logout", "POST", "/auth/logout", token="accessToken", events=[test(status(204))]),
     request("Verify token: after logout", "POST", "/auth/verify-token", token="accessToken", events=[test(*problem(401, "session_revoked"))]),
     request("Refresh: an old refresh token", "POST", "/auth/refresh-token", body={"refresh_token": "{{firstRefreshToken}}"}, events=[test(status(401))]),

@@ -571,6 +571,20 @@ impl Server {
     }
 
     /// A full two-factor login: token → code from the mail log → verify-otp.
+    /// `access`'s session stepped up now with the password and a mailed
+    /// code (`aal2`), as a sensitive change asks of a user with a second
+    /// factor; the session's new access token.
+    pub async fn stepped_up(&self, access: &str, user: &TestUser) -> String {
+        let before = self.mails_to(&user.email).len();
+        let sent = self.post("/auth/reauthenticate", Some(access), json!({"method": "email"})).await;
+        assert_eq!(sent.status.as_u16(), 202, "{:?}", sent.body);
+        let mails = self.wait_for_mails(&user.email, before + 1).await;
+        self.seen.lock().unwrap().insert(user.email.clone(), mails.len());
+        let code = mails.last().and_then(|m| m["code"].as_str()).expect("a code").to_owned();
+        let proof = json!({"password": user.password, "method": "email", "otp": code});
+        token(self.post("/auth/reauthenticate", Some(access), proof).await.ok(200), "access_token")
+    }
+
     pub async fn two_factor_tokens(&self, user: &TestUser) -> Value {
         let tmp = self.temporary(user).await;
         let code = self.latest_code(&user.email).await;

@@ -92,6 +92,15 @@ async fn enrolled(s: &Server, name: &str, device: &mut Device) -> (TestUser, Str
     (u, access)
 }
 
+/// `access`'s session stepped up with the passkey alone (`aal2`, as a
+/// change of passkeys asks once the user has one); the new access token.
+async fn stepped_up(s: &Server, access: &str, device: &mut Device) -> String {
+    let options = s.post("/auth/reauthenticate/passkey-options", Some(access), json!({})).await;
+    let credential = device.get(&options.ok(200)["options"]);
+    let pair = s.post("/auth/reauthenticate", Some(access), json!({"credential": credential})).await;
+    token(pair.ok(200), "access_token")
+}
+
 async fn passkey_options(s: &Server, temporary: &str) -> Value {
     s.post("/auth/passkey/options", Some(temporary), json!({})).await.ok(200)["options"].clone()
 }
@@ -189,6 +198,12 @@ async fn bad_passkey_input_gets_a_clear_error_and_changes_nothing() {
     let s = Server::start().await;
     let mut device = Device::for_server(&s);
     let (_, access) = enrolled(&s, "ada", &mut device).await;
+    let refused =
+        s.post("/users/me/passkeys/options", Some(&access), json!({"password": crate::harness::PASSWORD})).await;
+    refused.problem(401, "reauthentication_required");
+    let access = stepped_up(&s, &access, &mut device).await;
+    let said = s.call(Method::POST, "/auth/verify-token", Some(&access), None).await.ok(200).clone();
+    assert_eq!((&said["amr"], &said["acr"]), (&json!(["hwk", "user", "mfa"]), &json!("aal2")), "{said}");
     let list = s.call(Method::GET, "/users/me/passkeys", Some(&access), None).await;
     let id = list.ok(200)["passkeys"][0]["id"].as_str().unwrap().to_owned();
     let path = format!("/users/me/passkeys/{id}");

@@ -135,6 +135,7 @@ async fn changing_the_phone_unverifies_it_and_login_codes_go_by_mail_again() {
     let tmp = s.temporary(&u).await;
     s.post("/auth/resend-otp", Some(&tmp), json!({"method": "sms"})).await.problem(400, "method_unavailable");
 
+    let me = s.stepped_up(&me, &u).await;
     let removed = set_phone(&s, &me, Value::Null).await;
     assert_eq!((&removed["phone"], &removed["phone_verified"]), (&Value::Null, &json!(false)));
     s.call(Method::POST, "/users/me/phone/verify", Some(&me), None).await.problem(409, "no_phone");

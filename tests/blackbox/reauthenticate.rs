@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{Server, token};
+use crate::harness::{PASSWORD, Server, local_only, token};
 
 /// What verify-token says of `access`: (amr, acr, auth_time).
 async fn said(s: &Server, access: &str) -> (Value, String, String) {
@@ -59,4 +59,59 @@ async fn a_reauthentication_is_refused_without_a_proof_with_a_wrong_password_or_
     s.post("/auth/reauthenticate", Some(&access), json!({"password": u.password, "pin": 1}))
         .await
         .problem(400, "bad_request");
+}
+
+/// Every sensitive route, as (method, path, body), for a user whose password is [`PASSWORD`].
+fn sensitive_routes() -> Vec<(Method, String, Value)> {
+    let pw = json!({"password": PASSWORD});
+    let with_pw = |mut v: Value| {
+        v["password"] = json!(PASSWORD);
+        v
+    };
+    let new = "marmalade-lantern-orbit-77";
+    vec![
+        (
+            Method::POST,
+            "/users/change-password".into(),
+            json!({"current_password": PASSWORD, "password": new, "confirm_password": new}),
+        ),
+        (Method::PATCH, "/users/me".into(), with_pw(json!({"email": "mallory@example.com"}))),
+        (Method::PATCH, "/users/me".into(), with_pw(json!({"phone": "+14155550132"}))),
+        (Method::PATCH, "/users/me".into(), with_pw(json!({"is_2fa": false}))),
+        (Method::POST, "/users/me/totp".into(), pw.clone()),
+        (Method::DELETE, "/users/me/totp".into(), pw.clone()),
+        (Method::POST, "/users/me/recovery-codes".into(), pw.clone()),
+        (Method::POST, "/users/me/passkeys/options".into(), pw.clone()),
+        (Method::DELETE, format!("/users/me/passkeys/{}", uuid::Uuid::new_v4()), pw.clone()),
+        (Method::DELETE, "/users/me".into(), pw),
+    ]
+}
+
+#[tokio::test]
+async fn every_sensitive_route_answers_rfc_9470s_401_on_an_old_or_one_factor_session_and_works_after_a_step_up() {
+    local_only!("needs AUTHD_REAUTH_MAX_AGE=3");
+    let s = Server::start_with(&[("AUTHD_REAUTH_MAX_AGE", "3")]).await;
+    let u = s.register("ada", true).await;
+    let access = token(&s.two_factor_tokens(&u).await, "access_token");
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
+    let old = r#"Bearer error="insufficient_user_authentication", error_description="More recent authentication is required", max_age="3""#;
+    for (method, path, body) in sensitive_routes() {
+        let r = s.call(method.clone(), &path, Some(&access), Some(body)).await;
+        r.problem(401, "reauthentication_required");
+        assert_eq!(r.header("www-authenticate"), Some(old), "{method} {path}");
+        assert_eq!((r.body["max_age"].as_u64(), r.body.get("acr_values")), (Some(3), None), "{method} {path}");
+    }
+
+    let by_password = s.post("/auth/reauthenticate", Some(&access), json!({"password": PASSWORD})).await;
+    let one_factor = token(by_password.ok(200), "access_token");
+    let low = r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="aal2", max_age="3""#;
+    for (method, path, body) in sensitive_routes() {
+        let r = s.call(method.clone(), &path, Some(&one_factor), Some(body)).await;
+        assert_eq!(r.header("www-authenticate"), Some(low), "{method} {path}: {:?}", r.body);
+    }
+
+    let stepped = s.stepped_up(&one_factor, &u).await;
+    let new = "marmalade-lantern-orbit-77";
+    let change = json!({"current_password": PASSWORD, "password": new, "confirm_password": new});
+    s.post("/users/change-password", Some(&stepped), change).await.ok(200);
 }

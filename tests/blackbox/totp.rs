@@ -15,15 +15,19 @@ fn code(secret: &TotpSecret, ahead: i64) -> String {
     secret.code_at(Utc::now() + Duration::seconds(30 * ahead))
 }
 
-/// A user with a confirmed app: their secret, recovery codes and access token.
+/// A user with a confirmed app: their secret, nine of their recovery
+/// codes, and an access token of a session stepped up with the tenth
+/// (`aal2`, as changing a second factor asks).
 async fn enrolled(s: &Server, name: &str) -> (TestUser, TotpSecret, Vec<String>, String) {
     let u = s.register(name, false).await;
     let access = token(&s.tokens(&u).await, "access_token");
     let e = s.post("/users/me/totp", Some(&access), json!({"password": u.password})).await;
     let secret = TotpSecret::from_base32(e.ok(201)["secret"].as_str().unwrap()).unwrap();
     let r = s.post("/users/me/totp/confirm", Some(&access), json!({"code": code(&secret, 0)})).await;
-    let codes =
+    let mut codes: Vec<String> =
         r.ok(200)["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    let proof = json!({"password": u.password, "method": "recovery_code", "otp": codes.pop().unwrap()});
+    let access = token(s.post("/auth/reauthenticate", Some(&access), proof).await.ok(200), "access_token");
     (u, secret, codes, access)
 }
 
@@ -63,7 +67,10 @@ async fn an_authenticator_app_is_enrolled_confirmed_and_then_guards_every_login(
     assert_eq!(codes.len(), 10);
     assert!(codes.iter().all(|c| c.as_str().unwrap().len() == 14), "abcd-efgh-jkmn");
     assert_eq!(s.me(&access).await.ok(200)["is_2fa"], true);
-    s.post("/users/me/totp", Some(&access), json!({"password": u.password})).await.problem(409, "totp_active");
+    // The session is one-factor still: adding a second app asks for the first.
+    let again = s.post("/users/me/totp", Some(&access), json!({"password": u.password})).await;
+    again.problem(401, "reauthentication_required");
+    assert_eq!(again.body["acr_values"], "aal2");
     s.call(Method::POST, "/auth/logout", Some(&access), None).await.ok(204);
 
     let mails = s.mails_to(&u.email).len();
@@ -111,7 +118,7 @@ async fn removing_the_app_needs_the_password_and_a_new_set_of_codes_retires_the_
     let status = s.call(Method::GET, "/users/me/second-factors", Some(&access), None).await;
     let st = status.ok(200);
     assert_eq!((st["methods"].clone(), st["totp"]["active"].clone()), (json!(["totp", "recovery_code"]), json!(true)));
-    assert_eq!(st["recovery_codes_left"], 10);
+    assert_eq!(st["recovery_codes_left"], 9, "one proved the session");
 
     let renew = |pw: &str| json!({"password": pw});
     s.post("/users/me/recovery-codes", Some(&access), renew("not-the-password-1"))

@@ -99,6 +99,7 @@ async fn patch_me_changes_the_given_fields_and_refuses_taken_or_invalid_ones() {
         (Some("Augusta"), Some("User"), Some(true))
     );
     assert_eq!(me["full_name"], "Augusta User");
+    let access = s.stepped_up(&access, &u).await;
     s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"email": other.email, "password": PASSWORD})))
         .await
         .problem(409, "email_taken");
@@ -122,6 +123,7 @@ async fn an_access_token_alone_cannot_switch_the_second_factor_off_or_change_the
     let u = s.register("ada", false).await;
     let access = token(&s.tokens(&u).await, "access_token");
     s.call(Method::PATCH, "/users/me", Some(&access), Some(json!({"is_2fa": true}))).await.ok(200);
+    let access = s.stepped_up(&access, &u).await;
     let weakening =
         [json!({"is_2fa": false}), json!({"email": "mallory@example.com"}), json!({"phone": "+14155550132"})];
     for change in &weakening {

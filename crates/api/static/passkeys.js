@@ -54,6 +54,8 @@
       credentials: "same-origin",
     });
     const body = await answer.json();
+    // A sensitive change from a session not recently proved: confirm it is you first.
+    if (body.code === "reauthentication_required") return void location.assign("/ui/reauthenticate");
     if (!answer.ok) throw new Error(body.detail || "The server refused.");
     const publicKey = body.options.publicKey;
     let credential;

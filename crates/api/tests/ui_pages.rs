@@ -149,6 +149,35 @@ impl Pages {
         line["link"].as_str().unwrap().split_once("?token=").unwrap().1.to_owned()
     }
 
+    /// The code of the newest message of `kind` to `to`, after sending what is due.
+    async fn mailed_code(&self, to: &str, kind: &str) -> String {
+        while self.courier.run_once().await.unwrap().claimed > 0 {}
+        let log = std::fs::read_to_string(self.dir.join("mail.log")).unwrap_or_default();
+        let line = log
+            .lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|m| m["to"] == to && m["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} mail to {to}"));
+        line["code"].as_str().unwrap().to_owned()
+    }
+
+    /// "Confirm it is you" at the pages with the password and a mailed
+    /// code, as a refused sensitive change leads there; the new CSRF token.
+    async fn step_up(&mut self, email: &str) -> String {
+        let (html, csrf) = self.open("/ui/reauthenticate").await;
+        assert!(html.contains("Confirm it is you") && html.contains("id=\"send-email\""), "{html}");
+        let sent = self.post("/ui/reauthenticate/send", &[("csrf", &csrf), ("method", "email")]).await;
+        assert_eq!(location(&sent), "/ui/reauthenticate?done=code_sent");
+        let code = self.mailed_code(email, "reauth_code").await;
+        let form = [("csrf", csrf.as_str()), ("password", PASSWORD), ("method", "email"), ("code", code.as_str())];
+        let done = self.post("/ui/reauthenticate", &form).await;
+        assert_eq!(location(&done), "/ui/account?done=reauthenticated");
+        let (html, csrf) = self.open("/ui/account?done=reauthenticated").await;
+        assert!(html.contains("Make your change again."));
+        csrf
+    }
+
     async fn login(&mut self, name: &str, password: &str) -> TestResponse {
         let (_, csrf) = self.open("/ui/login").await;
         self.post("/ui/login", &[("csrf", &csrf), ("username", name), ("password", password)]).await
@@ -390,6 +419,15 @@ async fn account_changes_go_through_the_use_cases_and_report_refusals_inline() {
     assert!(html.contains("Profile saved.") && html.contains("value=\"Augusta\""));
     let on = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "on")]).await;
     assert_eq!(location(&on), "/ui/account?done=mailed_codes_on");
+    let change = [
+        ("csrf", csrf.as_str()),
+        ("current", PASSWORD),
+        ("new", "another-fine-password-7"),
+        ("confirm", "another-fine-password-7"),
+    ];
+    let asked = p.post("/ui/account/password", &change).await;
+    assert_eq!(location(&asked), "/ui/reauthenticate", "a second factor now: confirm it is you first");
+    let csrf = p.step_up("ada@example.com").await;
     let refused = p
         .post(
             "/ui/account/password",
@@ -422,6 +460,10 @@ async fn stopping_mailed_codes_or_changing_the_email_at_the_pages_needs_the_pass
     let (_, csrf) = p.open("/ui/account").await;
     let on = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "on")]).await;
     assert_eq!(location(&on), "/ui/account?done=mailed_codes_on", "switching on needs no password");
+    let (_, csrf) = p.open("/ui/account").await;
+    let off = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "off"), ("password", PASSWORD)]).await;
+    assert_eq!(location(&off), "/ui/reauthenticate", "switching off asks for a recent second factor first");
+    p.step_up("ada@example.com").await;
     let (html, csrf) = p.open("/ui/account").await;
     assert!(html.contains("id=\"off-password\""), "the switch asks for the password");
     for password in ["", "wrong-password-1"] {

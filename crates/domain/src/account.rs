@@ -1,6 +1,7 @@
 //! A user's own account: registration, profile, password, deletion.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -9,13 +10,14 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::error::{Error, Result};
 use crate::notify::{MessageKind, Notices};
+use crate::otp::SecondFactor;
 use crate::page::{Page, check_limit, page};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
 use crate::rng::Rng;
 use crate::session::{Caller, Sessions};
 use crate::subject::Subject;
-use crate::throttle::{ClientAddress, RateScope, Throttle};
+use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::user::{Email, NewUser, PersonName, Phone, ProfileChanges, StoredUser, User, UserId, Username};
 
 /// A registration form as it arrives.
@@ -42,6 +44,10 @@ pub struct Accounts {
     pub(crate) audit: Audit,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
+    /// Which second factors a user has: with one, a sensitive change needs `aal2`.
+    pub(crate) second_factor: SecondFactor,
+    /// How recently the user must have proved who they are for a sensitive change.
+    pub(crate) reauth_max_age: Duration,
 }
 
 impl Accounts {
@@ -109,7 +115,7 @@ impl Accounts {
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         let patch = patch.against(&stored.user);
         if patch.needs_password() {
-            self.check_password(&stored, password.as_ref().ok_or(Error::PasswordRequired)?).await?;
+            self.sensitive(caller, &stored, password.as_ref().ok_or(Error::PasswordRequired)?).await?;
         }
         let now = self.clock.now();
         let user = self.users.update_profile(caller.user_id, &patch, now).await?.ok_or(Error::TokenInvalid)?;
@@ -131,15 +137,32 @@ impl Accounts {
         Ok(())
     }
 
-    /// Checks the caller's password before anything irreversible.
+    /// Lets a sensitive change (password, address, phone, second factors,
+    /// passkeys, recovery codes, deletion) go ahead: the caller's session
+    /// proved its user recently enough, with two factors when they have a
+    /// second factor ([`Assurance::allows_sensitive`](crate::assurance::Assurance::allows_sensitive)), and `password` is
+    /// theirs. For a user without a second factor the password is the proof.
     pub(crate) async fn confirm_password(&self, caller: &Caller, password: &SecretString) -> Result<User> {
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
-        self.check_password(&stored, password).await?;
+        self.sensitive(caller, &stored, password).await?;
         Ok(stored.user)
     }
 
-    async fn check_password(&self, stored: &StoredUser, password: &SecretString) -> Result<()> {
+    async fn sensitive(&self, caller: &Caller, stored: &StoredUser, password: &SecretString) -> Result<()> {
+        let second_factor = !self.second_factor.methods_for(&stored.user).await?.is_empty();
+        caller.assurance.allows_sensitive(self.clock.now(), self.reauth_max_age, second_factor)?;
+        self.check_password(stored, password).await
+    }
+
+    /// Checks the caller's password (a step-up's, a sensitive change's): a
+    /// wrong one counts against the account's lockout, as at login.
+    pub(crate) async fn check_password(&self, stored: &StoredUser, password: &SecretString) -> Result<()> {
+        let (uid, key) = (stored.user.id, user_key(stored.user.id));
+        self.throttle.ensure_unlocked(&key).await?;
         if !self.hasher.verify(password, &stored.password_hash).await? {
+            let failures = self.throttle.count_failure(&key, Some(uid)).await?;
+            let detail = [("reason", "wrong_password".into()), ("failures", failures.to_string())];
+            self.audit.record(uid, None, EventKind::ReauthenticationFailed, &detail).await?;
             return Err(Error::WrongPassword);
         }
         Ok(())

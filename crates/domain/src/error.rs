@@ -19,6 +19,11 @@ pub enum Error {
     /// A change that weakens the second factor came without the password.
     #[error("switching the second factor off or changing the email or phone needs the current password")]
     PasswordRequired,
+    /// A sensitive change from a session whose user did not prove who they
+    /// are recently enough (within `max_age`), or, for a user with a second
+    /// factor, not with two factors (`acr`: the level that is missing).
+    #[error("{}", reauthentication_detail(*acr))]
+    ReauthenticationRequired { max_age: Duration, acr: Option<crate::assurance::Acr> },
     #[error("this email address is already registered")]
     EmailTaken,
     #[error("this username is already taken")]
@@ -131,6 +136,13 @@ pub enum Error {
     Unavailable(#[source] BoxError),
     #[error("internal error: {0}")]
     Internal(#[source] BoxError),
+}
+
+fn reauthentication_detail(acr: Option<crate::assurance::Acr>) -> &'static str {
+    match acr {
+        Some(_) => "prove who you are again with your second factor first (POST /auth/reauthenticate)",
+        None => "prove who you are again first (POST /auth/reauthenticate)",
+    }
 }
 
 impl Error {

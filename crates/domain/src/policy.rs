@@ -39,6 +39,9 @@ pub struct Policy {
     pub reset_ttl: Duration,
     /// Whether a login needs a proved email address.
     pub require_verified_email: bool,
+    /// How recently a session's user must have proved who they are for a
+    /// sensitive change (RFC 9470 `max_age`).
+    pub reauth_max_age: Duration,
 }
 
 impl Default for Policy {
@@ -69,6 +72,7 @@ impl Default for Policy {
             email_verification_ttl: Duration::from_secs(24 * 3600),
             reset_ttl: Duration::from_secs(15 * 60),
             require_verified_email: false,
+            reauth_max_age: Duration::from_secs(300),
         }
     }
 }

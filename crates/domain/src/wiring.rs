@@ -237,6 +237,8 @@ impl Services {
             ttl: policy.reset_ttl,
         };
         let accounts = Accounts {
+            second_factor: second_factor.clone(),
+            reauth_max_age: policy.reauth_max_age,
             users: p.users.clone(),
             hasher: p.hasher,
             sessions: sessions.clone(),

@@ -79,13 +79,17 @@ async fn caller(w: &World, name: &str) -> Caller {
 }
 
 /// `name`, registered, with a passkey on `device`: its credential id and
-/// the session it was added from.
+/// the session it was added from, stepped up with the passkey since (as a
+/// change of passkeys now asks).
 async fn enrolled(w: &World, name: &str, device: &mut Device) -> (domain::user::User, Vec<u8>, Caller) {
     let user = w.register(name, false).await;
     let me = caller(w, name).await;
     let reg = w.passkeys.begin(&me, &pw(GOOD_PASSWORD)).await.unwrap();
     let passkey = w.passkeys.finish(&me, reg.ceremony_id, "Soft key", &device.create(&reg.options)).await.unwrap();
-    (user, passkey.credential_id, me)
+    let options = w.step_up.passkey_options(&me).await.unwrap();
+    let factor = domain::assurance::Factor::Passkey(&device.get(&options));
+    let pair: domain::token::TokenPair = w.step_up.reauthenticate(&w.from, &me, None, Some(factor)).await.unwrap();
+    (user, passkey.credential_id, w.sessions.authenticate(&pair.access_token).await.unwrap())
 }
 
 async fn temporary(w: &World, name: &str) -> String {

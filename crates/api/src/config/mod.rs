@@ -182,6 +182,7 @@ impl Settings {
             email_verification_ttl: Duration::from_secs(tokens.email_verification_ttl),
             reset_ttl: Duration::from_secs(tokens.reset_ttl),
             require_verified_email: self.factors.require_verified_email,
+            reauth_max_age: Duration::from_secs(tokens.reauth_max_age),
         }
     }
 

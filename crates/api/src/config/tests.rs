@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 84] = [
+const EVERY_VARIABLE: [&str; 85] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -64,6 +64,7 @@ const EVERY_VARIABLE: [&str; 84] = [
     "AUTHD_RATE_TOKEN_PER_MINUTE",
     "AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE",
     "AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR",
+    "AUTHD_REAUTH_MAX_AGE",
     "AUTHD_REFRESH_TTL",
     "AUTHD_REQUIRE_VERIFIED_EMAIL",
     "AUTHD_RESET_TTL",

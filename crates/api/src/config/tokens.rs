@@ -38,6 +38,11 @@ section! {
         /// `AUTHD_RESET_TTL`, seconds: how long a password-reset mail (its link
         /// and code) works.
         pub reset_ttl: u64 = Policy::default().reset_ttl.as_secs(),
+        /// `AUTHD_REAUTH_MAX_AGE`, seconds: how recently a user with a second
+        /// factor must have proved who they are, with two factors, to change
+        /// their password, address, phone or second factors, or delete their
+        /// account (RFC 9470 `max_age`).
+        pub reauth_max_age: u64 = Policy::default().reauth_max_age.as_secs(),
         /// `AUTHD_JWT_SECRET`: HS256 secret, at least 32 bytes. Generated into the
         /// data dir in dev when unset; required in production.
         pub jwt_secret: Option<SecretString> = None,
@@ -76,6 +81,7 @@ impl Tokens {
             ("AUTHD_TEMP_TTL", self.temp_ttl),
             ("AUTHD_EMAIL_VERIFICATION_TTL", self.email_verification_ttl),
             ("AUTHD_RESET_TTL", self.reset_ttl),
+            ("AUTHD_REAUTH_MAX_AGE", self.reauth_max_age),
         ] {
             if v == 0 || v > 10 * 365 * 24 * 3600 {
                 problems.push(format!("{name} must be between 1 and 315360000 seconds"));

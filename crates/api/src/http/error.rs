@@ -36,6 +36,15 @@ pub struct Problem {
     /// The id under which a server error was logged; quote it when reporting.
     #[oai(skip_serializing_if_is_none)]
     pub error_id: Option<String>,
+    /// For `reauthentication_required`: the seconds within which the user
+    /// must have proved who they are (`POST /auth/reauthenticate`); also in
+    /// `WWW-Authenticate` (RFC 9470).
+    #[oai(skip_serializing_if_is_none)]
+    pub max_age: Option<u64>,
+    /// For `reauthentication_required` when two factors are missing: the
+    /// level to reach (`aal2`); also in `WWW-Authenticate` (RFC 9470).
+    #[oai(skip_serializing_if_is_none)]
+    pub acr_values: Option<String>,
 }
 
 impl Problem {
@@ -50,6 +59,8 @@ impl Problem {
             remaining_attempts: None,
             retry_after: None,
             error_id: None,
+            max_age: None,
+            acr_values: None,
         }
     }
 
@@ -122,11 +133,27 @@ fn retry_after_header(p: &Problem) -> Option<String> {
     p.retry_after.map(|s| s.to_string())
 }
 
+/// The `WWW-Authenticate` header of a 401: the bearer scheme, and for a
+/// step-up refusal the RFC 9470 §3 challenge, written as its examples write it.
+pub fn www_authenticate(p: &Problem) -> String {
+    let Some(max_age) = p.max_age else { return "Bearer".into() };
+    let (description, acr) = match &p.acr_values {
+        Some(acr) => ("A different authentication level is required", format!(", acr_values=\"{acr}\"")),
+        None => ("More recent authentication is required", String::new()),
+    };
+    format!(
+        "Bearer error=\"insufficient_user_authentication\", error_description=\"{description}\"{acr}, max_age=\"{max_age}\""
+    )
+}
+
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
         match p.status {
             400 => ApiError::BadRequest(Json(p)),
-            401 => ApiError::Unauthorized(Json(p), "Bearer".into()),
+            401 => {
+                let challenge = www_authenticate(&p);
+                ApiError::Unauthorized(Json(p), challenge)
+            }
             403 => ApiError::Forbidden(Json(p)),
             404 => ApiError::NotFound(Json(p)),
             409 => ApiError::Conflict(Json(p)),
@@ -185,6 +212,12 @@ impl From<domain::Error> for Problem {
             E::TokenExpired => Problem::new(StatusCode::UNAUTHORIZED, "token_expired", msg),
             E::SessionRevoked => Problem::new(StatusCode::UNAUTHORIZED, "session_revoked", msg),
             E::RefreshReused => Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", msg),
+            E::ReauthenticationRequired { max_age, acr } => {
+                let mut p = Problem::new(StatusCode::UNAUTHORIZED, "reauthentication_required", msg);
+                p.max_age = Some(max_age.as_secs());
+                p.acr_values = acr.map(|a| a.as_str().to_owned());
+                p
+            }
             E::OtpInvalid { remaining } => {
                 let mut p = Problem::new(StatusCode::BAD_REQUEST, "otp_invalid", msg);
                 p.remaining_attempts = Some(*remaining);
@@ -337,8 +370,10 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = self.to_body();
         let mut resp = Response::builder().status(status).content_type(PROBLEM_JSON).body(body);
-        if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert("WWW-Authenticate", poem::http::HeaderValue::from_static("Bearer"));
+        if status == StatusCode::UNAUTHORIZED
+            && let Ok(challenge) = poem::http::HeaderValue::from_str(&www_authenticate(&self))
+        {
+            resp.headers_mut().insert("WWW-Authenticate", challenge);
         }
         resp
     }

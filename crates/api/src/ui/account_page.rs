@@ -177,6 +177,8 @@ where
     };
     match act(caller).await {
         Ok(resp) => resp,
+        // The same refusal the API answers with RFC 9470's 401: step up first.
+        Err(domain::Error::ReauthenticationRequired { .. }) => redirect("/ui/reauthenticate"),
         Err(e) => account_page(&visitor, &caller, services, None, Some(Problem::from(e))).await,
     }
 }

@@ -10,6 +10,7 @@
 //! - [`login_pages`]: login, the code, logout;
 //! - [`recovery_pages`]: a forgotten password, and proving the address;
 //! - [`passkey_pages`]: signing in, the second step and the account's passkeys;
+//! - [`reauth_page`]: "confirm it is you" before a sensitive change (a step-up);
 //! - [`register_page`], [`account_page`]: the rest ([`totp_pages`]: the authenticator app, [`qr`]: its QR code);
 //! - [`render`]: templates, redirects and error pages.
 
@@ -18,6 +19,7 @@ pub mod browser;
 pub mod login_pages;
 pub mod passkey_pages;
 pub mod qr;
+pub mod reauth_page;
 pub mod recovery_pages;
 pub mod register_page;
 pub mod render;
@@ -73,6 +75,8 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/totp/confirm", post(totp_pages::totp_confirm))
         .at("/account/totp/remove", post(totp_pages::totp_remove))
         .at("/account/recovery-codes", post(totp_pages::recovery_codes))
+        .at("/reauthenticate", get(reauth_page::reauth_form).post(reauth_page::reauth_submit))
+        .at("/reauthenticate/send", post(reauth_page::reauth_send))
         .data(config)
         .with(CookieJarManager::new())
         .catch_error(not_found)

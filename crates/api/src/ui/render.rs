@@ -114,6 +114,7 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "passkey_added" => "Passkey added. Logins now ask for it (or another second factor).",
         "passkey_renamed" => "Passkey renamed.",
         "passkey_removed" => "Passkey removed. Your other sessions were logged out.",
+        "reauthenticated" => "Thank you: it is you. Make your change again.",
         _ => return None,
     })
 }

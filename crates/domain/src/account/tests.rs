@@ -104,6 +104,7 @@ async fn switching_the_second_factor_off_or_changing_the_email_or_phone_needs_th
     let caller = w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.unwrap();
     let on = ProfileChanges { is_2fa: Some(true), ..Default::default() };
     assert!(w.accounts.update_me(&caller, on).await.unwrap().is_2fa, "switching it on needs no password");
+    let caller = w.stepped_up(&caller).await;
     let weakening = [
         ProfileChanges { is_2fa: Some(false), ..Default::default() },
         ProfileChanges { email: Some("mallory@example.com".into()), ..Default::default() },

@@ -8,7 +8,12 @@
 //! kept on its row: a refresh carries it over unchanged, so no refresh can
 //! raise it.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
+
+use crate::clock::span;
+use crate::error::{Error, Result};
 
 use crate::otp::Method;
 use crate::words::stable_words;
@@ -149,11 +154,30 @@ impl Assurance {
     pub fn acr(self) -> Acr {
         self.amr.acr()
     }
+
+    /// Whether a sensitive change may go ahead at `now` (RFC 9470) for a
+    /// user who has a second factor (`second_factor`): they proved who they
+    /// are at most `max_age` ago, with two factors. For a user without one
+    /// the password the change asks for is the proof, and this allows it.
+    /// The refusal says what is missing.
+    pub fn allows_sensitive(self, now: DateTime<Utc>, max_age: Duration, second_factor: bool) -> Result<()> {
+        if !second_factor {
+            return Ok(());
+        }
+        let too_old = now.signed_duration_since(self.auth_time) > span(max_age);
+        let too_low = self.acr() < Acr::Aal2;
+        if too_old || too_low {
+            return Err(Error::ReauthenticationRequired { max_age, acr: too_low.then_some(Acr::Aal2) });
+        }
+        Ok(())
+    }
 }
 
 pub mod step_up;
 
 pub use step_up::{Factor, StepUp};
 
+#[cfg(test)]
+mod sensitive_tests;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ use crate::otp::sent_codes::CodeStatus;
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose, SecondFactor};
 use crate::session::{Caller, SessionKeys};
 use crate::subject::Subject;
-use crate::throttle::{ClientAddress, RateScope, user_key};
+use crate::throttle::{ClientAddress, RateScope};
 use crate::user::User;
 
 /// A second factor presented at a step-up.
@@ -63,6 +63,9 @@ impl StepUp {
         if !sf.passkeys_on {
             return Err(Error::PasskeysOff);
         }
+        if !sf.methods_for(&self.user(caller).await?).await?.contains(&Method::Passkey) {
+            return Err(Error::MethodUnavailable);
+        }
         let challenge = match self.open_challenge(caller).await? {
             Some(open) => open,
             None => self.held_challenge(caller, Method::Passkey).await?,
@@ -92,17 +95,9 @@ impl StepUp {
             return Err(Error::InvalidField { field: "password", reason });
         }
         let uid = caller.user_id;
-        let key = user_key(uid);
         if let Some(password) = password {
-            sf.throttle.ensure_unlocked(&key).await?;
-            if let Err(e) = self.accounts.confirm_password(caller, password).await {
-                if matches!(e, Error::WrongPassword) {
-                    let failures = sf.throttle.count_failure(&key, Some(uid)).await?;
-                    let detail = [("reason", "wrong_password".into()), ("failures", failures.to_string())];
-                    sf.audit.record(uid, None, EventKind::ReauthenticationFailed, &detail).await?;
-                }
-                return Err(e);
-            }
+            let stored = sf.users.by_id(uid).await?.ok_or(Error::TokenInvalid)?;
+            self.accounts.check_password(&stored, password).await?;
         }
         let proved = match factor {
             Some(factor) => Some(self.check(caller, factor).await?),

@@ -65,7 +65,7 @@ async fn verified(w: &World, name: &str) -> Caller {
     w.phones.send_code(&me, None).await.unwrap();
     w.phones.confirm(&me, &w.last_code().await).await.unwrap();
     set_2fa(w, &me, true).await;
-    me
+    w.stepped_up(&me).await
 }
 
 #[tokio::test]

@@ -128,6 +128,18 @@ impl World {
         self.db.tables().users.get_mut(&id).unwrap().user.is_active = false;
     }
 
+    /// `caller`'s session stepped up now with the password and a mailed
+    /// code (`aal2`), as a sensitive change asks of a user with a second factor.
+    pub async fn stepped_up(&self, caller: &crate::session::Caller) -> crate::session::Caller {
+        use crate::assurance::Factor;
+        self.step_up.send_code(caller, crate::otp::Method::Email).await.unwrap();
+        let code = self.last_code().await;
+        let factor = Factor::Code { method: Some(crate::otp::Method::Email), code: &code };
+        let pair: TokenPair =
+            self.step_up.reauthenticate(&self.from, caller, Some(&pw(GOOD_PASSWORD)), Some(factor)).await.unwrap();
+        self.sessions.authenticate(&pair.access_token).await.unwrap()
+    }
+
     /// Registers a user and makes them an active admin.
     pub async fn admin(&self, name: &str) -> User {
         let u = self.register(name, false).await;

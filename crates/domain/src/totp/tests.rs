@@ -44,9 +44,10 @@ async fn caller(w: &World, name: &str) -> Caller {
     w.sessions.authenticate(&tokens(w, name).await.access_token).await.unwrap()
 }
 
-/// A user with a confirmed app: the secret (to compute codes) and their
-/// recovery codes. The clock is then moved to the next step, as a person
-/// would wait for a fresh code before logging in.
+/// A user with a confirmed app: the secret (to compute codes), their
+/// recovery codes, and their session stepped up with the app (`aal2`, as
+/// changing a second factor asks). The clock is then moved to the next
+/// step, as a person would wait for a fresh code before logging in.
 async fn enrolled(w: &World, name: &str) -> (User, TotpSecret, Vec<RecoveryCode>, Caller) {
     let user = w.register(name, false).await;
     let me = caller(w, name).await;
@@ -54,7 +55,17 @@ async fn enrolled(w: &World, name: &str) -> (User, TotpSecret, Vec<RecoveryCode>
     let secret = TotpSecret::from_base32(&enrolment.secret).unwrap();
     let codes = w.authenticator.confirm(&me, &secret.code_at(w.clock.now())).await.unwrap();
     w.clock.advance(Duration::from_secs(30));
+    let me = stepped_up(w, &me, &secret).await;
+    w.clock.advance(Duration::from_secs(30));
     (user, secret, codes, me)
+}
+
+/// `me`'s session stepped up with the password and the app's current code.
+async fn stepped_up(w: &World, me: &Caller, secret: &TotpSecret) -> Caller {
+    let code = secret.code_at(w.clock.now());
+    let factor = crate::assurance::Factor::Code { method: Some(Method::Totp), code: &code };
+    let pair: TokenPair = w.step_up.reauthenticate(&w.from, me, Some(&pw(GOOD_PASSWORD)), Some(factor)).await.unwrap();
+    w.sessions.authenticate(&pair.access_token).await.unwrap()
 }
 
 #[tokio::test]
@@ -77,6 +88,10 @@ async fn enrolment_is_pending_until_a_code_confirms_it_and_then_two_factor_login
     let status = w.authenticator.status(&me).await.unwrap();
     assert_eq!((status.totp_since.is_some(), status.recovery_codes_left), (true, 10));
     assert_eq!(status.methods, [Method::Totp, Method::RecoveryCode]);
+    let again = w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await;
+    assert!(matches!(again, Err(Error::ReauthenticationRequired { acr: Some(_), .. })), "aal1 since: {again:?}");
+    w.clock.advance(Duration::from_secs(30));
+    let me = stepped_up(&w, &me, &secret).await;
     assert!(matches!(w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await, Err(Error::TotpAlreadyActive)));
     assert!(matches!(w.authenticator.confirm(&me, &secret.code_at(w.clock.now())).await, Err(Error::TotpNotPending)));
 }

@@ -85,15 +85,18 @@ async fn a_password_and_a_code_sent_for_the_step_up_give_aal2_now() {
 async fn a_code_alone_is_one_factor_and_a_passkey_alone_is_two() {
     let w = World::new();
     let (me, _) = ada_half_an_hour_in(&w).await;
+    let me = w.stepped_up(&me).await;
+    let mut key = TextKey::new(7, me.user_id);
+    let reg = w.passkeys.begin(&me, &good()).await.unwrap();
+    w.passkeys.finish(&me, reg.ceremony_id, "Laptop", &key.create(&reg.options)).await.unwrap();
+
+    w.clock.advance(Duration::from_secs(60));
     w.step_up.send_code(&me, Method::Email).await.unwrap();
     let code = w.last_code().await;
     let pair = step_up(&w, &me, None, Some(Factor::Code { method: Some(Method::Email), code: &code })).await.unwrap();
     let me = caller_of(&w, &pair).await;
     assert_eq!(said(me.assurance), (vec!["otp"], Acr::Aal1));
 
-    let mut key = TextKey::new(7, me.user_id);
-    let reg = w.passkeys.begin(&me, &good()).await.unwrap();
-    w.passkeys.finish(&me, reg.ceremony_id, "Laptop", &key.create(&reg.options)).await.unwrap();
     let options = w.step_up.passkey_options(&me).await.unwrap();
     let pair = step_up(&w, &me, None, Some(Factor::Passkey(&key.get(&options)))).await.unwrap();
     assert_eq!(said(caller_of(&w, &pair).await.assurance), (vec!["hwk", "user", "mfa"], Acr::Aal2));
