@@ -189,22 +189,25 @@ login_folder = [
 
 session_folder = [
     request(
-        "Verify OTP: the mailed code",
+        "Verify OTP: the mailed code, trusting this device",
         "POST",
         "/auth/verify-otp",
         token="temporaryToken",
-        body={"otp": "{{otp}}"},
+        body={"otp": "{{otp}}", "remember_device": True},
         events=[
             test(
                 status(200),
                 'const b = pm.response.json();',
                 'pm.test("token pair", () => { pm.expect(b.token_type).to.eql("bearer"); pm.expect(b.access_token).to.be.a("string"); pm.expect(b.refresh_token).to.be.a("string"); });',
+                'pm.test("a device token", () => pm.expect(b.device_token).to.match(/^[0-9a-f]{64}$/));',
                 save("accessToken", "b.access_token"),
                 save("refreshToken", "b.refresh_token"),
                 save("firstRefreshToken", "b.refresh_token"),
+                save("deviceToken", "b.device_token"),
             )
         ],
     ),
+    request("Log in on the trusted device: the password alone", "POST", "/auth/token", body={"username": "{{username}}", "password": PASSWORD, "device_token": "{{deviceToken}}"}, events=[test(status(200), 'pm.test("no code asked", () => pm.expect(pm.response.json().access_token).to.be.a("string"));')]),
     request("Verify OTP: the code is used", "POST", "/auth/verify-otp", token="temporaryToken", body={"otp": "{{otp}}"}, events=[test(*problem(400, "otp_used"))]),
     request(
         "Phone: a wrong code",
@@ -230,6 +233,8 @@ session_folder = [
     request("Users/me", "GET", "/users/me", token="accessToken", events=[test(status(200), 'pm.test("me", () => pm.expect(pm.response.json().id).to.eql(pm.environment.get("userId")));')]),
     request("Users/me: change the name", "PATCH", "/users/me", token="accessToken", body={"name": "Augusta"}, events=[test(status(200), 'pm.test("renamed", () => pm.expect(pm.response.json().full_name).to.eql("Augusta Lovelace"));')]),
     request("Users/me: my sessions", "GET", "/users/me/sessions", token="accessToken", events=[test(status(200), 'const items = pm.response.json().items;', 'pm.test("this one is listed as current", () => pm.expect(items.filter(i => i.current).length).to.eql(1));')]),
+    request("Trusted devices: this one", "GET", "/users/me/trusted-devices", token="accessToken", events=[test(status(200), 'const items = pm.response.json().items;', 'pm.test("one, used once", () => { pm.expect(items.length).to.eql(1); pm.expect(items[0].last_used_at).to.be.a("string"); });')]),
+    request("Trusted devices: forgetting one that is not mine", "DELETE", "/users/me/trusted-devices/00000000-0000-4000-8000-000000000000", token="accessToken", events=[test(*problem(404, "trusted_device_not_found"))]),
     request("Users/me: ending a session that is not mine", "DELETE", "/users/me/sessions/00000000-0000-4000-8000-000000000000", token="accessToken", events=[test(*problem(404, "session_not_found"))]),
     request("Users/me: my events", "GET", "/users/me/events?limit=5", token="accessToken", events=[test(status(200), 'pm.test("the login is recorded", () => pm.expect(pm.response.json().items.map(e => e.kind)).to.include("login_succeeded"));')]),
     request("Users/me: cannot make myself admin", "PATCH", "/users/me", token="accessToken", body={"is_admin": True}, events=[test(*problem(400, "bad_request"))]),

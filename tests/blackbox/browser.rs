@@ -281,6 +281,37 @@ async fn a_person_confirms_it_is_them_before_turning_the_mailed_codes_off_in_a_r
 }
 
 #[tokio::test]
+async fn a_person_trusts_this_browser_so_the_next_login_skips_the_code_then_forgets_it_in_a_real_browser() {
+    local_only!("drives a browser on this machine");
+    let Some(b) = Browser::start().await else { return };
+    let s = Server::start().await;
+    let user = s.register("truster", true).await;
+    b.login(&s, &user, &user.password).await;
+    b.fill("#code", &s.latest_code(&user.email).await).await;
+    b.tick("#remember").await;
+    b.click("#verify").await;
+    assert_eq!(b.path().await, "/ui/account");
+    b.open(&s.url("/ui/logout")).await;
+    b.click("#logout").await;
+
+    // The same browser: the password alone.
+    b.login(&s, &user, &user.password).await;
+    assert_eq!(b.path().await, "/ui/account", "the trusted browser skips the code");
+    let listed = b.text("#trusted-devices").await;
+    assert!(listed.contains("Chrome on Linux") || listed.contains("on Linux"), "{listed}");
+    b.client.set_window_size(1100, 2200).await.unwrap();
+    b.screenshot("trusted-devices").await;
+    b.client.set_window_size(1100, 1000).await.unwrap();
+    b.click("#trusted-devices button").await;
+    assert_eq!(b.path().await, "/ui/account?done=device_forgotten");
+    b.open(&s.url("/ui/logout")).await;
+    b.click("#logout").await;
+    b.login(&s, &user, &user.password).await;
+    assert_eq!(b.path().await, "/ui/code", "forgotten: the code again");
+    b.close().await;
+}
+
+#[tokio::test]
 async fn a_locked_account_shows_the_lock_in_a_real_browser() {
     local_only!("drives a browser on this machine");
     let Some(b) = Browser::start().await else { return };

@@ -35,6 +35,7 @@ mod security;
 mod startup;
 mod telemetry;
 mod totp;
+mod trusted_devices;
 mod two_nodes;
 mod users;
 mod verifications;

@@ -122,6 +122,10 @@ impl Accounts {
         if patch.email.is_some() {
             self.email_changed(&stored.user, &user, true).await?;
         }
+        if patch.is_2fa == Some(false) {
+            // Mailed codes off: no device is trusted to skip them any more.
+            self.sessions.trusted_devices.forget_all(caller.user_id).await?;
+        }
         Ok(user)
     }
 

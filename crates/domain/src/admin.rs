@@ -146,6 +146,7 @@ impl Admin {
         self.users.by_id(id).await?.ok_or(Error::UserNotFound)?;
         let removed = self.authenticator.remove_all(id).await?;
         let passkeys = self.passkeys.delete_all(id).await?;
+        self.sessions.trusted_devices.forget_all(id).await?;
         let detail = [("removed", (removed || passkeys > 0).to_string()), ("passkeys_removed", passkeys.to_string())];
         self.audit.record(id, Some(admin.id), EventKind::SecondFactorsReset, &detail).await
     }

@@ -98,6 +98,8 @@ pub enum Error {
     PasskeysOff,
     #[error("passkey not found")]
     PasskeyNotFound,
+    #[error("no such trusted device of yours")]
+    TrustedDeviceNotFound,
     #[error("user not found")]
     UserNotFound,
     #[error("application not found")]

@@ -30,6 +30,7 @@ pub mod subject;
 pub mod throttle;
 pub mod token;
 pub mod totp;
+pub mod trusted_device;
 pub mod user;
 pub mod verification;
 pub mod wiring;

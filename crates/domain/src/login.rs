@@ -50,12 +50,25 @@ impl Login {
     }
 
     /// [`login`](Self::login), for a client that keeps its session as `K`.
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
     pub async fn login_as<K: SessionKeys>(
         &self,
         from: &ClientAddress,
         login: &str,
         password: &SecretString,
+    ) -> Result<LoginOutcome<K>> {
+        self.login_on_device_as(from, login, password, None).await
+    }
+
+    /// [`login_as`](Self::login_as) from a device that may have been
+    /// trusted after an earlier second factor: a live `device_token` of the
+    /// same user lets the right password alone open the session (`aal1`).
+    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    pub async fn login_on_device_as<K: SessionKeys>(
+        &self,
+        from: &ClientAddress,
+        login: &str,
+        password: &SecretString,
+        device_token: Option<&str>,
     ) -> Result<LoginOutcome<K>> {
         self.throttle.check_rate(RateScope::Token, &from.0).await?;
         if !plausible_login_password(password.expose_secret()) {
@@ -91,7 +104,7 @@ impl Login {
                 return Err(Error::InvalidCredentials);
             }
         };
-        self.after_password(&user, &key, "password").await
+        self.after_password(&user, &key, "password", device_token).await
     }
 
     /// Whether `user`, who proved who they are, may be let in: with
@@ -109,25 +122,32 @@ impl Login {
     }
 
     /// What follows a proved password (or a reset, which sets one): the
-    /// second factor, when the user has one, exactly as after a password;
-    /// otherwise the session. `factors` names the proof in the event.
+    /// second factor, when the user has one and `device_token` is not one
+    /// of their trusted devices', exactly as after a password; otherwise
+    /// the session, proved by the password alone. `factors` names the
+    /// proof in the event.
     pub(crate) async fn after_password<K: SessionKeys>(
         &self,
         user: &User,
         key: &str,
         factors: &str,
+        device_token: Option<&str>,
     ) -> Result<LoginOutcome<K>> {
         self.admits(user).await?;
         let methods = self.second_factor.methods_for(user).await?;
+        let mut factors = factors.to_owned();
         if !methods.is_empty() {
-            return self.second_factor.issue(user, methods).await.map(LoginOutcome::SecondFactor);
+            if !self.sessions.trusted_devices.recognise(user.id, device_token).await? {
+                return self.second_factor.issue(user, methods).await.map(LoginOutcome::SecondFactor);
+            }
+            factors.push_str(",trusted_device");
         }
         // Only a complete login resets the count: a two-factor user's count
         // runs on through their codes, or knowing the password would buy
         // endless fresh code guesses.
         self.throttle.reset(key).await?;
         let pair = self.sessions.open(user.id, Amr::password(), Error::InvalidCredentials).await?;
-        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors.into())]).await?;
+        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors)]).await?;
         Ok(LoginOutcome::Tokens(pair))
     }
 }

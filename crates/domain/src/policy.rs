@@ -42,6 +42,9 @@ pub struct Policy {
     /// How recently a session's user must have proved who they are for a
     /// sensitive change (RFC 9470 `max_age`).
     pub reauth_max_age: Duration,
+    /// How long a device trusted after a second factor skips it
+    /// (`AUTHD_TRUSTED_DEVICE_DAYS`); zero turns trusted devices off.
+    pub trusted_device_ttl: Duration,
 }
 
 impl Default for Policy {
@@ -73,6 +76,7 @@ impl Default for Policy {
             reset_ttl: Duration::from_secs(15 * 60),
             require_verified_email: false,
             reauth_max_age: Duration::from_secs(300),
+            trusted_device_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

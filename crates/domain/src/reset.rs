@@ -170,7 +170,7 @@ impl Resets {
             // The code comes by the mailbox the reset came by: say so.
             self.audit.record(uid, None, EventKind::RecoveryViaEmailOnly, &[]).await?;
         }
-        self.login.after_password(&user, &key, "password_reset").await
+        self.login.after_password(&user, &key, "password_reset", None).await
     }
 }
 

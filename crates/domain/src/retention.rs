@@ -38,6 +38,7 @@ pub struct Purged {
     pub sessions: u64,
     pub challenges: u64,
     pub ceremonies: u64,
+    pub trusted_devices: u64,
     pub messages: u64,
     pub events: u64,
     pub throttles: u64,
@@ -45,12 +46,18 @@ pub struct Purged {
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.sessions + self.challenges + self.ceremonies + self.messages + self.events + self.throttles
+        self.sessions
+            + self.challenges
+            + self.ceremonies
+            + self.trusted_devices
+            + self.messages
+            + self.events
+            + self.throttles
     }
 }
 
-/// Deletes finished sessions, challenges, passkey ceremonies, messages, old events and idle
-/// throttle counters.
+/// Deletes finished sessions, challenges, passkey ceremonies, expired
+/// trusted devices, messages, old events and idle throttle counters.
 #[derive(Clone)]
 pub struct Janitor {
     pub store: Arc<dyn PurgeStore>,
@@ -67,6 +74,7 @@ impl Janitor {
             sessions: self.drain(Purgeable::Sessions, now).await?,
             challenges: self.drain(Purgeable::Challenges, now).await?,
             ceremonies: self.drain(Purgeable::Ceremonies, now).await?,
+            trusted_devices: self.drain(Purgeable::TrustedDevices, now).await?,
             messages: self.drain(Purgeable::Messages, now - span(MESSAGE_GRACE)).await?,
             events: match self.retention.events {
                 Some(keep) => self.drain(Purgeable::Events, now - span(keep)).await?,
@@ -146,9 +154,16 @@ mod tests {
 
     #[test]
     fn a_rounds_total_counts_every_kind() {
-        let p =
-            Purged { sessions: 1, challenges: 20, ceremonies: 600_000, messages: 300, events: 4000, throttles: 50000 };
-        assert_eq!(p.total(), 654_321);
+        let p = Purged {
+            sessions: 1,
+            challenges: 20,
+            ceremonies: 600_000,
+            trusted_devices: 7_000_000,
+            messages: 300,
+            events: 4000,
+            throttles: 50000,
+        };
+        assert_eq!(p.total(), 7_654_321);
     }
 
     #[tokio::test]

@@ -20,7 +20,8 @@ use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
     AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasskeyRepo, PasswordHasher, PurgeStore,
-    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, UserRepo, WebAuthn,
+    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo,
+    WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
@@ -29,6 +30,7 @@ use crate::session::Sessions;
 use crate::throttle::Throttle;
 use crate::token::Tokens;
 use crate::totp::Authenticator;
+use crate::trusted_device::TrustedDevices;
 use crate::verification::Verifications;
 
 /// The adapters the services run on.
@@ -50,6 +52,7 @@ pub struct Ports {
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub apps: Arc<dyn AppRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
+    pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
     pub webauthn: Arc<dyn WebAuthn>,
     pub sealer: Arc<dyn SecretSealer>,
     pub clock: Arc<dyn Clock>,
@@ -75,6 +78,8 @@ pub struct Services {
     pub accounts: Accounts,
     /// Proving who one is again from a live session.
     pub step_up: StepUp,
+    /// Devices whose logins skip the second factor.
+    pub trusted_devices: TrustedDevices,
     /// A user's authenticator app and recovery codes.
     pub authenticator: Authenticator,
     /// A user's passkeys.
@@ -108,7 +113,16 @@ impl Services {
         };
         let throttle =
             Throttle { store: p.throttle, clock: clock.clone(), audit: audit.clone(), limits: policy.rate_limits };
+        let trusted_devices = TrustedDevices {
+            repo: p.trusted_devices,
+            keyed_hasher: p.keyed_hasher.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            ttl: policy.trusted_device_ttl,
+        };
         let sessions = Sessions {
+            trusted_devices: trusted_devices.clone(),
             repo: p.sessions,
             tokens: tokens.clone(),
             audit: audit.clone(),
@@ -301,6 +315,7 @@ impl Services {
             sessions,
             accounts,
             step_up,
+            trusted_devices,
             authenticator,
             passkeys,
             passkey_sign_in,

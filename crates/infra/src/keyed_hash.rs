@@ -6,6 +6,7 @@
 use domain::app::ApiKey;
 use domain::otp::{LinkToken, OtpCode};
 use domain::recovery_code::RecoveryCode;
+use domain::trusted_device::DeviceToken;
 use domain::user::UserId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -51,6 +52,14 @@ impl domain::ports::KeyedHasher for HmacKeyedHasher {
         // A token carries 128 random bits: one keyed hash, under its own label.
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(b"link");
+        mac.update(token.expose().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    fn hash_device_token(&self, token: &DeviceToken) -> Vec<u8> {
+        // 256 random bits: one keyed hash, under its own label.
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"trusted-device");
         mac.update(token.expose().as_bytes());
         mac.finalize().into_bytes().to_vec()
     }

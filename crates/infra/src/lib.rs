@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod signing_keys;
 pub mod throttle;
 pub mod totp;
+pub mod trusted_devices;
 pub mod user_memory;
 pub mod users;
 mod verified_tokens;

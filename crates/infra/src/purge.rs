@@ -32,6 +32,7 @@ fn rule(what: Purgeable) -> (&'static str, &'static str) {
         Purgeable::Sessions => ("sessions", "expires_at < $1 OR revoked_at < $1"),
         Purgeable::Challenges => ("otp_challenges", "expires_at < $1"),
         Purgeable::Ceremonies => ("passkey_ceremonies", "expires_at < $1"),
+        Purgeable::TrustedDevices => ("trusted_devices", "expires_at < $1"),
         Purgeable::Messages => ("deliveries", "expires_at < $1"),
         Purgeable::Events => ("audit_events", "at < $1"),
     }

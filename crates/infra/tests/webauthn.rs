@@ -135,7 +135,8 @@ async fn a_software_passkey_registers_and_answers_the_second_step_of_a_login() {
     let allowed: Value = serde_json::from_str(&options).unwrap();
     assert_eq!(allowed["publicKey"]["allowCredentials"].as_array().unwrap().len(), 1);
     let answer = device.get(&options);
-    let verified = w.second_factor.verify_passkey_as::<domain::token::TokenPair>(&w.from, &temporary, &answer);
+    let verified =
+        w.second_factor.verify_passkey_as::<domain::token::TokenPair>(&w.from, &temporary, &answer, Default::default());
     let pair = verified.await.unwrap().pair;
     assert_eq!(w.sessions.authenticate(&pair.access_token).await.unwrap().user_id, ada.id);
 }

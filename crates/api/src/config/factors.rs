@@ -27,6 +27,10 @@ section! {
         /// `AUTHD_WEBAUTHN_RP_NAME`: the name the browser shows when it asks
         /// for a passkey.
         pub webauthn_rp_name: String = "authd".into(),
+        /// `AUTHD_TRUSTED_DEVICE_DAYS`: how long a device trusted after a
+        /// second factor ("remember this device") skips it at the same
+        /// user's password logins; 0 turns trusted devices off.
+        pub trusted_device_days: u64 = Policy::default().trusted_device_ttl.as_secs() / 86_400,
     }
 }
 
@@ -36,8 +40,15 @@ impl Factors {
         self.webauthn_origins.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 
-    /// What keeps passkeys from working with the public URL `public_url`.
+    /// What keeps passkeys from working with the public URL `public_url`,
+    /// and a trusted device's days out of range.
     pub(super) fn problems(&self, public_url: &str, problems: &mut Vec<String>) {
+        if self.trusted_device_days > 366 {
+            problems.push(format!(
+                "AUTHD_TRUSTED_DEVICE_DAYS is at most 366 (got {}); 0 turns trusted devices off",
+                self.trusted_device_days
+            ));
+        }
         if !self.passkeys {
             return;
         }

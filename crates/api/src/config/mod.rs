@@ -183,6 +183,7 @@ impl Settings {
             reset_ttl: Duration::from_secs(tokens.reset_ttl),
             require_verified_email: self.factors.require_verified_email,
             reauth_max_age: Duration::from_secs(tokens.reauth_max_age),
+            trusted_device_ttl: Duration::from_secs(self.factors.trusted_device_days * 86_400),
         }
     }
 

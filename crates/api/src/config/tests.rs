@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 85] = [
+const EVERY_VARIABLE: [&str; 86] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -77,6 +77,7 @@ const EVERY_VARIABLE: [&str; 85] = [
     "AUTHD_SMTP_URL",
     "AUTHD_TEMP_TTL",
     "AUTHD_TOTP_MAIL_FALLBACK",
+    "AUTHD_TRUSTED_DEVICE_DAYS",
     "AUTHD_TRUSTED_PROXIES",
     "AUTHD_TWILIO_ACCOUNT_SID",
     "AUTHD_TWILIO_AUTH_TOKEN",

@@ -250,6 +250,7 @@ impl From<domain::Error> for Problem {
             }
             E::PasskeyExists => Problem::new(StatusCode::CONFLICT, "passkey_exists", msg),
             E::PasskeyNotFound => Problem::new(StatusCode::NOT_FOUND, "passkey_not_found", msg),
+            E::TrustedDeviceNotFound => Problem::new(StatusCode::NOT_FOUND, "trusted_device_not_found", msg),
             E::PasskeysOff => Problem::new(StatusCode::NOT_FOUND, "not_found", msg),
             E::AccountInactive => Problem::new(StatusCode::FORBIDDEN, "account_inactive", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),

@@ -20,6 +20,7 @@ use domain::phone::Phones;
 use domain::reset::Resets;
 use domain::session::Sessions;
 use domain::totp::Authenticator;
+use domain::trusted_device::TrustedDevices;
 use domain::verification::Verifications;
 use poem::{FromRequest, Request, RequestBody};
 
@@ -58,6 +59,7 @@ parts! {
     Passkeys => services.passkeys;
     PasskeySignIn => services.passkey_sign_in;
     StepUp => services.step_up;
+    TrustedDevices => services.trusted_devices;
     Admin => services.admin;
     Apps => services.apps;
     Verifications => services.verifications;

@@ -11,6 +11,7 @@ use domain::email::Emails;
 use domain::passkey::Passkeys;
 use domain::session::{Caller, Sessions};
 use domain::totp::Authenticator;
+use domain::trusted_device::TrustedDevices;
 use domain::user::{ProfileChanges, User};
 use poem::web::{Form, Query};
 use poem::{FromRequest, Request, RequestBody, Response, handler};
@@ -43,6 +44,14 @@ struct PasskeyRow {
     synced: bool,
 }
 
+struct DeviceRow {
+    id: String,
+    label: String,
+    added: String,
+    last_used: Option<String>,
+    until: String,
+}
+
 struct EventRow {
     at: String,
     kind: &'static str,
@@ -71,6 +80,7 @@ struct AccountPage {
     passkeys_on: bool,
     passkeys: Vec<PasskeyRow>,
     sessions: Vec<SessionRow>,
+    devices: Vec<DeviceRow>,
     events: Vec<EventRow>,
     notice: Option<&'static str>,
     error: Option<String>,
@@ -84,16 +94,17 @@ async fn account_page(
     notice: Option<&'static str>,
     refused: Option<Problem>,
 ) -> Response {
-    let AccountServices { accounts, sessions, authenticator, passkeys, .. } = services;
+    let AccountServices { accounts, sessions, authenticator, passkeys, trusted_devices, .. } = services;
     let read = async {
         let user = accounts.me(caller).await?;
         let factors = authenticator.status(caller).await?;
         let live = sessions.list(caller).await?;
         let events = accounts.my_events(caller, None, EVENTS_SHOWN).await?;
         let keys = if passkeys.enabled() { passkeys.list(caller).await? } else { vec![] };
-        Ok::<_, domain::Error>((user, factors, live, events, keys))
+        let devices = trusted_devices.list(caller).await?;
+        Ok::<_, domain::Error>((user, factors, live, events, keys, devices))
     };
-    let (user, factors, live, events, keys) = match read.await {
+    let (user, factors, live, events, keys, devices) = match read.await {
         Ok(all) => all,
         Err(e) => return render::failure_page(e.into()),
     };
@@ -124,6 +135,16 @@ async fn account_page(
                 current: s.id == caller.session_id,
             })
             .collect(),
+        devices: devices
+            .into_iter()
+            .map(|d| DeviceRow {
+                id: d.id.to_string(),
+                label: d.label,
+                added: when(d.created_at),
+                last_used: d.last_used_at.map(when),
+                until: when(d.expires_at),
+            })
+            .collect(),
         events: events.items.iter().map(EventRow::from).collect(),
         user,
         notice,
@@ -140,6 +161,7 @@ pub struct AccountServices<'a> {
     pub(super) sessions: &'a Sessions,
     pub(super) authenticator: &'a Authenticator,
     pub(super) passkeys: &'a Passkeys,
+    pub(super) trusted_devices: &'a TrustedDevices,
 }
 
 impl<'a> FromRequest<'a> for AccountServices<'a> {
@@ -150,6 +172,7 @@ impl<'a> FromRequest<'a> for AccountServices<'a> {
             sessions: crate::http::state::part::<Sessions>(req),
             authenticator: crate::http::state::part::<Authenticator>(req),
             passkeys: crate::http::state::part::<Passkeys>(req),
+            trusted_devices: crate::http::state::part::<TrustedDevices>(req),
         })
     }
 }
@@ -296,6 +319,24 @@ pub struct CsrfOnly {
 pub struct SessionForm {
     csrf: String,
     session: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeviceForm {
+    csrf: String,
+    id: String,
+}
+
+/// Forgets a trusted device: its next login asks for the second factor.
+#[handler]
+pub async fn forget_device(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<DeviceForm>) -> Response {
+    change(visitor, &form.csrf.clone(), services, |caller| async move {
+        let id = form.id.parse().map_err(|_| domain::Error::TrustedDeviceNotFound)?;
+        services.trusted_devices.forget(&caller, id).await?;
+        Ok(redirect("/ui/account?done=device_forgotten"))
+    })
+    .await
 }
 
 /// Logs out another device; this browser's own row posts to `/ui/logout`.

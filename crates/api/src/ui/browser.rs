@@ -7,8 +7,11 @@
 //!   two-factor login between the password and the code.
 //! - **CSRF** (`__Host-authd_csrf`): a random value; every form carries the
 //!   token [`FormSigner`] signs over it and the session (signed double-submit).
+//! - **Trusted device** (`__Host-authd_device`): the token of a device the
+//!   person chose to trust after a second factor ("remember this device"),
+//!   kept for `AUTHD_TRUSTED_DEVICE_DAYS`; a login presents it with the password.
 //!
-//! All three are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
+//! All four are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
 //! and carry the `__Host-` prefix (no `Domain`, so no sibling host can set
 //! them) in production and for requests that reached a trusted proxy over
 //! HTTPS; a development server on plain HTTP drops the prefix and `Secure`,
@@ -32,12 +35,13 @@ pub struct UiConfig {
     pub production: bool,
 }
 
-/// The three cookies, by purpose.
+/// The four cookies, by purpose.
 #[derive(Debug, Clone, Copy)]
 pub enum Jar {
     Session,
     PendingLogin,
     Csrf,
+    Device,
 }
 
 impl Jar {
@@ -46,6 +50,7 @@ impl Jar {
             Jar::Session => "authd_session",
             Jar::PendingLogin => "authd_login",
             Jar::Csrf => "authd_csrf",
+            Jar::Device => "authd_device",
         }
     }
 
@@ -75,6 +80,10 @@ pub struct Visitor {
     csrf_cookie: String,
     caller: Option<Caller>,
     pending: Option<String>,
+    /// A trusted device's token, if this browser keeps one.
+    device: Option<String>,
+    /// What the browser says it is (`User-Agent`): a trusted device's label.
+    user_agent: Option<String>,
     /// Whether the request came from a page of this origin, by `Origin` or,
     /// failing that, `Sec-Fetch-Site` (both sent by current browsers on a POST).
     same_origin: bool,
@@ -91,6 +100,8 @@ impl<'a> FromRequest<'a> for Visitor {
         let mut visitor = Visitor {
             csrf_cookie: read(Jar::Csrf).unwrap_or_default(),
             pending: read(Jar::PendingLogin),
+            device: read(Jar::Device),
+            user_agent: req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned),
             caller: None,
             same_origin: same_origin(req),
             jar: jar.clone(),
@@ -192,6 +203,22 @@ impl Visitor {
         self.set(Jar::Session, &browser.token, Some(Duration::from_secs(browser.expires_in)));
         self.expire(Jar::PendingLogin);
         self.new_csrf_cookie();
+    }
+
+    /// The token of the trusted device this browser is, if it is one.
+    pub fn device_token(&self) -> Option<&str> {
+        self.device.as_deref()
+    }
+
+    /// What the browser says it is.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    /// Keeps the token of this browser, now a trusted device, for `days`.
+    pub fn trust_device(&mut self, token: &domain::trusted_device::DeviceToken, lasts: Duration) {
+        self.set(Jar::Device, token.expose(), Some(lasts));
+        self.device = Some(token.expose().to_owned());
     }
 
     /// Gives the browser a new random CSRF value (244 random bits, from two

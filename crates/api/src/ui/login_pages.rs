@@ -6,7 +6,7 @@
 use crate::http::state::Use;
 use askama::Template;
 use domain::login::{Login, LoginOutcome};
-use domain::otp::{CodeStatus, Method, SecondFactor};
+use domain::otp::{CodeStatus, Method, Remember, SecondFactor, Verified};
 use domain::passkey::PasskeySignIn;
 use domain::session::Sessions;
 use domain::token::BrowserToken;
@@ -70,7 +70,8 @@ pub async fn login_submit(
         return render::failure_page(f);
     }
     let password = SecretString::from(form.password);
-    match login.login_as::<BrowserToken>(&client.0, &form.username, &password).await {
+    let device = visitor.device_token().map(str::to_owned);
+    match login.login_on_device_as::<BrowserToken>(&client.0, &form.username, &password, device.as_deref()).await {
         Ok(LoginOutcome::Tokens(browser)) => {
             visitor.start_session(&browser);
             redirect("/ui/account")
@@ -127,12 +128,20 @@ struct CodePage {
     passkey: bool,
     resend_wait: u64,
     resends_left: u32,
+    /// "Remember this device for N days", when the server trusts devices.
+    remember_days: Option<u64>,
     notice: Option<&'static str>,
     error: Option<String>,
 }
 
 impl CodePage {
-    fn new(csrf: String, status: &CodeStatus, methods: &[Method], chosen: Option<Method>) -> Self {
+    fn new(
+        csrf: String,
+        status: &CodeStatus,
+        methods: &[Method],
+        chosen: Option<Method>,
+        remember: Option<Duration>,
+    ) -> Self {
         let chosen = chosen.unwrap_or(status.method);
         let sendable = methods.iter().any(|m| m.channel().is_some());
         CodePage {
@@ -150,6 +159,7 @@ impl CodePage {
             passkey: methods.contains(&Method::Passkey),
             resend_wait: status.resend_after.as_secs(),
             resends_left: status.resends_left,
+            remember_days: remember.map(|d| d.as_secs() / 86_400),
             notice: None,
             error: None,
         }
@@ -169,7 +179,8 @@ pub(super) async fn code_page(
     };
     match second_factor.pending(token).await {
         Ok((status, methods)) => {
-            let mut shown = CodePage::new(visitor.csrf_token(), &status, &methods, chosen);
+            let remember = second_factor.remembers_devices_for();
+            let mut shown = CodePage::new(visitor.csrf_token(), &status, &methods, chosen, remember);
             shown.notice = notice;
             shown.error = refused.as_ref().map(sentence);
             page_showing(refused.as_ref(), &shown)
@@ -202,6 +213,8 @@ pub struct CodeForm {
     csrf: String,
     code: String,
     method: String,
+    /// `on` when "Remember this device" is ticked.
+    remember: String,
 }
 
 /// The form's method; an empty field is none, an unknown word a method the login lacks.
@@ -226,13 +239,26 @@ pub async fn code_submit(
         Ok(m) => m,
         Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
     };
-    match second_factor.verify_as::<BrowserToken>(&client.0, &token, form.code.trim(), chosen).await {
-        Ok(done) => {
-            visitor.start_session(&done.pair);
-            redirect("/ui/account")
-        }
+    let remember = remember(&visitor, &form.remember);
+    match second_factor.verify_as::<BrowserToken>(&client.0, &token, form.code.trim(), chosen, remember).await {
+        Ok(done) => finished(&mut visitor, &second_factor, done),
         Err(e) => code_page(&visitor, &second_factor, chosen, Some(Problem::from(e)), None).await,
     }
+}
+
+/// What a ticked (`on`) "Remember this device" asks of the second step.
+pub(super) fn remember<'v>(visitor: &'v Visitor, ticked: &str) -> Remember<'v> {
+    Remember { device: ticked == "on", user_agent: visitor.user_agent() }
+}
+
+/// A finished second step at the pages: the browser's session, and its
+/// trusted device's cookie when it asked to be remembered.
+pub(super) fn finished(visitor: &mut Visitor, second_factor: &SecondFactor, done: Verified<BrowserToken>) -> Response {
+    visitor.start_session(&done.pair);
+    if let (Some(token), Some(lasts)) = (&done.device_token, second_factor.remembers_devices_for()) {
+        visitor.trust_device(token, lasts);
+    }
+    redirect("/ui/account")
 }
 
 #[derive(Debug, Default, Deserialize)]

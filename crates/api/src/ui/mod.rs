@@ -71,6 +71,7 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/mailed-codes", post(account_page::mailed_codes))
         .at("/account/verify-email", post(account_page::email_proof))
         .at("/account/sessions/end", post(account_page::end_session))
+        .at("/account/devices/forget", post(account_page::forget_device))
         .at("/account/totp", post(totp_pages::totp_enrol))
         .at("/account/totp/confirm", post(totp_pages::totp_confirm))
         .at("/account/totp/remove", post(totp_pages::totp_remove))

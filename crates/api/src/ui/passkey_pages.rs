@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::account_page::{AccountServices, change};
 use super::browser::Visitor;
-use super::login_pages::{code_page, login_page_with};
+use super::login_pages::{code_page, finished, login_page_with, remember};
 use super::render::{self, Failure, redirect};
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::Problem;
@@ -62,6 +62,8 @@ pub struct AnswerForm {
     csrf: String,
     ceremony_id: String,
     credential: String,
+    /// `on` when "Remember this device" is ticked (the second step).
+    remember: String,
 }
 
 /// Options to sign in with a passkey alone (the login page's button).
@@ -134,11 +136,9 @@ pub async fn code_answer(
     let Some(token) = visitor.pending_login().map(str::to_owned) else {
         return redirect("/ui/login");
     };
-    match second_factor.verify_passkey_as::<BrowserToken>(&client.0, &token, &form.credential).await {
-        Ok(done) => {
-            visitor.start_session(&done.pair);
-            redirect("/ui/account")
-        }
+    let remember = remember(&visitor, &form.remember);
+    match second_factor.verify_passkey_as::<BrowserToken>(&client.0, &token, &form.credential, remember).await {
+        Ok(done) => finished(&mut visitor, &second_factor, done),
         Err(e) => code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
     }
 }

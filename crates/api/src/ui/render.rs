@@ -115,6 +115,7 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "passkey_renamed" => "Passkey renamed.",
         "passkey_removed" => "Passkey removed. Your other sessions were logged out.",
         "reauthenticated" => "Thank you: it is you. Make your change again.",
+        "device_forgotten" => "That device is forgotten: its next login asks for the second factor.",
         _ => return None,
     })
 }

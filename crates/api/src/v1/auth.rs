@@ -2,8 +2,10 @@
 
 use crate::http::state::Use;
 use domain::login::Login;
-use domain::otp::{Method, SecondFactor};
+use domain::otp::{Method, Remember, SecondFactor};
 use domain::session::Sessions;
+use domain::token::TokenPair;
+use poem_openapi::param::Header;
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 use serde::Deserialize;
@@ -12,7 +14,7 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
 use crate::http::security::{AccessAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
-use crate::v1::login_body::{LoginResponse, PairResponse, TokenPairBody};
+use crate::v1::login_body::{LoginResponse, PairResponse};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
 use crate::v1::words::{AcrWord, AmrWord, ChannelWord, MethodWord};
 
@@ -28,6 +30,12 @@ pub struct Credentials {
     /// Accepted for OAuth2 clients; only `password` is meaningful.
     #[serde(default)]
     pub grant_type: Option<Text>,
+    /// The token a trusted device kept (`device_token` from `/auth/verify-otp`
+    /// or `/auth/verify-passkey` with `remember_device`): with the right
+    /// password of the same user, the second factor is skipped (`aal1`).
+    #[serde(default)]
+    #[oai(validator(max_length = 128))]
+    pub device_token: Option<Text>,
 }
 
 #[derive(ApiRequest)]
@@ -48,6 +56,10 @@ pub struct OtpBody {
     /// One of the login's `methods`; default: the first. A sent code is
     /// the one sent last, whichever channel it took.
     pub method: Omittable<MethodWord>,
+    /// Trust this device: the answer carries a `device_token` whose logins
+    /// skip the second factor for `AUTHD_TRUSTED_DEVICE_DAYS`.
+    #[oai(default)]
+    pub remember_device: bool,
 }
 
 /// Which factor to send a new code for.
@@ -143,7 +155,8 @@ impl AuthApi {
             CredentialsRequest::Form(Form(c)) | CredentialsRequest::Json(Json(c)) => c,
         };
         let password = secrecy::SecretString::from(creds.password);
-        let outcome = login.login(&client.0, &creds.username, &password).await?;
+        let device = creds.device_token.as_ref().map(|t| t.0.as_str());
+        let outcome = login.login_on_device_as(&client.0, &creds.username, &password, device).await?;
         Ok(LoginResponse::Ok(Json(outcome.into())))
     }
 
@@ -160,12 +173,13 @@ impl AuthApi {
         second_factor: Use<'_, SecondFactor>,
         client: ClientAddr,
         token: TemporaryAuth,
+        #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
         body: Json<OtpBody>,
     ) -> ApiResult<PairResponse> {
-        let done = second_factor.verify(&client.0, &token.0.token, &body.otp, body.method.0.map(Method::from)).await?;
-        let mut pair = TokenPairBody::from(done.pair);
-        pair.recovery_codes_left = done.recovery_codes_left;
-        Ok(PairResponse::Ok(Json(pair)))
+        let remember = Remember { device: body.remember_device, user_agent: user_agent.0.as_deref() };
+        let method = body.method.0.map(Method::from);
+        let done = second_factor.verify_as::<TokenPair>(&client.0, &token.0.token, &body.otp, method, remember).await?;
+        Ok(PairResponse::Ok(Json(done.into())))
     }
 
     /// Send a new code for the same login

@@ -3,6 +3,7 @@
 //! of a second factor that is due.
 
 use domain::login::LoginOutcome;
+use domain::otp::Verified;
 use domain::token::TokenPair;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, Union};
@@ -24,6 +25,22 @@ pub struct TokenPairBody {
     /// a new set (`POST /users/me/recovery-codes`) before the app is lost too.
     #[oai(skip_serializing_if_is_none)]
     pub recovery_codes_left: Option<u32>,
+    /// With `remember_device`: this device's token. Keep it and send it as
+    /// `device_token` to `/auth/token`: the same user's password then skips
+    /// the second factor (at `aal1`) for `AUTHD_TRUSTED_DEVICE_DAYS`. Shown once.
+    #[oai(skip_serializing_if_is_none)]
+    pub device_token: Option<String>,
+}
+
+impl<K: Into<TokenPairBody>> From<Verified<K>> for TokenPairBody {
+    /// A finished second step: the pair, the recovery codes left, the device's token.
+    fn from(done: Verified<K>) -> Self {
+        Self {
+            recovery_codes_left: done.recovery_codes_left,
+            device_token: done.device_token.map(|t| t.expose().to_owned()),
+            ..done.pair.into()
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -42,6 +59,7 @@ impl From<TokenPair> for TokenPairBody {
             expires_in: t.expires_in,
             refresh_expires_in: t.refresh_expires_in,
             recovery_codes_left: None,
+            device_token: None,
         }
     }
 }

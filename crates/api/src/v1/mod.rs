@@ -18,6 +18,7 @@ pub mod reset;
 pub mod second_factors;
 pub mod sessions;
 pub mod shared;
+pub mod trusted_devices;
 pub mod users;
 pub mod verifications;
 pub mod words;

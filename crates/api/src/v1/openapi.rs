@@ -27,6 +27,7 @@ use crate::v1::reset::{ResetApi, ResetByCode, ResetByLink, ResetRequestBody};
 use crate::v1::second_factors::{ConfirmBody, SecondFactorsApi};
 use crate::v1::sessions::MySessionsApi;
 use crate::v1::shared::PasswordBody;
+use crate::v1::trusted_devices::TrustedDevicesApi;
 use crate::v1::users::{ChangePasswordBody, PatchMeBody, RegistrationBody, UsersApi};
 use crate::v1::verifications::{CheckBody, NewVerificationBody, VerificationsApi};
 
@@ -38,6 +39,7 @@ type Operations = (
     EmailApi,
     UsersApi,
     MySessionsApi,
+    TrustedDevicesApi,
     PhoneApi,
     SecondFactorsApi,
     MyPasskeysApi,
@@ -56,6 +58,7 @@ pub fn service() -> OpenApiService<Operations, ()> {
         EmailApi,
         UsersApi,
         MySessionsApi,
+        TrustedDevicesApi,
         PhoneApi,
         SecondFactorsApi,
         MyPasskeysApi,

@@ -6,9 +6,9 @@
 //! `PublicKeyCredential.toJSON()` returns.
 
 use chrono::{DateTime, Utc};
-use domain::otp::SecondFactor;
+use domain::otp::{Remember, SecondFactor};
 use domain::passkey::{Passkey, PasskeySignIn, Passkeys};
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
@@ -89,6 +89,9 @@ pub struct RenameBody {
 pub struct AssertionBody {
     /// What `PublicKeyCredential.toJSON()` returned for `navigator.credentials.get`.
     pub credential: Value,
+    /// Trust this device, as at `/auth/verify-otp`.
+    #[oai(default)]
+    pub remember_device: bool,
 }
 
 #[derive(Debug, Object)]
@@ -220,12 +223,15 @@ impl PasskeyLoginApi {
         second_factor: Use<'_, SecondFactor>,
         client: ClientAddr,
         token: TemporaryAuth,
+        #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
         body: Json<AssertionBody>,
     ) -> ApiResult<PairResponse> {
         let credential = body.0.credential.to_string();
-        let done =
-            second_factor.verify_passkey_as::<domain::token::TokenPair>(&client.0, &token.0.token, &credential).await?;
-        Ok(PairResponse::Ok(Json(TokenPairBody::from(done.pair))))
+        let remember = Remember { device: body.0.remember_device, user_agent: user_agent.0.as_deref() };
+        let done = second_factor
+            .verify_passkey_as::<domain::token::TokenPair>(&client.0, &token.0.token, &credential, remember)
+            .await?;
+        Ok(PairResponse::Ok(Json(TokenPairBody::from(done))))
     }
 
     /// Begin signing in with a passkey alone

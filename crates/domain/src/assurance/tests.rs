@@ -148,7 +148,10 @@ async fn a_passkey_gives_hwk_user_mfa_at_aal2_as_the_second_step_and_as_a_sign_i
 
     let login = pending(&w, "ada").await;
     let options = w.second_factor.passkey_options(&login.temporary_token).await.unwrap();
-    let pair = w.second_factor.verify_passkey_as(&w.from, &login.temporary_token, &key.get(&options)).await;
+    let pair = w
+        .second_factor
+        .verify_passkey_as(&w.from, &login.temporary_token, &key.get(&options), Default::default())
+        .await;
     let second_step = assurance(&w, &pair.unwrap().pair).await;
     assert_eq!(said(second_step), (vec!["pwd", "hwk", "user", "mfa"], Acr::Aal2));
 

@@ -58,6 +58,10 @@ stable_words! {
         PasskeyCloneSuspected = "passkey_clone_suspected",
         Reauthenticated = "reauthenticated",
         ReauthenticationFailed = "reauthentication_failed",
+        TrustedDeviceAdded = "trusted_device_added",
+        TrustedDeviceUsed = "trusted_device_used",
+        TrustedDeviceRemoved = "trusted_device_removed",
+        TrustedDevicesRevoked = "trusted_devices_revoked",
     }
 }
 

@@ -20,5 +20,5 @@ pub use challenge::{Capped, CodeRules, MAX_ATTEMPTS, MAX_RESENDS, Method, OtpCha
 pub use code::OtpCode;
 pub use finish::{Finished, FinishedLogin};
 pub use link::LinkToken;
-pub use second_factor::{Pending, SecondFactor, Verified};
+pub use second_factor::{Pending, Remember, SecondFactor, Verified};
 pub use sent_codes::{CodeStatus, SentCodes};

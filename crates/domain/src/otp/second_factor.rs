@@ -26,6 +26,7 @@ use crate::subject::Subject;
 use crate::throttle::{ClientAddress, RateScope, Throttle, user_key};
 use crate::token::{TokenKind, TokenPair, Tokens};
 use crate::totp::TotpCredential;
+use crate::trusted_device::DeviceToken;
 use crate::user::{User, UserId};
 
 /// A second factor is due: this token lets the caller answer it.
@@ -45,6 +46,19 @@ pub struct Verified<K = TokenPair> {
     pub pair: K,
     /// After a recovery code: how many the user has left.
     pub recovery_codes_left: Option<u32>,
+    /// When the client asked to trust this device (and the server trusts
+    /// devices): the token its next password logins present to skip the
+    /// second factor.
+    pub device_token: Option<DeviceToken>,
+}
+
+/// Whether the client asks to trust the device the second factor was
+/// proved on ("remember this device"), and what the device says it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Remember<'a> {
+    pub device: bool,
+    /// Its `User-Agent`, for the label the user sees in their list.
+    pub user_agent: Option<&'a str>,
 }
 
 #[derive(Clone)]
@@ -98,6 +112,13 @@ impl SecondFactor {
             (false, false) => vec![],
         };
         passkey.into_iter().chain(others).collect()
+    }
+
+    /// How long a device trusted after this step skips it, when the server
+    /// trusts devices ("remember this device").
+    pub fn remembers_devices_for(&self) -> Option<Duration> {
+        let devices = &self.sessions.trusted_devices;
+        devices.enabled().then_some(devices.ttl)
     }
 
     /// Whether the user has a passkey.
@@ -215,7 +236,7 @@ impl SecondFactor {
         answer: &str,
         method: Option<Method>,
     ) -> Result<Verified> {
-        self.verify_as(from, temporary_token, answer, method).await
+        self.verify_as(from, temporary_token, answer, method, Remember::default()).await
     }
 
     /// Finishes a two-factor login with a passkey's assertion to the
@@ -226,11 +247,12 @@ impl SecondFactor {
         from: &ClientAddress,
         temporary_token: &str,
         credential: &str,
+        remember: Remember<'_>,
     ) -> Result<Verified<K>> {
         if !self.passkeys_on {
             return Err(Error::PasskeysOff);
         }
-        self.answer_as(from, temporary_token, Answer::Passkey(credential), Some(Method::Passkey)).await
+        self.answer_as(from, temporary_token, Answer::Passkey(credential), Some(Method::Passkey), remember).await
     }
 
     /// [`verify`](Self::verify), for a client that keeps its session as `K`.
@@ -240,8 +262,9 @@ impl SecondFactor {
         temporary_token: &str,
         answer: &str,
         method: Option<Method>,
+        remember: Remember<'_>,
     ) -> Result<Verified<K>> {
-        self.answer_as(from, temporary_token, Answer::Code(answer), method).await
+        self.answer_as(from, temporary_token, Answer::Code(answer), method, remember).await
     }
 
     #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
@@ -251,6 +274,7 @@ impl SecondFactor {
         temporary_token: &str,
         answer: Answer<'_>,
         method: Option<Method>,
+        remember: Remember<'_>,
     ) -> Result<Verified<K>> {
         self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
         let challenge = self.open_challenge(temporary_token).await?;
@@ -276,7 +300,11 @@ impl SecondFactor {
             Finished::UserInactive => return Err(Error::TokenInvalid),
         }
         let pair = K::first(&self.sessions, &finished.session)?;
-        Ok(Verified { pair, recovery_codes_left: proved.codes_left })
+        let device_token = match remember.device {
+            true => self.sessions.trusted_devices.remember(uid, remember.user_agent).await?,
+            false => None,
+        };
+        Ok(Verified { pair, recovery_codes_left: proved.codes_left, device_token })
     }
 
     /// Sends a fresh code for the same login by `method` (default: the

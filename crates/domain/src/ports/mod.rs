@@ -26,6 +26,7 @@ use crate::subject::Subject;
 use crate::throttle::rate::Window;
 use crate::token::claims::Claims;
 use crate::totp::credential::TotpCredential;
+use crate::trusted_device::{DeviceToken, TrustedDevice};
 use crate::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
 
 #[async_trait]
@@ -215,6 +216,24 @@ pub trait KeyedHasher: Send + Sync {
     fn hash_api_key(&self, key: &ApiKey) -> Vec<u8>;
     /// A mailed link's token's hash; storage finds the challenge by it.
     fn hash_link(&self, token: &LinkToken) -> Vec<u8>;
+    /// A trusted device's token's hash; storage finds the device by it.
+    fn hash_device_token(&self, token: &DeviceToken) -> Vec<u8>;
+}
+
+/// Trusted devices ("remember this device"), found by their token's keyed hash.
+#[async_trait]
+pub trait TrustedDeviceRepo: Send + Sync {
+    /// Stores a device whose token hashes to `token_hash` (unique).
+    async fn add(&self, device: &TrustedDevice, token_hash: &[u8]) -> Result<()>;
+    /// The device whose token hashes to `token_hash`, if it is `user`'s and
+    /// unexpired at `now`; its use is written at `now` in the same statement.
+    async fn use_token(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<TrustedDevice>>;
+    /// The user's devices unexpired at `now`, newest first.
+    async fn list(&self, user: UserId, now: DateTime<Utc>) -> Result<Vec<TrustedDevice>>;
+    /// Deletes the device only if it is `user`'s: whether it was.
+    async fn delete_owned(&self, user: UserId, id: Uuid) -> Result<bool>;
+    /// Deletes every device of the user; how many.
+    async fn delete_all(&self, user: UserId) -> Result<u64>;
 }
 
 /// Sends one message through a provider (SMTP, Vonage, Twilio, the file
@@ -356,6 +375,8 @@ pub enum Purgeable {
     Challenges,
     /// Passkey ceremonies that expired before the cutoff.
     Ceremonies,
+    /// Trusted devices whose trust ended before the cutoff.
+    TrustedDevices,
     /// Messages whose code expired before the cutoff, sent or not.
     Messages,
     /// Security events recorded before the cutoff.

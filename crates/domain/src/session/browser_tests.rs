@@ -55,7 +55,7 @@ async fn a_two_factor_login_in_the_browser_ends_in_a_browser_session() {
     assert_eq!(status.remaining_attempts, 5);
     let done = w
         .second_factor
-        .verify_as::<BrowserToken>(&w.from, &due.temporary_token, &w.last_code().await, None)
+        .verify_as::<BrowserToken>(&w.from, &due.temporary_token, &w.last_code().await, None, Default::default())
         .await
         .unwrap();
     assert!(w.sessions.authenticate_browser(&done.pair.token).await.is_ok());

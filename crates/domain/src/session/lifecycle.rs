@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ports::SessionRepo;
 use crate::rng::Rng;
 use crate::token::{BrowserToken, TokenKind, TokenPair, Tokens};
+use crate::trusted_device::TrustedDevices;
 use crate::user::UserId;
 
 /// What a session hands its client: a token pair to an API client, a
@@ -54,6 +55,8 @@ pub struct Sessions {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn Rng>,
     pub(crate) refresh_ttl: Duration,
+    /// Forgotten with the sessions when all of a user's end.
+    pub(crate) trusted_devices: TrustedDevices,
 }
 
 impl Sessions {
@@ -181,9 +184,13 @@ impl Sessions {
     }
 
     /// Revokes every live session of `user` but `keep`; returns how many.
-    /// Every ending of many sessions goes through here, so a node's session
-    /// cache forgets them at once.
+    /// Every ending of many sessions goes through here (log out everywhere,
+    /// a new or reset password, a second factor removed, a deactivation),
+    /// so a node's session cache forgets them at once, and so do the
+    /// user's trusted devices.
     pub async fn revoke_all(&self, user: UserId, keep: Option<uuid::Uuid>) -> Result<u64> {
-        self.repo.revoke_all(user, keep, self.clock.now()).await
+        let revoked = self.repo.revoke_all(user, keep, self.clock.now()).await?;
+        self.trusted_devices.forget_all(user).await?;
+        Ok(revoked)
     }
 }

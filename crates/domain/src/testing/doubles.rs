@@ -165,6 +165,9 @@ impl KeyedHasher for PlainKeyedHasher {
     fn hash_link(&self, token: &crate::otp::LinkToken) -> Vec<u8> {
         [b"link:".as_slice(), token.expose().as_bytes()].concat()
     }
+    fn hash_device_token(&self, token: &crate::trusted_device::DeviceToken) -> Vec<u8> {
+        [b"device:".as_slice(), token.expose().as_bytes()].concat()
+    }
 }
 
 /// "Seals" by prefixing the context, so a value moved to another owner does

@@ -87,6 +87,7 @@ impl World {
             recovery_codes: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
+            trusted_devices: Arc::new(db.clone()),
             webauthn,
             sealer: Arc::new(PlainSealer),
             clock: clock.clone(),

@@ -48,7 +48,7 @@ pub(super) async fn pending(w: &World, name: &str) -> Pending {
 }
 
 pub(super) async fn answer(w: &World, temporary: &str, credential: &str) -> crate::Result<TokenPair> {
-    w.second_factor.verify_passkey_as(&w.from, temporary, credential).await.map(|v| v.pair)
+    w.second_factor.verify_passkey_as(&w.from, temporary, credential, Default::default()).await.map(|v| v.pair)
 }
 
 /// The details of the newest event of `kind` about `user`.

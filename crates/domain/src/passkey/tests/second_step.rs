@@ -37,7 +37,10 @@ async fn with_passkeys_off_a_login_never_offers_them_and_every_passkey_call_is_r
     assert_eq!(p.methods, vec![Method::Email]);
     let refused = w.second_factor.passkey_options(&p.temporary_token).await;
     assert!(matches!(refused, Err(Error::PasskeysOff)));
-    let refused = w.second_factor.verify_passkey_as::<TokenPair>(&w.from, &p.temporary_token, "id=0101").await;
+    let refused = w
+        .second_factor
+        .verify_passkey_as::<TokenPair>(&w.from, &p.temporary_token, "id=0101", Default::default())
+        .await;
     assert!(matches!(refused, Err(Error::PasskeysOff)));
     assert!(matches!(w.passkey_sign_in.start(&w.from).await, Err(Error::PasskeysOff)));
     let mailed = w.last_code().await;

@@ -16,7 +16,7 @@ use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
     AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore, RecoveryCodeRepo, SessionRepo,
-    ThrottleStore, TotpRepo, UserRepo,
+    ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::subject::Subject;
@@ -33,6 +33,7 @@ pub mod retention;
 pub mod sessions;
 pub mod throttles;
 pub mod totp;
+pub mod trusted_devices;
 pub mod users;
 pub mod verifications;
 
@@ -53,6 +54,7 @@ pub struct Store {
     pub purge: Arc<dyn PurgeStore>,
     pub apps: Arc<dyn AppRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
+    pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -272,6 +274,11 @@ macro_rules! port_contracts {
             a_ceremony_has_exactly_one_taker_among_fifty,
             expired_ceremonies_are_purged_and_live_ones_stay,
         ]);
+        $crate::port_contracts!(@suite $store, trusted_devices: [
+            a_device_is_found_by_its_token_hash_only_for_its_user_while_it_lives_and_its_use_is_written,
+            listing_and_deleting_touch_only_the_owners_live_devices,
+            expired_devices_are_purged_and_go_with_their_user,
+        ]);
     };
     (@suite $store:ident, $suite:ident: [$($check:ident),* $(,)?]) => {
         mod $suite {
@@ -309,7 +316,8 @@ mod memory {
             outbox: Arc::new(db.clone()),
             purge: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
-            passkeys: Arc::new(db),
+            passkeys: Arc::new(db.clone()),
+            trusted_devices: Arc::new(db),
         })
     }
 

@@ -14,6 +14,7 @@ mod recovery_codes;
 mod sessions;
 mod throttle;
 mod totp;
+mod trusted_devices;
 mod users;
 
 use std::collections::HashMap;
@@ -69,6 +70,8 @@ pub struct Tables {
     pub app_keys: HashMap<Vec<u8>, AppKey>,
     pub passkeys: HashMap<Uuid, crate::passkey::Passkey>,
     pub ceremonies: HashMap<Uuid, crate::passkey::Ceremony>,
+    /// Devices with their token's hash (`ux_trusted_devices_token_hash`).
+    pub trusted_devices: HashMap<Uuid, (crate::trusted_device::TrustedDevice, Vec<u8>)>,
 }
 
 impl Tables {

@@ -27,6 +27,7 @@ impl PurgeStore for MemDb {
             }
             Purgeable::Challenges => take(&mut t.otps, |c| c.expires_at < before, limit),
             Purgeable::Ceremonies => take(&mut t.ceremonies, |c| c.expires_at < before, limit),
+            Purgeable::TrustedDevices => take(&mut t.trusted_devices, |(d, _)| d.expires_at < before, limit),
             Purgeable::Messages => take(&mut t.deliveries, |d| d.expires_at < before, limit),
             Purgeable::Events => {
                 let old: Vec<Uuid> =

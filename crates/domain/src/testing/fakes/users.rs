@@ -143,6 +143,7 @@ impl UserRepo for MemDb {
         t.totp.remove(&id);
         t.recovery.remove(&id);
         t.passkeys.retain(|_, p| p.user_id != id);
+        t.trusted_devices.retain(|_, (d, _)| d.user_id != id);
         Ok(true)
     }
     async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {
