@@ -107,7 +107,7 @@ fn one_of_each() -> Vec<domain::Error> {
         E::TokenExpired,
         E::SessionRevoked,
         E::RefreshReused,
-        E::ReauthenticationRequired { max_age: wait, acr: None },
+        E::ReauthenticationRequired { max_age: wait, two_factors: false },
         E::OtpInvalid { remaining: 3 },
         E::OtpUsed,
         E::OtpLocked,
@@ -183,22 +183,22 @@ async fn every_domain_error_maps_to_its_documented_status() {
 async fn a_step_up_refusal_is_rfc_9470s_challenge_in_the_header_and_the_body() {
     use poem::IntoResponse;
     let max_age = std::time::Duration::from_secs(300);
-    for (acr, header) in [
+    for (two_factors, header) in [
         (
-            None,
+            false,
             r#"Bearer error="insufficient_user_authentication", error_description="More recent authentication is required", max_age="300""#,
         ),
         (
-            Some(domain::assurance::Acr::Aal2),
+            true,
             r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="aal2", max_age="300""#,
         ),
     ] {
-        let resp = ApiError::from(domain::Error::ReauthenticationRequired { max_age, acr }).into_response();
+        let resp = ApiError::from(domain::Error::ReauthenticationRequired { max_age, two_factors }).into_response();
         assert_eq!(resp.status().as_u16(), 401);
         assert_eq!(resp.headers().get("www-authenticate").unwrap(), header);
         let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
         assert_eq!((body["code"].as_str(), body["max_age"].as_u64()), (Some("reauthentication_required"), Some(300)));
-        assert_eq!(body["acr_values"].as_str(), acr.map(|a| a.as_str()));
+        assert_eq!(body["acr_values"].as_str(), two_factors.then_some("aal2"));
     }
     let plain = ApiError::from(domain::Error::TokenExpired).into_response();
     assert_eq!(plain.headers().get("www-authenticate").unwrap(), "Bearer", "other 401s challenge as before");

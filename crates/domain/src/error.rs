@@ -21,9 +21,9 @@ pub enum Error {
     PasswordRequired,
     /// A sensitive change from a session whose user did not prove who they
     /// are recently enough (within `max_age`), or, for a user with a second
-    /// factor, not with two factors (`acr`: the level that is missing).
-    #[error("{}", reauthentication_detail(*acr))]
-    ReauthenticationRequired { max_age: Duration, acr: Option<crate::assurance::Acr> },
+    /// factor, not with two factors (`two_factors`: the level that is missing).
+    #[error("{}", reauthentication_detail(*two_factors))]
+    ReauthenticationRequired { max_age: Duration, two_factors: bool },
     #[error("this email address is already registered")]
     EmailTaken,
     #[error("this username is already taken")]
@@ -140,10 +140,10 @@ pub enum Error {
     Internal(#[source] BoxError),
 }
 
-fn reauthentication_detail(acr: Option<crate::assurance::Acr>) -> &'static str {
-    match acr {
-        Some(_) => "prove who you are again with your second factor first (POST /auth/reauthenticate)",
-        None => "prove who you are again first (POST /auth/reauthenticate)",
+fn reauthentication_detail(two_factors: bool) -> &'static str {
+    match two_factors {
+        true => "prove who you are again with your second factor first (POST /auth/reauthenticate)",
+        false => "prove who you are again first (POST /auth/reauthenticate)",
     }
 }
 

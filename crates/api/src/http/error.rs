@@ -212,10 +212,10 @@ impl From<domain::Error> for Problem {
             E::TokenExpired => Problem::new(StatusCode::UNAUTHORIZED, "token_expired", msg),
             E::SessionRevoked => Problem::new(StatusCode::UNAUTHORIZED, "session_revoked", msg),
             E::RefreshReused => Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", msg),
-            E::ReauthenticationRequired { max_age, acr } => {
+            E::ReauthenticationRequired { max_age, two_factors } => {
                 let mut p = Problem::new(StatusCode::UNAUTHORIZED, "reauthentication_required", msg);
                 p.max_age = Some(max_age.as_secs());
-                p.acr_values = acr.map(|a| a.as_str().to_owned());
+                p.acr_values = two_factors.then(|| domain::assurance::Acr::Aal2.as_str().to_owned());
                 p
             }
             E::OtpInvalid { remaining } => {

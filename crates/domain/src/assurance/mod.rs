@@ -167,7 +167,7 @@ impl Assurance {
         let too_old = now.signed_duration_since(self.auth_time) > span(max_age);
         let too_low = self.acr() < Acr::Aal2;
         if too_old || too_low {
-            return Err(Error::ReauthenticationRequired { max_age, acr: too_low.then_some(Acr::Aal2) });
+            return Err(Error::ReauthenticationRequired { max_age, two_factors: too_low });
         }
         Ok(())
     }

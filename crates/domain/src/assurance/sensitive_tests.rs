@@ -28,9 +28,9 @@ fn proved(amr: Amr) -> Assurance {
 fn missing(r: crate::Result<()>) -> Option<Option<Acr>> {
     match r {
         Ok(()) => None,
-        Err(Error::ReauthenticationRequired { max_age, acr }) => {
+        Err(Error::ReauthenticationRequired { max_age, two_factors }) => {
             assert_eq!(max_age, FIVE_MINUTES);
-            Some(acr)
+            Some(two_factors.then_some(Acr::Aal2))
         }
         Err(other) => panic!("{other:?}"),
     }

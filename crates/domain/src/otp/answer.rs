@@ -5,7 +5,7 @@
 
 use super::challenge::{Method, OtpChallenge};
 use super::code::OtpCode;
-use super::second_factor::SecondFactor;
+use super::second_factor::{Answer, SecondFactor};
 use crate::audit::event::AuditEvent;
 use crate::audit::{Audit, EventKind};
 use crate::error::{Error, Result};
@@ -38,15 +38,6 @@ impl Proved {
         }
         events
     }
-}
-
-/// What the user sent to answer a challenge.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Answer<'a> {
-    /// A code, typed: an app's, a recovery code, or one sent.
-    Code(&'a str),
-    /// A passkey's assertion, the JSON `PublicKeyCredential.toJSON()` gives.
-    Passkey(&'a str),
 }
 
 impl SecondFactor {

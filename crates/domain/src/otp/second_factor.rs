@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::answer::Answer;
 use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
@@ -50,6 +49,15 @@ pub struct Verified<K = TokenPair> {
     /// devices): the token its next password logins present to skip the
     /// second factor.
     pub device_token: Option<DeviceToken>,
+}
+
+/// What the user sent to answer a challenge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Answer<'a> {
+    /// A code, typed: an app's, a recovery code, or one sent.
+    Code(&'a str),
+    /// A passkey's assertion, the JSON `PublicKeyCredential.toJSON()` gives.
+    Passkey(&'a str),
 }
 
 /// Whether the client asks to trust the device the second factor was

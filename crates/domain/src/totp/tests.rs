@@ -89,7 +89,7 @@ async fn enrolment_is_pending_until_a_code_confirms_it_and_then_two_factor_login
     assert_eq!((status.totp_since.is_some(), status.recovery_codes_left), (true, 10));
     assert_eq!(status.methods, [Method::Totp, Method::RecoveryCode]);
     let again = w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await;
-    assert!(matches!(again, Err(Error::ReauthenticationRequired { acr: Some(_), .. })), "aal1 since: {again:?}");
+    assert!(matches!(again, Err(Error::ReauthenticationRequired { two_factors: true, .. })), "aal1 since: {again:?}");
     w.clock.advance(Duration::from_secs(30));
     let me = stepped_up(&w, &me, &secret).await;
     assert!(matches!(w.authenticator.enrol(&me, &pw(GOOD_PASSWORD)).await, Err(Error::TotpAlreadyActive)));
