@@ -11,6 +11,7 @@ use super::Amr;
 use crate::account::Accounts;
 use crate::audit::EventKind;
 use crate::error::{Error, Result};
+use crate::notify::Channel;
 use crate::notify::MessageKind;
 use crate::otp::answer::Proved;
 use crate::otp::second_factor::Answer;
@@ -18,7 +19,7 @@ use crate::otp::sent_codes::CodeStatus;
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose, SecondFactor};
 use crate::session::{Caller, SessionKeys};
 use crate::subject::Subject;
-use crate::throttle::{ClientAddress, RateScope};
+use crate::throttle::{ClientAddress, RateScope, user_key};
 use crate::user::User;
 
 /// A second factor presented at a step-up.
@@ -41,14 +42,22 @@ impl StepUp {
     /// Sends a code by `method` (mail, SMS, WhatsApp: one the user's
     /// logins may use) for the caller's session to step up with: a resend
     /// of the session's open step-up code (cooldown, resend limit), or a
-    /// new one.
+    /// new one. Not to a locked account; each counts against the user's
+    /// hourly codes on that channel (mail, or the phone), shared with the
+    /// proofs of their address and number.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn send_code(&self, caller: &Caller, method: Method) -> Result<CodeStatus> {
         let sf = &self.second_factor;
         let user = self.user(caller).await?;
-        if method.channel().is_none() || !sf.methods_for(&user).await?.contains(&method) {
+        let Some(channel) = method.channel() else {
+            return Err(Error::MethodUnavailable);
+        };
+        if !sf.methods_for(&user).await?.contains(&method) {
             return Err(Error::MethodUnavailable);
         }
+        sf.throttle.ensure_unlocked(&user_key(user.id)).await?;
+        let scope = if channel == Channel::Email { RateScope::EmailCode } else { RateScope::PhoneCode };
+        sf.throttle.check_rate(scope, &user.id.to_string()).await?;
         let to = SecondFactor::destination(&user, method, MessageKind::ReauthCode)?;
         match self.open_challenge(caller).await? {
             Some(open) => sf.codes.resend(&open, to).await,

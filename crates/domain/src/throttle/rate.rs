@@ -46,9 +46,9 @@ pub enum RateScope {
     Token,
     VerifyOtp,
     Registration,
-    /// Codes sent to a user's phone to verify it, per user.
+    /// Codes sent to a user's phone to verify it or for a step-up, per user.
     PhoneCode,
-    /// Mails sent to prove a user's email address, per user.
+    /// Mails sent to prove a user's email address or for a step-up, per user.
     EmailCode,
     /// Password-reset requests, per client address.
     ResetRequest,

@@ -175,3 +175,23 @@ async fn a_step_up_needs_a_proof_a_method_the_user_has_and_a_live_session() {
     w.sessions.logout(&me, false).await.unwrap();
     assert!(matches!(step_up(&w, &me, Some(&good()), None).await, Err(Error::SessionRevoked)));
 }
+
+#[tokio::test]
+async fn step_up_codes_count_against_the_users_hourly_codes_and_a_locked_account_gets_none() {
+    let mut policy = crate::policy::Policy::default();
+    policy.rate_limits.email_codes_per_hour = 1;
+    let w = World::with_policy(policy);
+    let (me, _) = ada_half_an_hour_in(&w).await;
+    w.step_up.send_code(&me, Method::Email).await.unwrap();
+    w.clock.advance(Duration::from_secs(60));
+    let again = w.step_up.send_code(&me, Method::Email).await;
+    assert!(matches!(again, Err(Error::RateLimited { .. })), "{again:?}");
+
+    let w = World::new();
+    let (me, _) = ada_half_an_hour_in(&w).await;
+    for _ in 0..=crate::throttle::schedule::FREE_FAILURES {
+        let _ = step_up(&w, &me, Some(&pw("wrong-password-123")), None).await;
+    }
+    let locked = w.step_up.send_code(&me, Method::Email).await;
+    assert!(matches!(locked, Err(Error::AccountLocked { .. })), "{locked:?}");
+}
