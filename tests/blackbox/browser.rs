@@ -375,7 +375,8 @@ async fn a_person_confirms_the_address_then_resets_a_forgotten_password_and_stil
 async fn a_person_adds_a_passkey_and_signs_in_with_it_by_button_by_autofill_and_as_a_second_step_in_a_real_browser() {
     local_only!("drives a browser on this machine");
     let Some(b) = Browser::start().await else { return };
-    let s = Server::start().await;
+    // Sensitive changes ask again 3 s after the last proof (the default is 300).
+    let s = Server::start_with(&[("AUTHD_REAUTH_MAX_AGE", "3")]).await;
     b.add_virtual_authenticator().await;
     let user = s.register("passkey", false).await;
     // Passkeys belong to a host name: the pages are used at the public
@@ -435,5 +436,18 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it_by_button_by_autofill_and_
     assert_eq!(b.path().await, "/ui/account");
     let events = b.text("#events").await;
     assert!(events.contains("passkey_used") && events.contains("passkey_added"), "{events}");
+
+    // Later, removing the passkey asks to confirm it is you: the passkey does.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    b.tick("#passkeys summary").await;
+    b.fill("input[id^='rm-']", &user.password).await;
+    b.click("form[action='/ui/account/passkeys/remove'] button").await;
+    assert_eq!(b.path().await, "/ui/reauthenticate");
+    b.click("#reauth-passkey").await;
+    assert_eq!(b.path().await, "/ui/account?done=reauthenticated");
+    b.tick("#passkeys summary").await;
+    b.fill("input[id^='rm-']", &user.password).await;
+    b.click("form[action='/ui/account/passkeys/remove'] button").await;
+    assert_eq!(b.path().await, "/ui/account?done=passkey_removed");
     b.close().await;
 }

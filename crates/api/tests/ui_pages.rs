@@ -567,6 +567,11 @@ async fn the_passkey_scripts_routes_answer_json_a_refusal_as_a_problem_and_optio
     let refused = p.post("/ui/account/passkeys", &junk).await;
     refused.assert_status(poem::http::StatusCode::BAD_REQUEST);
     assert!(body(refused).await.contains("That passkey answer is not valid"));
+    // "Confirm it is you" with a passkey, for an account without one: a problem the script shows.
+    let none = p.post("/ui/reauthenticate/passkey/options", &[("csrf", &csrf)]).await;
+    none.assert_content_type("application/problem+json");
+    let problem: serde_json::Value = serde_json::from_str(&body(none).await).unwrap();
+    assert_eq!(problem["code"], "method_unavailable");
 }
 
 #[tokio::test]

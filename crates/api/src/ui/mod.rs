@@ -78,6 +78,8 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/recovery-codes", post(totp_pages::recovery_codes))
         .at("/reauthenticate", get(reauth_page::reauth_form).post(reauth_page::reauth_submit))
         .at("/reauthenticate/send", post(reauth_page::reauth_send))
+        .at("/reauthenticate/passkey/options", post(passkey_pages::reauth_options))
+        .at("/reauthenticate/passkey", post(passkey_pages::reauth_answer))
         .data(config)
         .with(CookieJarManager::new())
         .catch_error(not_found)

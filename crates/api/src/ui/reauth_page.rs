@@ -37,6 +37,8 @@ struct ReauthPage {
     choices: Vec<Choice>,
     /// The methods a code can be sent by.
     sendable: Vec<Choice>,
+    /// Whether the user may confirm with a passkey (the script's button).
+    passkey: bool,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -46,7 +48,7 @@ fn typed(m: &Method) -> bool {
     *m != Method::Passkey
 }
 
-async fn reauth_page(
+pub(super) async fn reauth_page(
     visitor: &Visitor,
     caller: &Caller,
     accounts: &Accounts,
@@ -69,8 +71,14 @@ async fn reauth_page(
         .filter(|m| m.channel().is_some())
         .map(|m| Choice { value: m.as_str(), label: m.channel().map_or("", |c| channel_word(c)), selected: false })
         .collect();
-    let shown =
-        ReauthPage { csrf: visitor.csrf_token(), choices, sendable, notice, error: refused.as_ref().map(sentence) };
+    let shown = ReauthPage {
+        csrf: visitor.csrf_token(),
+        passkey: methods.contains(&Method::Passkey),
+        choices,
+        sendable,
+        notice,
+        error: refused.as_ref().map(sentence),
+    };
     page_showing(refused.as_ref(), &shown)
 }
 

@@ -147,6 +147,7 @@ async fn every_device_ends_on_log_out_everywhere_a_new_password_a_removed_factor
                     ..Default::default()
                 };
                 w.accounts.update_me(&me, off).await.unwrap();
+                assert!(w.trusted_devices.list(&me).await.unwrap().is_empty(), "forgotten as the codes stop");
                 let on = crate::user::ProfileChanges { is_2fa: Some(true), ..Default::default() };
                 w.accounts.update_me(&me, on).await.unwrap();
             }
