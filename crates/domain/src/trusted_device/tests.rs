@@ -154,7 +154,13 @@ async fn every_device_ends_on_log_out_everywhere_a_new_password_a_removed_factor
             _ => w.admin.reset_second_factors(&admin, ada.id).await.unwrap(),
         }
         assert!(!skips(token).await, "{how}: the device is forgotten");
+        let revoked = w.db.tables().audit.iter().filter(|e| e.kind.as_str() == "trusted_devices_revoked").count();
+        assert!(revoked > 0, "{how}: the forgetting is recorded");
     }
+    let before = w.events(ada.id).iter().filter(|k| **k == "trusted_devices_revoked").count();
+    w.sessions.revoke_all(ada.id, None).await.unwrap();
+    let after = w.events(ada.id).iter().filter(|k| **k == "trusted_devices_revoked").count();
+    assert_eq!(after, before, "nothing to forget, nothing recorded");
 }
 
 #[tokio::test]

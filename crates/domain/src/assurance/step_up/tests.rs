@@ -172,6 +172,10 @@ async fn a_step_up_needs_a_proof_a_method_the_user_has_and_a_live_session() {
         let r = w.step_up.send_code(&me, unavailable).await;
         assert!(matches!(r, Err(Error::MethodUnavailable)), "{unavailable:?}: {r:?}");
     }
+    let unsent = Factor::Code { method: Some(Method::Email), code: "123456" };
+    let r = step_up(&w, &me, Some(&good()), Some(unsent)).await;
+    assert!(matches!(r, Err(Error::NoCodePending)), "no code was sent for this session: {r:?}");
+    assert!(!w.events(me.user_id).contains(&"otp_failed"), "and no try was spent");
     w.sessions.logout(&me, false).await.unwrap();
     assert!(matches!(step_up(&w, &me, Some(&good()), None).await, Err(Error::SessionRevoked)));
 }
