@@ -203,6 +203,7 @@ async fn a_user_lists_their_live_sessions_and_ends_one_of_theirs_only() {
     let items = listed.ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2, "ada's two, not bob's: {items:?}");
     assert_eq!(items.iter().filter(|i| i["current"] == true).count(), 1);
+    assert!(items.iter().all(|i| i["amr"] == json!(["pwd"]) && i["acr"] == "aal1" && i["auth_time"].is_string()));
     let other = items.iter().find(|i| i["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
     let bobs_id =
         s.call(Method::GET, "/users/me/sessions", Some(&token(&bobs, "access_token")), None).await.ok(200)["items"][0]

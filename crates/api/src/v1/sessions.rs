@@ -15,6 +15,7 @@ use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
 use crate::v1::shared::EventPageResponse;
 use crate::v1::shared::{ApiTags, NoContent};
+use crate::v1::words::{AcrWord, AmrWord};
 
 /// One live session of the caller: an API login or a browser's.
 #[derive(Debug, Object)]
@@ -25,6 +26,12 @@ pub struct SessionBody {
     pub expires_at: DateTime<Utc>,
     /// Whether the request was made with this session's token.
     pub current: bool,
+    /// How its user last proved who they are (RFC 8176), as its tokens say.
+    pub amr: Vec<AmrWord>,
+    /// The level that makes (`aal1`, `aal2`).
+    pub acr: AcrWord,
+    /// When they last proved a factor.
+    pub auth_time: DateTime<Utc>,
 }
 
 /// The caller's live sessions, newest first (at most 50).
@@ -57,6 +64,9 @@ impl MySessionsApi {
                 id: s.id,
                 created_at: s.created_at,
                 expires_at: s.expires_at,
+                amr: s.assurance.amr.methods().map(Into::into).collect(),
+                acr: s.assurance.acr().into(),
+                auth_time: s.assurance.auth_time,
             })
             .collect();
         Ok(SessionListResponse::Ok(Json(SessionListBody { items })))
