@@ -1,6 +1,7 @@
-//! `TrustedDeviceRepo` over SQL. A device is found by its token's keyed
-//! hash (`ux_trusted_devices_token_hash`), and its use is the one
-//! statement `UPDATE … WHERE token_hash AND user_id AND expires_at > now
+//! `TrustedDeviceRepo` over SQL. A device is stored only while the session
+//! that trusted it is live (one `INSERT … SELECT FROM sessions`), found by
+//! its token's keyed hash (`ux_trusted_devices_token_hash`), and its use is
+//! the one statement `UPDATE … WHERE token_hash AND user_id AND expires_at > now
 //! RETURNING`, so only the user's own live device answers. The text is the
 //! same for PostgreSQL and SQLite (3.35+) but for placeholders.
 
@@ -10,7 +11,7 @@ use domain::Result;
 use domain::ports::TrustedDeviceRepo;
 use domain::trusted_device::TrustedDevice;
 use domain::user::UserId;
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal, statement};
@@ -41,18 +42,29 @@ fn to_domain(row: QueryResult) -> Result<TrustedDevice> {
 
 #[async_trait]
 impl TrustedDeviceRepo for SqlTrustedDeviceRepo {
-    async fn add(&self, d: &TrustedDevice, token_hash: &[u8]) -> Result<()> {
-        let sql = format!("INSERT INTO trusted_devices ({COLUMNS}, token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+    async fn add(&self, d: &TrustedDevice, token_hash: &[u8], session: Uuid) -> Result<bool> {
+        // INSERT … SELECT FROM sessions WHERE the trusting session is the
+        // user's and unrevoked. On PostgreSQL its row is also locked (FOR
+        // SHARE) until commit, so a concurrent "log out everywhere" either
+        // revokes it first (nothing is inserted) or waits for this insert,
+        // whose device its DELETE then sees. SQLite runs one writer at a time.
+        let lock = if self.db.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
+        let sql = format!(
+            "INSERT INTO trusted_devices ({COLUMNS}, token_hash) \
+             SELECT $1, user_id, $2, $3, $4, $5, $6 FROM sessions \
+             WHERE id = $7 AND user_id = $8 AND revoked_at IS NULL{lock}"
+        );
         let values = vec![
             d.id.into(),
-            d.user_id.0.into(),
             d.label.clone().into(),
             d.created_at.into(),
             d.last_used_at.into(),
             d.expires_at.into(),
             token_hash.to_vec().into(),
+            session.into(),
+            d.user_id.0.into(),
         ];
-        execute(&self.db, &sql, values).await.map(|_| ())
+        Ok(execute(&self.db, &sql, values).await? == 1)
     }
 
     async fn use_token(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<TrustedDevice>> {

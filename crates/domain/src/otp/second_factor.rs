@@ -309,7 +309,7 @@ impl SecondFactor {
         }
         let pair = K::first(&self.sessions, &finished.session)?;
         let device_token = match remember.device {
-            true => self.sessions.trusted_devices.remember(uid, remember.user_agent).await?,
+            true => self.sessions.trusted_devices.remember(uid, finished.session.id, remember.user_agent).await?,
             false => None,
         };
         Ok(Verified { pair, recovery_codes_left: proved.codes_left, device_token })

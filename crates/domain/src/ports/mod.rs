@@ -223,8 +223,11 @@ pub trait KeyedHasher: Send + Sync {
 /// Trusted devices ("remember this device"), found by their token's keyed hash.
 #[async_trait]
 pub trait TrustedDeviceRepo: Send + Sync {
-    /// Stores a device whose token hashes to `token_hash` (unique).
-    async fn add(&self, device: &TrustedDevice, token_hash: &[u8]) -> Result<()>;
+    /// Stores a device whose token hashes to `token_hash` (unique), only
+    /// while `session`, the one whose second factor trusted it, is the
+    /// user's and unrevoked, in the same statement: a device trusted while
+    /// its session is being ended everywhere is never left behind.
+    async fn add(&self, device: &TrustedDevice, token_hash: &[u8], session: Uuid) -> Result<bool>;
     /// The device whose token hashes to `token_hash`, if it is `user`'s and
     /// unexpired at `now`; its use is written at `now` in the same statement.
     async fn use_token(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<TrustedDevice>>;

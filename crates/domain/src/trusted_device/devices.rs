@@ -33,10 +33,16 @@ impl TrustedDevices {
         !self.ttl.is_zero()
     }
 
-    /// Trusts the device `user` just proved a second factor on: its token,
-    /// to be kept by the client and shown nowhere else. `None` when the
-    /// feature is off.
-    pub(crate) async fn remember(&self, user: UserId, user_agent: Option<&str>) -> Result<Option<DeviceToken>> {
+    /// Trusts the device `user` just proved a second factor on, opening
+    /// `session`: its token, to be kept by the client and shown nowhere
+    /// else. `None` when the feature is off, or when the session was ended
+    /// meanwhile (its "log out everywhere" forgets this device too).
+    pub(crate) async fn remember(
+        &self,
+        user: UserId,
+        session: Uuid,
+        user_agent: Option<&str>,
+    ) -> Result<Option<DeviceToken>> {
         if !self.enabled() {
             return Ok(None);
         }
@@ -50,7 +56,9 @@ impl TrustedDevices {
             last_used_at: None,
             expires_at: after(now, self.ttl),
         };
-        self.repo.add(&device, &self.keyed_hasher.hash_device_token(&token)).await?;
+        if !self.repo.add(&device, &self.keyed_hasher.hash_device_token(&token), session).await? {
+            return Ok(None);
+        }
         let detail = [("device", device.id.to_string()), ("label", device.label.clone())];
         self.audit.record(user, None, EventKind::TrustedDeviceAdded, &detail).await?;
         Ok(Some(token))

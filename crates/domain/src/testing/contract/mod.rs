@@ -275,6 +275,7 @@ macro_rules! port_contracts {
             expired_ceremonies_are_purged_and_live_ones_stay,
         ]);
         $crate::port_contracts!(@suite $store, trusted_devices: [
+            a_device_is_stored_only_while_the_session_that_trusted_it_is_its_users_and_live,
             a_device_is_found_by_its_token_hash_only_for_its_user_while_it_lives_and_its_use_is_written,
             listing_and_deleting_touch_only_the_owners_live_devices,
             expired_devices_are_purged_and_go_with_their_user,

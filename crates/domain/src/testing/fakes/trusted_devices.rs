@@ -8,14 +8,17 @@ use crate::trusted_device::TrustedDevice;
 
 #[async_trait]
 impl TrustedDeviceRepo for MemDb {
-    async fn add(&self, device: &TrustedDevice, token_hash: &[u8]) -> Result<()> {
+    async fn add(&self, device: &TrustedDevice, token_hash: &[u8], session: Uuid) -> Result<bool> {
         let mut t = self.tables();
-        // fk_trusted_devices_user; ux_trusted_devices_token_hash
-        if !t.users.contains_key(&device.user_id) || t.trusted_devices.values().any(|(_, h)| h == token_hash) {
+        // ux_trusted_devices_token_hash
+        if t.trusted_devices.values().any(|(_, h)| h == token_hash) {
             return Err(Error::internal("trusted device refused by a constraint"));
         }
-        t.trusted_devices.insert(device.id, (device.clone(), token_hash.to_vec()));
-        Ok(())
+        let live = t.sessions.get(&session).is_some_and(|s| s.user_id == device.user_id && s.revoked_at.is_none());
+        if live {
+            t.trusted_devices.insert(device.id, (device.clone(), token_hash.to_vec()));
+        }
+        Ok(live)
     }
     async fn use_token(&self, user: UserId, token_hash: &[u8], now: DateTime<Utc>) -> Result<Option<TrustedDevice>> {
         let mut t = self.tables();
