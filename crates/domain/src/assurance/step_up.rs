@@ -42,7 +42,8 @@ impl StepUp {
     /// Sends a code by `method` (mail, SMS, WhatsApp: one the user's
     /// logins may use) for the caller's session to step up with: a resend
     /// of the session's open step-up code (cooldown, resend limit), or a
-    /// new one. Not to a locked account; each counts against the user's
+    /// new one (of concurrent requests on any nodes, one sends it and the
+    /// others are within its cooldown). Not to a locked account; each counts against the user's
     /// hourly codes on that channel (mail, or the phone), shared with the
     /// proofs of their address and number.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
@@ -61,7 +62,9 @@ impl StepUp {
         let to = SecondFactor::destination(&user, method, MessageKind::ReauthCode)?;
         match self.open_challenge(caller).await? {
             Some(open) => sf.codes.resend(&open, to).await,
-            None => sf.codes.open(&mut self.new_challenge(caller, method), Some(to)).await,
+            // One open step-up code per session on every node: the insert
+            // is conditional on none being open (`create_unless_open`).
+            None => sf.codes.open_unless_open(&mut self.new_challenge(caller, method), to).await,
         }
     }
 
