@@ -76,7 +76,8 @@ impl StepUp {
         if !sf.passkeys_on {
             return Err(Error::PasskeysOff);
         }
-        if !sf.methods_for(&self.user(caller).await?).await?.contains(&Method::Passkey) {
+        // Before a challenge is stored for it: one COUNT.
+        if !sf.has_passkey(caller.user_id).await? {
             return Err(Error::MethodUnavailable);
         }
         let challenge = match self.open_challenge(caller).await? {

@@ -220,13 +220,15 @@ impl SecondFactor {
     }
 
     /// A fresh passkey ceremony answering `challenge` (a login's or a
-    /// step-up's), replacing its earlier one; its options.
+    /// step-up's), replacing its earlier one; its options. The user's
+    /// passkeys, read once, are what `allowCredentials` lists; none (or
+    /// passkeys off) is no passkey method, as [`methods`](Self::methods) says.
     pub(crate) async fn ceremony_for(&self, challenge: &OtpChallenge) -> Result<String> {
-        let (user, _, methods) = self.factors(challenge).await?;
-        if !methods.contains(&Method::Passkey) {
+        let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
+        let passkeys = if self.passkeys_on { self.passkeys.repo.list(uid).await? } else { vec![] };
+        if passkeys.is_empty() {
             return Err(Error::MethodUnavailable);
         }
-        let passkeys = self.passkeys.repo.list(user.id).await?;
         let started = self.passkeys.webauthn.start_assertion(&passkeys)?;
         let (id, ends_by) = (Some(challenge.id), Some(challenge.expires_at));
         Ok(self.passkeys.keep(CeremonyPurpose::Login, id, id, started, ends_by).await?.options)
