@@ -94,11 +94,11 @@ pub async fn login_submit(
     }
 }
 
-/// One way to answer, as the code page offers it.
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
+/// One way to answer, as the code page (and "Confirm it is you") offers it.
+pub(super) struct Choice {
+    pub(super) value: &'static str,
+    pub(super) label: &'static str,
+    pub(super) selected: bool,
 }
 
 pub fn label(m: Method) -> &'static str {

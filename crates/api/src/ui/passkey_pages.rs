@@ -6,7 +6,6 @@
 //! credential to its action. The same use cases as `/api/v1/…passkey…`,
 //! under the same limits and lockout.
 
-use domain::account::Accounts;
 use domain::assurance::{Factor, StepUp};
 use domain::otp::SecondFactor;
 use domain::passkey::{PasskeySignIn, Passkeys};
@@ -22,7 +21,7 @@ use uuid::Uuid;
 use super::account_page::{AccountServices, change};
 use super::browser::Visitor;
 use super::login_pages::{code_page, finished, login_page_with, remember};
-use super::reauth_page::reauth_page;
+use super::reauth_page::{ReauthServices, confirm};
 use super::render::{self, Failure, redirect};
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::Problem;
@@ -240,26 +239,14 @@ pub async fn reauth_options(visitor: Visitor, step_up: Use<'_, StepUp>, Form(for
     }
 }
 
-/// The passkey's answer to "Confirm it is you": the session renewed, or the page saying why not.
+/// The passkey's answer to "Confirm it is you".
 #[handler]
 pub async fn reauth_answer(
-    mut visitor: Visitor,
-    step_up: Use<'_, StepUp>,
-    accounts: Use<'_, Accounts>,
-    second_factor: Use<'_, SecondFactor>,
+    visitor: Visitor,
+    services: ReauthServices<'_>,
     client: ClientAddr,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
-        Ok(c) => c,
-        Err(f) => return render::failure_page(f),
-    };
     let factor = Some(Factor::Passkey(&form.credential));
-    match step_up.reauthenticate::<BrowserToken>(&client.0, &caller, None, factor).await {
-        Ok(browser) => {
-            visitor.start_session(&browser);
-            redirect("/ui/account?done=reauthenticated")
-        }
-        Err(e) => reauth_page(&visitor, &caller, &accounts, &second_factor, None, Some(Problem::from(e))).await,
-    }
+    confirm(visitor, services, &client, &form.csrf, None, factor).await
 }

@@ -17,17 +17,11 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::login_pages::label;
+use super::login_pages::{Choice, label};
 use super::render::{self, Done, page_showing, redirect, sentence};
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::Problem;
 use crate::http::state::Use;
-
-struct Choice {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
 
 #[derive(Template)]
 #[template(path = "reauthenticate.html")]
@@ -115,27 +109,60 @@ pub struct ReauthForm {
 
 #[handler]
 pub async fn reauth_submit(
-    mut visitor: Visitor,
-    step_up: Use<'_, StepUp>,
-    accounts: Use<'_, Accounts>,
-    second_factor: Use<'_, SecondFactor>,
+    visitor: Visitor,
+    services: ReauthServices<'_>,
     client: ClientAddr,
     Form(form): Form<ReauthForm>,
 ) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
-        Ok(c) => c,
-        Err(f) => return render::failure_page(f),
-    };
     let password = SecretString::from(form.password);
     let method = Method::parse(&form.method).filter(typed);
     let code = form.code.trim();
     let factor = (!code.is_empty()).then_some(Factor::Code { method, code });
-    match step_up.reauthenticate::<BrowserToken>(&client.0, &caller, Some(&password), factor).await {
+    confirm(visitor, services, &client, &form.csrf, Some(&password), factor).await
+}
+
+/// The use cases "Confirm it is you" calls and shows.
+#[derive(Clone, Copy)]
+pub struct ReauthServices<'a> {
+    pub(super) step_up: &'a StepUp,
+    pub(super) accounts: &'a Accounts,
+    pub(super) second_factor: &'a SecondFactor,
+}
+
+impl<'a> poem::FromRequest<'a> for ReauthServices<'a> {
+    async fn from_request(req: &'a poem::Request, _body: &mut poem::RequestBody) -> poem::Result<Self> {
+        Ok(ReauthServices {
+            step_up: crate::http::state::part::<StepUp>(req),
+            accounts: crate::http::state::part::<Accounts>(req),
+            second_factor: crate::http::state::part::<SecondFactor>(req),
+        })
+    }
+}
+
+/// A "Confirm it is you" form (a code's, or the passkey button's): the
+/// browser's session renewed and back to the account, or the page saying
+/// why not.
+pub(super) async fn confirm(
+    mut visitor: Visitor,
+    services: ReauthServices<'_>,
+    client: &ClientAddr,
+    csrf: &str,
+    password: Option<&SecretString>,
+    factor: Option<Factor<'_>>,
+) -> Response {
+    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_caller()) {
+        Ok(c) => c,
+        Err(f) => return render::failure_page(f),
+    };
+    match services.step_up.reauthenticate::<BrowserToken>(&client.0, &caller, password, factor).await {
         Ok(browser) => {
             visitor.start_session(&browser);
             redirect("/ui/account?done=reauthenticated")
         }
-        Err(e) => reauth_page(&visitor, &caller, &accounts, &second_factor, None, Some(Problem::from(e))).await,
+        Err(e) => {
+            let refused = Some(Problem::from(e));
+            reauth_page(&visitor, &caller, services.accounts, services.second_factor, None, refused).await
+        }
     }
 }
 
@@ -147,23 +174,20 @@ pub struct SendForm {
 }
 
 #[handler]
-pub async fn reauth_send(
-    visitor: Visitor,
-    step_up: Use<'_, StepUp>,
-    accounts: Use<'_, Accounts>,
-    second_factor: Use<'_, SecondFactor>,
-    Form(form): Form<SendForm>,
-) -> Response {
+pub async fn reauth_send(visitor: Visitor, services: ReauthServices<'_>, Form(form): Form<SendForm>) -> Response {
     let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };
     let sent = match Method::parse(&form.method) {
-        Some(method) => step_up.send_code(&caller, method).await,
+        Some(method) => services.step_up.send_code(&caller, method).await,
         None => Err(domain::Error::MethodUnavailable),
     };
     match sent {
         Ok(_) => redirect("/ui/reauthenticate?done=code_sent"),
-        Err(e) => reauth_page(&visitor, &caller, &accounts, &second_factor, None, Some(Problem::from(e))).await,
+        Err(e) => {
+            let refused = Some(Problem::from(e));
+            reauth_page(&visitor, &caller, services.accounts, services.second_factor, None, refused).await
+        }
     }
 }
