@@ -20,6 +20,7 @@ pub mod password;
 pub mod phone;
 pub mod policy;
 pub mod ports;
+pub mod random_token;
 pub mod recovery_code;
 pub mod reset;
 pub mod retention;

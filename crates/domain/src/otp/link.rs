@@ -4,42 +4,8 @@
 //! by which storage finds its challenge. The short code mailed beside it is
 //! the challenge's code ([`CodeRules::BESIDE_LINK`](super::CodeRules::BESIDE_LINK)).
 
-use secrecy::{ExposeSecret, SecretString};
-
-use crate::rng::Rng;
-
-const RANDOM_BYTES: usize = 16;
-
-/// A link's token. Never printed.
-pub struct LinkToken(SecretString);
-
-impl std::fmt::Debug for LinkToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LinkToken(…)")
-    }
-}
-
-impl LinkToken {
-    /// Random bits in a token.
-    pub const BITS: usize = RANDOM_BYTES * 8;
-
-    pub fn generate(rng: &dyn Rng) -> Self {
-        let mut b = [0u8; RANDOM_BYTES];
-        rng.fill(&mut b);
-        Self(SecretString::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()))
-    }
-
-    /// A presented token, if it has a token's shape; anything else cannot be
-    /// one, and is refused without a lookup.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-        (raw.len() == RANDOM_BYTES * 2 && raw.bytes().all(hex)).then(|| Self(SecretString::from(raw)))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
+/// A link's token: 128 random bits. Never printed.
+pub type LinkToken = crate::random_token::RandomToken<16>;
 
 #[cfg(test)]
 mod tests {

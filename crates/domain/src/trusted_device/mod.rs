@@ -13,46 +13,14 @@ mod devices;
 mod tests;
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::rng::Rng;
 use crate::user::UserId;
 
 pub use devices::TrustedDevices;
 
-const RANDOM_BYTES: usize = 32;
-
-/// A device token: 256 bits from the CSPRNG as 64 hex digits. Never printed.
-pub struct DeviceToken(SecretString);
-
-impl std::fmt::Debug for DeviceToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeviceToken(…)")
-    }
-}
-
-impl DeviceToken {
-    /// Random bits in a token.
-    pub const BITS: usize = RANDOM_BYTES * 8;
-
-    pub fn generate(rng: &dyn Rng) -> Self {
-        let mut b = [0u8; RANDOM_BYTES];
-        rng.fill(&mut b);
-        Self(SecretString::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()))
-    }
-
-    /// A presented token, if it has a token's shape; anything else cannot
-    /// be one, and is refused without a lookup.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-        (raw.len() == RANDOM_BYTES * 2 && raw.bytes().all(hex)).then(|| Self(SecretString::from(raw)))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
+/// A device token: 256 random bits as 64 hex digits. Never printed.
+pub type DeviceToken = crate::random_token::RandomToken<32>;
 
 /// A remembered device, as the user sees it in their list.
 #[derive(Debug, Clone, PartialEq, Eq)]
