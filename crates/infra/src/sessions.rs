@@ -62,6 +62,11 @@ fn assurance(m: &sessions::Model) -> Assurance {
     Assurance { amr: Amr::from_words(m.amr.split(' ')), auth_time: m.auth_time }
 }
 
+/// `amr` as the `sessions.amr` column keeps it: the words, separated by spaces.
+fn amr_column(amr: Amr) -> String {
+    amr.words().join(" ")
+}
+
 /// Stores `s` only if its user is active at this moment: INSERT ... SELECT
 /// FROM users WHERE is_active. On PostgreSQL the user row is also locked
 /// (FOR SHARE) until commit, so a concurrent deactivation either commits
@@ -74,7 +79,7 @@ pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> 
         "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time) \
          SELECT $1, id, $2, $3, $4, NULL, $5, $6 FROM users WHERE id = $7 AND is_active{lock}"
     );
-    let (amr, auth_time) = (s.assurance.amr.words().join(" "), s.assurance.auth_time);
+    let (amr, auth_time) = (amr_column(s.assurance.amr), s.assurance.auth_time);
     let values = vec![
         s.id.into(),
         s.refresh_jti.into(),
@@ -133,7 +138,7 @@ impl SessionRepo for SqlSessionRepo {
         // UPDATE sessions SET amr, auth_time, refresh_jti WHERE id = $id AND
         // user_id = $user AND revoked_at IS NULL AND expires_at > $now RETURNING *.
         let rows = Entity::update_many()
-            .col_expr(Column::Amr, Expr::value(assurance.amr.words().join(" ")))
+            .col_expr(Column::Amr, Expr::value(amr_column(assurance.amr)))
             .col_expr(Column::AuthTime, Expr::value(assurance.auth_time))
             .col_expr(Column::RefreshJti, Expr::value(jti))
             .filter(Column::Id.eq(id))
