@@ -21,7 +21,7 @@ use crate::Row;
 fn claims() -> Claims {
     let now = chrono::Utc::now();
     let (sub, sid, jti) = (UserId(uuid::Uuid::new_v4()), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
-    let assurance = Assurance { amr: Amr::two_factors(Method::Totp), auth_time: now };
+    let assurance = Assurance::proved(Amr::two_factors(Method::Totp), now);
     Claims::new(TokenKind::Access, sub, sid, jti, now, now + chrono::Duration::seconds(900)).assured(assurance)
 }
 

@@ -31,6 +31,7 @@ mod phone;
 mod reauthenticate;
 mod reset;
 mod retention;
+mod second_factor_policy;
 mod security;
 mod startup;
 mod telemetry;

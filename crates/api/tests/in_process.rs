@@ -40,6 +40,8 @@ fn documented(e: &domain::Error) -> (u16, &'static str) {
         E::SessionRevoked => (401, "session_revoked"),
         E::RefreshReused => (401, "refresh_token_reused"),
         E::ReauthenticationRequired { .. } => (401, "reauthentication_required"),
+        E::SecondFactorRequired => (403, "second_factor_required"),
+        E::LastSecondFactor => (409, "last_second_factor"),
         E::TrustedDeviceNotFound => (404, "trusted_device_not_found"),
         E::OtpInvalid { .. } => (400, "otp_invalid"),
         E::OtpUsed => (400, "otp_used"),
@@ -107,7 +109,9 @@ fn one_of_each() -> Vec<domain::Error> {
         E::TokenExpired,
         E::SessionRevoked,
         E::RefreshReused,
-        E::ReauthenticationRequired { max_age: wait, two_factors: false },
+        E::ReauthenticationRequired { max_age: Some(wait), two_factors: false },
+        E::SecondFactorRequired,
+        E::LastSecondFactor,
         E::OtpInvalid { remaining: 3 },
         E::OtpUsed,
         E::OtpLocked,
@@ -193,6 +197,7 @@ async fn a_step_up_refusal_is_rfc_9470s_challenge_in_the_header_and_the_body() {
             r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="aal2", max_age="300""#,
         ),
     ] {
+        let max_age = Some(max_age);
         let resp = ApiError::from(domain::Error::ReauthenticationRequired { max_age, two_factors }).into_response();
         assert_eq!(resp.status().as_u16(), 401);
         assert_eq!(resp.headers().get("www-authenticate").unwrap(), header);
@@ -202,6 +207,18 @@ async fn a_step_up_refusal_is_rfc_9470s_challenge_in_the_header_and_the_body() {
     }
     let plain = ApiError::from(domain::Error::TokenExpired).into_response();
     assert_eq!(plain.headers().get("www-authenticate").unwrap(), "Bearer", "other 401s challenge as before");
+}
+
+#[tokio::test]
+async fn an_admin_routes_step_up_refusal_under_the_second_factor_policy_asks_for_the_level_alone() {
+    use poem::IntoResponse;
+    let refusal = domain::Error::ReauthenticationRequired { max_age: None, two_factors: true };
+    let resp = ApiError::from(refusal).into_response();
+    assert_eq!(resp.status().as_u16(), 401);
+    let header = r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="aal2""#;
+    assert_eq!(resp.headers().get("www-authenticate").unwrap(), header);
+    let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
+    assert_eq!((body["acr_values"].as_str(), body.get("max_age")), (Some("aal2"), None));
 }
 
 #[tokio::test]

@@ -677,3 +677,26 @@ async fn forgot_password_at_the_pages_mails_a_link_whose_page_sets_the_password_
     let account = body(p.get("/ui/account?done=password_reset").await).await;
     assert!(account.contains("Your password is set"), "{account}");
 }
+
+#[tokio::test]
+async fn under_the_second_factor_policy_the_pages_lead_a_user_without_one_straight_to_enrolment() {
+    let all = |s: &mut Settings| s.factors.require_2fa = domain::assurance::SecondFactorPolicy::All;
+    let mut p = pages_on(all, all).await;
+    p.register_by_api("ada", false).await;
+    assert_eq!(location(&p.login("ada", PASSWORD).await), "/ui/account");
+    let (html, csrf) = p.open("/ui/account").await;
+    assert!(html.contains("id=\"enrol-first\"") && html.contains("id=\"add-totp\""), "{html}");
+    assert!(!html.contains("id=\"profile\"") && !html.contains("id=\"sessions\""), "enrolment only: {html}");
+
+    let renamed = [("csrf", csrf.as_str()), ("email", "ada@example.com"), ("username", "ada"), ("name", "Eve")];
+    assert_eq!(location(&p.post("/ui/account/profile", &renamed).await), "/ui/account", "sent to enrol");
+    let on = p.post("/ui/account/mailed-codes", &[("csrf", &csrf), ("to", "on")]).await;
+    assert_eq!(location(&on), "/ui/account?done=mailed_codes_on");
+    let (html, _) = p.open("/ui/account").await;
+    assert!(html.contains("id=\"confirm-enrolled\"") && !html.contains("id=\"profile\""), "{html}");
+
+    p.step_up("ada@example.com").await;
+    let (html, _) = p.open("/ui/account").await;
+    assert!(html.contains("id=\"profile\"") && !html.contains("id=\"enrol-first\""), "{html}");
+    assert!(html.contains("value=\"Ada\""), "the refused rename changed nothing: {html}");
+}

@@ -11,6 +11,7 @@ use crate::email::Emails;
 use crate::error::{Error, Result};
 use crate::notify::{MessageKind, Notices};
 use crate::otp::SecondFactor;
+use crate::otp::second_factor::Removal;
 use crate::page::{Page, check_limit, page};
 use crate::password::{Password, user_words};
 use crate::ports::{PasswordHasher, UserRepo};
@@ -114,6 +115,12 @@ impl Accounts {
         let patch = changes.parse()?;
         let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         let patch = patch.against(&stored.user);
+        if caller.assurance.second_factor_due && !patch.only_enrols() {
+            return Err(Error::SecondFactorRequired);
+        }
+        if patch.is_2fa == Some(false) {
+            self.second_factor.may_remove(&stored.user, Removal::MailedCodes).await?;
+        }
         if patch.needs_password() {
             self.sensitive(caller, &stored, password.as_ref().ok_or(Error::PasswordRequired)?).await?;
         }

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::account::{Accounts, Registration};
+use crate::assurance::Acr;
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -61,11 +62,21 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// The caller, if they are an active administrator.
+    /// The caller, if they are an active administrator; when the policy
+    /// requires administrators to have a second factor, on a session that
+    /// proved two ([`Acr::Aal2`]): without a factor the refusal says to add
+    /// one, with one it asks for a step-up (RFC 9470, the level alone).
     pub async fn require_admin(&self, caller: &Caller) -> Result<User> {
         let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
         if !(user.is_admin && user.is_active) {
             return Err(Error::Forbidden);
+        }
+        let second_factor = &self.accounts.second_factor;
+        if second_factor.required.covers(&user) && caller.assurance.acr() < Acr::Aal2 {
+            if second_factor.methods_for(&user).await?.is_empty() {
+                return Err(Error::SecondFactorRequired);
+            }
+            return Err(Error::ReauthenticationRequired { max_age: None, two_factors: true });
         }
         Ok(user)
     }

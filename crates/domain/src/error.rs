@@ -21,9 +21,20 @@ pub enum Error {
     PasswordRequired,
     /// A sensitive change from a session whose user did not prove who they
     /// are recently enough (within `max_age`), or, for a user with a second
-    /// factor, not with two factors (`two_factors`: the level that is missing).
+    /// factor, not with two factors (`two_factors`: the level that is
+    /// missing). An admin route under the second-factor policy asks for the
+    /// level alone (no `max_age`).
     #[error("{}", reauthentication_detail(*two_factors))]
-    ReauthenticationRequired { max_age: Duration, two_factors: bool },
+    ReauthenticationRequired { max_age: Option<Duration>, two_factors: bool },
+    /// The session's user must have a second factor (`AUTHD_REQUIRE_2FA`)
+    /// and has none: the session may only enrol one.
+    #[error(
+        "this account must have a second factor first: add an authenticator app (POST /users/me/totp), a passkey (POST /users/me/passkeys/options) or codes by mail or to a verified phone (PATCH /users/me with is_2fa), then prove it (POST /auth/reauthenticate) or log in again"
+    )]
+    SecondFactorRequired,
+    /// Removing the user's last second factor, which the policy requires.
+    #[error("this account must keep a second factor: add another before removing this one")]
+    LastSecondFactor,
     #[error("this email address is already registered")]
     EmailTaken,
     #[error("this username is already taken")]

@@ -146,7 +146,10 @@ impl Login {
         // runs on through their codes, or knowing the password would buy
         // endless fresh code guesses.
         self.throttle.reset(key).await?;
-        let pair = self.sessions.open(user.id, Amr::password(), Error::InvalidCredentials).await?;
+        // A user the policy covers who has no second factor gets a session
+        // that may only enrol one.
+        let due = methods.is_empty() && self.second_factor.required.covers(user);
+        let pair = self.sessions.open(user.id, Amr::password(), due, Error::InvalidCredentials).await?;
         self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors)]).await?;
         Ok(LoginOutcome::Tokens(pair))
     }

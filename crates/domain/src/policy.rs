@@ -45,6 +45,8 @@ pub struct Policy {
     /// How long a device trusted after a second factor skips it
     /// (`AUTHD_TRUSTED_DEVICE_DAYS`); zero turns trusted devices off.
     pub trusted_device_ttl: Duration,
+    /// Who must have a second factor (`AUTHD_REQUIRE_2FA`).
+    pub require_2fa: crate::assurance::SecondFactorPolicy,
 }
 
 impl Default for Policy {
@@ -77,6 +79,7 @@ impl Default for Policy {
             require_verified_email: false,
             reauth_max_age: Duration::from_secs(300),
             trusted_device_ttl: Duration::from_secs(30 * 24 * 3600),
+            require_2fa: crate::assurance::SecondFactorPolicy::None,
         }
     }
 }

@@ -209,6 +209,7 @@ impl Services {
             mail_fallback: policy.totp_mail_fallback,
             passkeys: ceremonies.clone(),
             passkeys_on: policy.passkeys,
+            required: policy.require_2fa,
         };
         let courier = Courier {
             outbox: p.outbox,

@@ -59,6 +59,10 @@ struct Wire {
     acr: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     amr: Option<Vec<String>>,
+    /// `true` on the tokens of a session that may only enrol a second
+    /// factor (`AUTHD_REQUIRE_2FA`); absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    second_factor_required: bool,
 }
 
 impl Wire {
@@ -66,7 +70,8 @@ impl Wire {
     fn assurance(&self) -> Result<Option<Assurance>> {
         let (Some(amr), Some(at)) = (&self.amr, self.auth_time) else { return Ok(None) };
         let auth_time = DateTime::from_timestamp(at, 0).ok_or(Error::TokenInvalid)?;
-        Ok(Some(Assurance { amr: Amr::from_words(amr.iter().map(String::as_str)), auth_time }))
+        let amr = Amr::from_words(amr.iter().map(String::as_str));
+        Ok(Some(Assurance { amr, auth_time, second_factor_due: self.second_factor_required }))
     }
 }
 
@@ -164,6 +169,7 @@ impl domain::ports::TokenCodec for JwtCodec {
             auth_time: c.assurance.map(|a| a.auth_time.timestamp()),
             acr: c.assurance.map(|a| a.acr().as_str().to_owned()),
             amr: c.assurance.map(|a| a.amr.words().into_iter().map(str::to_owned).collect()),
+            second_factor_required: c.assurance.is_some_and(|a| a.second_factor_due),
         };
         let header = Header { typ: Some(typ.to_owned()), ..Header::new(self.alg) };
         match &self.keys {
@@ -222,10 +228,10 @@ mod tests {
             jti: Uuid::from_u128(3),
             iat: 1_800_000_000,
             exp: 1_800_000_900,
-            assurance: Some(Assurance {
-                amr: Amr::two_factors(domain::otp::Method::Passkey),
-                auth_time: DateTime::from_timestamp(1_799_999_000, 0).unwrap(),
-            }),
+            assurance: Some(Assurance::proved(
+                Amr::two_factors(domain::otp::Method::Passkey),
+                DateTime::from_timestamp(1_799_999_000, 0).unwrap(),
+            )),
         }
     }
 
@@ -311,6 +317,17 @@ mod tests {
         let (_, wire) = parts(&codec().encode(&unassured).unwrap());
         assert!(["amr", "acr", "auth_time"].iter().all(|c| wire.get(c).is_none()), "{wire}");
         assert_eq!(codec().decode(&codec().encode(&unassured).unwrap()).unwrap().assurance, None);
+    }
+
+    #[test]
+    fn a_session_that_may_only_enrol_a_second_factor_says_so_in_its_tokens_and_others_do_not_mention_it() {
+        let (_, wire) = parts(&codec().encode(&claims()).unwrap());
+        assert!(wire.get("second_factor_required").is_none(), "{wire}");
+        let mut due = claims();
+        due.assurance = due.assurance.map(|a| Assurance { second_factor_due: true, ..a });
+        let token = codec().encode(&due).unwrap();
+        assert_eq!(parts(&token).1["second_factor_required"], serde_json::json!(true));
+        assert!(codec().decode(&token).unwrap().assurance.unwrap().second_factor_due);
     }
 
     #[test]

@@ -59,7 +59,7 @@ impl From<sessions::Model> for Session {
 
 /// What a row says of how its user proved who they are.
 fn assurance(m: &sessions::Model) -> Assurance {
-    Assurance { amr: Amr::from_words(m.amr.split(' ')), auth_time: m.auth_time }
+    Assurance { amr: Amr::from_words(m.amr.split(' ')), auth_time: m.auth_time, second_factor_due: m.second_factor_due }
 }
 
 /// `amr` as the `sessions.amr` column keeps it: the words, separated by spaces.
@@ -76,8 +76,8 @@ fn amr_column(amr: Amr) -> String {
 pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> Result<bool> {
     let lock = if conn.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
     let sql = format!(
-        "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time) \
-         SELECT $1, id, $2, $3, $4, NULL, $5, $6 FROM users WHERE id = $7 AND is_active{lock}"
+        "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time, \
+         second_factor_due) SELECT $1, id, $2, $3, $4, NULL, $5, $6, $7 FROM users WHERE id = $8 AND is_active{lock}"
     );
     let (amr, auth_time) = (amr_column(s.assurance.amr), s.assurance.auth_time);
     let values = vec![
@@ -87,6 +87,7 @@ pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> 
         s.expires_at.into(),
         amr.into(),
         auth_time.into(),
+        s.assurance.second_factor_due.into(),
         s.user_id.0.into(),
     ];
     Ok(execute(conn, &sql, values).await? == 1)
@@ -135,11 +136,13 @@ impl SessionRepo for SqlSessionRepo {
         jti: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<Session>> {
-        // UPDATE sessions SET amr, auth_time, refresh_jti WHERE id = $id AND
-        // user_id = $user AND revoked_at IS NULL AND expires_at > $now RETURNING *.
+        // UPDATE sessions SET amr, auth_time, second_factor_due, refresh_jti
+        // WHERE id = $id AND user_id = $user AND revoked_at IS NULL AND
+        // expires_at > $now RETURNING *.
         let rows = Entity::update_many()
             .col_expr(Column::Amr, Expr::value(amr_column(assurance.amr)))
             .col_expr(Column::AuthTime, Expr::value(assurance.auth_time))
+            .col_expr(Column::SecondFactorDue, Expr::value(assurance.second_factor_due))
             .col_expr(Column::RefreshJti, Expr::value(jti))
             .filter(Column::Id.eq(id))
             .filter(Column::UserId.eq(user.0))

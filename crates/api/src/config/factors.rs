@@ -1,9 +1,13 @@
 //! Second factors: how often a code may be sent again, whether a mailed
-//! code may stand in for an authenticator app, and passkeys.
+//! code may stand in for an authenticator app, passkeys, trusted devices,
+//! and who must have a second factor.
 
+use domain::assurance::SecondFactorPolicy;
 use domain::policy::Policy;
 
-use super::section::section;
+use super::section::{section, words};
+
+words!(SecondFactorPolicy);
 
 section! {
     /// Settings of the second factors.
@@ -31,6 +35,11 @@ section! {
         /// second factor ("remember this device") skips it at the same
         /// user's password logins; 0 turns trusted devices off.
         pub trusted_device_days: u64 = Policy::default().trusted_device_ttl.as_secs() / 86_400,
+        /// `AUTHD_REQUIRE_2FA`: who must have a second factor: `none`,
+        /// `admins` or `all`. A covered user without one logs in to a
+        /// session that may only enrol one (403 `second_factor_required`
+        /// elsewhere); under `admins` and `all`, admin routes need `aal2`.
+        pub require_2fa: SecondFactorPolicy = Policy::default().require_2fa,
     }
 }
 

@@ -184,6 +184,7 @@ impl Settings {
             require_verified_email: self.factors.require_verified_email,
             reauth_max_age: Duration::from_secs(tokens.reauth_max_age),
             trusted_device_ttl: Duration::from_secs(self.factors.trusted_device_days * 86_400),
+            require_2fa: self.factors.require_2fa,
         }
     }
 

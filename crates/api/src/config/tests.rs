@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 86] = [
+const EVERY_VARIABLE: [&str; 87] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -66,6 +66,7 @@ const EVERY_VARIABLE: [&str; 86] = [
     "AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR",
     "AUTHD_REAUTH_MAX_AGE",
     "AUTHD_REFRESH_TTL",
+    "AUTHD_REQUIRE_2FA",
     "AUTHD_REQUIRE_VERIFIED_EMAIL",
     "AUTHD_RESET_TTL",
     "AUTHD_REVOCATION_PING_MS",
@@ -127,6 +128,7 @@ fn every_variable_is_read_into_its_setting() {
         jail.set_env("AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE", "7");
         jail.set_env("AUTHD_SMS_PROVIDER", "none");
         jail.set_env("AUTHD_LOG_FORMAT", "json");
+        jail.set_env("AUTHD_REQUIRE_2FA", "admins");
         let s = Settings::load(None).map_err(|e| e.to_string())?;
         assert_eq!(s.server.listen, "127.0.0.1:0");
         assert_eq!(s.database.database_url.as_deref(), Some("sqlite::memory:"));
@@ -137,6 +139,7 @@ fn every_variable_is_read_into_its_setting() {
         assert_eq!(s.apps.rate_verifications_per_app_per_minute, 7);
         assert_eq!(s.delivery.sms_provider, Some(Provider::None));
         assert_eq!(s.server.log_format(), LogFormat::Json);
+        assert_eq!(s.policy().require_2fa, domain::assurance::SecondFactorPolicy::Admins);
         Ok(())
     });
 }
@@ -366,4 +369,15 @@ fn settings_debug_output_hides_the_secret() {
     assert!(!format!("{s:?}").contains("a-very-secret"));
     let plan = with_delivery(&s, Delivery { smtp_url: Some("smtp://user:hunter2@h".into()), ..Default::default() });
     assert!(!format!("{:?}", plan.senders().unwrap()).contains("hunter2"));
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+fn a_second_factor_policy_other_than_none_admins_or_all_is_refused_naming_the_three() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("AUTHD_REQUIRE_2FA", "everyone");
+        let e = Settings::load(None).map(|_| ()).expect_err("refused");
+        assert!(e.to_string().contains("expected none, admins or all"), "{e}");
+        Ok(())
+    });
 }

@@ -136,15 +136,26 @@ fn retry_after_header(p: &Problem) -> Option<String> {
 /// The `WWW-Authenticate` header of a 401: the bearer scheme, and for a
 /// step-up refusal the RFC 9470 §3 challenge, written as its examples write it.
 pub fn www_authenticate(p: &Problem) -> String {
-    let Some(max_age) = p.max_age else { return "Bearer".into() };
-    let (description, acr) = match &p.acr_values {
-        Some(acr) => ("A different authentication level is required", format!(", acr_values=\"{acr}\"")),
-        None => ("More recent authentication is required", String::new()),
+    if p.code != REAUTHENTICATION_REQUIRED {
+        return "Bearer".into();
+    }
+    let description = match p.acr_values {
+        Some(_) => "A different authentication level is required",
+        None => "More recent authentication is required",
     };
-    format!(
-        "Bearer error=\"insufficient_user_authentication\", error_description=\"{description}\"{acr}, max_age=\"{max_age}\""
-    )
+    let mut challenge =
+        format!("Bearer error=\"insufficient_user_authentication\", error_description=\"{description}\"");
+    if let Some(acr) = &p.acr_values {
+        challenge.push_str(&format!(", acr_values=\"{acr}\""));
+    }
+    if let Some(max_age) = p.max_age {
+        challenge.push_str(&format!(", max_age=\"{max_age}\""));
+    }
+    challenge
 }
+
+/// The code of a step-up refusal, whose 401 carries RFC 9470's challenge.
+const REAUTHENTICATION_REQUIRED: &str = "reauthentication_required";
 
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
@@ -213,11 +224,13 @@ impl From<domain::Error> for Problem {
             E::SessionRevoked => Problem::new(StatusCode::UNAUTHORIZED, "session_revoked", msg),
             E::RefreshReused => Problem::new(StatusCode::UNAUTHORIZED, "refresh_token_reused", msg),
             E::ReauthenticationRequired { max_age, two_factors } => {
-                let mut p = Problem::new(StatusCode::UNAUTHORIZED, "reauthentication_required", msg);
-                p.max_age = Some(max_age.as_secs());
+                let mut p = Problem::new(StatusCode::UNAUTHORIZED, REAUTHENTICATION_REQUIRED, msg);
+                p.max_age = max_age.map(|age| age.as_secs());
                 p.acr_values = two_factors.then(|| domain::assurance::Acr::Aal2.as_str().to_owned());
                 p
             }
+            E::SecondFactorRequired => Problem::new(StatusCode::FORBIDDEN, "second_factor_required", msg),
+            E::LastSecondFactor => Problem::new(StatusCode::CONFLICT, "last_second_factor", msg),
             E::OtpInvalid { remaining } => {
                 let mut p = Problem::new(StatusCode::BAD_REQUEST, "otp_invalid", msg);
                 p.remaining_attempts = Some(*remaining);

@@ -13,16 +13,49 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Security
 
 use crate::http::error::ApiError;
 
-/// An access token from `POST /auth/token`, `/auth/verify-otp` or `/auth/refresh-token`.
+/// An access token from `POST /auth/token`, `/auth/verify-otp` or
+/// `/auth/refresh-token`, of any live session: also one that may only enrol
+/// a second factor (`AUTHD_REQUIRE_2FA`). Only the routes such a session
+/// may use take it: reading the account and its second factors, enrolling
+/// one, stepping up, logging out. Every other route takes [`AccessAuth`].
 #[derive(SecurityScheme)]
 #[oai(rename = "AccessToken", ty = "bearer", bearer_format = "JWT", checker = "check_access")]
-pub struct AccessAuth(pub Caller);
+pub struct EnrolAuth(pub Caller);
 
 async fn check_access(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let sessions = crate::http::state::part::<Sessions>(req);
     let caller = sessions.authenticate(&bearer.token).await.map_err(ApiError::from)?;
     crate::http::request_log::record_caller(&caller);
     Ok(caller)
+}
+
+/// An access token (the same scheme as [`EnrolAuth`]) of a session that may
+/// do anything: one that may only enrol a second factor is refused with
+/// 403 `second_factor_required` ([`Caller::unrestricted`]).
+pub struct AccessAuth(pub Caller);
+
+impl<'a> ApiExtractor<'a> for AccessAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <EnrolAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <EnrolAuth as ApiExtractor>::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        _: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let EnrolAuth(caller) =
+            <EnrolAuth as ApiExtractor>::from_request(req, body, ExtractParamOptions::default()).await?;
+        Ok(AccessAuth(caller.unrestricted().map_err(ApiError::from)?))
+    }
 }
 
 /// The temporary token `POST /auth/token` returns to a two-factor user.

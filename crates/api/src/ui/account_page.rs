@@ -19,7 +19,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::browser::Visitor;
-use super::render::{self, Done, page_showing, redirect, sentence};
+use super::render::{self, Done, Failure, page_showing, redirect, sentence};
 use crate::http::error::Problem;
 
 /// How many recent events the page lists.
@@ -70,6 +70,9 @@ impl From<&AuditEvent> for EventRow {
 struct AccountPage {
     csrf: String,
     user: User,
+    /// The session may only enrol a second factor (`AUTHD_REQUIRE_2FA`):
+    /// the page shows only that, and once one is there, the way to prove it.
+    enrol_only: bool,
     phone: String,
     phone_verified: bool,
     /// What a login asks for, as words; empty: the password alone.
@@ -110,6 +113,7 @@ async fn account_page(
     };
     let shown = AccountPage {
         csrf: visitor.csrf_token(),
+        enrol_only: caller.assurance.second_factor_due,
         phone: user.phone.clone().unwrap_or_default(),
         phone_verified: user.verified_phone().is_some(),
         login_asks: factors.methods.iter().map(|m| super::login_pages::label(*m)).collect(),
@@ -179,7 +183,7 @@ impl<'a> FromRequest<'a> for AccountServices<'a> {
 
 #[handler]
 pub async fn show(visitor: Visitor, services: AccountServices<'_>, done: Query<Done>) -> Response {
-    let Ok(caller) = visitor.require_caller() else {
+    let Ok(caller) = visitor.require_session() else {
         return redirect("/ui/login");
     };
     let notice = render::notice(done.done.as_deref());
@@ -188,20 +192,49 @@ pub async fn show(visitor: Visitor, services: AccountServices<'_>, done: Query<D
 
 /// Runs one account change for the logged-in visitor whose form carried
 /// its CSRF token: a redirect on success, the account page with the
-/// refusal otherwise.
+/// refusal otherwise. A session that may only enrol a second factor is
+/// sent to enrol one ([`enrol`] takes it).
 pub(super) async fn change<F, Fut>(visitor: Visitor, csrf: &str, services: AccountServices<'_>, act: F) -> Response
 where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response, domain::Error>>,
 {
-    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_caller()) {
+    let caller = visitor.require_caller();
+    act_as(visitor, caller, csrf, services, act).await
+}
+
+/// [`change`] for the forms that enrol a second factor (an app, a passkey,
+/// codes by mail): a session that may only do that may post them.
+pub(super) async fn enrol<F, Fut>(visitor: Visitor, csrf: &str, services: AccountServices<'_>, act: F) -> Response
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: Future<Output = Result<Response, domain::Error>>,
+{
+    let caller = visitor.require_session();
+    act_as(visitor, caller, csrf, services, act).await
+}
+
+async fn act_as<F, Fut>(
+    visitor: Visitor,
+    caller: Result<Caller, Failure>,
+    csrf: &str,
+    services: AccountServices<'_>,
+    act: F,
+) -> Response
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: Future<Output = Result<Response, domain::Error>>,
+{
+    let caller = match visitor.check_form(csrf).and(caller) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };
     match act(caller).await {
         Ok(resp) => resp,
-        // The same refusal the API answers with RFC 9470's 401: step up first.
+        // The same refusals the API answers: RFC 9470's 401 (step up
+        // first) and 403 `second_factor_required` (enrol first).
         Err(domain::Error::ReauthenticationRequired { .. }) => redirect("/ui/reauthenticate"),
+        Err(domain::Error::SecondFactorRequired) => render::failure_page(Failure::EnrolFirst),
         Err(e) => account_page(&visitor, &caller, services, None, Some(Problem::from(e))).await,
     }
 }
@@ -289,7 +322,9 @@ pub struct SwitchForm {
 pub async fn mailed_codes(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SwitchForm>) -> Response {
     let SwitchForm { csrf, to, password } = form;
     let on = to == "on";
-    change(visitor, &csrf, services, |caller| async move {
+    // Switching them off from a session that may only enrol a factor is
+    // refused by the use case.
+    enrol(visitor, &csrf, services, |caller| async move {
         let switch = ProfileChanges { is_2fa: Some(on), current_password: typed(password), ..Default::default() };
         services.accounts.update_me(&caller, switch).await?;
         Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))

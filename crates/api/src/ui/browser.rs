@@ -152,8 +152,17 @@ impl Visitor {
         self.caller.as_ref()
     }
 
-    /// The logged-in user, or the login page for a visitor without a live session.
+    /// The logged-in user, or the login page for a visitor without a live
+    /// session; a session that may only enrol a second factor
+    /// ([`Caller::unrestricted`]) is sent to the account page to enrol one.
     pub fn require_caller(&self) -> Result<Caller, Failure> {
+        self.require_session()?.unrestricted().map_err(|_| Failure::EnrolFirst)
+    }
+
+    /// The visitor's live session, also one that may only enrol a second
+    /// factor: for the account page, the enrolment forms, "Confirm it is
+    /// you" and logging out. Every other page asks [`require_caller`](Self::require_caller).
+    pub fn require_session(&self) -> Result<Caller, Failure> {
         self.caller.ok_or(Failure::LoggedOut)
     }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::account_page::{AccountServices, change};
+use super::account_page::{AccountServices, change, enrol};
 use super::browser::Visitor;
 use super::login_pages::{code_page, finished, login_page_with, remember};
 use super::reauth_page::{ReauthServices, confirm};
@@ -49,6 +49,7 @@ fn refused(f: Failure) -> Response {
         Failure::LoggedOut => {
             Problem::new(StatusCode::UNAUTHORIZED, "logged_out", "You are logged out; log in again").into_response()
         }
+        Failure::EnrolFirst => Problem::from(domain::Error::SecondFactorRequired).into_response(),
     }
 }
 
@@ -158,7 +159,7 @@ pub struct AddForm {
 /// Options to add a passkey (the account page's form, with the password).
 #[handler]
 pub async fn add_options(visitor: Visitor, passkeys: Use<'_, Passkeys>, Form(form): Form<AddForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
+    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
         Ok(c) => c,
         Err(f) => return refused(f),
     };
@@ -177,7 +178,7 @@ pub async fn add(
     Form(form): Form<AddForm>,
 ) -> Response {
     let AddForm { csrf, name, ceremony_id, credential, .. } = form;
-    change(visitor, &csrf, services, |caller| async move {
+    enrol(visitor, &csrf, services, |caller| async move {
         let ceremony = ceremony_id.parse().unwrap_or_default();
         passkeys.finish(&caller, ceremony, &name, &credential).await?;
         Ok(redirect("/ui/account?done=passkey_added"))
@@ -229,7 +230,7 @@ pub async fn remove(
 /// Options to confirm it is you with a passkey ("Confirm it is you").
 #[handler]
 pub async fn reauth_options(visitor: Visitor, step_up: Use<'_, StepUp>, Form(form): Form<CsrfForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
+    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
         Ok(c) => c,
         Err(f) => return refused(f),
     };

@@ -91,7 +91,7 @@ pub async fn reauth_form(
     second_factor: Use<'_, SecondFactor>,
     done: Query<Done>,
 ) -> Response {
-    let Ok(caller) = visitor.require_caller() else {
+    let Ok(caller) = visitor.require_session() else {
         return redirect("/ui/login");
     };
     let notice = render::notice(done.done.as_deref());
@@ -150,7 +150,7 @@ pub(super) async fn confirm(
     password: Option<&SecretString>,
     factor: Option<Factor<'_>>,
 ) -> Response {
-    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_caller()) {
+    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_session()) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };
@@ -175,7 +175,7 @@ pub struct SendForm {
 
 #[handler]
 pub async fn reauth_send(visitor: Visitor, services: ReauthServices<'_>, Form(form): Form<SendForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_caller()) {
+    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };

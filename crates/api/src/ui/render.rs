@@ -11,6 +11,9 @@ use crate::http::error::Problem;
 pub enum Failure {
     /// No live session: the login page.
     LoggedOut,
+    /// A session that may only enrol a second factor (`AUTHD_REQUIRE_2FA`):
+    /// the account page, which shows only that.
+    EnrolFirst,
     /// A form without its CSRF token, or posted from another origin.
     Forged,
     /// A use case refused, worded by the one error mapping.
@@ -71,6 +74,7 @@ pub struct MessagePage<'a> {
 pub fn failure_page(f: Failure) -> Response {
     match f {
         Failure::LoggedOut => redirect("/ui/login"),
+        Failure::EnrolFirst => redirect("/ui/account"),
         Failure::Forged => page(
             StatusCode::FORBIDDEN,
             &MessagePage {

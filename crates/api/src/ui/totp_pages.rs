@@ -10,7 +10,7 @@ use poem::{Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::account_page::{AccountServices, PasswordOnlyForm, change};
+use super::account_page::{AccountServices, PasswordOnlyForm, change, enrol};
 use super::browser::Visitor;
 use super::render::{page, redirect};
 
@@ -32,7 +32,7 @@ pub async fn totp_enrol(
 ) -> Response {
     let PasswordOnlyForm { csrf, password } = form;
     let csrf_now = visitor.csrf_token();
-    change(visitor, &csrf, services, |caller| async move {
+    enrol(visitor, &csrf, services, |caller| async move {
         let e = services.authenticator.enrol(&caller, &SecretString::from(password)).await?;
         let shown = TotpPage {
             csrf: csrf_now,
@@ -67,7 +67,7 @@ pub struct ConfirmForm {
 
 #[handler]
 pub async fn totp_confirm(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ConfirmForm>) -> Response {
-    change(visitor, &form.csrf.clone(), services, |caller| async move {
+    enrol(visitor, &form.csrf.clone(), services, |caller| async move {
         let codes = services.authenticator.confirm(&caller, form.code.trim()).await?;
         Ok(codes_page(&codes, true))
     })

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
-use crate::http::security::{AccessAuth, TemporaryAuth};
+use crate::http::security::{EnrolAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::login_body::{LoginResponse, PairResponse};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
@@ -116,6 +116,10 @@ pub struct VerifiedBody {
     pub acr: AcrWord,
     /// When the user last proved a factor (not when the token was refreshed).
     pub auth_time: chrono::DateTime<chrono::Utc>,
+    /// `true` when the session may only enrol a second factor: its user
+    /// must have one (`AUTHD_REQUIRE_2FA`) and has not proved one yet, so
+    /// authd refuses it everything else (403 `second_factor_required`).
+    pub second_factor_required: bool,
 }
 
 #[derive(ApiResponse)]
@@ -232,7 +236,7 @@ impl AuthApi {
     ///
     /// For other services: 200 while the token is valid and its session live, 401 otherwise.
     #[oai(path = "/verify-token", method = "post")]
-    async fn verify_token(&self, caller: AccessAuth) -> ApiResult<VerifiedResponse> {
+    async fn verify_token(&self, caller: EnrolAuth) -> ApiResult<VerifiedResponse> {
         let c = caller.0;
         Ok(VerifiedResponse::Ok(Json(VerifiedBody {
             message: true,
@@ -242,6 +246,7 @@ impl AuthApi {
             amr: c.assurance.amr.methods().map(Into::into).collect(),
             acr: c.assurance.acr().into(),
             auth_time: c.assurance.auth_time,
+            second_factor_required: c.assurance.second_factor_due,
         })))
     }
 
@@ -250,7 +255,7 @@ impl AuthApi {
     async fn logout(
         &self,
         sessions: Use<'_, Sessions>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<Option<LogoutBody>>,
     ) -> ApiResult<NoContent> {
         let all = body.0.unwrap_or_default().all;

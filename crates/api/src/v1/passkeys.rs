@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
-use crate::http::security::{AccessAuth, TemporaryAuth};
+use crate::http::security::{AccessAuth, EnrolAuth, TemporaryAuth};
 use crate::http::state::Use;
 use crate::v1::body_fields::Text;
 use crate::v1::login_body::{PairResponse, TokenPairBody};
@@ -138,7 +138,7 @@ impl MyPasskeysApi {
     async fn begin(
         &self,
         passkeys: Use<'_, Passkeys>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<CeremonyResponse> {
         let reg = passkeys.begin(&caller.0, &SecretString::from(body.0.password)).await?;
@@ -152,7 +152,7 @@ impl MyPasskeysApi {
     async fn add(
         &self,
         passkeys: Use<'_, Passkeys>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<NewPasskeyBody>,
     ) -> ApiResult<PasskeyResponse> {
         let b = body.0;

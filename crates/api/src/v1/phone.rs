@@ -8,7 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use crate::http::error::ApiResult;
-use crate::http::security::AccessAuth;
+use crate::http::security::EnrolAuth;
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::OneUser;
 use crate::v1::shared::{ApiTags, CodeStatusResponse};
@@ -45,7 +45,7 @@ impl PhoneApi {
     async fn verify(
         &self,
         phones: Use<'_, Phones>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<Option<PhoneVerifyBody>>,
     ) -> ApiResult<CodeStatusResponse> {
         let channel = body.0.unwrap_or_default().channel.0.map(Channel::from);
@@ -56,7 +56,7 @@ impl PhoneApi {
     ///
     /// Whether the provider took the message (`delivery`), and the tries and resends left.
     #[oai(path = "/verification", method = "get")]
-    async fn status(&self, phones: Use<'_, Phones>, caller: AccessAuth) -> ApiResult<CodeStatusResponse> {
+    async fn status(&self, phones: Use<'_, Phones>, caller: EnrolAuth) -> ApiResult<CodeStatusResponse> {
         Ok(CodeStatusResponse::Ok(Json(phones.code_status(&caller.0).await?.into())))
     }
 
@@ -69,7 +69,7 @@ impl PhoneApi {
     async fn confirm(
         &self,
         phones: Use<'_, Phones>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<PhoneConfirmBody>,
     ) -> ApiResult<OneUser> {
         Ok(OneUser::Ok(Json(phones.confirm(&caller.0, &body.code).await?.into())))

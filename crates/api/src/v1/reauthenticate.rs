@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
-use crate::http::security::AccessAuth;
+use crate::http::security::EnrolAuth;
 use crate::http::state::Use;
 use crate::v1::body_fields::Text;
 use crate::v1::login_body::TokenPairBody;
@@ -71,7 +71,7 @@ impl ReauthApi {
         &self,
         step_up: Use<'_, StepUp>,
         client: ClientAddr,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<ReauthBody>,
     ) -> ApiResult<ReauthResponse> {
         let b = body.0;
@@ -98,7 +98,7 @@ impl ReauthApi {
     /// Options for `navigator.credentials.get` listing the caller's
     /// passkeys; each call replaces the session's earlier ones.
     #[oai(path = "/passkey-options", method = "post")]
-    async fn passkey_options(&self, step_up: Use<'_, StepUp>, caller: AccessAuth) -> ApiResult<OptionsResponse> {
+    async fn passkey_options(&self, step_up: Use<'_, StepUp>, caller: EnrolAuth) -> ApiResult<OptionsResponse> {
         let text = step_up.passkey_options(&caller.0).await?;
         Ok(OptionsResponse::Ok(Json(OptionsBody { options: options(&text)? })))
     }

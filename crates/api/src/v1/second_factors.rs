@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use secrecy::SecretString;
 
 use crate::http::error::{ApiResult, Problem};
-use crate::http::security::AccessAuth;
+use crate::http::security::{AccessAuth, EnrolAuth};
 use crate::v1::body_fields::Text;
 use crate::v1::shared::PasswordBody;
 use crate::v1::shared::{ApiTags, NoContent};
@@ -108,7 +108,7 @@ impl SecondFactorsApi {
     async fn enrol(
         &self,
         authenticator: Use<'_, Authenticator>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<PasswordBody>,
     ) -> ApiResult<EnrolmentResponse> {
         let e = authenticator.enrol(&caller.0, &SecretString::from(body.0.password)).await?;
@@ -124,7 +124,7 @@ impl SecondFactorsApi {
     async fn confirm(
         &self,
         authenticator: Use<'_, Authenticator>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<ConfirmBody>,
     ) -> ApiResult<RecoveryCodesResponse> {
         Ok(RecoveryCodesResponse::Ok(shown(authenticator.confirm(&caller.0, &body.code).await?)))
@@ -164,7 +164,7 @@ impl SecondFactorsApi {
     async fn status(
         &self,
         authenticator: Use<'_, Authenticator>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
     ) -> ApiResult<SecondFactorsResponse> {
         Ok(SecondFactorsResponse::Ok(Json(authenticator.status(&caller.0).await?.into())))
     }

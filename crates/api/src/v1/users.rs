@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
-use crate::http::security::AccessAuth;
+use crate::http::security::{AccessAuth, EnrolAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::shared::{ApiTags, NoContent, OneUser, PasswordBody, UserBody, profile_patch_body};
 
@@ -124,7 +124,7 @@ impl UsersApi {
 
     /// The caller's account
     #[oai(path = "/me", method = "get")]
-    async fn me(&self, accounts: Use<'_, Accounts>, caller: AccessAuth) -> ApiResult<OneUser> {
+    async fn me(&self, accounts: Use<'_, Accounts>, caller: EnrolAuth) -> ApiResult<OneUser> {
         Ok(OneUser::Ok(Json(accounts.me(&caller.0).await?.into())))
     }
 
@@ -137,7 +137,7 @@ impl UsersApi {
     async fn patch_me(
         &self,
         accounts: Use<'_, Accounts>,
-        caller: AccessAuth,
+        caller: EnrolAuth,
         body: Json<PatchMeBody>,
     ) -> ApiResult<OneUser> {
         let mut b = body.0;

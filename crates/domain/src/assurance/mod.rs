@@ -144,12 +144,31 @@ pub struct Assurance {
     pub amr: Amr,
     /// When the user last proved a factor (not when a token was refreshed).
     pub auth_time: DateTime<Utc>,
+    /// The user must have a second factor ([`SecondFactorPolicy`]) and had
+    /// none when the session opened: it may only enrol one
+    /// ([`Caller::unrestricted`](crate::session::Caller::unrestricted)) until
+    /// its user proves two factors.
+    pub second_factor_due: bool,
 }
 
 impl Assurance {
     /// What a token or session from before authd recorded it is taken to
     /// say: no method, proved at the Unix epoch, so never recent enough.
-    pub const UNKNOWN: Assurance = Assurance { amr: Amr::UNKNOWN, auth_time: DateTime::UNIX_EPOCH };
+    pub const UNKNOWN: Assurance =
+        Assurance { amr: Amr::UNKNOWN, auth_time: DateTime::UNIX_EPOCH, second_factor_due: false };
+
+    /// A user who proved `amr` at `now`, in a session that may do anything.
+    pub fn proved(amr: Amr, now: DateTime<Utc>) -> Self {
+        Self { amr, auth_time: now, second_factor_due: false }
+    }
+
+    /// This session's user proved `amr` again at `now` (a step-up): a
+    /// session that may only enrol a second factor stays so until the
+    /// proof is two factors, and no step-up makes a session due.
+    pub fn renewed(self, amr: Amr, now: DateTime<Utc>) -> Self {
+        let second_factor_due = self.second_factor_due && amr.acr() < Acr::Aal2;
+        Self { amr, auth_time: now, second_factor_due }
+    }
 
     pub fn acr(self) -> Acr {
         self.amr.acr()
@@ -167,16 +186,20 @@ impl Assurance {
         let too_old = now.signed_duration_since(self.auth_time) > span(max_age);
         let too_low = self.acr() < Acr::Aal2;
         if too_old || too_low {
-            return Err(Error::ReauthenticationRequired { max_age, two_factors: too_low });
+            return Err(Error::ReauthenticationRequired { max_age: Some(max_age), two_factors: too_low });
         }
         Ok(())
     }
 }
 
+pub mod policy;
 pub mod step_up;
 
+pub use policy::SecondFactorPolicy;
 pub use step_up::{Factor, StepUp};
 
+#[cfg(test)]
+mod policy_tests;
 #[cfg(test)]
 mod sensitive_tests;
 #[cfg(test)]

@@ -22,14 +22,14 @@ fn at(s: i64) -> DateTime<Utc> {
 }
 
 fn proved(amr: Amr) -> Assurance {
-    Assurance { amr, auth_time: at(0) }
+    Assurance::proved(amr, at(0))
 }
 
 fn missing(r: crate::Result<()>) -> Option<Option<Acr>> {
     match r {
         Ok(()) => None,
         Err(Error::ReauthenticationRequired { max_age, two_factors }) => {
-            assert_eq!(max_age, FIVE_MINUTES);
+            assert_eq!(max_age, Some(FIVE_MINUTES));
             Some(two_factors.then_some(Acr::Aal2))
         }
         Err(other) => panic!("{other:?}"),

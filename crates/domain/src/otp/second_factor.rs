@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
-use crate::assurance::Amr;
+use crate::assurance::{Amr, SecondFactorPolicy};
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
@@ -69,6 +69,17 @@ pub struct Remember<'a> {
     pub user_agent: Option<&'a str>,
 }
 
+/// A second factor a user takes away from their account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// Codes by mail (and to a verified phone): `is_2fa` off.
+    MailedCodes,
+    /// The authenticator app, with its recovery codes.
+    App,
+    /// One passkey.
+    Passkey,
+}
+
 #[derive(Clone)]
 pub struct SecondFactor {
     pub(crate) otps: Arc<dyn OtpRepo>,
@@ -94,6 +105,8 @@ pub struct SecondFactor {
     pub(crate) passkeys: PasskeyCeremonies,
     /// Whether passkeys are offered (`AUTHD_PASSKEYS`).
     pub(crate) passkeys_on: bool,
+    /// Who must have a second factor (`AUTHD_REQUIRE_2FA`).
+    pub(crate) required: SecondFactorPolicy,
 }
 
 impl SecondFactor {
@@ -127,6 +140,31 @@ impl SecondFactor {
     pub fn remembers_devices_for(&self) -> Option<Duration> {
         let devices = &self.sessions.trusted_devices;
         devices.enabled().then_some(devices.ttl)
+    }
+
+    /// Refuses taking `removal` away from `user` when the policy requires
+    /// them to have a second factor and it would leave them none
+    /// ([`Error::LastSecondFactor`]). Not a database rule: two removals at
+    /// once from one account each see the other's factor still there.
+    pub(crate) async fn may_remove(&self, user: &User, removal: Removal) -> Result<()> {
+        if !self.required.covers(user) {
+            return Ok(());
+        }
+        let app = self.active_app(user.id).await?;
+        let passkeys = self.passkeys.repo.count(user.id).await?;
+        let mut after = user.clone();
+        let (app, passkey) = match removal {
+            Removal::MailedCodes => {
+                after.is_2fa = false;
+                (app.as_ref(), passkeys > 0)
+            }
+            Removal::App => (None, passkeys > 0),
+            Removal::Passkey => (app.as_ref(), passkeys > 1),
+        };
+        if self.methods(&after, app, passkey).is_empty() {
+            return Err(Error::LastSecondFactor);
+        }
+        Ok(())
     }
 
     /// Whether the user has a passkey.

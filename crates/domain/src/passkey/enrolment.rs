@@ -11,6 +11,7 @@ use super::{Passkey, PasskeyCeremonies, Refusal, parse_name};
 use crate::account::Accounts;
 use crate::audit::EventKind;
 use crate::error::{Error, Result};
+use crate::otp::second_factor::Removal;
 use crate::ports::UserRepo;
 use crate::session::{Caller, Sessions};
 use crate::user::ProfilePatch;
@@ -111,7 +112,8 @@ impl Passkeys {
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
     pub async fn remove(&self, caller: &Caller, id: Uuid, password: &SecretString) -> Result<()> {
         self.on()?;
-        self.accounts.confirm_password(caller, password).await?;
+        let user = self.accounts.confirm_password(caller, password).await?;
+        self.accounts.second_factor.may_remove(&user, Removal::Passkey).await?;
         if !self.ceremonies.repo.delete(caller.user_id, id).await? {
             return Err(Error::PasskeyNotFound);
         }

@@ -82,7 +82,7 @@ impl PasskeySignIn {
         let key = user_key(uid);
         self.throttle.ensure_unlocked(&key).await?;
         self.login.admits(&user).await?;
-        let keys = self.sessions.open(uid, Amr::passkey(), Error::AccountInactive).await?;
+        let keys = self.sessions.open(uid, Amr::passkey(), false, Error::AccountInactive).await?;
         self.throttle.reset(&key).await?;
         let audit = &self.ceremonies.audit;
         audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::assurance::Assurance;
+use crate::error::{Error, Result};
 use crate::user::UserId;
 
 /// A refresh-token family: one row per login, carrying the one refresh token
@@ -31,4 +32,18 @@ pub struct Caller {
     pub expires_at: i64,
     /// What the token says of how and when its user proved who they are.
     pub assurance: Assurance,
+}
+
+impl Caller {
+    /// The caller, unless their session may only enrol a second factor
+    /// (the policy requires one and they have none): then every action but
+    /// reading their account, enrolling a factor, stepping up and logging
+    /// out is refused with [`Error::SecondFactorRequired`]. The API's
+    /// access-token check and the pages' session both ask here.
+    pub fn unrestricted(self) -> Result<Self> {
+        if self.assurance.second_factor_due {
+            return Err(Error::SecondFactorRequired);
+        }
+        Ok(self)
+    }
 }

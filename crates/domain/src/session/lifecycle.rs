@@ -62,9 +62,17 @@ pub struct Sessions {
 impl Sessions {
     /// Opens a new session (refresh-token family) of a user who just proved
     /// `amr`, and hands out its first keys; `refused` when the user is no
-    /// longer active (decided by the insert).
-    pub async fn open<K: SessionKeys>(&self, user: UserId, amr: Amr, refused: Error) -> Result<K> {
-        let session = self.new_session(user, amr);
+    /// longer active (decided by the insert). With `second_factor_due`, the
+    /// session may only enrol a second factor.
+    pub async fn open<K: SessionKeys>(
+        &self,
+        user: UserId,
+        amr: Amr,
+        second_factor_due: bool,
+        refused: Error,
+    ) -> Result<K> {
+        let mut session = self.new_session(user, amr);
+        session.assurance.second_factor_due = second_factor_due;
         if !self.repo.create(&session).await? {
             return Err(refused);
         }
@@ -83,18 +91,18 @@ impl Sessions {
             created_at: now,
             expires_at: after(now, self.refresh_ttl),
             revoked_at: None,
-            assurance: Assurance { amr, auth_time: now },
+            assurance: Assurance::proved(amr, now),
         }
     }
 
     /// Says that the caller's user proved `amr` just now: the session's
     /// assurance is replaced (so a step-up can lower it as well as raise
-    /// it) and its refresh token rotates in the same statement, and fresh
-    /// keys are handed out. The session's end does not move. A session
-    /// ended meanwhile is refused.
+    /// it; [`Assurance::renewed`]) and its refresh token rotates in the same
+    /// statement, and fresh keys are handed out. The session's end does not
+    /// move. A session ended meanwhile is refused.
     pub(crate) async fn reassure<K: SessionKeys>(&self, caller: &Caller, amr: Amr) -> Result<K> {
         let now = self.clock.now();
-        let assurance = Assurance { amr, auth_time: now };
+        let assurance = caller.assurance.renewed(amr, now);
         let jti = self.rng.uuid_v4();
         let renewed = self.repo.reassure(caller.session_id, caller.user_id, assurance, jti, now).await?;
         K::keys(self, &renewed.ok_or(Error::SessionRevoked)?, now)

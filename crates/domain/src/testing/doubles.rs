@@ -111,15 +111,15 @@ impl TokenCodec for TextCodec {
             TokenKind::Browser => "b",
         };
         let assurance = match c.assurance {
-            Some(a) => format!("{}|{}", a.amr.words().join("+"), a.auth_time.timestamp()),
-            None => "-|-".to_owned(),
+            Some(a) => format!("{}|{}|{}", a.amr.words().join("+"), a.auth_time.timestamp(), a.second_factor_due),
+            None => "-|-|-".to_owned(),
         };
         Ok(format!("tok|{kind}|{}|{}|{}|{}|{}|{assurance}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
     }
     fn decode(&self, t: &str) -> Result<Claims> {
         let p: Vec<&str> = t.split('|').collect();
         let bad = || Error::TokenInvalid;
-        if p.len() != 9 || p[0] != "tok" {
+        if p.len() != 10 || p[0] != "tok" {
             return Err(bad());
         }
         let kind = match p[1] {
@@ -136,11 +136,12 @@ impl TokenCodec for TextCodec {
             jti: p[4].parse().map_err(|_| bad())?,
             iat: p[5].parse().map_err(|_| bad())?,
             exp: p[6].parse().map_err(|_| bad())?,
-            assurance: match (p[7], p[8]) {
-                ("-", "-") => None,
-                (amr, at) => Some(Assurance {
+            assurance: match (p[7], p[8], p[9]) {
+                ("-", "-", "-") => None,
+                (amr, at, due) => Some(Assurance {
                     amr: Amr::from_words(amr.split('+')),
                     auth_time: DateTime::from_timestamp(at.parse().map_err(|_| bad())?, 0).ok_or_else(bad)?,
+                    second_factor_due: due.parse().map_err(|_| bad())?,
                 }),
             },
         })

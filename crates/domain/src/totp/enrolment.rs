@@ -14,6 +14,7 @@ use crate::account::Accounts;
 use crate::audit::{Audit, EventKind};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::otp::second_factor::Removal;
 use crate::otp::{Method, SecondFactor};
 use crate::ports::{KeyedHasher, RecoveryCodeRepo, SecretSealer, TotpRepo, UserRepo};
 use crate::recovery_code::RecoveryCode;
@@ -105,7 +106,8 @@ impl Authenticator {
     /// sessions. Two-factor login by mail stays as `is_2fa` says.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn disable(&self, caller: &Caller, password: &SecretString) -> Result<()> {
-        self.accounts.confirm_password(caller, password).await?;
+        let user = self.accounts.confirm_password(caller, password).await?;
+        self.second_factor.may_remove(&user, Removal::App).await?;
         if !self.remove_all(caller.user_id).await? {
             return Ok(());
         }

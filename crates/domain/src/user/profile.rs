@@ -62,6 +62,21 @@ impl ProfilePatch {
         self.is_2fa == Some(false) || self.email.is_some() || self.phone.is_some()
     }
 
+    /// Whether this patch does nothing but enrol a second factor: switch
+    /// sent codes on, or give the phone number a code can then prove. The
+    /// only change a session that may only enrol a second factor may make.
+    pub fn only_enrols(&self) -> bool {
+        let ProfilePatch { email, username, name, lastname, phone, is_2fa, is_admin, is_active, forget_proved_email } =
+            self;
+        let profile_unchanged = email.is_none() && username.is_none() && name.is_none() && lastname.is_none();
+        profile_unchanged
+            && !matches!(phone, Some(None))
+            && *is_2fa != Some(false)
+            && is_admin.is_none()
+            && is_active.is_none()
+            && !forget_proved_email
+    }
+
     /// Names of the fields this patch sets, for audit events.
     pub fn field_names(&self) -> Vec<&'static str> {
         let mut names = Vec::new();

@@ -13,6 +13,7 @@ pub struct Model {
     /// RFC 8176 method words, separated by spaces.
     pub amr: String,
     pub auth_time: DateTimeUtc,
+    pub second_factor_due: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

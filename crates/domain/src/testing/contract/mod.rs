@@ -113,7 +113,7 @@ pub fn session(user: UserId) -> Session {
         created_at: t0(),
         expires_at: at(30 * 24 * 3600),
         revoked_at: None,
-        assurance: Assurance { amr: Amr::two_factors(Method::Sms), auth_time: at(1) },
+        assurance: Assurance::proved(Amr::two_factors(Method::Sms), at(1)),
     }
 }
 

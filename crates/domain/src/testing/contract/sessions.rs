@@ -47,14 +47,21 @@ pub async fn rotation_swaps_only_the_current_refresh_token_of_a_live_session(s: 
     s.sessions.revoke(revoked.id, at(1)).await.unwrap();
     assert_eq!(rotate(revoked.id, revoked.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: revoked");
     assert_eq!(rotate(Uuid::new_v4(), a.refresh_jti, next, at(2)).await.unwrap(), None, "{n}: missing");
+
+    let mut enrolling = session(ada);
+    enrolling.assurance = Assurance { second_factor_due: true, ..Assurance::proved(Amr::password(), at(1)) };
+    s.sessions.create(&enrolling).await.unwrap();
+    let kept = rotate(enrolling.id, enrolling.refresh_jti, next, at(2)).await.unwrap();
+    assert_eq!(kept, Some(enrolling.assurance), "{n}: a session that may only enrol stays so");
 }
 
 pub async fn a_step_up_replaces_the_assurance_and_the_refresh_token_of_its_users_live_session_only(s: Store) {
     let n = s.name;
     let ada = s.user(1, "ada").await;
-    let a = session(ada);
+    let mut a = session(ada);
+    a.assurance.second_factor_due = true;
     s.sessions.create(&a).await.unwrap();
-    let stepped = Assurance { amr: Amr::passkey(), auth_time: at(600) };
+    let stepped = Assurance::proved(Amr::passkey(), at(600));
     let jti = Uuid::new_v4();
     let reassure = |id, user, now| s.sessions.reassure(id, user, stepped, jti, now);
     assert_eq!(reassure(a.id, UserId(Uuid::new_v4()), at(600)).await.unwrap(), None, "{n}: another user's");
