@@ -214,3 +214,16 @@ async fn under_the_admins_policy_an_admin_route_asks_an_admin_without_a_factor_t
     let root = caller(&w, "root").await;
     assert!(w.admin.list_users(&root, everyone()).await.is_ok(), "no policy: aal1 will do");
 }
+
+#[test]
+fn the_policy_is_read_from_settings_by_its_word_and_any_other_word_is_refused_naming_the_three() {
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error as ValueError, StrDeserializer};
+    let read = |word: &str| SecondFactorPolicy::deserialize::<StrDeserializer<ValueError>>(word.into_deserializer());
+    for policy in SecondFactorPolicy::ALL {
+        assert_eq!(read(policy.as_str()).unwrap(), policy);
+    }
+    let refused = read("Admins").unwrap_err().to_string();
+    assert!(refused.contains("expected none, admins or all") && refused.contains("\"Admins\""), "{refused}");
+}

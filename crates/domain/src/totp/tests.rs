@@ -260,6 +260,24 @@ async fn an_admin_reset_removes_the_app_and_the_codes_and_is_recorded() {
     let event = w.db.tables().audit.iter().rev().find(|e| e.subject == Subject::User(user.id)).cloned().unwrap();
     assert_eq!((event.kind.as_str(), event.actor_id), ("second_factors_reset", Some(root.user_id)));
     assert_eq!(pending(&w, "ada").await.methods, [Method::Email], "is_2fa stays: mail takes over");
+    let said = |user| {
+        let t = w.db.tables();
+        let reset = |e: &&crate::audit::AuditEvent| {
+            e.subject == Subject::User(user) && e.kind.as_str() == "second_factors_reset"
+        };
+        let event = t.audit.iter().rev().find(reset).unwrap();
+        event.detail.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()
+    };
+    assert_eq!(said(user.id), ["passkeys_removed=0", "removed=true"], "the app");
+    w.admin.reset_second_factors(&root, user.id).await.unwrap();
+    assert_eq!(said(user.id), ["passkeys_removed=0", "removed=false"], "nothing left");
+    let bob = w.register("bob", false).await;
+    let me = caller(&w, "bob").await;
+    let key = crate::testing::webauthn::TextKey::new(5, bob.id);
+    let reg = w.passkeys.begin(&me, &pw(GOOD_PASSWORD)).await.unwrap();
+    w.passkeys.finish(&me, reg.ceremony_id, "Phone", &key.create(&reg.options)).await.unwrap();
+    w.admin.reset_second_factors(&root, bob.id).await.unwrap();
+    assert_eq!(said(bob.id), ["passkeys_removed=1", "removed=true"], "a passkey alone");
     let ghost = crate::user::UserId(uuid::Uuid::new_v4());
     assert!(matches!(w.admin.reset_second_factors(&root, ghost).await, Err(Error::UserNotFound)));
 }
