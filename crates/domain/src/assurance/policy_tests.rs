@@ -164,21 +164,26 @@ async fn under_the_policy_the_last_second_factor_cannot_be_removed_and_one_of_tw
     assert!(matches!(r, Err(Error::LastSecondFactor)), "{r:?}");
     assert!(w.accounts.me(&ada).await.unwrap().is_2fa);
 
-    // bob enrols an app, then a passkey (each switches codes by mail on):
-    // each may go but the last.
+    // bob enrols an app, then two passkeys (each switches codes by mail
+    // on): each may go but the last.
     let bob = caller(&w, "bob").await;
     let secret = enrol_app(&w, &bob).await;
     let bob = stepped_up_with_app(&w, &bob, &secret).await;
     w.accounts.update_me(&bob, switch_codes(false)).await.unwrap();
     let r = w.authenticator.disable(&bob, &pw(GOOD_PASSWORD)).await;
     assert!(matches!(r, Err(Error::LastSecondFactor)), "the app alone: {r:?}");
-    let key = TextKey::new(3, bob.user_id);
-    let reg = w.passkeys.begin(&bob, &pw(GOOD_PASSWORD)).await.unwrap();
-    w.passkeys.finish(&bob, reg.ceremony_id, "Laptop", &key.create(&reg.options)).await.unwrap();
+    for (seed, name) in [(3, "Laptop"), (4, "Phone")] {
+        let key = TextKey::new(seed, bob.user_id);
+        let reg = w.passkeys.begin(&bob, &pw(GOOD_PASSWORD)).await.unwrap();
+        w.passkeys.finish(&bob, reg.ceremony_id, name, &key.create(&reg.options)).await.unwrap();
+    }
     let keys = w.passkeys.list(&bob).await.unwrap();
-    w.authenticator.disable(&bob, &pw(GOOD_PASSWORD)).await.unwrap();
     w.accounts.update_me(&bob, switch_codes(false)).await.unwrap();
-    let r = w.passkeys.remove(&bob, keys[0].id, &pw(GOOD_PASSWORD)).await;
+    w.authenticator.disable(&bob, &pw(GOOD_PASSWORD)).await.expect("the passkeys stay");
+    w.accounts.update_me(&bob, switch_codes(true)).await.unwrap();
+    w.accounts.update_me(&bob, switch_codes(false)).await.expect("the passkeys stay");
+    w.passkeys.remove(&bob, keys[0].id, &pw(GOOD_PASSWORD)).await.expect("one passkey stays");
+    let r = w.passkeys.remove(&bob, keys[1].id, &pw(GOOD_PASSWORD)).await;
     assert!(matches!(r, Err(Error::LastSecondFactor)), "{r:?}");
     assert_eq!(w.passkeys.list(&bob).await.unwrap().len(), 1);
 
