@@ -1,66 +1,35 @@
 //! API keys: what an application presents on every verification request.
 //! A key is `authd_app_` and 40 hex digits (160 random bits from the
-//! CSPRNG), so a leaked one is recognisable in logs and by secret
-//! scanners; it is shown once and stored only as a keyed hash
+//! CSPRNG; [`PrefixedKey`]), so a leaked one is recognisable in logs and by
+//! secret scanners; it is shown once and stored only as a keyed hash
 //! ([`KeyedHasher::hash_api_key`](crate::ports::KeyedHasher::hash_api_key)).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
 
 use super::settings::AppId;
-use crate::rng::Rng;
+use crate::prefixed_key::{KeyKind, PrefixedKey};
 
 /// What every key starts with.
 pub const PREFIX: &str = "authd_app_";
-const RANDOM_BYTES: usize = 20;
-/// Hex digits of the random part shown in a key's hint.
-const HINT_DIGITS: usize = 6;
 
 /// How long the key a rotation replaces keeps working: a day, time for
 /// every instance of the app to pick up the new key. Configurable
 /// (`AUTHD_APP_KEY_GRACE_SECONDS`).
 pub const DEFAULT_ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
 
+/// An application's API keys.
+#[derive(Debug)]
+pub struct AppKeys;
+
+impl KeyKind for AppKeys {
+    const PREFIX: &'static str = PREFIX;
+    const NAME: &'static str = "ApiKey";
+}
+
 /// A whole key, as the application holds it. Never printed.
-pub struct ApiKey(SecretString);
-
-impl std::fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ApiKey({}…)", self.hint())
-    }
-}
-
-impl ApiKey {
-    /// Random bits in a key.
-    pub const BITS: usize = RANDOM_BYTES * 8;
-
-    pub fn generate(rng: &dyn Rng) -> Self {
-        let mut b = [0u8; RANDOM_BYTES];
-        rng.fill(&mut b);
-        let digits: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        Self(SecretString::from(format!("{PREFIX}{digits}")))
-    }
-
-    /// A presented key, if it has a key's shape; anything else cannot be
-    /// one, and is refused without a lookup.
-    pub fn parse(raw: &str) -> Option<Self> {
-        let digits = raw.strip_prefix(PREFIX)?;
-        let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-        (digits.len() == RANDOM_BYTES * 2 && digits.bytes().all(hex)).then(|| Self(SecretString::from(raw)))
-    }
-
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// The prefix and the first digits: enough for an admin to tell keys
-    /// apart, far too little to guess the rest.
-    pub fn hint(&self) -> String {
-        self.expose().chars().take(PREFIX.len() + HINT_DIGITS).collect()
-    }
-}
+pub type ApiKey = PrefixedKey<AppKeys>;
 
 /// What storage keeps of a key.
 #[derive(Debug, Clone, PartialEq, Eq)]

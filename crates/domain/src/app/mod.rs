@@ -7,7 +7,7 @@ pub mod api_key;
 pub mod registry;
 pub mod settings;
 
-pub use api_key::{ApiKey, AppKey};
+pub use api_key::{ApiKey, AppKey, AppKeys};
 pub use registry::Apps;
 pub use settings::{App, AppChanges, AppForm, AppId, AppPatch};
 
