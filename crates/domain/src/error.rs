@@ -115,6 +115,11 @@ pub enum Error {
     UserNotFound,
     #[error("application not found")]
     AppNotFound,
+    #[error("OpenID Connect client not found")]
+    ClientNotFound,
+    /// A secret asked of a public client, which cannot keep one.
+    #[error("a public client has no secret: it proves itself with PKCE alone")]
+    ClientPublic,
     #[error("no such live session of yours")]
     SessionNotFound,
     /// An API key that is malformed, unknown, expired, or whose application

@@ -13,15 +13,16 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
+use crate::oidc::Clients;
 use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AppRepo, AuditLog, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasskeyRepo, PasswordHasher, PurgeStore,
-    RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo,
-    WebAuthn,
+    AppRepo, AuditLog, ClientRepo, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasskeyRepo, PasswordHasher,
+    PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo,
+    UserRepo, WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
@@ -51,6 +52,7 @@ pub struct Ports {
     pub totp: Arc<dyn TotpRepo>,
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub apps: Arc<dyn AppRepo>,
+    pub clients: Arc<dyn ClientRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
     pub webauthn: Arc<dyn WebAuthn>,
@@ -90,6 +92,8 @@ pub struct Services {
     pub admin: Admin,
     /// Applications using the verification API, and their keys.
     pub apps: Apps,
+    /// OpenID Connect clients, and their secrets.
+    pub clients: Clients,
     /// Codes applications send to their users and check.
     pub verifications: Verifications,
     /// Per-address limits and purging of counters.
@@ -297,6 +301,15 @@ impl Services {
             audit: audit.clone(),
             clock: clock.clone(),
         };
+        let clients = Clients {
+            repo: p.clients,
+            admin: admin.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            secret_grace: policy.app_key_grace,
+        };
         let apps = Apps {
             repo: p.apps,
             admin: admin.clone(),
@@ -322,6 +335,7 @@ impl Services {
             passkey_sign_in,
             admin,
             apps,
+            clients,
             verifications,
             throttle,
             courier,

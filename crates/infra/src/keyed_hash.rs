@@ -72,6 +72,14 @@ impl domain::ports::KeyedHasher for HmacKeyedHasher {
         mac.update(key.expose().as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+
+    fn hash_client_secret(&self, secret: &domain::oidc::ClientSecret) -> Vec<u8> {
+        // 160 random bits, like an API key: one keyed hash, its own label.
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"oidc-client-secret");
+        mac.update(secret.expose().as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +111,21 @@ mod tests {
         assert_eq!(stored, h.hash_recovery_code(ada, &RecoveryCode::parse("AB1D EF0H JKMN").unwrap()));
         assert_ne!(stored, h.hash_recovery_code(bob, &code));
         assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_recovery_code(ada, &code));
+    }
+
+    #[test]
+    fn a_client_secrets_hash_is_keyed_under_its_own_label() {
+        let h = HmacKeyedHasher::derived_from(b"server-secret");
+        let secret = domain::oidc::ClientSecret::parse("authd_cs_000102030405060708090a0b0c0d0e0f10111213").unwrap();
+        let stored = h.hash_client_secret(&secret);
+        assert_eq!(stored.len(), 32);
+        assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_client_secret(&secret));
+        let key = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111213").unwrap();
+        let mut mac = HmacSha256::new_from_slice(&h.key).unwrap();
+        mac.update(b"api-key");
+        mac.update(secret.expose().as_bytes());
+        assert_ne!(stored, mac.finalize().into_bytes().to_vec(), "not the API keys' label");
+        assert_ne!(stored, h.hash_api_key(&key));
     }
 
     #[test]

@@ -268,6 +268,8 @@ impl From<domain::Error> for Problem {
             E::AccountInactive => Problem::new(StatusCode::FORBIDDEN, "account_inactive", msg),
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
+            E::ClientNotFound => Problem::new(StatusCode::NOT_FOUND, "client_not_found", msg),
+            E::ClientPublic => Problem::new(StatusCode::CONFLICT, "client_public", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),
             E::ApiKeyInvalid => Problem::new(StatusCode::UNAUTHORIZED, "api_key_invalid", msg),
             E::VerificationNotFound => Problem::new(StatusCode::NOT_FOUND, "verification_not_found", msg),

@@ -62,6 +62,10 @@ stable_words! {
         TrustedDeviceUsed = "trusted_device_used",
         TrustedDeviceRemoved = "trusted_device_removed",
         TrustedDevicesRevoked = "trusted_devices_revoked",
+        OidcClientCreated = "oidc_client_created",
+        OidcClientUpdated = "oidc_client_updated",
+        OidcClientSecretRotated = "oidc_client_secret_rotated",
+        OidcClientDeleted = "oidc_client_deleted",
     }
 }
 

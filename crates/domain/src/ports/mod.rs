@@ -214,6 +214,8 @@ pub trait KeyedHasher: Send + Sync {
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
     /// An application's API key's hash; storage finds a key by it.
     fn hash_api_key(&self, key: &ApiKey) -> Vec<u8>;
+    /// An OpenID Connect client's secret, under a label of its own.
+    fn hash_client_secret(&self, secret: &crate::oidc::ClientSecret) -> Vec<u8>;
     /// A mailed link's token's hash; storage finds the challenge by it.
     fn hash_link(&self, token: &LinkToken) -> Vec<u8>;
     /// A trusted device's token's hash; storage finds the device by it.
@@ -394,5 +396,7 @@ pub trait PurgeStore: Send + Sync {
     async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64>;
 }
 
+mod clients;
 mod passkeys;
+pub use clients::ClientRepo;
 pub use passkeys::{PasskeyRepo, WebAuthn};

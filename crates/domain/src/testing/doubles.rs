@@ -163,6 +163,9 @@ impl KeyedHasher for PlainKeyedHasher {
     fn hash_api_key(&self, key: &ApiKey) -> Vec<u8> {
         [b"key:".as_slice(), key.expose().as_bytes()].concat()
     }
+    fn hash_client_secret(&self, secret: &crate::oidc::ClientSecret) -> Vec<u8> {
+        [b"client-secret:".as_slice(), secret.expose().as_bytes()].concat()
+    }
     fn hash_link(&self, token: &crate::otp::LinkToken) -> Vec<u8> {
         [b"link:".as_slice(), token.expose().as_bytes()].concat()
     }

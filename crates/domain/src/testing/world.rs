@@ -86,6 +86,7 @@ impl World {
             totp: Arc::new(db.clone()),
             recovery_codes: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
+            clients: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db.clone()),
             webauthn,

@@ -15,8 +15,8 @@ use crate::assurance::{Amr, Assurance};
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
-    AppRepo, AuditLog, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore, RecoveryCodeRepo, SessionRepo,
-    ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
+    AppRepo, AuditLog, ClientRepo, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore, RecoveryCodeRepo,
+    SessionRepo, ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::subject::Subject;
@@ -24,6 +24,7 @@ use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod apps;
 pub mod audit;
+pub mod clients;
 pub mod login_finish;
 pub mod otps;
 pub mod outbox;
@@ -53,6 +54,7 @@ pub struct Store {
     pub outbox: Arc<dyn Outbox>,
     pub purge: Arc<dyn PurgeStore>,
     pub apps: Arc<dyn AppRepo>,
+    pub clients: Arc<dyn ClientRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
 }
@@ -250,6 +252,12 @@ macro_rules! port_contracts {
             concurrent_rotations_leave_exactly_one_key_without_an_end,
             each_change_sets_only_its_settings_and_concurrent_changes_all_take_effect,
         ]);
+        $crate::port_contracts!(@suite $store, clients: [
+            a_client_round_trips_with_its_secret_and_lists_in_registration_order,
+            a_new_secret_ends_the_others_at_the_grace_time_and_deleting_the_client_takes_them,
+            concurrent_secret_rotations_leave_exactly_one_secret_without_an_end,
+            each_client_change_sets_only_its_settings_and_concurrent_changes_all_take_effect,
+        ]);
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
             confirmation_activates_only_a_pending_enrolment,
@@ -317,6 +325,7 @@ mod memory {
             outbox: Arc::new(db.clone()),
             purge: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
+            clients: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db),
         })

@@ -5,6 +5,7 @@
 
 mod apps;
 mod audit;
+mod clients;
 mod login_finish;
 mod otps;
 mod outbox;
@@ -72,6 +73,9 @@ pub struct Tables {
     pub ceremonies: HashMap<Uuid, crate::passkey::Ceremony>,
     /// Devices with their token's hash (`ux_trusted_devices_token_hash`).
     pub trusted_devices: HashMap<Uuid, (crate::trusted_device::TrustedDevice, Vec<u8>)>,
+    pub clients: HashMap<crate::oidc::ClientId, crate::oidc::Client>,
+    /// Secrets by their hash, as the `oidc_client_secrets` primary key finds them.
+    pub client_secrets: HashMap<Vec<u8>, crate::oidc::StoredSecret>,
 }
 
 impl Tables {

@@ -1,0 +1,174 @@
+//! `ClientRepo` over SQL. A client's redirect URIs are stored as a JSON
+//! array of the exact strings registered; a secret is found among its
+//! client's by `client_id` and compared in the domain in constant time.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Result;
+use domain::oidc::{Client, ClientId, ClientKind, ClientPatch, IdTokenAlg, Scope, StoredSecret};
+use domain::ports::ClientRepo;
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+
+use crate::db::{Database, execute, internal, query_one, statement};
+
+const COLUMNS: &str = "id, name, redirect_uris, post_logout_redirect_uris, kind, scopes, skip_consent, id_token_alg, \
+     created_at, updated_at";
+const SECRET_COLUMNS: &str = "secret_hash, client_id, hint, created_at, expires_at";
+
+#[derive(Clone)]
+pub struct SqlClientRepo {
+    db: Database,
+}
+
+impl SqlClientRepo {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn uris_text(uris: &[String]) -> String {
+    serde_json::to_string(uris).expect("a list of strings serialises")
+}
+
+fn scopes_text(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+fn word<T>(parse: impl Fn(&str) -> Option<T>, w: &str) -> Result<T> {
+    parse(w).ok_or_else(|| domain::Error::internal(format!("unknown word {w:?} in oidc_clients")))
+}
+
+fn client_from(row: &QueryResult) -> Result<Client> {
+    let get = |col: &str| -> Result<String> { row.try_get("", col).map_err(internal) };
+    let uris = |col: &str| -> Result<Vec<String>> { serde_json::from_str(&get(col)?).map_err(domain::Error::internal) };
+    let scopes = get("scopes")?;
+    Ok(Client {
+        id: ClientId(row.try_get("", "id").map_err(internal)?),
+        name: get("name")?,
+        redirect_uris: uris("redirect_uris")?,
+        post_logout_redirect_uris: uris("post_logout_redirect_uris")?,
+        kind: word(ClientKind::parse, &get("kind")?)?,
+        scopes: scopes.split(' ').map(|w| word(Scope::parse, w)).collect::<Result<_>>()?,
+        skip_consent: row.try_get("", "skip_consent").map_err(internal)?,
+        id_token_alg: word(IdTokenAlg::parse, &get("id_token_alg")?)?,
+        created_at: row.try_get("", "created_at").map_err(internal)?,
+        updated_at: row.try_get("", "updated_at").map_err(internal)?,
+    })
+}
+
+fn secret_from(row: &QueryResult) -> Result<StoredSecret> {
+    let hash: String = row.try_get("", "secret_hash").map_err(internal)?;
+    Ok(StoredSecret {
+        hash: hex::decode(hash).map_err(domain::Error::internal)?,
+        client_id: ClientId(row.try_get("", "client_id").map_err(internal)?),
+        hint: row.try_get("", "hint").map_err(internal)?,
+        created_at: row.try_get("", "created_at").map_err(internal)?,
+        expires_at: row.try_get("", "expires_at").map_err(internal)?,
+    })
+}
+
+async fn insert_secret(conn: &impl ConnectionTrait, s: &StoredSecret) -> Result<()> {
+    let sql = format!("INSERT INTO oidc_client_secrets ({SECRET_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
+    let values: Vec<Value> = vec![
+        hex::encode(&s.hash).into(),
+        s.client_id.0.into(),
+        s.hint.clone().into(),
+        s.created_at.into(),
+        s.expires_at.into(),
+    ];
+    execute(conn, &sql, values).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl ClientRepo for SqlClientRepo {
+    async fn create(&self, c: &Client, secret: Option<&StoredSecret>) -> Result<()> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        let sql = format!("INSERT INTO oidc_clients ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        let values: Vec<Value> = vec![
+            c.id.0.into(),
+            c.name.clone().into(),
+            uris_text(&c.redirect_uris).into(),
+            uris_text(&c.post_logout_redirect_uris).into(),
+            c.kind.as_str().into(),
+            scopes_text(&c.scopes).into(),
+            c.skip_consent.into(),
+            c.id_token_alg.as_str().into(),
+            c.created_at.into(),
+            c.updated_at.into(),
+        ];
+        execute(&txn, &sql, values).await?;
+        if let Some(s) = secret {
+            insert_secret(&txn, s).await?;
+        }
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn get(&self, id: ClientId) -> Result<Option<Client>> {
+        let sql = format!("SELECT {COLUMNS} FROM oidc_clients WHERE id = $1");
+        query_one(&self.db, &sql, vec![id.0.into()]).await?.as_ref().map(client_from).transpose()
+    }
+
+    async fn list(&self, after: Option<ClientId>, limit: u32) -> Result<Vec<Client>> {
+        let (filter, values): (&str, Vec<Value>) = match after {
+            Some(c) => ("WHERE id > $2", vec![i64::from(limit).into(), c.0.into()]),
+            None => ("", vec![i64::from(limit).into()]),
+        };
+        let sql = format!("SELECT {COLUMNS} FROM oidc_clients {filter} ORDER BY id LIMIT $1");
+        let rows = self.db.query_all_raw(statement(&self.db, &sql, values)).await.map_err(internal)?;
+        rows.iter().map(client_from).collect()
+    }
+
+    async fn update(&self, id: ClientId, p: &ClientPatch, now: DateTime<Utc>) -> Result<Option<Client>> {
+        // Each setting from the patch or, unset, from the row as this
+        // statement finds it: concurrent changes of other settings stay.
+        let sql = format!(
+            "UPDATE oidc_clients SET name = COALESCE($2, name), redirect_uris = COALESCE($3, redirect_uris), \
+             post_logout_redirect_uris = COALESCE($4, post_logout_redirect_uris), scopes = COALESCE($5, scopes), \
+             skip_consent = COALESCE($6, skip_consent), id_token_alg = COALESCE($7, id_token_alg), updated_at = $8 \
+             WHERE id = $1 RETURNING {COLUMNS}"
+        );
+        let values: Vec<Value> = vec![
+            id.0.into(),
+            p.name.clone().into(),
+            p.redirect_uris.as_deref().map(uris_text).into(),
+            p.post_logout_redirect_uris.as_deref().map(uris_text).into(),
+            p.scopes.as_deref().map(scopes_text).into(),
+            p.skip_consent.into(),
+            p.id_token_alg.map(|a| a.as_str().to_owned()).into(),
+            now.into(),
+        ];
+        query_one(&self.db, &sql, values).await?.as_ref().map(client_from).transpose()
+    }
+
+    async fn delete(&self, id: ClientId) -> Result<bool> {
+        // fk_oidc_client_secrets_client (ON DELETE CASCADE) removes its secrets.
+        Ok(execute(&self.db, "DELETE FROM oidc_clients WHERE id = $1", vec![id.0.into()]).await? == 1)
+    }
+
+    async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool> {
+        let txn = self.db.begin().await.map_err(internal)?;
+        // Writing the client's row first takes its lock and says whether it
+        // exists, as an app's key rotation does: concurrent rotations queue,
+        // and each ends the secrets the previous one left current.
+        let lock = "UPDATE oidc_clients SET id = id WHERE id = $1";
+        if execute(&txn, lock, vec![secret.client_id.0.into()]).await? != 1 {
+            return Ok(false);
+        }
+        let end = "UPDATE oidc_client_secrets SET expires_at = $2 \
+                   WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > $2)";
+        execute(&txn, end, vec![secret.client_id.0.into(), others_until.into()]).await?;
+        insert_secret(&txn, secret).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(true)
+    }
+
+    async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>> {
+        let sql = format!(
+            "SELECT {SECRET_COLUMNS} FROM oidc_client_secrets WHERE client_id = $1 \
+             ORDER BY created_at DESC, secret_hash DESC"
+        );
+        let rows = self.db.query_all_raw(statement(&self.db, &sql, vec![id.0.into()])).await.map_err(internal)?;
+        rows.iter().map(secret_from).collect()
+    }
+}
