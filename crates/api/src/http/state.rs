@@ -14,6 +14,7 @@ use domain::app::Apps;
 use domain::assurance::StepUp;
 use domain::email::Emails;
 use domain::login::Login;
+use domain::oidc::Clients;
 use domain::otp::SecondFactor;
 use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
@@ -62,6 +63,7 @@ parts! {
     TrustedDevices => services.trusted_devices;
     Admin => services.admin;
     Apps => services.apps;
+    Clients => services.clients;
     Verifications => services.verifications;
     TrustedProxies => proxies;
 }

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod apps;
 pub mod auth;
 pub mod body_fields;
+pub mod clients;
 pub mod email;
 pub mod login_body;
 pub mod openapi;

@@ -19,6 +19,7 @@ use crate::http::layer::AllowedMethods;
 use crate::v1::admin::{AdminApi, AdminPatchBody};
 use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
+use crate::v1::clients::{ClientPatchBody, ClientsApi, NewClientBody};
 use crate::v1::email::{EmailApi, EmailByCode, EmailByLink};
 use crate::v1::passkeys::{AssertionBody, MyPasskeysApi, NewPasskeyBody, PasskeyLoginApi, RenameBody, SignInBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
@@ -46,6 +47,7 @@ type Operations = (
     PasskeyLoginApi,
     AdminApi,
     AppsApi,
+    ClientsApi,
     VerificationsApi,
 );
 
@@ -65,6 +67,7 @@ pub fn service() -> OpenApiService<Operations, ()> {
         PasskeyLoginApi,
         AdminApi,
         AppsApi,
+        ClientsApi,
         VerificationsApi,
     ), "authd", env!("CARGO_PKG_VERSION"))
         .description(
@@ -80,6 +83,8 @@ fn strict_bodies() -> Vec<String> {
         AdminPatchBody::name(),
         AppPatchBody::name(),
         NewAppBody::name(),
+        NewClientBody::name(),
+        ClientPatchBody::name(),
         LogoutBody::name(),
         OtpBody::name(),
         RefreshBody::name(),

@@ -26,6 +26,8 @@ pub enum ApiTags {
     Admin,
     /// Registering applications for the verification API (administrators only).
     Apps,
+    /// Registering OpenID Connect clients (administrators only).
+    Clients,
     /// Sending and checking codes, for registered applications (with their API key).
     Verifications,
 }

@@ -129,3 +129,93 @@ impl From<Acr> for AcrWord {
         }
     }
 }
+
+/// Whether an OpenID Connect client can keep a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ClientTypeWord {
+    Confidential,
+    Public,
+}
+
+impl From<domain::oidc::ClientKind> for ClientTypeWord {
+    fn from(k: domain::oidc::ClientKind) -> Self {
+        match k {
+            domain::oidc::ClientKind::Confidential => ClientTypeWord::Confidential,
+            domain::oidc::ClientKind::Public => ClientTypeWord::Public,
+        }
+    }
+}
+
+impl ClientTypeWord {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientTypeWord::Confidential => domain::oidc::ClientKind::Confidential.as_str(),
+            ClientTypeWord::Public => domain::oidc::ClientKind::Public.as_str(),
+        }
+    }
+}
+
+/// A scope an OpenID Connect client may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ScopeWord {
+    Openid,
+    Profile,
+    Email,
+    Phone,
+    OfflineAccess,
+}
+
+impl From<domain::oidc::Scope> for ScopeWord {
+    fn from(s: domain::oidc::Scope) -> Self {
+        use domain::oidc::Scope as S;
+        match s {
+            S::Openid => ScopeWord::Openid,
+            S::Profile => ScopeWord::Profile,
+            S::Email => ScopeWord::Email,
+            S::Phone => ScopeWord::Phone,
+            S::OfflineAccess => ScopeWord::OfflineAccess,
+        }
+    }
+}
+
+impl ScopeWord {
+    pub fn as_str(self) -> &'static str {
+        use domain::oidc::Scope as S;
+        match self {
+            ScopeWord::Openid => S::Openid.as_str(),
+            ScopeWord::Profile => S::Profile.as_str(),
+            ScopeWord::Email => S::Email.as_str(),
+            ScopeWord::Phone => S::Phone.as_str(),
+            ScopeWord::OfflineAccess => S::OfflineAccess.as_str(),
+        }
+    }
+}
+
+/// How a client's ID tokens are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum IdTokenAlgWord {
+    #[oai(rename = "RS256")]
+    Rs256,
+    #[oai(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl From<domain::oidc::IdTokenAlg> for IdTokenAlgWord {
+    fn from(a: domain::oidc::IdTokenAlg) -> Self {
+        match a {
+            domain::oidc::IdTokenAlg::Rs256 => IdTokenAlgWord::Rs256,
+            domain::oidc::IdTokenAlg::EdDsa => IdTokenAlgWord::EdDsa,
+        }
+    }
+}
+
+impl IdTokenAlgWord {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenAlgWord::Rs256 => domain::oidc::IdTokenAlg::Rs256.as_str(),
+            IdTokenAlgWord::EdDsa => domain::oidc::IdTokenAlg::EdDsa.as_str(),
+        }
+    }
+}

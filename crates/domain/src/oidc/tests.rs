@@ -57,6 +57,8 @@ fn a_redirect_uri_must_be_https_loopback_http_or_a_native_apps_reversed_domain_s
         "http://app.example.com/callback",
         "https://app.example.com/cb#fragment",
         "https://user:pw@app.example.com/cb",
+        "https://user@app.example.com/cb",
+        "https://:pw@app.example.com/cb",
         "/callback",
         "javascript:alert(1)",
         "data:text/html,hi",
@@ -66,8 +68,17 @@ fn a_redirect_uri_must_be_https_loopback_http_or_a_native_apps_reversed_domain_s
     ] {
         assert_eq!(refused_field(Client::new(ClientId(Uuid::nil()), form(&[bad]), now())), "redirect_uris", "{bad}");
     }
-    let long = format!("https://app.example.com/{}", "a".repeat(client::MAX_URI_CHARS));
+    let longest = format!("https://app.example.com/{}", "a".repeat(client::MAX_URI_CHARS - 24));
+    assert_eq!(longest.len(), client::MAX_URI_CHARS);
+    assert!(Client::new(ClientId(Uuid::nil()), form(&[&longest]), now()).is_ok(), "the longest accepted");
+    let long = format!("{longest}a");
     assert_eq!(refused_field(Client::new(ClientId(Uuid::nil()), form(&[&long]), now())), "redirect_uris");
+    let why = |uri: &str| match Client::new(ClientId(Uuid::nil()), form(&[uri]), now()) {
+        Err(Error::InvalidField { reason, .. }) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert!(why("http://app.example.com/cb").contains("plain HTTP"), "the refusal says what to use");
+    assert!(why("myapp:/cb").contains("reversed-domain"));
 }
 
 #[test]
@@ -171,6 +182,9 @@ fn a_presented_secret_matches_only_a_live_stored_hash_of_the_same_bytes() {
         assert!(!secret_matches(wrong, &both, now()), "{wrong:?}");
     }
     assert!(!secret_matches(&[1, 2, 3, 4], &[], now()), "a client without secrets");
+    assert!(!secret_matches(&[0, 3, 3, 4], &both, now()), "two wrong bytes whose differences cancel out");
+    let twice = [both[0].clone(), both[0].clone()];
+    assert!(secret_matches(&[1, 2, 3, 4], &twice, now()), "one of them, however many match");
 }
 
 /// RFC 7636 Appendix B's example.
@@ -180,6 +194,7 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 #[test]
 fn pkce_s256_accepts_rfc_7636_appendix_bs_verifier_and_nothing_else() {
     let c = CodeChallenge::parse(Some(CHALLENGE), Some("S256")).unwrap();
+    assert_eq!(c.as_str(), CHALLENGE, "kept as sent, to be stored");
     assert!(c.verified_by(VERIFIER));
     assert!(!c.verified_by(&VERIFIER.replace('d', "e")));
     assert!(!c.verified_by(CHALLENGE), "the challenge itself is not the verifier");

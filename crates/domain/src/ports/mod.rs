@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::app::{ApiKey, App, AppId, AppKey, AppPatch};
+use crate::app::ApiKey;
 use crate::assurance::Assurance;
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
@@ -328,34 +328,6 @@ pub trait RecoveryCodeRepo: Send + Sync {
     async fn delete_all(&self, user: UserId) -> Result<u64>;
 }
 
-/// Registered applications and their API keys (as keyed hashes).
-#[async_trait]
-pub trait AppRepo: Send + Sync {
-    /// Stores a new application with its first key, in one transaction.
-    async fn create(&self, app: &App, key: &AppKey) -> Result<()>;
-    async fn get(&self, id: AppId) -> Result<Option<App>>;
-    /// A keyset page of applications in id (registration) order.
-    async fn list(&self, after: Option<AppId>, limit: u32) -> Result<Vec<App>>;
-    /// Applies the set settings of `patch` to the row as it is, in one
-    /// UPDATE (`SET name = COALESCE($2, name), …`), so concurrent changes of
-    /// different settings on any node all take effect; the app as written,
-    /// or `None` when it no longer exists.
-    async fn update(&self, id: AppId, patch: &AppPatch, now: DateTime<Utc>) -> Result<Option<App>>;
-    /// Deletes the application and, by the foreign key's `ON DELETE
-    /// CASCADE`, its keys. Whether it existed.
-    async fn delete(&self, id: AppId) -> Result<bool>;
-    /// Stores `key` for its application and, in the same transaction, ends
-    /// every other key of it at `others_until` unless it ends sooner.
-    /// `false`, and nothing stored, when the application no longer exists.
-    async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool>;
-    /// The application holding the key with this hash, if the key is
-    /// unexpired at `now` and the application active: one statement, both
-    /// conditions in its WHERE.
-    async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>>;
-    /// The application's keys, newest first, expired ones included.
-    async fn keys(&self, id: AppId) -> Result<Vec<AppKey>>;
-}
-
 /// Shortest configured sealing key accepted (`AUTHD_ENCRYPTION_KEY`): 256 bits.
 pub const MIN_SEALING_KEY_BYTES: usize = 32;
 
@@ -396,7 +368,9 @@ pub trait PurgeStore: Send + Sync {
     async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64>;
 }
 
+mod apps;
 mod clients;
 mod passkeys;
+pub use apps::AppRepo;
 pub use clients::ClientRepo;
 pub use passkeys::{PasskeyRepo, WebAuthn};
