@@ -482,6 +482,29 @@ apps_folder = [
     request("Apps: events", "GET", "/apps/{{appId}}/events", token="adminToken", events=[test(status(200), 'const kinds = pm.response.json().items.map(e => e.kind);', 'pm.test("recorded", () => pm.expect(kinds).to.include.members(["app_created", "app_updated", "app_key_rotated"]));')]),
     request("Apps: no token is refused", "GET", "/apps", events=[test(*problem(401, "token_missing"))]),
     request(
+        "Clients: register an OpenID Connect client",
+        "POST",
+        "/clients",
+        token="adminToken",
+        body={"name": "Postman Grafana", "type": "confidential", "redirect_uris": ["https://grafana.example.com/login/generic_oauth"]},
+        events=[
+            test(
+                status(201),
+                "const b = pm.response.json();",
+                'pm.test("secret shown once, prefixed", () => pm.expect(b.client_secret).to.match(/^authd_cs_[0-9a-f]{40}$/));',
+                'pm.test("RS256 and every scope by default", () => { pm.expect(b.id_token_signed_response_alg).to.eql("RS256"); pm.expect(b.scopes).to.include("openid"); });',
+                save("clientId", "b.client_id"),
+                save("clientSecret", "b.client_secret"),
+            )
+        ],
+    ),
+    request("Clients: a redirect URI in plain HTTP is refused", "POST", "/clients", token="adminToken", body={"name": "Bad", "type": "public", "redirect_uris": ["http://app.example.com/cb"]}, events=[test(*problem(400, "invalid_field"), 'pm.test("names the field", () => pm.expect(pm.response.json().field).to.eql("redirect_uris"));')]),
+    request("Clients: read one, never its secret", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(status(200), "const b = pm.response.json();", 'pm.test("no secret", () => pm.expect(b.client_secret).to.be.undefined);', 'pm.test("the secret\'s hint", () => pm.expect(pm.environment.get("clientSecret")).to.include(b.secrets[0].hint));')]),
+    request("Clients: rotate the secret", "POST", "/clients/{{clientId}}/secret", token="adminToken", events=[test(status(201), 'pm.test("a new secret", () => pm.expect(pm.response.json().client_secret).to.not.eql(pm.environment.get("clientSecret")));')]),
+    request("Clients: change", "PATCH", "/clients/{{clientId}}", token="adminToken", body={"skip_consent": True}, events=[test(status(200), 'pm.test("changed", () => pm.expect(pm.response.json().skip_consent).to.eql(true));')]),
+    request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
+    request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),
+    request(
         "Verifications: send a code by mail",
         "POST",
         "/verifications",
