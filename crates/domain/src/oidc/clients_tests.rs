@@ -36,6 +36,13 @@ async fn only_an_admin_registers_and_manages_clients() {
     assert!(matches!(w.clients.rotate_secret(&ada, client.id).await, Err(Error::Forbidden)));
     assert!(matches!(w.clients.delete(&ada, client.id).await, Err(Error::Forbidden)));
     assert_eq!(w.clients.list(&root, None, 10).await.unwrap().items.len(), 1);
+    for _ in 0..2 {
+        w.clients.create(&root, form("public")).await.unwrap();
+    }
+    let first = w.clients.list(&root, None, 2).await.unwrap();
+    assert_eq!((first.items.len(), first.items[0].id), (2, client.id), "registration order");
+    let rest = w.clients.list(&root, first.next, 2).await.unwrap();
+    assert_eq!((rest.items.len(), rest.next), (1, None), "a keyset page, then the last");
 }
 
 #[tokio::test]

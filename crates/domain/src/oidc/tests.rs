@@ -200,9 +200,19 @@ fn pkce_s256_accepts_rfc_7636_appendix_bs_verifier_and_nothing_else() {
     assert!(!c.verified_by(CHALLENGE), "the challenge itself is not the verifier");
     assert!(!c.verified_by(&VERIFIER[..42]), "shorter than 43");
     assert!(CodeChallenge::stored(CHALLENGE.into()).verified_by(VERIFIER));
-    // A verifier of the right digest but the wrong alphabet is refused before hashing.
-    let long = "a".repeat(129);
-    assert!(!CodeChallenge::parse(Some(CHALLENGE), Some("S256")).unwrap().verified_by(&long));
+    // A verifier whose digest is right but whose shape is not (too short,
+    // too long, outside the unreserved characters) is refused all the same.
+    let challenge_of = |v: &str| {
+        use base64::Engine;
+        use sha2::Digest;
+        CodeChallenge::stored(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(v)))
+    };
+    for bad in ["short".to_owned(), "a".repeat(129), format!("{}+", "a".repeat(42))] {
+        assert!(!challenge_of(&bad).verified_by(&bad), "{bad}");
+    }
+    for good in ["a".repeat(43), format!("{}-._~", "Z9".repeat(62))] {
+        assert!(challenge_of(&good).verified_by(&good), "{good}");
+    }
 }
 
 #[test]
