@@ -6,8 +6,10 @@
 
 use std::marker::PhantomData;
 
+use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::ports::KeyedHasher;
 use crate::rng::Rng;
 
 const RANDOM_BYTES: usize = 20;
@@ -20,6 +22,36 @@ pub trait KeyKind {
     const PREFIX: &'static str;
     /// How `Debug` names it.
     const NAME: &'static str;
+    /// The label its keyed hash is made under, apart from every other kind's.
+    const HASH_LABEL: &'static [u8];
+}
+
+/// What storage keeps of a key of `Owner`'s (an application, a client):
+/// never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey<Owner> {
+    /// The keyed hash, by which a presented key is found.
+    pub hash: Vec<u8>,
+    pub owner: Owner,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    /// When it stops working: set when a rotation replaced it.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl<Owner> StoredKey<Owner> {
+    /// Whether it still works at `now`.
+    pub fn live_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_none_or(|end| now < end)
+    }
+}
+
+/// A key made by a rotation: the only time its whole value is known.
+#[derive(Debug)]
+pub struct IssuedKey<K: KeyKind> {
+    pub key: PrefixedKey<K>,
+    /// When the keys it replaced stop working.
+    pub previous_until: DateTime<Utc>,
 }
 
 pub struct PrefixedKey<K: KeyKind>(SecretString, PhantomData<K>);
@@ -52,6 +84,23 @@ impl<K: KeyKind> PrefixedKey<K> {
 
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
+    }
+
+    /// Its keyed hash, under its kind's label: what storage finds it by.
+    pub fn hashed(&self, hasher: &dyn KeyedHasher) -> Vec<u8> {
+        hasher.hash_key(K::HASH_LABEL, self.expose())
+    }
+
+    /// A new key of `owner`'s, made at `now`, and what storage keeps of it.
+    pub fn issue<Owner>(
+        rng: &dyn Rng,
+        hasher: &dyn KeyedHasher,
+        owner: Owner,
+        now: DateTime<Utc>,
+    ) -> (Self, StoredKey<Owner>) {
+        let key = Self::generate(rng);
+        let stored = StoredKey { hash: key.hashed(hasher), owner, hint: key.hint(), created_at: now, expires_at: None };
+        (key, stored)
     }
 
     /// The prefix and the first digits: enough for an admin to tell keys

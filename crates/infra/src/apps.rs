@@ -15,12 +15,12 @@ use domain::ports::AppRepo;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 
 use crate::db::{Database, execute, internal, query_one, statement};
+use crate::key_rows::KeyTable;
 
 const APP_COLUMNS: &str = "apps.id, apps.name, apps.channels, apps.code_length, apps.ttl_seconds, apps.max_attempts, apps.is_active, \
      apps.created_at, apps.modified_at";
 /// The app's columns unqualified, for a RETURNING clause.
 const RETURNED: &str = "id, name, channels, code_length, ttl_seconds, max_attempts, is_active, created_at, modified_at";
-const KEY_COLUMNS: &str = "key_hash, app_id, hint, created_at, expires_at";
 
 #[derive(Clone)]
 pub struct SqlAppRepo {
@@ -61,29 +61,8 @@ fn app_from(row: &QueryResult) -> Result<App> {
     })
 }
 
-fn key_from(row: &QueryResult) -> Result<AppKey> {
-    let hash: String = row.try_get("", "key_hash").map_err(internal)?;
-    Ok(AppKey {
-        hash: hex::decode(hash).map_err(domain::Error::internal)?,
-        app_id: AppId(row.try_get("", "app_id").map_err(internal)?),
-        hint: row.try_get("", "hint").map_err(internal)?,
-        created_at: row.try_get("", "created_at").map_err(internal)?,
-        expires_at: row.try_get("", "expires_at").map_err(internal)?,
-    })
-}
-
-async fn insert_key(conn: &impl ConnectionTrait, k: &AppKey) -> Result<()> {
-    let sql = format!("INSERT INTO app_keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
-    let values: Vec<Value> = vec![
-        hex::encode(&k.hash).into(),
-        k.app_id.0.into(),
-        k.hint.clone().into(),
-        k.created_at.into(),
-        k.expires_at.into(),
-    ];
-    execute(conn, &sql, values).await?;
-    Ok(())
-}
+/// `app_keys`: an application's API keys.
+const KEYS: KeyTable = KeyTable { table: "app_keys", hash: "key_hash", owner: "app_id", owners: "apps" };
 
 #[async_trait]
 impl AppRepo for SqlAppRepo {
@@ -103,7 +82,7 @@ impl AppRepo for SqlAppRepo {
             a.created_at.into(),
         ];
         execute(&txn, sql, values).await?;
-        insert_key(&txn, key).await?;
+        KEYS.insert(&txn, key).await?;
         txn.commit().await.map_err(internal)
     }
 
@@ -156,20 +135,7 @@ impl AppRepo for SqlAppRepo {
     }
 
     async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {
-        let txn = self.db.begin().await.map_err(internal)?;
-        // Writing the app's row first takes its lock (PostgreSQL's row lock;
-        // SQLite's write lock, waited for under the busy timeout, where a
-        // read first would be refused at once if another writer committed
-        // meanwhile) and says whether the app exists. Concurrent rotations
-        // queue on it, so each ends the keys the previous one left current.
-        if execute(&txn, "UPDATE apps SET id = id WHERE id = $1", vec![key.app_id.0.into()]).await? != 1 {
-            return Ok(false);
-        }
-        let end = "UPDATE app_keys SET expires_at = $2 WHERE app_id = $1 AND (expires_at IS NULL OR expires_at > $2)";
-        execute(&txn, end, vec![key.app_id.0.into(), others_until.into()]).await?;
-        insert_key(&txn, key).await?;
-        txn.commit().await.map_err(internal)?;
-        Ok(true)
+        KEYS.rotate(&self.db, key, others_until).await
     }
 
     async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>> {
@@ -181,9 +147,6 @@ impl AppRepo for SqlAppRepo {
     }
 
     async fn keys(&self, id: AppId) -> Result<Vec<AppKey>> {
-        let sql =
-            format!("SELECT {KEY_COLUMNS} FROM app_keys WHERE app_id = $1 ORDER BY created_at DESC, key_hash DESC");
-        let rows = self.db.query_all_raw(statement(&self.db, &sql, vec![id.0.into()])).await.map_err(internal)?;
-        rows.iter().map(key_from).collect()
+        KEYS.of(&self.db, id).await
     }
 }

@@ -10,10 +10,10 @@ use domain::ports::ClientRepo;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 
 use crate::db::{Database, execute, internal, query_one, statement};
+use crate::key_rows::KeyTable;
 
 const COLUMNS: &str = "id, name, redirect_uris, post_logout_redirect_uris, kind, scopes, skip_consent, id_token_alg, \
      created_at, updated_at";
-const SECRET_COLUMNS: &str = "secret_hash, client_id, hint, created_at, expires_at";
 
 #[derive(Clone)]
 pub struct SqlClientRepo {
@@ -56,29 +56,9 @@ fn client_from(row: &QueryResult) -> Result<Client> {
     })
 }
 
-fn secret_from(row: &QueryResult) -> Result<StoredSecret> {
-    let hash: String = row.try_get("", "secret_hash").map_err(internal)?;
-    Ok(StoredSecret {
-        hash: hex::decode(hash).map_err(domain::Error::internal)?,
-        client_id: ClientId(row.try_get("", "client_id").map_err(internal)?),
-        hint: row.try_get("", "hint").map_err(internal)?,
-        created_at: row.try_get("", "created_at").map_err(internal)?,
-        expires_at: row.try_get("", "expires_at").map_err(internal)?,
-    })
-}
-
-async fn insert_secret(conn: &impl ConnectionTrait, s: &StoredSecret) -> Result<()> {
-    let sql = format!("INSERT INTO oidc_client_secrets ({SECRET_COLUMNS}) VALUES ($1, $2, $3, $4, $5)");
-    let values: Vec<Value> = vec![
-        hex::encode(&s.hash).into(),
-        s.client_id.0.into(),
-        s.hint.clone().into(),
-        s.created_at.into(),
-        s.expires_at.into(),
-    ];
-    execute(conn, &sql, values).await?;
-    Ok(())
-}
+/// `oidc_client_secrets`: a confidential client's secrets.
+const SECRETS: KeyTable =
+    KeyTable { table: "oidc_client_secrets", hash: "secret_hash", owner: "client_id", owners: "oidc_clients" };
 
 #[async_trait]
 impl ClientRepo for SqlClientRepo {
@@ -99,7 +79,7 @@ impl ClientRepo for SqlClientRepo {
         ];
         execute(&txn, &sql, values).await?;
         if let Some(s) = secret {
-            insert_secret(&txn, s).await?;
+            SECRETS.insert(&txn, s).await?;
         }
         txn.commit().await.map_err(internal)
     }
@@ -147,28 +127,10 @@ impl ClientRepo for SqlClientRepo {
     }
 
     async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool> {
-        let txn = self.db.begin().await.map_err(internal)?;
-        // Writing the client's row first takes its lock and says whether it
-        // exists, as an app's key rotation does: concurrent rotations queue,
-        // and each ends the secrets the previous one left current.
-        let lock = "UPDATE oidc_clients SET id = id WHERE id = $1";
-        if execute(&txn, lock, vec![secret.client_id.0.into()]).await? != 1 {
-            return Ok(false);
-        }
-        let end = "UPDATE oidc_client_secrets SET expires_at = $2 \
-                   WHERE client_id = $1 AND (expires_at IS NULL OR expires_at > $2)";
-        execute(&txn, end, vec![secret.client_id.0.into(), others_until.into()]).await?;
-        insert_secret(&txn, secret).await?;
-        txn.commit().await.map_err(internal)?;
-        Ok(true)
+        SECRETS.rotate(&self.db, secret, others_until).await
     }
 
     async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>> {
-        let sql = format!(
-            "SELECT {SECRET_COLUMNS} FROM oidc_client_secrets WHERE client_id = $1 \
-             ORDER BY created_at DESC, secret_hash DESC"
-        );
-        let rows = self.db.query_all_raw(statement(&self.db, &sql, vec![id.0.into()])).await.map_err(internal)?;
-        rows.iter().map(secret_from).collect()
+        SECRETS.of(&self.db, id).await
     }
 }

@@ -3,7 +3,6 @@
 //! code), so a leaked table reveals no code and a code hash is useless for
 //! any other login; recovery codes bound to their user; API keys.
 
-use domain::app::ApiKey;
 use domain::otp::{LinkToken, OtpCode};
 use domain::recovery_code::RecoveryCode;
 use domain::trusted_device::DeviceToken;
@@ -64,20 +63,14 @@ impl domain::ports::KeyedHasher for HmacKeyedHasher {
         mac.finalize().into_bytes().to_vec()
     }
 
-    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8> {
-        // A key carries 160 random bits, so one keyed hash is enough (no
-        // slow hash needed); the label keeps it apart from code hashes.
+    fn hash_key(&self, label: &[u8], key: &str) -> Vec<u8> {
+        // A prefixed key carries 160 random bits, so one keyed hash is
+        // enough (no slow hash needed); its kind's label (`api-key`,
+        // `oidc-client-secret`) keeps each kind apart from the others and
+        // from code hashes.
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(b"api-key");
-        mac.update(key.expose().as_bytes());
-        mac.finalize().into_bytes().to_vec()
-    }
-
-    fn hash_client_secret(&self, secret: &domain::oidc::ClientSecret) -> Vec<u8> {
-        // 160 random bits, like an API key: one keyed hash, its own label.
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(b"oidc-client-secret");
-        mac.update(secret.expose().as_bytes());
+        mac.update(label);
+        mac.update(key.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
 }
@@ -85,6 +78,7 @@ impl domain::ports::KeyedHasher for HmacKeyedHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::app::ApiKey;
     use domain::ports::KeyedHasher;
 
     #[test]
@@ -117,26 +111,34 @@ mod tests {
     fn a_client_secrets_hash_is_keyed_under_its_own_label() {
         let h = HmacKeyedHasher::derived_from(b"server-secret");
         let secret = domain::oidc::ClientSecret::parse("authd_cs_000102030405060708090a0b0c0d0e0f10111213").unwrap();
-        let stored = h.hash_client_secret(&secret);
+        let stored = secret.hashed(&h);
         assert_eq!(stored.len(), 32);
-        assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_client_secret(&secret));
+        assert_ne!(stored, secret.hashed(&HmacKeyedHasher::derived_from(b"other-secret")));
         let key = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111213").unwrap();
         let mut mac = HmacSha256::new_from_slice(&h.key).unwrap();
         mac.update(b"api-key");
         mac.update(secret.expose().as_bytes());
         assert_ne!(stored, mac.finalize().into_bytes().to_vec(), "not the API keys' label");
-        assert_ne!(stored, h.hash_api_key(&key));
+        assert_ne!(stored, key.hashed(&h));
     }
 
     #[test]
     fn api_key_hash_is_keyed_and_never_the_key() {
         let h = HmacKeyedHasher::derived_from(b"server-secret");
         let key = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111213").unwrap();
-        let stored = h.hash_api_key(&key);
+        let stored = key.hashed(&h);
         assert_eq!(stored.len(), 32);
-        assert_eq!(stored, h.hash_api_key(&ApiKey::parse(key.expose()).unwrap()), "found again by its hash");
-        assert_ne!(stored, HmacKeyedHasher::derived_from(b"other-secret").hash_api_key(&key));
+        let mut mac = HmacSha256::new_from_slice(&h.key).unwrap();
+        mac.update(b"api-key");
+        mac.update(key.expose().as_bytes());
+        assert_eq!(
+            stored,
+            mac.finalize().into_bytes().to_vec(),
+            "HMAC(label ‖ key): the keys stored so far still match"
+        );
+        assert_eq!(stored, ApiKey::parse(key.expose()).unwrap().hashed(&h), "found again by its hash");
+        assert_ne!(stored, key.hashed(&HmacKeyedHasher::derived_from(b"other-secret")));
         let other = ApiKey::parse("authd_app_000102030405060708090a0b0c0d0e0f10111214").unwrap();
-        assert_ne!(stored, h.hash_api_key(&other));
+        assert_ne!(stored, other.hashed(&h));
     }
 }

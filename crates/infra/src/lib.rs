@@ -12,6 +12,7 @@ mod entity;
 pub mod hasher;
 pub mod jwt;
 mod jwt_crypto;
+mod key_rows;
 pub mod keyed_hash;
 mod keys;
 pub mod login_finish;

@@ -146,7 +146,7 @@ pub struct NewSecretBody {
 
 impl From<IssuedSecret> for NewSecretBody {
     fn from(s: IssuedSecret) -> Self {
-        Self { client_secret: s.secret.expose().to_owned(), previous_secrets_expire_at: s.previous_until }
+        Self { client_secret: s.key.expose().to_owned(), previous_secrets_expire_at: s.previous_until }
     }
 }
 

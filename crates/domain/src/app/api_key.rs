@@ -2,14 +2,12 @@
 //! A key is `authd_app_` and 40 hex digits (160 random bits from the
 //! CSPRNG; [`PrefixedKey`]), so a leaked one is recognisable in logs and by
 //! secret scanners; it is shown once and stored only as a keyed hash
-//! ([`KeyedHasher::hash_api_key`](crate::ports::KeyedHasher::hash_api_key)).
+//! ([`PrefixedKey::hashed`]).
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::settings::AppId;
-use crate::prefixed_key::{KeyKind, PrefixedKey};
+use crate::prefixed_key::{KeyKind, PrefixedKey, StoredKey};
 
 /// What every key starts with.
 pub const PREFIX: &str = "authd_app_";
@@ -26,22 +24,14 @@ pub struct AppKeys;
 impl KeyKind for AppKeys {
     const PREFIX: &'static str = PREFIX;
     const NAME: &'static str = "ApiKey";
+    const HASH_LABEL: &'static [u8] = b"api-key";
 }
 
 /// A whole key, as the application holds it. Never printed.
 pub type ApiKey = PrefixedKey<AppKeys>;
 
 /// What storage keeps of a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppKey {
-    /// The keyed hash, by which a presented key is found.
-    pub hash: Vec<u8>,
-    pub app_id: AppId,
-    pub hint: String,
-    pub created_at: DateTime<Utc>,
-    /// When it stops working: set when a rotation replaced it.
-    pub expires_at: Option<DateTime<Utc>>,
-}
+pub type AppKey = StoredKey<AppId>;
 
 #[cfg(test)]
 mod tests {

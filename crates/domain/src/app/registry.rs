@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::api_key::{ApiKey, AppKey};
@@ -22,13 +21,8 @@ use crate::rng::Rng;
 use crate::session::Caller;
 use crate::subject::Subject;
 
-/// A key just made: the only time its whole value is known.
-#[derive(Debug)]
-pub struct IssuedKey {
-    pub key: ApiKey,
-    /// When the keys it replaced stop working.
-    pub previous_until: DateTime<Utc>,
-}
+/// A key made by a rotation.
+pub type IssuedKey = crate::prefixed_key::IssuedKey<super::api_key::AppKeys>;
 
 #[derive(Clone)]
 pub struct Apps {
@@ -52,7 +46,7 @@ impl Apps {
         let admin = self.admin.require_admin(caller).await?;
         let now = self.clock.now();
         let app = App::new(AppId(self.rng.uuid_v7(now)), form, &self.channels, now)?;
-        let (key, stored) = self.new_key(app.id, now);
+        let (key, stored) = ApiKey::issue(&*self.rng, &*self.keyed_hasher, app.id, now);
         self.repo.create(&app, &stored).await?;
         let detail = [("name", app.name.clone()), ("key", stored.hint)];
         self.audit.record_about(Subject::App(app.id), Some(admin.id), EventKind::AppCreated, &detail).await?;
@@ -93,7 +87,7 @@ impl Apps {
     pub async fn rotate_key(&self, caller: &Caller, id: AppId) -> Result<IssuedKey> {
         let admin = self.admin.require_admin(caller).await?;
         let now = self.clock.now();
-        let (key, stored) = self.new_key(id, now);
+        let (key, stored) = ApiKey::issue(&*self.rng, &*self.keyed_hasher, id, now);
         let until = after(now, self.key_grace);
         if !self.repo.add_key(&stored, until).await? {
             return Err(Error::AppNotFound);
@@ -136,21 +130,9 @@ impl Apps {
     /// every node.
     pub async fn authenticate(&self, presented: &str) -> Result<App> {
         let key = ApiKey::parse(presented).ok_or(Error::ApiKeyInvalid)?;
-        let hash = self.keyed_hasher.hash_api_key(&key);
+        let hash = key.hashed(&*self.keyed_hasher);
         let app = self.repo.by_key(&hash, self.clock.now()).await?.ok_or(Error::ApiKeyInvalid)?;
         tracing::Span::current().record("app_id", tracing::field::display(app.id));
         Ok(app)
-    }
-
-    fn new_key(&self, app: AppId, now: DateTime<Utc>) -> (ApiKey, AppKey) {
-        let key = ApiKey::generate(&*self.rng);
-        let stored = AppKey {
-            hash: self.keyed_hasher.hash_api_key(&key),
-            app_id: app,
-            hint: key.hint(),
-            created_at: now,
-            expires_at: None,
-        };
-        (key, stored)
     }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::prefixed_key::{KeyKind, PrefixedKey};
+use crate::prefixed_key::{KeyKind, PrefixedKey, StoredKey};
 use crate::words::stable_words;
 
 /// A client's id: its `client_id`.
@@ -266,29 +266,14 @@ pub struct ClientSecrets;
 impl KeyKind for ClientSecrets {
     const PREFIX: &'static str = "authd_cs_";
     const NAME: &'static str = "ClientSecret";
+    const HASH_LABEL: &'static [u8] = b"oidc-client-secret";
 }
 
 /// A client's secret, as the client holds it. Never printed.
 pub type ClientSecret = PrefixedKey<ClientSecrets>;
 
 /// What storage keeps of a client's secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredSecret {
-    /// The keyed hash.
-    pub hash: Vec<u8>,
-    pub client_id: ClientId,
-    pub hint: String,
-    pub created_at: DateTime<Utc>,
-    /// When it stops working: set when a rotation replaced it.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl StoredSecret {
-    /// Whether it still works at `now`.
-    pub fn live_at(&self, now: DateTime<Utc>) -> bool {
-        self.expires_at.is_none_or(|end| now < end)
-    }
-}
+pub type StoredSecret = StoredKey<ClientId>;
 
 /// Whether the presented secret's keyed hash (`presented`) is one of the
 /// client's live secrets at `now`, comparing every byte of every one

@@ -8,8 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::client::{
     Client, ClientChanges, ClientForm, ClientId, ClientKind, ClientSecret, StoredSecret, secret_matches,
 };
@@ -22,13 +20,8 @@ use crate::ports::{ClientRepo, KeyedHasher};
 use crate::rng::Rng;
 use crate::session::Caller;
 
-/// A secret just made: the only time its whole value is known.
-#[derive(Debug)]
-pub struct IssuedSecret {
-    pub secret: ClientSecret,
-    /// When the secrets it replaced stop working.
-    pub previous_until: DateTime<Utc>,
-}
+/// A secret made by a rotation.
+pub type IssuedSecret = crate::prefixed_key::IssuedKey<super::client::ClientSecrets>;
 
 #[derive(Clone)]
 pub struct Clients {
@@ -51,7 +44,8 @@ impl Clients {
         let admin = self.admin.require_admin(caller).await?;
         let now = self.clock.now();
         let client = Client::new(ClientId(self.rng.uuid_v7(now)), form, now)?;
-        let secret = (client.kind == ClientKind::Confidential).then(|| self.new_secret(client.id, now));
+        let secret = (client.kind == ClientKind::Confidential)
+            .then(|| ClientSecret::issue(&*self.rng, &*self.keyed_hasher, client.id, now));
         self.repo.create(&client, secret.as_ref().map(|(_, stored)| stored)).await?;
         let mut detail = vec![("client_id", client.id.to_string()), ("name", client.name.clone())];
         detail.extend(secret.as_ref().map(|(_, stored)| ("secret", stored.hint.clone())));
@@ -95,14 +89,14 @@ impl Clients {
             return Err(Error::ClientPublic);
         }
         let now = self.clock.now();
-        let (secret, stored) = self.new_secret(id, now);
+        let (key, stored) = ClientSecret::issue(&*self.rng, &*self.keyed_hasher, id, now);
         let until = after(now, self.secret_grace);
         if !self.repo.add_secret(&stored, until).await? {
             return Err(Error::ClientNotFound);
         }
         let detail = [("client_id", id.to_string()), ("secret", stored.hint), ("previous_until", until.to_rfc3339())];
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientSecretRotated, &detail).await?;
-        Ok(IssuedSecret { secret, previous_until: until })
+        Ok(IssuedSecret { key, previous_until: until })
     }
 
     /// Deletes a client; its secrets stop at once.
@@ -128,7 +122,7 @@ impl Clients {
             (ClientKind::Public, None) => true,
             (ClientKind::Confidential, Some(presented)) => match ClientSecret::parse(presented) {
                 Some(secret) => {
-                    let hash = self.keyed_hasher.hash_client_secret(&secret);
+                    let hash = secret.hashed(&*self.keyed_hasher);
                     secret_matches(&hash, &self.repo.secrets(id).await?, self.clock.now())
                 }
                 None => false,
@@ -136,17 +130,5 @@ impl Clients {
             _ => false,
         };
         Ok(proved.then_some(client))
-    }
-
-    fn new_secret(&self, client: ClientId, now: DateTime<Utc>) -> (ClientSecret, StoredSecret) {
-        let secret = ClientSecret::generate(&*self.rng);
-        let stored = StoredSecret {
-            hash: self.keyed_hasher.hash_client_secret(&secret),
-            client_id: client,
-            hint: secret.hint(),
-            created_at: now,
-            expires_at: None,
-        };
-        (secret, stored)
     }
 }

@@ -84,16 +84,16 @@ async fn a_client_proves_itself_with_a_live_secret_or_as_a_public_client_with_no
     assert_eq!(proved(uuid::Uuid::new_v4().to_string(), Some(secret.expose().into())).await, None);
 
     let rotated = w.clients.rotate_secret(&root, client.id).await.unwrap();
-    assert_eq!(proved(id.clone(), Some(rotated.secret.expose().into())).await, Some(client.id));
+    assert_eq!(proved(id.clone(), Some(rotated.key.expose().into())).await, Some(client.id));
     assert_eq!(proved(id.clone(), Some(secret.expose().into())).await, Some(client.id), "the old one, in its grace");
     w.clock.advance(Duration::from_secs(24 * 3600));
     assert_eq!(proved(id.clone(), Some(secret.expose().into())).await, None, "and not after it");
-    assert_eq!(proved(id.clone(), Some(rotated.secret.expose().into())).await, Some(client.id));
+    assert_eq!(proved(id.clone(), Some(rotated.key.expose().into())).await, Some(client.id));
     assert!(matches!(w.clients.rotate_secret(&root, public.id).await, Err(Error::ClientPublic)));
     assert!(w.events(root.user_id).contains(&"oidc_client_secret_rotated"));
 
     w.clients.delete(&root, client.id).await.unwrap();
-    assert_eq!(proved(id, Some(rotated.secret.expose().into())).await, None, "a deleted client proves nothing");
+    assert_eq!(proved(id, Some(rotated.key.expose().into())).await, None, "a deleted client proves nothing");
     assert!(matches!(w.clients.delete(&root, client.id).await, Err(Error::ClientNotFound)));
     assert!(matches!(w.clients.rotate_secret(&root, client.id).await, Err(Error::ClientNotFound)));
     assert!(matches!(w.clients.get(&root, client.id).await, Err(Error::ClientNotFound)));

@@ -166,7 +166,7 @@ fn a_client_secret_is_prefixed_carries_160_random_bits_and_is_never_printed_whol
 fn a_presented_secret_matches_only_a_live_stored_hash_of_the_same_bytes() {
     let stored = |hash: &[u8], expires_at| StoredSecret {
         hash: hash.to_vec(),
-        client_id: ClientId(Uuid::nil()),
+        owner: ClientId(Uuid::nil()),
         hint: "authd_cs_000102".into(),
         created_at: now(),
         expires_at,

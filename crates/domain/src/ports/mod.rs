@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::app::ApiKey;
 use crate::assurance::Assurance;
 use crate::audit::event::AuditEvent;
 use crate::error::Result;
@@ -212,10 +211,9 @@ pub trait KeyedHasher: Send + Sync {
     fn verify(&self, challenge: Uuid, code: &OtpCode, stored: &[u8]) -> bool;
     /// A recovery code's hash; storage finds a code by it.
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8>;
-    /// An application's API key's hash; storage finds a key by it.
-    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8>;
-    /// An OpenID Connect client's secret, under a label of its own.
-    fn hash_client_secret(&self, secret: &crate::oidc::ClientSecret) -> Vec<u8>;
+    /// A prefixed key's hash (an application's API key, a client's
+    /// secret) under its kind's `label`; storage finds a key by it.
+    fn hash_key(&self, label: &[u8], key: &str) -> Vec<u8>;
     /// A mailed link's token's hash; storage finds the challenge by it.
     fn hash_link(&self, token: &LinkToken) -> Vec<u8>;
     /// A trusted device's token's hash; storage finds the device by it.

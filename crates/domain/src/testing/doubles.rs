@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::app::ApiKey;
 use crate::assurance::{Amr, Assurance};
 use crate::clock::{Clock, span};
 use crate::error::{Error, Result};
@@ -160,11 +159,8 @@ impl KeyedHasher for PlainKeyedHasher {
     fn hash_recovery_code(&self, user: UserId, code: &RecoveryCode) -> Vec<u8> {
         [user.0.as_bytes().as_slice(), code.as_str().as_bytes()].concat()
     }
-    fn hash_api_key(&self, key: &ApiKey) -> Vec<u8> {
-        [b"key:".as_slice(), key.expose().as_bytes()].concat()
-    }
-    fn hash_client_secret(&self, secret: &crate::oidc::ClientSecret) -> Vec<u8> {
-        [b"client-secret:".as_slice(), secret.expose().as_bytes()].concat()
+    fn hash_key(&self, label: &[u8], key: &str) -> Vec<u8> {
+        [label, b":", key.as_bytes()].concat()
     }
     fn hash_link(&self, token: &crate::otp::LinkToken) -> Vec<u8> {
         [b"link:".as_slice(), token.expose().as_bytes()].concat()

@@ -25,7 +25,7 @@ pub fn app(n: i64) -> App {
 pub fn key(app: &App, tag: u8, secs: i64) -> AppKey {
     AppKey {
         hash: vec![tag; 32],
-        app_id: app.id,
+        owner: app.id,
         hint: format!("authd_app_{tag:02x}"),
         created_at: at(secs),
         expires_at: None,

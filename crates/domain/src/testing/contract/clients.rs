@@ -27,7 +27,7 @@ pub fn client(n: i64) -> Client {
 pub fn secret(client: &Client, tag: u8, secs: i64) -> StoredSecret {
     StoredSecret {
         hash: vec![tag; 32],
-        client_id: client.id,
+        owner: client.id,
         hint: format!("authd_cs_{tag:02x}"),
         created_at: at(secs),
         expires_at: None,

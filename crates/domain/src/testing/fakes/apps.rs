@@ -41,17 +41,17 @@ impl AppRepo for MemDb {
     async fn delete(&self, id: AppId) -> Result<bool> {
         let mut t = self.tables();
         // ON DELETE CASCADE, and the messages deleted in the same transaction
-        t.app_keys.retain(|_, k| k.app_id != id);
+        t.app_keys.retain(|_, k| k.owner != id);
         t.otps.retain(|_, c| c.owner != Subject::App(id));
         t.deliveries.retain(|_, d| d.app_id != Some(id));
         Ok(t.apps.remove(&id).is_some())
     }
     async fn add_key(&self, key: &AppKey, others_until: DateTime<Utc>) -> Result<bool> {
         let mut t = self.tables();
-        if !t.apps.contains_key(&key.app_id) {
+        if !t.apps.contains_key(&key.owner) {
             return Ok(false);
         }
-        for k in t.app_keys.values_mut().filter(|k| k.app_id == key.app_id) {
+        for k in t.app_keys.values_mut().filter(|k| k.owner == key.owner) {
             k.expires_at = Some(k.expires_at.map_or(others_until, |e| e.min(others_until)));
         }
         t.app_keys.insert(key.hash.clone(), key.clone());
@@ -60,10 +60,10 @@ impl AppRepo for MemDb {
     async fn by_key(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Option<App>> {
         let t = self.tables();
         let Some(key) = t.app_keys.get(hash).filter(|k| k.expires_at.is_none_or(|e| e > now)) else { return Ok(None) };
-        Ok(t.apps.get(&key.app_id).filter(|a| a.is_active).cloned())
+        Ok(t.apps.get(&key.owner).filter(|a| a.is_active).cloned())
     }
     async fn keys(&self, id: AppId) -> Result<Vec<AppKey>> {
-        let mut keys: Vec<AppKey> = self.tables().app_keys.values().filter(|k| k.app_id == id).cloned().collect();
+        let mut keys: Vec<AppKey> = self.tables().app_keys.values().filter(|k| k.owner == id).cloned().collect();
         keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.hash.cmp(&a.hash)));
         Ok(keys)
     }

@@ -44,15 +44,15 @@ impl ClientRepo for MemDb {
     }
     async fn delete(&self, id: ClientId) -> Result<bool> {
         let mut t = self.tables();
-        t.client_secrets.retain(|_, s| s.client_id != id);
+        t.client_secrets.retain(|_, s| s.owner != id);
         Ok(t.clients.remove(&id).is_some())
     }
     async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool> {
         let mut t = self.tables();
-        if !t.clients.contains_key(&secret.client_id) {
+        if !t.clients.contains_key(&secret.owner) {
             return Ok(false);
         }
-        for s in t.client_secrets.values_mut().filter(|s| s.client_id == secret.client_id) {
+        for s in t.client_secrets.values_mut().filter(|s| s.owner == secret.owner) {
             s.expires_at = Some(s.expires_at.map_or(others_until, |e| e.min(others_until)));
         }
         t.client_secrets.insert(secret.hash.clone(), secret.clone());
@@ -60,7 +60,7 @@ impl ClientRepo for MemDb {
     }
     async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>> {
         let mut secrets: Vec<StoredSecret> =
-            self.tables().client_secrets.values().filter(|s| s.client_id == id).cloned().collect();
+            self.tables().client_secrets.values().filter(|s| s.owner == id).cloned().collect();
         secrets.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.hash.cmp(&a.hash)));
         Ok(secrets)
     }
