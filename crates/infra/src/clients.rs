@@ -130,7 +130,30 @@ impl ClientRepo for SqlClientRepo {
         SECRETS.rotate(&self.db, secret, others_until).await
     }
 
-    async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>> {
-        SECRETS.of(&self.db, id).await
+    async fn with_secrets(&self, id: ClientId) -> Result<Option<(Client, Vec<StoredSecret>)>> {
+        // One statement: the client's row once per secret (once, with NULL
+        // secret columns, when it has none).
+        let client = COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {client}, s.secret_hash, s.hint AS secret_hint, s.created_at AS secret_created_at, \
+             s.expires_at AS secret_expires_at FROM oidc_clients c \
+             LEFT JOIN oidc_client_secrets s ON s.client_id = c.id WHERE c.id = $1 \
+             ORDER BY s.created_at DESC, s.secret_hash DESC"
+        );
+        let rows = self.db.query_all_raw(statement(&self.db, &sql, vec![id.0.into()])).await.map_err(internal)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut secrets = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let hash: Option<String> = row.try_get("", "secret_hash").map_err(internal)?;
+            let Some(hash) = hash else { continue };
+            secrets.push(StoredSecret {
+                hash: hex::decode(hash).map_err(domain::Error::internal)?,
+                owner: id,
+                hint: row.try_get("", "secret_hint").map_err(internal)?,
+                created_at: row.try_get("", "secret_created_at").map_err(internal)?,
+                expires_at: row.try_get("", "secret_expires_at").map_err(internal)?,
+            });
+        }
+        Ok(Some((client_from(first)?, secrets)))
     }
 }

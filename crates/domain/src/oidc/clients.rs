@@ -64,8 +64,7 @@ impl Clients {
     /// A client and its secrets (their hints and lifetimes; never a secret).
     pub async fn get(&self, caller: &Caller, id: ClientId) -> Result<(Client, Vec<StoredSecret>)> {
         self.admin.require_admin(caller).await?;
-        let client = self.repo.get(id).await?.ok_or(Error::ClientNotFound)?;
-        Ok((client, self.repo.secrets(id).await?))
+        self.repo.with_secrets(id).await?.ok_or(Error::ClientNotFound)
     }
 
     /// Changes a client's settings.
@@ -117,13 +116,13 @@ impl Clients {
     /// wrong.
     pub async fn authenticate(&self, client_id: &str, secret: Option<&str>) -> Result<Option<Client>> {
         let Ok(id) = client_id.parse().map(ClientId) else { return Ok(None) };
-        let Some(client) = self.repo.get(id).await? else { return Ok(None) };
+        let Some((client, secrets)) = self.repo.with_secrets(id).await? else { return Ok(None) };
         let proved = match (client.kind, secret) {
             (ClientKind::Public, None) => true,
             (ClientKind::Confidential, Some(presented)) => match ClientSecret::parse(presented) {
                 Some(secret) => {
                     let hash = secret.hashed(&*self.keyed_hasher);
-                    secret_matches(&hash, &self.repo.secrets(id).await?, self.clock.now())
+                    secret_matches(&hash, &secrets, self.clock.now())
                 }
                 None => false,
             },

@@ -27,6 +27,8 @@ pub trait ClientRepo: Send + Sync {
     /// every other secret of it at `others_until` unless it ends sooner.
     /// `false`, and nothing stored, when the client no longer exists.
     async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool>;
-    /// The client's secrets, newest first, expired ones included.
-    async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>>;
+    /// The client with its secrets, newest first, expired ones included, in
+    /// one statement (what a client proving itself reads on every token
+    /// request); `None` when there is no such client.
+    async fn with_secrets(&self, id: ClientId) -> Result<Option<(Client, Vec<StoredSecret>)>>;
 }

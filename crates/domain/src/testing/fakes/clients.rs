@@ -58,10 +58,11 @@ impl ClientRepo for MemDb {
         t.client_secrets.insert(secret.hash.clone(), secret.clone());
         Ok(true)
     }
-    async fn secrets(&self, id: ClientId) -> Result<Vec<StoredSecret>> {
-        let mut secrets: Vec<StoredSecret> =
-            self.tables().client_secrets.values().filter(|s| s.owner == id).cloned().collect();
+    async fn with_secrets(&self, id: ClientId) -> Result<Option<(Client, Vec<StoredSecret>)>> {
+        let t = self.tables();
+        let Some(client) = t.clients.get(&id).cloned() else { return Ok(None) };
+        let mut secrets: Vec<StoredSecret> = t.client_secrets.values().filter(|s| s.owner == id).cloned().collect();
         secrets.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.hash.cmp(&a.hash)));
-        Ok(secrets)
+        Ok(Some((client, secrets)))
     }
 }
