@@ -13,7 +13,7 @@ use domain::ports::TokenCodec;
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
 use infra::jwt::JwtCodec;
-use infra::signing_keys::{Ed25519, SigningKeys};
+use infra::signing_keys::{KeyPair, SigningAlg, SigningKeys};
 
 use crate::Row;
 
@@ -57,7 +57,7 @@ pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
         Arc::new(infra::sealer::ChaChaSealer::derived_from(&secret)),
         Arc::new(infra::clock::SystemClock),
     );
-    keys.rotate(Ed25519::generate()?, Duration::from_secs(600), Duration::from_secs(3600)).await?;
+    keys.rotate(KeyPair::generate(SigningAlg::EdDsa)?, Duration::from_secs(600), Duration::from_secs(3600)).await?;
     // Distinct tokens enough for about `time` of first checks each.
     let codecs: [(&str, Box<dyn TokenCodec>, usize); 2] = [
         ("HS256", Box::new(JwtCodec::hs256(&secret, "authd", "authd")?), 100_000),

@@ -36,7 +36,8 @@ enum Command {
         #[arg(long)]
         address: Option<String>,
     },
-    /// EdDSA signing keys (AUTHD_JWT_ALG=EdDSA).
+    /// Signing keys: EdDSA (every token when AUTHD_JWT_ALG=EdDSA, and ID
+    /// tokens that ask for it) and RS256 (ID tokens).
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
@@ -61,7 +62,12 @@ enum KeysCommand {
     /// after AUTHD_JWT_KEY_PUBLISH_SECONDS; the keys it replaces keep
     /// verifying until the longest token they signed has expired.
     Rotate {
-        /// Use this Ed25519 private key (PKCS#8 PEM) instead of generating one.
+        /// The algorithm of the generated key: EdDSA or RS256 (RSA, 2048 bits).
+        #[arg(long, default_value = "EdDSA")]
+        alg: String,
+        /// Use this private key (PEM: Ed25519 in PKCS#8, or RSA of 2048 bits
+        /// or more in PKCS#8 or PKCS#1) instead of generating one; its kind
+        /// must be --alg's.
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
@@ -91,8 +97,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Keys { command: KeysCommand::Rotate { key_file } } => {
-            println!("{}", api::boot::signing::rotate_command(&settings, key_file.as_deref()).await?);
+        Command::Keys { command: KeysCommand::Rotate { alg, key_file } } => {
+            println!("{}", api::boot::signing::rotate_command(&settings, &alg, key_file.as_deref()).await?);
             Ok(())
         }
         Command::Keys { command: KeysCommand::List } => {

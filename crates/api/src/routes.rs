@@ -22,7 +22,7 @@ use crate::http::layer::HttpLayer;
 pub fn routes(
     services: domain::Services,
     db: Database,
-    signing_keys: Option<Arc<infra::signing_keys::SigningKeys>>,
+    signing_keys: Arc<infra::signing_keys::SigningKeys>,
     settings: &Settings,
 ) -> anyhow::Result<impl Endpoint<Output = Response> + use<>> {
     let server = &settings.server;

@@ -22,7 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::signing_keys::SigningKeys;
+use crate::signing_keys::{SigningAlg, SigningKeys};
 use crate::verified_tokens::{Verified, VerifiedTokens};
 
 pub use domain::token::{MIN_SECRET_BYTES, reserved_audience};
@@ -175,7 +175,8 @@ impl domain::ports::TokenCodec for JwtCodec {
         match &self.keys {
             Keys::Hs256 { encoding, .. } => jsonwebtoken::encode(&header, &wire, encoding),
             Keys::EdDsa(keys) => {
-                let (kid, key) = keys.signer(c.iat).ok_or_else(|| Error::internal("no signing key signs now"))?;
+                let (kid, key) =
+                    keys.signer(SigningAlg::EdDsa, c.iat).ok_or_else(|| Error::internal("no signing key signs now"))?;
                 jsonwebtoken::encode(&Header { kid: Some(kid), ..header }, &wire, &key)
             }
         }
@@ -195,7 +196,7 @@ impl domain::ports::TokenCodec for JwtCodec {
             Keys::Hs256 { decoding, .. } => (jsonwebtoken::decode::<Wire>(token, decoding, &self.validation), None),
             Keys::EdDsa(keys) => {
                 let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid).ok_or(Error::TokenInvalid)?;
-                let key = keys.verifier(&kid).ok_or(Error::TokenInvalid)?;
+                let key = keys.verifier(SigningAlg::EdDsa, &kid).ok_or(Error::TokenInvalid)?;
                 (jsonwebtoken::decode::<Wire>(token, &key, &self.validation), Some(kid.into()))
             }
         };

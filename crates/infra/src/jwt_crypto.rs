@@ -1,11 +1,12 @@
 //! The signature backend jsonwebtoken runs on: HS256 (HMAC-SHA-256 from
-//! RustCrypto's `hmac`) and EdDSA (Ed25519 from `ed25519-dalek`, strict
-//! verification), and nothing else. It replaces the crate's
-//! `rust_crypto` feature, which also builds `rsa` — RUSTSEC-2023-0071 (a
-//! timing side channel, no fixed release) — for algorithms authd never
-//! uses. With this provider no RSA code is compiled in, and asking for any
-//! other algorithm fails at the factory (the codec's `Validation` already
-//! refuses every other `alg` before that).
+//! RustCrypto's `hmac`), EdDSA (Ed25519 from `ed25519-dalek`, strict
+//! verification) and RS256 (RSASSA-PKCS1-v1_5 with SHA-256 by the system's
+//! OpenSSL 3, whose private-key operations are blinded and constant-time),
+//! and nothing else. It replaces the crate's `rust_crypto` feature, which
+//! signs RSA with the `rsa` crate — RUSTSEC-2023-0071 (a timing side
+//! channel, no fixed release). Asking for any other algorithm fails at the
+//! factory (each codec's `Validation` already refuses every other `alg`
+//! before that).
 
 use std::sync::Once;
 
@@ -13,6 +14,9 @@ use hmac::{Hmac, Mac};
 use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
 use jsonwebtoken::errors::{Error, ErrorKind};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private, Public};
+use openssl::rsa::Rsa;
 use sha2::Sha256;
 
 struct Hs256(Hmac<Sha256>);
@@ -85,6 +89,56 @@ impl JwtVerifier for EdVerifier {
     }
 }
 
+fn openssl_failed(_: openssl::error::ErrorStack) -> signature::Error {
+    signature::Error::new()
+}
+
+/// RS256 signing with the RSA key's PKCS#1 DER (`EncodingKey::from_rsa_der`).
+struct RsSigner(PKey<Private>);
+
+impl signature::Signer<Vec<u8>> for RsSigner {
+    fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        // PKCS#1 v1.5 padding is OpenSSL's default for an RSA key.
+        let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &self.0).map_err(openssl_failed)?;
+        signer.sign_oneshot_to_vec(msg).map_err(openssl_failed)
+    }
+}
+
+impl JwtSigner for RsSigner {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RS256
+    }
+}
+
+/// RS256 verification with the modulus and exponent
+/// (`DecodingKey::from_rsa_raw_components`).
+struct RsVerifier(PKey<Public>);
+
+impl signature::Verifier<Vec<u8>> for RsVerifier {
+    fn verify(&self, msg: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
+        let mut verifier = openssl::sign::Verifier::new(MessageDigest::sha256(), &self.0).map_err(openssl_failed)?;
+        match verifier.verify_oneshot(signature, msg) {
+            Ok(true) => Ok(()),
+            _ => Err(signature::Error::new()),
+        }
+    }
+}
+
+impl JwtVerifier for RsVerifier {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RS256
+    }
+}
+
+fn rsa_public(key: &DecodingKey) -> Result<PKey<Public>, Error> {
+    let jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, e } = key.kind() else {
+        return Err(ErrorKind::InvalidRsaKey("not a modulus and exponent".into()).into());
+    };
+    let bad = |_| Error::from(ErrorKind::InvalidRsaKey("modulus or exponent".into()));
+    let (n, e) = (openssl::bn::BigNum::from_slice(n).map_err(bad)?, openssl::bn::BigNum::from_slice(e).map_err(bad)?);
+    PKey::from_rsa(Rsa::from_public_components(n, e).map_err(bad)?).map_err(bad)
+}
+
 fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Error> {
     use ed25519_dalek::pkcs8::DecodePrivateKey;
     match alg {
@@ -92,6 +146,12 @@ fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Erro
         Algorithm::EdDSA => Ok(Box::new(EdSigner(
             ed25519_dalek::SigningKey::from_pkcs8_der(key.as_bytes()).map_err(|_| ErrorKind::InvalidEddsaKey)?,
         ))),
+        Algorithm::RS256 => {
+            let bad = |_| Error::from(ErrorKind::InvalidRsaKey("not a PKCS#1 DER private key".into()));
+            Ok(Box::new(RsSigner(
+                PKey::from_rsa(Rsa::private_key_from_der(key.as_bytes()).map_err(bad)?).map_err(bad)?,
+            )))
+        }
         _ => Err(ErrorKind::InvalidAlgorithm.into()),
     }
 }
@@ -105,6 +165,7 @@ fn verifier(alg: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, 
                 ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| ErrorKind::InvalidEddsaKey)?,
             )))
         }
+        Algorithm::RS256 => Ok(Box::new(RsVerifier(rsa_public(key)?))),
         _ => Err(ErrorKind::InvalidAlgorithm.into()),
     }
 }
@@ -124,18 +185,43 @@ pub(crate) fn install() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signing_keys::{KeyPair, SigningAlg};
+
+    /// A signature OpenSSL made verifies with the published n and e, under
+    /// jsonwebtoken's own encode and decode; a changed byte does not.
+    #[test]
+    fn an_rs256_token_round_trips_and_a_tampered_one_is_refused() {
+        install();
+        let key = KeyPair::generate(SigningAlg::Rs256).unwrap();
+        let header = jsonwebtoken::Header::new(Algorithm::RS256);
+        let token =
+            jsonwebtoken::encode(&header, &serde_json::json!({"sub": "x"}), &key.encoding_key().unwrap()).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        let decoded = jsonwebtoken::decode::<serde_json::Value>(&token, &key.decoding_key(), &validation).unwrap();
+        assert_eq!(decoded.claims["sub"], "x");
+        let mut tampered = token.clone().into_bytes();
+        let last = tampered.len() - 3;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&tampered, &key.decoding_key(), &validation).is_err());
+        let other = KeyPair::generate(SigningAlg::Rs256).unwrap();
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &other.decoding_key(), &validation).is_err());
+    }
 
     #[test]
-    fn the_backend_builds_hs256_and_eddsa_and_refuses_every_other_algorithm() {
+    fn the_backend_builds_hs256_eddsa_and_rs256_and_refuses_every_other_algorithm() {
         let (enc, dec) = (EncodingKey::from_secret(b"k"), DecodingKey::from_secret(b"k"));
         assert!(signer(&Algorithm::HS256, &enc).is_ok() && verifier(&Algorithm::HS256, &dec).is_ok());
-        let ed = crate::signing_keys::Ed25519::from_seed([7; 32]);
-        assert!(signer(&Algorithm::EdDSA, &ed.encoding_key()).is_ok());
+        let ed = KeyPair::ed25519_from_seed([7; 32]);
+        assert!(signer(&Algorithm::EdDSA, &ed.encoding_key().unwrap()).is_ok());
         assert!(verifier(&Algorithm::EdDSA, &ed.decoding_key()).is_ok());
         assert!(verifier(&Algorithm::EdDSA, &dec).is_err(), "an HMAC secret is no Ed25519 key");
-        for alg in
-            [Algorithm::HS384, Algorithm::HS512, Algorithm::RS256, Algorithm::PS256, Algorithm::ES256, Algorithm::ES384]
-        {
+        assert!(verifier(&Algorithm::RS256, &dec).is_err(), "an HMAC secret is no RSA key");
+        assert!(signer(&Algorithm::RS256, &enc).is_err(), "an HMAC secret is no RSA key");
+        for alg in [Algorithm::HS384, Algorithm::HS512, Algorithm::PS256, Algorithm::RS384, Algorithm::ES256] {
             assert!(signer(&alg, &enc).is_err(), "{alg:?} signer");
             assert!(verifier(&alg, &dec).is_err(), "{alg:?} verifier");
         }

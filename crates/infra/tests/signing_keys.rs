@@ -16,7 +16,7 @@ use domain::user::UserId;
 use infra::db::{Database, connect, migrate};
 use infra::jwt::JwtCodec;
 use infra::sealer::ChaChaSealer;
-use infra::signing_keys::{Ed25519, Rotated, SigningKeys};
+use infra::signing_keys::{KeyPair, Rotated, SigningAlg, SigningKeys};
 use uuid::Uuid;
 
 const PUBLISH: Duration = Duration::from_secs(600);
@@ -41,7 +41,7 @@ fn start() -> DateTime<Utc> {
 
 /// Rotates in a new key, which must be added.
 async fn rotate(keys: &SigningKeys) -> domain::signing_key::KeyTimes {
-    match keys.rotate(Ed25519::generate().unwrap(), PUBLISH, LONGEST).await.unwrap() {
+    match keys.rotate(KeyPair::generate(SigningAlg::EdDsa).unwrap(), PUBLISH, LONGEST).await.unwrap() {
         Rotated::Added(times) => times,
         other => panic!("a new key is added: {other:?}"),
     }
@@ -112,7 +112,7 @@ async fn another_node_learns_a_rotation_at_its_reload_and_refuses_an_unknown_kid
         rotate(&a_keys).await;
         let token = a.encode(&claims(&clock)).unwrap();
         assert!(matches!(b.decode(&token), Err(Error::TokenInvalid)), "{backend}: B has not loaded the key");
-        assert!(!b_keys.has_signer());
+        assert!(!b_keys.has_signer(SigningAlg::EdDsa));
         b_keys.reload().await.unwrap();
         assert!(b.decode(&token).is_ok(), "{backend}: B verifies A's token after its reload");
         assert_eq!(kid(&b.encode(&claims(&clock)).unwrap()), kid(&token), "{backend}: and signs with the same key");
@@ -136,11 +136,12 @@ async fn importing_a_key_twice_stores_it_once() {
         let clock = Arc::new(FakeClock::at(start()));
         let (keys, _) = node(&db, &clock, SECRET);
         let seed = [9u8; 32];
-        let Rotated::Added(first) = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap() else {
+        let Rotated::Added(first) = keys.rotate(KeyPair::ed25519_from_seed(seed), PUBLISH, LONGEST).await.unwrap()
+        else {
             panic!("{backend}: the first import adds the key")
         };
         clock.advance(Duration::from_secs(5));
-        let again = keys.rotate(Ed25519::from_seed(seed), PUBLISH, LONGEST).await.unwrap();
+        let again = keys.rotate(KeyPair::ed25519_from_seed(seed), PUBLISH, LONGEST).await.unwrap();
         assert_eq!(again, Rotated::AlreadyStored(first), "{backend}");
         assert_eq!(keys.list().await.unwrap().len(), 1, "{backend}");
     }
@@ -178,9 +179,50 @@ async fn rotations_at_once_on_two_nodes_leave_exactly_one_key_without_a_retireme
         for round in 0..5 {
             let (x, y) = tokio::join!(rotate(&a), rotate(&b));
             let keys = a.list().await.unwrap();
-            let open: Vec<_> = keys.iter().filter(|k| k.retires_at.is_none()).map(|k| k.kid.clone()).collect();
+            let open: Vec<_> =
+                keys.iter().filter(|k| k.times.retires_at.is_none()).map(|k| k.times.kid.clone()).collect();
             assert_eq!(open.len(), 1, "{backend}, round {round}: {keys:?}");
             assert!(open[0] == x.kid || open[0] == y.kid, "{backend}: the later of the two signs next");
         }
+    }
+}
+
+#[tokio::test]
+async fn each_algorithm_has_its_own_schedule_and_a_first_key_is_generated_once_among_nodes() {
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (a, codec) = node(&db, &clock, SECRET);
+        let (b, _) = node(&db, &clock, SECRET);
+        let eddsa = rotate(&a).await;
+        // Two nodes need their first RS256 key at once: one is made.
+        let iat = start().timestamp();
+        let (x, y) = tokio::join!(
+            a.signer_or_generate(SigningAlg::Rs256, iat, PUBLISH, LONGEST),
+            b.signer_or_generate(SigningAlg::Rs256, iat, PUBLISH, LONGEST)
+        );
+        let (x, y) = (x.unwrap().0, y.unwrap().0);
+        assert_eq!(x, y, "{backend}: both nodes sign with the one key made");
+        let listed = a.list().await.unwrap();
+        assert_eq!(listed.iter().filter(|k| k.alg == SigningAlg::Rs256).count(), 1, "{backend}: {listed:?}");
+        // The RSA key did not retire the EdDSA one, nor the other way round.
+        assert!(listed.iter().all(|k| k.times.retires_at.is_none()), "{backend}: {listed:?}");
+        let published = a.jwks();
+        let kinds: Vec<_> = published.keys.iter().map(|k| (k.kty, k.alg, k.kid.clone())).collect();
+        assert!(kinds.contains(&("OKP", "EdDSA", eddsa.kid.clone())), "{backend}: {kinds:?}");
+        assert!(kinds.contains(&("RSA", "RS256", x.clone())), "{backend}: {kinds:?}");
+        // An EdDSA rotation retires the EdDSA key only.
+        clock.advance(Duration::from_secs(1));
+        rotate(&a).await;
+        let listed = a.list().await.unwrap();
+        let rsa = listed.iter().find(|k| k.alg == SigningAlg::Rs256).unwrap();
+        assert_eq!(rsa.times.retires_at, None, "{backend}");
+        assert!(listed.iter().any(|k| k.times.kid == eddsa.kid && k.times.retires_at.is_some()), "{backend}");
+        // A token claiming the RS256 key's kid is no EdDSA token.
+        let token = codec.encode(&claims(&clock)).unwrap();
+        let (_, rest) = token.split_once('.').unwrap();
+        use base64::Engine;
+        let header = format!(r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"{x}"}}"#);
+        let forged = format!("{}.{rest}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header));
+        assert!(matches!(codec.decode(&forged), Err(Error::TokenInvalid)), "{backend}");
     }
 }

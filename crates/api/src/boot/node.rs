@@ -22,7 +22,7 @@ pub struct Node {
     /// revocation push); until it runs, every check reads the database.
     pub listener: Option<infra::revocation_listener::Listener>,
     /// The EdDSA signing keys (`AUTHD_JWT_ALG=EdDSA`), to reload while serving.
-    pub signing_keys: Option<Arc<infra::signing_keys::SigningKeys>>,
+    pub signing_keys: Arc<infra::signing_keys::SigningKeys>,
 }
 
 /// Opens the database (migrating it when allowed) and builds the use cases on

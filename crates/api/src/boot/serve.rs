@@ -23,9 +23,7 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
     if let Some(listener) = listener {
         listener.spawn();
     }
-    if let Some(keys) = &signing_keys {
-        keys.spawn_reload(Duration::from_millis(settings.tokens.jwt_keys_reload_ms));
-    }
+    signing_keys.spawn_reload(Duration::from_millis(settings.tokens.jwt_keys_reload_ms));
     if let Some(form) = settings.bootstrap.admin() {
         let outcome = services
             .admin

@@ -2,16 +2,17 @@
 
 use std::sync::Arc;
 
-use infra::signing_keys::{Jwks, SigningKeys};
+use infra::signing_keys::SigningKeys;
 use poem::http::{HeaderValue, header};
 use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 
-/// Where `/.well-known/jwks.json` reads from: the EdDSA keys, or nothing
-/// (HS256 has no public key), and how long a relying party may cache it.
+/// Where `/.well-known/jwks.json` reads from: the key table (EdDSA keys
+/// when access tokens are EdDSA, and the ID tokens' keys; HS256 has no
+/// public key), and how long a relying party may cache it.
 #[derive(Clone)]
 pub struct Published {
-    pub keys: Option<Arc<SigningKeys>>,
+    pub keys: Arc<SigningKeys>,
     pub max_age_seconds: u64,
 }
 
@@ -19,7 +20,7 @@ pub struct Published {
 /// key included, so a relying party never meets a `kid` it cannot find.
 #[handler]
 pub fn jwks(published: Data<&Published>) -> Response {
-    let body = published.keys.as_ref().map_or_else(Jwks::default, |k| k.jwks());
+    let body = published.keys.jwks();
     let mut resp = Json(body).into_response();
     let cache = format!("public, max-age={}", published.max_age_seconds);
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_str(&cache).expect("ascii"));
