@@ -13,16 +13,16 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
-use crate::oidc::Clients;
+use crate::oidc::{Authorizations, Clients};
 use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AppRepo, AuditLog, ClientRepo, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox, PasskeyRepo, PasswordHasher,
-    PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo,
-    UserRepo, WebAuthn,
+    AppRepo, AuditLog, AuthorizationRepo, ClientRepo, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox,
+    PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec,
+    TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
@@ -53,6 +53,7 @@ pub struct Ports {
     pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
     pub apps: Arc<dyn AppRepo>,
     pub clients: Arc<dyn ClientRepo>,
+    pub authorizations: Arc<dyn AuthorizationRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
     pub webauthn: Arc<dyn WebAuthn>,
@@ -94,6 +95,8 @@ pub struct Services {
     pub apps: Apps,
     /// OpenID Connect clients, and their secrets.
     pub clients: Clients,
+    /// The OpenID Connect authorization endpoint: requests, consents, codes.
+    pub authorizations: Authorizations,
     /// Codes applications send to their users and check.
     pub verifications: Verifications,
     /// Per-address limits and purging of counters.
@@ -292,7 +295,7 @@ impl Services {
         let janitor =
             Janitor { store: p.purge, throttle: throttle.clone(), clock: clock.clone(), retention: policy.retention };
         let admin = Admin {
-            users: p.users,
+            users: p.users.clone(),
             accounts: accounts.clone(),
             sessions: sessions.clone(),
             throttle: throttle.clone(),
@@ -300,6 +303,17 @@ impl Services {
             passkeys: p.passkeys,
             audit: audit.clone(),
             clock: clock.clone(),
+        };
+        let authorizations = Authorizations {
+            repo: p.authorizations,
+            clients: p.clients.clone(),
+            users: p.users,
+            second_factor: second_factor.clone(),
+            keyed_hasher: p.keyed_hasher.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            issuer: policy.public_url.trim_end_matches('/').to_owned(),
         };
         let clients = Clients {
             repo: p.clients,
@@ -336,6 +350,7 @@ impl Services {
             admin,
             apps,
             clients,
+            authorizations,
             verifications,
             throttle,
             courier,

@@ -30,8 +30,14 @@ fn uris_text(uris: &[String]) -> String {
     serde_json::to_string(uris).expect("a list of strings serialises")
 }
 
-fn scopes_text(scopes: &[Scope]) -> String {
+/// Scopes as the `scopes` columns keep them: their words, space-separated.
+pub(crate) fn scopes_text(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// What [`scopes_text`] wrote.
+pub(crate) fn scopes_from(text: &str) -> Result<Vec<Scope>> {
+    text.split(' ').filter(|w| !w.is_empty()).map(|w| word(Scope::parse, w)).collect()
 }
 
 fn word<T>(parse: impl Fn(&str) -> Option<T>, w: &str) -> Result<T> {
@@ -48,7 +54,7 @@ fn client_from(row: &QueryResult) -> Result<Client> {
         redirect_uris: uris("redirect_uris")?,
         post_logout_redirect_uris: uris("post_logout_redirect_uris")?,
         kind: word(ClientKind::parse, &get("kind")?)?,
-        scopes: scopes.split(' ').map(|w| word(Scope::parse, w)).collect::<Result<_>>()?,
+        scopes: scopes_from(&scopes)?,
         skip_consent: row.try_get("", "skip_consent").map_err(internal)?,
         id_token_alg: word(IdTokenAlg::parse, &get("id_token_alg")?)?,
         created_at: row.try_get("", "created_at").map_err(internal)?,

@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod authorizations;
 pub mod clients;
 pub mod clock;
 pub mod csrf;

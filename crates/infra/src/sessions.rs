@@ -63,7 +63,7 @@ fn assurance(m: &sessions::Model) -> Assurance {
 }
 
 /// `amr` as the `sessions.amr` column keeps it: the words, separated by spaces.
-fn amr_column(amr: Amr) -> String {
+pub(crate) fn amr_column(amr: Amr) -> String {
     amr.words().join(" ")
 }
 

@@ -25,6 +25,7 @@ fn store(name: &'static str, db: Database) -> Store {
         purge: Arc::new(infra::purge::SqlPurgeStore::new(db.clone())),
         apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
         clients: Arc::new(infra::clients::SqlClientRepo::new(db.clone())),
+        authorizations: Arc::new(infra::authorizations::SqlAuthorizationRepo::new(db.clone())),
         passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
         trusted_devices: Arc::new(infra::trusted_devices::SqlTrustedDeviceRepo::new(db)),
     }

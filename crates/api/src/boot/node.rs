@@ -84,6 +84,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         recovery_codes: Arc::new(infra::recovery_codes::SqlRecoveryCodeRepo::new(db.clone())),
         apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
         clients: Arc::new(infra::clients::SqlClientRepo::new(db.clone())),
+        authorizations: Arc::new(infra::authorizations::SqlAuthorizationRepo::new(db.clone())),
         passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
         trusted_devices: Arc::new(infra::trusted_devices::SqlTrustedDeviceRepo::new(db.clone())),
         webauthn: Arc::new(webauthn(settings)?),

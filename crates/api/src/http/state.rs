@@ -14,7 +14,7 @@ use domain::app::Apps;
 use domain::assurance::StepUp;
 use domain::email::Emails;
 use domain::login::Login;
-use domain::oidc::Clients;
+use domain::oidc::{Authorizations, Clients};
 use domain::otp::SecondFactor;
 use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
@@ -64,6 +64,7 @@ parts! {
     Admin => services.admin;
     Apps => services.apps;
     Clients => services.clients;
+    Authorizations => services.authorizations;
     Verifications => services.verifications;
     TrustedProxies => proxies;
 }

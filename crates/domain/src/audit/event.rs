@@ -66,6 +66,9 @@ stable_words! {
         OidcClientUpdated = "oidc_client_updated",
         OidcClientSecretRotated = "oidc_client_secret_rotated",
         OidcClientDeleted = "oidc_client_deleted",
+        OidcConsentGranted = "oidc_consent_granted",
+        OidcCodeIssued = "oidc_code_issued",
+        OidcCodeReplayed = "oidc_code_replayed",
     }
 }
 

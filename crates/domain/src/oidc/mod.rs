@@ -2,19 +2,32 @@
 //! RFC 9700): the applications that sign their users in through authd
 //! ([`client`]: what a client is and what an admin may register;
 //! [`clients`]: registering and managing them, and a client proving itself),
-//! and the proof a code's redeemer gives that it started the flow ([`pkce`]).
+//! the proof a code's redeemer gives that it started the flow ([`pkce`]),
+//! an authorization request's rules ([`request`]), its next step
+//! ([`decision`]) and the code it ends in ([`code`]).
 
+pub mod authorizations;
 pub mod client;
 pub mod clients;
+pub mod code;
+pub mod decision;
 pub mod pkce;
+pub mod request;
 
+pub use authorizations::{Answer, Authorizations, Pending};
 pub use client::{
     Client, ClientChanges, ClientForm, ClientId, ClientKind, ClientPatch, ClientSecret, ClientSecrets, IdTokenAlg,
     Scope, StoredSecret, secret_matches,
 };
 pub use clients::{Clients, IssuedSecret};
+pub use decision::{BrowserSession, Consent, Step, next_step};
 pub use pkce::CodeChallenge;
+pub use request::{AuthorizeParams, AuthorizeRequest, OAuthError, Prompt, Refusal, Sent, check_request};
 
+#[cfg(test)]
+mod authorizations_tests;
+#[cfg(test)]
+mod authorize_tests;
 #[cfg(test)]
 mod clients_tests;
 #[cfg(test)]

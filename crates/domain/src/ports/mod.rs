@@ -367,8 +367,10 @@ pub trait PurgeStore: Send + Sync {
 }
 
 mod apps;
+mod authorizations;
 mod clients;
 mod passkeys;
 pub use apps::AppRepo;
+pub use authorizations::AuthorizationRepo;
 pub use clients::ClientRepo;
 pub use passkeys::{PasskeyRepo, WebAuthn};

@@ -87,6 +87,7 @@ impl World {
             recovery_codes: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
             clients: Arc::new(db.clone()),
+            authorizations: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db.clone()),
             webauthn,

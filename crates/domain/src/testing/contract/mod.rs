@@ -15,8 +15,8 @@ use crate::assurance::{Amr, Assurance};
 use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
-    AppRepo, AuditLog, ClientRepo, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore, RecoveryCodeRepo,
-    SessionRepo, ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
+    AppRepo, AuditLog, AuthorizationRepo, ClientRepo, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore,
+    RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::subject::Subject;
@@ -24,6 +24,7 @@ use crate::user::{Email, NewUser, PersonName, UserId, Username};
 
 pub mod apps;
 pub mod audit;
+pub mod authorizations;
 pub mod clients;
 pub mod login_finish;
 pub mod otps;
@@ -55,6 +56,7 @@ pub struct Store {
     pub purge: Arc<dyn PurgeStore>,
     pub apps: Arc<dyn AppRepo>,
     pub clients: Arc<dyn ClientRepo>,
+    pub authorizations: Arc<dyn AuthorizationRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
 }
@@ -258,6 +260,12 @@ macro_rules! port_contracts {
             concurrent_secret_rotations_leave_exactly_one_secret_without_an_end,
             each_client_change_sets_only_its_settings_and_concurrent_changes_all_take_effect,
         ]);
+        $crate::port_contracts!(@suite $store, authorizations: [
+            a_request_round_trips_until_it_expires_and_is_dropped_once,
+            a_consent_is_replaced_and_goes_with_its_user_and_its_client,
+            a_code_is_redeemed_once_then_reported_replayed_with_the_session_it_issued,
+            a_code_has_exactly_one_winner_among_fifty_concurrent_redemptions,
+        ]);
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,
             confirmation_activates_only_a_pending_enrolment,
@@ -326,6 +334,7 @@ mod memory {
             purge: Arc::new(db.clone()),
             apps: Arc::new(db.clone()),
             clients: Arc::new(db.clone()),
+            authorizations: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db),
         })

@@ -45,6 +45,9 @@ impl ClientRepo for MemDb {
     async fn delete(&self, id: ClientId) -> Result<bool> {
         let mut t = self.tables();
         t.client_secrets.retain(|_, s| s.owner != id);
+        t.authorize_requests.retain(|_, (r, _)| r.client_id != id);
+        t.consents.retain(|(_, client), _| *client != id);
+        t.codes.retain(|_, (c, _, _)| c.client_id != id);
         Ok(t.clients.remove(&id).is_some())
     }
     async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool> {

@@ -5,6 +5,7 @@
 
 mod apps;
 mod audit;
+mod authorizations;
 mod clients;
 mod login_finish;
 mod otps;
@@ -76,7 +77,14 @@ pub struct Tables {
     pub clients: HashMap<crate::oidc::ClientId, crate::oidc::Client>,
     /// Secrets by their hash, as the `oidc_client_secrets` primary key finds them.
     pub client_secrets: HashMap<Vec<u8>, crate::oidc::StoredSecret>,
+    pub authorize_requests: HashMap<Uuid, (crate::oidc::AuthorizeRequest, DateTime<Utc>)>,
+    pub consents: HashMap<(UserId, crate::oidc::ClientId), crate::oidc::Consent>,
+    /// Codes by their hash.
+    pub codes: HashMap<Vec<u8>, CodeRow>,
 }
+
+/// A code, when it was used, and the session its redemption opened.
+pub type CodeRow = (crate::oidc::code::CodeGrant, Option<DateTime<Utc>>, Option<Uuid>);
 
 impl Tables {
     fn taken(&self, id: UserId, email: Option<&Email>, username: Option<&Username>) -> Result<()> {

@@ -144,6 +144,8 @@ impl UserRepo for MemDb {
         t.recovery.remove(&id);
         t.passkeys.retain(|_, p| p.user_id != id);
         t.trusted_devices.retain(|_, (d, _)| d.user_id != id);
+        t.consents.retain(|(user, _), _| *user != id);
+        t.codes.retain(|_, (c, _, _)| c.user_id != id);
         Ok(true)
     }
     async fn list(&self, q: &UserQuery) -> Result<Vec<User>> {

@@ -1,0 +1,39 @@
+//! Where the OpenID Connect flows keep their state between requests: the
+//! authorization requests waiting for a login or a consent, the consents
+//! given, and the codes issued.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::oidc::code::{CodeGrant, Redemption};
+use crate::oidc::{AuthorizeRequest, ClientId, Consent, Scope};
+use crate::user::UserId;
+
+/// The state of authorization flows. Deleting a client deletes its
+/// requests, consents and codes (`ON DELETE CASCADE`); deleting a user, its
+/// consents and codes.
+#[async_trait]
+pub trait AuthorizationRepo: Send + Sync {
+    /// Keeps a checked request under `id` until `expires_at`.
+    async fn save_request(&self, id: Uuid, request: &AuthorizeRequest, expires_at: DateTime<Utc>) -> Result<()>;
+    /// The request kept under `id`, unless it expired by `now`.
+    async fn request(&self, id: Uuid, now: DateTime<Utc>) -> Result<Option<AuthorizeRequest>>;
+    /// Forgets the request (answered). Whether it was there.
+    async fn drop_request(&self, id: Uuid) -> Result<bool>;
+    /// The user's consent to the client, if any.
+    async fn consent(&self, user: UserId, client: ClientId) -> Result<Option<Consent>>;
+    /// Records the user's consent to the client for `scopes` at `now`,
+    /// replacing the one before (`INSERT … ON CONFLICT DO UPDATE`).
+    async fn grant_consent(&self, user: UserId, client: ClientId, scopes: &[Scope], now: DateTime<Utc>) -> Result<()>;
+    /// Stores an issued code.
+    async fn insert_code(&self, code: &CodeGrant) -> Result<()>;
+    /// Marks the code with this hash used at `now` if it is live and
+    /// unused, in one conditional statement (`UPDATE … SET used_at = $now
+    /// WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $now
+    /// RETURNING …`): of any number of concurrent redemptions, one wins.
+    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Redemption>;
+    /// Records the session the code's redemption opened (what a replay revokes).
+    async fn code_issued(&self, hash: &[u8], session: Uuid) -> Result<()>;
+}
