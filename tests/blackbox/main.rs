@@ -23,6 +23,7 @@ mod email;
 mod jwks;
 mod malformed;
 mod metrics;
+mod oidc;
 mod otp;
 mod outage;
 mod overload;

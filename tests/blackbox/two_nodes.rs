@@ -255,17 +255,20 @@ async fn a_node_whose_listener_is_cut_checks_the_database_and_resumes_when_it_re
     r.ok(200);
     assert_eq!(b.me(&second).await.ok(200)["name"], "Augusta");
 
-    // Reconnected and caught up again, b hears revocations once more.
+    // Reconnected and caught up again, b hears revocations once more. The
+    // gauge may say connected a moment before the catch-up is logged.
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while listener_connected(&b).await != 1.0 {
-        assert!(std::time::Instant::now() < until, "b's listener did not come back");
+    let caught_up_lines = || {
+        b.log_lines()
+            .into_iter()
+            .filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener caught up")))
+            .count()
+    };
+    while listener_connected(&b).await != 1.0 || caught_up_lines() < 2 {
+        assert!(std::time::Instant::now() < until, "b's listener did not come back and catch up");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let caught_up = b
-        .log_lines()
-        .into_iter()
-        .filter(|l| l["fields"]["message"].as_str().is_some_and(|m| m.starts_with("revocation listener caught up")))
-        .count();
+    let caught_up = caught_up_lines();
     assert_eq!(caught_up, 2, "caught up at start and after reconnecting");
     assert_eq!(b.me(&second).await.ok(200)["name"], "Augusta", "the rows remembered before the cut are forgotten");
     let r = a.call(Method::POST, "/auth/logout", Some(&second), None).await;

@@ -64,7 +64,8 @@ pub fn routes(
     if server.ui {
         let ui =
             crate::ui::UiConfig { csrf: crate::boot::secrets::form_signer(settings)?, production: server.production() };
-        route = route.nest("/ui", crate::ui::routes(ui));
+        route =
+            route.at("/oauth2/authorize", crate::ui::authorize_endpoint(ui.clone())).nest("/ui", crate::ui::routes(ui));
     }
     Ok(route
         .nest("/api/v1", api)

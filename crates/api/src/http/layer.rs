@@ -12,6 +12,13 @@ use crate::http::client_addr::TrustedProxies;
 use crate::http::error::problem_from_poem;
 use crate::http::request_log;
 
+/// Whether `path` is answered by a page for a person (the pages' CSP and
+/// referrer policy): everything under `/ui`, and the OpenID Connect
+/// authorization endpoint, which the pages serve.
+fn is_page(path: &str) -> bool {
+    path.starts_with("/ui") || path == "/oauth2/authorize"
+}
+
 /// The methods a path has, if it is known (the API's document says).
 pub trait AllowedMethods: Send + Sync {
     fn allow(&self, path: &str) -> Option<&HeaderValue>;
@@ -46,7 +53,7 @@ impl HttpLayer {
         let id = request_log::request_id(&req, &self.proxies);
         let span = request_log::span(&req, &id);
         let docs = req.uri().path().starts_with("/docs");
-        let pages = req.uri().path().starts_with("/ui");
+        let pages = is_page(req.uri().path());
         let uri = req.uri().clone();
         let (mut resp, route) = async {
             if let Some(refused) = headers_too_large(&req) {

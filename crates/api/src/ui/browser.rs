@@ -10,8 +10,12 @@
 //! - **Trusted device** (`__Host-authd_device`): the token of a device the
 //!   person chose to trust after a second factor ("remember this device"),
 //!   kept for `AUTHD_TRUSTED_DEVICE_DAYS`; a login presents it with the password.
+//! - **Authorization under way** (`__Host-authd_authorize`): the id of an
+//!   OpenID Connect authorization request waiting for this browser to log
+//!   in or prove itself again; a finished login goes back to it
+//!   ([`Visitor::after_login`]) instead of the account page.
 //!
-//! All four are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
+//! All five are `HttpOnly`, `SameSite=Lax` and `Path=/`. They are `Secure`
 //! and carry the `__Host-` prefix (no `Domain`, so no sibling host can set
 //! them) in production and for requests that reached a trusted proxy over
 //! HTTPS; a development server on plain HTTP drops the prefix and `Secure`,
@@ -35,13 +39,14 @@ pub struct UiConfig {
     pub production: bool,
 }
 
-/// The four cookies, by purpose.
+/// The five cookies, by purpose.
 #[derive(Debug, Clone, Copy)]
 pub enum Jar {
     Session,
     PendingLogin,
     Csrf,
     Device,
+    Authorize,
 }
 
 impl Jar {
@@ -51,6 +56,7 @@ impl Jar {
             Jar::PendingLogin => "authd_login",
             Jar::Csrf => "authd_csrf",
             Jar::Device => "authd_device",
+            Jar::Authorize => "authd_authorize",
         }
     }
 
@@ -84,6 +90,8 @@ pub struct Visitor {
     device: Option<String>,
     /// What the browser says it is (`User-Agent`): a trusted device's label.
     user_agent: Option<String>,
+    /// The authorization request this browser is logging in for, if any.
+    authorizing: Option<uuid::Uuid>,
     /// Whether the request came from a page of this origin, by `Origin` or,
     /// failing that, `Sec-Fetch-Site` (both sent by current browsers on a POST).
     same_origin: bool,
@@ -101,6 +109,7 @@ impl<'a> FromRequest<'a> for Visitor {
             csrf_cookie: read(Jar::Csrf).unwrap_or_default(),
             pending: read(Jar::PendingLogin),
             device: read(Jar::Device),
+            authorizing: read(Jar::Authorize).and_then(|v| v.parse().ok()),
             user_agent: req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned),
             caller: None,
             same_origin: same_origin(req),
@@ -214,6 +223,31 @@ impl Visitor {
         self.new_csrf_cookie();
     }
 
+    /// Where a finished login (or "Confirm it is you") goes: back to the
+    /// authorization request under way, or to the account.
+    pub fn after_login(&self) -> &'static str {
+        if self.authorizing.is_some() { "/ui/authorize" } else { "/ui/account" }
+    }
+
+    /// The authorization request this browser is logging in for.
+    pub fn authorizing(&self) -> Option<uuid::Uuid> {
+        self.authorizing
+    }
+
+    /// Remembers the authorization request waiting for this browser, as
+    /// long as the request itself lives.
+    pub fn authorize_after_login(&mut self, request: uuid::Uuid, lasts: Duration) {
+        self.set(Jar::Authorize, &request.to_string(), Some(lasts));
+        self.authorizing = Some(request);
+    }
+
+    /// Forgets the authorization request (answered, or gone).
+    pub fn authorized(&mut self) {
+        if self.authorizing.take().is_some() {
+            self.expire(Jar::Authorize);
+        }
+    }
+
     /// The token of the trusted device this browser is, if it is one.
     pub fn device_token(&self) -> Option<&str> {
         self.device.as_deref()
@@ -238,10 +272,12 @@ impl Visitor {
         self.csrf_cookie = value;
     }
 
-    /// Forgets the session and any pending login (after a logout).
+    /// Forgets the session, any pending login and any authorization
+    /// waiting for it (after a logout).
     pub fn end_session(&mut self) {
         self.expire(Jar::Session);
         self.expire(Jar::PendingLogin);
+        self.authorized();
         self.caller = None;
     }
 }

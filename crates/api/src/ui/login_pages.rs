@@ -74,7 +74,7 @@ pub async fn login_submit(
     match login.login_on_device_as::<BrowserToken>(&client.0, &form.username, &password, device.as_deref()).await {
         Ok(LoginOutcome::Tokens(browser)) => {
             visitor.start_session(&browser);
-            redirect("/ui/account")
+            redirect(visitor.after_login())
         }
         Ok(LoginOutcome::SecondFactor(due)) => {
             visitor.set(Jar::PendingLogin, &due.temporary_token, Some(Duration::from_secs(due.expires_in)));
@@ -258,7 +258,7 @@ pub(super) fn finished(visitor: &mut Visitor, second_factor: &SecondFactor, done
     if let (Some(token), Some(lasts)) = (&done.device_token, second_factor.remembers_devices_for()) {
         visitor.trust_device(token, lasts);
     }
-    redirect("/ui/account")
+    redirect(visitor.after_login())
 }
 
 #[derive(Debug, Default, Deserialize)]

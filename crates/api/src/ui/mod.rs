@@ -11,10 +11,12 @@
 //! - [`recovery_pages`]: a forgotten password, and proving the address;
 //! - [`passkey_pages`]: signing in, the second step and the account's passkeys;
 //! - [`reauth_page`]: "confirm it is you" before a sensitive change (a step-up);
+//! - [`authorize_pages`]: the OpenID Connect authorization endpoint and its consent page;
 //! - [`register_page`], [`account_page`]: the rest ([`totp_pages`]: the authenticator app, [`qr`]: its QR code);
 //! - [`render`]: templates, redirects and error pages.
 
 pub mod account_page;
+pub mod authorize_pages;
 pub mod browser;
 pub mod login_pages;
 pub mod passkey_pages;
@@ -76,6 +78,8 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/account/totp/confirm", post(totp_pages::totp_confirm))
         .at("/account/totp/remove", post(totp_pages::totp_remove))
         .at("/account/recovery-codes", post(totp_pages::recovery_codes))
+        .at("/authorize", get(authorize_pages::resume))
+        .at("/consent", get(authorize_pages::consent_form).post(authorize_pages::consent_submit))
         .at("/reauthenticate", get(reauth_page::reauth_form).post(reauth_page::reauth_submit))
         .at("/reauthenticate/send", post(reauth_page::reauth_send))
         .at("/reauthenticate/passkey/options", post(passkey_pages::reauth_options))
@@ -83,6 +87,15 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .data(config)
         .with(CookieJarManager::new())
         .catch_error(not_found)
+        .map_to_response()
+}
+
+/// `/oauth2/authorize`: served with the pages (it reads and sets their cookies).
+pub fn authorize_endpoint(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
+    get(authorize_pages::authorize_get)
+        .post(authorize_pages::authorize_post)
+        .data(config)
+        .with(CookieJarManager::new())
         .map_to_response()
 }
 

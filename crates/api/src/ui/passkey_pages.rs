@@ -100,7 +100,7 @@ pub async fn sign_in_finish(
     match sign_in.finish_as::<BrowserToken>(ceremony, &form.credential).await {
         Ok(browser) => {
             visitor.start_session(&browser);
-            redirect("/ui/account")
+            redirect(visitor.after_login())
         }
         Err(e) => login_page_with(&visitor, sign_in.enabled(), Problem::from(e)),
     }

@@ -157,7 +157,10 @@ pub(super) async fn confirm(
     match services.step_up.reauthenticate::<BrowserToken>(&client.0, &caller, password, factor).await {
         Ok(browser) => {
             visitor.start_session(&browser);
-            redirect("/ui/account?done=reauthenticated")
+            match visitor.authorizing() {
+                Some(_) => redirect(visitor.after_login()),
+                None => redirect("/ui/account?done=reauthenticated"),
+            }
         }
         Err(e) => {
             let refused = Some(Problem::from(e));

@@ -120,6 +120,7 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "passkey_removed" => "Passkey removed. Your other sessions were logged out.",
         "reauthenticated" => "Thank you: it is you. Make your change again.",
         "device_forgotten" => "That device is forgotten: its next login asks for the second factor.",
+        "app_asks" => "The application you are signing in to asks you to confirm it is you.",
         _ => return None,
     })
 }

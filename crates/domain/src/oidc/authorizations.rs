@@ -60,7 +60,8 @@ pub struct Pending {
     pub client: Client,
 }
 
-pub(crate) const EXPIRED: &str =
+/// What a person is shown for a request that is gone.
+pub const EXPIRED: &str =
     "That sign-in request has expired or was already answered. Go back to the application and start again.";
 
 impl Authorizations {
