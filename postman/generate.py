@@ -34,7 +34,7 @@ def problem(code, word):
 
 
 def request(name, method, path, *, token=None, body=None, form=None, events=()):
-    outside_api = path.startswith(("/health", "/ui", "/.well-known"))
+    outside_api = path.startswith(("/health", "/ui", "/.well-known", "/oauth2"))
     req = {"method": method, "header": [], "url": "{{baseUrl}}" + path if outside_api else "{{baseUrl}}/api/v1" + path}
     if token:
         req["auth"] = {"type": "bearer", "bearer": [{"key": "token", "value": "{{" + token + "}}", "type": "string"}]}
@@ -75,7 +75,7 @@ login_folder = [
             test(
                 status(200),
                 'pm.test("a JWK set", () => pm.expect(pm.response.json().keys).to.be.an("array"));',
-                'pm.test("every key is Ed25519 with a kid", () => pm.response.json().keys.forEach(k => { pm.expect(k.kty).to.eql("OKP"); pm.expect(k.crv).to.eql("Ed25519"); pm.expect(k.kid).to.be.a("string"); }));',
+                'pm.test("every key is Ed25519 (EdDSA) or RSA (RS256), with a kid", () => pm.response.json().keys.forEach(k => { pm.expect(k.kid).to.be.a("string"); if (k.kty === "RSA") { pm.expect(k.alg).to.eql("RS256"); pm.expect(k.n).to.be.a("string"); pm.expect(k.e).to.be.a("string"); } else { pm.expect(k.kty).to.eql("OKP"); pm.expect(k.crv).to.eql("Ed25519"); } }));',
                 'pm.test("cacheable", () => pm.expect(pm.response.headers.get("Cache-Control")).to.include("max-age="));',
             )
         ],
@@ -502,6 +502,41 @@ apps_folder = [
     request("Clients: read one, never its secret", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(status(200), "const b = pm.response.json();", 'pm.test("no secret", () => pm.expect(b.client_secret).to.be.undefined);', 'pm.test("the secret\'s hint", () => pm.expect(pm.environment.get("clientSecret")).to.include(b.secrets[0].hint));')]),
     request("Clients: rotate the secret", "POST", "/clients/{{clientId}}/secret", token="adminToken", events=[test(status(201), 'pm.test("a new secret", () => pm.expect(pm.response.json().client_secret).to.not.eql(pm.environment.get("clientSecret")));')]),
     request("Clients: change", "PATCH", "/clients/{{clientId}}", token="adminToken", body={"skip_consent": True}, events=[test(status(200), 'pm.test("changed", () => pm.expect(pm.response.json().skip_consent).to.eql(true));')]),
+    request(
+        "OpenID Connect discovery",
+        "GET",
+        "/.well-known/openid-configuration",
+        events=[
+            test(
+                status(200),
+                "const d = pm.response.json();",
+                'pm.test("the issuer, without a trailing slash", () => pm.expect(d.issuer).to.not.match(/\\/$/));',
+                'pm.test("its endpoints", () => { pm.expect(d.authorization_endpoint).to.eql(d.issuer + "/oauth2/authorize"); pm.expect(d.token_endpoint).to.eql(d.issuer + "/oauth2/token"); pm.expect(d.jwks_uri).to.eql(d.issuer + "/.well-known/jwks.json"); });',
+                'pm.test("code flow, PKCE S256, RS256", () => { pm.expect(d.response_types_supported).to.eql(["code"]); pm.expect(d.code_challenge_methods_supported).to.eql(["S256"]); pm.expect(d.id_token_signing_alg_values_supported).to.include("RS256"); pm.expect(d.authorization_response_iss_parameter_supported).to.eql(true); });',
+            )
+        ],
+    ),
+    request(
+        "Token endpoint: an unknown client is invalid_client",
+        "POST",
+        "/oauth2/token",
+        form={"grant_type": "authorization_code", "code": "x", "client_id": "00000000-0000-0000-0000-000000000000"},
+        events=[test(status(401), 'pm.test("invalid_client", () => pm.expect(pm.response.json().error).to.eql("invalid_client"));', 'pm.test("WWW-Authenticate", () => pm.expect(pm.response.headers.get("WWW-Authenticate")).to.include("Basic"));')],
+    ),
+    request(
+        "Token endpoint: an unknown code is invalid_grant",
+        "POST",
+        "/oauth2/token",
+        form={"grant_type": "authorization_code", "code": "authd_ac_0000000000000000000000000000000000000000", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}", "redirect_uri": "https://grafana.example.com/login/generic_oauth", "code_verifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"},
+        events=[test(status(400), 'pm.test("invalid_grant", () => pm.expect(pm.response.json().error).to.eql("invalid_grant"));', 'pm.test("never cached", () => pm.expect(pm.response.headers.get("Cache-Control")).to.eql("no-store"));')],
+    ),
+    request(
+        "Token endpoint: the password grant is not served",
+        "POST",
+        "/oauth2/token",
+        form={"grant_type": "password", "username": "x", "password": "y", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(400), 'pm.test("unsupported_grant_type", () => pm.expect(pm.response.json().error).to.eql("unsupported_grant_type"));')],
+    ),
     request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
     request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),
     request(

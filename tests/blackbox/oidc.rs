@@ -167,11 +167,11 @@ pub async fn register_client(s: &Server, admin: &str, body: serde_json::Value) -
 
 pub fn authorize_url(client_id: &str, extra: &[(&str, &str)]) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("response_type", "code")
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", REDIRECT)
-        .append_pair("scope", "openid email profile")
-        .append_pair("state", "st ate/1")
+    q.append_pair("response_type", "code").append_pair("client_id", client_id).append_pair("redirect_uri", REDIRECT);
+    if !extra.iter().any(|(k, _)| *k == "scope") {
+        q.append_pair("scope", "openid email profile");
+    }
+    q.append_pair("state", "st ate/1")
         .append_pair("nonce", "n-0S6_WzA2Mj")
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256");
@@ -251,4 +251,199 @@ async fn a_declined_consent_answers_access_denied_and_the_pages_refuse_framing()
     assert_eq!(resp.status(), 303);
     let csp = resp.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
+/// RFC 7636 Appendix B's verifier for [`CHALLENGE`].
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// A JWT's header and claims, unverified.
+fn jwt_parts(token: &str) -> (serde_json::Value, serde_json::Value) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let mut next = || serde_json::from_slice(&b64.decode(parts.next().unwrap()).unwrap()).unwrap();
+    (next(), next())
+}
+
+/// Checks an RS256 JWT's signature with the key its `kid` names in `jwks`,
+/// with OpenSSL and nothing of authd's.
+fn rs256_verifies(jwks: &serde_json::Value, token: &str) -> bool {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (header, _) = jwt_parts(token);
+    assert_eq!(header["alg"], "RS256");
+    let Some(jwk) = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]) else { return false };
+    assert_eq!((jwk["kty"].as_str(), jwk["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    let bn = |field: &str| openssl::bn::BigNum::from_slice(&b64.decode(jwk[field].as_str().unwrap()).unwrap()).unwrap();
+    let key =
+        openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::from_public_components(bn("n"), bn("e")).unwrap()).unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let mut verifier = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    verifier.verify_oneshot(&b64.decode(signature).unwrap(), signed.as_bytes()).unwrap()
+}
+
+/// Posts a form to the token endpoint, with HTTP Basic when `basic` is given.
+async fn token_request(s: &Server, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let mut req = s.http.post(s.url("/oauth2/token")).form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    if status == 401 {
+        assert_eq!(resp.headers()["www-authenticate"], "Basic realm=\"authd\"");
+    }
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    (status, resp.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_confidential_clients_code_becomes_tokens_whose_id_token_verifies_with_the_jwks_and_userinfo_answers() {
+    let (s, admin) = Server::start_with_admin().await;
+    let body = json!({"name": "Acme Wiki", "type": "confidential", "redirect_uris": [REDIRECT]});
+    let client = register_client(&s, &admin, body).await;
+    let (client_id, secret) = (client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap());
+    let ada = s.register("ada", false).await;
+    let mut b = Browser::new(&s);
+    let scope = [("scope", "openid email profile offline_access"), ("prompt", "consent")];
+    let (_, login) = b.get(&authorize_url(client_id, &scope)).await.page();
+    let (_, consent) = b.log_in(&login, &ada).await.page();
+    assert!(consent.contains("Access while you are away"), "offline_access asked with prompt=consent");
+    let request = between(&consent, "name=\"request\" value=\"", "\"").unwrap();
+    let url = b.submit(&consent, "/ui/consent", &[("request", &request), ("answer", "allow")]).await.app();
+    let code = params(&url)["code"].clone();
+
+    // The code, with the client's secret, its redirect URI and the PKCE verifier.
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token_request(&s, Some((client_id, secret)), &exchange).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        (tokens["token_type"].as_str(), tokens["scope"].as_str()),
+        (Some("Bearer"), Some("openid profile email offline_access"))
+    );
+    let (access, refresh) = (tokens["access_token"].as_str().unwrap(), tokens["refresh_token"].as_str().unwrap());
+
+    // The ID token verifies with the key the discovery's JWKS publishes.
+    let discovery: serde_json::Value =
+        s.http.get(s.url("/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
+    let issuer = discovery["issuer"].as_str().unwrap();
+    assert_eq!(issuer, s.public_url().trim_end_matches('/'));
+    let jwks_uri = discovery["jwks_uri"].as_str().unwrap().replace(issuer, s.url("").trim_end_matches('/'));
+    let jwks: serde_json::Value = s.http.get(jwks_uri).send().await.unwrap().json().await.unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert!(rs256_verifies(&jwks, id_token), "the ID token's signature");
+    let (header, claims) = jwt_parts(id_token);
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(
+        (claims["iss"].as_str(), claims["aud"].as_str(), claims["azp"].as_str()),
+        (Some(issuer), Some(client_id), Some(client_id))
+    );
+    assert_eq!((claims["sub"].as_str(), claims["nonce"].as_str()), (Some(ada.id.as_str()), Some("n-0S6_WzA2Mj")));
+    assert_eq!(
+        (claims["email"].as_str(), claims["preferred_username"].as_str()),
+        (Some(ada.email.as_str()), Some(ada.username.as_str()))
+    );
+    assert_eq!((claims["acr"].as_str(), claims["amr"].clone()), (Some("aal1"), json!(["pwd"])));
+    use base64::Engine;
+    use sha2::Digest;
+    let half = &sha2::Sha256::digest(access.as_bytes())[..16];
+    assert_eq!(
+        claims["at_hash"].as_str(),
+        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half).as_str())
+    );
+    for claim in ["exp", "iat", "auth_time", "sid"] {
+        assert!(claims.get(claim).is_some(), "{claim}: {claims}");
+    }
+
+    // Userinfo answers the granted scopes' claims; authd's own API refuses the client's token; verify-token reads it.
+    let info: serde_json::Value =
+        s.http.get(s.url("/oauth2/userinfo")).bearer_auth(access).send().await.unwrap().json().await.unwrap();
+    assert_eq!((info["sub"].as_str(), info["email"].as_str()), (Some(ada.id.as_str()), Some(ada.email.as_str())));
+    assert!(info.get("phone_number").is_none(), "phone was not granted");
+    s.me(access).await.problem(401, "token_invalid");
+    let verified = s.post("/auth/verify-token", Some(access), json!({})).await.ok(200).clone();
+    assert_eq!(
+        (verified["client_id"].as_str(), verified["scope"].as_str()),
+        (Some(client_id), Some("openid profile email offline_access"))
+    );
+
+    // The refresh token: only with the client's secret; then the code again is a replay that ends the client's session.
+    let wrong = token_request(
+        &s,
+        Some((client_id, "authd_cs_0000000000000000000000000000000000000000")),
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!((wrong.0, wrong.1["error"].as_str()), (401, Some("invalid_client")));
+    let (status, next) =
+        token_request(&s, Some((client_id, secret)), &[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            .await;
+    assert_eq!(status, 200, "{next}");
+    let next_access = next["access_token"].as_str().unwrap();
+    let (status, replay) = token_request(&s, Some((client_id, secret)), &exchange).await;
+    assert_eq!((status, replay["error"].as_str()), (400, Some("invalid_grant")));
+    let gone = s.http.get(s.url("/oauth2/userinfo")).bearer_auth(next_access).send().await.unwrap();
+    assert_eq!(gone.status(), 401, "the replay ended the session the code opened");
+    // The browser's own session is still there.
+    assert_eq!(b.get("/ui/account").await.page().0, 200);
+}
+
+#[tokio::test]
+async fn a_public_client_redeems_with_pkce_alone_and_the_token_endpoint_refuses_what_rfc_6749_says_to() {
+    let (s, admin) = Server::start_with_admin().await;
+    let client = register_client(
+        &s,
+        &admin,
+        json!({"name": "SPA", "type": "public", "redirect_uris": [REDIRECT], "skip_consent": true}),
+    )
+    .await;
+    let client_id = client["client_id"].as_str().unwrap();
+    let ada = s.register("ada", false).await;
+    let mut b = Browser::new(&s);
+    let (_, login) = b.get(&authorize_url(client_id, &[])).await.page();
+    let code = params(&b.log_in(&login, &ada).await.app())["code"].clone();
+    let with = |verifier: &'static str| {
+        vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ]
+    };
+    // A wrong verifier spends the code.
+    let mut form = with("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX");
+    form.push(("code", &code));
+    let (status, refused) = token_request(&s, None, &form).await;
+    assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")));
+    let mut form = with(VERIFIER);
+    form.push(("code", &code));
+    assert_eq!(token_request(&s, None, &form).await.1["error"], "invalid_grant", "a code is spent by any redemption");
+    // A fresh code, redeemed by the public client with its id and the verifier.
+    let code = params(&b.get(&authorize_url(client_id, &[])).await.app())["code"].clone();
+    let mut form = with(VERIFIER);
+    form.push(("code", &code));
+    let (status, tokens) = token_request(&s, None, &form).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens.get("refresh_token").is_none(), "no offline_access");
+    // RFC 6749 §5.2's refusals.
+    let (status, e) = token_request(&s, None, &[("grant_type", "password"), ("client_id", client_id)]).await;
+    assert_eq!((status, e["error"].as_str()), (400, Some("unsupported_grant_type")));
+    let (status, e) = token_request(&s, None, &[("grant_type", "authorization_code")]).await;
+    assert_eq!((status, e["error"].as_str()), (401, Some("invalid_client")));
+    let (status, e) =
+        token_request(&s, Some((client_id, "x")), &[("grant_type", "authorization_code"), ("code", "x")]).await;
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (401, Some("invalid_client")),
+        "a public client has no secret to present"
+    );
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let (status, e) =
+        token_request(&s, None, &[("grant_type", "authorization_code"), ("client_id", &unknown), ("code", "x")]).await;
+    assert_eq!((status, e["error"].as_str()), (401, Some("invalid_client")));
 }

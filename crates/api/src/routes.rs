@@ -66,6 +66,15 @@ pub fn routes(
             crate::ui::UiConfig { csrf: crate::boot::secrets::form_signer(settings)?, production: server.production() };
         route =
             route.at("/oauth2/authorize", crate::ui::authorize_endpoint(ui.clone())).nest("/ui", crate::ui::routes(ui));
+        // The provider's endpoints for clients, beside the pages its users sign in at.
+        let oauth2 = crate::oauth2::discovery::Discovery::new(&settings.policy().public_url);
+        route = route
+            .at("/oauth2/token", poem::post(crate::oauth2::token::token))
+            .at(
+                "/oauth2/userinfo",
+                poem::get(crate::oauth2::userinfo::userinfo).post(crate::oauth2::userinfo::userinfo),
+            )
+            .at("/.well-known/openid-configuration", crate::oauth2::discovery::discovery.data(oauth2));
     }
     Ok(route
         .nest("/api/v1", api)

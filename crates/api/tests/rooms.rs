@@ -39,8 +39,8 @@ fn imports(room: &str, forbidden: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn the_json_api_and_the_pages_import_neither_infra_nor_boot() {
-    for room in ["v1", "ui"] {
+fn the_json_api_the_pages_and_the_oauth2_endpoints_import_neither_infra_nor_boot() {
+    for room in ["v1", "ui", "oauth2"] {
         let found = imports(room, &["infra::", "crate::boot", "crate::routes", "crate::config"]);
         assert!(found.is_empty(), "{room}/ reaches past http/ and domain:\n{}", found.join("\n"));
     }
@@ -55,7 +55,8 @@ fn the_settings_import_the_domain_only() {
 
 #[test]
 fn the_plumbing_imports_no_route_and_no_boot() {
-    let found = imports("http", &["crate::boot", "crate::ui", "crate::v1", "crate::routes", "crate::config"]);
+    let found =
+        imports("http", &["crate::boot", "crate::ui", "crate::v1", "crate::oauth2", "crate::routes", "crate::config"]);
     assert!(found.is_empty(), "http/ reaches into the rooms it serves:\n{}", found.join("\n"));
 }
 

@@ -13,16 +13,16 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
-use crate::oidc::{Authorizations, Clients};
+use crate::oidc::{Authorizations, Clients, TokenGrants};
 use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
-    AppRepo, AuditLog, AuthorizationRepo, ClientRepo, KeyedHasher, LoginFinisher, Notifier, OtpRepo, Outbox,
-    PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore, TokenCodec,
-    TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
+    AppRepo, AuditLog, AuthorizationRepo, ClientRepo, IdTokenSigner, KeyedHasher, LoginFinisher, Notifier, OtpRepo,
+    Outbox, PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore,
+    TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
@@ -54,6 +54,7 @@ pub struct Ports {
     pub apps: Arc<dyn AppRepo>,
     pub clients: Arc<dyn ClientRepo>,
     pub authorizations: Arc<dyn AuthorizationRepo>,
+    pub id_tokens: Arc<dyn IdTokenSigner>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
     pub webauthn: Arc<dyn WebAuthn>,
@@ -97,6 +98,8 @@ pub struct Services {
     pub clients: Clients,
     /// The OpenID Connect authorization endpoint: requests, consents, codes.
     pub authorizations: Authorizations,
+    /// The OpenID Connect token endpoint: codes and refresh tokens for tokens.
+    pub token_grants: TokenGrants,
     /// Codes applications send to their users and check.
     pub verifications: Verifications,
     /// Per-address limits and purging of counters.
@@ -304,6 +307,16 @@ impl Services {
             audit: audit.clone(),
             clock: clock.clone(),
         };
+        let token_grants = TokenGrants {
+            repo: p.authorizations.clone(),
+            users: p.users.clone(),
+            sessions: sessions.clone(),
+            id_tokens: p.id_tokens,
+            keyed_hasher: p.keyed_hasher.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            id_token_ttl: policy.access_ttl,
+        };
         let authorizations = Authorizations {
             repo: p.authorizations,
             clients: p.clients.clone(),
@@ -351,6 +364,7 @@ impl Services {
             apps,
             clients,
             authorizations,
+            token_grants,
             verifications,
             throttle,
             courier,

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::DateTime;
 use domain::assurance::{Amr, Assurance};
+use domain::oidc::{ClientGrant, ClientId};
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
 use domain::{Error, Result};
@@ -63,6 +64,13 @@ struct Wire {
     /// factor (`AUTHD_REQUIRE_2FA`); absent otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     second_factor_required: bool,
+    /// On the tokens of a session opened for an OpenID Connect client: the
+    /// client (RFC 9068 §2.2; an access token's `aud` is then this id) and
+    /// the scopes granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 impl Wire {
@@ -116,9 +124,10 @@ impl JwtCodec {
         validation.set_issuer(&[issuer]);
         // Any of the four audiences here; `kind_of` then holds the token to
         // the one its header type names.
-        let mut audiences = vec![audience];
-        audiences.extend(OWN_TYPES.iter().map(|(_, _, aud)| *aud));
-        validation.set_audience(&audiences);
+        // `kind_of` checks the audience against the header type (and, for
+        // a client's access token, against its `client_id`): the set of
+        // clients is not fixed, so the library's list check is off.
+        validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         // Lifetime is the domain's call, against its injectable clock.
         validation.validate_exp = false;
@@ -141,14 +150,22 @@ impl JwtCodec {
         }
     }
 
-    /// The kind a verified token's header type names, if its audience is that kind's.
-    fn kind_of(&self, typ: Option<&str>, aud: &str) -> Result<TokenKind> {
+    /// The kind a verified token's header type names, if its audience is
+    /// that kind's: an access token's is the configured audience, or the
+    /// client it names in `client_id`; only access and refresh tokens name
+    /// a client.
+    fn kind_of(&self, typ: Option<&str>, aud: &str, client: Option<Uuid>) -> Result<TokenKind> {
         let kind = match typ {
             Some(ACCESS_TYPE) => TokenKind::Access,
             Some(typ) => OWN_TYPES.iter().find(|(_, t, _)| *t == typ).map(|(k, _, _)| *k).ok_or(Error::TokenInvalid)?,
             None => return Err(Error::TokenInvalid),
         };
-        if self.typed(kind).1 != aud {
+        let expected = match (kind, client) {
+            (TokenKind::Access, Some(id)) => id.to_string(),
+            (TokenKind::Access | TokenKind::Refresh, _) | (_, None) => self.typed(kind).1.to_owned(),
+            (_, Some(_)) => return Err(Error::TokenInvalid),
+        };
+        if expected != aud {
             return Err(Error::TokenInvalid);
         }
         Ok(kind)
@@ -158,10 +175,15 @@ impl JwtCodec {
 impl domain::ports::TokenCodec for JwtCodec {
     fn encode(&self, c: &Claims) -> Result<String> {
         let (typ, aud) = self.typed(c.kind);
+        let client_id = c.client.as_ref().map(|g| g.client_id.0);
+        let aud = match (c.kind, client_id) {
+            (TokenKind::Access, Some(id)) => id.to_string(),
+            _ => aud.to_owned(),
+        };
         let wire = Wire {
             iss: self.issuer.clone(),
             sub: c.sub.0,
-            aud: aud.to_owned(),
+            aud,
             exp: c.exp,
             iat: c.iat,
             jti: c.jti,
@@ -170,6 +192,8 @@ impl domain::ports::TokenCodec for JwtCodec {
             acr: c.assurance.map(|a| a.acr().as_str().to_owned()),
             amr: c.assurance.map(|a| a.amr.words().into_iter().map(str::to_owned).collect()),
             second_factor_required: c.assurance.is_some_and(|a| a.second_factor_due),
+            client_id,
+            scope: c.client.as_ref().map(|g| g.scope_words()),
         };
         let header = Header { typ: Some(typ.to_owned()), ..Header::new(self.alg) };
         match &self.keys {
@@ -202,9 +226,11 @@ impl domain::ports::TokenCodec for JwtCodec {
         };
         let data = data.map_err(|_| Error::TokenInvalid)?;
         let w = data.claims;
-        let kind = self.kind_of(data.header.typ.as_deref(), &w.aud)?;
+        let kind = self.kind_of(data.header.typ.as_deref(), &w.aud, w.client_id)?;
         let assurance = w.assurance()?;
-        let claims = Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp, assurance };
+        let client = w.client_id.map(|id| ClientGrant::from_words(ClientId(id), w.scope.as_deref().unwrap_or("")));
+        let claims =
+            Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp, assurance, client };
         self.verified.put(token, Verified { claims: claims.clone(), kid });
         Ok(claims)
     }
@@ -233,6 +259,7 @@ mod tests {
                 Amr::two_factors(domain::otp::Method::Passkey),
                 DateTime::from_timestamp(1_799_999_000, 0).unwrap(),
             )),
+            client: None,
         }
     }
 
@@ -437,6 +464,54 @@ mod tests {
     fn garbage_is_rejected() {
         for bad in ["", "a.b.c", "not a token", "....", &"x".repeat(10_000)] {
             assert!(codec().decode(bad).is_err());
+        }
+    }
+
+    fn grant() -> ClientGrant {
+        ClientGrant::new(ClientId(Uuid::from_u128(7)), vec![domain::oidc::Scope::Openid, domain::oidc::Scope::Email])
+    }
+
+    #[test]
+    fn a_clients_access_token_is_for_the_client_alone_and_says_its_client_id_and_scope() {
+        let c = codec();
+        let access = Claims { client: Some(grant()), ..claims() };
+        let token = c.encode(&access).unwrap();
+        let (header, wire) = parts(&token);
+        let id = Uuid::from_u128(7).to_string();
+        assert_eq!((header["typ"].as_str(), wire["aud"].as_str()), (Some("at+jwt"), Some(id.as_str())));
+        assert_eq!((wire["client_id"].as_str(), wire["scope"].as_str()), (Some(id.as_str()), Some("openid email")));
+        assert_eq!(c.decode(&token).unwrap(), access);
+        // Its refresh token names the client too, under the refresh audience.
+        let refresh = Claims { kind: TokenKind::Refresh, assurance: None, ..access.clone() };
+        let (_, wire) = parts(&c.encode(&refresh).unwrap());
+        assert_eq!((wire["aud"].as_str(), wire["client_id"].as_str()), (Some("urn:authd:refresh"), Some(id.as_str())));
+        assert_eq!(c.decode(&c.encode(&refresh).unwrap()).unwrap(), refresh);
+        // A browser token never names a client.
+        let browser = Claims { kind: TokenKind::Browser, ..access.clone() };
+        assert!(matches!(c.decode(&c.encode(&browser).unwrap()), Err(Error::TokenInvalid)));
+    }
+
+    #[test]
+    fn an_access_tokens_audience_must_be_authds_own_or_the_client_it_names() {
+        let c = codec();
+        let base = serde_json::json!({"iss": "authd", "sub": Uuid::from_u128(1), "iat": 1_800_000_000_i64,
+            "exp": 1_800_000_900_i64, "jti": Uuid::from_u128(3), "sid": Uuid::from_u128(2)});
+        let with = |extra: serde_json::Value| {
+            let mut claims = base.clone();
+            claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            forge(serde_json::json!({"alg": "HS256", "typ": "at+jwt"}), claims)
+        };
+        let client = Uuid::from_u128(7).to_string();
+        assert!(c.decode(&with(serde_json::json!({"aud": "authd-api"}))).is_ok());
+        assert!(c.decode(&with(serde_json::json!({"aud": client, "client_id": client}))).is_ok());
+        for refused in [
+            serde_json::json!({"aud": client}),
+            serde_json::json!({"aud": "authd-api", "client_id": client}),
+            serde_json::json!({"aud": Uuid::from_u128(8).to_string(), "client_id": client}),
+            serde_json::json!({"aud": "urn:authd:refresh", "client_id": client}),
+            serde_json::json!({"aud": "someone-else"}),
+        ] {
+            assert!(matches!(c.decode(&with(refused.clone())), Err(Error::TokenInvalid)), "{refused}");
         }
     }
 

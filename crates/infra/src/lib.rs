@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod db;
 mod entity;
 pub mod hasher;
+pub mod id_tokens;
 pub mod jwt;
 mod jwt_crypto;
 mod key_rows;

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::assurance::{Amr, Assurance};
+use domain::oidc::{ClientGrant, ClientId};
 use domain::ports::SessionRepo;
 use domain::session::Session;
 use domain::user::UserId;
@@ -53,6 +54,7 @@ impl From<sessions::Model> for Session {
             expires_at: m.expires_at,
             revoked_at: m.revoked_at,
             assurance: assurance(&m),
+            client: m.client_id.map(|id| ClientGrant::from_words(ClientId(id), m.scope.as_deref().unwrap_or(""))),
         }
     }
 }
@@ -77,7 +79,8 @@ pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> 
     let lock = if conn.get_database_backend() == DbBackend::Postgres { " FOR SHARE" } else { "" };
     let sql = format!(
         "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time, \
-         second_factor_due) SELECT $1, id, $2, $3, $4, NULL, $5, $6, $7 FROM users WHERE id = $8 AND is_active{lock}"
+         second_factor_due, client_id, scope) SELECT $1, id, $2, $3, $4, NULL, $5, $6, $7, $9, $10 FROM users \
+         WHERE id = $8 AND is_active{lock}"
     );
     let (amr, auth_time) = (amr_column(s.assurance.amr), s.assurance.auth_time);
     let values = vec![
@@ -89,6 +92,8 @@ pub(crate) async fn create_session(conn: &impl ConnectionTrait, s: &Session) -> 
         auth_time.into(),
         s.assurance.second_factor_due.into(),
         s.user_id.0.into(),
+        s.client.as_ref().map(|c| c.client_id.0).into(),
+        s.client.as_ref().map(|c| c.scope_words()).into(),
     ];
     Ok(execute(conn, &sql, values).await? == 1)
 }

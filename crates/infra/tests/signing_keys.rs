@@ -65,6 +65,7 @@ fn claims(clock: &FakeClock) -> Claims {
         iat,
         exp: iat + 900,
         assurance: None,
+        client: None,
     }
 }
 
@@ -224,5 +225,50 @@ async fn each_algorithm_has_its_own_schedule_and_a_first_key_is_generated_once_a
         let header = format!(r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"{x}"}}"#);
         let forged = format!("{}.{rest}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header));
         assert!(matches!(codec.decode(&forged), Err(Error::TokenInvalid)), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_id_token_is_signed_with_the_clients_algorithm_and_read_back_as_a_hint_only_from_this_issuer() {
+    use domain::assurance::{Amr, Assurance};
+    use domain::oidc::id_token::{IdTokenClaims, UserClaims};
+    use domain::oidc::{ClientId, IdTokenAlg};
+    use domain::ports::IdTokenSigner;
+    use infra::id_tokens::JwtIdTokens;
+    for (backend, db) in databases().await {
+        let clock = Arc::new(FakeClock::at(start()));
+        let (keys, _) = node(&db, &clock, SECRET);
+        let signer = JwtIdTokens::new(keys.clone(), "https://id.example.com/", PUBLISH, LONGEST);
+        let claims = IdTokenClaims {
+            sub: UserId(Uuid::new_v4()),
+            client_id: ClientId(Uuid::new_v4()),
+            iat: start().timestamp(),
+            exp: start().timestamp() + 900,
+            nonce: Some("n".into()),
+            assurance: Assurance::proved(Amr::proved(true, None).unwrap(), start()),
+            sid: Uuid::new_v4(),
+            at_hash: None,
+            user: UserClaims::default(),
+        };
+        for (alg, jose) in [(IdTokenAlg::Rs256, "RS256"), (IdTokenAlg::EdDsa, "EdDSA")] {
+            let token = signer.sign(alg, &claims).await.unwrap();
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(format!("{:?}", header.alg), jose, "{backend}");
+            assert!(keys.jwks().keys.iter().any(|k| Some(&k.kid) == header.kid.as_ref()), "{backend}: published");
+            let hint = signer.read_hint(&token).unwrap();
+            assert_eq!(
+                (hint.sub, hint.client_id, hint.sid),
+                (claims.sub, claims.client_id, Some(claims.sid)),
+                "{backend}"
+            );
+            // Another issuer's token, signed with the same keys, is no hint of ours.
+            let other = JwtIdTokens::new(keys.clone(), "https://elsewhere.example.com", PUBLISH, LONGEST);
+            assert!(matches!(other.read_hint(&token), Err(Error::TokenInvalid)), "{backend}");
+        }
+        assert!(matches!(signer.read_hint("not.a.token"), Err(Error::TokenInvalid)));
+        // An expired ID token is still a good hint (RP-initiated logout).
+        clock.advance(Duration::from_secs(3600));
+        let token = signer.sign(IdTokenAlg::Rs256, &claims).await.unwrap();
+        assert!(signer.read_hint(&token).is_ok(), "{backend}");
     }
 }

@@ -85,6 +85,12 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         apps: Arc::new(infra::apps::SqlAppRepo::new(db.clone())),
         clients: Arc::new(infra::clients::SqlClientRepo::new(db.clone())),
         authorizations: Arc::new(infra::authorizations::SqlAuthorizationRepo::new(db.clone())),
+        id_tokens: Arc::new(infra::id_tokens::JwtIdTokens::new(
+            signing_keys.clone(),
+            &settings.policy().public_url,
+            Duration::from_secs(settings.tokens.jwt_key_publish_seconds),
+            settings.policy().longest_token_lifetime(),
+        )),
         passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
         trusted_devices: Arc::new(infra::trusted_devices::SqlTrustedDeviceRepo::new(db.clone())),
         webauthn: Arc::new(webauthn(settings)?),

@@ -5,6 +5,7 @@
 //! the [`App`] ([`AppCaller`]).
 
 use domain::app::{App, Apps};
+use domain::oidc::ClientGrant;
 use domain::session::{Caller, Sessions};
 use poem::{Request, RequestBody};
 use poem_openapi::auth::{ApiKey, Bearer};
@@ -55,6 +56,38 @@ impl<'a> ApiExtractor<'a> for AccessAuth {
         let EnrolAuth(caller) =
             <EnrolAuth as ApiExtractor>::from_request(req, body, ExtractParamOptions::default()).await?;
         Ok(AccessAuth(caller.unrestricted().map_err(ApiError::from)?))
+    }
+}
+
+/// An access token of authd's own or of a session opened for an OpenID
+/// Connect client (its audience that client's id): what a resource server
+/// asks about (`verify-token`). Only that route takes it; authd's own
+/// routes refuse a client's token ([`EnrolAuth`], [`AccessAuth`]).
+pub struct ResourceAuth(pub Caller, pub Option<ClientGrant>);
+
+impl<'a> ApiExtractor<'a> for ResourceAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <EnrolAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <EnrolAuth as ApiExtractor>::security_schemes()
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let bearer = <Bearer as poem_openapi::auth::BearerAuthorization>::from_request(req)?;
+        let sessions = crate::http::state::part::<Sessions>(req);
+        let (caller, grant) = sessions.authenticate_resource(&bearer.token).await.map_err(ApiError::from)?;
+        crate::http::request_log::record_caller(&caller);
+        Ok(ResourceAuth(caller, grant))
     }
 }
 

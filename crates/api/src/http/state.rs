@@ -14,7 +14,7 @@ use domain::app::Apps;
 use domain::assurance::StepUp;
 use domain::email::Emails;
 use domain::login::Login;
-use domain::oidc::{Authorizations, Clients};
+use domain::oidc::{Authorizations, Clients, TokenGrants};
 use domain::otp::SecondFactor;
 use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
@@ -65,6 +65,7 @@ parts! {
     Apps => services.apps;
     Clients => services.clients;
     Authorizations => services.authorizations;
+    TokenGrants => services.token_grants;
     Verifications => services.verifications;
     TrustedProxies => proxies;
 }

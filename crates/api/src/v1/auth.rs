@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::ApiResult;
-use crate::http::security::{EnrolAuth, TemporaryAuth};
+use crate::http::security::{EnrolAuth, ResourceAuth, TemporaryAuth};
 use crate::v1::body_fields::{Omittable, Text};
 use crate::v1::login_body::{LoginResponse, PairResponse};
 use crate::v1::shared::{ApiTags, CodeStatusResponse, NoContent};
@@ -120,6 +120,13 @@ pub struct VerifiedBody {
     /// must have one (`AUTHD_REQUIRE_2FA`) and has not proved one yet, so
     /// authd refuses it everything else (403 `second_factor_required`).
     pub second_factor_required: bool,
+    /// For a token an OpenID Connect client got from `/oauth2/token`: the
+    /// client (the token's audience).
+    #[oai(skip_serializing_if_is_none)]
+    pub client_id: Option<uuid::Uuid>,
+    /// And the scopes the user granted it, space-separated.
+    #[oai(skip_serializing_if_is_none)]
+    pub scope: Option<String>,
 }
 
 #[derive(ApiResponse)]
@@ -236,8 +243,8 @@ impl AuthApi {
     ///
     /// For other services: 200 while the token is valid and its session live, 401 otherwise.
     #[oai(path = "/verify-token", method = "post")]
-    async fn verify_token(&self, caller: EnrolAuth) -> ApiResult<VerifiedResponse> {
-        let c = caller.0;
+    async fn verify_token(&self, caller: ResourceAuth) -> ApiResult<VerifiedResponse> {
+        let ResourceAuth(c, grant) = caller;
         Ok(VerifiedResponse::Ok(Json(VerifiedBody {
             message: true,
             user_id: c.user_id.0,
@@ -247,6 +254,8 @@ impl AuthApi {
             acr: c.assurance.acr().into(),
             auth_time: c.assurance.auth_time,
             second_factor_required: c.assurance.second_factor_due,
+            client_id: grant.as_ref().map(|g| g.client_id.0),
+            scope: grant.map(|g| g.scope_words()),
         })))
     }
 

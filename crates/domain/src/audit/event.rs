@@ -69,6 +69,7 @@ stable_words! {
         OidcConsentGranted = "oidc_consent_granted",
         OidcCodeIssued = "oidc_code_issued",
         OidcCodeReplayed = "oidc_code_replayed",
+        OidcTokensIssued = "oidc_tokens_issued",
     }
 }
 

@@ -150,3 +150,25 @@ fn the_answer_is_added_to_the_registered_query_form_encoded() {
         "com.example.app:/cb?error=access_denied"
     );
 }
+
+#[tokio::test]
+async fn acr_values_aal2_steps_up_a_one_factor_session_whose_user_has_a_factor_and_refuses_one_without() {
+    let (w, client_id, ada) = setup(true).await;
+    let aal2 = AuthorizeParams { acr_values: Some("aal2".into()), ..params(&client_id) };
+    let Answer::ToClient(url) = w.authorizations.authorize(&aal2, Some(&ada)).await.unwrap() else { panic!() };
+    assert_eq!(param(&url, "error").as_deref(), Some("unmet_authentication_requirements"), "ada has no second factor");
+    w.register("bob", true).await;
+    let pending = crate::testing::world::temporary(&w, "bob").await;
+    let done = w.second_factor.verify(&w.from, &pending, &w.last_code().await, None).await.unwrap();
+    let bob = w.sessions.authenticate(&done.pair.access_token).await.unwrap();
+    assert_eq!(bob.assurance.acr(), crate::assurance::Acr::Aal2);
+    let Answer::ToClient(url) = w.authorizations.authorize(&aal2, Some(&bob)).await.unwrap() else { panic!() };
+    assert!(param(&url, "code").is_some(), "two factors: a code");
+    let one_factor = crate::assurance::Assurance::proved(
+        crate::assurance::Amr::proved(true, None).unwrap(),
+        bob.assurance.auth_time,
+    );
+    let bob_aal1 = Caller { assurance: one_factor, ..bob };
+    let step = w.authorizations.authorize(&aal2, Some(&bob_aal1)).await.unwrap();
+    assert!(matches!(step, Answer::Interact { step: Step::Reauthenticate, .. }), "{step:?}");
+}

@@ -11,8 +11,11 @@ pub mod client;
 pub mod clients;
 pub mod code;
 pub mod decision;
+pub mod grant;
+pub mod id_token;
 pub mod pkce;
 pub mod request;
+pub mod token_grants;
 
 pub use authorizations::{Answer, Authorizations, Pending};
 pub use client::{
@@ -21,8 +24,10 @@ pub use client::{
 };
 pub use clients::{Clients, IssuedSecret};
 pub use decision::{BrowserSession, Consent, Step, next_step};
+pub use grant::ClientGrant;
 pub use pkce::CodeChallenge;
 pub use request::{AuthorizeParams, AuthorizeRequest, OAuthError, Prompt, Refusal, Sent, check_request};
+pub use token_grants::{GrantRefusal, Granted, TokenAnswer, TokenGrants};
 
 #[cfg(test)]
 mod authorizations_tests;
@@ -32,3 +37,5 @@ mod authorize_tests;
 mod clients_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod token_grants_tests;

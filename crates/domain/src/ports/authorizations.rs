@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::oidc::code::{CodeGrant, Redemption};
-use crate::oidc::{AuthorizeRequest, ClientId, Consent, Scope};
+use crate::oidc::id_token::{IdTokenClaims, IdTokenHint};
+use crate::oidc::{AuthorizeRequest, ClientId, Consent, IdTokenAlg, Scope};
 use crate::user::UserId;
 
 /// The state of authorization flows. Deleting a client deletes its
@@ -36,4 +37,15 @@ pub trait AuthorizationRepo: Send + Sync {
     async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Redemption>;
     /// Records the session the code's redemption opened (what a replay revokes).
     async fn code_issued(&self, hash: &[u8], session: Uuid) -> Result<()>;
+}
+
+/// Signs ID tokens with the keys the JWKS publishes (RS256 or EdDSA, the
+/// client's choice; `iss` is the provider's issuer) and reads an
+/// `id_token_hint` back.
+#[async_trait]
+pub trait IdTokenSigner: Send + Sync {
+    async fn sign(&self, alg: IdTokenAlg, claims: &IdTokenClaims) -> Result<String>;
+    /// The hint's claims if it is an ID token this provider signed (its
+    /// signature and issuer checked, its lifetime not); else `TokenInvalid`.
+    fn read_hint(&self, token: &str) -> Result<IdTokenHint>;
 }

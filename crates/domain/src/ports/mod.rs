@@ -371,6 +371,6 @@ mod authorizations;
 mod clients;
 mod passkeys;
 pub use apps::AppRepo;
-pub use authorizations::AuthorizationRepo;
+pub use authorizations::{AuthorizationRepo, IdTokenSigner};
 pub use clients::ClientRepo;
 pub use passkeys::{PasskeyRepo, WebAuthn};

@@ -21,6 +21,9 @@ pub struct Session {
     /// How and when the user proved who they are: set when the session
     /// opens, kept by every refresh.
     pub assurance: Assurance,
+    /// The OpenID Connect client the session was opened for (a code
+    /// exchange), with the scopes granted; `None` for authd's own logins.
+    pub client: Option<crate::oidc::ClientGrant>,
 }
 
 /// Who is calling, as proven by a live access token.

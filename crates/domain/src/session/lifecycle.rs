@@ -12,6 +12,7 @@ use crate::assurance::{Amr, Assurance};
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
+use crate::oidc::{ClientGrant, ClientId};
 use crate::ports::SessionRepo;
 use crate::rng::Rng;
 use crate::token::{BrowserToken, TokenKind, TokenPair, Tokens};
@@ -34,7 +35,7 @@ pub trait SessionKeys: Sized + std::fmt::Debug {
 
 impl SessionKeys for TokenPair {
     fn keys(sessions: &Sessions, s: &Session, now: DateTime<Utc>) -> Result<Self> {
-        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, now, s.expires_at, s.assurance)
+        sessions.tokens.pair(s.user_id, s.id, s.refresh_jti, now, s.expires_at, s.assurance, s.client.as_ref())
     }
 }
 
@@ -79,6 +80,35 @@ impl Sessions {
         K::first(self, &session)
     }
 
+    /// Opens a session for an OpenID Connect client (a code exchange): its
+    /// user proved who they are as `assurance` says (the browser session's
+    /// proof, `auth_time` included); its tokens are the client's. `None`
+    /// when the user is no longer active (decided by the insert).
+    pub(crate) async fn open_for_client(
+        &self,
+        user: UserId,
+        assurance: Assurance,
+        grant: ClientGrant,
+    ) -> Result<Option<(uuid::Uuid, TokenPair)>> {
+        let mut session = self.new_session(user, assurance.amr);
+        session.assurance = Assurance { second_factor_due: false, ..assurance };
+        session.client = Some(grant);
+        if !self.repo.create(&session).await? {
+            return Ok(None);
+        }
+        Ok(Some((session.id, TokenPair::first(self, &session)?)))
+    }
+
+    /// Whether the session `id` is `user`'s and live now.
+    pub(crate) async fn is_live(&self, id: uuid::Uuid, user: UserId) -> Result<bool> {
+        self.repo.is_active(id, user, self.clock.now()).await
+    }
+
+    /// Ends the session `id` (a replayed code's), whoever's it is.
+    pub(crate) async fn end_any(&self, id: uuid::Uuid) -> Result<()> {
+        self.repo.revoke(id, self.clock.now()).await
+    }
+
     /// A session for `user`, who proved `amr` just now, starting now, not
     /// yet stored: [`open`](Self::open) stores it alone, a two-factor login
     /// with the rest of what it writes.
@@ -92,6 +122,7 @@ impl Sessions {
             expires_at: after(now, self.refresh_ttl),
             revoked_at: None,
             assurance: Assurance::proved(amr, now),
+            client: None,
         }
     }
 
@@ -123,13 +154,31 @@ impl Sessions {
         self.authenticate_as(browser_token, TokenKind::Browser).await
     }
 
+    /// authd's own routes: a token issued to an OpenID Connect client (its
+    /// audience is that client) is refused here.
     async fn authenticate_as(&self, token: &str, kind: TokenKind) -> Result<Caller> {
+        match self.check_live(token, kind).await? {
+            (caller, None) => Ok(caller),
+            (_, Some(_)) => Err(Error::TokenInvalid),
+        }
+    }
+
+    /// Checks an access token of authd's own or of a session opened for an
+    /// OpenID Connect client, and that its session is live: what a resource
+    /// server asks (`verify-token`), and userinfo. The grant says which
+    /// client and scopes, for a client's token.
+    pub async fn authenticate_resource(&self, access_token: &str) -> Result<(Caller, Option<ClientGrant>)> {
+        self.check_live(access_token, TokenKind::Access).await
+    }
+
+    async fn check_live(&self, token: &str, kind: TokenKind) -> Result<(Caller, Option<ClientGrant>)> {
         let claims = self.tokens.check(token, kind)?;
         if !self.repo.is_active(claims.sid, claims.sub, self.clock.now()).await? {
             return Err(Error::SessionRevoked);
         }
         let assurance = claims.assurance.unwrap_or(Assurance::UNKNOWN);
-        Ok(Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp, assurance })
+        let caller = Caller { user_id: claims.sub, session_id: claims.sid, expires_at: claims.exp, assurance };
+        Ok((caller, claims.client))
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works
@@ -139,12 +188,22 @@ impl Sessions {
     /// proved who they are: a refresh never changes it.
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
+        self.refresh_for(refresh_token, None).await
+    }
+
+    /// [`refresh`](Self::refresh) for the OpenID Connect client `client`:
+    /// only a refresh token issued to it is exchanged (RFC 6749 §6), and
+    /// authd's own refresh route exchanges none issued to a client.
+    pub async fn refresh_for(&self, refresh_token: &str, client: Option<ClientId>) -> Result<TokenPair> {
         let claims = self.tokens.check(refresh_token, TokenKind::Refresh)?;
+        if claims.client.as_ref().map(|c| c.client_id) != client {
+            return Err(Error::TokenInvalid);
+        }
         let now = self.clock.now();
         let next_jti = self.rng.uuid_v4();
         let expires = after(now, self.refresh_ttl);
         if let Some(assurance) = self.repo.rotate(claims.sid, claims.jti, next_jti, now, expires).await? {
-            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires, assurance);
+            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires, assurance, claims.client.as_ref());
         }
         let session = self.repo.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
         if session.user_id != claims.sub {

@@ -113,12 +113,16 @@ impl TokenCodec for TextCodec {
             Some(a) => format!("{}|{}|{}", a.amr.words().join("+"), a.auth_time.timestamp(), a.second_factor_due),
             None => "-|-|-".to_owned(),
         };
-        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}|{assurance}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
+        let client = match &c.client {
+            Some(g) => format!("{}~{}", g.client_id, g.scope_words()),
+            None => "-".to_owned(),
+        };
+        Ok(format!("tok|{kind}|{}|{}|{}|{}|{}|{assurance}|{client}", c.sub.0, c.sid, c.jti, c.iat, c.exp))
     }
     fn decode(&self, t: &str) -> Result<Claims> {
         let p: Vec<&str> = t.split('|').collect();
         let bad = || Error::TokenInvalid;
-        if p.len() != 10 || p[0] != "tok" {
+        if p.len() != 11 || p[0] != "tok" {
             return Err(bad());
         }
         let kind = match p[1] {
@@ -142,6 +146,13 @@ impl TokenCodec for TextCodec {
                     auth_time: DateTime::from_timestamp(at.parse().map_err(|_| bad())?, 0).ok_or_else(bad)?,
                     second_factor_due: due.parse().map_err(|_| bad())?,
                 }),
+            },
+            client: match p[10].split_once('~') {
+                Some((id, words)) => Some(crate::oidc::ClientGrant::from_words(
+                    crate::oidc::ClientId(id.parse().map_err(|_| bad())?),
+                    words,
+                )),
+                None => None,
             },
         })
     }
@@ -228,5 +239,39 @@ impl Notifier for MemNotifier {
         }
         self.sent.lock().unwrap().push(m.clone());
         Ok(Receipt { provider_id: Some(format!("mem-{n}")) })
+    }
+}
+
+/// ID tokens as readable text: `idt|alg|sub|client|sid|nonce|at_hash|acr`;
+/// a hint reads back what it wrote.
+pub struct TextIdTokens;
+
+#[async_trait::async_trait]
+impl crate::ports::IdTokenSigner for TextIdTokens {
+    async fn sign(&self, alg: crate::oidc::IdTokenAlg, c: &crate::oidc::id_token::IdTokenClaims) -> Result<String> {
+        Ok(format!(
+            "idt|{}|{}|{}|{}|{}|{}|{}|{}",
+            alg.as_str(),
+            c.sub.0,
+            c.client_id,
+            c.sid,
+            c.nonce.as_deref().unwrap_or("-"),
+            c.at_hash.as_deref().unwrap_or("-"),
+            c.assurance.acr().as_str(),
+            c.iat
+        ))
+    }
+    fn read_hint(&self, token: &str) -> Result<crate::oidc::id_token::IdTokenHint> {
+        let p: Vec<&str> = token.split('|').collect();
+        let bad = || Error::TokenInvalid;
+        if p.len() != 9 || p[0] != "idt" {
+            return Err(bad());
+        }
+        Ok(crate::oidc::id_token::IdTokenHint {
+            sub: UserId(p[2].parse().map_err(|_| bad())?),
+            client_id: crate::oidc::ClientId(p[3].parse().map_err(|_| bad())?),
+            sid: Some(p[4].parse().map_err(|_| bad())?),
+            issued_at: DateTime::from_timestamp(p[8].parse().map_err(|_| bad())?, 0).ok_or_else(bad)?,
+        })
     }
 }

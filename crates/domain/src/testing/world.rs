@@ -88,6 +88,7 @@ impl World {
             apps: Arc::new(db.clone()),
             clients: Arc::new(db.clone()),
             authorizations: Arc::new(db.clone()),
+            id_tokens: Arc::new(super::doubles::TextIdTokens),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db.clone()),
             webauthn,

@@ -39,6 +39,9 @@ pub struct Claims {
     /// tokens (`amr`, `acr`, `auth_time`); `None` on the other kinds, and
     /// on tokens signed before authd wrote it.
     pub assurance: Option<Assurance>,
+    /// On the access and refresh tokens of a session opened for an OpenID
+    /// Connect client: the client (their audience) and the scopes granted.
+    pub client: Option<crate::oidc::ClientGrant>,
 }
 
 impl Claims {
@@ -50,12 +53,17 @@ impl Claims {
         issued: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Self {
-        Self { kind, sub, sid, jti, iat: issued.timestamp(), exp: expires.timestamp(), assurance: None }
+        Self { kind, sub, sid, jti, iat: issued.timestamp(), exp: expires.timestamp(), assurance: None, client: None }
     }
 
     /// The claims, saying how and when the user proved who they are.
     pub fn assured(self, assurance: Assurance) -> Self {
         Self { assurance: Some(assurance), ..self }
+    }
+
+    /// The claims of a token issued to `client` (none: to authd itself).
+    pub fn for_client(self, client: Option<&crate::oidc::ClientGrant>) -> Self {
+        Self { client: client.cloned(), ..self }
     }
 
     /// Accepts the claims only as a token of `kind` that is valid at `now`.

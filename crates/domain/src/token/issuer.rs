@@ -11,6 +11,7 @@ use super::claims::{BrowserToken, Claims, TokenKind, TokenPair};
 use crate::assurance::Assurance;
 use crate::clock::{Clock, after};
 use crate::error::Result;
+use crate::oidc::ClientGrant;
 use crate::ports::TokenCodec;
 use crate::rng::Rng;
 use crate::user::UserId;
@@ -33,6 +34,8 @@ impl Tokens {
     /// Signs an access + refresh pair for a session whose current refresh
     /// token is `refresh_jti`; the access token says `assurance`. The
     /// refresh token does not: a refresh reads it from the session's row.
+    /// Both name the client of a session opened for one.
+    #[allow(clippy::too_many_arguments)]
     pub fn pair(
         &self,
         user: UserId,
@@ -41,11 +44,14 @@ impl Tokens {
         now: DateTime<Utc>,
         refresh_expires: DateTime<Utc>,
         assurance: Assurance,
+        client: Option<&ClientGrant>,
     ) -> Result<TokenPair> {
         let access_expires = after(now, self.access_ttl);
-        let access =
-            Claims::new(TokenKind::Access, user, session, self.rng.uuid_v4(), now, access_expires).assured(assurance);
-        let refresh = Claims::new(TokenKind::Refresh, user, session, refresh_jti, now, refresh_expires);
+        let access = Claims::new(TokenKind::Access, user, session, self.rng.uuid_v4(), now, access_expires)
+            .assured(assurance)
+            .for_client(client);
+        let refresh =
+            Claims::new(TokenKind::Refresh, user, session, refresh_jti, now, refresh_expires).for_client(client);
         Ok(TokenPair {
             access_token: self.codec.encode(&access)?,
             refresh_token: self.codec.encode(&refresh)?,

@@ -14,6 +14,10 @@ pub struct Model {
     pub amr: String,
     pub auth_time: DateTimeUtc,
     pub second_factor_due: bool,
+    /// The OpenID Connect client the session was opened for.
+    pub client_id: Option<Uuid>,
+    /// The scopes granted to that client, space-separated.
+    pub scope: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -201,7 +201,11 @@ impl SigningKeys {
             let added = self.add(key, publish_for, longest_token, true).await?;
             tracing::info!(alg = alg.jose(), ?added, "generated the first signing key of its algorithm");
         }
-        self.signer(alg, iat).ok_or_else(|| Error::internal(format!("no {} key signs now", alg.jose())))
+        // A first key signs from the second it was made in, which may be
+        // after `iat` when making it crossed a second: it signs this token.
+        self.signer(alg, iat)
+            .or_else(|| self.signer(alg, self.clock.now().timestamp()))
+            .ok_or_else(|| Error::internal(format!("no {} key signs now", alg.jose())))
     }
 
     /// [`rotate`](Self::rotate); with `only_as_first`, nothing is added when

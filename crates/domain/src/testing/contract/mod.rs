@@ -118,6 +118,7 @@ pub fn session(user: UserId) -> Session {
         expires_at: at(30 * 24 * 3600),
         revoked_at: None,
         assurance: Assurance::proved(Amr::two_factors(Method::Sms), at(1)),
+        client: None,
     }
 }
 

@@ -13,6 +13,12 @@ pub async fn a_session_is_created_only_for_an_existing_active_user(s: Store) {
     let live = session(ada);
     assert!(s.sessions.create(&live).await.unwrap(), "{n}: active");
     assert_eq!(s.sessions.get(live.id).await.unwrap().as_ref(), Some(&live), "{n}: round trip");
+    // A session opened for an OpenID Connect client keeps it and its scopes.
+    use crate::oidc::{ClientGrant, ClientId, Scope};
+    let grant = ClientGrant::new(ClientId(Uuid::new_v4()), vec![Scope::Openid, Scope::OfflineAccess, Scope::Phone]);
+    let for_client = Session { client: Some(grant), ..session(ada) };
+    assert!(s.sessions.create(&for_client).await.unwrap(), "{n}");
+    assert_eq!(s.sessions.get(for_client.id).await.unwrap().as_ref(), Some(&for_client), "{n}: with its client");
     let off = ProfilePatch { is_active: Some(false), ..Default::default() };
     s.users.update_profile(ada, &off, at(1)).await.unwrap();
     let refused = session(ada);

@@ -1,0 +1,186 @@
+//! `TokenGrants`: the token endpoint's use case (RFC 6749 §4.1.3, §6;
+//! OpenID Connect Core §3.1.3). A client that proved itself
+//! ([`Clients::authenticate`](super::Clients::authenticate)) exchanges a
+//! code for a new session of its own, or a refresh token of that session
+//! for the next pair. What is refused is said the way RFC 6749 §5.2 words it.
+
+use std::sync::Arc;
+
+use super::client::{Client, Scope};
+use super::code::{AuthorizationCode, Redemption};
+use super::grant::ClientGrant;
+use super::id_token::{IdTokenClaims, UserClaims, at_hash};
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after};
+use crate::error::{Error, Result};
+use crate::ports::{AuthorizationRepo, IdTokenSigner, KeyedHasher, UserRepo};
+use crate::session::Sessions;
+
+/// How long an ID token may be presented (the access token's lifetime).
+pub type IdTokenLifetime = std::time::Duration;
+
+/// The answer of a grant (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub expires_in: u64,
+    /// For `openid` (a code exchange).
+    pub id_token: Option<String>,
+    /// For `offline_access`.
+    pub refresh_token: Option<String>,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+}
+
+/// An error of the token endpoint (RFC 6749 §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantRefusal {
+    InvalidRequest(&'static str),
+    /// The code or refresh token is not one this client may redeem now.
+    InvalidGrant(&'static str),
+    UnsupportedGrantType,
+}
+
+impl GrantRefusal {
+    pub fn error(&self) -> &'static str {
+        match self {
+            GrantRefusal::InvalidRequest(_) => "invalid_request",
+            GrantRefusal::InvalidGrant(_) => "invalid_grant",
+            GrantRefusal::UnsupportedGrantType => "unsupported_grant_type",
+        }
+    }
+
+    pub fn description(&self) -> &'static str {
+        match self {
+            GrantRefusal::InvalidRequest(d) | GrantRefusal::InvalidGrant(d) => d,
+            GrantRefusal::UnsupportedGrantType => "grant_type must be authorization_code or refresh_token",
+        }
+    }
+}
+
+/// A grant's outcome: tokens, or what RFC 6749 §5.2 says is wrong.
+pub type Granted = std::result::Result<TokenAnswer, GrantRefusal>;
+
+#[derive(Clone)]
+pub struct TokenGrants {
+    pub(crate) repo: Arc<dyn AuthorizationRepo>,
+    pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) sessions: Sessions,
+    pub(crate) id_tokens: Arc<dyn IdTokenSigner>,
+    pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) id_token_ttl: IdTokenLifetime,
+}
+
+const CODE_UNKNOWN: &str = "the code is unknown, expired or already used";
+
+impl TokenGrants {
+    /// `grant_type=authorization_code`: the code, issued to `client` for
+    /// `redirect_uri`, whose PKCE challenge `verifier` answers, becomes a
+    /// new session of the client's with the browser session's proof. A
+    /// code redeemed before ends the session its first redemption opened.
+    #[tracing::instrument(skip_all, fields(client_id = %client.id))]
+    pub async fn exchange_code(
+        &self,
+        client: &Client,
+        code: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<Granted> {
+        let Some(code) = AuthorizationCode::parse(code) else {
+            return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
+        };
+        let hash = code.hashed(&*self.keyed_hasher);
+        let grant = match self.repo.redeem_code(&hash, self.clock.now()).await? {
+            Redemption::Redeemed(grant) => grant,
+            Redemption::Unknown => return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN))),
+            Redemption::Replayed { client_id, user_id, issued_session } => {
+                if let Some(session) = issued_session {
+                    self.sessions.end_any(session).await?;
+                }
+                let detail = [
+                    ("client_id", client_id.to_string()),
+                    ("session", issued_session.map(|s| s.to_string()).unwrap_or_default()),
+                ];
+                self.audit.record(user_id, None, EventKind::OidcCodeReplayed, &detail).await?;
+                return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
+            }
+        };
+        if grant.client_id != client.id {
+            return Ok(Err(GrantRefusal::InvalidGrant("the code was issued to another client")));
+        }
+        if redirect_uri != Some(grant.redirect_uri.as_str()) {
+            return Ok(Err(GrantRefusal::InvalidGrant("redirect_uri must be the authorization request's")));
+        }
+        if !verifier.is_some_and(|v| grant.challenge.verified_by(v)) {
+            return Ok(Err(GrantRefusal::InvalidGrant("code_verifier does not match the code_challenge")));
+        }
+        if !self.sessions.is_live(grant.browser_session, grant.user_id).await? {
+            return Ok(Err(GrantRefusal::InvalidGrant("the sign-in this code came from has ended")));
+        }
+        let Some(user) = self.users.by_id(grant.user_id).await?.map(|s| s.user) else {
+            return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
+        };
+        let scopes = ClientGrant::new(client.id, grant.scopes.clone());
+        let opened = self.sessions.open_for_client(user.id, grant.assurance, scopes.clone()).await?;
+        let Some((session, pair)) = opened else {
+            return Ok(Err(GrantRefusal::InvalidGrant("the user is no longer active")));
+        };
+        self.repo.code_issued(&hash, session).await?;
+        let id_token = if scopes.has(Scope::Openid) {
+            let now = self.clock.now();
+            let claims = IdTokenClaims {
+                sub: user.id,
+                client_id: client.id,
+                iat: now.timestamp(),
+                exp: after(now, self.id_token_ttl).timestamp(),
+                nonce: grant.nonce.clone(),
+                assurance: grant.assurance,
+                sid: grant.browser_session,
+                at_hash: Some(at_hash(client.id_token_alg, &pair.access_token)),
+                user: UserClaims::of(&user, &scopes.scopes),
+            };
+            Some(self.id_tokens.sign(client.id_token_alg, &claims).await?)
+        } else {
+            None
+        };
+        let detail = [
+            ("client_id", client.id.to_string()),
+            ("grant_type", "authorization_code".to_owned()),
+            ("scope", scopes.scope_words()),
+            ("session", session.to_string()),
+        ];
+        self.audit.record(user.id, None, EventKind::OidcTokensIssued, &detail).await?;
+        Ok(Ok(TokenAnswer {
+            access_token: pair.access_token,
+            expires_in: pair.expires_in,
+            id_token,
+            refresh_token: scopes.has(Scope::OfflineAccess).then_some(pair.refresh_token),
+            scope: scopes.scope_words(),
+        }))
+    }
+
+    /// `grant_type=refresh_token`: the next pair of the client's session,
+    /// by the rotation and reuse detection every refresh has; only a
+    /// refresh token issued to `client` is taken.
+    #[tracing::instrument(skip_all, fields(client_id = %client.id))]
+    pub async fn refresh(&self, client: &Client, refresh_token: &str) -> Result<Granted> {
+        let refused = || Ok(Err(GrantRefusal::InvalidGrant("the refresh token is not valid for this client")));
+        let Ok(claims) = self.sessions.tokens.check(refresh_token, crate::token::TokenKind::Refresh) else {
+            return refused();
+        };
+        let scope = claims.client.map(|g| g.scope_words()).unwrap_or_default();
+        match self.sessions.refresh_for(refresh_token, Some(client.id)).await {
+            Ok(pair) => Ok(Ok(TokenAnswer {
+                access_token: pair.access_token,
+                expires_in: pair.expires_in,
+                id_token: None,
+                refresh_token: Some(pair.refresh_token),
+                scope,
+            })),
+            Err(Error::TokenInvalid | Error::TokenExpired | Error::SessionRevoked | Error::RefreshReused) => refused(),
+            Err(e) => Err(e),
+        }
+    }
+}
