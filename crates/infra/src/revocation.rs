@@ -262,6 +262,14 @@ impl SessionRepo for PushedSessions {
         self.db.list_live(user, now, limit).await
     }
 
+    async fn revoke_client(&self, client: domain::oidc::ClientId, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let ended = self.db.revoke_client(client, now).await?;
+        for id in &ended {
+            self.memory.ended(*id);
+        }
+        Ok(ended)
+    }
+
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let n = self.db.revoke_all(user, keep, now).await?;
         self.memory.ended_all_of(user, keep);

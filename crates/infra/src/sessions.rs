@@ -203,6 +203,13 @@ impl SessionRepo for SqlSessionRepo {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn revoke_client(&self, client: ClientId, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let sql = "UPDATE sessions SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL RETURNING id";
+        let stmt = crate::db::statement(&self.db, sql, vec![now.into(), client.0.into()]);
+        let rows = self.db.query_all_raw(stmt).await.map_err(internal)?;
+        rows.iter().map(|r| r.try_get::<Uuid>("", "id").map_err(internal)).collect()
+    }
+
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut update = Entity::update_many()
             .col_expr(Column::RevokedAt, Expr::value(now))

@@ -105,7 +105,9 @@ impl Clients {
         if !self.repo.delete(id).await? {
             return Err(Error::ClientNotFound);
         }
-        let detail = [("client_id", id.to_string())];
+        // Its tokens stop working with it: every session opened for it ends.
+        let ended = self.admin.sessions.end_client(id).await?;
+        let detail = [("client_id", id.to_string()), ("sessions_ended", ended.to_string())];
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientDeleted, &detail).await
     }
 

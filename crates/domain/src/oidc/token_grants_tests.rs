@@ -150,3 +150,14 @@ fn at_hash_is_the_left_half_of_the_algorithms_hash_base64url() {
     let half = &sha2::Sha512::digest(token.as_bytes())[..32];
     assert_eq!(at_hash(IdTokenAlg::EdDsa, token), base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(half));
 }
+
+#[tokio::test]
+async fn deleting_a_client_ends_the_sessions_opened_for_it() {
+    let (w, client, ada) = setup(&["openid"]).await;
+    let code = code(&w, &client, &ada, "openid").await;
+    let answer = w.token_grants.exchange_code(&client, &code, Some(REDIRECT), Some(VERIFIER)).await.unwrap().unwrap();
+    let root = w.sessions.authenticate(&tokens(&w, "root").await.access_token).await.unwrap();
+    w.clients.delete(&root, client.id).await.unwrap();
+    assert!(matches!(w.sessions.authenticate_resource(&answer.access_token).await, Err(Error::SessionRevoked)));
+    assert!(w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.is_ok(), "ada's own logins stay");
+}

@@ -98,6 +98,9 @@ pub trait SessionRepo: Send + Sync {
     async fn list_live(&self, user_id: UserId, now: DateTime<Utc>, limit: u32) -> Result<Vec<Session>>;
     /// Revokes every live session of the user except `keep`; returns how many.
     async fn revoke_all(&self, user_id: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64>;
+    /// Revokes every live session opened for the OpenID Connect client (it
+    /// is being deleted), in one `UPDATE … RETURNING id`; their ids.
+    async fn revoke_client(&self, client: crate::oidc::ClientId, now: DateTime<Utc>) -> Result<Vec<Uuid>>;
 }
 
 #[async_trait]

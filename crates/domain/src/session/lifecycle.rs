@@ -104,6 +104,11 @@ impl Sessions {
         self.repo.is_active(id, user, self.clock.now()).await
     }
 
+    /// Ends every session opened for the client `client` (it is deleted).
+    pub(crate) async fn end_client(&self, client: ClientId) -> Result<usize> {
+        Ok(self.repo.revoke_client(client, self.clock.now()).await?.len())
+    }
+
     /// Ends the session `id` (a replayed code's), whoever's it is.
     pub(crate) async fn end_any(&self, id: uuid::Uuid) -> Result<()> {
         self.repo.revoke(id, self.clock.now()).await

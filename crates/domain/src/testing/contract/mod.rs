@@ -199,6 +199,7 @@ macro_rules! port_contracts {
             revocation_keeps_its_first_time_and_revoke_all_spares_the_kept_session,
             a_users_live_sessions_are_listed_newest_first_up_to_the_limit,
             a_session_is_revoked_by_its_owner_only_and_once_among_fifty,
+            a_deleted_clients_live_sessions_end_together_and_no_others,
         ]);
         $crate::port_contracts!(@suite $store, otps: [
             a_challenge_round_trips_and_needs_an_existing_user,

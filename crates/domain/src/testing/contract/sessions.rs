@@ -156,3 +156,33 @@ pub async fn a_session_is_revoked_by_its_owner_only_and_once_among_fifty(s: Stor
     assert_eq!(winners(50, || s.sessions.revoke_owned(a.id, ada, at(2))).await, 1, "{n}: exactly one of fifty");
     assert_eq!(s.sessions.get(a.id).await.unwrap().unwrap().revoked_at, Some(at(2)), "{n}");
 }
+
+pub async fn a_deleted_clients_live_sessions_end_together_and_no_others(s: Store) {
+    use crate::oidc::{ClientGrant, ClientId, Scope};
+    let n = s.name;
+    let ada = s.user(1, "ada").await;
+    let (app, other) = (ClientId(Uuid::new_v4()), ClientId(Uuid::new_v4()));
+    let for_client = |c: ClientId| Session { client: Some(ClientGrant::new(c, vec![Scope::Openid])), ..session(ada) };
+    let (a, b, c, own) = (for_client(app), for_client(app), for_client(other), session(ada));
+    for x in [&a, &b, &c, &own] {
+        assert!(s.sessions.create(x).await.unwrap(), "{n}");
+    }
+    s.sessions.revoke(b.id, at(5)).await.unwrap();
+    let mut ended = s.sessions.revoke_client(app, at(10)).await.unwrap();
+    ended.sort();
+    assert_eq!(ended, vec![a.id], "{n}: the live one, once");
+    assert_eq!(s.sessions.get(a.id).await.unwrap().unwrap().revoked_at, Some(at(10)), "{n}");
+    assert_eq!(
+        s.sessions.get(b.id).await.unwrap().unwrap().revoked_at,
+        Some(at(5)),
+        "{n}: an ended one keeps its time"
+    );
+    for live in [&c, &own] {
+        assert_eq!(
+            s.sessions.get(live.id).await.unwrap().unwrap().revoked_at,
+            None,
+            "{n}: another client's and authd's own"
+        );
+    }
+    assert!(s.sessions.revoke_client(app, at(11)).await.unwrap().is_empty(), "{n}");
+}

@@ -92,6 +92,16 @@ impl SessionRepo for MemDb {
         live.truncate(limit as usize);
         Ok(live)
     }
+    async fn revoke_client(&self, client: crate::oidc::ClientId, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let mut ended = Vec::new();
+        for s in self.tables().sessions.values_mut() {
+            if s.client.as_ref().is_some_and(|g| g.client_id == client) && s.revoked_at.is_none() {
+                s.revoked_at = Some(now);
+                ended.push(s.id);
+            }
+        }
+        Ok(ended)
+    }
     async fn revoke_all(&self, user: UserId, keep: Option<Uuid>, now: DateTime<Utc>) -> Result<u64> {
         let mut n = 0;
         for s in self.tables().sessions.values_mut() {
