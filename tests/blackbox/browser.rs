@@ -18,8 +18,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver on a free loopback port, and a browser session through it.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     profile: PathBuf,
     shots: Option<PathBuf>,
@@ -27,7 +27,7 @@ struct Browser {
 
 impl Browser {
     /// The browser, or `None` (after saying why) where it is not installed.
-    async fn start() -> Option<Self> {
+    pub(crate) async fn start() -> Option<Self> {
         let missing: Vec<&str> =
             [CHROMIUM, CHROMEDRIVER].into_iter().filter(|p| !std::path::Path::new(p).exists()).collect();
         if !missing.is_empty() {
@@ -82,11 +82,11 @@ impl Browser {
         Some(Browser { client, driver, profile, shots })
     }
 
-    async fn open(&self, url: &str) {
+    pub(crate) async fn open(&self, url: &str) {
         self.client.goto(url).await.unwrap();
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         self.client
             .find(Locator::Css(css))
             .await
@@ -97,13 +97,13 @@ impl Browser {
     }
 
     /// Clicks something that stays on the page (a checkbox).
-    async fn tick(&self, css: &str) {
+    pub(crate) async fn tick(&self, css: &str) {
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
     }
 
     /// Clicks a button that submits a form, and waits until the page it
     /// was on is gone, so what is read next is the answer's page.
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let old = self.client.find(Locator::Css("html")).await.unwrap();
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -113,12 +113,12 @@ impl Browser {
         }
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let found = self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
         found.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.unwrap();
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -126,14 +126,14 @@ impl Browser {
         }
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         if let Some(dir) = &self.shots {
             std::fs::create_dir_all(dir).unwrap();
             std::fs::write(dir.join(format!("{name}.png")), self.client.screenshot().await.unwrap()).unwrap();
         }
     }
 
-    async fn login(&self, server: &Server, user: &TestUser, password: &str) {
+    pub(crate) async fn login(&self, server: &Server, user: &TestUser, password: &str) {
         self.open(&server.url("/ui/login")).await;
         self.fill("#username", &user.username).await;
         self.fill("#password", password).await;
@@ -147,7 +147,7 @@ impl Browser {
         self.client.issue_cmd(VirtualAuthenticator).await.expect("the WebDriver adds a virtual authenticator");
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         self.client.close().await.unwrap();
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -24,6 +24,7 @@ mod jwks;
 mod malformed;
 mod metrics;
 mod oidc;
+mod oidc_browser;
 mod otp;
 mod outage;
 mod overload;
