@@ -161,3 +161,51 @@ async fn deleting_a_client_ends_the_sessions_opened_for_it() {
     assert!(matches!(w.sessions.authenticate_resource(&answer.access_token).await, Err(Error::SessionRevoked)));
     assert!(w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.is_ok(), "ada's own logins stay");
 }
+
+#[test]
+fn each_refusal_is_worded_as_rfc_6749_section_5_2_says() {
+    assert_eq!(GrantRefusal::InvalidGrant("x").error(), "invalid_grant");
+    assert_eq!(GrantRefusal::InvalidRequest("x").error(), "invalid_request");
+    assert_eq!(GrantRefusal::UnsupportedGrantType.error(), "unsupported_grant_type");
+    assert_eq!(GrantRefusal::InvalidGrant("the code is spent").description(), "the code is spent");
+    assert_eq!(GrantRefusal::InvalidRequest("code is required").description(), "code is required");
+    assert!(GrantRefusal::UnsupportedGrantType.description().contains("authorization_code"));
+}
+
+#[test]
+fn a_scope_gives_its_claims_and_no_others() {
+    use super::Scope;
+    use super::id_token::UserClaims;
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+    let user = crate::user::User {
+        id: crate::user::UserId(uuid::Uuid::nil()),
+        email: "ada@example.com".into(),
+        verified_email: Some("ada@example.com".into()),
+        username: "ada".into(),
+        name: "Ada".into(),
+        lastname: "Lovelace".into(),
+        is_admin: false,
+        is_2fa: false,
+        is_active: true,
+        phone: Some("+14155550100".into()),
+        phone_verified_at: None,
+        created_at: at,
+        modified_at: at,
+    };
+    assert_eq!(UserClaims::of(&user, &[Scope::Openid]), UserClaims::default(), "openid alone: sub only");
+    let profile = UserClaims::of(&user, &[Scope::Openid, Scope::Profile]);
+    assert_eq!(
+        (profile.name.as_deref(), profile.given_name.as_deref(), profile.family_name.as_deref()),
+        (Some("Ada Lovelace"), Some("Ada"), Some("Lovelace"))
+    );
+    assert_eq!((profile.preferred_username.as_deref(), profile.updated_at), (Some("ada"), Some(at.timestamp())));
+    assert_eq!((profile.email, profile.phone_number), (None, None));
+    let email = UserClaims::of(&user, &[Scope::Email]);
+    assert_eq!((email.email.as_deref(), email.email_verified, email.name), (Some("ada@example.com"), Some(true), None));
+    let phone = UserClaims::of(&user, &[Scope::Phone]);
+    assert_eq!((phone.phone_number.as_deref(), phone.phone_number_verified), (Some("+14155550100"), Some(false)));
+    let unproved = crate::user::User { verified_email: None, phone: None, ..user };
+    let both = UserClaims::of(&unproved, &[Scope::Email, Scope::Phone]);
+    assert_eq!((both.email_verified, both.phone_number), (Some(false), None), "no number, no phone claims");
+}
