@@ -537,6 +537,20 @@ apps_folder = [
         form={"grant_type": "password", "username": "x", "password": "y", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
         events=[test(status(400), 'pm.test("unsupported_grant_type", () => pm.expect(pm.response.json().error).to.eql("unsupported_grant_type"));')],
     ),
+    request(
+        "Introspection: an unknown token is inactive",
+        "POST",
+        "/oauth2/introspect",
+        form={"token": "junk", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(200), 'pm.test("active false, and nothing else", () => pm.expect(pm.response.json()).to.eql({active: false}));')],
+    ),
+    request(
+        "Revocation: any token answers 200",
+        "POST",
+        "/oauth2/revoke",
+        form={"token": "junk", "token_type_hint": "refresh_token", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(200))],
+    ),
     request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
     request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),
     request(

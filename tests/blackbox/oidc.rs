@@ -447,3 +447,62 @@ async fn a_public_client_redeems_with_pkce_alone_and_the_token_endpoint_refuses_
         token_request(&s, None, &[("grant_type", "authorization_code"), ("client_id", &unknown), ("code", "x")]).await;
     assert_eq!((status, e["error"].as_str()), (401, Some("invalid_client")));
 }
+
+#[tokio::test]
+async fn a_client_introspects_and_revokes_its_tokens_as_rfc_7662_and_rfc_7009_say() {
+    let (s, admin) = Server::start_with_admin().await;
+    let body = json!({"name": "API", "type": "confidential", "redirect_uris": [REDIRECT], "skip_consent": true});
+    let client = register_client(&s, &admin, body).await;
+    let (client_id, secret) = (client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap());
+    let ada = s.register("ada", false).await;
+    let mut b = Browser::new(&s);
+    let (_, login) = b.get(&authorize_url(client_id, &[("scope", "openid offline_access")])).await.page();
+    let code = params(&b.log_in(&login, &ada).await.app())["code"].clone();
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let (_, tokens) = token_request(&s, Some((client_id, secret)), &exchange).await;
+    let (access, refresh) = (tokens["access_token"].as_str().unwrap(), tokens["refresh_token"].as_str().unwrap());
+    let post = |path: &'static str, form: Vec<(&'static str, String)>, with_secret: bool| {
+        let mut req = s.http.post(s.url(path)).form(&form);
+        if with_secret {
+            req = req.basic_auth(client_id, Some(secret));
+        }
+        req.send()
+    };
+    let read = |r: reqwest::Response| async move {
+        (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap_or_default())
+    };
+    let (status, active) =
+        read(post("/oauth2/introspect", vec![("token", access.to_owned())], true).await.unwrap()).await;
+    assert_eq!((status, &active["active"], active["client_id"].as_str()), (200, &json!(true), Some(client_id)));
+    assert_eq!((active["token_type"].as_str(), active["sub"].as_str()), (Some("access_token"), Some(ada.id.as_str())));
+    assert_eq!(active["scope"], "openid offline_access");
+    // A public client cannot introspect; nobody without proving itself can.
+    let (status, _) = read(
+        post("/oauth2/introspect", vec![("token", access.to_owned()), ("client_id", client_id.to_owned())], false)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    // Revoking: any token answers 200; the client's refresh token ends its session.
+    let (status, _) = read(post("/oauth2/revoke", vec![("token", "junk".into())], true).await.unwrap()).await;
+    assert_eq!(status, 200);
+    let (status, _) = read(
+        post("/oauth2/revoke", vec![("token", refresh.to_owned()), ("token_type_hint", "refresh_token".into())], true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, inactive) = read(post("/oauth2/introspect", vec![("token", access.to_owned())], true).await.unwrap()).await;
+    assert_eq!(inactive, json!({"active": false}));
+    let (status, refused) =
+        token_request(&s, Some((client_id, secret)), &[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            .await;
+    assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")));
+}

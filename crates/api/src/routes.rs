@@ -70,6 +70,8 @@ pub fn routes(
         let oauth2 = crate::oauth2::discovery::Discovery::new(&settings.policy().public_url);
         route = route
             .at("/oauth2/token", poem::post(crate::oauth2::token::token))
+            .at("/oauth2/revoke", poem::post(crate::oauth2::revoke::revoke))
+            .at("/oauth2/introspect", poem::post(crate::oauth2::revoke::introspect))
             .at(
                 "/oauth2/userinfo",
                 poem::get(crate::oauth2::userinfo::userinfo).post(crate::oauth2::userinfo::userinfo),

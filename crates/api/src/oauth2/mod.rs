@@ -1,10 +1,13 @@
 //! The OpenID Connect provider's endpoints for clients, as OAuth 2.0
 //! defines them (form bodies in, JSON out, errors as RFC 6749 §5.2 words
 //! them rather than problem details): the token endpoint ([`token`]),
-//! userinfo ([`userinfo`]) and discovery ([`discovery`]). The
+//! revocation and introspection ([`revoke`]), userinfo ([`userinfo`]) and
+//! discovery ([`discovery`]); how a client proves itself ([`client_auth`]). The
 //! authorization endpoint is the pages' (`ui/authorize_pages.rs`).
 
+pub mod client_auth;
 pub mod discovery;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;
 

@@ -4,14 +4,13 @@
 //! exchanges a code or a refresh token. A client that does not prove itself
 //! gets 401 `invalid_client` with `WWW-Authenticate`.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use domain::oidc::{Clients, GrantRefusal, TokenAnswer, TokenGrants};
-use poem::http::{HeaderValue, StatusCode, header};
+use poem::http::StatusCode;
 use poem::web::{Form, Json};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::{Deserialize, Serialize};
 
+use super::client_auth::authenticate;
 use super::{no_store, oauth_error};
 use crate::http::error::Problem;
 use crate::http::state::Use;
@@ -41,29 +40,6 @@ struct TokenBody {
     scope: String,
 }
 
-/// The client's id and secret from `Authorization: Basic` (each
-/// form-urlencoded first, RFC 6749 §2.3.1); `Err` for a malformed header.
-fn basic(req: &Request) -> Result<Option<(String, String)>, ()> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
-    let value = value.to_str().map_err(|_| ())?;
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
-        return Err(());
-    };
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).map_err(|_| ())?).map_err(|_| ())?;
-    let (id, secret) = decoded.split_once(':').ok_or(())?;
-    let unescape = |s: &str| -> Result<String, ()> {
-        let plus_as_space = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&plus_as_space).decode_utf8().map(|c| c.into_owned()).map_err(|_| ())
-    };
-    Ok(Some((unescape(id)?, unescape(secret)?)))
-}
-
-fn invalid_client(description: &str) -> Response {
-    let mut resp = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
-    resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"authd\""));
-    resp
-}
-
 #[handler]
 pub async fn token(
     req: &Request,
@@ -71,24 +47,9 @@ pub async fn token(
     grants: Use<'_, TokenGrants>,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let Ok(header) = basic(req) else { return invalid_client("the Authorization header is not HTTP Basic") };
-    let (client_id, secret) = match (header, &form.client_id, &form.client_secret) {
-        (Some(_), _, Some(_)) => {
-            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "use one way to authenticate the client");
-        }
-        (Some((id, secret)), form_id, None) => {
-            if form_id.as_ref().is_some_and(|f| *f != id) {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "client_id differs from the header's");
-            }
-            (id, Some(secret))
-        }
-        (None, Some(id), secret) => (id.clone(), secret.clone()),
-        (None, None, _) => return invalid_client("the client must authenticate"),
-    };
-    let client = match clients.authenticate(&client_id, secret.as_deref()).await {
-        Ok(Some(client)) => client,
-        Ok(None) => return invalid_client("unknown client or wrong secret"),
-        Err(e) => return Problem::from(e).into_response(),
+    let client = match authenticate(req, &clients, form.client_id.as_deref(), form.client_secret.as_deref()).await {
+        Ok(client) => client,
+        Err(refused) => return refused,
     };
     let granted = match form.grant_type.as_str() {
         "authorization_code" => {
@@ -125,23 +86,4 @@ fn answered(a: TokenAnswer) -> Response {
     let mut resp = Json(body).into_response();
     no_store(&mut resp);
     resp
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn with(auth: &str) -> Request {
-        Request::builder().header(header::AUTHORIZATION, auth).finish()
-    }
-
-    #[test]
-    fn basic_credentials_are_base64_of_form_encoded_id_and_secret() {
-        let encoded = STANDARD.encode("my%3Aclient:s%2Bcret+x");
-        assert_eq!(basic(&with(&format!("Basic {encoded}"))), Ok(Some(("my:client".into(), "s+cret x".into()))));
-        assert_eq!(basic(&Request::builder().finish()), Ok(None));
-        assert!(basic(&with("Bearer abc")).is_err());
-        assert!(basic(&with("Basic !!!")).is_err());
-        assert!(basic(&with(&format!("Basic {}", STANDARD.encode("no-colon")))).is_err());
-    }
 }

@@ -70,6 +70,7 @@ stable_words! {
         OidcCodeIssued = "oidc_code_issued",
         OidcCodeReplayed = "oidc_code_replayed",
         OidcTokensIssued = "oidc_tokens_issued",
+        OidcTokenRevoked = "oidc_token_revoked",
     }
 }
 

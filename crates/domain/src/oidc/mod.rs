@@ -27,7 +27,7 @@ pub use decision::{BrowserSession, Consent, Step, next_step};
 pub use grant::ClientGrant;
 pub use pkce::CodeChallenge;
 pub use request::{AuthorizeParams, AuthorizeRequest, OAuthError, Prompt, Refusal, Sent, check_request};
-pub use token_grants::{GrantRefusal, Granted, TokenAnswer, TokenGrants};
+pub use token_grants::{GrantRefusal, Granted, Introspection, TokenAnswer, TokenGrants};
 
 #[cfg(test)]
 mod authorizations_tests;

@@ -184,3 +184,53 @@ impl TokenGrants {
         }
     }
 }
+
+/// What introspection says of a token (RFC 7662 §2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspection {
+    Inactive,
+    Active {
+        claims: crate::token::Claims,
+        /// `access_token` or `refresh_token`.
+        token_type: &'static str,
+    },
+}
+
+impl TokenGrants {
+    /// RFC 7009: ends the session of `token` (an access or refresh token)
+    /// if it was issued to `client`; any other token, valid or not, is
+    /// left as it is, and the answer is the same.
+    #[tracing::instrument(skip_all, fields(client_id = %client.id))]
+    pub async fn revoke(&self, client: &Client, token: &str) -> Result<()> {
+        use crate::token::TokenKind;
+        let claims = [TokenKind::Refresh, TokenKind::Access]
+            .into_iter()
+            .find_map(|kind| self.sessions.tokens.check(token, kind).ok());
+        let Some(claims) = claims.filter(|c| c.client.as_ref().is_some_and(|g| g.client_id == client.id)) else {
+            return Ok(());
+        };
+        self.sessions.end_any(claims.sid).await?;
+        let detail = [("client_id", client.id.to_string()), ("session", claims.sid.to_string())];
+        self.audit.record(claims.sub, None, EventKind::OidcTokenRevoked, &detail).await
+    }
+
+    /// RFC 7662: whether `token` is live, for a confidential client: an
+    /// access token of authd's own or of any client's session while its
+    /// session is live; a refresh token only of the asking client's own.
+    pub async fn introspect(&self, client: &Client, token: &str) -> Result<Introspection> {
+        use crate::token::TokenKind;
+        if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Access) {
+            return Ok(match self.sessions.is_live(claims.sid, claims.sub).await? {
+                true => Introspection::Active { claims, token_type: "access_token" },
+                false => Introspection::Inactive,
+            });
+        }
+        if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Refresh) {
+            let own = claims.client.as_ref().is_some_and(|g| g.client_id == client.id);
+            if own && self.sessions.is_live(claims.sid, claims.sub).await? {
+                return Ok(Introspection::Active { claims, token_type: "refresh_token" });
+            }
+        }
+        Ok(Introspection::Inactive)
+    }
+}

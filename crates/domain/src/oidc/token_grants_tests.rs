@@ -209,3 +209,37 @@ fn a_scope_gives_its_claims_and_no_others() {
     let both = UserClaims::of(&unproved, &[Scope::Email, Scope::Phone]);
     assert_eq!((both.email_verified, both.phone_number), (Some(false), None), "no number, no phone claims");
 }
+
+#[tokio::test]
+async fn a_client_revokes_its_own_tokens_only_and_introspection_says_what_is_live() {
+    use super::token_grants::Introspection;
+    let (w, client, ada) = setup(&["openid", "offline_access"]).await;
+    let code = code(&w, &client, &ada, "openid offline_access").await;
+    let answer = w.token_grants.exchange_code(&client, &code, Some(REDIRECT), Some(VERIFIER)).await.unwrap().unwrap();
+    let refresh = answer.refresh_token.clone().unwrap();
+    let other = Client { id: super::ClientId(uuid::Uuid::new_v4()), ..client.clone() };
+    // Introspection: the client's access and refresh tokens, authd's own access token; not another client's refresh token.
+    let own = tokens(&w, "ada").await;
+    for (token, kind) in
+        [(&answer.access_token, "access_token"), (&refresh, "refresh_token"), (&own.access_token, "access_token")]
+    {
+        let Introspection::Active { token_type, .. } = w.token_grants.introspect(&client, token).await.unwrap() else {
+            panic!("{kind} is live")
+        };
+        assert_eq!(token_type, kind);
+    }
+    assert_eq!(w.token_grants.introspect(&other, &refresh).await.unwrap(), Introspection::Inactive);
+    assert_eq!(w.token_grants.introspect(&client, &own.refresh_token).await.unwrap(), Introspection::Inactive);
+    assert_eq!(w.token_grants.introspect(&client, "junk").await.unwrap(), Introspection::Inactive);
+    // Another client's revocation, and a revocation of authd's own token, change nothing.
+    w.token_grants.revoke(&other, &refresh).await.unwrap();
+    w.token_grants.revoke(&client, &own.access_token).await.unwrap();
+    w.token_grants.revoke(&client, "junk").await.unwrap();
+    assert!(w.sessions.authenticate_resource(&answer.access_token).await.is_ok());
+    assert!(w.sessions.authenticate(&own.access_token).await.is_ok());
+    // The client's own revocation ends the session: both its tokens.
+    w.token_grants.revoke(&client, &refresh).await.unwrap();
+    assert_eq!(w.token_grants.introspect(&client, &answer.access_token).await.unwrap(), Introspection::Inactive);
+    assert!(w.token_grants.refresh(&client, &refresh).await.unwrap().is_err());
+    assert!(w.events(ada.user_id).contains(&"oidc_token_revoked"));
+}
