@@ -32,6 +32,11 @@ impl Default for Retention {
 /// courier's claim on it, so a row is never deleted under a send.
 pub const MESSAGE_GRACE: Duration = Duration::from_secs(3600);
 
+/// How long after it expired an authorization code is kept: a second
+/// redemption within it is still told apart as a replay (and ends the
+/// session the first one opened), not taken for an unknown code.
+pub const CODE_REPLAY_GRACE: Duration = Duration::from_secs(3600);
+
 /// What one round deleted, per kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -42,6 +47,9 @@ pub struct Purged {
     pub messages: u64,
     pub events: u64,
     pub throttles: u64,
+    /// OpenID Connect authorization requests and codes.
+    pub authorize_requests: u64,
+    pub authorization_codes: u64,
 }
 
 impl Purged {
@@ -53,11 +61,14 @@ impl Purged {
             + self.messages
             + self.events
             + self.throttles
+            + self.authorize_requests
+            + self.authorization_codes
     }
 }
 
 /// Deletes finished sessions, challenges, passkey ceremonies, expired
-/// trusted devices, messages, old events and idle throttle counters.
+/// trusted devices, messages, old events, idle throttle counters, and
+/// expired OpenID Connect requests and codes.
 #[derive(Clone)]
 pub struct Janitor {
     pub store: Arc<dyn PurgeStore>,
@@ -81,6 +92,8 @@ impl Janitor {
                 None => 0,
             },
             throttles: self.throttle.purge().await?,
+            authorize_requests: self.drain(Purgeable::AuthorizeRequests, now).await?,
+            authorization_codes: self.drain(Purgeable::AuthorizationCodes, now - span(CODE_REPLAY_GRACE)).await?,
         })
     }
 
@@ -152,6 +165,50 @@ mod tests {
         assert_eq!(counts(&w), (0, 0, 0, 0));
     }
 
+    #[tokio::test]
+    async fn an_expired_code_is_kept_an_hour_for_replay_detection_and_an_expired_request_goes_at_once() {
+        use crate::clock::Clock;
+        use crate::oidc::code::CodeGrant;
+        use crate::oidc::{AuthorizeRequest, ClientId, CodeChallenge, Prompt, Scope};
+        use crate::ports::AuthorizationRepo;
+        let w = world(None);
+        let now = w.clock.now();
+        let challenge = CodeChallenge::stored("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into());
+        let request = AuthorizeRequest {
+            client_id: ClientId(uuid::Uuid::nil()),
+            redirect_uri: "https://app.example.com/cb".into(),
+            scopes: vec![Scope::Openid],
+            state: None,
+            nonce: None,
+            challenge: challenge.clone(),
+            prompt: Prompt::default(),
+            max_age: None,
+            wants_aal2: false,
+            login_hint: None,
+            created_at: now,
+        };
+        w.db.save_request(uuid::Uuid::new_v4(), &request, now + chrono::Duration::seconds(60)).await.unwrap();
+        let code = CodeGrant {
+            hash: vec![1; 32],
+            client_id: request.client_id,
+            user_id: crate::user::UserId(uuid::Uuid::nil()),
+            browser_session: uuid::Uuid::nil(),
+            redirect_uri: request.redirect_uri.clone(),
+            scopes: vec![Scope::Openid],
+            nonce: None,
+            challenge,
+            assurance: crate::assurance::Assurance::UNKNOWN,
+            created_at: now,
+            expires_at: now + chrono::Duration::seconds(60),
+        };
+        w.db.insert_code(&code).await.unwrap();
+        w.clock.advance(Duration::from_secs(61));
+        let round = w.janitor.run_once().await.unwrap();
+        assert_eq!((round.authorize_requests, round.authorization_codes), (1, 0), "the code stays within the grace");
+        w.clock.advance(CODE_REPLAY_GRACE);
+        assert_eq!(w.janitor.run_once().await.unwrap().authorization_codes, 1);
+    }
+
     #[test]
     fn a_rounds_total_counts_every_kind() {
         let p = Purged {
@@ -162,8 +219,10 @@ mod tests {
             messages: 300,
             events: 4000,
             throttles: 50000,
+            authorize_requests: 80_000_000,
+            authorization_codes: 900_000_000,
         };
-        assert_eq!(p.total(), 7_654_321);
+        assert_eq!(p.total(), 987_654_321);
     }
 
     #[tokio::test]

@@ -26,26 +26,28 @@ impl SqlPurgeStore {
     }
 }
 
-/// The table and the rule (`$1` the cutoff) of each kind.
-fn rule(what: Purgeable) -> (&'static str, &'static str) {
+/// The table, its key and the rule (`$1` the cutoff) of each kind.
+fn rule(what: Purgeable) -> (&'static str, &'static str, &'static str) {
     match what {
-        Purgeable::Sessions => ("sessions", "expires_at < $1 OR revoked_at < $1"),
-        Purgeable::Challenges => ("otp_challenges", "expires_at < $1"),
-        Purgeable::Ceremonies => ("passkey_ceremonies", "expires_at < $1"),
-        Purgeable::TrustedDevices => ("trusted_devices", "expires_at < $1"),
-        Purgeable::Messages => ("deliveries", "expires_at < $1"),
-        Purgeable::Events => ("audit_events", "at < $1"),
+        Purgeable::Sessions => ("sessions", "id", "expires_at < $1 OR revoked_at < $1"),
+        Purgeable::Challenges => ("otp_challenges", "id", "expires_at < $1"),
+        Purgeable::Ceremonies => ("passkey_ceremonies", "id", "expires_at < $1"),
+        Purgeable::TrustedDevices => ("trusted_devices", "id", "expires_at < $1"),
+        Purgeable::Messages => ("deliveries", "id", "expires_at < $1"),
+        Purgeable::Events => ("audit_events", "id", "at < $1"),
+        Purgeable::AuthorizeRequests => ("oidc_requests", "id", "expires_at < $1"),
+        Purgeable::AuthorizationCodes => ("oidc_codes", "code_hash", "expires_at < $1"),
     }
 }
 
 #[async_trait]
 impl PurgeStore for SqlPurgeStore {
     async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64> {
-        let (table, condition) = rule(what);
+        let (table, key, condition) = rule(what);
         let lock = if self.db.get_database_backend() == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "WITH picked AS MATERIALIZED (SELECT id FROM {table} WHERE {condition} LIMIT $2 {lock}) \
-             DELETE FROM {table} WHERE id IN (SELECT id FROM picked)"
+            "WITH picked AS MATERIALIZED (SELECT {key} FROM {table} WHERE {condition} LIMIT $2 {lock}) \
+             DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM picked)"
         );
         execute(&self.db, &sql, vec![before.into(), i64::from(limit).into()]).await
     }

@@ -41,6 +41,8 @@ pub fn spawn(services: &Services, doorbell: Doorbell, poll: Duration, purge_ever
                     messages = p.messages,
                     events = p.events,
                     throttles = p.throttles,
+                    oidc_requests = p.authorize_requests,
+                    oidc_codes = p.authorization_codes,
                     "purged finished data"
                 ),
                 Ok(_) => {}

@@ -359,6 +359,10 @@ pub enum Purgeable {
     Messages,
     /// Security events recorded before the cutoff.
     Events,
+    /// OpenID Connect authorization requests that expired before the cutoff.
+    AuthorizeRequests,
+    /// Authorization codes that expired before the cutoff (used or not).
+    AuthorizationCodes,
 }
 
 #[async_trait]

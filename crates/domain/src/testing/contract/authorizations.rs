@@ -137,3 +137,25 @@ pub async fn a_code_has_exactly_one_winner_among_fifty_concurrent_redemptions(s:
     .await;
     assert_eq!(won, 1, "{}", s.name);
 }
+
+pub async fn expired_requests_go_and_codes_go_once_past_the_cutoff_used_or_not(s: Store) {
+    use crate::ports::Purgeable;
+    let n = s.name;
+    let c = with_client(&s).await;
+    let ada = s.user(1, "ada").await;
+    let (old, live) = (Uuid::new_v4(), Uuid::new_v4());
+    s.authorizations.save_request(old, &request(&c), at(100)).await.unwrap();
+    s.authorizations.save_request(live, &request(&c), at(300)).await.unwrap();
+    assert_eq!(s.purge.purge(Purgeable::AuthorizeRequests, at(200), 100).await.unwrap(), 1, "{n}");
+    assert!(!s.authorizations.drop_request(old).await.unwrap(), "{n}: the expired one went");
+    assert!(s.authorizations.request(live, at(1)).await.unwrap().is_some(), "{n}: the live one stays");
+    let (used, unused, fresh) =
+        (code(1, ada, &c), code(2, ada, &c), CodeGrant { expires_at: at(500), ..code(3, ada, &c) });
+    for g in [&used, &unused, &fresh] {
+        s.authorizations.insert_code(g).await.unwrap();
+    }
+    assert!(matches!(s.authorizations.redeem_code(&used.hash, at(1)).await.unwrap(), Redemption::Redeemed(_)));
+    assert_eq!(s.purge.purge(Purgeable::AuthorizationCodes, at(100), 100).await.unwrap(), 2, "{n}: used or not");
+    assert_eq!(s.authorizations.redeem_code(&used.hash, at(1)).await.unwrap(), Redemption::Unknown, "{n}");
+    assert!(matches!(s.authorizations.redeem_code(&fresh.hash, at(1)).await.unwrap(), Redemption::Redeemed(_)), "{n}");
+}

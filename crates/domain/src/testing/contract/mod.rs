@@ -267,6 +267,7 @@ macro_rules! port_contracts {
             a_consent_is_replaced_and_goes_with_its_user_and_its_client,
             a_code_is_redeemed_once_then_reported_replayed_with_the_session_it_issued,
             a_code_has_exactly_one_winner_among_fifty_concurrent_redemptions,
+            expired_requests_go_and_codes_go_once_past_the_cutoff_used_or_not,
         ]);
         $crate::port_contracts!(@suite $store, totp: [
             a_pending_enrolment_is_replaced_until_confirmed_and_an_active_one_is_kept,

@@ -9,12 +9,13 @@ use super::*;
 #[async_trait]
 impl PurgeStore for MemDb {
     async fn purge(&self, what: Purgeable, before: DateTime<Utc>, limit: u32) -> Result<u64> {
-        fn take<K: Copy + Eq + std::hash::Hash, V>(
+        fn take<K: Clone + Eq + std::hash::Hash, V>(
             rows: &mut HashMap<K, V>,
             finished: impl Fn(&V) -> bool,
             limit: u32,
         ) -> u64 {
-            let gone: Vec<K> = rows.iter().filter(|(_, v)| finished(v)).map(|(k, _)| *k).take(limit as usize).collect();
+            let gone: Vec<K> =
+                rows.iter().filter(|(_, v)| finished(v)).map(|(k, _)| k.clone()).take(limit as usize).collect();
             for k in &gone {
                 rows.remove(k);
             }
@@ -29,6 +30,8 @@ impl PurgeStore for MemDb {
             Purgeable::Ceremonies => take(&mut t.ceremonies, |c| c.expires_at < before, limit),
             Purgeable::TrustedDevices => take(&mut t.trusted_devices, |(d, _)| d.expires_at < before, limit),
             Purgeable::Messages => take(&mut t.deliveries, |d| d.expires_at < before, limit),
+            Purgeable::AuthorizeRequests => take(&mut t.authorize_requests, |(_, end)| *end < before, limit),
+            Purgeable::AuthorizationCodes => take(&mut t.codes, |(c, _, _)| c.expires_at < before, limit),
             Purgeable::Events => {
                 let old: Vec<Uuid> =
                     t.audit.iter().filter(|e| e.at < before).map(|e| e.id).take(limit as usize).collect();
