@@ -506,3 +506,36 @@ async fn a_client_introspects_and_revokes_its_tokens_as_rfc_7662_and_rfc_7009_sa
             .await;
     assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")));
 }
+
+#[tokio::test]
+async fn max_age_after_a_pause_asks_for_the_password_again_and_acr_values_aal2_needs_the_code_page() {
+    let (s, admin) = Server::start_with_admin().await;
+    let body = json!({"name": "App", "type": "public", "redirect_uris": [REDIRECT], "skip_consent": true});
+    let client = register_client(&s, &admin, body).await;
+    let client_id = client["client_id"].as_str().unwrap();
+
+    // A one-factor user: signed in, then two seconds later max_age=1 wants a fresh proof.
+    let ada = s.register("ada", false).await;
+    let mut b = Browser::new(&s);
+    let (_, login) = b.get(&authorize_url(client_id, &[])).await.page();
+    assert!(params(&b.log_in(&login, &ada).await.app()).contains_key("code"));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, again) = b.get(&authorize_url(client_id, &[("max_age", "1")])).await.page();
+    assert!(status == 200 && again.contains("Confirm it is you"), "{again}");
+    assert!(again.contains("asks you to confirm it is you"), "the page says why");
+    let url = b.submit(&again, "/ui/reauthenticate", &[("password", &ada.password)]).await.app();
+    assert!(params(&url)["code"].starts_with("authd_ac_"), "after the password, back to the application: {url}");
+    // aal2 for a user with no second factor: an answer for the application, no code.
+    let refused = params(&b.get(&authorize_url(client_id, &[("acr_values", "aal2")])).await.app());
+    assert_eq!((refused["error"].as_str(), refused.contains_key("code")), ("unmet_authentication_requirements", false));
+
+    // A two-factor user signs in through the login and code pages, and aal2 is met.
+    let bob = s.register("bob", true).await;
+    let mut b = Browser::new(&s);
+    let (_, login) = b.get(&authorize_url(client_id, &[("acr_values", "aal2")])).await.page();
+    let (_, code_page) = b.log_in(&login, &bob).await.page();
+    assert!(code_page.contains("name=\"code\""), "the code page");
+    let code = s.latest_code(&bob.email).await;
+    let url = b.submit(&code_page, "/ui/code", &[("code", &code)]).await.app();
+    assert!(params(&url)["code"].starts_with("authd_ac_"), "{url}");
+}
