@@ -164,13 +164,13 @@ impl AuthorizationRepo for SqlAuthorizationRepo {
         execute(&self.db, &sql, values).await.map(|_| ())
     }
 
-    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Redemption> {
+    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>, session: Uuid) -> Result<Redemption> {
         let hash = hex::encode(hash);
         let sql = format!(
-            "UPDATE oidc_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 \
-             RETURNING {CODE_COLUMNS}"
+            "UPDATE oidc_codes SET used_at = $2, issued_session = $3 \
+             WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING {CODE_COLUMNS}"
         );
-        if let Some(row) = query_one(&self.db, &sql, vec![hash.clone().into(), now.into()]).await? {
+        if let Some(row) = query_one(&self.db, &sql, vec![hash.clone().into(), now.into(), session.into()]).await? {
             return Ok(Redemption::Redeemed(code_from(&row)?));
         }
         let sql =
@@ -183,10 +183,5 @@ impl AuthorizationRepo for SqlAuthorizationRepo {
             },
             None => Redemption::Unknown,
         })
-    }
-
-    async fn code_issued(&self, hash: &[u8], session: Uuid) -> Result<()> {
-        let sql = "UPDATE oidc_codes SET issued_session = $2 WHERE code_hash = $1";
-        execute(&self.db, sql, vec![hex::encode(hash).into(), session.into()]).await.map(|_| ())
     }
 }

@@ -83,7 +83,8 @@ async fn a_request_goes_through_login_and_consent_to_a_code_bound_to_the_request
     // The code stands for this request, user and browser session.
     let code: PrefixedKey<super::code::AuthorizationCodes> = PrefixedKey::parse(&param(&url, "code").unwrap()).unwrap();
     let hash = code.hashed(&crate::testing::doubles::PlainKeyedHasher as &dyn KeyedHasher);
-    let Redemption::Redeemed(grant) = w.db.redeem_code(&hash, crate::clock::Clock::now(&*w.clock)).await.unwrap()
+    let Redemption::Redeemed(grant) =
+        w.db.redeem_code(&hash, crate::clock::Clock::now(&*w.clock), uuid::Uuid::new_v4()).await.unwrap()
     else {
         panic!("live")
     };

@@ -92,7 +92,10 @@ impl TokenGrants {
             return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
         };
         let hash = code.hashed(&*self.keyed_hasher);
-        let grant = match self.repo.redeem_code(&hash, self.clock.now()).await? {
+        // The session this redemption opens is named by the redemption
+        // itself, so a replay finds it without a second write.
+        let session = self.sessions.next_session_id();
+        let grant = match self.repo.redeem_code(&hash, self.clock.now(), session).await? {
             Redemption::Redeemed(grant) => grant,
             Redemption::Unknown => return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN))),
             Redemption::Replayed { client_id, user_id, issued_session } => {
@@ -123,11 +126,10 @@ impl TokenGrants {
             return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
         };
         let scopes = ClientGrant::new(client.id, grant.scopes.clone());
-        let opened = self.sessions.open_for_client(user.id, grant.assurance, scopes.clone()).await?;
-        let Some((session, pair)) = opened else {
+        let opened = self.sessions.open_for_client(session, user.id, grant.assurance, scopes.clone()).await?;
+        let Some(pair) = opened else {
             return Ok(Err(GrantRefusal::InvalidGrant("the user is no longer active")));
         };
-        self.repo.code_issued(&hash, session).await?;
         let id_token = if scopes.has(Scope::Openid) {
             let now = self.clock.now();
             let claims = IdTokenClaims {

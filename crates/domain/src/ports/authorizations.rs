@@ -31,12 +31,12 @@ pub trait AuthorizationRepo: Send + Sync {
     /// Stores an issued code.
     async fn insert_code(&self, code: &CodeGrant) -> Result<()>;
     /// Marks the code with this hash used at `now` if it is live and
-    /// unused, in one conditional statement (`UPDATE … SET used_at = $now
-    /// WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $now
-    /// RETURNING …`): of any number of concurrent redemptions, one wins.
-    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Redemption>;
-    /// Records the session the code's redemption opened (what a replay revokes).
-    async fn code_issued(&self, hash: &[u8], session: Uuid) -> Result<()>;
+    /// unused, with `session` as the session its redemption opens (what a
+    /// replay revokes), in one conditional statement (`UPDATE … SET used_at
+    /// = $now, issued_session = $session WHERE code_hash = $1 AND used_at IS
+    /// NULL AND expires_at > $now RETURNING …`): of any number of concurrent
+    /// redemptions, one wins.
+    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>, session: Uuid) -> Result<Redemption>;
 }
 
 /// Signs ID tokens with the keys the JWKS publishes (RS256 or EdDSA, the

@@ -80,23 +80,31 @@ impl Sessions {
         K::first(self, &session)
     }
 
-    /// Opens a session for an OpenID Connect client (a code exchange): its
-    /// user proved who they are as `assurance` says (the browser session's
-    /// proof, `auth_time` included); its tokens are the client's. `None`
-    /// when the user is no longer active (decided by the insert).
+    /// The id of a session about to open, made the way [`new_session`](Self::new_session) makes one.
+    pub(crate) fn next_session_id(&self) -> uuid::Uuid {
+        self.rng.uuid_v7(self.clock.now())
+    }
+
+    /// Opens the session `id` for an OpenID Connect client (a code
+    /// exchange): its user proved who they are as `assurance` says (the
+    /// browser session's proof, `auth_time` included); its tokens are the
+    /// client's. `None` when the user is no longer active (decided by the
+    /// insert).
     pub(crate) async fn open_for_client(
         &self,
+        id: uuid::Uuid,
         user: UserId,
         assurance: Assurance,
         grant: ClientGrant,
-    ) -> Result<Option<(uuid::Uuid, TokenPair)>> {
+    ) -> Result<Option<TokenPair>> {
         let mut session = self.new_session(user, assurance.amr);
+        session.id = id;
         session.assurance = Assurance { second_factor_due: false, ..assurance };
         session.client = Some(grant);
         if !self.repo.create(&session).await? {
             return Ok(None);
         }
-        Ok(Some((session.id, TokenPair::first(self, &session)?)))
+        Ok(Some(TokenPair::first(self, &session)?))
     }
 
     /// Whether the session `id` is `user`'s and live now.

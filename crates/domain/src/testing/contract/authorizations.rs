@@ -105,22 +105,34 @@ pub async fn a_code_is_redeemed_once_then_reported_replayed_with_the_session_it_
     s.authorizations.insert_code(&late).await.unwrap();
     assert!(s.authorizations.insert_code(&first).await.is_err(), "{n}: a hash is unique");
     let replayed = |issued| Redemption::Replayed { client_id: first.client_id, user_id: ada, issued_session: issued };
+    let session = Uuid::new_v4();
     assert_eq!(
-        s.authorizations.redeem_code(&first.hash, at(59)).await.unwrap(),
+        s.authorizations.redeem_code(&first.hash, at(59), session).await.unwrap(),
         Redemption::Redeemed(first.clone()),
         "{n}: every field"
     );
-    assert_eq!(s.authorizations.redeem_code(&first.hash, at(59)).await.unwrap(), replayed(None), "{n}");
-    let session = Uuid::new_v4();
-    s.authorizations.code_issued(&first.hash, session).await.unwrap();
-    assert_eq!(s.authorizations.redeem_code(&first.hash, at(70)).await.unwrap(), replayed(Some(session)), "{n}");
-    assert_eq!(s.authorizations.redeem_code(&late.hash, at(60)).await.unwrap(), Redemption::Unknown, "{n}: expired");
-    assert_eq!(s.authorizations.redeem_code(&[9; 32], at(1)).await.unwrap(), Redemption::Unknown, "{n}");
+    let again = s.authorizations.redeem_code(&first.hash, at(59), Uuid::new_v4()).await.unwrap();
+    assert_eq!(again, replayed(Some(session)), "{n}: the session the first redemption named");
+    assert_eq!(
+        s.authorizations.redeem_code(&first.hash, at(70), Uuid::new_v4()).await.unwrap(),
+        replayed(Some(session)),
+        "{n}"
+    );
+    assert_eq!(
+        s.authorizations.redeem_code(&late.hash, at(60), Uuid::new_v4()).await.unwrap(),
+        Redemption::Unknown,
+        "{n}: expired"
+    );
+    assert_eq!(
+        s.authorizations.redeem_code(&[9; 32], at(1), Uuid::new_v4()).await.unwrap(),
+        Redemption::Unknown,
+        "{n}"
+    );
     let bare = CodeGrant { hash: vec![3; 32], nonce: None, scopes: vec![Scope::Openid], ..code(3, ada, &c) };
     s.authorizations.insert_code(&bare).await.unwrap();
     assert!(s.users.delete(ada).await.unwrap());
     assert_eq!(
-        s.authorizations.redeem_code(&bare.hash, at(1)).await.unwrap(),
+        s.authorizations.redeem_code(&bare.hash, at(1), Uuid::new_v4()).await.unwrap(),
         Redemption::Unknown,
         "{n}: it goes with its user"
     );
@@ -132,7 +144,7 @@ pub async fn a_code_has_exactly_one_winner_among_fifty_concurrent_redemptions(s:
     let c = code(1, ada, &client);
     s.authorizations.insert_code(&c).await.unwrap();
     let won = winners(50, || async {
-        Ok(matches!(s.authorizations.redeem_code(&c.hash, at(1)).await?, Redemption::Redeemed(_)))
+        Ok(matches!(s.authorizations.redeem_code(&c.hash, at(1), Uuid::new_v4()).await?, Redemption::Redeemed(_)))
     })
     .await;
     assert_eq!(won, 1, "{}", s.name);
@@ -154,8 +166,21 @@ pub async fn expired_requests_go_and_codes_go_once_past_the_cutoff_used_or_not(s
     for g in [&used, &unused, &fresh] {
         s.authorizations.insert_code(g).await.unwrap();
     }
-    assert!(matches!(s.authorizations.redeem_code(&used.hash, at(1)).await.unwrap(), Redemption::Redeemed(_)));
+    assert!(matches!(
+        s.authorizations.redeem_code(&used.hash, at(1), Uuid::new_v4()).await.unwrap(),
+        Redemption::Redeemed(_)
+    ));
     assert_eq!(s.purge.purge(Purgeable::AuthorizationCodes, at(100), 100).await.unwrap(), 2, "{n}: used or not");
-    assert_eq!(s.authorizations.redeem_code(&used.hash, at(1)).await.unwrap(), Redemption::Unknown, "{n}");
-    assert!(matches!(s.authorizations.redeem_code(&fresh.hash, at(1)).await.unwrap(), Redemption::Redeemed(_)), "{n}");
+    assert_eq!(
+        s.authorizations.redeem_code(&used.hash, at(1), Uuid::new_v4()).await.unwrap(),
+        Redemption::Unknown,
+        "{n}"
+    );
+    assert!(
+        matches!(
+            s.authorizations.redeem_code(&fresh.hash, at(1), Uuid::new_v4()).await.unwrap(),
+            Redemption::Redeemed(_)
+        ),
+        "{n}"
+    );
 }

@@ -35,7 +35,7 @@ impl AuthorizationRepo for MemDb {
         t.codes.insert(code.hash.clone(), (code.clone(), None, None));
         Ok(())
     }
-    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>) -> Result<Redemption> {
+    async fn redeem_code(&self, hash: &[u8], now: DateTime<Utc>, session: Uuid) -> Result<Redemption> {
         let mut t = self.tables();
         let Some((code, used_at, issued)) = t.codes.get_mut(hash) else { return Ok(Redemption::Unknown) };
         if used_at.is_some() {
@@ -49,12 +49,7 @@ impl AuthorizationRepo for MemDb {
             return Ok(Redemption::Unknown);
         }
         *used_at = Some(now);
+        *issued = Some(session);
         Ok(Redemption::Redeemed(code.clone()))
-    }
-    async fn code_issued(&self, hash: &[u8], session: Uuid) -> Result<()> {
-        if let Some((_, _, issued)) = self.tables().codes.get_mut(hash) {
-            *issued = Some(session);
-        }
-        Ok(())
     }
 }
