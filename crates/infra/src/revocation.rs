@@ -203,6 +203,10 @@ impl SessionRepo for PushedSessions {
         self.db.create(session).await
     }
 
+    async fn create_from(&self, session: &Session, browser: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        self.db.create_from(session, browser, now).await
+    }
+
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         self.db.get(id).await
     }

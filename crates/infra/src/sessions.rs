@@ -104,6 +104,38 @@ impl SessionRepo for SqlSessionRepo {
         create_session(&self.db, s).await
     }
 
+    /// `INSERT … SELECT … FROM users u JOIN oidc_clients c WHERE u.is_active
+    /// AND EXISTS (the browser session, the user's, unrevoked, unexpired)`;
+    /// on PostgreSQL `FOR SHARE OF u, c`, so a deactivation or the client's
+    /// deletion waits for this insert and then ends the session with the rest.
+    async fn create_from(&self, s: &Session, browser: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let Some(grant) = &s.client else {
+            return Err(domain::Error::internal("a client's session without its client"));
+        };
+        let lock = if self.db.get_database_backend() == DbBackend::Postgres { " FOR SHARE OF u, c" } else { "" };
+        let sql = format!(
+            "INSERT INTO sessions (id, user_id, refresh_jti, created_at, expires_at, revoked_at, amr, auth_time, \
+             second_factor_due, client_id, scope) SELECT $1, u.id, $2, $3, $4, NULL, $5, $6, FALSE, c.id, $7 \
+             FROM users u JOIN oidc_clients c ON c.id = $8 WHERE u.id = $9 AND u.is_active AND EXISTS \
+             (SELECT 1 FROM sessions b WHERE b.id = $10 AND b.user_id = u.id AND b.revoked_at IS NULL \
+             AND b.expires_at > $11){lock}"
+        );
+        let values = vec![
+            s.id.into(),
+            s.refresh_jti.into(),
+            s.created_at.into(),
+            s.expires_at.into(),
+            amr_column(s.assurance.amr).into(),
+            s.assurance.auth_time.into(),
+            grant.scope_words().into(),
+            grant.client_id.0.into(),
+            s.user_id.0.into(),
+            browser.into(),
+            now.into(),
+        ];
+        Ok(execute(&self.db, &sql, values).await? == 1)
+    }
+
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         Ok(Entity::find_by_id(id).one(&self.db).await.map_err(internal)?.map(Into::into))
     }

@@ -119,16 +119,14 @@ impl TokenGrants {
         if !verifier.is_some_and(|v| grant.challenge.verified_by(v)) {
             return Ok(Err(GrantRefusal::InvalidGrant("code_verifier does not match the code_challenge")));
         }
-        if !self.sessions.is_live(grant.browser_session, grant.user_id).await? {
-            return Ok(Err(GrantRefusal::InvalidGrant("the sign-in this code came from has ended")));
-        }
         let Some(user) = self.users.by_id(grant.user_id).await?.map(|s| s.user) else {
             return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
         };
         let scopes = ClientGrant::new(client.id, grant.scopes.clone());
-        let opened = self.sessions.open_for_client(session, user.id, grant.assurance, scopes.clone()).await?;
-        let Some(pair) = opened else {
-            return Ok(Err(GrantRefusal::InvalidGrant("the user is no longer active")));
+        let opened =
+            self.sessions.open_for_client(session, grant.browser_session, user.id, grant.assurance, scopes.clone());
+        let Some(pair) = opened.await? else {
+            return Ok(Err(GrantRefusal::InvalidGrant("the sign-in this code came from has ended")));
         };
         let id_token = if scopes.has(Scope::Openid) {
             let now = self.clock.now();

@@ -64,6 +64,13 @@ pub trait SessionRepo: Send + Sync {
     /// same statement: `false` otherwise. A deactivation on another node can
     /// then never leave a live session behind.
     async fn create(&self, session: &Session) -> Result<bool>;
+    /// Stores an OpenID Connect client's session `session` (a code
+    /// exchange) only if, in the same statement, its user is active, the
+    /// browser session `browser` the code came from is that user's and live
+    /// at `now`, and its client still exists: `false` otherwise. A logout,
+    /// a deactivation or the client's deletion on another node then either
+    /// comes first (nothing is stored) or after (and ends it).
+    async fn create_from(&self, session: &Session, browser: Uuid, now: DateTime<Utc>) -> Result<bool>;
     async fn get(&self, id: Uuid) -> Result<Option<Session>>;
     /// Swaps `old_jti` for `new_jti` if it is still the current one, the
     /// session is not revoked and not expired at `now`, and returns the

@@ -86,13 +86,15 @@ impl Sessions {
     }
 
     /// Opens the session `id` for an OpenID Connect client (a code
-    /// exchange): its user proved who they are as `assurance` says (the
-    /// browser session's proof, `auth_time` included); its tokens are the
-    /// client's. `None` when the user is no longer active (decided by the
-    /// insert).
+    /// exchange) from the browser session `browser`: its user proved who
+    /// they are as `assurance` says (the browser session's proof,
+    /// `auth_time` included); its tokens are the client's. `None` when the
+    /// user is no longer active, the browser session has ended or the client
+    /// is gone (decided by the insert, [`SessionRepo::create_from`]).
     pub(crate) async fn open_for_client(
         &self,
         id: uuid::Uuid,
+        browser: uuid::Uuid,
         user: UserId,
         assurance: Assurance,
         grant: ClientGrant,
@@ -101,7 +103,7 @@ impl Sessions {
         session.id = id;
         session.assurance = Assurance { second_factor_due: false, ..assurance };
         session.client = Some(grant);
-        if !self.repo.create(&session).await? {
+        if !self.repo.create_from(&session, browser, self.clock.now()).await? {
             return Ok(None);
         }
         Ok(Some(TokenPair::first(self, &session)?))

@@ -200,6 +200,7 @@ macro_rules! port_contracts {
             a_users_live_sessions_are_listed_newest_first_up_to_the_limit,
             a_session_is_revoked_by_its_owner_only_and_once_among_fifty,
             a_deleted_clients_live_sessions_end_together_and_no_others,
+            a_clients_session_is_stored_only_from_a_live_browser_session_of_its_user_while_the_client_exists,
         ]);
         $crate::port_contracts!(@suite $store, otps: [
             a_challenge_round_trips_and_needs_an_existing_user,

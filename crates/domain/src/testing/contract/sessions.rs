@@ -186,3 +186,37 @@ pub async fn a_deleted_clients_live_sessions_end_together_and_no_others(s: Store
     }
     assert!(s.sessions.revoke_client(app, at(11)).await.unwrap().is_empty(), "{n}");
 }
+
+pub async fn a_clients_session_is_stored_only_from_a_live_browser_session_of_its_user_while_the_client_exists(
+    s: Store,
+) {
+    use crate::oidc::{ClientGrant, Scope};
+    let n = s.name;
+    let (ada, bob) = (s.user(1, "ada").await, s.user(2, "bob").await);
+    let client = super::clients::client(0);
+    s.clients.create(&client, None).await.unwrap();
+    let browser = session(ada);
+    assert!(s.sessions.create(&browser).await.unwrap(), "{n}");
+    let for_client = |user| Session { client: Some(ClientGrant::new(client.id, vec![Scope::Openid])), ..session(user) };
+    let stored = for_client(ada);
+    assert!(s.sessions.create_from(&stored, browser.id, at(10)).await.unwrap(), "{n}");
+    assert_eq!(s.sessions.get(stored.id).await.unwrap().as_ref(), Some(&stored), "{n}: as given");
+    let refused = for_client(bob);
+    assert!(
+        !s.sessions.create_from(&refused, browser.id, at(10)).await.unwrap(),
+        "{n}: another user's browser session"
+    );
+    let late = for_client(ada);
+    assert!(!s.sessions.create_from(&late, browser.id, browser.expires_at).await.unwrap(), "{n}: expired");
+    s.sessions.revoke(browser.id, at(20)).await.unwrap();
+    let after = for_client(ada);
+    assert!(!s.sessions.create_from(&after, browser.id, at(21)).await.unwrap(), "{n}: logged out");
+    let other_browser = session(ada);
+    assert!(s.sessions.create(&other_browser).await.unwrap(), "{n}");
+    assert!(s.clients.delete(client.id).await.unwrap());
+    let orphan = for_client(ada);
+    assert!(!s.sessions.create_from(&orphan, other_browser.id, at(22)).await.unwrap(), "{n}: the client is gone");
+    for id in [refused.id, late.id, after.id, orphan.id] {
+        assert!(s.sessions.get(id).await.unwrap().is_none(), "{n}: nothing stored");
+    }
+}

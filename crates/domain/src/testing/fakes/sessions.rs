@@ -21,6 +21,20 @@ impl SessionRepo for MemDb {
         }
         Ok(active)
     }
+    async fn create_from(&self, s: &Session, browser: Uuid, now: DateTime<Utc>) -> Result<bool> {
+        let client_exists = {
+            let t = self.tables();
+            let live = t
+                .sessions
+                .get(&browser)
+                .is_some_and(|b| b.user_id == s.user_id && b.revoked_at.is_none() && now < b.expires_at);
+            live && s.client.as_ref().is_some_and(|g| t.clients.contains_key(&g.client_id))
+        };
+        if !client_exists {
+            return Ok(false);
+        }
+        SessionRepo::create(self, s).await
+    }
     async fn get(&self, id: Uuid) -> Result<Option<Session>> {
         Ok(self.tables().sessions.get(&id).cloned())
     }
