@@ -166,20 +166,17 @@ impl TokenGrants {
     /// refresh token issued to `client` is taken.
     #[tracing::instrument(skip_all, fields(client_id = %client.id))]
     pub async fn refresh(&self, client: &Client, refresh_token: &str) -> Result<Granted> {
-        let refused = || Ok(Err(GrantRefusal::InvalidGrant("the refresh token is not valid for this client")));
-        let Ok(claims) = self.sessions.tokens.check(refresh_token, crate::token::TokenKind::Refresh) else {
-            return refused();
-        };
-        let scope = claims.client.map(|g| g.scope_words()).unwrap_or_default();
         match self.sessions.refresh_for(refresh_token, Some(client.id)).await {
-            Ok(pair) => Ok(Ok(TokenAnswer {
+            Ok((pair, grant)) => Ok(Ok(TokenAnswer {
                 access_token: pair.access_token,
                 expires_in: pair.expires_in,
                 id_token: None,
                 refresh_token: Some(pair.refresh_token),
-                scope,
+                scope: grant.map(|g| g.scope_words()).unwrap_or_default(),
             })),
-            Err(Error::TokenInvalid | Error::TokenExpired | Error::SessionRevoked | Error::RefreshReused) => refused(),
+            Err(Error::TokenInvalid | Error::TokenExpired | Error::SessionRevoked | Error::RefreshReused) => {
+                Ok(Err(GrantRefusal::InvalidGrant("the refresh token is not valid for this client")))
+            }
             Err(e) => Err(e),
         }
     }

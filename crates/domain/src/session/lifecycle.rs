@@ -203,13 +203,18 @@ impl Sessions {
     /// proved who they are: a refresh never changes it.
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
-        self.refresh_for(refresh_token, None).await
+        Ok(self.refresh_for(refresh_token, None).await?.0)
     }
 
     /// [`refresh`](Self::refresh) for the OpenID Connect client `client`:
     /// only a refresh token issued to it is exchanged (RFC 6749 §6), and
     /// authd's own refresh route exchanges none issued to a client.
-    pub async fn refresh_for(&self, refresh_token: &str, client: Option<ClientId>) -> Result<TokenPair> {
+    /// The pair comes with the client's grant the token carried (its scopes).
+    pub async fn refresh_for(
+        &self,
+        refresh_token: &str,
+        client: Option<ClientId>,
+    ) -> Result<(TokenPair, Option<ClientGrant>)> {
         let claims = self.tokens.check(refresh_token, TokenKind::Refresh)?;
         if claims.client.as_ref().map(|c| c.client_id) != client {
             return Err(Error::TokenInvalid);
@@ -218,7 +223,9 @@ impl Sessions {
         let next_jti = self.rng.uuid_v4();
         let expires = after(now, self.refresh_ttl);
         if let Some(assurance) = self.repo.rotate(claims.sid, claims.jti, next_jti, now, expires).await? {
-            return self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires, assurance, claims.client.as_ref());
+            let pair =
+                self.tokens.pair(claims.sub, claims.sid, next_jti, now, expires, assurance, claims.client.as_ref())?;
+            return Ok((pair, claims.client));
         }
         let session = self.repo.get(claims.sid).await?.ok_or(Error::TokenInvalid)?;
         if session.user_id != claims.sub {
