@@ -31,8 +31,9 @@ pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Respon
     resp
 }
 
-/// RFC 6749 §5.1: token answers are never cached.
+/// RFC 6749 §5.1: token answers are never cached. `Cache-Control:
+/// no-store` is on every answer already (the layer's); HTTP/1.0 caches
+/// read `Pragma`.
 pub fn no_store(resp: &mut Response) {
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }

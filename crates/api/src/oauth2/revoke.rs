@@ -4,7 +4,7 @@
 //! Introspection is for confidential clients (resource servers): whether a
 //! token is live, and what it says.
 
-use domain::oidc::{ClientKind, Clients, Introspection, TokenGrants};
+use domain::oidc::{Client, ClientKind, Clients, Introspection, TokenGrants};
 use poem::http::StatusCode;
 use poem::web::{Form, Json};
 use poem::{IntoResponse, Request, Response, handler};
@@ -26,6 +26,21 @@ pub struct TokenForm {
     client_secret: Option<String>,
 }
 
+/// The client the request proves and the token it names, or the answer
+/// refusing the request.
+async fn client_and_token<'f>(
+    req: &Request,
+    clients: &Clients,
+    form: &'f TokenForm,
+) -> Result<(Client, &'f str), Response> {
+    let client = authenticate(req, clients, form.client_id.as_deref(), form.client_secret.as_deref()).await?;
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required"))?;
+    Ok((client, token))
+}
+
 #[handler]
 pub async fn revoke(
     req: &Request,
@@ -33,12 +48,9 @@ pub async fn revoke(
     grants: Use<'_, TokenGrants>,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let client = match authenticate(req, &clients, form.client_id.as_deref(), form.client_secret.as_deref()).await {
-        Ok(client) => client,
+    let (client, token) = match client_and_token(req, &clients, &form).await {
+        Ok(found) => found,
         Err(refused) => return refused,
-    };
-    let Some(token) = form.token.as_deref() else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
     };
     match grants.revoke(&client, token).await {
         Ok(()) => {
@@ -81,16 +93,13 @@ pub async fn introspect(
     grants: Use<'_, TokenGrants>,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let client = match authenticate(req, &clients, form.client_id.as_deref(), form.client_secret.as_deref()).await {
-        Ok(client) => client,
+    let (client, token) = match client_and_token(req, &clients, &form).await {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
     if client.kind != ClientKind::Confidential {
         return invalid_client("introspection is for confidential clients");
     }
-    let Some(token) = form.token.as_deref() else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "token is required");
-    };
     let body = match grants.introspect(&client, token).await {
         Ok(Introspection::Inactive) => Introspected::default(),
         Ok(Introspection::Active { claims, token_type }) => Introspected {

@@ -53,13 +53,11 @@ fn refused(error: Option<&str>) -> Response {
 
 #[handler]
 pub async fn userinfo(req: &Request, sessions: Use<'_, Sessions>, accounts: Use<'_, Accounts>) -> Response {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim));
-    let Some(token) = bearer else { return refused(None) };
-    let (caller, grant) = match sessions.authenticate_resource(token).await {
+    // The same reading of `Authorization: Bearer` as every API route's.
+    let Ok(bearer) = <poem_openapi::auth::Bearer as poem_openapi::auth::BearerAuthorization>::from_request(req) else {
+        return refused(None);
+    };
+    let (caller, grant) = match sessions.authenticate_resource(&bearer.token).await {
         Ok(found) => found,
         Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => {
             return Problem::from(e).into_response();
