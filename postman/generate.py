@@ -513,6 +513,7 @@ apps_folder = [
                 'pm.test("the issuer, without a trailing slash", () => pm.expect(d.issuer).to.not.match(/\\/$/));',
                 'pm.test("its endpoints", () => { pm.expect(d.authorization_endpoint).to.eql(d.issuer + "/oauth2/authorize"); pm.expect(d.token_endpoint).to.eql(d.issuer + "/oauth2/token"); pm.expect(d.jwks_uri).to.eql(d.issuer + "/.well-known/jwks.json"); });',
                 'pm.test("code flow, PKCE S256, RS256", () => { pm.expect(d.response_types_supported).to.eql(["code"]); pm.expect(d.code_challenge_methods_supported).to.eql(["S256"]); pm.expect(d.id_token_signing_alg_values_supported).to.include("RS256"); pm.expect(d.authorization_response_iss_parameter_supported).to.eql(true); });',
+                'pm.test("grant types", () => pm.expect(d.grant_types_supported).to.eql(["authorization_code", "refresh_token", "client_credentials"]));',
             )
         ],
     ),
@@ -536,6 +537,49 @@ apps_folder = [
         "/oauth2/token",
         form={"grant_type": "password", "username": "x", "password": "y", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
         events=[test(status(400), 'pm.test("unsupported_grant_type", () => pm.expect(pm.response.json().error).to.eql("unsupported_grant_type"));')],
+    ),
+    request(
+        "Token endpoint: client_credentials gives a confidential client a token of its own",
+        "POST",
+        "/oauth2/token",
+        form={"grant_type": "client_credentials", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[
+            test(
+                status(200),
+                "const b = pm.response.json();",
+                'pm.test("an access token alone", () => { pm.expect(b.token_type).to.eql("Bearer"); pm.expect(b.refresh_token).to.be.undefined; pm.expect(b.id_token).to.be.undefined; });',
+                'pm.test("its subject and audience are the client", () => { const c = JSON.parse(atob(b.access_token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); pm.expect(c.sub).to.eql(pm.environment.get("clientId")); pm.expect(c.aud).to.eql(pm.environment.get("clientId")); });',
+                save("clientToken", "b.access_token"),
+            )
+        ],
+    ),
+    request(
+        "Token endpoint: client_credentials with a user scope is invalid_scope",
+        "POST",
+        "/oauth2/token",
+        form={"grant_type": "client_credentials", "scope": "openid", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(400), 'pm.test("invalid_scope", () => pm.expect(pm.response.json().error).to.eql("invalid_scope"));')],
+    ),
+    request(
+        "Introspection: the client's own token is active, with the client as its subject",
+        "POST",
+        "/oauth2/introspect",
+        form={"token": "{{clientToken}}", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(200), "const b = pm.response.json();", 'pm.test("active, about the client", () => { pm.expect(b.active).to.eql(true); pm.expect(b.sub).to.eql(pm.environment.get("clientId")); pm.expect(b.sid).to.be.undefined; });')],
+    ),
+    request(
+        "Revocation: the client revokes its own token",
+        "POST",
+        "/oauth2/revoke",
+        form={"token": "{{clientToken}}", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(200))],
+    ),
+    request(
+        "Introspection: the revoked token is inactive",
+        "POST",
+        "/oauth2/introspect",
+        form={"token": "{{clientToken}}", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
+        events=[test(status(200), 'pm.test("active false", () => pm.expect(pm.response.json()).to.eql({active: false}));')],
     ),
     request(
         "Introspection: an unknown token is inactive",

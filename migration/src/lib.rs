@@ -29,6 +29,7 @@ mod m20261206_000021_session_second_factor_due;
 mod m20261206_000022_oidc_clients;
 mod m20261206_000023_oidc_flows;
 mod m20261206_000024_session_client;
+mod m20261206_000025_client_credentials;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_oidc_clients::Migration),
             Box::new(m20261206_000023_oidc_flows::Migration),
             Box::new(m20261206_000024_session_client::Migration),
+            Box::new(m20261206_000025_client_credentials::Migration),
         ]
     }
 }

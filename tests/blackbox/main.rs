@@ -25,6 +25,7 @@ mod malformed;
 mod metrics;
 mod oidc;
 mod oidc_browser;
+mod oidc_client_credentials;
 mod otp;
 mod outage;
 mod overload;

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::harness::{Server, TestUser};
 
-const REDIRECT: &str = "https://app.example.com/cb";
+pub(crate) const REDIRECT: &str = "https://app.example.com/cb";
 /// RFC 7636 Appendix B's challenge.
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
@@ -257,7 +257,7 @@ async fn a_declined_consent_answers_access_denied_and_the_pages_refuse_framing()
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// A JWT's header and claims, unverified.
-fn jwt_parts(token: &str) -> (serde_json::Value, serde_json::Value) {
+pub(crate) fn jwt_parts(token: &str) -> (serde_json::Value, serde_json::Value) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = token.split('.');
@@ -283,7 +283,11 @@ fn rs256_verifies(jwks: &serde_json::Value, token: &str) -> bool {
 }
 
 /// Posts a form to the token endpoint, with HTTP Basic when `basic` is given.
-async fn token_request(s: &Server, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+pub(crate) async fn token_request(
+    s: &Server,
+    basic: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
     let mut req = s.http.post(s.url("/oauth2/token")).form(form);
     if let Some((id, secret)) = basic {
         req = req.basic_auth(id, Some(secret));

@@ -310,6 +310,7 @@ impl Services {
         let token_grants = TokenGrants {
             repo: p.authorizations.clone(),
             users: p.users.clone(),
+            clients: p.clients.clone(),
             sessions: sessions.clone(),
             id_tokens: p.id_tokens,
             keyed_hasher: p.keyed_hasher.clone(),

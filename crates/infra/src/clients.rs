@@ -8,6 +8,7 @@ use domain::Result;
 use domain::oidc::{Client, ClientId, ClientKind, ClientPatch, IdTokenAlg, Scope, StoredSecret};
 use domain::ports::ClientRepo;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+use uuid::Uuid;
 
 use crate::db::{Database, execute, internal, query_one, statement};
 use crate::key_rows::KeyTable;
@@ -161,5 +162,23 @@ impl ClientRepo for SqlClientRepo {
             });
         }
         Ok(Some((client_from(first)?, secrets)))
+    }
+
+    async fn open_credentials_grant(&self, id: ClientId, fresh: Uuid) -> Result<Option<Uuid>> {
+        let sql = "UPDATE oidc_clients SET credentials_grant = COALESCE(credentials_grant, $2) WHERE id = $1 \
+                   RETURNING credentials_grant";
+        let row = query_one(&self.db, sql, vec![id.0.into(), fresh.into()]).await?;
+        row.map(|r| r.try_get("", "credentials_grant").map_err(internal)).transpose()
+    }
+
+    async fn credentials_grant(&self, id: ClientId) -> Result<Option<Uuid>> {
+        let sql = "SELECT credentials_grant FROM oidc_clients WHERE id = $1";
+        let row = query_one(&self.db, sql, vec![id.0.into()]).await?;
+        Ok(row.map(|r| r.try_get::<Option<Uuid>>("", "credentials_grant").map_err(internal)).transpose()?.flatten())
+    }
+
+    async fn end_credentials_grant(&self, id: ClientId) -> Result<()> {
+        let sql = "UPDATE oidc_clients SET credentials_grant = NULL WHERE id = $1";
+        execute(&self.db, sql, vec![id.0.into()]).await.map(|_| ())
     }
 }

@@ -153,19 +153,21 @@ impl JwtCodec {
     /// The kind a verified token's header type names, if its audience is
     /// that kind's: an access token's is the configured audience, or the
     /// client it names in `client_id`; only access and refresh tokens name
-    /// a client.
-    fn kind_of(&self, typ: Option<&str>, aud: &str, client: Option<Uuid>) -> Result<TokenKind> {
+    /// a client. An access token whose subject is the client it names is
+    /// the client's own (`client_credentials`, RFC 9068 §2.2).
+    fn kind_of(&self, typ: Option<&str>, w: &Wire) -> Result<TokenKind> {
         let kind = match typ {
+            Some(ACCESS_TYPE) if w.client_id.is_some_and(|c| c == w.sub) => TokenKind::Client,
             Some(ACCESS_TYPE) => TokenKind::Access,
             Some(typ) => OWN_TYPES.iter().find(|(_, t, _)| *t == typ).map(|(k, _, _)| *k).ok_or(Error::TokenInvalid)?,
             None => return Err(Error::TokenInvalid),
         };
-        let expected = match (kind, client) {
-            (TokenKind::Access, Some(id)) => id.to_string(),
+        let expected = match (kind, w.client_id) {
+            (TokenKind::Access | TokenKind::Client, Some(id)) => id.to_string(),
             (TokenKind::Access | TokenKind::Refresh, _) | (_, None) => self.typed(kind).1.to_owned(),
             (_, Some(_)) => return Err(Error::TokenInvalid),
         };
-        if expected != aud {
+        if expected != w.aud {
             return Err(Error::TokenInvalid);
         }
         Ok(kind)
@@ -177,12 +179,18 @@ impl domain::ports::TokenCodec for JwtCodec {
         let (typ, aud) = self.typed(c.kind);
         let client_id = c.client.as_ref().map(|g| g.client_id.0);
         let aud = match (c.kind, client_id) {
-            (TokenKind::Access, Some(id)) => id.to_string(),
+            (TokenKind::Access | TokenKind::Client, Some(id)) => id.to_string(),
             _ => aud.to_owned(),
+        };
+        // A client's own token has the client as its subject (RFC 9068 §2.2).
+        let sub = match (c.kind, client_id) {
+            (TokenKind::Client, Some(id)) => id,
+            (TokenKind::Client, None) => return Err(Error::internal("a client's own token names its client")),
+            _ => c.sub.0,
         };
         let wire = Wire {
             iss: self.issuer.clone(),
-            sub: c.sub.0,
+            sub,
             aud,
             exp: c.exp,
             iat: c.iat,
@@ -226,11 +234,14 @@ impl domain::ports::TokenCodec for JwtCodec {
         };
         let data = data.map_err(|_| Error::TokenInvalid)?;
         let w = data.claims;
-        let kind = self.kind_of(data.header.typ.as_deref(), &w.aud, w.client_id)?;
+        let kind = self.kind_of(data.header.typ.as_deref(), &w)?;
+        let sub = match kind {
+            TokenKind::Client => Claims::NO_USER,
+            _ => UserId(w.sub),
+        };
         let assurance = w.assurance()?;
         let client = w.client_id.map(|id| ClientGrant::from_words(ClientId(id), w.scope.as_deref().unwrap_or("")));
-        let claims =
-            Claims { kind, sub: UserId(w.sub), sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp, assurance, client };
+        let claims = Claims { kind, sub, sid: w.sid, jti: w.jti, iat: w.iat, exp: w.exp, assurance, client };
         self.verified.put(token, Verified { claims: claims.clone(), kid });
         Ok(claims)
     }
@@ -513,6 +524,31 @@ mod tests {
         ] {
             assert!(matches!(c.decode(&with(refused.clone())), Err(Error::TokenInvalid)), "{refused}");
         }
+    }
+
+    #[test]
+    fn a_clients_own_token_is_an_at_jwt_whose_subject_and_audience_are_the_client_and_never_an_access_token() {
+        let c = codec();
+        let own = Claims {
+            kind: TokenKind::Client,
+            sub: Claims::NO_USER,
+            assurance: None,
+            client: Some(ClientGrant::new(ClientId(Uuid::from_u128(7)), vec![])),
+            ..claims()
+        };
+        let token = c.encode(&own).unwrap();
+        let (header, wire) = parts(&token);
+        let id = Uuid::from_u128(7).to_string();
+        assert_eq!(header["typ"].as_str(), Some("at+jwt"));
+        assert_eq!((wire["sub"].as_str(), wire["aud"].as_str()), (Some(id.as_str()), Some(id.as_str())));
+        assert_eq!(wire["client_id"].as_str(), Some(id.as_str()));
+        assert!(wire.get("amr").is_none() && wire.get("acr").is_none(), "no user proved anything: {wire}");
+        let decoded = c.decode(&token).unwrap();
+        assert_eq!(decoded, own);
+        assert_eq!(decoded.kind, TokenKind::Client, "not an access token of a user");
+        // A user's token for the same client stays a user's.
+        let users = Claims { client: own.client.clone(), ..claims() };
+        assert_eq!(c.decode(&c.encode(&users).unwrap()).unwrap().kind, TokenKind::Access);
     }
 
     #[test]

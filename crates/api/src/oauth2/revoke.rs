@@ -5,6 +5,7 @@
 //! token is live, and what it says.
 
 use domain::oidc::{Client, ClientKind, Clients, Introspection, TokenGrants};
+use domain::token::TokenKind;
 use poem::http::StatusCode;
 use poem::web::{Form, Json};
 use poem::{IntoResponse, Request, Response, handler};
@@ -109,8 +110,12 @@ pub async fn introspect(
             token_type: Some(token_type),
             exp: Some(claims.exp),
             iat: Some(claims.iat),
-            sub: Some(claims.sub.0.to_string()),
-            sid: Some(claims.sid.to_string()),
+            // A client's own token has the client as its subject and no session.
+            sub: Some(match (&claims.kind, &claims.client) {
+                (TokenKind::Client, Some(g)) => g.client_id.to_string(),
+                _ => claims.sub.0.to_string(),
+            }),
+            sid: (claims.kind != TokenKind::Client).then(|| claims.sid.to_string()),
             acr: claims.assurance.map(|a| a.acr().as_str()),
             auth_time: claims.assurance.map(|a| a.auth_time.timestamp()),
         },

@@ -1,7 +1,8 @@
 //! `POST /oauth2/token` (RFC 6749 §3.2, §4.1.3, §6): a client proves itself
 //! (HTTP Basic, or `client_id` and `client_secret` in the form, or a public
 //! client's `client_id` alone; one way per request, RFC 6749 §2.3), then
-//! exchanges a code or a refresh token. A client that does not prove itself
+//! exchanges a code or a refresh token, or (a confidential client) asks
+//! for a token of its own (`client_credentials`). A client that does not prove itself
 //! gets 401 `invalid_client` with `WWW-Authenticate`.
 
 use domain::oidc::{Clients, GrantRefusal, TokenAnswer, TokenGrants};
@@ -23,6 +24,7 @@ pub struct TokenForm {
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
+    scope: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
 }
@@ -37,6 +39,8 @@ struct TokenBody {
     id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
+    /// Absent when no scope was granted (a client's own token).
+    #[serde(skip_serializing_if = "String::is_empty")]
     scope: String,
 }
 
@@ -64,6 +68,7 @@ pub async fn token(
             };
             grants.refresh(&client, refresh).await
         }
+        "client_credentials" => grants.client_credentials(&client, form.scope.as_deref()).await,
         "" => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
         _ => Ok(Err(GrantRefusal::UnsupportedGrantType)),
     };

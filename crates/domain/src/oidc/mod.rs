@@ -8,6 +8,7 @@
 
 pub mod authorizations;
 pub mod client;
+pub mod client_credentials;
 pub mod clients;
 pub mod code;
 pub mod decision;
@@ -33,6 +34,8 @@ pub use token_grants::{GrantRefusal, Granted, Introspection, TokenAnswer, TokenG
 mod authorizations_tests;
 #[cfg(test)]
 mod authorize_tests;
+#[cfg(test)]
+mod client_credentials_tests;
 #[cfg(test)]
 mod clients_tests;
 #[cfg(test)]

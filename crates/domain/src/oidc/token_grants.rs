@@ -13,7 +13,7 @@ use super::id_token::{IdTokenClaims, UserClaims, at_hash};
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
-use crate::ports::{AuthorizationRepo, IdTokenSigner, KeyedHasher, UserRepo};
+use crate::ports::{AuthorizationRepo, ClientRepo, IdTokenSigner, KeyedHasher, UserRepo};
 use crate::session::Sessions;
 
 /// How long an ID token may be presented (the access token's lifetime).
@@ -38,6 +38,9 @@ pub enum GrantRefusal {
     InvalidRequest(&'static str),
     /// The code or refresh token is not one this client may redeem now.
     InvalidGrant(&'static str),
+    /// The client may not use this grant type.
+    UnauthorizedClient(&'static str),
+    InvalidScope(&'static str),
     UnsupportedGrantType,
 }
 
@@ -46,14 +49,21 @@ impl GrantRefusal {
         match self {
             GrantRefusal::InvalidRequest(_) => "invalid_request",
             GrantRefusal::InvalidGrant(_) => "invalid_grant",
+            GrantRefusal::UnauthorizedClient(_) => "unauthorized_client",
+            GrantRefusal::InvalidScope(_) => "invalid_scope",
             GrantRefusal::UnsupportedGrantType => "unsupported_grant_type",
         }
     }
 
     pub fn description(&self) -> &'static str {
         match self {
-            GrantRefusal::InvalidRequest(d) | GrantRefusal::InvalidGrant(d) => d,
-            GrantRefusal::UnsupportedGrantType => "grant_type must be authorization_code or refresh_token",
+            GrantRefusal::InvalidRequest(d)
+            | GrantRefusal::InvalidGrant(d)
+            | GrantRefusal::UnauthorizedClient(d)
+            | GrantRefusal::InvalidScope(d) => d,
+            GrantRefusal::UnsupportedGrantType => {
+                "grant_type must be authorization_code, refresh_token or client_credentials"
+            }
         }
     }
 }
@@ -65,6 +75,7 @@ pub type Granted = std::result::Result<TokenAnswer, GrantRefusal>;
 pub struct TokenGrants {
     pub(crate) repo: Arc<dyn AuthorizationRepo>,
     pub(crate) users: Arc<dyn UserRepo>,
+    pub(crate) clients: Arc<dyn ClientRepo>,
     pub(crate) sessions: Sessions,
     pub(crate) id_tokens: Arc<dyn IdTokenSigner>,
     pub(crate) keyed_hasher: Arc<dyn KeyedHasher>,
@@ -195,11 +206,20 @@ pub enum Introspection {
 
 impl TokenGrants {
     /// RFC 7009: ends the session of `token` (an access or refresh token)
-    /// if it was issued to `client`; any other token, valid or not, is
-    /// left as it is, and the answer is the same.
+    /// if it was issued to `client`, or, for one of its client-credentials
+    /// tokens, its credentials grant (so every token of that grant, as RFC
+    /// 7009 §2.1 allows); any other token, valid or not, is left as it is,
+    /// and the answer is the same.
     #[tracing::instrument(skip_all, fields(client_id = %client.id))]
     pub async fn revoke(&self, client: &Client, token: &str) -> Result<()> {
         use crate::token::TokenKind;
+        if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Client) {
+            if claims.client.as_ref().is_some_and(|g| g.client_id == client.id) {
+                self.clients.end_credentials_grant(client.id).await?;
+                tracing::info!(client_id = %client.id, grant = %claims.sid, "oidc client_credentials grant revoked");
+            }
+            return Ok(());
+        }
         let claims = [TokenKind::Refresh, TokenKind::Access]
             .into_iter()
             .find_map(|kind| self.sessions.tokens.check(token, kind).ok());
@@ -213,9 +233,16 @@ impl TokenGrants {
 
     /// RFC 7662: whether `token` is live, for a confidential client: an
     /// access token of authd's own or of any client's session while its
-    /// session is live; a refresh token only of the asking client's own.
+    /// session is live, or any client's own token while its credentials
+    /// grant is; a refresh token only of the asking client's own.
     pub async fn introspect(&self, client: &Client, token: &str) -> Result<Introspection> {
         use crate::token::TokenKind;
+        if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Client) {
+            return Ok(match self.client_token_live(&claims).await? {
+                true => Introspection::Active { claims, token_type: "access_token" },
+                false => Introspection::Inactive,
+            });
+        }
         if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Access) {
             return Ok(match self.sessions.is_live(claims.sid, claims.sub).await? {
                 true => Introspection::Active { claims, token_type: "access_token" },

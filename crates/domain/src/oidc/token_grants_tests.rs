@@ -167,9 +167,13 @@ fn each_refusal_is_worded_as_rfc_6749_section_5_2_says() {
     assert_eq!(GrantRefusal::InvalidGrant("x").error(), "invalid_grant");
     assert_eq!(GrantRefusal::InvalidRequest("x").error(), "invalid_request");
     assert_eq!(GrantRefusal::UnsupportedGrantType.error(), "unsupported_grant_type");
+    assert_eq!(GrantRefusal::UnauthorizedClient("x").error(), "unauthorized_client");
+    assert_eq!(GrantRefusal::InvalidScope("x").error(), "invalid_scope");
+    assert_eq!(GrantRefusal::InvalidScope("no such scope").description(), "no such scope");
+    assert_eq!(GrantRefusal::UnauthorizedClient("public").description(), "public");
     assert_eq!(GrantRefusal::InvalidGrant("the code is spent").description(), "the code is spent");
     assert_eq!(GrantRefusal::InvalidRequest("code is required").description(), "code is required");
-    assert!(GrantRefusal::UnsupportedGrantType.description().contains("authorization_code"));
+    assert!(GrantRefusal::UnsupportedGrantType.description().contains("client_credentials"));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::error::Result;
 use crate::oidc::{Client, ClientId, ClientPatch, StoredSecret};
@@ -31,4 +32,15 @@ pub trait ClientRepo: Send + Sync {
     /// one statement (what a client proving itself reads on every token
     /// request); `None` when there is no such client.
     async fn with_secrets(&self, id: ClientId) -> Result<Option<(Client, Vec<StoredSecret>)>>;
+    /// The client's credentials grant (`client_credentials`): the one it
+    /// has, or `fresh` when it has none, in one statement (`UPDATE … SET
+    /// credentials_grant = COALESCE(credentials_grant, $2) … RETURNING`), so
+    /// concurrent first grants on any node agree; `None` when the client no
+    /// longer exists.
+    async fn open_credentials_grant(&self, id: ClientId, fresh: Uuid) -> Result<Option<Uuid>>;
+    /// The client's credentials grant, if it has one (and exists).
+    async fn credentials_grant(&self, id: ClientId) -> Result<Option<Uuid>>;
+    /// Ends the client's credentials grant: every token issued on it is
+    /// refused from now on, and the next grant opens a new one.
+    async fn end_credentials_grant(&self, id: ClientId) -> Result<()>;
 }

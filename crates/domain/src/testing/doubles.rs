@@ -108,6 +108,7 @@ impl TokenCodec for TextCodec {
             TokenKind::Refresh => "r",
             TokenKind::Temporary => "t",
             TokenKind::Browser => "b",
+            TokenKind::Client => "c",
         };
         let assurance = match c.assurance {
             Some(a) => format!("{}|{}|{}", a.amr.words().join("+"), a.auth_time.timestamp(), a.second_factor_due),
@@ -130,6 +131,7 @@ impl TokenCodec for TextCodec {
             "r" => TokenKind::Refresh,
             "t" => TokenKind::Temporary,
             "b" => TokenKind::Browser,
+            "c" => TokenKind::Client,
             _ => return Err(bad()),
         };
         Ok(Claims {

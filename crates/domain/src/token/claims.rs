@@ -23,6 +23,13 @@ pub enum TokenKind {
     /// Proof of a session opened at the web pages, kept in their HttpOnly
     /// cookie; it lives as long as its session and is never refreshed.
     Browser,
+    /// An OpenID Connect client's access token for itself
+    /// (`client_credentials`, RFC 6749 §4.4): no user is behind it. Its
+    /// `sid` names the client's credentials grant, which revocation ends;
+    /// its `sub` is the nil user ([`Claims::NO_USER`]), and on the wire the
+    /// client's id (RFC 9068 §2.2). Introspection reads it; no route that
+    /// speaks of a user takes it.
+    Client,
 }
 
 /// What a token says. `sid` names the session (access, refresh, browser) or the
@@ -45,6 +52,9 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// The `sub` of a [`TokenKind::Client`] token: no user has this id.
+    pub const NO_USER: UserId = UserId(Uuid::nil());
+
     pub fn new(
         kind: TokenKind,
         sub: UserId,
@@ -116,10 +126,11 @@ mod tests {
     }
 
     #[test]
-    fn token_of_another_kind_is_rejected_in_all_six_pairings() {
+    fn token_of_another_kind_is_rejected_in_every_pairing() {
         use TokenKind::*;
-        for presented in [Access, Refresh, Temporary] {
-            for expected in [Access, Refresh, Temporary] {
+        let kinds = [Access, Refresh, Temporary, Browser, Client];
+        for presented in kinds {
+            for expected in kinds {
                 let r = claims(presented).accept(expected, at(1100));
                 assert_eq!(r.is_ok(), presented == expected, "{presented:?} as {expected:?}");
             }

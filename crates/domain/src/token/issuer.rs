@@ -75,6 +75,15 @@ impl Tokens {
         Ok(BrowserToken { token: self.codec.encode(&claims)?, expires_in })
     }
 
+    /// Signs a client's access token for itself (`client_credentials`) on
+    /// its credentials grant `grant`; it lives as long as an access token.
+    pub fn client(&self, client: crate::oidc::ClientId, grant: Uuid, now: DateTime<Utc>) -> Result<String> {
+        let expires = after(now, self.access_ttl);
+        let claims = Claims::new(TokenKind::Client, Claims::NO_USER, grant, self.rng.uuid_v4(), now, expires)
+            .for_client(Some(&ClientGrant::new(client, vec![])));
+        self.codec.encode(&claims)
+    }
+
     /// Signs the temporary token of a two-factor login whose challenge is `challenge`.
     pub fn temporary(
         &self,

@@ -105,6 +105,31 @@ pub async fn concurrent_secret_rotations_leave_exactly_one_secret_without_an_end
     assert_eq!(open, 1, "{n}: one current secret; every other one has an end");
 }
 
+pub async fn a_credentials_grant_is_opened_once_among_concurrent_first_grants_and_ended_by_revocation_or_deletion(
+    s: Store,
+) {
+    let n = s.name;
+    let c = client(0);
+    s.clients.create(&c, None).await.unwrap();
+    assert_eq!(s.clients.credentials_grant(c.id).await.unwrap(), None, "{n}: none before the first grant");
+    let opened = futures::future::join_all((1..=20u128).map(|i| {
+        let clients = s.clients.clone();
+        async move { clients.open_credentials_grant(c.id, uuid::Uuid::from_u128(i)).await.unwrap() }
+    }))
+    .await;
+    let first = opened[0].expect("the client exists");
+    assert!(opened.iter().all(|g| *g == Some(first)), "{n}: every concurrent first grant agrees: {opened:?}");
+    assert_eq!(s.clients.credentials_grant(c.id).await.unwrap(), Some(first), "{n}");
+    s.clients.end_credentials_grant(c.id).await.unwrap();
+    assert_eq!(s.clients.credentials_grant(c.id).await.unwrap(), None, "{n}: revoked");
+    let next = uuid::Uuid::from_u128(99);
+    assert_eq!(s.clients.open_credentials_grant(c.id, next).await.unwrap(), Some(next), "{n}: a new grant");
+    assert!(s.clients.delete(c.id).await.unwrap());
+    assert_eq!(s.clients.credentials_grant(c.id).await.unwrap(), None, "{n}: gone with its client");
+    let gone = s.clients.open_credentials_grant(c.id, uuid::Uuid::from_u128(7)).await.unwrap();
+    assert_eq!(gone, None, "{n}: a deleted client opens no grant");
+}
+
 pub async fn each_client_change_sets_only_its_settings_and_concurrent_changes_all_take_effect(s: Store) {
     let n = s.name;
     let c = client(0);

@@ -261,6 +261,7 @@ macro_rules! port_contracts {
             a_client_round_trips_with_its_secret_and_lists_in_registration_order,
             a_new_secret_ends_the_others_at_the_grace_time_and_deleting_the_client_takes_them,
             concurrent_secret_rotations_leave_exactly_one_secret_without_an_end,
+            a_credentials_grant_is_opened_once_among_concurrent_first_grants_and_ended_by_revocation_or_deletion,
             each_client_change_sets_only_its_settings_and_concurrent_changes_all_take_effect,
         ]);
         $crate::port_contracts!(@suite $store, authorizations: [

@@ -48,6 +48,7 @@ impl ClientRepo for MemDb {
         t.authorize_requests.retain(|_, (r, _)| r.client_id != id);
         t.consents.retain(|(_, client), _| *client != id);
         t.codes.retain(|_, (c, _, _)| c.client_id != id);
+        t.credentials_grants.remove(&id);
         Ok(t.clients.remove(&id).is_some())
     }
     async fn add_secret(&self, secret: &StoredSecret, others_until: DateTime<Utc>) -> Result<bool> {
@@ -67,5 +68,19 @@ impl ClientRepo for MemDb {
         let mut secrets: Vec<StoredSecret> = t.client_secrets.values().filter(|s| s.owner == id).cloned().collect();
         secrets.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.hash.cmp(&a.hash)));
         Ok(Some((client, secrets)))
+    }
+    async fn open_credentials_grant(&self, id: ClientId, fresh: uuid::Uuid) -> Result<Option<uuid::Uuid>> {
+        let mut t = self.tables();
+        if !t.clients.contains_key(&id) {
+            return Ok(None);
+        }
+        Ok(Some(*t.credentials_grants.entry(id).or_insert(fresh)))
+    }
+    async fn credentials_grant(&self, id: ClientId) -> Result<Option<uuid::Uuid>> {
+        Ok(self.tables().credentials_grants.get(&id).copied())
+    }
+    async fn end_credentials_grant(&self, id: ClientId) -> Result<()> {
+        self.tables().credentials_grants.remove(&id);
+        Ok(())
     }
 }

@@ -77,6 +77,8 @@ pub struct Tables {
     pub clients: HashMap<crate::oidc::ClientId, crate::oidc::Client>,
     /// Secrets by their hash, as the `oidc_client_secrets` primary key finds them.
     pub client_secrets: HashMap<Vec<u8>, crate::oidc::StoredSecret>,
+    /// `oidc_clients.credentials_grant`, by client.
+    pub credentials_grants: HashMap<crate::oidc::ClientId, uuid::Uuid>,
     pub authorize_requests: HashMap<Uuid, (crate::oidc::AuthorizeRequest, DateTime<Utc>)>,
     pub consents: HashMap<(UserId, crate::oidc::ClientId), crate::oidc::Consent>,
     /// Codes by their hash.
