@@ -514,6 +514,7 @@ apps_folder = [
                 'pm.test("its endpoints", () => { pm.expect(d.authorization_endpoint).to.eql(d.issuer + "/oauth2/authorize"); pm.expect(d.token_endpoint).to.eql(d.issuer + "/oauth2/token"); pm.expect(d.jwks_uri).to.eql(d.issuer + "/.well-known/jwks.json"); });',
                 'pm.test("code flow, PKCE S256, RS256", () => { pm.expect(d.response_types_supported).to.eql(["code"]); pm.expect(d.code_challenge_methods_supported).to.eql(["S256"]); pm.expect(d.id_token_signing_alg_values_supported).to.include("RS256"); pm.expect(d.authorization_response_iss_parameter_supported).to.eql(true); });',
                 'pm.test("grant types", () => pm.expect(d.grant_types_supported).to.eql(["authorization_code", "refresh_token", "client_credentials"]));',
+                'pm.test("RP-initiated logout", () => pm.expect(d.end_session_endpoint).to.eql(d.issuer + "/oauth2/logout"));',
             )
         ],
     ),
@@ -594,6 +595,12 @@ apps_folder = [
         "/oauth2/revoke",
         form={"token": "junk", "token_type_hint": "refresh_token", "client_id": "{{clientId}}", "client_secret": "{{clientSecret}}"},
         events=[test(status(200))],
+    ),
+    request(
+        "Logout: an address the client did not register is a page, never a redirect",
+        "GET",
+        "/oauth2/logout?client_id={{clientId}}&post_logout_redirect_uri=https%3A%2F%2Fevil.example.com%2F&state=x",
+        events=[test(status(400), 'pm.test("no redirect", () => pm.expect(pm.response.headers.get("Location")).to.be.undefined);', 'pm.test("an error page", () => pm.expect(pm.response.text()).to.include("Sign-out refused"));')],
     ),
     request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
     request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),

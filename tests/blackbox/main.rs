@@ -26,6 +26,7 @@ mod metrics;
 mod oidc;
 mod oidc_browser;
 mod oidc_client_credentials;
+mod oidc_logout;
 mod otp;
 mod outage;
 mod overload;

@@ -117,7 +117,7 @@ impl<'s> Browser<'s> {
     }
 }
 
-fn between(html: &str, start: &str, end: &str) -> Option<String> {
+pub(crate) fn between(html: &str, start: &str, end: &str) -> Option<String> {
     let from = html.find(start)? + start.len();
     Some(html[from..].split(end).next()?.to_owned())
 }
@@ -130,7 +130,7 @@ fn meta_refresh(html: &str) -> Option<String> {
 }
 
 /// `&#NN;`, `&#xNN;`, `&amp;` and `&quot;` as the characters they stand for.
-fn unescape(text: &str) -> String {
+pub(crate) fn unescape(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -254,7 +254,7 @@ async fn a_declined_consent_answers_access_denied_and_the_pages_refuse_framing()
 }
 
 /// RFC 7636 Appendix B's verifier for [`CHALLENGE`].
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// A JWT's header and claims, unverified.
 pub(crate) fn jwt_parts(token: &str) -> (serde_json::Value, serde_json::Value) {

@@ -64,8 +64,10 @@ pub fn routes(
     if server.ui {
         let ui =
             crate::ui::UiConfig { csrf: crate::boot::secrets::form_signer(settings)?, production: server.production() };
-        route =
-            route.at("/oauth2/authorize", crate::ui::authorize_endpoint(ui.clone())).nest("/ui", crate::ui::routes(ui));
+        route = route
+            .at("/oauth2/authorize", crate::ui::authorize_endpoint(ui.clone()))
+            .at("/oauth2/logout", crate::ui::end_session_endpoint(ui.clone()))
+            .nest("/ui", crate::ui::routes(ui));
         // The provider's endpoints for clients, beside the pages its users sign in at.
         let oauth2 = crate::oauth2::discovery::Discovery::new(&settings.policy().public_url);
         route = route

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
-use crate::oidc::{Authorizations, Clients, TokenGrants};
+use crate::oidc::{Authorizations, Clients, Logouts, TokenGrants};
 use crate::otp::mailed_links::MailedLinks;
 use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
@@ -100,6 +100,8 @@ pub struct Services {
     pub authorizations: Authorizations,
     /// The OpenID Connect token endpoint: codes and refresh tokens for tokens.
     pub token_grants: TokenGrants,
+    /// RP-initiated logout: an application's request to end the browser session.
+    pub logouts: Logouts,
     /// Codes applications send to their users and check.
     pub verifications: Verifications,
     /// Per-address limits and purging of counters.
@@ -312,12 +314,13 @@ impl Services {
             users: p.users.clone(),
             clients: p.clients.clone(),
             sessions: sessions.clone(),
-            id_tokens: p.id_tokens,
+            id_tokens: p.id_tokens.clone(),
             keyed_hasher: p.keyed_hasher.clone(),
             audit: audit.clone(),
             clock: clock.clone(),
             id_token_ttl: policy.access_ttl,
         };
+        let logouts = Logouts { clients: p.clients.clone(), id_tokens: p.id_tokens, sessions: sessions.clone() };
         let authorizations = Authorizations {
             repo: p.authorizations,
             clients: p.clients.clone(),
@@ -366,6 +369,7 @@ impl Services {
             clients,
             authorizations,
             token_grants,
+            logouts,
             verifications,
             throttle,
             courier,

@@ -16,7 +16,7 @@ use crate::http::request_log;
 /// referrer policy): everything under `/ui`, and the OpenID Connect
 /// authorization endpoint, which the pages serve.
 fn is_page(path: &str) -> bool {
-    path.starts_with("/ui") || path == "/oauth2/authorize"
+    path.starts_with("/ui") || path == "/oauth2/authorize" || path == "/oauth2/logout"
 }
 
 /// The methods a path has, if it is known (the API's document says).

@@ -14,7 +14,7 @@ use domain::app::Apps;
 use domain::assurance::StepUp;
 use domain::email::Emails;
 use domain::login::Login;
-use domain::oidc::{Authorizations, Clients, TokenGrants};
+use domain::oidc::{Authorizations, Clients, Logouts, TokenGrants};
 use domain::otp::SecondFactor;
 use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
@@ -66,6 +66,7 @@ parts! {
     Clients => services.clients;
     Authorizations => services.authorizations;
     TokenGrants => services.token_grants;
+    Logouts => services.logouts;
     Verifications => services.verifications;
     TrustedProxies => proxies;
 }

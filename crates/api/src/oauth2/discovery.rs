@@ -24,6 +24,7 @@ impl Discovery {
             "revocation_endpoint": format!("{issuer}/oauth2/revoke"),
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "introspection_endpoint": format!("{issuer}/oauth2/introspect"),
+            "end_session_endpoint": format!("{issuer}/oauth2/logout"),
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],

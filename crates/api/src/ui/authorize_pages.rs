@@ -41,8 +41,9 @@ struct ConsentPage {
 
 #[derive(Template)]
 #[template(path = "to_client.html")]
-struct ToClientPage<'a> {
-    url: &'a str,
+pub(crate) struct ToClientPage<'a> {
+    pub url: &'a str,
+    pub message: &'a str,
 }
 
 /// What a consent page says each scope gives the client.
@@ -71,7 +72,8 @@ fn answer(visitor: &mut Visitor, result: domain::Result<Answer>, after_form: boo
         Ok(Answer::ToClient(url)) => {
             visitor.authorized();
             if after_form {
-                page(StatusCode::OK, &ToClientPage { url: &url })
+                let message = "You are being sent back to the application that asked you to sign in.";
+                page(StatusCode::OK, &ToClientPage { url: &url, message })
             } else {
                 Response::builder().status(StatusCode::FOUND).header(header::LOCATION, url).finish()
             }

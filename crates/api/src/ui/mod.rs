@@ -12,6 +12,7 @@
 //! - [`passkey_pages`]: signing in, the second step and the account's passkeys;
 //! - [`reauth_page`]: "confirm it is you" before a sensitive change (a step-up);
 //! - [`authorize_pages`]: the OpenID Connect authorization endpoint and its consent page;
+//! - [`logout_app_page`]: an application's request to sign the person out (RP-initiated logout);
 //! - [`register_page`], [`account_page`]: the rest ([`totp_pages`]: the authenticator app, [`qr`]: its QR code);
 //! - [`render`]: templates, redirects and error pages.
 
@@ -19,6 +20,7 @@ pub mod account_page;
 pub mod authorize_pages;
 pub mod browser;
 pub mod login_pages;
+pub mod logout_app_page;
 pub mod passkey_pages;
 pub mod qr;
 pub mod reauth_page;
@@ -63,6 +65,7 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/code", get(login_pages::code_form).post(login_pages::code_submit))
         .at("/code/resend", post(login_pages::resend_submit))
         .at("/logout", get(login_pages::logout_form).post(login_pages::logout_submit))
+        .at("/logout/app", post(logout_app_page::confirm))
         .at("/register", get(register_page::register_form).post(register_page::register_submit))
         .at("/reset", get(recovery_pages::reset_form).post(recovery_pages::reset_submit))
         .at("/reset/confirm", get(recovery_pages::reset_confirm_form).post(recovery_pages::reset_confirm_submit))
@@ -94,6 +97,15 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
 pub fn authorize_endpoint(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
     get(authorize_pages::authorize_get)
         .post(authorize_pages::authorize_post)
+        .data(config)
+        .with(CookieJarManager::new())
+        .map_to_response()
+}
+
+/// `/oauth2/logout`: served with the pages (it reads their cookies).
+pub fn end_session_endpoint(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
+    get(logout_app_page::end_session_get)
+        .post(logout_app_page::end_session_post)
         .data(config)
         .with(CookieJarManager::new())
         .map_to_response()

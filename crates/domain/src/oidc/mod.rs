@@ -4,7 +4,9 @@
 //! [`clients`]: registering and managing them, and a client proving itself),
 //! the proof a code's redeemer gives that it started the flow ([`pkce`]),
 //! an authorization request's rules ([`request`]), its next step
-//! ([`decision`]) and the code it ends in ([`code`]).
+//! ([`decision`]) and the code it ends in ([`code`]); the token endpoint
+//! ([`token_grants`], [`client_credentials`]) and RP-initiated logout
+//! ([`logout`]).
 
 pub mod authorizations;
 pub mod client;
@@ -14,6 +16,7 @@ pub mod code;
 pub mod decision;
 pub mod grant;
 pub mod id_token;
+pub mod logout;
 pub mod pkce;
 pub mod request;
 pub mod token_grants;
@@ -26,6 +29,7 @@ pub use client::{
 pub use clients::{Clients, IssuedSecret};
 pub use decision::{BrowserSession, Consent, Step, next_step};
 pub use grant::ClientGrant;
+pub use logout::{EndSession, LogoutParams, LogoutRefusal, Logouts};
 pub use pkce::CodeChallenge;
 pub use request::{AuthorizeParams, AuthorizeRequest, OAuthError, Prompt, Refusal, Sent, check_request};
 pub use token_grants::{GrantRefusal, Granted, Introspection, TokenAnswer, TokenGrants};
@@ -38,6 +42,8 @@ mod authorize_tests;
 mod client_credentials_tests;
 #[cfg(test)]
 mod clients_tests;
+#[cfg(test)]
+mod logout_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
