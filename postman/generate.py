@@ -576,6 +576,13 @@ apps_folder = [
         events=[test(status(200))],
     ),
     request(
+        "Clients: the client's own events",
+        "GET",
+        "/clients/{{clientId}}/events",
+        token="adminToken",
+        events=[test(status(200), "const items = pm.response.json().items;", 'pm.test("its grant issued and revoked, newest first", () => pm.expect(items.map(e => e.kind)).to.eql(["oidc_token_revoked", "oidc_tokens_issued"]));', 'pm.test("about the client", () => pm.expect(items[0].client_id).to.eql(pm.environment.get("clientId")));')],
+    ),
+    request(
         "Introspection: the revoked token is inactive",
         "POST",
         "/oauth2/introspect",

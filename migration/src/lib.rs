@@ -30,6 +30,7 @@ mod m20261206_000022_oidc_clients;
 mod m20261206_000023_oidc_flows;
 mod m20261206_000024_session_client;
 mod m20261206_000025_client_credentials;
+mod m20261206_000026_client_events;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_oidc_flows::Migration),
             Box::new(m20261206_000024_session_client::Migration),
             Box::new(m20261206_000025_client_credentials::Migration),
+            Box::new(m20261206_000026_client_events::Migration),
         ]
     }
 }

@@ -69,6 +69,11 @@ async fn a_confidential_client_gets_a_token_of_its_own_with_no_user_which_intros
         let dead: serde_json::Value = introspect(token).await.unwrap().json().await.unwrap();
         assert_eq!(dead, json!({"active": false}));
     }
+    // Its own grants are the client's events, which admins read.
+    let events = s.call(Method::GET, &format!("/clients/{id}/events"), Some(&admin), None).await.ok(200).clone();
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["oidc_token_revoked", "oidc_tokens_issued", "oidc_tokens_issued"]);
+    assert_eq!(events["items"][0]["client_id"], id);
     // A new token opens a new grant; deleting the client ends it.
     let (_, third) = token_request(&s, Some((id, secret)), &grant).await;
     let third = third["access_token"].as_str().unwrap().to_owned();

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use domain::Result;
 use domain::app::AppId;
 use domain::audit::{AuditEvent, EventKind};
+use domain::oidc::ClientId;
 use domain::ports::AuditLog;
 use domain::subject::Subject;
 use domain::user::UserId;
@@ -27,10 +28,11 @@ impl SqlAuditLog {
 fn to_domain(m: audit_events::Model) -> Result<AuditEvent> {
     let kind =
         EventKind::parse(&m.kind).ok_or_else(|| domain::Error::internal(format!("unknown event kind {:?}", m.kind)))?;
-    let subject = match (m.user_id, m.app_id) {
-        (Some(u), _) => Subject::User(UserId(u)),
-        (None, Some(a)) => Subject::App(AppId(a)),
-        (None, None) => return Err(domain::Error::internal("an event about no one")),
+    let subject = match (m.user_id, m.app_id, m.client_id) {
+        (Some(u), _, _) => Subject::User(UserId(u)),
+        (None, Some(a), _) => Subject::App(AppId(a)),
+        (None, None, Some(c)) => Subject::Client(ClientId(c)),
+        (None, None, None) => return Err(domain::Error::internal("an event about no one")),
     };
     Ok(AuditEvent {
         id: m.id,
@@ -48,6 +50,7 @@ pub(crate) async fn insert_event(conn: &impl ConnectionTrait, e: &AuditEvent) ->
         id: Set(e.id),
         user_id: Set(e.subject.user().map(|u| u.0)),
         app_id: Set(e.subject.app().map(|a| a.0)),
+        client_id: Set(e.subject.client().map(|c| c.0)),
         actor_id: Set(e.actor_id.map(|a| a.0)),
         kind: Set(e.kind.as_str().to_owned()),
         at: Set(e.at),
@@ -81,6 +84,7 @@ impl AuditLog for SqlAuditLog {
         let of = match subject {
             Subject::User(u) => Column::UserId.eq(u.0),
             Subject::App(a) => Column::AppId.eq(a.0),
+            Subject::Client(c) => Column::ClientId.eq(c.0),
         };
         let mut q = Entity::find().filter(of).order_by_desc(Column::Id).limit(u64::from(limit));
         if let Some(b) = before {

@@ -14,7 +14,7 @@ use crate::http::error::ApiResult;
 use crate::http::security::AccessAuth;
 use crate::http::state::Use;
 use crate::v1::body_fields::{Omittable, Text};
-use crate::v1::shared::{ApiTags, NoContent};
+use crate::v1::shared::{ApiTags, EventPageResponse, NoContent};
 use crate::v1::words::{ClientTypeWord, IdTokenAlgWord, ScopeWord};
 
 fn words(scopes: Vec<ScopeWord>) -> Vec<String> {
@@ -293,5 +293,25 @@ impl ClientsApi {
     async fn delete(&self, clients: Use<'_, Clients>, caller: AccessAuth, id: Path<Uuid>) -> ApiResult<NoContent> {
         clients.delete(&caller.0, ClientId(id.0)).await?;
         Ok(NoContent::Done)
+    }
+
+    /// A client's events
+    ///
+    /// What it did for itself (its `client_credentials` tokens issued and
+    /// revoked); newest first. Changes admins made are in their own
+    /// histories. Pass `next_cursor` as `before` for older ones.
+    #[oai(path = "/:id/events", method = "get")]
+    async fn events(
+        &self,
+        clients: Use<'_, Clients>,
+        caller: AccessAuth,
+        id: Path<Uuid>,
+        /// Page size, 1 to 100.
+        #[oai(default = "crate::v1::shared::default_limit", validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<u32>,
+        /// `next_cursor` of the previous page.
+        before: Query<Option<Uuid>>,
+    ) -> ApiResult<EventPageResponse> {
+        Ok(clients.events(&caller.0, ClientId(id.0), before.0, limit.0).await?.into())
     }
 }

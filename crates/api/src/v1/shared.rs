@@ -161,14 +161,18 @@ pub struct EventBody {
     /// `user_updated_by_admin`, `user_deactivated`, `user_deleted_by_admin`, `admin_bootstrapped`,
     /// `account_locked`, `totp_*`, `recovery_code_*`, `delivery_sent`, `delivery_failed`, `phone_verified`;
     /// about an application: `app_created`, `app_updated`, `app_deactivated`, `app_key_rotated`,
-    /// `app_deleted`, `verification_canceled` and its verifications' `otp_*` and `delivery_*`.
+    /// `app_deleted`, `verification_canceled` and its verifications' `otp_*` and `delivery_*`;
+    /// about an OpenID Connect client acting for itself: `oidc_tokens_issued`, `oidc_token_revoked`.
     pub kind: String,
-    /// The user the event is about (absent for an event about an application).
+    /// The user the event is about (absent for an event about an application or a client).
     #[oai(skip_serializing_if_is_none)]
     pub user_id: Option<Uuid>,
-    /// The application the event is about (absent for an event about a user).
+    /// The application the event is about (absent for an event about a user or a client).
     #[oai(skip_serializing_if_is_none)]
     pub app_id: Option<Uuid>,
+    /// The OpenID Connect client the event is about (its own `client_credentials` grants).
+    #[oai(skip_serializing_if_is_none)]
+    pub client_id: Option<Uuid>,
     /// The administrator who acted, when it was not the user.
     #[oai(skip_serializing_if_is_none)]
     pub actor_id: Option<Uuid>,
@@ -184,6 +188,7 @@ impl From<AuditEvent> for EventBody {
             kind: e.kind.as_str().to_owned(),
             user_id: e.subject.user().map(|u| u.0),
             app_id: e.subject.app().map(|a| a.0),
+            client_id: e.subject.client().map(|c| c.0),
             actor_id: e.actor_id.map(|a| a.0),
             detail: e.detail.into_iter().collect(),
         }

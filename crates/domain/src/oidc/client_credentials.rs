@@ -8,7 +8,9 @@
 
 use super::client::{Client, ClientKind, Scope};
 use super::token_grants::{GrantRefusal, Granted, TokenAnswer, TokenGrants};
+use crate::audit::EventKind;
 use crate::error::Result;
+use crate::subject::Subject;
 use crate::token::Claims;
 
 impl TokenGrants {
@@ -30,9 +32,8 @@ impl TokenGrants {
             return Ok(Err(GrantRefusal::InvalidGrant("the client no longer exists")));
         };
         let access_token = tokens.client(client.id, grant, now)?;
-        // Events speak of a user or an application; this grant has neither,
-        // so it is logged (and counted by its span) rather than recorded.
-        tracing::info!(client_id = %client.id, grant = %grant, "oidc client_credentials token issued");
+        let detail = [("grant_type", "client_credentials".to_owned()), ("grant", grant.to_string())];
+        self.audit.record_about(Subject::Client(client.id), None, EventKind::OidcTokensIssued, &detail).await?;
         Ok(Ok(TokenAnswer {
             access_token,
             expires_in: tokens.access_ttl.as_secs(),

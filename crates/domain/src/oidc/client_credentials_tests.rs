@@ -86,6 +86,26 @@ async fn a_client_credentials_token_is_live_while_its_grant_is_and_its_clients_r
 }
 
 #[tokio::test]
+async fn a_clients_own_grants_are_its_events_which_only_admins_read_and_which_outlive_it() {
+    let (w, service, _) = setup().await;
+    let token = w.token_grants.client_credentials(&service, None).await.unwrap().unwrap().access_token;
+    w.token_grants.revoke(&service, &token).await.unwrap();
+    let root = w.sessions.authenticate(&tokens(&w, "root").await.access_token).await.unwrap();
+    let page = w.clients.events(&root, service.id, None, 10).await.unwrap();
+    let kinds: Vec<&str> = page.items.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["oidc_token_revoked", "oidc_tokens_issued"], "newest first");
+    assert_eq!(page.items[1].detail["grant_type"], "client_credentials");
+    assert_eq!(page.items[0].detail["grant"], page.items[1].detail["grant"], "the grant issued is the one ended");
+    w.register("ada", false).await;
+    let ada = w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.unwrap();
+    assert!(matches!(w.clients.events(&ada, service.id, None, 10).await, Err(Error::Forbidden)));
+    w.clients.delete(&root, service.id).await.unwrap();
+    assert_eq!(w.clients.events(&root, service.id, None, 10).await.unwrap().items.len(), 2, "kept after deletion");
+    let unknown = ClientId(uuid::Uuid::new_v4());
+    assert!(matches!(w.clients.events(&root, unknown, None, 10).await, Err(Error::ClientNotFound)));
+}
+
+#[tokio::test]
 async fn deleting_a_client_ends_its_client_credentials_tokens() {
     let (w, service, _) = setup().await;
     let token = w.token_grants.client_credentials(&service, None).await.unwrap().unwrap().access_token;

@@ -12,13 +12,14 @@ use super::client::{
     Client, ClientChanges, ClientForm, ClientId, ClientKind, ClientSecret, StoredSecret, secret_matches,
 };
 use crate::admin::Admin;
-use crate::audit::{Audit, EventKind};
+use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::{Clock, after};
 use crate::error::{Error, Result};
 use crate::page::{Page, check_limit, page};
 use crate::ports::{ClientRepo, KeyedHasher};
 use crate::rng::Rng;
 use crate::session::Caller;
+use crate::subject::Subject;
 
 /// A secret made by a rotation.
 pub type IssuedSecret = crate::prefixed_key::IssuedKey<super::client::ClientSecrets>;
@@ -65,6 +66,25 @@ impl Clients {
     pub async fn get(&self, caller: &Caller, id: ClientId) -> Result<(Client, Vec<StoredSecret>)> {
         self.admin.require_admin(caller).await?;
         self.repo.with_secrets(id).await?.ok_or(Error::ClientNotFound)
+    }
+
+    /// A client's own events (its `client_credentials` tokens issued and
+    /// revoked), newest first. A deleted client's stay readable; changes
+    /// admins made are in their own histories.
+    pub async fn events(
+        &self,
+        caller: &Caller,
+        id: ClientId,
+        before: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Page<AuditEvent, uuid::Uuid>> {
+        self.admin.require_admin(caller).await?;
+        let limit = check_limit(limit)?;
+        let rows = self.audit.list(Subject::Client(id), before, limit + 1).await?;
+        if rows.is_empty() && before.is_none() && self.repo.get(id).await?.is_none() {
+            return Err(Error::ClientNotFound);
+        }
+        Ok(page(rows, limit, |e: &AuditEvent| e.id))
     }
 
     /// Changes a client's settings.

@@ -91,14 +91,17 @@ async fn a_logout_hint_must_be_an_id_token_of_this_server_for_the_client_the_req
     for forged in ["junk", "idt|RS256|not-a-user|x|y|z|w|v|1"] {
         assert!(l.check(&params(Some(forged), Some(&app), Some(AFTER), None)).await.unwrap().is_err(), "{forged}");
     }
-    // The hint was issued to `app`: another client_id is refused.
+    // The hint was issued to `app`: its client_id goes with it, another is refused.
+    assert!(l.check(&params(Some(&id_token), Some(&app), Some(AFTER), None)).await.unwrap().is_ok());
     assert!(l.check(&params(Some(&id_token), Some(&other), Some(AFTER), None)).await.unwrap().is_err());
     // An unknown or malformed client_id.
     let unknown = LogoutParams { client_id: Some(uuid::Uuid::new_v4().to_string()), ..LogoutParams::default() };
     assert!(l.check(&unknown).await.unwrap().is_err());
     let malformed = LogoutParams { client_id: Some("app".into()), ..LogoutParams::default() };
     assert!(l.check(&malformed).await.unwrap().is_err());
-    // A state longer than any answer echoes.
+    // A state longer than any answer echoes; one as long is passed back.
+    let longest = "s".repeat(super::request::MAX_ECHOED_CHARS);
+    assert!(l.check(&params(Some(&id_token), None, Some(AFTER), Some(&longest))).await.unwrap().is_ok());
     let long = "s".repeat(super::request::MAX_ECHOED_CHARS + 1);
     assert!(l.check(&params(Some(&id_token), None, Some(AFTER), Some(&long))).await.unwrap().is_err());
     // A deleted client's hint names no client any more.
@@ -117,4 +120,26 @@ async fn checking_a_logout_ends_nothing_and_the_confirmation_ends_the_browser_se
     assert!(!w.sessions.is_live(ada.session_id, ada.user_id).await.unwrap());
     assert!(w.sessions.is_live(other_device.session_id, ada.user_id).await.unwrap(), "other devices stay");
     assert!(w.events(ada.user_id).contains(&"logged_out"));
+}
+
+#[test]
+fn a_posted_logout_goes_on_as_a_query_with_every_parameter_it_carried() {
+    let p = LogoutParams {
+        id_token_hint: Some("a.b.c".into()),
+        client_id: Some("c-1".into()),
+        post_logout_redirect_uri: Some("https://app.example.com/out?x=1&y=2".into()),
+        state: Some("s t/&=".into()),
+        logout_hint: Some("ada".into()),
+        ui_locales: None,
+    };
+    let back: Vec<(String, String)> = url::form_urlencoded::parse(p.to_query().as_bytes()).into_owned().collect();
+    let expected = [
+        ("id_token_hint", "a.b.c"),
+        ("client_id", "c-1"),
+        ("post_logout_redirect_uri", "https://app.example.com/out?x=1&y=2"),
+        ("state", "s t/&="),
+        ("logout_hint", "ada"),
+    ];
+    assert_eq!(back, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    assert_eq!(LogoutParams::default().to_query(), "");
 }

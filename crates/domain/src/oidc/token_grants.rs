@@ -216,7 +216,9 @@ impl TokenGrants {
         if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Client) {
             if claims.client.as_ref().is_some_and(|g| g.client_id == client.id) {
                 self.clients.end_credentials_grant(client.id).await?;
-                tracing::info!(client_id = %client.id, grant = %claims.sid, "oidc client_credentials grant revoked");
+                let detail = [("grant", claims.sid.to_string())];
+                let about = crate::subject::Subject::Client(client.id);
+                self.audit.record_about(about, None, EventKind::OidcTokenRevoked, &detail).await?;
             }
             return Ok(());
         }

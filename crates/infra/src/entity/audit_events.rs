@@ -5,9 +5,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Exactly one of `user_id` and `app_id` is set (CHECK audit_events_subject).
+    /// Exactly one of `user_id`, `app_id` and `client_id` is set (CHECK audit_events_subject).
     pub user_id: Option<Uuid>,
     pub app_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
     pub kind: String,
     pub at: DateTimeUtc,

@@ -60,3 +60,25 @@ pub async fn an_apps_events_are_kept_apart_from_users_events(s: Store) {
         "{n}: an app id never reads as a user's"
     );
 }
+
+pub async fn a_clients_events_are_kept_apart_from_users_and_apps_events(s: Store) {
+    let n = s.name;
+    let id = Uuid::new_v4();
+    // One id under three subjects: each reads only its own.
+    let (client, app, user) =
+        (Subject::Client(crate::oidc::ClientId(id)), Subject::App(AppId(id)), Subject::User(UserId(id)));
+    let ids: Vec<Uuid> = (0..4).map(nth_id).collect();
+    for (i, subject) in [client, app, user, client].into_iter().enumerate() {
+        let detail = [("grant_type".to_owned(), "client_credentials".to_owned())].into_iter().collect();
+        let kind = EventKind::OidcTokensIssued;
+        let event = AuditEvent { id: ids[i], at: at(i as i64), subject, actor_id: None, kind, detail };
+        s.audit.record(&event).await.unwrap();
+    }
+    let of_client = s.audit.list(client, None, 10).await.unwrap();
+    assert_eq!(of_client.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[3], ids[0]], "{n}");
+    assert!(of_client.iter().all(|e| e.subject == client), "{n}: the subject round-trips");
+    assert_eq!(of_client[0].detail["grant_type"], "client_credentials", "{n}");
+    for other in [app, user] {
+        assert_eq!(s.audit.list(other, None, 10).await.unwrap().len(), 1, "{n}: {other:?}");
+    }
+}

@@ -242,6 +242,7 @@ macro_rules! port_contracts {
         $crate::port_contracts!(@suite $store, audit: [
             events_come_back_newest_first_in_keyset_pages,
             an_apps_events_are_kept_apart_from_users_events,
+            a_clients_events_are_kept_apart_from_users_and_apps_events,
         ]);
         $crate::port_contracts!(@suite $store, verifications: [
             a_verification_round_trips_with_its_app_rules_and_message,
