@@ -4,7 +4,10 @@
 # Chromium (selenium, with Debian's chromium and chromedriver) through the
 # login and consent pages, redeems the code with PKCE and the client's
 # secret, and validates the ID token with the JWKS alone (signature, iss,
-# aud, azp, exp, iat, nonce, at_hash); then userinfo. Any failure fails CI.
+# aud, azp, exp, iat, nonce, at_hash); then userinfo, RP-initiated logout
+# through the browser (end_session_endpoint, back with the state), and the
+# client's own token (client_credentials, introspected, revoked) as
+# authlib sends them. Any failure fails CI.
 #
 # Usage: .ci/oidc-client.sh [authd binary]
 set -euo pipefail

@@ -1,6 +1,8 @@
 """A relying party that knows authd only from its discovery document:
 authlib's OAuth 2.0 client and OpenID Connect ID-token validation, a real
-browser for the person's part.
+browser for the person's part; then the same client's token for itself
+(client_credentials, introspected and revoked through authlib), and the
+person signed out from the application (RP-initiated logout).
 
     python3 .ci/oidc_client.py http://127.0.0.1:8000 ADMIN_NAME ADMIN_PASSWORD
 """
@@ -36,7 +38,7 @@ class Callback(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("content-type", "text/plain")
         self.end_headers()
-        self.wfile.write(b"signed in")
+        self.wfile.write(b"signed out" if self.path.startswith("/signed-out") else b"signed in")
 
     def log_message(self, *args):
         pass
@@ -45,11 +47,13 @@ class Callback(http.server.BaseHTTPRequestHandler):
 app = http.server.HTTPServer(("127.0.0.1", 0), Callback)
 threading.Thread(target=app.serve_forever, daemon=True).start()
 redirect_uri = f"http://127.0.0.1:{app.server_address[1]}/callback"
+signed_out_uri = f"http://127.0.0.1:{app.server_address[1]}/signed-out"
 
 # authd's side: an admin registers the client; a person has an account.
 admin_token = requests.post(api + "/auth/token", json={"username": admin, "password": admin_password}).json()["access_token"]
 client = requests.post(api + "/clients", headers={"authorization": f"Bearer {admin_token}"},
-                       json={"name": "authlib test app", "type": "confidential", "redirect_uris": [redirect_uri]})
+                       json={"name": "authlib test app", "type": "confidential", "redirect_uris": [redirect_uri],
+                             "post_logout_redirect_uris": [signed_out_uri]})
 assert client.status_code == 201, client.text
 client = client.json()
 name = "oidc" + uuid.uuid4().hex[:10]
@@ -86,15 +90,30 @@ try:
     while not landed and time.time() < deadline:
         time.sleep(0.1)
     assert landed, f"the browser never reached the application; it is at {browser.current_url}"
+
+    callback = f"http://127.0.0.1:{app.server_address[1]}{landed[0]}"
+    assert f"iss={requests.utils.quote(issuer, safe='')}" in callback, f"RFC 9207 iss missing: {callback}"
+    token = session.fetch_token(discovery["token_endpoint"], authorization_response=callback, code_verifier=verifier,
+                                state=state)
+    assert token["token_type"].lower() == "bearer" and "id_token" in token, token
+
+    # RP-initiated logout: the application sends the person to the
+    # end_session_endpoint with its ID token; they confirm on authd's page
+    # and come back to the registered address with the state.
+    logout = requests.Request("GET", discovery["end_session_endpoint"], params={
+        "id_token_hint": token["id_token"], "post_logout_redirect_uri": signed_out_uri, "state": "bye-1"}).prepare().url
+    browser.get(logout)
+    wait.until(ec.element_to_be_clickable((By.ID, "sign-out"))).click()
+    deadline = time.time() + 20
+    while not any(p.startswith("/signed-out") for p in landed) and time.time() < deadline:
+        time.sleep(0.1)
+    back = [p for p in landed if p.startswith("/signed-out")]
+    assert back == ["/signed-out?state=bye-1"], f"the logout never came back: {landed}; at {browser.current_url}"
+    browser.get(base + "/ui/account")
+    assert "/ui/login" in browser.current_url, f"still signed in at authd: {browser.current_url}"
 finally:
     browser.quit()
 app.shutdown()
-
-callback = f"http://127.0.0.1:{app.server_address[1]}{landed[0]}"
-assert f"iss={requests.utils.quote(issuer, safe='')}" in callback, f"RFC 9207 iss missing: {callback}"
-token = session.fetch_token(discovery["token_endpoint"], authorization_response=callback, code_verifier=verifier,
-                            state=state)
-assert token["token_type"].lower() == "bearer" and "id_token" in token, token
 
 keys = JsonWebKey.import_key_set(requests.get(discovery["jwks_uri"]).json())
 claims = jwt.decode(token["id_token"], keys, claims_cls=CodeIDToken,
@@ -110,4 +129,16 @@ assert claims["acr"] == "aal1" and claims["amr"] == ["pwd"], dict(claims)
 info = session.get(discovery["userinfo_endpoint"]).json()
 assert info["sub"] == user_id and info["preferred_username"] == name, info
 print(f"authlib signed {name} in: ID token {claims.header['alg']} kid {claims.header['kid']} verified "
-      f"from the JWKS (iss, aud, azp, exp, iat, nonce, at_hash); userinfo answered")
+      f"from the JWKS (iss, aud, azp, exp, iat, nonce, at_hash); userinfo answered; signed out by RP logout")
+
+# The same client, for itself: client_credentials with client_secret_post,
+# then introspection and revocation as authlib sends them.
+service = OAuth2Session(client["client_id"], client["client_secret"], token_endpoint_auth_method="client_secret_post")
+own = service.fetch_token(discovery["token_endpoint"], grant_type="client_credentials")
+assert own["token_type"].lower() == "bearer" and "refresh_token" not in own and "id_token" not in own, own
+live = service.introspect_token(discovery["introspection_endpoint"], token=own["access_token"]).json()
+assert live["active"] is True and live["sub"] == client["client_id"] == live["client_id"], live
+assert service.revoke_token(discovery["revocation_endpoint"], token=own["access_token"]).status_code == 200
+dead = service.introspect_token(discovery["introspection_endpoint"], token=own["access_token"]).json()
+assert dead == {"active": False}, dead
+print("authlib's client_credentials token: issued, introspected active with the client as subject, revoked, inactive")
