@@ -209,6 +209,14 @@ async fn a_request_goes_through_the_login_and_consent_pages_and_comes_back_with_
     // The same request answered again (a stale tab) goes nowhere.
     let (status, html) = b.submit(&consent, "/ui/consent", &[("request", &request), ("answer", "allow")]).await.page();
     assert!(status == 400 && html.contains("expired or was already answered"), "{status} {html}");
+    // An application's form POST (from its own site: no cookie of ours
+    // comes with it) goes on as the GET, which carries them: a signed-in
+    // person is not asked to log in again, even under prompt=none.
+    let form = params(&authorize_url(client_id, &[("prompt", "none")]));
+    let posted = b.http.post(s.url("/oauth2/authorize")).form(&form).send().await.unwrap();
+    assert_eq!(posted.status().as_u16(), 303);
+    let url = b.go(posted).await.app();
+    assert!(params(&url)["code"].starts_with("authd_ac_") && params(&url)["state"] == "st ate/1", "{url}");
 }
 
 #[tokio::test]

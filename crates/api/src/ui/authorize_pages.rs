@@ -112,15 +112,15 @@ pub async fn authorize_get(
 }
 
 /// `POST /oauth2/authorize` (OpenID Connect Core §3.1.2.1: the same
-/// parameters, form-encoded).
+/// parameters, form-encoded). An application's form posts from its own
+/// site, so the browser sends no cookie of ours (`SameSite=Lax`): the
+/// request goes on as the `GET` (a `303`, a top-level navigation, which
+/// carries them), or a signed-in person would be asked to log in again and
+/// `prompt=none` would answer `login_required`.
 #[handler]
-pub async fn authorize_post(
-    mut visitor: Visitor,
-    authorizations: Use<'_, Authorizations>,
-    Form(params): Form<AuthorizeParams>,
-) -> Response {
-    let result = authorizations.authorize(&params, visitor.caller()).await;
-    answer(&mut visitor, result, false)
+pub async fn authorize_post(Form(params): Form<AuthorizeParams>) -> Response {
+    let to = format!("/oauth2/authorize?{}", params.to_query());
+    Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, to).finish()
 }
 
 /// `GET /ui/authorize`: the request this browser logged in for, taken up again.

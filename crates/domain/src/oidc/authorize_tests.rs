@@ -235,3 +235,47 @@ fn a_session_that_must_enrol_a_second_factor_gets_no_code() {
     let silent = request(AuthorizeParams { prompt: Some("none".into()), ..params() });
     assert_eq!(refused(next_step(&silent, &c, Some(s), None, now())), OAuthError::InteractionRequired);
 }
+
+#[test]
+fn a_posted_request_goes_on_as_a_query_with_every_parameter_it_carried() {
+    let words = |i: usize| Some(format!("v{i} &=/?"));
+    let p = AuthorizeParams {
+        response_type: words(0),
+        client_id: words(1),
+        redirect_uri: words(2),
+        scope: words(3),
+        state: words(4),
+        nonce: words(5),
+        code_challenge: words(6),
+        code_challenge_method: words(7),
+        prompt: words(8),
+        max_age: words(9),
+        acr_values: words(10),
+        login_hint: words(11),
+        response_mode: words(12),
+        request: words(13),
+        request_uri: words(14),
+    };
+    let back: Vec<(String, String)> = url::form_urlencoded::parse(p.to_query().as_bytes()).into_owned().collect();
+    let names = [
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "prompt",
+        "max_age",
+        "acr_values",
+        "login_hint",
+        "response_mode",
+        "request",
+        "request_uri",
+    ];
+    let expected: Vec<(String, String)> =
+        names.iter().enumerate().map(|(i, n)| (n.to_string(), words(i).unwrap())).collect();
+    assert_eq!(back, expected, "every parameter, each under its own name");
+    assert_eq!(AuthorizeParams::default().to_query(), "");
+}

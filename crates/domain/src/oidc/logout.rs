@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::authorizations::redirect_with;
 use super::client::{Client, ClientId};
 use super::id_token::IdTokenHint;
-use super::request::MAX_ECHOED_CHARS;
+use super::request::{MAX_ECHOED_CHARS, form_query};
 use crate::error::Result;
 use crate::ports::{ClientRepo, IdTokenSigner};
 use crate::session::{Caller, Sessions};
@@ -37,21 +37,14 @@ impl LogoutParams {
     /// The parameters as a query string, form-encoded (for a `POST` sent
     /// on as a `GET`).
     pub fn to_query(&self) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        let fields = [
+        form_query(&[
             ("id_token_hint", &self.id_token_hint),
             ("client_id", &self.client_id),
             ("post_logout_redirect_uri", &self.post_logout_redirect_uri),
             ("state", &self.state),
             ("logout_hint", &self.logout_hint),
             ("ui_locales", &self.ui_locales),
-        ];
-        for (name, value) in fields {
-            if let Some(value) = value {
-                q.append_pair(name, value);
-            }
-        }
-        q.finish()
+        ])
     }
 }
 

@@ -35,6 +35,40 @@ pub struct AuthorizeParams {
     pub request_uri: Option<String>,
 }
 
+impl AuthorizeParams {
+    /// The parameters as a query string (a `POST` sent on as a `GET`).
+    pub fn to_query(&self) -> String {
+        form_query(&[
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("nonce", &self.nonce),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("prompt", &self.prompt),
+            ("max_age", &self.max_age),
+            ("acr_values", &self.acr_values),
+            ("login_hint", &self.login_hint),
+            ("response_mode", &self.response_mode),
+            ("request", &self.request),
+            ("request_uri", &self.request_uri),
+        ])
+    }
+}
+
+/// The fields that are present, form-encoded as a query string, in order.
+pub(crate) fn form_query(fields: &[(&str, &Option<String>)]) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        if let Some(value) = value {
+            q.append_pair(name, value);
+        }
+    }
+    q.finish()
+}
+
 /// An OAuth error code sent to the redirect URI (RFC 6749 §4.1.2.1; OpenID
 /// Connect Core §3.1.2.6; RFC 9470 §4 for `unmet_authentication_requirements`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
