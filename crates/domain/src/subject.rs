@@ -40,3 +40,17 @@ impl Subject {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_subject_answers_only_to_its_own_kind() {
+        let id = uuid::Uuid::from_u128(7);
+        let (user, app, client) = (Subject::User(UserId(id)), Subject::App(AppId(id)), Subject::Client(ClientId(id)));
+        assert_eq!((user.user(), user.app(), user.client()), (Some(UserId(id)), None, None));
+        assert_eq!((app.user(), app.app(), app.client()), (None, Some(AppId(id)), None));
+        assert_eq!((client.user(), client.app(), client.client()), (None, None, Some(ClientId(id))));
+    }
+}

@@ -96,6 +96,11 @@ async fn a_clients_own_grants_are_its_events_which_only_admins_read_and_which_ou
     assert_eq!(kinds, ["oidc_token_revoked", "oidc_tokens_issued"], "newest first");
     assert_eq!(page.items[1].detail["grant_type"], "client_credentials");
     assert_eq!(page.items[0].detail["grant"], page.items[1].detail["grant"], "the grant issued is the one ended");
+    // A page at a time, older ones by the cursor.
+    let first = w.clients.events(&root, service.id, None, 1).await.unwrap();
+    assert_eq!((first.items.len(), first.next), (1, Some(page.items[0].id)));
+    let rest = w.clients.events(&root, service.id, first.next, 1).await.unwrap();
+    assert_eq!((rest.items[0].id, rest.next), (page.items[1].id, None));
     w.register("ada", false).await;
     let ada = w.sessions.authenticate(&tokens(&w, "ada").await.access_token).await.unwrap();
     assert!(matches!(w.clients.events(&ada, service.id, None, 10).await, Err(Error::Forbidden)));
