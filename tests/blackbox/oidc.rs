@@ -290,6 +290,28 @@ fn rs256_verifies(jwks: &serde_json::Value, token: &str) -> bool {
     verifier.verify_oneshot(&b64.decode(signature).unwrap(), signed.as_bytes()).unwrap()
 }
 
+/// `user` signs in to a confidential client that skips consent, in
+/// browser `b`, through the login page; the client redeems the code (with
+/// `id` and `secret`) and gets the token answer.
+pub(crate) async fn sign_in(
+    b: &mut Browser<'_>,
+    (id, secret): (&str, &str),
+    user: &TestUser,
+    scope: &str,
+) -> serde_json::Value {
+    let (_, login) = b.get(&authorize_url(id, &[("scope", scope)])).await.page();
+    let code = params(&b.log_in(&login, user).await.app())["code"].clone();
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+    ];
+    let (status, tokens) = token_request(b.server, Some((id, secret)), &exchange).await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens
+}
+
 /// Posts a form to the token endpoint, with HTTP Basic when `basic` is given.
 pub(crate) async fn token_request(
     s: &Server,
@@ -468,15 +490,7 @@ async fn a_client_introspects_and_revokes_its_tokens_as_rfc_7662_and_rfc_7009_sa
     let (client_id, secret) = (client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap());
     let ada = s.register("ada", false).await;
     let mut b = Browser::new(&s);
-    let (_, login) = b.get(&authorize_url(client_id, &[("scope", "openid offline_access")])).await.page();
-    let code = params(&b.log_in(&login, &ada).await.app())["code"].clone();
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-    ];
-    let (_, tokens) = token_request(&s, Some((client_id, secret)), &exchange).await;
+    let tokens = sign_in(&mut b, (client_id, secret), &ada, "openid offline_access").await;
     let (access, refresh) = (tokens["access_token"].as_str().unwrap(), tokens["refresh_token"].as_str().unwrap());
     let post = |path: &'static str, form: Vec<(&'static str, String)>, with_secret: bool| {
         let mut req = s.http.post(s.url(path)).form(&form);

@@ -5,9 +5,7 @@
 use serde_json::json;
 
 use crate::harness::Server;
-use crate::oidc::{
-    Browser, REDIRECT, VERIFIER, authorize_url, between, params, register_client, token_request, unescape,
-};
+use crate::oidc::{Browser, REDIRECT, between, params, register_client, sign_in, unescape};
 
 const AFTER: &str = "https://app.example.com/signed-out";
 
@@ -35,15 +33,7 @@ async fn an_application_signs_the_person_out_after_they_confirm_and_gets_them_ba
     let (client_id, secret) = (client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap());
     let ada = s.register("ada", false).await;
     let mut b = Browser::new(&s);
-    let (_, login) = b.get(&authorize_url(client_id, &[("scope", "openid")])).await.page();
-    let code = params(&b.log_in(&login, &ada).await.app())["code"].clone();
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", VERIFIER),
-    ];
-    let (_, tokens) = token_request(&s, Some((client_id, secret)), &exchange).await;
+    let tokens = sign_in(&mut b, (client_id, secret), &ada, "openid").await;
     let id_token = tokens["id_token"].as_str().unwrap();
 
     // An address the client did not register, or a hint that is not ours: a page, never a redirect.
