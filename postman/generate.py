@@ -612,6 +612,14 @@ apps_folder = [
     request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
     request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),
     request(
+        "Verifications: a premium-rate number gets no code",
+        "POST",
+        "/verifications",
+        token="apiKey",
+        body={"to": "+19002345678", "channel": "sms"},
+        events=[test(*problem(400, "destination_not_allowed"), 'pm.test("says why", () => pm.expect(pm.response.json().detail).to.include("premium-rate"));')],
+    ),
+    request(
         "Verifications: send a code by mail",
         "POST",
         "/verifications",

@@ -38,6 +38,7 @@ mod reset;
 mod retention;
 mod second_factor_policy;
 mod security;
+mod sms_guard;
 mod startup;
 mod telemetry;
 mod totp;

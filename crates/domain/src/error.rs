@@ -133,6 +133,10 @@ pub enum Error {
     /// Approved, expired or canceled: its code can no longer be checked or resent.
     #[error("this verification is {}; start a new one", status.as_str())]
     VerificationClosed { status: crate::verification::VerificationStatus },
+    /// A texted code may not go to this number (`AUTHD_SMS_COUNTRIES`, its
+    /// kind): refused before anything is queued.
+    #[error("codes cannot be sent to this number: {reason}")]
+    DestinationNotAllowed { reason: String },
     #[error("too many codes are pending for this destination; try again in {} s", retry_after.as_secs())]
     TooManyPending { retry_after: Duration },
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]

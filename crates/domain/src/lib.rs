@@ -29,6 +29,7 @@ pub mod retention;
 pub mod rng;
 pub mod session;
 pub mod signing_key;
+pub mod sms_guard;
 pub mod subject;
 pub mod throttle;
 pub mod token;

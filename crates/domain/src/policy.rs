@@ -47,6 +47,9 @@ pub struct Policy {
     pub trusted_device_ttl: Duration,
     /// Who must have a second factor (`AUTHD_REQUIRE_2FA`).
     pub require_2fa: crate::assurance::SecondFactorPolicy,
+    /// Which numbers texted codes may go to (`AUTHD_SMS_COUNTRIES`,
+    /// `AUTHD_SMS_COSTLY_NUMBERS`).
+    pub sms_numbers: crate::sms_guard::NumberRules,
 }
 
 impl Default for Policy {
@@ -80,6 +83,7 @@ impl Default for Policy {
             reauth_max_age: Duration::from_secs(300),
             trusted_device_ttl: Duration::from_secs(30 * 24 * 3600),
             require_2fa: crate::assurance::SecondFactorPolicy::None,
+            sms_numbers: crate::sms_guard::NumberRules::default(),
         }
     }
 }

@@ -153,6 +153,7 @@ impl Services {
             audit: audit.clone(),
             resend_cooldown: policy.otp_resend_cooldown,
             channels: p.notifier.channels(),
+            numbers: policy.sms_numbers.clone(),
         };
         let channels = codes.channels.clone();
         let phones = Phones {

@@ -2,7 +2,7 @@
 //! `AUTHD_CONFIG`), then `AUTHD_*` environment variables (and `DATABASE_URL`).
 //!
 //! One file per section ([`server`], [`database`], [`tokens`], [`delivery`],
-//! [`limits`], [`apps`], [`factors`], [`bootstrap`]); each setting is written
+//! [`limits`], [`apps`], [`sms_guard`], [`factors`], [`bootstrap`]); each setting is written
 //! once there, with its doc and default. Names stay flat: the field
 //! `listen` of [`Server`] is `AUTHD_LISTEN`, and `listen` in the TOML file.
 //! Reading the environment and the file is this module's only IO: what is
@@ -27,6 +27,7 @@ pub mod delivery;
 pub mod factors;
 pub mod limits;
 pub mod server;
+pub mod sms_guard;
 pub mod tokens;
 
 pub use apps::Apps;
@@ -37,6 +38,7 @@ pub use factors::Factors;
 pub use limits::Limits;
 pub use section::Key;
 pub use server::{LogFormat, RunEnv, Server};
+pub use sms_guard::SmsGuard;
 pub use tokens::{JwtAlg, Tokens};
 
 /// Every setting, by section.
@@ -48,6 +50,7 @@ pub struct Settings {
     pub delivery: Delivery,
     pub limits: Limits,
     pub apps: Apps,
+    pub sms_guard: SmsGuard,
     pub factors: Factors,
     pub bootstrap: Bootstrap,
 }
@@ -65,6 +68,7 @@ impl Settings {
             Delivery::KEYS,
             Limits::KEYS,
             Apps::KEYS,
+            SmsGuard::KEYS,
             Factors::KEYS,
             Bootstrap::KEYS,
         ]
@@ -111,6 +115,7 @@ impl Settings {
             delivery: read(&fig, &mut problems),
             limits: read(&fig, &mut problems),
             apps: read(&fig, &mut problems),
+            sms_guard: read(&fig, &mut problems),
             factors: read(&fig, &mut problems),
             bootstrap: read(&fig, &mut problems),
         };
@@ -138,6 +143,7 @@ impl Settings {
         self.tokens.problems(production, &mut problems);
         self.delivery.problems(production, &mut problems);
         self.apps.problems(&mut problems);
+        self.sms_guard.problems(&mut problems);
         self.factors.problems(&self.server.public_url(None), &mut problems);
         self.bootstrap.problems(&mut problems);
         problems
@@ -185,6 +191,7 @@ impl Settings {
             reauth_max_age: Duration::from_secs(tokens.reauth_max_age),
             trusted_device_ttl: Duration::from_secs(self.factors.trusted_device_days * 86_400),
             require_2fa: self.factors.require_2fa,
+            sms_numbers: self.sms_guard.numbers(),
         }
     }
 

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 87] = [
+const EVERY_VARIABLE: [&str; 89] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -74,6 +74,8 @@ const EVERY_VARIABLE: [&str; 87] = [
     "AUTHD_REVOCATION_RETRY_MS",
     "AUTHD_SESSION_CACHE_MS",
     "AUTHD_SHUTDOWN_GRACE_MS",
+    "AUTHD_SMS_COSTLY_NUMBERS",
+    "AUTHD_SMS_COUNTRIES",
     "AUTHD_SMS_PROVIDER",
     "AUTHD_SMTP_URL",
     "AUTHD_TEMP_TTL",
@@ -380,4 +382,23 @@ fn a_second_factor_policy_other_than_none_admins_or_all_is_refused_naming_the_th
         assert!(e.to_string().contains("expected none, admins or all"), "{e}");
         Ok(())
     });
+}
+
+#[test]
+#[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+fn sms_countries_are_iso_codes_and_an_unknown_one_is_refused_naming_the_setting() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("AUTHD_SMS_COUNTRIES", "de, US");
+        jail.set_env("AUTHD_SMS_COSTLY_NUMBERS", "true");
+        let s = Settings::load(None).expect("valid");
+        let rules = s.policy().sms_numbers;
+        assert_eq!((rules.countries, rules.costly_numbers), (vec!["DE".to_owned(), "US".to_owned()], true));
+        Ok(())
+    });
+    let s =
+        Settings { sms_guard: SmsGuard { sms_countries: "DE,ZZ".into(), ..Default::default() }, ..Default::default() };
+    let e = s.check().unwrap_err().to_string();
+    assert!(e.contains("AUTHD_SMS_COUNTRIES") && e.contains("\"ZZ\""), "{e}");
+    let default = Settings::default().policy().sms_numbers;
+    assert!(default.countries.is_empty() && !default.costly_numbers, "every country, no costly numbers");
 }

@@ -277,6 +277,7 @@ impl From<domain::Error> for Problem {
             E::VerificationClosed { status } => {
                 Problem::new(StatusCode::GONE, &format!("verification_{}", status.as_str()), msg)
             }
+            E::DestinationNotAllowed { .. } => Problem::new(StatusCode::BAD_REQUEST, "destination_not_allowed", msg),
             E::TooManyPending { retry_after } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg).waiting(*retry_after)
             }

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
 use crate::ports::{KeyedHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
+use crate::sms_guard::NumberRules;
 use crate::subject::Subject;
 use crate::throttle::Throttle;
 
@@ -66,6 +67,8 @@ pub struct SentCodes {
     pub(crate) resend_cooldown: Duration,
     /// The channels a sender is configured for; codes go out on no other.
     pub(crate) channels: Vec<Channel>,
+    /// Which numbers a texted code may go to.
+    pub(crate) numbers: NumberRules,
 }
 
 impl SentCodes {
@@ -316,7 +319,19 @@ impl SentCodes {
 
     /// The outbox row that carries `code` for `challenge`, the code sealed
     /// to the row so that a database dump shows no code waiting to go out.
+    /// Whether a code may go to `to` on `channel`: a texted code only to a
+    /// number the guard admits ([`NumberRules::admit`]); mail always.
+    pub(crate) fn admits(&self, channel: Channel, to: &str) -> Result<()> {
+        match channel {
+            Channel::Email => Ok(()),
+            Channel::Sms | Channel::Whatsapp => self.numbers.admit(to),
+        }
+    }
+
+    /// The guard is asked here, where every first code and resend is made,
+    /// before anything is stored or queued.
     fn delivery(&self, challenge: &OtpChallenge, to: Destination<'_>, code: &OtpCode) -> Result<Delivery> {
+        self.admits(to.channel, to.to)?;
         let now = self.clock.now();
         let id = self.rng.uuid_v7(now);
         let payload = crate::notify::delivery::sealed_payload(Some(code.as_str()), to.link.map(LinkToken::expose));

@@ -53,8 +53,7 @@ impl Verifications {
             return Err(Error::ChannelUnavailable);
         }
         let to = destination(to, channel)?;
-        self.throttle.check_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
-        self.throttle.check_rate(RateScope::VerificationDestination, &format!("{}:{to}", app.id)).await?;
+        self.count_send(app, channel, &to).await?;
         let now = self.clock.now();
         let rules = CodeRules { digits: app.code_length, max_attempts: app.max_attempts };
         let id = self.rng.uuid_v7(now);
@@ -125,10 +124,31 @@ impl Verifications {
         let challenge = self.own(app, id).await?;
         let channel = challenge.method.channel().ok_or_else(|| Error::internal("a verification sent on no channel"))?;
         let to = challenge.destination.clone().unwrap_or_default();
+        // What is sure to be refused is refused before the counters.
+        let now = self.clock.now();
+        if let Some(closed) = challenge.closed_reason(now) {
+            return Err(as_closed(closed));
+        }
+        if challenge.resends >= crate::otp::challenge::MAX_RESENDS {
+            return Err(Error::ResendLimit);
+        }
+        if let Some(retry_after) = self.codes.cooling_down(&challenge, now) {
+            return Err(Error::ResendCooldown { retry_after });
+        }
+        self.count_send(app, channel, &to).await?;
         match self.codes.resend(&challenge, self.message(app, &to, channel)).await {
             Ok(sent) => Ok(self.view(&challenge, sent)),
             Err(e) => Err(as_closed(e)),
         }
+    }
+
+    /// Counts a code about to go to `to` against the app's caps, a resend as
+    /// a first send; a number the guard refuses is refused before, and
+    /// counts as no send.
+    async fn count_send(&self, app: &App, channel: Channel, to: &str) -> Result<()> {
+        self.codes.admits(channel, to)?;
+        self.throttle.check_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
+        self.throttle.check_rate(RateScope::VerificationDestination, &format!("{}:{to}", app.id)).await
     }
 
     /// The app's own verification `id`; another app's, or a challenge that

@@ -259,3 +259,21 @@ async fn every_state_change_is_an_event_about_the_app_with_the_destination_maske
     assert!(!format!("{events:?}").contains(PHONE), "never the whole number");
     assert!(!format!("{events:?}").contains(&code), "never the code");
 }
+
+#[tokio::test]
+async fn a_resend_counts_against_the_apps_caps_as_a_first_send_and_a_refused_one_counts_nothing() {
+    let mut policy = Policy::default();
+    policy.rate_limits.verifications_per_app_per_minute = 2;
+    policy.otp_resend_cooldown = Duration::from_secs(10);
+    let w = World::with_policy(policy);
+    let acme = app(&w, form("Acme")).await;
+    let v = w.verifications.send(&acme, PHONE, Channel::Sms).await.unwrap();
+    // Within the cooldown: refused before the counters.
+    assert!(matches!(w.verifications.resend(&acme, v.id).await, Err(Error::ResendCooldown { .. })));
+    w.clock.advance(Duration::from_secs(11));
+    w.verifications.resend(&acme, v.id).await.unwrap();
+    // Two codes went out: the third, first send or resend, is over the cap.
+    assert!(matches!(w.verifications.send(&acme, "+14155550101", Channel::Sms).await, Err(Error::RateLimited { .. })));
+    w.clock.advance(Duration::from_secs(11));
+    assert!(matches!(w.verifications.resend(&acme, v.id).await, Err(Error::RateLimited { .. })));
+}

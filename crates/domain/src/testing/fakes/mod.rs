@@ -42,7 +42,7 @@ use crate::user::*;
 
 /// A throttle counter, column for column as the `throttles` table holds it.
 #[derive(Debug, Clone)]
-struct ThrottleRow {
+pub(crate) struct ThrottleRow {
     failures: u32,
     locked_until: Option<DateTime<Utc>>,
     hits: u32,
@@ -65,7 +65,7 @@ pub struct Tables {
     pub deliveries: HashMap<Uuid, Delivery>,
     pub totp: HashMap<UserId, TotpCredential>,
     recovery: HashMap<UserId, Vec<RecoveryRow>>,
-    throttles: HashMap<String, ThrottleRow>,
+    pub(crate) throttles: HashMap<String, ThrottleRow>,
     pub audit: Vec<AuditEvent>,
     pub apps: HashMap<AppId, App>,
     /// Keys by their hex hash, as the `app_keys` primary key finds them.
