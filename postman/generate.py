@@ -612,6 +612,27 @@ apps_folder = [
     request("Clients: delete", "DELETE", "/clients/{{clientId}}", token="adminToken", events=[test(status(204))]),
     request("Clients: the deleted client is gone", "GET", "/clients/{{clientId}}", token="adminToken", events=[test(*problem(404, "client_not_found"))]),
     request(
+        "SMS guard: the blocked prefixes (admin)",
+        "GET",
+        "/fraud/blocks",
+        token="adminToken",
+        events=[test(status(200), 'pm.test("a list", () => pm.expect(pm.response.json().items).to.be.an("array"));')],
+    ),
+    request(
+        "SMS guard: lifting a prefix that is not blocked is 404",
+        "DELETE",
+        "/fraud/blocks/%2B2376712",
+        token="adminToken",
+        events=[test(*problem(404, "block_not_found"))],
+    ),
+    request(
+        "SMS guard: a malformed prefix is named",
+        "DELETE",
+        "/fraud/blocks/abc",
+        token="adminToken",
+        events=[test(*problem(400, "invalid_field"), 'pm.test("the prefix", () => pm.expect(pm.response.json().field).to.eql("prefix"));')],
+    ),
+    request(
         "Verifications: a premium-rate number gets no code",
         "POST",
         "/verifications",

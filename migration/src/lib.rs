@@ -31,6 +31,7 @@ mod m20261206_000023_oidc_flows;
 mod m20261206_000024_session_client;
 mod m20261206_000025_client_credentials;
 mod m20261206_000026_client_events;
+mod m20261206_000027_sms_prefixes;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_session_client::Migration),
             Box::new(m20261206_000025_client_credentials::Migration),
             Box::new(m20261206_000026_client_events::Migration),
+            Box::new(m20261206_000027_sms_prefixes::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! The SMS guard from outside: numbers a texted code may not go to are
 //! refused with 400 `destination_not_allowed` before anything is queued,
-//! counted or charged; mail is never refused by it.
+//! counted or charged; a pumped prefix is blocked while people elsewhere
+//! keep getting codes; mail is never refused by it.
 
+use reqwest::Method;
 use serde_json::json;
 
 use crate::harness::{Server, local_only, token};
@@ -43,4 +45,67 @@ async fn only_the_countries_the_operator_lists_receive_texted_codes() {
     us.problem(400, "destination_not_allowed");
     s.post("/verifications", Some(&key), json!({"to": "+4915112345678", "channel": "sms"})).await.ok(201);
     s.post("/verifications", Some(&key), json!({"to": "+33612345678", "channel": "sms"})).await.ok(201);
+}
+
+/// Numbers of one Cameroonian mobile prefix unique to this run (`+23767ab…`).
+struct Range(String);
+
+impl Range {
+    fn new(lead: &str) -> Self {
+        let n = uuid::Uuid::new_v4().as_u128() % 100;
+        Self(format!("+237{lead}{n:02}"))
+    }
+    fn number(&self, i: usize) -> String {
+        format!("{}{i:05}", self.0)
+    }
+}
+
+#[tokio::test]
+async fn a_pump_from_several_apps_is_blocked_after_the_volume_floor_while_checked_traffic_goes_on_and_an_admin_lifts_it()
+ {
+    let (s, admin) = Server::start_with_admin().await;
+    let keys = [app_key(&s, &admin).await, app_key(&s, &admin).await, app_key(&s, &admin).await];
+    let (pumped, used) = (Range::new("67"), Range::new("69"));
+    let (mut sent, mut blocked, mut served) = (0, 0, 0);
+    for i in 0..45 {
+        // The pump: three apps, random numbers of one prefix, no code ever checked.
+        let key = &keys[i % 3];
+        let r = s.post("/verifications", Some(key), json!({"to": pumped.number(i), "channel": "sms"})).await;
+        match r.status.as_u16() {
+            201 => sent += 1,
+            _ => {
+                r.problem(429, "destination_blocked");
+                assert!(r.header("retry-after").is_some());
+                blocked += 1;
+            }
+        }
+        // Meanwhile, people of another prefix of the same country type their codes.
+        if i % 3 == 0 {
+            let to = used.number(i);
+            let v = s.post("/verifications", Some(&keys[0]), json!({"to": to, "channel": "sms"})).await.ok(201).clone();
+            let code = s.latest_code(&to).await;
+            let id = v["id"].as_str().unwrap();
+            let checked = s.post(&format!("/verifications/{id}/check"), Some(&keys[0]), json!({"code": code})).await;
+            assert_eq!(checked.ok(200)["status"], "approved");
+            served += 1;
+        }
+    }
+    // The default floor: the 30th code with none checked blocks the prefix.
+    assert_eq!((sent, blocked, served), (29, 16, 15), "sent, blocked, legitimate served");
+    let list = s.call(Method::GET, "/fraud/blocks", Some(&admin), None).await.ok(200).clone();
+    let block = list["items"].as_array().unwrap().iter().find(|b| b["prefix"] == pumped.0.as_str()).cloned();
+    let block = block.unwrap_or_else(|| panic!("{} not in {list}", pumped.0));
+    assert_eq!((block["country"].as_str(), block["strikes"].as_u64()), (Some("CM"), Some(1)));
+    assert!(
+        list["items"].as_array().unwrap().iter().all(|b| b["prefix"] != used.0.as_str()),
+        "the used prefix is open"
+    );
+    // An administrator lifts it: codes go there again; lifting twice is 404.
+    let lift = format!("/fraud/blocks/{}", pumped.0.trim_start_matches('+'));
+    s.call(Method::DELETE, &lift, Some(&admin), None).await.ok(204);
+    s.call(Method::DELETE, &lift, Some(&admin), None).await.problem(404, "block_not_found");
+    s.post("/verifications", Some(&keys[1]), json!({"to": pumped.number(100), "channel": "sms"})).await.ok(201);
+    // Only admins see or lift blocks.
+    let key_as_user = s.call(Method::GET, "/fraud/blocks", Some(&keys[0]), None).await;
+    assert_eq!(key_as_user.status.as_u16(), 401);
 }

@@ -117,6 +117,8 @@ pub enum Error {
     AppNotFound,
     #[error("OpenID Connect client not found")]
     ClientNotFound,
+    #[error("that prefix is not blocked")]
+    BlockNotFound,
     /// A secret asked of a public client, which cannot keep one.
     #[error("a public client has no secret: it proves itself with PKCE alone")]
     ClientPublic,
@@ -137,6 +139,12 @@ pub enum Error {
     /// kind): refused before anything is queued.
     #[error("codes cannot be sent to this number: {reason}")]
     DestinationNotAllowed { reason: String },
+    /// The velocity limit of the number's prefix is reached for this window.
+    #[error("too many codes went to numbers like this one; try again in {} s", retry_after.as_secs())]
+    DestinationThrottled { retry_after: Duration },
+    /// The number's prefix is blocked: its codes were not being used.
+    #[error("codes to numbers like this one are paused; try again in {} s", retry_after.as_secs())]
+    DestinationBlocked { retry_after: Duration },
     #[error("too many codes are pending for this destination; try again in {} s", retry_after.as_secs())]
     TooManyPending { retry_after: Duration },
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]

@@ -50,6 +50,9 @@ pub struct Policy {
     /// Which numbers texted codes may go to (`AUTHD_SMS_COUNTRIES`,
     /// `AUTHD_SMS_COSTLY_NUMBERS`).
     pub sms_numbers: crate::sms_guard::NumberRules,
+    /// Velocity and conversion per destination prefix (`AUTHD_SMS_PREFIX_*`,
+    /// `AUTHD_SMS_GUARD_*`).
+    pub sms_prefixes: crate::sms_guard::PrefixRules,
 }
 
 impl Default for Policy {
@@ -84,6 +87,7 @@ impl Default for Policy {
             trusted_device_ttl: Duration::from_secs(30 * 24 * 3600),
             require_2fa: crate::assurance::SecondFactorPolicy::None,
             sms_numbers: crate::sms_guard::NumberRules::default(),
+            sms_prefixes: crate::sms_guard::PrefixRules::default(),
         }
     }
 }

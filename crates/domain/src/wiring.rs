@@ -21,13 +21,14 @@ use crate::phone::Phones;
 use crate::policy::Policy;
 use crate::ports::{
     AppRepo, AuditLog, AuthorizationRepo, ClientRepo, IdTokenSigner, KeyedHasher, LoginFinisher, Notifier, OtpRepo,
-    Outbox, PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, ThrottleStore,
-    TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
+    Outbox, PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, SmsGuardStore,
+    ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
 };
 use crate::reset::Resets;
 use crate::retention::Janitor;
 use crate::rng::Rng;
 use crate::session::Sessions;
+use crate::sms_guard::{PrefixBlocks, SmsGuard};
 use crate::throttle::Throttle;
 use crate::token::Tokens;
 use crate::totp::Authenticator;
@@ -57,6 +58,8 @@ pub struct Ports {
     pub id_tokens: Arc<dyn IdTokenSigner>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
+    /// The SMS guard's counts and blocks per destination prefix.
+    pub sms_guard: Arc<dyn SmsGuardStore>,
     pub webauthn: Arc<dyn WebAuthn>,
     pub sealer: Arc<dyn SecretSealer>,
     pub clock: Arc<dyn Clock>,
@@ -102,6 +105,8 @@ pub struct Services {
     pub token_grants: TokenGrants,
     /// RP-initiated logout: an application's request to end the browser session.
     pub logouts: Logouts,
+    /// The SMS guard's blocked prefixes, for administrators.
+    pub prefix_blocks: PrefixBlocks,
     /// Codes applications send to their users and check.
     pub verifications: Verifications,
     /// Per-address limits and purging of counters.
@@ -142,6 +147,13 @@ impl Services {
             rng: rng.clone(),
             refresh_ttl: policy.refresh_ttl,
         };
+        let guard = SmsGuard {
+            store: p.sms_guard.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+            numbers: policy.sms_numbers.clone(),
+            prefixes: policy.sms_prefixes.clone(),
+        };
         let codes = SentCodes {
             otps: p.otps.clone(),
             outbox: p.outbox.clone(),
@@ -153,7 +165,7 @@ impl Services {
             audit: audit.clone(),
             resend_cooldown: policy.otp_resend_cooldown,
             channels: p.notifier.channels(),
-            numbers: policy.sms_numbers.clone(),
+            guard: guard.clone(),
         };
         let channels = codes.channels.clone();
         let phones = Phones {
@@ -232,6 +244,7 @@ impl Services {
             audit: audit.clone(),
             policy: policy.delivery,
             public_url: policy.public_url.clone(),
+            guard: guard.clone(),
         };
         let login = Login {
             users: p.users.clone(),
@@ -321,6 +334,12 @@ impl Services {
             clock: clock.clone(),
             id_token_ttl: policy.access_ttl,
         };
+        let prefix_blocks = PrefixBlocks {
+            store: guard.store.clone(),
+            admin: admin.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        };
         let logouts = Logouts { clients: p.clients.clone(), id_tokens: p.id_tokens, sessions: sessions.clone() };
         let authorizations = Authorizations {
             repo: p.authorizations,
@@ -371,6 +390,7 @@ impl Services {
             authorizations,
             token_grants,
             logouts,
+            prefix_blocks,
             verifications,
             throttle,
             courier,

@@ -31,6 +31,7 @@ pub mod rng;
 pub mod sealer;
 pub mod sessions;
 pub mod signing_keys;
+pub mod sms_guard;
 pub mod throttle;
 pub mod totp;
 pub mod trusted_devices;

@@ -27,6 +27,7 @@ fn store(name: &'static str, db: Database) -> Store {
         clients: Arc::new(infra::clients::SqlClientRepo::new(db.clone())),
         authorizations: Arc::new(infra::authorizations::SqlAuthorizationRepo::new(db.clone())),
         passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
+        sms_guard: Arc::new(infra::sms_guard::SqlSmsGuardStore::new(db.clone())),
         trusted_devices: Arc::new(infra::trusted_devices::SqlTrustedDeviceRepo::new(db)),
     }
 }

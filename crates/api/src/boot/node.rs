@@ -93,6 +93,7 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         )),
         passkeys: Arc::new(infra::passkeys::SqlPasskeyRepo::new(db.clone())),
         trusted_devices: Arc::new(infra::trusted_devices::SqlTrustedDeviceRepo::new(db.clone())),
+        sms_guard: Arc::new(infra::sms_guard::SqlSmsGuardStore::new(db.clone())),
         webauthn: Arc::new(webauthn(settings)?),
         sealer,
         clock,

@@ -192,6 +192,7 @@ impl Settings {
             trusted_device_ttl: Duration::from_secs(self.factors.trusted_device_days * 86_400),
             require_2fa: self.factors.require_2fa,
             sms_numbers: self.sms_guard.numbers(),
+            sms_prefixes: self.sms_guard.prefixes(),
         }
     }
 

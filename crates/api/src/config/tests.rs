@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 89] = [
+const EVERY_VARIABLE: [&str; 95] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -76,6 +76,12 @@ const EVERY_VARIABLE: [&str; 89] = [
     "AUTHD_SHUTDOWN_GRACE_MS",
     "AUTHD_SMS_COSTLY_NUMBERS",
     "AUTHD_SMS_COUNTRIES",
+    "AUTHD_SMS_GUARD_BLOCK_MINUTES",
+    "AUTHD_SMS_GUARD_MAX_BLOCK_HOURS",
+    "AUTHD_SMS_GUARD_MIN_CONVERSION_PERCENT",
+    "AUTHD_SMS_GUARD_MIN_SENDS",
+    "AUTHD_SMS_PREFIX_DIGITS",
+    "AUTHD_SMS_PREFIX_MAX_PER_HOUR",
     "AUTHD_SMS_PROVIDER",
     "AUTHD_SMTP_URL",
     "AUTHD_TEMP_TTL",
@@ -401,4 +407,33 @@ fn sms_countries_are_iso_codes_and_an_unknown_one_is_refused_naming_the_setting(
     assert!(e.contains("AUTHD_SMS_COUNTRIES") && e.contains("\"ZZ\""), "{e}");
     let default = Settings::default().policy().sms_numbers;
     assert!(default.countries.is_empty() && !default.costly_numbers, "every country, no costly numbers");
+}
+
+#[test]
+fn the_prefix_guard_settings_make_its_rules_and_impossible_ones_are_refused_naming_them() {
+    let guard = SmsGuard {
+        sms_prefix_digits: 3,
+        sms_guard_block_minutes: 10,
+        sms_guard_max_block_hours: 2,
+        ..Default::default()
+    };
+    let rules = Settings { sms_guard: guard, ..Default::default() }.policy().sms_prefixes;
+    assert_eq!((rules.national_digits, rules.block_base.as_secs(), rules.block_max.as_secs()), (3, 600, 7200));
+    assert_eq!(Settings::default().policy().sms_prefixes, domain::sms_guard::PrefixRules::default());
+    for (bad, name) in [
+        (SmsGuard { sms_prefix_digits: 0, ..Default::default() }, "AUTHD_SMS_PREFIX_DIGITS"),
+        (SmsGuard { sms_prefix_digits: 9, ..Default::default() }, "AUTHD_SMS_PREFIX_DIGITS"),
+        (
+            SmsGuard { sms_guard_min_conversion_percent: 101, ..Default::default() },
+            "AUTHD_SMS_GUARD_MIN_CONVERSION_PERCENT",
+        ),
+        (SmsGuard { sms_guard_block_minutes: 0, ..Default::default() }, "AUTHD_SMS_GUARD_BLOCK_MINUTES"),
+        (
+            SmsGuard { sms_guard_block_minutes: 120, sms_guard_max_block_hours: 1, ..Default::default() },
+            "AUTHD_SMS_GUARD_MAX_BLOCK_HOURS",
+        ),
+    ] {
+        let e = Settings { sms_guard: bad, ..Default::default() }.check().unwrap_err().to_string();
+        assert!(e.contains(name), "{name}: {e}");
+    }
 }

@@ -269,6 +269,7 @@ impl From<domain::Error> for Problem {
             E::UserNotFound => Problem::new(StatusCode::NOT_FOUND, "user_not_found", msg),
             E::AppNotFound => Problem::new(StatusCode::NOT_FOUND, "app_not_found", msg),
             E::ClientNotFound => Problem::new(StatusCode::NOT_FOUND, "client_not_found", msg),
+            E::BlockNotFound => Problem::new(StatusCode::NOT_FOUND, "block_not_found", msg),
             E::ClientPublic => Problem::new(StatusCode::CONFLICT, "client_public", msg),
             E::SessionNotFound => Problem::new(StatusCode::NOT_FOUND, "session_not_found", msg),
             E::ApiKeyInvalid => Problem::new(StatusCode::UNAUTHORIZED, "api_key_invalid", msg),
@@ -278,6 +279,12 @@ impl From<domain::Error> for Problem {
                 Problem::new(StatusCode::GONE, &format!("verification_{}", status.as_str()), msg)
             }
             E::DestinationNotAllowed { .. } => Problem::new(StatusCode::BAD_REQUEST, "destination_not_allowed", msg),
+            E::DestinationThrottled { retry_after } => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "destination_throttled", msg).waiting(*retry_after)
+            }
+            E::DestinationBlocked { retry_after } => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "destination_blocked", msg).waiting(*retry_after)
+            }
             E::TooManyPending { retry_after } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg).waiting(*retry_after)
             }

@@ -20,6 +20,7 @@ use domain::passkey::{PasskeySignIn, Passkeys};
 use domain::phone::Phones;
 use domain::reset::Resets;
 use domain::session::Sessions;
+use domain::sms_guard::PrefixBlocks;
 use domain::totp::Authenticator;
 use domain::trusted_device::TrustedDevices;
 use domain::verification::Verifications;
@@ -67,6 +68,7 @@ parts! {
     Authorizations => services.authorizations;
     TokenGrants => services.token_grants;
     Logouts => services.logouts;
+    PrefixBlocks => services.prefix_blocks;
     Verifications => services.verifications;
     TrustedProxies => proxies;
 }

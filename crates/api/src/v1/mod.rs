@@ -10,6 +10,7 @@ pub mod auth;
 pub mod body_fields;
 pub mod clients;
 pub mod email;
+pub mod fraud;
 pub mod login_body;
 pub mod openapi;
 pub mod passkeys;

@@ -21,6 +21,7 @@ use crate::v1::apps::{AppPatchBody, AppsApi, NewAppBody};
 use crate::v1::auth::{AuthApi, LogoutBody, OtpBody, RefreshBody, ResendRequest};
 use crate::v1::clients::{ClientPatchBody, ClientsApi, NewClientBody};
 use crate::v1::email::{EmailApi, EmailByCode, EmailByLink};
+use crate::v1::fraud::FraudApi;
 use crate::v1::passkeys::{AssertionBody, MyPasskeysApi, NewPasskeyBody, PasskeyLoginApi, RenameBody, SignInBody};
 use crate::v1::phone::{PhoneApi, PhoneConfirmBody, PhoneVerifyBody};
 use crate::v1::reauthenticate::{ReauthApi, ReauthBody};
@@ -48,6 +49,7 @@ type Operations = (
     AdminApi,
     AppsApi,
     ClientsApi,
+    FraudApi,
     VerificationsApi,
 );
 
@@ -68,6 +70,7 @@ pub fn service() -> OpenApiService<Operations, ()> {
         AdminApi,
         AppsApi,
         ClientsApi,
+        FraudApi,
         VerificationsApi,
     ), "authd", env!("CARGO_PKG_VERSION"))
         .description(

@@ -71,6 +71,8 @@ stable_words! {
         OidcCodeReplayed = "oidc_code_replayed",
         OidcTokensIssued = "oidc_tokens_issued",
         OidcTokenRevoked = "oidc_token_revoked",
+        FraudPrefixBlocked = "fraud_prefix_blocked",
+        FraudPrefixUnblocked = "fraud_prefix_unblocked",
     }
 }
 

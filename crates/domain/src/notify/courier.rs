@@ -26,6 +26,9 @@ pub struct Courier {
     /// Where people reach authd (`AUTHD_PUBLIC_URL`): every mailed link
     /// starts with it, never with a request's Host.
     pub(crate) public_url: String,
+    /// A texted message whose prefix was blocked after it was queued is
+    /// given up, not sent.
+    pub(crate) guard: crate::sms_guard::SmsGuard,
 }
 
 /// What one round of the courier did.
@@ -66,7 +69,14 @@ impl Courier {
 
     /// One attempt at one claimed row, and its record.
     async fn deliver(&self, d: &Delivery) -> Result<Settlement> {
+        let blocked = match d.channel {
+            crate::notify::Channel::Email => None,
+            _ => self.guard.blocked_until(&d.to).await?,
+        };
         let outcome = match self.message(d) {
+            _ if blocked.is_some() => Settlement::Failed {
+                error: "the number's prefix is blocked by the SMS guard (its codes were not being used)".into(),
+            },
             Err(reason) => Settlement::Failed { error: reason },
             Ok(message) => match self.notifier.send(&message).await {
                 Ok(receipt) => Settlement::Sent { provider_id: receipt.provider_id },

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus, MessageKind};
 use crate::ports::{KeyedHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
-use crate::sms_guard::NumberRules;
+use crate::sms_guard::SmsGuard;
 use crate::subject::Subject;
 use crate::throttle::Throttle;
 
@@ -67,8 +67,8 @@ pub struct SentCodes {
     pub(crate) resend_cooldown: Duration,
     /// The channels a sender is configured for; codes go out on no other.
     pub(crate) channels: Vec<Channel>,
-    /// Which numbers a texted code may go to.
-    pub(crate) numbers: NumberRules,
+    /// What a texted code passes on its way out (numbers, prefixes).
+    pub(crate) guard: SmsGuard,
 }
 
 impl SentCodes {
@@ -121,7 +121,7 @@ impl SentCodes {
             self.otps.create(challenge, None).await?;
             return Ok(self.status_of(challenge, None));
         };
-        let delivery = self.first_code(challenge, to)?;
+        let delivery = self.first_code(challenge, to).await?;
         self.otps.create(challenge, Some(&delivery)).await?;
         self.record_sent(challenge, to.channel, false).await?;
         Ok(self.status_of(challenge, Some(DeliveryStatus::Queued)))
@@ -138,7 +138,7 @@ impl SentCodes {
         to: Destination<'_>,
     ) -> Result<CodeStatus> {
         let now = self.clock.now();
-        let delivery = self.first_code(challenge, to)?;
+        let delivery = self.first_code(challenge, to).await?;
         if !self.otps.create_unless_open(challenge, &delivery, now, challenge.rules.max_attempts).await? {
             let Subject::User(user) = challenge.owner else {
                 return Err(Error::internal("only a user's challenge is opened unless one is open"));
@@ -163,7 +163,7 @@ impl SentCodes {
         max_open: u32,
     ) -> Result<CodeStatus> {
         let now = self.clock.now();
-        let delivery = self.first_code(challenge, to)?;
+        let delivery = self.first_code(challenge, to).await?;
         if let Capped::Full { frees_at } = self.otps.create_capped(challenge, &delivery, now, max_open).await? {
             return Err(Error::TooManyPending { retry_after: retry_after(now, frees_at) });
         }
@@ -173,13 +173,14 @@ impl SentCodes {
 
     /// Draws `challenge`'s first code, sent to `to`: sets its hash, method
     /// and send time, and returns the message carrying it.
-    fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
+    async fn first_code(&self, challenge: &mut OtpChallenge, to: Destination<'_>) -> Result<Delivery> {
         let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
         challenge.code_hash = self.keyed_hasher.hash(challenge.id, &code);
         challenge.link_hash = to.link.map(|token| self.keyed_hasher.hash_link(token));
         challenge.method = Method::sent_by(to.channel);
-        challenge.last_sent_at = self.clock.now();
-        let delivery = self.delivery(challenge, to, &code)?;
+        let now = self.clock.now();
+        challenge.last_sent_at = now;
+        let delivery = self.delivery(challenge, to, &code, now).await?;
         challenge.delivery_id = Some(delivery.id);
         Ok(delivery)
     }
@@ -191,9 +192,20 @@ impl SentCodes {
     /// the new code's status, as that UPDATE left the challenge.
     pub(crate) async fn resend(&self, challenge: &OtpChallenge, to: Destination<'_>) -> Result<CodeStatus> {
         let now = self.clock.now();
+        // What the UPDATE is sure to refuse is refused before the guard
+        // counts a send: a resend asked for within the cooldown is no send.
+        if let Some(e) = challenge.closed_reason(now) {
+            return Err(e);
+        }
+        if challenge.resends >= MAX_RESENDS {
+            return Err(Error::ResendLimit);
+        }
+        if let Some(retry_after) = self.cooling_down(challenge, now) {
+            return Err(Error::ResendCooldown { retry_after });
+        }
         let code = OtpCode::generate_digits(&*self.rng, challenge.rules.digits);
         let hash = self.keyed_hasher.hash(challenge.id, &code);
-        let delivery = self.delivery(challenge, to, &code)?;
+        let delivery = self.delivery(challenge, to, &code, now).await?;
         let method = Method::sent_by(to.channel);
         let sent_before = now - span(self.resend_cooldown);
         let replaced = self
@@ -268,12 +280,17 @@ impl SentCodes {
 
     /// Marks a rightly answered challenge used; of concurrent right answers,
     /// one wins and the others learn why the challenge is closed.
+    /// A texted code's correct check counts for its prefix's conversion.
     pub(crate) async fn spend(&self, challenge: &OtpChallenge) -> Result<()> {
-        if self.otps.consume(challenge.id, self.clock.now(), challenge.rules.max_attempts).await? {
-            Ok(())
-        } else {
-            Err(self.closed_now(challenge.id).await)
+        if !self.otps.consume(challenge.id, self.clock.now(), challenge.rules.max_attempts).await? {
+            return Err(self.closed_now(challenge.id).await);
         }
+        let texted = matches!(challenge.method.channel(), Some(Channel::Sms | Channel::Whatsapp));
+        let Some(delivery) = challenge.delivery_id.filter(|_| texted) else { return Ok(()) };
+        if let Some(sent) = self.outbox.get(delivery).await? {
+            self.guard.verified(&sent.to, challenge.last_sent_at).await?;
+        }
+        Ok(())
     }
 
     /// Why a challenge that just refused a conditional update is closed.
@@ -324,15 +341,24 @@ impl SentCodes {
     pub(crate) fn admits(&self, channel: Channel, to: &str) -> Result<()> {
         match channel {
             Channel::Email => Ok(()),
-            Channel::Sms | Channel::Whatsapp => self.numbers.admit(to),
+            Channel::Sms | Channel::Whatsapp => self.guard.numbers.admit(to),
         }
     }
 
     /// The guard is asked here, where every first code and resend is made,
-    /// before anything is stored or queued.
-    fn delivery(&self, challenge: &OtpChallenge, to: Destination<'_>, code: &OtpCode) -> Result<Delivery> {
-        self.admits(to.channel, to.to)?;
-        let now = self.clock.now();
+    /// before anything is stored or queued: a texted code is counted
+    /// against its prefix (or refused).
+    /// `now` is the code's send time, the one its challenge records.
+    async fn delivery(
+        &self,
+        challenge: &OtpChallenge,
+        to: Destination<'_>,
+        code: &OtpCode,
+        now: DateTime<Utc>,
+    ) -> Result<Delivery> {
+        if to.channel != Channel::Email {
+            self.guard.before_text(challenge.owner, to.to, now).await?;
+        }
         let id = self.rng.uuid_v7(now);
         let payload = crate::notify::delivery::sealed_payload(Some(code.as_str()), to.link.map(LinkToken::expose));
         let sealed = self.sealer.seal(payload.as_bytes(), id.as_bytes())?;

@@ -5,9 +5,15 @@
 //! [`SentCodes`](crate::otp::sent_codes::SentCodes) before a message is
 //! queued, so a refused number costs nothing and stores nothing.
 
+pub mod blocks;
+pub mod guard;
 pub mod numbers;
+pub mod prefix;
 
+pub use blocks::PrefixBlocks;
+pub use guard::SmsGuard;
 pub use numbers::{NumberRules, parse_countries};
+pub use prefix::PrefixRules;
 
 #[cfg(test)]
 mod tests;

@@ -69,3 +69,114 @@ async fn a_phone_verification_to_a_refused_number_sends_nothing_and_mail_is_neve
         Policy { sms_numbers: NumberRules { costly_numbers: true, ..Default::default() }, ..Policy::default() };
     assert!(costly.sms_numbers.admit("+881612345678").is_ok(), "the operator may allow them");
 }
+
+/// A world whose guard judges conversion from `floor` sends (20 %), with no
+/// velocity limit unless `velocity`, and its app sending SMS.
+async fn guarded(floor: u32, velocity: u32) -> (World, crate::app::App) {
+    let prefixes = crate::sms_guard::PrefixRules {
+        volume_floor: floor,
+        sends_per_window: velocity,
+        ..crate::sms_guard::PrefixRules::default()
+    };
+    let mut policy = Policy { sms_prefixes: prefixes, ..Policy::default() };
+    policy.rate_limits.verifications_per_app_per_minute = 0;
+    let w = World::with_policy(policy);
+    let acme = app(&w).await;
+    (w, acme)
+}
+
+/// The `n`-th number of one Cameroonian mobile prefix (`+2376712`).
+fn pumped(n: u32) -> String {
+    format!("+2376712{n:05}")
+}
+
+#[tokio::test]
+async fn a_prefix_whose_codes_are_not_checked_is_blocked_at_the_volume_floor_and_its_queued_codes_are_not_sent() {
+    let (w, acme) = guarded(10, 0).await;
+    for n in 0..9 {
+        w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap();
+    }
+    // The tenth send reaches the floor with no code checked: blocked now, for 15 minutes.
+    match w.verifications.send(&acme, &pumped(9), Channel::Sms).await {
+        Err(Error::DestinationBlocked { retry_after }) => assert_eq!(retry_after.as_secs(), 15 * 60),
+        other => panic!("{other:?}"),
+    }
+    let blocked: Vec<_> =
+        w.db.tables().audit.iter().filter(|e| e.kind.as_str() == "fraud_prefix_blocked").cloned().collect();
+    assert_eq!(blocked.len(), 1, "one event");
+    let d = &blocked[0].detail;
+    assert_eq!((d["prefix"].as_str(), d["country"].as_str()), ("+2376712", "CM"));
+    assert_eq!((d["sends"].as_str(), d["verified"].as_str(), d["strike"].as_str()), ("10", "0", "1"));
+    assert!(matches!(
+        w.verifications.send(&acme, &pumped(10), Channel::Sms).await,
+        Err(Error::DestinationBlocked { .. })
+    ));
+    // Another prefix of the same country, and mail, go on.
+    w.verifications.send(&acme, "+237699123456", Channel::Sms).await.unwrap();
+    w.verifications.send(&acme, "ada@example.com", Channel::Email).await.unwrap();
+    // The nine queued codes of the blocked prefix are given up, not sent.
+    let sent = w.messages().await;
+    assert_eq!(sent.iter().filter(|m| m.to.starts_with("+2376712")).count(), 0, "none of the pumped range");
+    assert_eq!(sent.len(), 2);
+    // After 15 minutes it takes codes again; the next block lasts twice as long.
+    w.clock.advance(std::time::Duration::from_secs(15 * 60));
+    for n in 20..29 {
+        w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap();
+    }
+    match w.verifications.send(&acme, &pumped(29), Channel::Sms).await {
+        Err(Error::DestinationBlocked { retry_after }) => assert_eq!(retry_after.as_secs(), 30 * 60, "doubled"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn codes_checked_at_the_threshold_keep_their_prefix_open() {
+    let (w, acme) = guarded(10, 0).await;
+    let mut ids = Vec::new();
+    for n in 0..9 {
+        ids.push(w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap().id);
+    }
+    // Two of ten checked correctly: exactly 20 %, not below.
+    let sent = w.messages().await;
+    for (id, n) in ids.iter().zip(0..2) {
+        let code = sent.iter().find(|m| m.to == pumped(n)).unwrap().code.clone().unwrap();
+        w.verifications.check(&acme, *id, code.as_str()).await.unwrap();
+    }
+    w.verifications.send(&acme, &pumped(9), Channel::Sms).await.unwrap();
+    // One more unchecked send: 2 of 11 is below 20 %.
+    assert!(matches!(
+        w.verifications.send(&acme, &pumped(10), Channel::Sms).await,
+        Err(Error::DestinationBlocked { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_prefix_takes_at_most_its_velocity_limit_per_window_and_a_refusal_counts_nothing() {
+    let (w, acme) = guarded(0, 3).await;
+    for n in 0..3 {
+        w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap();
+    }
+    for n in 3..6 {
+        match w.verifications.send(&acme, &pumped(n), Channel::Sms).await {
+            Err(Error::DestinationThrottled { retry_after }) => {
+                assert!(retry_after.as_secs() > 3500, "{retry_after:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    w.verifications.send(&acme, "+237699123456", Channel::Sms).await.unwrap();
+    w.clock.advance(std::time::Duration::from_secs(3600));
+    for n in 6..9 {
+        w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_resend_asked_for_within_the_cooldown_is_no_send_for_the_guard() {
+    let (w, acme) = guarded(0, 2).await;
+    let v = w.verifications.send(&acme, &pumped(0), Channel::Sms).await.unwrap();
+    for _ in 0..5 {
+        assert!(matches!(w.verifications.resend(&acme, v.id).await, Err(Error::ResendCooldown { .. })));
+    }
+    w.verifications.send(&acme, &pumped(1), Channel::Sms).await.unwrap();
+}

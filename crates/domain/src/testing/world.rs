@@ -91,6 +91,7 @@ impl World {
             id_tokens: Arc::new(super::doubles::TextIdTokens),
             passkeys: Arc::new(db.clone()),
             trusted_devices: Arc::new(db.clone()),
+            sms_guard: Arc::new(db.clone()),
             webauthn,
             sealer: Arc::new(PlainSealer),
             clock: clock.clone(),

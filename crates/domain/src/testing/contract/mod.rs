@@ -16,7 +16,7 @@ use crate::notify::{Channel, Delivery, MessageKind};
 use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::{
     AppRepo, AuditLog, AuthorizationRepo, ClientRepo, LoginFinisher, OtpRepo, Outbox, PasskeyRepo, PurgeStore,
-    RecoveryCodeRepo, SessionRepo, ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
+    RecoveryCodeRepo, SessionRepo, SmsGuardStore, ThrottleStore, TotpRepo, TrustedDeviceRepo, UserRepo,
 };
 use crate::session::Session;
 use crate::subject::Subject;
@@ -33,6 +33,7 @@ pub mod passkeys;
 pub mod recovery_codes;
 pub mod retention;
 pub mod sessions;
+pub mod sms_guard;
 pub mod throttles;
 pub mod totp;
 pub mod trusted_devices;
@@ -59,6 +60,7 @@ pub struct Store {
     pub authorizations: Arc<dyn AuthorizationRepo>,
     pub passkeys: Arc<dyn PasskeyRepo>,
     pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
+    pub sms_guard: Arc<dyn SmsGuardStore>,
 }
 
 /// The contract's "now": whole seconds, so every backend stores it exactly.
@@ -286,6 +288,11 @@ macro_rules! port_contracts {
             concurrent_replacements_leave_exactly_one_set,
             codes_go_with_the_user_and_belong_to_their_user,
         ]);
+        $crate::port_contracts!(@suite $store, sms_guard: [
+            fifty_concurrent_sends_to_a_prefix_at_its_limit_count_exactly_the_limit,
+            a_correct_check_counts_in_the_window_its_code_was_sent_in,
+            a_block_is_set_once_among_concurrent_deciders_and_refuses_sends_until_it_ends_or_is_lifted,
+        ]);
         $crate::port_contracts!(@suite $store, passkeys: [
             a_passkey_round_trips_and_its_credential_id_is_unique_across_users,
             renaming_and_deleting_touch_only_the_owners_passkey,
@@ -342,6 +349,7 @@ mod memory {
             clients: Arc::new(db.clone()),
             authorizations: Arc::new(db.clone()),
             passkeys: Arc::new(db.clone()),
+            sms_guard: Arc::new(db.clone()),
             trusted_devices: Arc::new(db),
         })
     }

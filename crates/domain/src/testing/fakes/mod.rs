@@ -14,6 +14,7 @@ mod passkeys;
 mod purge;
 mod recovery_codes;
 mod sessions;
+mod sms_guard;
 mod throttle;
 mod totp;
 mod trusted_devices;
@@ -66,6 +67,8 @@ pub struct Tables {
     pub totp: HashMap<UserId, TotpCredential>,
     recovery: HashMap<UserId, Vec<RecoveryRow>>,
     pub(crate) throttles: HashMap<String, ThrottleRow>,
+    /// `sms_prefixes`, by prefix.
+    pub(crate) prefixes: HashMap<String, sms_guard::PrefixRow>,
     pub audit: Vec<AuditEvent>,
     pub apps: HashMap<AppId, App>,
     /// Keys by their hex hash, as the `app_keys` primary key finds them.

@@ -1,0 +1,81 @@
+//! `SmsGuard`: what every texted code passes on its way to the outbox, and
+//! what every correct check of one tells it. The number rules first
+//! ([`NumberRules`]); then the send is counted against its prefix by one
+//! conditional statement ([`SmsGuardStore::count_send`]) that refuses it
+//! when the prefix is blocked or its window is full; then, with the
+//! window's figures that statement returned, the conversion rule
+//! ([`PrefixRules::should_block`]) may block the prefix, once among nodes.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::numbers::{NumberRules, country_of};
+use super::prefix::PrefixRules;
+use crate::audit::{Audit, EventKind};
+use crate::clock::{Clock, after, retry_after};
+use crate::error::{Error, Result};
+use crate::ports::{PrefixCount, SmsGuardStore};
+use crate::subject::Subject;
+
+#[derive(Clone)]
+pub struct SmsGuard {
+    pub(crate) store: Arc<dyn SmsGuardStore>,
+    pub(crate) audit: Audit,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) numbers: NumberRules,
+    pub(crate) prefixes: PrefixRules,
+}
+
+impl SmsGuard {
+    /// Lets a texted code for `owner` go to `to` at `now` (its send time),
+    /// counting it, or refuses: 400 for a number the rules refuse, 429 for a
+    /// full or blocked prefix. Nothing is counted for a refused code.
+    pub(crate) async fn before_text(&self, owner: Subject, to: &str, now: DateTime<Utc>) -> Result<()> {
+        self.numbers.admit(to)?;
+        let Some(prefix) = self.prefixes.prefix_of(to) else { return Ok(()) };
+        let country = country_of(to).unwrap_or_default();
+        let rules = &self.prefixes;
+        let window = match self.store.count_send(&prefix, &country, now, rules.window, rules.sends_per_window).await? {
+            PrefixCount::Counted(window) => window,
+            PrefixCount::Throttled { until } => {
+                return Err(Error::DestinationThrottled { retry_after: retry_after(now, until) });
+            }
+            PrefixCount::Blocked { until } => {
+                return Err(Error::DestinationBlocked { retry_after: retry_after(now, until) });
+            }
+        };
+        if !rules.should_block(window.sends, window.verified) {
+            return Ok(());
+        }
+        let lasts = rules.block_for(window.strikes);
+        let until = after(now, lasts);
+        if self.store.block(&prefix, window.strikes, now, until).await? {
+            let detail = [
+                ("prefix", prefix.clone()),
+                ("country", country),
+                ("sends", window.sends.to_string()),
+                ("verified", window.verified.to_string()),
+                ("window_started", window.started.to_rfc3339()),
+                ("blocked_seconds", lasts.as_secs().to_string()),
+                ("strike", (window.strikes + 1).to_string()),
+            ];
+            tracing::warn!(%prefix, sends = window.sends, verified = window.verified, "SMS prefix blocked");
+            self.audit.record_about(owner, None, EventKind::FraudPrefixBlocked, &detail).await?;
+        }
+        Err(Error::DestinationBlocked { retry_after: retry_after(now, until) })
+    }
+
+    /// Counts a correct check of a code texted to `to` at `sent_at`.
+    pub(crate) async fn verified(&self, to: &str, sent_at: DateTime<Utc>) -> Result<()> {
+        let Some(prefix) = self.prefixes.prefix_of(to) else { return Ok(()) };
+        self.store.count_verified(&prefix, sent_at, self.clock.now()).await
+    }
+
+    /// When `to`'s prefix is blocked, until when (the courier holds a
+    /// queued message back then).
+    pub(crate) async fn blocked_until(&self, to: &str) -> Result<Option<DateTime<Utc>>> {
+        let Some(prefix) = self.prefixes.prefix_of(to) else { return Ok(None) };
+        self.store.blocked_until(&prefix, self.clock.now()).await
+    }
+}

@@ -1,0 +1,80 @@
+//! The contract of [`SmsGuardStore`](crate::ports::SmsGuardStore).
+
+use std::time::Duration;
+
+use super::{Store, at, winners};
+use crate::ports::{PrefixCount, PrefixWindow};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn counted(c: PrefixCount) -> PrefixWindow {
+    match c {
+        PrefixCount::Counted(w) => w,
+        other => panic!("expected a counted send, got {other:?}"),
+    }
+}
+
+pub async fn fifty_concurrent_sends_to_a_prefix_at_its_limit_count_exactly_the_limit(s: Store) {
+    let n = s.name;
+    let passed = winners(50, || {
+        let store = s.sms_guard.clone();
+        async move { Ok(matches!(store.count_send("+2376712", "CM", at(0), HOUR, 20).await?, PrefixCount::Counted(_))) }
+    })
+    .await;
+    assert_eq!(passed, 20, "{n}: exactly the limit passes");
+    let refused = s.sms_guard.count_send("+2376712", "CM", at(10), HOUR, 20).await.unwrap();
+    assert_eq!(refused, PrefixCount::Throttled { until: at(3600) }, "{n}: until the window ends");
+    // Another prefix has a window of its own; a refusal counted nothing.
+    assert_eq!(counted(s.sms_guard.count_send("+2376799", "CM", at(10), HOUR, 20).await.unwrap()).sends, 1, "{n}");
+    let next = counted(s.sms_guard.count_send("+2376712", "CM", at(3600), HOUR, 20).await.unwrap());
+    assert_eq!((next.sends, next.verified, next.started), (1, 0, at(3600)), "{n}: a new window");
+    // No limit: 0.
+    assert!(matches!(
+        s.sms_guard.count_send("+2376712", "CM", at(3601), HOUR, 0).await.unwrap(),
+        PrefixCount::Counted(_)
+    ));
+}
+
+pub async fn a_correct_check_counts_in_the_window_its_code_was_sent_in(s: Store) {
+    let n = s.name;
+    let g = &s.sms_guard;
+    counted(g.count_send("+14155", "US", at(0), HOUR, 0).await.unwrap());
+    g.count_verified("+14155", at(0), at(20)).await.unwrap();
+    g.count_verified("+19999", at(0), at(20)).await.unwrap();
+    let w = counted(g.count_send("+14155", "US", at(30), HOUR, 0).await.unwrap());
+    assert_eq!((w.sends, w.verified), (2, 1), "{n}");
+    // The window restarted: a late check of a code from the last one counts nowhere.
+    counted(g.count_send("+14155", "US", at(4000), HOUR, 0).await.unwrap());
+    g.count_verified("+14155", at(30), at(4001)).await.unwrap();
+    let w = counted(g.count_send("+14155", "US", at(4002), HOUR, 0).await.unwrap());
+    assert_eq!((w.sends, w.verified), (2, 0), "{n}");
+}
+
+pub async fn a_block_is_set_once_among_concurrent_deciders_and_refuses_sends_until_it_ends_or_is_lifted(s: Store) {
+    let n = s.name;
+    let g = s.sms_guard.clone();
+    for i in 0..3 {
+        counted(g.count_send("+8816123", "", at(i), HOUR, 0).await.unwrap());
+    }
+    let blocked = winners(10, || {
+        let g = g.clone();
+        async move { g.block("+8816123", 0, at(5), at(905)).await }
+    })
+    .await;
+    assert_eq!(blocked, 1, "{n}: one decider blocks it");
+    assert!(!g.block("+8816123", 1, at(6), at(2000)).await.unwrap(), "{n}: not while blocked");
+    assert_eq!(g.count_send("+8816123", "", at(10), HOUR, 0).await.unwrap(), PrefixCount::Blocked { until: at(905) });
+    assert_eq!(g.blocked_until("+8816123", at(10)).await.unwrap(), Some(at(905)), "{n}");
+    let listed = g.blocks(at(10)).await.unwrap();
+    assert_eq!(listed.len(), 1, "{n}");
+    assert_eq!((listed[0].prefix.as_str(), listed[0].until, listed[0].strikes), ("+8816123", at(905), 1), "{n}");
+    // Over: sends count again in a fresh window; the strike stays.
+    assert_eq!(g.blocked_until("+8816123", at(905)).await.unwrap(), None, "{n}");
+    let w = counted(g.count_send("+8816123", "", at(905), HOUR, 0).await.unwrap());
+    assert_eq!((w.sends, w.strikes), (1, 1), "{n}: the block's window, then this send");
+    assert!(!g.unblock("+8816123", at(906)).await.unwrap(), "{n}: nothing to lift");
+    assert!(g.block("+8816123", 1, at(907), at(2707)).await.unwrap(), "{n}: the second block");
+    assert!(g.unblock("+8816123", at(908)).await.unwrap(), "{n}: an admin lifts it");
+    assert!(g.blocks(at(908)).await.unwrap().is_empty(), "{n}");
+    assert!(matches!(g.count_send("+8816123", "", at(909), HOUR, 0).await.unwrap(), PrefixCount::Counted(_)), "{n}");
+}

@@ -1,0 +1,101 @@
+//! [`SmsGuardStore`] in memory.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::clock::{after, span};
+use crate::ports::{PrefixBlock, PrefixCount, PrefixWindow, SmsGuardStore};
+
+/// A prefix, column for column as the `sms_prefixes` table holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct PrefixRow {
+    country: String,
+    window_start: DateTime<Utc>,
+    sends: u32,
+    verified: u32,
+    strikes: u32,
+    blocked_until: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+impl SmsGuardStore for MemDb {
+    async fn count_send(
+        &self,
+        prefix: &str,
+        country: &str,
+        now: DateTime<Utc>,
+        window: Duration,
+        limit: u32,
+    ) -> Result<PrefixCount> {
+        let mut t = self.tables();
+        let stale = now - span(window);
+        let row = t.prefixes.entry(prefix.to_owned()).or_insert(PrefixRow {
+            country: country.to_owned(),
+            window_start: now,
+            sends: 0,
+            verified: 0,
+            strikes: 0,
+            blocked_until: None,
+        });
+        if let Some(until) = row.blocked_until.filter(|u| *u > now) {
+            return Ok(PrefixCount::Blocked { until });
+        }
+        let over = row.window_start <= stale;
+        if !over && limit > 0 && row.sends >= limit {
+            return Ok(PrefixCount::Throttled { until: after(row.window_start, window) });
+        }
+        if over {
+            (row.window_start, row.sends, row.verified) = (now, 0, 0);
+        }
+        row.sends += 1;
+        Ok(PrefixCount::Counted(PrefixWindow {
+            sends: row.sends,
+            verified: row.verified,
+            strikes: row.strikes,
+            started: row.window_start,
+        }))
+    }
+    async fn count_verified(&self, prefix: &str, sent_at: DateTime<Utc>, _now: DateTime<Utc>) -> Result<()> {
+        if let Some(row) = self.tables().prefixes.get_mut(prefix).filter(|r| r.window_start <= sent_at) {
+            row.verified += 1;
+        }
+        Ok(())
+    }
+    async fn block(&self, prefix: &str, strikes: u32, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        let Some(row) = t.prefixes.get_mut(prefix) else { return Ok(false) };
+        if row.strikes != strikes || row.blocked_until.is_some_and(|u| u > now) {
+            return Ok(false);
+        }
+        (row.blocked_until, row.strikes, row.sends, row.verified, row.window_start) =
+            (Some(until), strikes + 1, 0, 0, now);
+        Ok(true)
+    }
+    async fn blocked_until(&self, prefix: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.tables().prefixes.get(prefix).and_then(|r| r.blocked_until).filter(|u| *u > now))
+    }
+    async fn blocks(&self, now: DateTime<Utc>) -> Result<Vec<PrefixBlock>> {
+        let t = self.tables();
+        let mut blocks: Vec<PrefixBlock> = t
+            .prefixes
+            .iter()
+            .filter_map(|(prefix, r)| {
+                let until = r.blocked_until.filter(|u| *u > now)?;
+                Some(PrefixBlock { prefix: prefix.clone(), country: r.country.clone(), until, strikes: r.strikes })
+            })
+            .collect();
+        blocks.sort_by(|a, b| b.until.cmp(&a.until).then_with(|| a.prefix.cmp(&b.prefix)));
+        Ok(blocks)
+    }
+    async fn unblock(&self, prefix: &str, now: DateTime<Utc>) -> Result<bool> {
+        let mut t = self.tables();
+        let Some(row) = t.prefixes.get_mut(prefix).filter(|r| r.blocked_until.is_some_and(|u| u > now)) else {
+            return Ok(false);
+        };
+        (row.blocked_until, row.sends, row.verified, row.window_start) = (None, 0, 0, now);
+        Ok(true)
+    }
+}
