@@ -180,6 +180,15 @@ impl Error {
     pub fn internal(e: impl Into<BoxError>) -> Self {
         Error::Internal(e.into())
     }
+
+    /// Whether the SMS guard refused a texted code (the number, or its
+    /// prefix): another channel may still carry one.
+    pub fn is_sms_guard(&self) -> bool {
+        matches!(
+            self,
+            Error::DestinationNotAllowed { .. } | Error::DestinationThrottled { .. } | Error::DestinationBlocked { .. }
+        )
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -50,6 +50,7 @@ pub struct Purged {
     /// OpenID Connect authorization requests and codes.
     pub authorize_requests: u64,
     pub authorization_codes: u64,
+    pub sms_prefixes: u64,
 }
 
 impl Purged {
@@ -63,12 +64,17 @@ impl Purged {
             + self.throttles
             + self.authorize_requests
             + self.authorization_codes
+            + self.sms_prefixes
     }
 }
 
+/// How long an SMS guard prefix stays after its last code (and its block):
+/// a day, so a prefix blocked again within a day is blocked for longer.
+const PREFIX_IDLE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Deletes finished sessions, challenges, passkey ceremonies, expired
-/// trusted devices, messages, old events, idle throttle counters, and
-/// expired OpenID Connect requests and codes.
+/// trusted devices, messages, old events, idle throttle counters, expired
+/// OpenID Connect requests and codes, and idle SMS guard prefixes.
 #[derive(Clone)]
 pub struct Janitor {
     pub store: Arc<dyn PurgeStore>,
@@ -94,6 +100,7 @@ impl Janitor {
             throttles: self.throttle.purge().await?,
             authorize_requests: self.drain(Purgeable::AuthorizeRequests, now).await?,
             authorization_codes: self.drain(Purgeable::AuthorizationCodes, now - span(CODE_REPLAY_GRACE)).await?,
+            sms_prefixes: self.drain(Purgeable::SmsPrefixes, now - span(PREFIX_IDLE)).await?,
         })
     }
 
@@ -209,6 +216,19 @@ mod tests {
         assert_eq!(w.janitor.run_once().await.unwrap().authorization_codes, 1);
     }
 
+    #[tokio::test]
+    async fn an_sms_guard_prefix_is_forgotten_a_day_after_its_last_code() {
+        use crate::clock::Clock;
+        use crate::ports::SmsGuardStore;
+        let w = World::new();
+        let hour = Duration::from_secs(3600);
+        w.db.count_send("+2376712", "CM", w.clock.now(), hour, 0).await.unwrap();
+        w.clock.advance(PREFIX_IDLE - Duration::from_secs(60));
+        assert_eq!(w.janitor.run_once().await.unwrap().sms_prefixes, 0, "within the day");
+        w.clock.advance(Duration::from_secs(61));
+        assert_eq!(w.janitor.run_once().await.unwrap().sms_prefixes, 1);
+    }
+
     #[test]
     fn a_rounds_total_counts_every_kind() {
         let p = Purged {
@@ -221,8 +241,9 @@ mod tests {
             throttles: 50000,
             authorize_requests: 80_000_000,
             authorization_codes: 900_000_000,
+            sms_prefixes: 1_000_000_000,
         };
-        assert_eq!(p.total(), 987_654_321);
+        assert_eq!(p.total(), 1_987_654_321);
     }
 
     #[tokio::test]

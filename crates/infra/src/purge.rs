@@ -37,6 +37,9 @@ fn rule(what: Purgeable) -> (&'static str, &'static str, &'static str) {
         Purgeable::Events => ("audit_events", "id", "at < $1"),
         Purgeable::AuthorizeRequests => ("oidc_requests", "id", "expires_at < $1"),
         Purgeable::AuthorizationCodes => ("oidc_codes", "code_hash", "expires_at < $1"),
+        Purgeable::SmsPrefixes => {
+            ("sms_prefixes", "prefix", "updated_at < $1 AND (blocked_until IS NULL OR blocked_until < $1)")
+        }
     }
 }
 

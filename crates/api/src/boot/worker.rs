@@ -43,6 +43,7 @@ pub fn spawn(services: &Services, doorbell: Doorbell, poll: Duration, purge_ever
                     throttles = p.throttles,
                     oidc_requests = p.authorize_requests,
                     oidc_codes = p.authorization_codes,
+                    sms_prefixes = p.sms_prefixes,
                     "purged finished data"
                 ),
                 Ok(_) => {}

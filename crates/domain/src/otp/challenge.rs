@@ -63,6 +63,11 @@ impl Method {
         }
     }
 
+    /// Whether its code goes to the phone (and past the SMS guard).
+    pub fn is_texted(self) -> bool {
+        matches!(self, Method::Sms | Method::Whatsapp)
+    }
+
     /// The method whose code travels on `channel`.
     pub fn sent_by(channel: Channel) -> Self {
         match channel {

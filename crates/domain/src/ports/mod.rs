@@ -370,6 +370,9 @@ pub enum Purgeable {
     AuthorizeRequests,
     /// Authorization codes that expired before the cutoff (used or not).
     AuthorizationCodes,
+    /// SMS guard prefixes idle since before the cutoff and not blocked
+    /// then (their window long over; their strikes are forgotten).
+    SmsPrefixes,
 }
 
 #[async_trait]

@@ -180,3 +180,43 @@ async fn a_resend_asked_for_within_the_cooldown_is_no_send_for_the_guard() {
     }
     w.verifications.send(&acme, &pumped(1), Channel::Sms).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_login_whose_phone_prefix_is_blocked_offers_the_next_method_instead_of_failing() {
+    use crate::clock::Clock;
+    use crate::ports::SmsGuardStore;
+    let w = World::new();
+    w.register("ada", false).await;
+    let me = match w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let phone = ProfileChanges {
+        phone: Some(Some("+14155550132".into())),
+        current_password: Some(GOOD_PASSWORD.into()),
+        ..Default::default()
+    };
+    w.accounts.update_me(&me, phone).await.unwrap();
+    w.phones.send_code(&me, None).await.unwrap();
+    w.phones.confirm(&me, &w.last_code().await).await.unwrap();
+    let on = ProfileChanges { is_2fa: Some(true), current_password: Some(GOOD_PASSWORD.into()), ..Default::default() };
+    w.accounts.update_me(&me, on).await.unwrap();
+    let login = || async { w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() };
+    let LoginOutcome::SecondFactor(open) = login().await else { panic!("a second factor") };
+    assert_eq!(open.methods[0], crate::otp::Method::Sms, "the phone first while its prefix is open");
+    // The prefix of ada's number is blocked: her login goes on by mail.
+    let now = w.clock.now();
+    let hour = std::time::Duration::from_secs(3600);
+    let strikes = match w.db.count_send("+14155", "US", now, hour, 0).await.unwrap() {
+        crate::ports::PrefixCount::Counted(window) => window.strikes,
+        other => panic!("{other:?}"),
+    };
+    assert!(w.db.block("+14155", strikes, now, now + chrono::Duration::hours(1)).await.unwrap());
+    let before = w.messages().await.len();
+    let LoginOutcome::SecondFactor(fallback) = login().await else { panic!("a second factor, not a failure") };
+    assert_eq!(fallback.methods[0], crate::otp::Method::Email, "the next method is the default");
+    assert!(fallback.methods.contains(&crate::otp::Method::Sms), "the phone stays offered, after it");
+    let sent = w.messages().await;
+    assert_eq!(sent.len(), before + 1);
+    assert_eq!(sent.last().unwrap().channel, Channel::Email);
+}

@@ -292,6 +292,7 @@ macro_rules! port_contracts {
             fifty_concurrent_sends_to_a_prefix_at_its_limit_count_exactly_the_limit,
             a_correct_check_counts_in_the_window_its_code_was_sent_in,
             a_block_is_set_once_among_concurrent_deciders_and_refuses_sends_until_it_ends_or_is_lifted,
+            an_idle_prefix_is_purged_but_not_while_its_block_lasts,
         ]);
         $crate::port_contracts!(@suite $store, passkeys: [
             a_passkey_round_trips_and_its_credential_id_is_unique_across_users,

@@ -78,3 +78,18 @@ pub async fn a_block_is_set_once_among_concurrent_deciders_and_refuses_sends_unt
     assert!(g.blocks(at(908)).await.unwrap().is_empty(), "{n}");
     assert!(matches!(g.count_send("+8816123", "", at(909), HOUR, 0).await.unwrap(), PrefixCount::Counted(_)), "{n}");
 }
+
+pub async fn an_idle_prefix_is_purged_but_not_while_its_block_lasts(s: Store) {
+    let n = s.name;
+    let g = &s.sms_guard;
+    counted(g.count_send("+4915", "DE", at(0), HOUR, 0).await.unwrap());
+    counted(g.count_send("+3361", "FR", at(0), HOUR, 0).await.unwrap());
+    assert!(g.block("+3361", 0, at(1), at(10_000)).await.unwrap());
+    counted(g.count_send("+4916", "DE", at(500), HOUR, 0).await.unwrap());
+    let purged = s.purge.purge(crate::ports::Purgeable::SmsPrefixes, at(100), 100).await.unwrap();
+    assert_eq!(purged, 1, "{n}: the idle one, not the blocked one nor the recent one");
+    assert_eq!(g.blocked_until("+3361", at(100)).await.unwrap(), Some(at(10_000)), "{n}: the block stays");
+    let fresh = counted(g.count_send("+4915", "DE", at(101), HOUR, 0).await.unwrap());
+    assert_eq!((fresh.sends, fresh.strikes), (1, 0), "{n}: a purged prefix starts afresh");
+    assert_eq!(s.purge.purge(crate::ports::Purgeable::SmsPrefixes, at(20_000), 100).await.unwrap(), 3, "{n}");
+}

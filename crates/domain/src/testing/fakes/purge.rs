@@ -32,6 +32,7 @@ impl PurgeStore for MemDb {
             Purgeable::Messages => take(&mut t.deliveries, |d| d.expires_at < before, limit),
             Purgeable::AuthorizeRequests => take(&mut t.authorize_requests, |(_, end)| *end < before, limit),
             Purgeable::AuthorizationCodes => take(&mut t.codes, |(c, _, _)| c.expires_at < before, limit),
+            Purgeable::SmsPrefixes => take(&mut t.prefixes, |r| r.idle_since(before), limit),
             Purgeable::Events => {
                 let old: Vec<Uuid> =
                     t.audit.iter().filter(|e| e.at < before).map(|e| e.id).take(limit as usize).collect();

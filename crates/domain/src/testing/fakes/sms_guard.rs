@@ -18,6 +18,14 @@ pub(crate) struct PrefixRow {
     verified: u32,
     strikes: u32,
     blocked_until: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl PrefixRow {
+    /// Whether the purge takes it: untouched since `before`, and no block lasting past it.
+    pub(crate) fn idle_since(&self, before: DateTime<Utc>) -> bool {
+        self.updated_at < before && self.blocked_until.is_none_or(|u| u < before)
+    }
 }
 
 #[async_trait]
@@ -39,6 +47,7 @@ impl SmsGuardStore for MemDb {
             verified: 0,
             strikes: 0,
             blocked_until: None,
+            updated_at: now,
         });
         if let Some(until) = row.blocked_until.filter(|u| *u > now) {
             return Ok(PrefixCount::Blocked { until });
@@ -51,6 +60,7 @@ impl SmsGuardStore for MemDb {
             (row.window_start, row.sends, row.verified) = (now, 0, 0);
         }
         row.sends += 1;
+        row.updated_at = now;
         Ok(PrefixCount::Counted(PrefixWindow {
             sends: row.sends,
             verified: row.verified,
@@ -58,9 +68,9 @@ impl SmsGuardStore for MemDb {
             started: row.window_start,
         }))
     }
-    async fn count_verified(&self, prefix: &str, sent_at: DateTime<Utc>, _now: DateTime<Utc>) -> Result<()> {
+    async fn count_verified(&self, prefix: &str, sent_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
         if let Some(row) = self.tables().prefixes.get_mut(prefix).filter(|r| r.window_start <= sent_at) {
-            row.verified += 1;
+            (row.verified, row.updated_at) = (row.verified + 1, now);
         }
         Ok(())
     }
@@ -70,8 +80,8 @@ impl SmsGuardStore for MemDb {
         if row.strikes != strikes || row.blocked_until.is_some_and(|u| u > now) {
             return Ok(false);
         }
-        (row.blocked_until, row.strikes, row.sends, row.verified, row.window_start) =
-            (Some(until), strikes + 1, 0, 0, now);
+        (row.blocked_until, row.strikes, row.sends, row.verified, row.window_start, row.updated_at) =
+            (Some(until), strikes + 1, 0, 0, now, now);
         Ok(true)
     }
     async fn blocked_until(&self, prefix: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
@@ -95,7 +105,7 @@ impl SmsGuardStore for MemDb {
         let Some(row) = t.prefixes.get_mut(prefix).filter(|r| r.blocked_until.is_some_and(|u| u > now)) else {
             return Ok(false);
         };
-        (row.blocked_until, row.sends, row.verified, row.window_start) = (None, 0, 0, now);
+        (row.blocked_until, row.sends, row.verified, row.window_start, row.updated_at) = (None, 0, 0, now, now);
         Ok(true)
     }
 }
