@@ -225,6 +225,33 @@ impl Step for Login {
     }
 }
 
+/// An application's verification sends, each to a new destination: by
+/// mail, or by SMS to numbers spread over 64 prefixes (8 area codes × 8
+/// exchanges), so the SMS guard's prefix rows take the load as a real
+/// deployment's would.
+struct SendCode {
+    key: String,
+    sms: bool,
+    next: u64,
+    stride: u64,
+}
+impl Step for SendCode {
+    async fn step(&mut self, c: &mut Conn) -> anyhow::Result<bool> {
+        const AREAS: [u32; 8] = [415, 212, 303, 617, 206, 512, 702, 305];
+        let n = self.next;
+        self.next += self.stride;
+        let body = if self.sms {
+            let to = format!("+1{}{}{:06}", AREAS[(n % 8) as usize], 2 + (n / 8) % 8, (n / 64) % 1_000_000);
+            json!({"to": to, "channel": "sms"})
+        } else {
+            json!({"to": format!("send{n}@example.com"), "channel": "email"})
+        };
+        let (status, _) =
+            c.send(Method::POST, "/api/v1/verifications", Some(&self.key), Some(&body.to_string())).await?;
+        Ok(status.is_success())
+    }
+}
+
 /// Admin list pages from a random depth: after a random seeded user other
 /// than the last, so an empty page counts as an error.
 struct AdminList {
@@ -599,6 +626,37 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         measure(&mut rows, "verify-token on node B while node A logs out sessions", conns, during);
         measure(&mut rows, "  the logouts on node A", 1, logouts.0);
         stale = logouts.1;
+    }
+    {
+        // The send path with the SMS guard (a texted code: the number rules
+        // and one conditional prefix upsert) against without it (mail), on
+        // one server with the per-app caps off and the guard's limits out of
+        // reach, so both measure the path, not a refusal.
+        let off = [
+            ("AUTHD_RATE_VERIFICATIONS_PER_APP_PER_MINUTE", "0"),
+            ("AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR", "0"),
+            ("AUTHD_VERIFICATION_MAX_PENDING", "0"),
+            ("AUTHD_SMS_PREFIX_MAX_PER_HOUR", "0"),
+            ("AUTHD_SMS_GUARD_MIN_SENDS", "0"),
+        ];
+        let sender = spawn_authd(&db_url, &dir, &mail_log, &off)?;
+        caught_up(&sender.url).await?;
+        let http = reqwest::Client::new();
+        let admin = post(&http, &sender.url, "/auth/token", None, json!({"username": "bench1", "password": PASSWORD}));
+        let admin = field(&admin.await?, "access_token");
+        let app = json!({"name": "Bench sender", "channels": ["email", "sms"]});
+        let key = field(&post(&http, &sender.url, "/apps", Some(&admin), app).await?, "api_key");
+        let sends = |sms: bool| {
+            let stride = conns as u64;
+            (0..stride).map(|i| SendCode { key: key.clone(), sms, next: i, stride }).collect::<Vec<_>>()
+        };
+        let saddr = addr_of(&sender.url);
+        let mail = run(saddr, sends(false), secs).await?;
+        let sms = run(saddr, sends(true), secs).await?;
+        let ratio = sms.rate() / mail.rate().max(1.0);
+        measure(&mut rows, "verification send by mail (no SMS guard)", conns, mail);
+        measure(&mut rows, "verification send by SMS (SMS guard: numbers, prefix count)", conns, sms);
+        rows.last_mut().expect("just pushed").note = format!("{ratio:.2} × the mail send's rate");
     }
     let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
     measure(&mut rows, "refresh (rotation)", conns, run(addr, refresh, secs).await?);

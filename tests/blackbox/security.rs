@@ -21,7 +21,10 @@ async fn five_failed_logins_are_free_and_the_sixth_locks_known_and_unknown_names
     let unknown = s.post("/auth/token", None, json!({"username": nobody, "password": u.password})).await;
     known.problem(429, "too_many_attempts");
     unknown.problem(429, "too_many_attempts");
-    assert_eq!(known.header("retry-after"), Some("15"));
+    // The first lock lasts 15 s (the domain's tests hold the schedule to an
+    // injected clock); a loaded machine may take a few of them to get here.
+    let wait: u64 = known.header("retry-after").unwrap().parse().unwrap();
+    assert!((10..=15).contains(&wait), "Retry-After {wait}");
     assert_eq!(known.body, unknown.body, "a lock tells nothing about the account");
     // Logging in by email hits the same account lock.
     s.post("/auth/token", None, json!({"username": u.email, "password": u.password}))

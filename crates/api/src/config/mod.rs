@@ -224,4 +224,6 @@ fn read<T: serde::de::DeserializeOwned + Default>(fig: &Figment, problems: &mut 
 }
 
 #[cfg(test)]
+mod sms_guard_tests;
+#[cfg(test)]
 mod tests;

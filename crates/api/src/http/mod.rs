@@ -6,6 +6,7 @@ pub mod body_limit;
 pub mod client_addr;
 pub mod csrf;
 pub mod error;
+pub mod framework_errors;
 pub mod health;
 pub mod json_body;
 pub mod jwks;

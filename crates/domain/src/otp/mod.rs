@@ -8,8 +8,10 @@
 pub mod answer;
 pub mod challenge;
 pub mod code;
+pub mod destination;
 pub mod finish;
 pub mod link;
+pub mod login_challenge;
 pub mod mailed_links;
 pub mod second_factor;
 pub mod sent_codes;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::challenge::{CodeRules, Method, OtpChallenge, Purpose};
+use super::challenge::{Method, OtpChallenge, Purpose};
 use super::finish::{Finished, FinishedLogin};
 use super::sent_codes::{CodeStatus, Destination, SentCodes};
 use crate::assurance::{Amr, SecondFactorPolicy};
@@ -197,57 +197,6 @@ impl SecondFactor {
     /// The user's authenticator app, if it is active.
     pub(crate) async fn active_app(&self, user: UserId) -> Result<Option<TotpCredential>> {
         Ok(self.totp.get(user).await?.filter(TotpCredential::is_active))
-    }
-
-    /// Opens a challenge for `user`, whose password was right, and signs the
-    /// temporary token bound to it. A code is sent only when the default
-    /// method is a sent one. When the SMS guard refuses a texted default
-    /// (its number's prefix blocked or full, or the number not allowed), the
-    /// next method is the default instead and the login goes on; the
-    /// refused one stays offered, after it.
-    pub async fn issue(&self, user: &User, mut methods: Vec<Method>) -> Result<Pending> {
-        let mut refused = Error::MethodUnavailable;
-        for (i, method) in methods.clone().into_iter().enumerate() {
-            let challenge = match self.open_login(user, method).await {
-                Ok(challenge) => challenge,
-                Err(e) if method.is_texted() && e.is_sms_guard() => {
-                    refused = e;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            methods.remove(i);
-            methods.insert(0, method);
-            return Ok(Pending {
-                temporary_token: self.tokens.temporary(
-                    user.id,
-                    challenge.id,
-                    challenge.created_at,
-                    challenge.expires_at,
-                )?,
-                expires_in: self.temporary_ttl.as_secs(),
-                methods,
-            });
-        }
-        Err(refused)
-    }
-
-    /// A login's challenge with `method` its default, its code sent when it
-    /// is a sent one.
-    async fn open_login(&self, user: &User, method: Method) -> Result<OtpChallenge> {
-        let owner = Subject::User(user.id);
-        let mut challenge = self.codes.challenge(
-            self.rng.uuid_v4(),
-            owner,
-            Purpose::Login,
-            method,
-            None,
-            self.temporary_ttl,
-            CodeRules::SENT,
-        );
-        let to = method.channel().map(|_| Self::destination(user, method, MessageKind::LoginCode)).transpose()?;
-        self.codes.open(&mut challenge, to).await?;
-        Ok(challenge)
     }
 
     /// The challenge a temporary token belongs to, if it is still open.

@@ -220,3 +220,37 @@ async fn a_login_whose_phone_prefix_is_blocked_offers_the_next_method_instead_of
     assert_eq!(sent.len(), before + 1);
     assert_eq!(sent.last().unwrap().channel, Channel::Email);
 }
+
+#[tokio::test]
+async fn admins_alone_see_a_block_and_lift_it_which_is_an_event_and_opens_the_prefix_again() {
+    let (w, acme) = guarded(3, 0).await;
+    for n in 0..2 {
+        w.verifications.send(&acme, &pumped(n), Channel::Sms).await.unwrap();
+    }
+    assert!(matches!(
+        w.verifications.send(&acme, &pumped(2), Channel::Sms).await,
+        Err(Error::DestinationBlocked { .. })
+    ));
+    let root = signed_in(&w, "root").await;
+    let blocks = w.prefix_blocks.list(&root).await.unwrap();
+    assert_eq!(
+        blocks.iter().map(|b| (b.prefix.as_str(), b.country.as_str(), b.strikes)).collect::<Vec<_>>(),
+        [("+2376712", "CM", 1)]
+    );
+    w.register("ada", false).await;
+    let ada = signed_in(&w, "ada").await;
+    assert!(matches!(w.prefix_blocks.list(&ada).await, Err(Error::Forbidden)));
+    assert!(matches!(w.prefix_blocks.lift(&ada, "+2376712").await, Err(Error::Forbidden)));
+    w.prefix_blocks.lift(&root, "2376712").await.unwrap();
+    assert!(w.events(root.user_id).contains(&"fraud_prefix_unblocked"));
+    assert!(w.prefix_blocks.list(&root).await.unwrap().is_empty());
+    assert!(matches!(w.prefix_blocks.lift(&root, "+2376712").await, Err(Error::BlockNotFound)), "not blocked now");
+    w.verifications.send(&acme, &pumped(3), Channel::Sms).await.unwrap();
+}
+
+async fn signed_in(w: &World, name: &str) -> crate::session::Caller {
+    match w.login.login(&w.from, name, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
