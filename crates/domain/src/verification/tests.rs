@@ -277,3 +277,28 @@ async fn a_resend_counts_against_the_apps_caps_as_a_first_send_and_a_refused_one
     w.clock.advance(Duration::from_secs(11));
     assert!(matches!(w.verifications.resend(&acme, v.id).await, Err(Error::RateLimited { .. })));
 }
+
+#[tokio::test]
+async fn of_concurrent_resends_read_before_either_one_sends_and_the_other_learns_why() {
+    use crate::otp::sent_codes::Destination;
+    let mut policy = Policy::default();
+    policy.otp_resend_cooldown = Duration::from_secs(10);
+    let w = World::with_policy(policy);
+    let acme = app(&w, form("Acme")).await;
+    let v = w.verifications.send(&acme, PHONE, Channel::Sms).await.unwrap();
+    let to =
+        Destination { channel: Channel::Sms, to: PHONE, kind: MessageKind::Verification, sender: None, link: None };
+    let codes = &w.verifications.codes;
+    // Two requests read the verification before either resent: the second's
+    // snapshot passes the early checks, and the conditional UPDATE refuses it.
+    for resend in 1..=crate::otp::MAX_RESENDS {
+        w.clock.advance(Duration::from_secs(11));
+        let stale = w.db.tables().otps.get(&v.id).cloned().unwrap();
+        codes.resend(&stale, to).await.unwrap();
+        match codes.resend(&stale, to).await {
+            Err(Error::ResendLimit) => assert_eq!(resend, crate::otp::MAX_RESENDS, "only once the last is spent"),
+            Err(Error::ResendCooldown { .. }) => assert!(resend < crate::otp::MAX_RESENDS),
+            other => panic!("resend {resend}: {other:?}"),
+        }
+    }
+}
