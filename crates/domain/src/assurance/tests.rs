@@ -12,7 +12,6 @@ use crate::testing::webauthn::TextKey;
 use crate::testing::world::{GOOD_PASSWORD, World, pw, temporary, tokens};
 use crate::token::TokenPair;
 use crate::totp::TotpSecret;
-use crate::user::ProfileChanges;
 
 async fn assurance(w: &World, pair: &TokenPair) -> Assurance {
     w.sessions.authenticate(&pair.access_token).await.unwrap().assurance
@@ -106,18 +105,7 @@ async fn an_app_code_and_a_recovery_code_give_pwd_otp_mfa_at_aal2() {
 #[tokio::test]
 async fn a_texted_code_says_sms_only_when_the_code_went_to_the_phone_whatever_method_the_client_names() {
     let w = World::new();
-    w.register("ada", false).await;
-    let me = caller(&w, "ada").await;
-    let phone = ProfileChanges {
-        phone: Some(Some("+14155550132".into())),
-        current_password: Some(GOOD_PASSWORD.into()),
-        ..Default::default()
-    };
-    w.accounts.update_me(&me, phone).await.unwrap();
-    w.phones.send_code(&me, None).await.unwrap();
-    w.phones.confirm(&me, &w.last_code().await).await.unwrap();
-    let on = ProfileChanges { is_2fa: Some(true), current_password: Some(GOOD_PASSWORD.into()), ..Default::default() };
-    w.accounts.update_me(&me, on).await.unwrap();
+    w.with_verified_phone("ada", "+14155550132").await;
     let phone_words = (vec!["pwd", "otp", "sms", "mfa"], Acr::Aal2);
 
     let by_sms = pending(&w, "ada").await;

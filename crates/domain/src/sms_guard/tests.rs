@@ -186,21 +186,7 @@ async fn a_login_whose_phone_prefix_is_blocked_offers_the_next_method_instead_of
     use crate::clock::Clock;
     use crate::ports::SmsGuardStore;
     let w = World::new();
-    w.register("ada", false).await;
-    let me = match w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
-        LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
-        other => panic!("{other:?}"),
-    };
-    let phone = ProfileChanges {
-        phone: Some(Some("+14155550132".into())),
-        current_password: Some(GOOD_PASSWORD.into()),
-        ..Default::default()
-    };
-    w.accounts.update_me(&me, phone).await.unwrap();
-    w.phones.send_code(&me, None).await.unwrap();
-    w.phones.confirm(&me, &w.last_code().await).await.unwrap();
-    let on = ProfileChanges { is_2fa: Some(true), current_password: Some(GOOD_PASSWORD.into()), ..Default::default() };
-    w.accounts.update_me(&me, on).await.unwrap();
+    w.with_verified_phone("ada", "+14155550132").await;
     let login = || async { w.login.login(&w.from, "ada", &SecretString::from(GOOD_PASSWORD)).await.unwrap() };
     let LoginOutcome::SecondFactor(open) = login().await else { panic!("a second factor") };
     assert_eq!(open.methods[0], crate::otp::Method::Sms, "the phone first while its prefix is open");
