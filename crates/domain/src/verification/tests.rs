@@ -281,8 +281,7 @@ async fn a_resend_counts_against_the_apps_caps_as_a_first_send_and_a_refused_one
 #[tokio::test]
 async fn of_concurrent_resends_read_before_either_one_sends_and_the_other_learns_why() {
     use crate::otp::sent_codes::Destination;
-    let mut policy = Policy::default();
-    policy.otp_resend_cooldown = Duration::from_secs(10);
+    let policy = Policy { otp_resend_cooldown: Duration::from_secs(10), ..Policy::default() };
     let w = World::with_policy(policy);
     let acme = app(&w, form("Acme")).await;
     let v = w.verifications.send(&acme, PHONE, Channel::Sms).await.unwrap();
