@@ -187,6 +187,8 @@ async fn every_domain_error_maps_to_its_documented_status() {
                 | "too_many_pending"
                 | "overloaded"
                 | "database_unavailable"
+                | "destination_throttled"
+                | "destination_blocked"
         );
         assert_eq!(resp.headers().get("retry-after").is_some(), waits, "{name}: Retry-After");
         let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();
