@@ -68,6 +68,8 @@ impl FraudApi {
         &self,
         blocks: Use<'_, PrefixBlocks>,
         caller: AccessAuth,
+        /// `+`, or not, and 2 to 12 digits.
+        #[oai(validator(pattern = r"^\+?[0-9]{2,12}$"))]
         prefix: Path<String>,
     ) -> ApiResult<NoContent> {
         blocks.lift(&caller.0, &prefix.0).await?;
