@@ -329,7 +329,7 @@ impl SentCodes {
     pub(crate) fn admits(&self, channel: Channel, to: &str) -> Result<()> {
         match channel {
             Channel::Email => Ok(()),
-            Channel::Sms | Channel::Whatsapp => self.guard.numbers.admit(to),
+            Channel::Sms | Channel::Whatsapp => self.guard.numbers.admit(to).map(|_| ()),
         }
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::numbers::{NumberRules, country_of};
+use super::numbers::NumberRules;
 use super::prefix::PrefixRules;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after};
@@ -32,9 +32,9 @@ impl SmsGuard {
     /// counting it, or refuses: 400 for a number the rules refuse, 429 for a
     /// full or blocked prefix. Nothing is counted for a refused code.
     pub(crate) async fn before_text(&self, owner: Subject, to: &str, now: DateTime<Utc>) -> Result<()> {
-        self.numbers.admit(to)?;
-        let Some(prefix) = self.prefixes.prefix_of(to) else { return Ok(()) };
-        let country = country_of(to).unwrap_or_default();
+        // The number is read once: the rules' reading gives its prefix.
+        let super::numbers::Admitted { country, calling_code } = self.numbers.admit(to)?;
+        let Some(prefix) = self.prefixes.prefix_in(to, calling_code) else { return Ok(()) };
         let rules = &self.prefixes;
         let window = match self.store.count_send(&prefix, &country, now, rules.window, rules.sends_per_window).await? {
             PrefixCount::Counted(window) => window,

@@ -49,9 +49,18 @@ fn parsed(number: &str) -> Option<PhoneNumber> {
     phonenumber::parse(None, number).ok()
 }
 
+/// What the rules read of a number they admitted: enough for its prefix
+/// without reading the number again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// ISO 3166 alpha-2, empty for a number of no country.
+    pub country: String,
+    pub calling_code: u16,
+}
+
 impl NumberRules {
     /// Whether a texted code may go to `number` (E.164); the refusal says why.
-    pub fn admit(&self, number: &str) -> Result<()> {
+    pub fn admit(&self, number: &str) -> Result<Admitted> {
         let refuse = |reason: String| Err(Error::DestinationNotAllowed { reason });
         let Some(parsed) = parsed(number) else {
             return refuse("the number cannot be read".into());
@@ -74,7 +83,7 @@ impl NumberRules {
                 refuse(format!("numbers in {c} receive no codes here"))
             }
             None if !self.countries.is_empty() => refuse("numbers of no country receive no codes here".into()),
-            _ => Ok(()),
+            _ => Ok(Admitted { country: country.unwrap_or_default(), calling_code: parsed.country().code() }),
         }
     }
 }

@@ -57,7 +57,13 @@ impl PrefixRules {
     /// [`national_digits`](Self::national_digits) of its national number.
     pub fn prefix_of(&self, number: &str) -> Option<String> {
         let parsed = phonenumber::parse(None, number).ok()?;
-        let code = parsed.country().code().to_string();
+        self.prefix_in(number, parsed.country().code())
+    }
+
+    /// [`prefix_of`](Self::prefix_of) for a number whose calling code is
+    /// already known (read once, by the number rules).
+    pub fn prefix_in(&self, number: &str, calling_code: u16) -> Option<String> {
+        let code = calling_code.to_string();
         let digits = number.strip_prefix('+')?;
         let national = digits.strip_prefix(code.as_str())?;
         if !national.chars().all(|c| c.is_ascii_digit()) {
