@@ -86,6 +86,7 @@ fn documented(e: &domain::Error) -> (u16, &'static str) {
         E::DestinationNotAllowed { .. } => (400, "destination_not_allowed"),
         E::DestinationThrottled { .. } => (429, "destination_throttled"),
         E::DestinationBlocked { .. } => (429, "destination_blocked"),
+        E::SendingPaused { .. } => (503, "sending_paused"),
         E::TooManyPending { .. } => (429, "too_many_pending"),
         E::AccountLocked { .. } => (429, "too_many_attempts"),
         E::RateLimited { .. } => (429, "rate_limited"),
@@ -157,9 +158,10 @@ fn one_of_each() -> Vec<domain::Error> {
         E::DestinationNotAllowed { reason: "premium-rate numbers receive no codes".into() },
         E::DestinationThrottled { retry_after: wait },
         E::DestinationBlocked { retry_after: wait },
+        E::SendingPaused { retry_after: wait },
         E::TooManyPending { retry_after: wait },
         E::AccountLocked { retry_after: wait },
-        E::RateLimited { retry_after: wait },
+        E::RateLimited { retry_after: wait, scope: domain::throttle::RateScope::VerificationDestination },
         E::Forbidden,
         E::LastAdmin,
         E::Overloaded { retry_after: wait },
@@ -189,6 +191,7 @@ async fn every_domain_error_maps_to_its_documented_status() {
                 | "database_unavailable"
                 | "destination_throttled"
                 | "destination_blocked"
+                | "sending_paused"
         );
         assert_eq!(resp.headers().get("retry-after").is_some(), waits, "{name}: Retry-After");
         let body: serde_json::Value = serde_json::from_slice(&resp.into_body().into_vec().await.unwrap()).unwrap();

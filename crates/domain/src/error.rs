@@ -145,12 +145,18 @@ pub enum Error {
     /// The number's prefix is blocked: its codes were not being used.
     #[error("codes to numbers like this one are paused; try again in {} s", retry_after.as_secs())]
     DestinationBlocked { retry_after: Duration },
+    /// The deployment's hourly cap of texted codes (`AUTHD_SMS_MAX_PER_HOUR`)
+    /// is reached: no texted code goes out until its window ends.
+    #[error("texted codes are paused for now; try again in {} s or use another method", retry_after.as_secs())]
+    SendingPaused { retry_after: Duration },
     #[error("too many codes are pending for this destination; try again in {} s", retry_after.as_secs())]
     TooManyPending { retry_after: Duration },
     #[error("too many failed attempts; try again in {} s", retry_after.as_secs())]
     AccountLocked { retry_after: Duration },
-    #[error("too many requests from this address; try again in {} s", retry_after.as_secs())]
-    RateLimited { retry_after: Duration },
+    /// A rate limit of `scope` is reached: its message names what was
+    /// counted (an address, a user, an application, a destination).
+    #[error("{}; try again in {} s", scope.refusal(), retry_after.as_secs())]
+    RateLimited { retry_after: Duration, scope: crate::throttle::RateScope },
     #[error("this needs an administrator")]
     Forbidden,
     #[error("this is the last active administrator; make another one first")]
@@ -186,7 +192,10 @@ impl Error {
     pub fn is_sms_guard(&self) -> bool {
         matches!(
             self,
-            Error::DestinationNotAllowed { .. } | Error::DestinationThrottled { .. } | Error::DestinationBlocked { .. }
+            Error::DestinationNotAllowed { .. }
+                | Error::DestinationThrottled { .. }
+                | Error::DestinationBlocked { .. }
+                | Error::SendingPaused { .. }
         )
     }
 }

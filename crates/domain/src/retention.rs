@@ -221,8 +221,8 @@ mod tests {
         use crate::clock::Clock;
         use crate::ports::SmsGuardStore;
         let w = World::new();
-        let hour = Duration::from_secs(3600);
-        w.db.count_send("+2376712", "CM", w.clock.now(), hour, 0).await.unwrap();
+        let limits = crate::ports::SendLimits { window: Duration::from_secs(3600), per_prefix: 0, in_all: 0 };
+        w.db.count_send("+2376712", "CM", w.clock.now(), limits).await.unwrap();
         w.clock.advance(PREFIX_IDLE - Duration::from_secs(60));
         assert_eq!(w.janitor.run_once().await.unwrap().sms_prefixes, 0, "within the day");
         w.clock.advance(Duration::from_secs(61));

@@ -21,6 +21,10 @@ section! {
         /// `AUTHD_SMS_PREFIX_MAX_PER_HOUR`: texted codes to one prefix per hour,
         /// across every user, application and node (0: no limit).
         pub sms_prefix_max_per_hour: u32 = PrefixRules::default().sends_per_window,
+        /// `AUTHD_SMS_MAX_PER_HOUR`: texted codes of the whole deployment per
+        /// hour, every node together; past it they pause (503
+        /// `sending_paused`) until the hour ends (0: no cap).
+        pub sms_max_per_hour: u32 = PrefixRules::default().sends_in_all,
         /// `AUTHD_SMS_GUARD_MIN_SENDS`: codes to a prefix in an hour before its
         /// conversion is judged (0: never judged, no prefix is blocked).
         pub sms_guard_min_sends: u32 = PrefixRules::default().volume_floor,
@@ -59,6 +63,7 @@ impl SmsGuard {
         PrefixRules {
             national_digits: self.sms_prefix_digits as usize,
             sends_per_window: self.sms_prefix_max_per_hour,
+            sends_in_all: self.sms_max_per_hour,
             window: std::time::Duration::from_secs(3600),
             volume_floor: self.sms_guard_min_sends,
             min_conversion_percent: self.sms_guard_min_conversion_percent,

@@ -28,10 +28,12 @@ fn the_prefix_guard_settings_make_its_rules_and_impossible_ones_are_refused_nami
         sms_prefix_digits: 3,
         sms_guard_block_minutes: 10,
         sms_guard_max_block_hours: 2,
+        sms_max_per_hour: 500,
         ..Default::default()
     };
     let rules = Settings { sms_guard: guard, ..Default::default() }.policy().sms_prefixes;
     assert_eq!((rules.national_digits, rules.block_base.as_secs(), rules.block_max.as_secs()), (3, 600, 7200));
+    assert_eq!(rules.sends_in_all, 500, "AUTHD_SMS_MAX_PER_HOUR");
     assert_eq!(Settings::default().policy().sms_prefixes, domain::sms_guard::PrefixRules::default());
     for (bad, name) in [
         (SmsGuard { sms_prefix_digits: 0, ..Default::default() }, "AUTHD_SMS_PREFIX_DIGITS"),

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 95] = [
+const EVERY_VARIABLE: [&str; 96] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -80,6 +80,7 @@ const EVERY_VARIABLE: [&str; 95] = [
     "AUTHD_SMS_GUARD_MAX_BLOCK_HOURS",
     "AUTHD_SMS_GUARD_MIN_CONVERSION_PERCENT",
     "AUTHD_SMS_GUARD_MIN_SENDS",
+    "AUTHD_SMS_MAX_PER_HOUR",
     "AUTHD_SMS_PREFIX_DIGITS",
     "AUTHD_SMS_PREFIX_MAX_PER_HOUR",
     "AUTHD_SMS_PROVIDER",

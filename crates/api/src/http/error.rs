@@ -287,6 +287,9 @@ impl From<domain::Error> for Problem {
             E::DestinationBlocked { retry_after } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "destination_blocked", msg).waiting(*retry_after)
             }
+            E::SendingPaused { retry_after } => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "sending_paused", msg).waiting(*retry_after)
+            }
             E::TooManyPending { retry_after } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_pending", msg).waiting(*retry_after)
             }
@@ -294,7 +297,7 @@ impl From<domain::Error> for Problem {
             E::AccountLocked { retry_after } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", msg).waiting(*retry_after)
             }
-            E::RateLimited { retry_after } => {
+            E::RateLimited { retry_after, .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", msg).waiting(*retry_after)
             }
             E::LastAdmin => Problem::new(StatusCode::CONFLICT, "last_admin", msg),

@@ -167,7 +167,7 @@ async fn registrations_from_one_address_past_its_limit_are_refused_and_create_no
     }
     let form = |name: &str| World::form(name, false);
     match w.accounts.register(&w.from, form("late")).await {
-        Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(3600)),
+        Err(Error::RateLimited { retry_after, .. }) => assert!(retry_after <= Duration::from_secs(3600)),
         other => panic!("the 21st registration of the hour: {other:?}"),
     }
     assert!(w.login.login(&w.from, "late", &pw(GOOD_PASSWORD)).await.is_err(), "no account was made");

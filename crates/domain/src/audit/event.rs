@@ -73,6 +73,7 @@ stable_words! {
         OidcTokenRevoked = "oidc_token_revoked",
         FraudPrefixBlocked = "fraud_prefix_blocked",
         FraudPrefixUnblocked = "fraud_prefix_unblocked",
+        SmsSendingPaused = "sms_sending_paused",
     }
 }
 

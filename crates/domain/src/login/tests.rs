@@ -68,7 +68,7 @@ async fn logins_from_one_address_past_its_limit_are_refused_before_any_hashing()
     }
     let hashed = w.hasher.verifications.load(Ordering::SeqCst);
     match w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await {
-        Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(60)),
+        Err(Error::RateLimited { retry_after, .. }) => assert!(retry_after <= Duration::from_secs(60)),
         other => panic!("the 31st login of the minute: {other:?}"),
     }
     assert_eq!(w.hasher.verifications.load(Ordering::SeqCst), hashed, "a refused login costs no hash");

@@ -77,14 +77,18 @@ mod fallback_tests {
         let blocked = Error::DestinationBlocked { retry_after: std::time::Duration::from_secs(60) };
         let throttled = Error::DestinationThrottled { retry_after: std::time::Duration::from_secs(60) };
         let refused = Error::DestinationNotAllowed { reason: "premium-rate".into() };
-        for e in [&blocked, &throttled, &refused] {
+        let paused = Error::SendingPaused { retry_after: std::time::Duration::from_secs(60) };
+        for e in [&blocked, &throttled, &refused, &paused] {
             assert!(falls_back(Method::Sms, e) && falls_back(Method::Whatsapp, e), "{e:?}");
             assert!(!falls_back(Method::Email, e), "mail is never the guard's");
         }
         for other in [
             Error::MethodUnavailable,
             Error::internal("database down"),
-            Error::RateLimited { retry_after: std::time::Duration::from_secs(1) },
+            Error::RateLimited {
+                retry_after: std::time::Duration::from_secs(1),
+                scope: crate::throttle::RateScope::PhoneCode,
+            },
         ] {
             assert!(!falls_back(Method::Sms, &other), "{other:?} fails the login");
         }

@@ -392,4 +392,4 @@ pub use apps::AppRepo;
 pub use authorizations::{AuthorizationRepo, IdTokenSigner};
 pub use clients::ClientRepo;
 pub use passkeys::{PasskeyRepo, WebAuthn};
-pub use sms_guard::{PrefixBlock, PrefixCount, PrefixWindow, SmsGuardStore};
+pub use sms_guard::{DEPLOYMENT, PrefixBlock, PrefixCount, PrefixWindow, SendLimits, SmsGuardStore};

@@ -21,6 +21,22 @@ pub struct PrefixWindow {
     pub started: DateTime<Utc>,
 }
 
+/// The limits a send is counted against, over one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendLimits {
+    /// A window older than this restarts at the send.
+    pub window: Duration,
+    /// Sends to one prefix per window; 0: no limit.
+    pub per_prefix: u32,
+    /// Sends to every prefix together per window (the deployment's row,
+    /// [`DEPLOYMENT`]); 0: no limit, and that row is not counted.
+    pub in_all: u32,
+}
+
+/// The key of the row that counts every texted code of the deployment: not
+/// a prefix (prefixes start with `+`), never listed as a block.
+pub const DEPLOYMENT: &str = "*";
+
 /// What counting a send found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrefixCount {
@@ -31,6 +47,11 @@ pub enum PrefixCount {
     },
     /// The prefix is blocked: nothing counted.
     Blocked {
+        until: DateTime<Utc>,
+    },
+    /// The deployment's window already holds [`SendLimits::in_all`] sends:
+    /// nothing counted.
+    Paused {
         until: DateTime<Utc>,
     },
 }
@@ -48,20 +69,27 @@ pub struct PrefixBlock {
 
 #[async_trait]
 pub trait SmsGuardStore: Send + Sync {
-    /// Counts a send to `prefix` in its window (a window older than
-    /// `window` restarts at `now`), unless the prefix is blocked or the
-    /// window holds `limit` sends (0: no limit): one conditional upsert
-    /// (`INSERT … ON CONFLICT DO UPDATE … WHERE not blocked AND (window over
-    /// OR sends < $limit) RETURNING`), so concurrent sends on any node never
-    /// pass the limit, and a refused send counts nothing.
+    /// Counts a send to `prefix` in its window and, with a deployment
+    /// limit, in the deployment's (a window older than `limits.window`
+    /// restarts at `now`), unless the prefix is blocked or either window is
+    /// full: one conditional upsert of both rows (`INSERT … VALUES (prefix),
+    /// ('*') ON CONFLICT DO UPDATE … WHERE (not blocked AND (window over OR
+    /// sends < $per_prefix)) or, for '*', (window over OR sends < $in_all)
+    /// RETURNING`), so concurrent sends on any node never pass a limit. When
+    /// one row counted and the other refused, the one that counted is taken
+    /// back, so a refused send counts nothing. A blocked or full prefix is
+    /// said before a full deployment.
     async fn count_send(
         &self,
         prefix: &str,
         country: &str,
         now: DateTime<Utc>,
-        window: Duration,
-        limit: u32,
+        limits: SendLimits,
     ) -> Result<PrefixCount>;
+    /// Marks the deployment's sending paused until `until` (its window's
+    /// end) unless it is already: whether this call did, so that of the
+    /// sends refused in one window, on any node, one tells.
+    async fn pause(&self, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool>;
     /// Counts a correct check of a code sent to `prefix` at `sent_at`, in
     /// the window it was sent in (none if that window is over).
     async fn count_verified(&self, prefix: &str, sent_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()>;
@@ -71,7 +99,8 @@ pub trait SmsGuardStore: Send + Sync {
     async fn block(&self, prefix: &str, strikes: u32, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool>;
     /// When `prefix`'s block ends, if it is blocked at `now`.
     async fn blocked_until(&self, prefix: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>>;
-    /// The prefixes blocked at `now`, the longest-lasting first.
+    /// The prefixes blocked at `now`, the longest-lasting first (not the
+    /// deployment's row).
     async fn blocks(&self, now: DateTime<Utc>) -> Result<Vec<PrefixBlock>>;
     /// Lifts `prefix`'s block (its window starts again at `now`, its strikes
     /// stay); whether it was blocked.

@@ -5,6 +5,9 @@
 //! when the prefix is blocked or its window is full; then, with the
 //! window's figures that statement returned, the conversion rule
 //! ([`PrefixRules::should_block`]) may block the prefix, once among nodes.
+//! The same statement counts the send against the deployment's cap
+//! ([`PrefixRules::sends_in_all`]), the last fuse: past it, texted codes
+//! pause until the window ends.
 
 use std::sync::Arc;
 
@@ -15,7 +18,7 @@ use super::prefix::PrefixRules;
 use crate::audit::{Audit, EventKind};
 use crate::clock::{Clock, after, retry_after};
 use crate::error::{Error, Result};
-use crate::ports::{PrefixCount, SmsGuardStore};
+use crate::ports::{PrefixCount, SendLimits, SmsGuardStore};
 use crate::subject::Subject;
 
 #[derive(Clone)]
@@ -36,7 +39,9 @@ impl SmsGuard {
         let super::numbers::Admitted { country, calling_code } = self.numbers.admit(to)?;
         let Some(prefix) = self.prefixes.prefix_in(to, calling_code) else { return Ok(()) };
         let rules = &self.prefixes;
-        let window = match self.store.count_send(&prefix, &country, now, rules.window, rules.sends_per_window).await? {
+        let limits =
+            SendLimits { window: rules.window, per_prefix: rules.sends_per_window, in_all: rules.sends_in_all };
+        let window = match self.store.count_send(&prefix, &country, now, limits).await? {
             PrefixCount::Counted(window) => window,
             PrefixCount::Throttled { until } => {
                 return Err(Error::DestinationThrottled { retry_after: retry_after(now, until) });
@@ -44,6 +49,7 @@ impl SmsGuard {
             PrefixCount::Blocked { until } => {
                 return Err(Error::DestinationBlocked { retry_after: retry_after(now, until) });
             }
+            PrefixCount::Paused { until } => return Err(self.paused(owner, now, until).await?),
         };
         if !rules.should_block(window.sends, window.verified) {
             return Ok(());
@@ -64,6 +70,21 @@ impl SmsGuard {
             self.audit.record_about(owner, None, EventKind::FraudPrefixBlocked, &detail).await?;
         }
         Err(Error::DestinationBlocked { retry_after: retry_after(now, until) })
+    }
+
+    /// The deployment's window is full: sending pauses until it ends. Of
+    /// the sends refused in that window, on any node, the first records it.
+    async fn paused(&self, owner: Subject, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Error> {
+        if self.store.pause(now, until).await? {
+            let detail = [
+                ("sends", self.prefixes.sends_in_all.to_string()),
+                ("window_seconds", self.prefixes.window.as_secs().to_string()),
+                ("paused_until", until.to_rfc3339()),
+            ];
+            tracing::error!(sends = self.prefixes.sends_in_all, %until, "texted codes paused: the deployment's hourly cap is reached");
+            self.audit.record_about(owner, None, EventKind::SmsSendingPaused, &detail).await?;
+        }
+        Ok(Error::SendingPaused { retry_after: retry_after(now, until) })
     }
 
     /// Counts a correct check of a code texted to `to` at `sent_at`.

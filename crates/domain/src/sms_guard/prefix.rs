@@ -26,7 +26,10 @@ pub struct PrefixRules {
     pub national_digits: usize,
     /// Sends to one prefix per window; 0: no velocity limit.
     pub sends_per_window: u32,
-    /// The window both rules count over.
+    /// Texted codes of the whole deployment per window, every prefix
+    /// together: the last fuse against a bill; 0: no cap.
+    pub sends_in_all: u32,
+    /// The window the rules count over.
     pub window: Duration,
     /// Sends in a window before conversion is judged; 0: never judged.
     pub volume_floor: u32,
@@ -43,6 +46,7 @@ impl Default for PrefixRules {
         Self {
             national_digits: 4,
             sends_per_window: 200,
+            sends_in_all: 10_000,
             window: Duration::from_secs(3600),
             volume_floor: 30,
             min_conversion_percent: 20,

@@ -85,6 +85,33 @@ async fn guarded(floor: u32, velocity: u32) -> (World, crate::app::App) {
     (w, acme)
 }
 
+#[tokio::test]
+async fn past_the_deployments_hourly_cap_texted_codes_pause_with_one_event_and_mail_still_goes() {
+    let prefixes =
+        crate::sms_guard::PrefixRules { sends_in_all: 3, volume_floor: 0, ..crate::sms_guard::PrefixRules::default() };
+    let mut policy = Policy { sms_prefixes: prefixes, ..Policy::default() };
+    policy.rate_limits.verifications_per_app_per_minute = 0;
+    let w = World::with_policy(policy);
+    let acme = app(&w).await;
+    for area in ["415", "212", "303"] {
+        w.verifications.send(&acme, &format!("+1{area}5550100"), Channel::Sms).await.unwrap();
+    }
+    for area in ["617", "206"] {
+        match w.verifications.send(&acme, &format!("+1{area}5550100"), Channel::Sms).await {
+            Err(Error::SendingPaused { retry_after }) => {
+                assert_eq!(retry_after, std::time::Duration::from_secs(3600), "until the hour's end")
+            }
+            other => panic!("the fourth texted code of the hour: {other:?}"),
+        }
+    }
+    let told = w.db.tables().audit.iter().filter(|e| e.kind.as_str() == "sms_sending_paused").count();
+    assert_eq!(told, 1, "one event for the window, not one per refusal");
+    w.verifications.send(&acme, "ada@example.com", Channel::Email).await.unwrap();
+    assert_eq!(w.messages().await.len(), 4, "three texts and the mail; nothing queued for the refused");
+    w.clock.advance(std::time::Duration::from_secs(3600));
+    w.verifications.send(&acme, "+16175550100", Channel::Sms).await.unwrap();
+}
+
 /// The `n`-th number of one Cameroonian mobile prefix (`+2376712`).
 fn pumped(n: u32) -> String {
     format!("+2376712{n:05}")
@@ -192,8 +219,8 @@ async fn a_login_whose_phone_prefix_is_blocked_offers_the_next_method_instead_of
     assert_eq!(open.methods[0], crate::otp::Method::Sms, "the phone first while its prefix is open");
     // The prefix of ada's number is blocked: her login goes on by mail.
     let now = w.clock.now();
-    let hour = std::time::Duration::from_secs(3600);
-    let strikes = match w.db.count_send("+14155", "US", now, hour, 0).await.unwrap() {
+    let limits = crate::ports::SendLimits { window: std::time::Duration::from_secs(3600), per_prefix: 0, in_all: 0 };
+    let strikes = match w.db.count_send("+14155", "US", now, limits).await.unwrap() {
         crate::ports::PrefixCount::Counted(window) => window.strikes,
         other => panic!("{other:?}"),
     };

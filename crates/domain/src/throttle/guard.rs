@@ -63,7 +63,7 @@ impl Throttle {
         let now = self.clock.now();
         let w = self.store.hit(&scope.key(subject), now, window).await?;
         if w.hits > limit {
-            return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)) });
+            return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)), scope });
         }
         Ok(())
     }

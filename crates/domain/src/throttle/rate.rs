@@ -87,6 +87,21 @@ impl RateScope {
         format!("{per}:{}:{subject}", self.as_str())
     }
 
+    /// What a refusal of this scope says was limited.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            RateScope::Token => "too many login attempts from this address",
+            RateScope::VerifyOtp => "too many code checks from this address",
+            RateScope::Registration => "too many registrations from this address",
+            RateScope::PhoneCode => "too many codes went to your phone this hour",
+            RateScope::EmailCode => "too many mails went to your address this hour",
+            RateScope::ResetRequest => "too many password-reset requests from this address",
+            RateScope::ResetMail => "too many password-reset mails went to this account this hour",
+            RateScope::AppVerifications => "this application started too many verifications this minute",
+            RateScope::VerificationDestination => "this application sent too many codes to this destination this hour",
+        }
+    }
+
     /// Requests allowed in one window of this scope, and the window.
     pub fn limit_in(self, limits: &RateLimits) -> (u32, Duration) {
         match self {

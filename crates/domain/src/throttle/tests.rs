@@ -107,7 +107,7 @@ async fn a_client_address_is_limited_per_window_on_each_route() {
         w.throttle.check_rate(RateScope::Token, "192.0.2.1").await.unwrap();
     }
     match w.throttle.check_rate(RateScope::Token, "192.0.2.1").await {
-        Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(60)),
+        Err(Error::RateLimited { retry_after, .. }) => assert!(retry_after <= Duration::from_secs(60)),
         other => panic!("{other:?}"),
     }
     w.throttle.check_rate(RateScope::Token, "192.0.2.2").await.unwrap();

@@ -13,6 +13,7 @@ use crate::notify::{Channel, DeliveryStatus, MessageKind};
 use crate::policy::Policy;
 use crate::subject::Subject;
 use crate::testing::world::{GOOD_PASSWORD, World};
+use crate::throttle::RateScope;
 use crate::verification::VerificationStatus;
 
 const PHONE: &str = "+14155550100";
@@ -150,7 +151,7 @@ async fn pending_verifications_per_destination_are_capped_with_a_time_to_wait() 
 }
 
 #[tokio::test]
-async fn verifications_are_limited_per_destination_and_hour_and_per_app_and_minute() {
+async fn verifications_are_limited_per_destination_and_hour_and_per_app_and_minute_and_each_429_names_which() {
     let mut policy = Policy { verification_max_pending: 100, ..Policy::default() };
     policy.rate_limits.verifications_per_destination_per_hour = 2;
     policy.rate_limits.verifications_per_app_per_minute = 4;
@@ -159,10 +160,16 @@ async fn verifications_are_limited_per_destination_and_hour_and_per_app_and_minu
     for _ in 0..2 {
         w.verifications.send(&acme, PHONE, Channel::Sms).await.unwrap();
     }
-    assert!(matches!(w.verifications.send(&acme, PHONE, Channel::Sms).await, Err(Error::RateLimited { .. })));
+    // Each 429 names what was limited: this destination, then the app.
+    let to_phone = w.verifications.send(&acme, PHONE, Channel::Sms).await;
+    assert!(matches!(to_phone, Err(Error::RateLimited { scope: RateScope::VerificationDestination, .. })));
+    assert!(to_phone.unwrap_err().to_string().starts_with("this application sent too many codes to this destination"));
     w.verifications.send(&acme, "+14155550101", Channel::Sms).await.unwrap();
     match w.verifications.send(&acme, "+14155550102", Channel::Sms).await {
-        Err(Error::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(60)),
+        Err(e @ Error::RateLimited { scope: RateScope::AppVerifications, retry_after }) => {
+            assert!(retry_after <= Duration::from_secs(60));
+            assert!(e.to_string().starts_with("this application started too many verifications this minute"), "{e}");
+        }
         other => panic!("the app's fifth this minute: {other:?}"),
     }
     w.clock.advance(Duration::from_secs(60));

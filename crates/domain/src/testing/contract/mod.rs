@@ -293,6 +293,8 @@ macro_rules! port_contracts {
             a_correct_check_counts_in_the_window_its_code_was_sent_in,
             a_block_is_set_once_among_concurrent_deciders_and_refuses_sends_until_it_ends_or_is_lifted,
             an_idle_prefix_is_purged_but_not_while_its_block_lasts,
+            fifty_concurrent_sends_over_many_prefixes_at_the_deployment_cap_count_exactly_the_cap,
+            a_full_prefix_is_said_before_a_full_deployment_and_its_refusal_counts_nothing_in_either,
         ]);
         $crate::port_contracts!(@suite $store, passkeys: [
             a_passkey_round_trips_and_its_credential_id_is_unique_across_users,
