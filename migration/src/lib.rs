@@ -32,6 +32,7 @@ mod m20261206_000024_session_client;
 mod m20261206_000025_client_credentials;
 mod m20261206_000026_client_events;
 mod m20261206_000027_sms_prefixes;
+mod m20261207_000028_app_countries;
 mod sqlite_rebuild;
 
 /// The PostgreSQL channel on which a session's end is announced.
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000025_client_credentials::Migration),
             Box::new(m20261206_000026_client_events::Migration),
             Box::new(m20261206_000027_sms_prefixes::Migration),
+            Box::new(m20261207_000028_app_countries::Migration),
         ]
     }
 }

@@ -45,6 +45,43 @@ async fn only_the_countries_the_operator_lists_receive_texted_codes() {
     us.problem(400, "destination_not_allowed");
     s.post("/verifications", Some(&key), json!({"to": "+4915112345678", "channel": "sms"})).await.ok(201);
     s.post("/verifications", Some(&key), json!({"to": "+33612345678", "channel": "sms"})).await.ok(201);
+    // An app's own geo permissions: a subset of the operator's, per channel.
+    let beyond = json!({"name": "US shop", "channels": ["sms"], "sms_countries": ["US"]});
+    s.post("/apps", Some(&admin), beyond).await.problem(400, "invalid_field");
+    let french = json!({"name": "French shop", "channels": ["sms"], "sms_countries": ["fr"]});
+    let app = s.post("/apps", Some(&admin), french).await.ok(201).clone();
+    assert_eq!(app["sms_countries"], json!(["FR"]), "{app}");
+    let key = token(&app, "api_key");
+    let german = s.post("/verifications", Some(&key), json!({"to": "+4915112345678", "channel": "sms"})).await;
+    german.problem(400, "destination_not_allowed");
+    assert!(german.body["detail"].as_str().unwrap().contains("no sms codes to DE numbers"), "{}", german.body);
+    s.post("/verifications", Some(&key), json!({"to": "+33612345678", "channel": "sms"})).await.ok(201);
+    let path = format!("/apps/{}", app["id"].as_str().unwrap());
+    let widened = s.call(Method::PATCH, &path, Some(&admin), Some(json!({"sms_countries": ["FR", "DE"]}))).await;
+    assert_eq!(widened.ok(200)["sms_countries"], json!(["FR", "DE"]));
+    s.post("/verifications", Some(&key), json!({"to": "+4915112345678", "channel": "sms"})).await.ok(201);
+}
+
+#[tokio::test]
+async fn past_the_deployments_hourly_cap_texted_codes_pause_with_503_and_mail_still_goes() {
+    local_only!("sets AUTHD_SMS_MAX_PER_HOUR");
+    let (s, admin) = Server::start_with_admin_and(&[("AUTHD_SMS_MAX_PER_HOUR", "3")]).await;
+    let key = app_key(&s, &admin).await;
+    for number in ["+4915112345678", "+33612345678", "+14155550100"] {
+        s.post("/verifications", Some(&key), json!({"to": number, "channel": "sms"})).await.ok(201);
+    }
+    for number in ["+447911123456", "+34612345678"] {
+        let paused = s.post("/verifications", Some(&key), json!({"to": number, "channel": "sms"})).await;
+        paused.problem(503, "sending_paused");
+        let wait: u64 = paused.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((3000..=3600).contains(&wait), "until the hour's window ends: {wait}");
+    }
+    s.post("/verifications", Some(&key), json!({"to": "paused@example.com", "channel": "email"})).await.ok(201);
+    let apps = s.call(Method::GET, "/apps", Some(&admin), None).await;
+    let id = apps.ok(200)["items"][0]["id"].as_str().unwrap().to_owned();
+    let events = s.call(Method::GET, &format!("/apps/{id}/events"), Some(&admin), None).await;
+    let told = events.ok(200)["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "sms_sending_paused").count();
+    assert_eq!(told, 1, "one event for the window: {}", events.body);
 }
 
 /// Numbers of one Cameroonian mobile prefix unique to this run (`+23767ab…`).

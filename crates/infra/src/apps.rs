@@ -17,10 +17,11 @@ use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 use crate::db::{Database, execute, internal, query_one, statement};
 use crate::key_rows::KeyTable;
 
-const APP_COLUMNS: &str = "apps.id, apps.name, apps.channels, apps.code_length, apps.ttl_seconds, apps.max_attempts, apps.is_active, \
-     apps.created_at, apps.modified_at";
+const APP_COLUMNS: &str = "apps.id, apps.name, apps.channels, apps.code_length, apps.ttl_seconds, apps.max_attempts, \
+     apps.sms_countries, apps.whatsapp_countries, apps.is_active, apps.created_at, apps.modified_at";
 /// The app's columns unqualified, for a RETURNING clause.
-const RETURNED: &str = "id, name, channels, code_length, ttl_seconds, max_attempts, is_active, created_at, modified_at";
+const RETURNED: &str = "id, name, channels, code_length, ttl_seconds, max_attempts, sms_countries, whatsapp_countries, \
+     is_active, created_at, modified_at";
 
 #[derive(Clone)]
 pub struct SqlAppRepo {
@@ -36,6 +37,12 @@ impl SqlAppRepo {
 /// Channels as stored: their words, comma-separated, in order.
 fn channels_text(channels: &[Channel]) -> String {
     channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// Countries as stored: ISO codes, comma-separated; empty for none listed.
+fn countries_from(row: &QueryResult, col: &str) -> Result<Vec<String>> {
+    let text: String = row.try_get("", col).map_err(internal)?;
+    Ok(text.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect())
 }
 
 fn app_from(row: &QueryResult) -> Result<App> {
@@ -55,6 +62,8 @@ fn app_from(row: &QueryResult) -> Result<App> {
         code_length: get_u32("code_length")?,
         code_ttl: Duration::from_secs(u64::from(get_u32("ttl_seconds")?)),
         max_attempts: get_u32("max_attempts")?,
+        sms_countries: countries_from(row, "sms_countries")?,
+        whatsapp_countries: countries_from(row, "whatsapp_countries")?,
         is_active: row.try_get("", "is_active").map_err(internal)?,
         created_at: row.try_get("", "created_at").map_err(internal)?,
         modified_at: row.try_get("", "modified_at").map_err(internal)?,
@@ -69,7 +78,8 @@ impl AppRepo for SqlAppRepo {
     async fn create(&self, a: &App, key: &AppKey) -> Result<()> {
         let txn = self.db.begin().await.map_err(internal)?;
         let sql = "INSERT INTO apps (id, name, channels, code_length, ttl_seconds, max_attempts, is_active, \
-                   modified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+                   modified_at, created_at, sms_countries, whatsapp_countries) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         let values: Vec<Value> = vec![
             a.id.0.into(),
             a.name.clone().into(),
@@ -80,6 +90,8 @@ impl AppRepo for SqlAppRepo {
             a.is_active.into(),
             a.modified_at.into(),
             a.created_at.into(),
+            a.sms_countries.join(",").into(),
+            a.whatsapp_countries.join(",").into(),
         ];
         execute(&txn, sql, values).await?;
         KEYS.insert(&txn, key).await?;
@@ -107,7 +119,8 @@ impl AppRepo for SqlAppRepo {
         let sql = format!(
             "UPDATE apps SET name = COALESCE($2, name), channels = COALESCE($3, channels), \
              code_length = COALESCE($4, code_length), ttl_seconds = COALESCE($5, ttl_seconds), \
-             max_attempts = COALESCE($6, max_attempts), is_active = COALESCE($7, is_active), modified_at = $8 \
+             max_attempts = COALESCE($6, max_attempts), is_active = COALESCE($7, is_active), modified_at = $8, \
+             sms_countries = COALESCE($9, sms_countries), whatsapp_countries = COALESCE($10, whatsapp_countries) \
              WHERE id = $1 RETURNING {RETURNED}"
         );
         let values: Vec<Value> = vec![
@@ -119,6 +132,8 @@ impl AppRepo for SqlAppRepo {
             p.max_attempts.map(|n| n as i32).into(),
             p.is_active.into(),
             now.into(),
+            p.sms_countries.as_ref().map(|c| c.join(",")).into(),
+            p.whatsapp_countries.as_ref().map(|c| c.join(",")).into(),
         ];
         query_one(&self.db, &sql, values).await?.as_ref().map(app_from).transpose()
     }

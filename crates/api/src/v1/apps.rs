@@ -47,6 +47,15 @@ pub struct NewAppBody {
     /// Wrong codes a verification survives, 1 to 10 (default 5).
     #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
     pub max_attempts: Omittable<u32>,
+    /// Countries its SMS codes may go to, ISO 3166 alpha-2 (`["DE", "FR"]`),
+    /// each one the server texts (`AUTHD_SMS_COUNTRIES`); absent or empty:
+    /// every country the server texts. A number elsewhere is refused with
+    /// `destination_not_allowed` before anything is sent or counted.
+    #[oai(validator(max_items = 250, pattern = "^[A-Za-z]{2}$"))]
+    pub sms_countries: Omittable<Vec<String>>,
+    /// The same for its WhatsApp codes.
+    #[oai(validator(max_items = 250, pattern = "^[A-Za-z]{2}$"))]
+    pub whatsapp_countries: Omittable<Vec<String>>,
 }
 
 /// Settings to change; absent fields stay as they are.
@@ -67,6 +76,11 @@ pub struct AppPatchBody {
     pub ttl_seconds: Omittable<u32>,
     #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
     pub max_attempts: Omittable<u32>,
+    /// Replaces the list; `[]`: every country the server texts.
+    #[oai(validator(max_items = 250, pattern = "^[A-Za-z]{2}$"))]
+    pub sms_countries: Omittable<Vec<String>>,
+    #[oai(validator(max_items = 250, pattern = "^[A-Za-z]{2}$"))]
+    pub whatsapp_countries: Omittable<Vec<String>>,
     /// `false` refuses the app's keys from the next request on.
     pub is_active: Omittable<bool>,
 }
@@ -80,6 +94,10 @@ pub struct AppBody {
     pub code_length: u32,
     pub ttl_seconds: u32,
     pub max_attempts: u32,
+    /// Countries its SMS codes may go to; empty: every country the server texts.
+    pub sms_countries: Vec<String>,
+    /// Countries its WhatsApp codes may go to; empty: every country the server texts.
+    pub whatsapp_countries: Vec<String>,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
@@ -94,6 +112,8 @@ impl From<App> for AppBody {
             code_length: a.code_length,
             ttl_seconds: u32::try_from(a.code_ttl.as_secs()).unwrap_or(u32::MAX),
             max_attempts: a.max_attempts,
+            sms_countries: a.sms_countries,
+            whatsapp_countries: a.whatsapp_countries,
             is_active: a.is_active,
             created_at: a.created_at,
             modified_at: a.modified_at,
@@ -208,6 +228,8 @@ impl AppsApi {
             code_length: b.code_length.0,
             ttl_seconds: b.ttl_seconds.0,
             max_attempts: b.max_attempts.0,
+            sms_countries: b.sms_countries.0.unwrap_or_default(),
+            whatsapp_countries: b.whatsapp_countries.0.unwrap_or_default(),
         };
         let (app, key) = apps.create(&caller.0, form).await?;
         Ok(CreatedApp::Created(Json(CreatedAppBody { app: app.into(), api_key: key.expose().to_owned() })))
@@ -262,6 +284,8 @@ impl AppsApi {
             code_length: b.code_length.0,
             ttl_seconds: b.ttl_seconds.0,
             max_attempts: b.max_attempts.0,
+            sms_countries: b.sms_countries.0,
+            whatsapp_countries: b.whatsapp_countries.0,
             is_active: b.is_active.0,
         };
         Ok(OneApp::Ok(Json(apps.update(&caller.0, AppId(id.0), changes).await?.into())))

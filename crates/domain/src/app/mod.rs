@@ -9,7 +9,7 @@ pub mod settings;
 
 pub use api_key::{ApiKey, AppKey, AppKeys};
 pub use registry::Apps;
-pub use settings::{App, AppChanges, AppForm, AppId, AppPatch};
+pub use settings::{App, AppChanges, AppForm, AppId, AppPatch, Served};
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::api_key::{ApiKey, AppKey};
-use super::settings::{App, AppChanges, AppForm, AppId};
+use super::settings::{App, AppChanges, AppForm, AppId, Served};
 use crate::admin::Admin;
 use crate::audit::{Audit, AuditEvent, EventKind};
 use crate::clock::{Clock, after};
@@ -34,18 +34,25 @@ pub struct Apps {
     pub(crate) rng: Arc<dyn Rng>,
     /// The channels a sender is configured for: an app may enable no other.
     pub(crate) channels: Vec<Channel>,
+    /// The countries the deployment texts (`AUTHD_SMS_COUNTRIES`): an app
+    /// may allow no other.
+    pub(crate) countries: Vec<String>,
     /// How long a replaced key keeps working after a rotation.
     pub(crate) key_grace: Duration,
 }
 
 impl Apps {
+    fn served(&self) -> Served<'_> {
+        Served { channels: &self.channels, countries: &self.countries }
+    }
+
     /// Registers an application and makes its first key, which the answer
     /// carries and nothing stores.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn create(&self, caller: &Caller, form: AppForm) -> Result<(App, ApiKey)> {
         let admin = self.admin.require_admin(caller).await?;
         let now = self.clock.now();
-        let app = App::new(AppId(self.rng.uuid_v7(now)), form, &self.channels, now)?;
+        let app = App::new(AppId(self.rng.uuid_v7(now)), form, self.served(), now)?;
         let (key, stored) = ApiKey::issue(&*self.rng, &*self.keyed_hasher, app.id, now);
         self.repo.create(&app, &stored).await?;
         let detail = [("name", app.name.clone()), ("key", stored.hint)];
@@ -74,7 +81,7 @@ impl Apps {
     pub async fn update(&self, caller: &Caller, id: AppId, changes: AppChanges) -> Result<App> {
         let admin = self.admin.require_admin(caller).await?;
         let fields = changes.field_names().join(",");
-        let patch = changes.checked(&self.channels)?;
+        let patch = changes.checked(self.served())?;
         let app = self.repo.update(id, &patch, self.clock.now()).await?.ok_or(Error::AppNotFound)?;
         let kind = if patch.is_active == Some(false) { EventKind::AppDeactivated } else { EventKind::AppUpdated };
         self.audit.record_about(Subject::App(id), Some(admin.id), kind, &[("fields", fields)]).await?;

@@ -1,6 +1,7 @@
 //! An application and the limits its settings must keep: the channels its
 //! codes may travel on (at least one, each served by this server), the
-//! code's length, lifetime and the wrong answers it survives. The ranges are
+//! countries its texted codes may go to (its geo permissions), the code's
+//! length, lifetime and the wrong answers it survives. The ranges are
 //! CHECK constraints of the `apps` table too.
 
 use std::ops::RangeInclusive;
@@ -44,6 +45,11 @@ pub struct App {
     pub code_length: u32,
     pub code_ttl: Duration,
     pub max_attempts: u32,
+    /// Countries (ISO 3166 alpha-2) its SMS codes may go to; empty: every
+    /// country the deployment texts (`AUTHD_SMS_COUNTRIES`).
+    pub sms_countries: Vec<String>,
+    /// The same for its WhatsApp codes.
+    pub whatsapp_countries: Vec<String>,
     /// A deactivated app's keys are refused until it is activated again.
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -58,6 +64,8 @@ pub struct AppForm {
     pub code_length: Option<u32>,
     pub ttl_seconds: Option<u32>,
     pub max_attempts: Option<u32>,
+    pub sms_countries: Vec<String>,
+    pub whatsapp_countries: Vec<String>,
 }
 
 /// Settings to change; `None` leaves a setting as it is.
@@ -68,6 +76,8 @@ pub struct AppChanges {
     pub code_length: Option<u32>,
     pub ttl_seconds: Option<u32>,
     pub max_attempts: Option<u32>,
+    pub sms_countries: Option<Vec<String>>,
+    pub whatsapp_countries: Option<Vec<String>>,
     pub is_active: Option<bool>,
 }
 
@@ -81,20 +91,36 @@ pub struct AppPatch {
     pub code_length: Option<u32>,
     pub code_ttl: Option<Duration>,
     pub max_attempts: Option<u32>,
+    pub sms_countries: Option<Vec<String>>,
+    pub whatsapp_countries: Option<Vec<String>>,
     pub is_active: Option<bool>,
 }
 
+/// What this server can send: the channels it has a sender for, and the
+/// countries it texts (`AUTHD_SMS_COUNTRIES`; empty: every country). An
+/// app's settings stay within it.
+#[derive(Debug, Clone, Copy)]
+pub struct Served<'a> {
+    pub channels: &'a [Channel],
+    pub countries: &'a [String],
+}
+
 impl AppChanges {
-    /// Each set setting checked as a new app's is; `served` are the
-    /// channels this server has a sender for.
-    pub fn checked(self, served: &[Channel]) -> Result<AppPatch> {
+    /// Each set setting checked as a new app's is.
+    pub fn checked(self, served: Served<'_>) -> Result<AppPatch> {
         let ttl = self.ttl_seconds.map(|n| within("ttl_seconds", n, TTL_SECONDS)).transpose()?;
         Ok(AppPatch {
             name: self.name.as_deref().map(name).transpose()?,
-            channels: self.channels.as_deref().map(|c| channels(c, served)).transpose()?,
+            channels: self.channels.as_deref().map(|c| channels(c, served.channels)).transpose()?,
             code_length: self.code_length.map(|n| within("code_length", n, CODE_LENGTH)).transpose()?,
             code_ttl: ttl.map(|n| Duration::from_secs(u64::from(n))),
             max_attempts: self.max_attempts.map(|n| within("max_attempts", n, MAX_ATTEMPTS)).transpose()?,
+            sms_countries: self.sms_countries.as_deref().map(|c| countries("sms_countries", c, served)).transpose()?,
+            whatsapp_countries: self
+                .whatsapp_countries
+                .as_deref()
+                .map(|c| countries("whatsapp_countries", c, served))
+                .transpose()?,
             is_active: self.is_active,
         })
     }
@@ -107,6 +133,8 @@ impl AppChanges {
             ("code_length", self.code_length.is_some()),
             ("ttl_seconds", self.ttl_seconds.is_some()),
             ("max_attempts", self.max_attempts.is_some()),
+            ("sms_countries", self.sms_countries.is_some()),
+            ("whatsapp_countries", self.whatsapp_countries.is_some()),
             ("is_active", self.is_active.is_some()),
         ];
         set.iter().filter(|(_, s)| *s).map(|(n, _)| *n).collect()
@@ -155,18 +183,42 @@ fn channels(raw: &[Channel], served: &[Channel]) -> Result<Vec<Channel>> {
     Ok(out)
 }
 
+/// Countries as an app sets them: ISO 3166 alpha-2 codes (any case, each
+/// kept once, upper-cased), each one the deployment texts; empty: every
+/// country the deployment texts.
+fn countries(field: &'static str, raw: &[String], served: Served<'_>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for code in raw {
+        let one = crate::sms_guard::parse_countries(code).map_err(|e| invalid(field, e))?;
+        let [code] = one.as_slice() else {
+            return Err(invalid(field, format!("{code:?} is not one ISO 3166 alpha-2 country code")));
+        };
+        if !served.countries.is_empty() && !served.countries.contains(code) {
+            return Err(invalid(
+                field,
+                format!("{code} is not among the countries this server texts (AUTHD_SMS_COUNTRIES)"),
+            ));
+        }
+        if !out.contains(code) {
+            out.push(code.clone());
+        }
+    }
+    Ok(out)
+}
+
 impl App {
-    /// A new app `id` from `form`, checked; `served` are the channels this
-    /// server has a sender for.
-    pub fn new(id: AppId, form: AppForm, served: &[Channel], now: DateTime<Utc>) -> Result<Self> {
+    /// A new app `id` from `form`, checked against what this server can send.
+    pub fn new(id: AppId, form: AppForm, served: Served<'_>, now: DateTime<Utc>) -> Result<Self> {
         let ttl = within("ttl_seconds", form.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS), TTL_SECONDS)?;
         Ok(Self {
             id,
             name: name(&form.name)?,
-            channels: channels(&form.channels, served)?,
+            channels: channels(&form.channels, served.channels)?,
             code_length: within("code_length", form.code_length.unwrap_or(DEFAULT_CODE_LENGTH), CODE_LENGTH)?,
             code_ttl: Duration::from_secs(u64::from(ttl)),
             max_attempts: within("max_attempts", form.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS), MAX_ATTEMPTS)?,
+            sms_countries: countries("sms_countries", &form.sms_countries, served)?,
+            whatsapp_countries: countries("whatsapp_countries", &form.whatsapp_countries, served)?,
             is_active: true,
             created_at: now,
             modified_at: now,
@@ -177,110 +229,25 @@ impl App {
     pub fn sends_on(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
     }
+
+    /// Whether this app's codes may go on `channel` to a number of
+    /// `country` (ISO 3166 alpha-2, empty for none); the refusal says why.
+    /// Mail goes anywhere.
+    pub fn texts_to(&self, channel: Channel, country: &str) -> Result<()> {
+        let allowed = match channel {
+            Channel::Email => return Ok(()),
+            Channel::Sms => &self.sms_countries,
+            Channel::Whatsapp => &self.whatsapp_countries,
+        };
+        if allowed.is_empty() || allowed.iter().any(|c| c == country) {
+            return Ok(());
+        }
+        let to = if country.is_empty() { "numbers of no country".to_owned() } else { format!("{country} numbers") };
+        let reason = format!("this application sends no {} codes to {to}", channel.as_str());
+        Err(Error::DestinationNotAllowed { reason })
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Whatsapp];
-
-    fn form() -> AppForm {
-        AppForm {
-            name: "  Acme shop ".into(),
-            channels: vec![Channel::Sms, Channel::Email, Channel::Sms],
-            ..Default::default()
-        }
-    }
-
-    fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
-    }
-
-    #[test]
-    fn a_new_app_takes_the_defaults_and_keeps_each_channel_once_in_order() {
-        let app = App::new(AppId(Uuid::nil()), form(), &ALL, now()).unwrap();
-        assert_eq!(app.name, "Acme shop");
-        assert_eq!(app.channels, [Channel::Sms, Channel::Email]);
-        assert_eq!((app.code_length, app.code_ttl.as_secs(), app.max_attempts), (6, 300, 5));
-        assert!(app.is_active);
-    }
-
-    #[test]
-    fn app_settings_outside_their_ranges_are_refused_naming_the_field() {
-        let cases: [(AppForm, &str); 9] = [
-            (AppForm { code_length: Some(3), ..form() }, "code_length"),
-            (AppForm { code_length: Some(11), ..form() }, "code_length"),
-            (AppForm { ttl_seconds: Some(59), ..form() }, "ttl_seconds"),
-            (AppForm { ttl_seconds: Some(3601), ..form() }, "ttl_seconds"),
-            (AppForm { max_attempts: Some(0), ..form() }, "max_attempts"),
-            (AppForm { max_attempts: Some(11), ..form() }, "max_attempts"),
-            (AppForm { name: " ".into(), ..form() }, "name"),
-            (AppForm { name: "a\nb".into(), ..form() }, "name"),
-            (AppForm { channels: vec![], ..form() }, "channels"),
-        ];
-        for (f, field) in cases {
-            match App::new(AppId(Uuid::nil()), f, &ALL, now()) {
-                Err(Error::InvalidField { field: got, .. }) => assert_eq!(got, field),
-                other => panic!("{field}: {other:?}"),
-            }
-        }
-        let edges = AppForm { code_length: Some(10), ttl_seconds: Some(60), max_attempts: Some(1), ..form() };
-        assert!(App::new(AppId(Uuid::nil()), edges, &ALL, now()).is_ok());
-        let edges = AppForm { code_length: Some(4), ttl_seconds: Some(3600), max_attempts: Some(10), ..form() };
-        assert!(App::new(AppId(Uuid::nil()), edges, &ALL, now()).is_ok());
-        assert!(App::new(AppId(Uuid::nil()), AppForm { name: "x".repeat(100), ..form() }, &ALL, now()).is_ok());
-        assert!(App::new(AppId(Uuid::nil()), AppForm { name: "x".repeat(101), ..form() }, &ALL, now()).is_err());
-    }
-
-    #[test]
-    fn an_app_may_only_enable_channels_the_server_sends_on() {
-        let e = App::new(AppId(Uuid::nil()), form(), &[Channel::Email], now()).unwrap_err();
-        assert!(matches!(e, Error::ChannelUnavailable), "{e:?}");
-        let app = App::new(
-            AppId(Uuid::nil()),
-            AppForm { channels: vec![Channel::Email], ..form() },
-            &[Channel::Email],
-            now(),
-        )
-        .unwrap();
-        assert_eq!(app.channels, [Channel::Email]);
-        let e = AppChanges { channels: Some(vec![Channel::Whatsapp]), ..Default::default() }.checked(&[Channel::Email]);
-        assert!(matches!(e, Err(Error::ChannelUnavailable)));
-    }
-
-    #[test]
-    fn changing_an_app_checks_each_setting_and_leaves_the_rest_unset() {
-        let changes =
-            AppChanges { max_attempts: Some(3), is_active: Some(false), ttl_seconds: Some(60), ..Default::default() };
-        let patch = changes.checked(&ALL).unwrap();
-        assert_eq!(
-            (patch.max_attempts, patch.is_active, patch.code_ttl),
-            (Some(3), Some(false), Some(Duration::from_secs(60)))
-        );
-        assert_eq!((patch.name, patch.channels, patch.code_length), (None, None, None));
-        let renamed = AppChanges {
-            name: Some("  Shop ".into()),
-            channels: Some(vec![Channel::Sms, Channel::Sms]),
-            ..Default::default()
-        };
-        let patch = renamed.checked(&ALL).unwrap();
-        assert_eq!(
-            (patch.name.as_deref(), patch.channels),
-            (Some("Shop"), Some(vec![Channel::Sms])),
-            "checked as a new app's"
-        );
-        for bad in [
-            AppChanges { code_length: Some(2), ..Default::default() },
-            AppChanges { ttl_seconds: Some(3601), ..Default::default() },
-            AppChanges { max_attempts: Some(0), ..Default::default() },
-            AppChanges { name: Some(" ".into()), ..Default::default() },
-            AppChanges { channels: Some(vec![]), ..Default::default() },
-        ] {
-            assert!(matches!(bad.clone().checked(&ALL), Err(Error::InvalidField { .. })), "{bad:?}");
-        }
-        assert!(AppChanges::default().field_names().is_empty());
-        let two = AppChanges { is_active: Some(true), name: Some("x".into()), ..Default::default() };
-        assert_eq!(two.field_names(), ["name", "is_active"]);
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

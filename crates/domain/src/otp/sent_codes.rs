@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::notify::{Channel, Delivery, DeliveryStatus};
 use crate::ports::{KeyedHasher, OtpRepo, Outbox, SecretSealer};
 use crate::rng::Rng;
-use crate::sms_guard::SmsGuard;
+use crate::sms_guard::{Admitted, SmsGuard};
 use crate::subject::Subject;
 use crate::throttle::Throttle;
 
@@ -322,17 +322,18 @@ impl SentCodes {
         retry_after(now, after(challenge.last_sent_at, self.resend_cooldown))
     }
 
-    /// The outbox row that carries `code` for `challenge`, the code sealed
-    /// to the row so that a database dump shows no code waiting to go out.
     /// Whether a code may go to `to` on `channel`: a texted code only to a
-    /// number the guard admits ([`NumberRules::admit`]); mail always.
-    pub(crate) fn admits(&self, channel: Channel, to: &str) -> Result<()> {
+    /// number the guard admits ([`NumberRules::admit`]), which answers what
+    /// it read of it; mail always.
+    pub(crate) fn admits(&self, channel: Channel, to: &str) -> Result<Option<Admitted>> {
         match channel {
-            Channel::Email => Ok(()),
-            Channel::Sms | Channel::Whatsapp => self.guard.numbers.admit(to).map(|_| ()),
+            Channel::Email => Ok(None),
+            Channel::Sms | Channel::Whatsapp => self.guard.numbers.admit(to).map(Some),
         }
     }
 
+    /// The outbox row that carries `code` for `challenge`, the code sealed
+    /// to the row so that a database dump shows no code waiting to go out.
     /// The guard is asked here, where every first code and resend is made,
     /// before anything is stored or queued: a texted code is counted
     /// against its prefix (or refused).

@@ -12,7 +12,7 @@ pub mod prefix;
 
 pub use blocks::PrefixBlocks;
 pub use guard::SmsGuard;
-pub use numbers::{NumberRules, parse_countries};
+pub use numbers::{Admitted, NumberRules, parse_countries};
 pub use prefix::PrefixRules;
 
 #[cfg(test)]

@@ -50,6 +50,33 @@ async fn a_verification_to_a_refused_number_is_refused_before_it_is_counted_stor
 }
 
 #[tokio::test]
+async fn an_apps_geo_permissions_refuse_a_number_of_another_country_before_it_is_counted_and_an_admin_widens_them() {
+    let w = World::new();
+    let root = w.admin("root").await;
+    let caller = match w.login.login(&w.from, &root.username, &SecretString::from(GOOD_PASSWORD)).await.unwrap() {
+        LoginOutcome::Tokens(t) => w.sessions.authenticate(&t.access_token).await.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let form = AppForm {
+        name: "Acme".into(),
+        channels: vec![Channel::Sms, Channel::Whatsapp],
+        sms_countries: vec!["us".into()],
+        ..Default::default()
+    };
+    let acme = w.apps.create(&caller, form).await.unwrap().0;
+    w.verifications.send(&acme, "+14155550100", Channel::Sms).await.unwrap();
+    // +1 613 is Canada: the same calling code, another country.
+    let reason = refused(w.verifications.send(&acme, "+16135550100", Channel::Sms).await);
+    assert!(reason.contains("no sms codes to CA numbers"), "{reason}");
+    let counted = w.db.tables().throttles.iter().filter(|(k, _)| k.contains("+16135550100")).count();
+    assert_eq!((counted, w.messages().await.len()), (0, 1), "nothing counted, nothing queued");
+    w.verifications.send(&acme, "+16135550100", Channel::Whatsapp).await.unwrap();
+    let widened = crate::app::AppChanges { sms_countries: Some(vec!["US".into(), "CA".into()]), ..Default::default() };
+    let acme = w.apps.update(&caller, acme.id, widened).await.unwrap();
+    w.verifications.send(&acme, "+16135550100", Channel::Sms).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_phone_verification_to_a_refused_number_sends_nothing_and_mail_is_never_refused() {
     let w = World::new();
     w.register("ada", false).await;

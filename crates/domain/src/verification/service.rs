@@ -143,10 +143,12 @@ impl Verifications {
     }
 
     /// Counts a code about to go to `to` against the app's caps, a resend as
-    /// a first send; a number the guard refuses is refused before, and
-    /// counts as no send.
+    /// a first send; a number the guard or the app's countries refuse is
+    /// refused before, and counts as no send.
     async fn count_send(&self, app: &App, channel: Channel, to: &str) -> Result<()> {
-        self.codes.admits(channel, to)?;
+        if let Some(number) = self.codes.admits(channel, to)? {
+            app.texts_to(channel, &number.country)?;
+        }
         self.throttle.check_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
         self.throttle.check_rate(RateScope::VerificationDestination, &format!("{}:{to}", app.id)).await
     }

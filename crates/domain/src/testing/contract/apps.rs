@@ -15,6 +15,8 @@ pub fn app(n: i64) -> App {
         code_length: 6,
         code_ttl: Duration::from_secs(300),
         max_attempts: 5,
+        sms_countries: vec![],
+        whatsapp_countries: vec![],
         is_active: true,
         created_at: at(0),
         modified_at: at(0),
@@ -116,6 +118,8 @@ pub async fn each_change_sets_only_its_settings_and_concurrent_changes_all_take_
         code_length: Some(9),
         code_ttl: Some(Duration::from_secs(3600)),
         max_attempts: Some(1),
+        sms_countries: Some(vec!["DE".into(), "FR".into()]),
+        whatsapp_countries: Some(vec!["BR".into()]),
         is_active: None,
     };
     let written = s.apps.update(a.id, &all, at(5)).await.unwrap().unwrap();
@@ -125,6 +129,8 @@ pub async fn each_change_sets_only_its_settings_and_concurrent_changes_all_take_
         code_length: 9,
         code_ttl: Duration::from_secs(3600),
         max_attempts: 1,
+        sms_countries: vec!["DE".into(), "FR".into()],
+        whatsapp_countries: vec!["BR".into()],
         modified_at: at(5),
         ..a.clone()
     };
@@ -139,5 +145,12 @@ pub async fn each_change_sets_only_its_settings_and_concurrent_changes_all_take_
         (after.max_attempts, after.name.as_str(), after.code_length),
         (7, "Both", 9),
         "{n}: neither change lost"
+    );
+    let cleared = AppPatch { sms_countries: Some(vec![]), ..Default::default() };
+    let after = s.apps.update(a.id, &cleared, at(7)).await.unwrap().unwrap();
+    assert_eq!(
+        (after.sms_countries.len(), after.whatsapp_countries.as_slice()),
+        (0, ["BR".to_owned()].as_slice()),
+        "{n}"
     );
 }

@@ -34,6 +34,8 @@ impl AppRepo for MemDb {
         row.code_length = p.code_length.unwrap_or(row.code_length);
         row.code_ttl = p.code_ttl.unwrap_or(row.code_ttl);
         row.max_attempts = p.max_attempts.unwrap_or(row.max_attempts);
+        row.sms_countries = p.sms_countries.clone().unwrap_or(row.sms_countries.clone());
+        row.whatsapp_countries = p.whatsapp_countries.clone().unwrap_or(row.whatsapp_countries.clone());
         row.is_active = p.is_active.unwrap_or(row.is_active);
         row.modified_at = now;
         Ok(Some(row.clone()))

@@ -1,15 +1,16 @@
-//! The composition root of the domain: the adapters it runs on ([`Ports`])
-//! and the services built on them ([`Services`]), each holding only what it
-//! uses. The api attaches each service to the routes that call it.
+//! The composition root of the domain: the adapters it runs on ([`Ports`],
+//! in `ports.rs`) and the services built on them ([`Services`]), each
+//! holding only what it uses. The api attaches each service to the routes that call it.
 
-use std::sync::Arc;
+mod ports;
+
+pub use ports::Ports;
 
 use crate::account::Accounts;
 use crate::admin::Admin;
 use crate::app::Apps;
 use crate::assurance::StepUp;
 use crate::audit::Audit;
-use crate::clock::Clock;
 use crate::email::Emails;
 use crate::login::Login;
 use crate::notify::{Courier, Notices};
@@ -19,14 +20,8 @@ use crate::otp::{SecondFactor, SentCodes};
 use crate::passkey::{PasskeyCeremonies, PasskeySignIn, Passkeys};
 use crate::phone::Phones;
 use crate::policy::Policy;
-use crate::ports::{
-    AppRepo, AuditLog, AuthorizationRepo, ClientRepo, IdTokenSigner, KeyedHasher, LoginFinisher, Notifier, OtpRepo,
-    Outbox, PasskeyRepo, PasswordHasher, PurgeStore, RecoveryCodeRepo, SecretSealer, SessionRepo, SmsGuardStore,
-    ThrottleStore, TokenCodec, TotpRepo, TrustedDeviceRepo, UserRepo, WebAuthn,
-};
 use crate::reset::Resets;
 use crate::retention::Janitor;
-use crate::rng::Rng;
 use crate::session::Sessions;
 use crate::sms_guard::{PrefixBlocks, SmsGuard};
 use crate::throttle::Throttle;
@@ -34,37 +29,6 @@ use crate::token::Tokens;
 use crate::totp::Authenticator;
 use crate::trusted_device::TrustedDevices;
 use crate::verification::Verifications;
-
-/// The adapters the services run on.
-#[derive(Clone)]
-pub struct Ports {
-    pub users: Arc<dyn UserRepo>,
-    pub sessions: Arc<dyn SessionRepo>,
-    pub otps: Arc<dyn OtpRepo>,
-    pub finisher: Arc<dyn LoginFinisher>,
-    pub hasher: Arc<dyn PasswordHasher>,
-    pub tokens: Arc<dyn TokenCodec>,
-    pub keyed_hasher: Arc<dyn KeyedHasher>,
-    pub notifier: Arc<dyn Notifier>,
-    pub outbox: Arc<dyn Outbox>,
-    pub audit: Arc<dyn AuditLog>,
-    pub throttle: Arc<dyn ThrottleStore>,
-    pub purge: Arc<dyn PurgeStore>,
-    pub totp: Arc<dyn TotpRepo>,
-    pub recovery_codes: Arc<dyn RecoveryCodeRepo>,
-    pub apps: Arc<dyn AppRepo>,
-    pub clients: Arc<dyn ClientRepo>,
-    pub authorizations: Arc<dyn AuthorizationRepo>,
-    pub id_tokens: Arc<dyn IdTokenSigner>,
-    pub passkeys: Arc<dyn PasskeyRepo>,
-    pub trusted_devices: Arc<dyn TrustedDeviceRepo>,
-    /// The SMS guard's counts and blocks per destination prefix.
-    pub sms_guard: Arc<dyn SmsGuardStore>,
-    pub webauthn: Arc<dyn WebAuthn>,
-    pub sealer: Arc<dyn SecretSealer>,
-    pub clock: Arc<dyn Clock>,
-    pub rng: Arc<dyn Rng>,
-}
 
 /// Every use case, grouped by what a caller wants done.
 #[derive(Clone)]
@@ -369,6 +333,7 @@ impl Services {
             clock,
             rng: rng.clone(),
             channels,
+            countries: policy.sms_numbers.countries.clone(),
             key_grace: policy.app_key_grace,
         };
         Self {
