@@ -169,7 +169,7 @@ async fn the_pending_cap_per_destination_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn the_per_destination_and_per_app_windows_answer_429_with_retry_after() {
+async fn the_per_destination_and_per_app_windows_answer_429_with_retry_after_naming_which_and_a_refusal_is_no_send() {
     local_only!("sets its own limits");
     let (s, admin) = Server::start_with_admin_and(&[
         ("AUTHD_RATE_VERIFICATIONS_PER_DESTINATION_PER_HOUR", "2"),
@@ -185,10 +185,16 @@ async fn the_per_destination_and_per_app_windows_answer_429_with_retry_after() {
     third.problem(429, "rate_limited");
     let wait: u64 = third.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=3600).contains(&wait), "{wait}");
+    let says = third.body["detail"].as_str().unwrap();
+    assert!(says.starts_with("this application sent too many codes to this destination"), "names what: {says}");
+    // The refused third is no send: two more fit in the app's minute.
+    send(&s, &key, &unique_phone(), "sms").await;
     send(&s, &key, &unique_phone(), "sms").await;
     let fifth = s.post("/verifications", Some(&key), json!({"to": unique_phone(), "channel": "sms"})).await;
     fifth.problem(429, "rate_limited");
     assert!(fifth.header("retry-after").unwrap().parse::<u64>().unwrap() <= 60, "the app's window is a minute");
+    let says = fifth.body["detail"].as_str().unwrap();
+    assert!(says.starts_with("this application started too many verifications this minute"), "{says}");
 }
 
 #[tokio::test]

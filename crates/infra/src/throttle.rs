@@ -88,6 +88,12 @@ impl ThrottleStore for SqlThrottleStore {
         Ok(Window { hits: u32::try_from(hits).unwrap_or(0), started })
     }
 
+    async fn unhit(&self, key: &str, started: DateTime<Utc>, limit: u32) -> Result<()> {
+        let sql = "UPDATE throttles SET hits = CASE WHEN hits > $3 THEN $3 - 1 ELSE hits - 1 END \
+                   WHERE key = $1 AND window_start = $2 AND hits > 0";
+        execute(&self.db, sql, vec![key.into(), started.into(), i64::from(limit).into()]).await.map(|_| ())
+    }
+
     async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
         let sql = "DELETE FROM throttles WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $2)";
         execute(&self.db, sql, vec![before.into(), now.into()]).await

@@ -299,6 +299,11 @@ pub trait ThrottleStore: Send + Sync {
     /// Counts one request in `key`'s fixed window of `window`, starting a new
     /// window when the current one is over.
     async fn hit(&self, key: &str, now: DateTime<Utc>, window: std::time::Duration) -> Result<Window>;
+    /// Takes back one request counted in `key`'s window that began at
+    /// `started` (none if the window has since restarted), as if it had
+    /// never come: a window holding more than `limit` (refused requests
+    /// counted too) is left at `limit - 1`. One conditional UPDATE.
+    async fn unhit(&self, key: &str, started: DateTime<Utc>, limit: u32) -> Result<()>;
     /// Drops counters idle since `before` whose lock is over.
     async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64>;
 }

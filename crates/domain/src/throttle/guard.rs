@@ -14,6 +14,14 @@ use crate::user::UserId;
 /// Idle counters older than this are purged (their lock being over).
 const IDLE_PURGE_AFTER: chrono::Duration = chrono::Duration::days(1);
 
+/// A request counted in a rate window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    key: String,
+    started: chrono::DateTime<chrono::Utc>,
+    limit: u32,
+}
+
 #[derive(Clone)]
 pub struct Throttle {
     pub(crate) store: Arc<dyn ThrottleStore>,
@@ -56,14 +64,31 @@ impl Throttle {
     /// Counts a request of `scope` from `subject` (a client address, or a
     /// user id for per-user scopes); refuses it past the limit.
     pub async fn check_rate(&self, scope: RateScope, subject: &str) -> Result<()> {
+        self.count_rate(scope, subject).await.map(|_| ())
+    }
+
+    /// [`check_rate`](Self::check_rate), answering the request as counted
+    /// (none when the scope has no limit), for [`uncount`](Self::uncount)
+    /// to take back if what it was counted for does not happen.
+    pub async fn count_rate(&self, scope: RateScope, subject: &str) -> Result<Option<Counted>> {
         let (limit, window) = scope.limit_in(&self.limits);
         if limit == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let now = self.clock.now();
-        let w = self.store.hit(&scope.key(subject), now, window).await?;
+        let key = scope.key(subject);
+        let w = self.store.hit(&key, now, window).await?;
         if w.hits > limit {
             return Err(Error::RateLimited { retry_after: retry_after(now, after(w.started, window)), scope });
+        }
+        Ok(Some(Counted { key, started: w.started, limit }))
+    }
+
+    /// Takes back requests counted by [`count_rate`](Self::count_rate)
+    /// whose sends were refused after all: a refusal is never a send.
+    pub async fn uncount(&self, counted: impl IntoIterator<Item = Counted>) -> Result<()> {
+        for c in counted {
+            self.store.unhit(&c.key, c.started, c.limit).await?;
         }
         Ok(())
     }

@@ -8,6 +8,6 @@ pub mod schedule;
 #[cfg(test)]
 mod tests;
 
-pub use guard::Throttle;
+pub use guard::{Counted, Throttle};
 pub use rate::{ClientAddress, RateLimits, RateScope, Window};
 pub use schedule::{account_key, lock_after, user_key};

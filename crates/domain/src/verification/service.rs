@@ -21,7 +21,7 @@ use crate::otp::{CodeRules, Method, OtpChallenge, Purpose};
 use crate::ports::OtpRepo;
 use crate::rng::Rng;
 use crate::subject::Subject;
-use crate::throttle::{RateScope, Throttle};
+use crate::throttle::{Counted, RateScope, Throttle};
 use crate::user::{Email, Phone};
 
 #[derive(Clone)]
@@ -53,7 +53,6 @@ impl Verifications {
             return Err(Error::ChannelUnavailable);
         }
         let to = destination(to, channel)?;
-        self.count_send(app, channel, &to).await?;
         let now = self.clock.now();
         let rules = CodeRules { digits: app.code_length, max_attempts: app.max_attempts };
         let id = self.rng.uuid_v7(now);
@@ -62,7 +61,8 @@ impl Verifications {
         let mut challenge =
             self.codes.challenge(id, owner, Purpose::Verification, method, Some(to.clone()), app.code_ttl, rules);
         let cap = if self.max_pending == 0 { u32::MAX } else { self.max_pending };
-        let sent = self.codes.open_capped(&mut challenge, self.message(app, &to, channel), cap).await?;
+        let send = self.codes.open_capped(&mut challenge, self.message(app, &to, channel), cap);
+        let sent = self.counted(app, channel, &to, send).await?;
         Ok(self.view(&challenge, sent))
     }
 
@@ -135,22 +135,47 @@ impl Verifications {
         if let Some(retry_after) = self.codes.cooling_down(&challenge, now) {
             return Err(Error::ResendCooldown { retry_after });
         }
-        self.count_send(app, channel, &to).await?;
-        match self.codes.resend(&challenge, self.message(app, &to, channel)).await {
+        let send = self.codes.resend(&challenge, self.message(app, &to, channel));
+        match self.counted(app, channel, &to, send).await {
             Ok(sent) => Ok(self.view(&challenge, sent)),
             Err(e) => Err(as_closed(e)),
         }
     }
 
-    /// Counts a code about to go to `to` against the app's caps, a resend as
-    /// a first send; a number the guard or the app's countries refuse is
-    /// refused before, and counts as no send.
-    async fn count_send(&self, app: &App, channel: Channel, to: &str) -> Result<()> {
+    /// Runs `send`, a code to `to`, counted against the app's caps (a
+    /// resend as a first send). A number the guard or the app's countries
+    /// refuse is refused before anything is counted; a send refused after
+    /// it was counted (the destination's pending cap, the SMS guard, a
+    /// verification closed meanwhile) is taken back from the windows. A
+    /// refusal is never a send, so nobody can use up a victim's number.
+    async fn counted<T>(
+        &self,
+        app: &App,
+        channel: Channel,
+        to: &str,
+        send: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         if let Some(number) = self.codes.admits(channel, to)? {
             app.texts_to(channel, &number.country)?;
         }
-        self.throttle.check_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
-        self.throttle.check_rate(RateScope::VerificationDestination, &format!("{}:{to}", app.id)).await
+        let per_app = self.throttle.count_rate(RateScope::AppVerifications, &app.id.to_string()).await?;
+        let destination = format!("{}:{to}", app.id);
+        let per_destination = match self.throttle.count_rate(RateScope::VerificationDestination, &destination).await {
+            Ok(counted) => counted,
+            Err(e) => return Err(self.taken_back(e, [per_app]).await),
+        };
+        match send.await {
+            Ok(sent) => Ok(sent),
+            Err(e) => Err(self.taken_back(e, [per_app, per_destination]).await),
+        }
+    }
+
+    /// `refused`, once the windows `counted` for it are taken back.
+    async fn taken_back(&self, refused: Error, counted: impl IntoIterator<Item = Option<Counted>>) -> Error {
+        if let Err(e) = self.throttle.uncount(counted.into_iter().flatten()).await {
+            tracing::warn!(error = %e, "a refused send could not be taken back from its rate windows");
+        }
+        refused
     }
 
     /// The app's own verification `id`; another app's, or a challenge that

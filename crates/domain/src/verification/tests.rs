@@ -151,6 +151,27 @@ async fn pending_verifications_per_destination_are_capped_with_a_time_to_wait() 
 }
 
 #[tokio::test]
+async fn a_send_refused_after_it_was_counted_is_taken_back_so_nobody_uses_up_a_victims_number() {
+    let mut policy = Policy { verification_max_pending: 1, ..Policy::default() };
+    policy.rate_limits.verifications_per_destination_per_hour = 2;
+    let w = World::with_policy(policy);
+    let acme = app(&w, form("Acme")).await;
+    let first = w.verifications.send(&acme, PHONE, Channel::Sms).await.unwrap();
+    // Refused by the pending cap, after the windows counted them: taken back.
+    for _ in 0..5 {
+        let again = w.verifications.send(&acme, PHONE, Channel::Sms).await;
+        assert!(matches!(again, Err(Error::TooManyPending { .. })), "not a 429 of the windows: {again:?}");
+    }
+    w.verifications.send(&acme, "+14155550101", Channel::Sms).await.unwrap();
+    w.verifications.cancel(&acme, first.id).await.unwrap();
+    w.verifications.send(&acme, PHONE, Channel::Sms).await.expect("the destination's second real code");
+    let third = w.verifications.send(&acme, PHONE, Channel::Sms).await;
+    assert!(matches!(third, Err(Error::RateLimited { scope: RateScope::VerificationDestination, .. })), "{third:?}");
+    let counted = w.db.tables().throttles.get(&format!("app:verify:{}", acme.id)).map(|r| r.hits);
+    assert_eq!(counted, Some(3), "the app's window: the three codes sent, none of the refused");
+}
+
+#[tokio::test]
 async fn verifications_are_limited_per_destination_and_hour_and_per_app_and_minute_and_each_429_names_which() {
     let mut policy = Policy { verification_max_pending: 100, ..Policy::default() };
     policy.rate_limits.verifications_per_destination_per_hour = 2;
@@ -164,7 +185,9 @@ async fn verifications_are_limited_per_destination_and_hour_and_per_app_and_minu
     let to_phone = w.verifications.send(&acme, PHONE, Channel::Sms).await;
     assert!(matches!(to_phone, Err(Error::RateLimited { scope: RateScope::VerificationDestination, .. })));
     assert!(to_phone.unwrap_err().to_string().starts_with("this application sent too many codes to this destination"));
+    // The refused one is no send: the app has room for two more this minute.
     w.verifications.send(&acme, "+14155550101", Channel::Sms).await.unwrap();
+    w.verifications.send(&acme, "+14155550103", Channel::Sms).await.unwrap();
     match w.verifications.send(&acme, "+14155550102", Channel::Sms).await {
         Err(e @ Error::RateLimited { scope: RateScope::AppVerifications, retry_after }) => {
             assert!(retry_after <= Duration::from_secs(60));

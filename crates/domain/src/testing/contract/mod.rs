@@ -233,6 +233,7 @@ macro_rules! port_contracts {
             concurrent_failures_are_each_counted_once_and_clear_forgets_them,
             locks_only_grow_and_expire_by_time,
             rate_windows_count_concurrent_hits_and_restart_when_over,
+            a_request_taken_back_leaves_its_window_as_if_it_never_came,
             purge_drops_only_idle_counters_whose_lock_is_over,
         ]);
         $crate::port_contracts!(@suite $store, retention: [

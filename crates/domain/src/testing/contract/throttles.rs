@@ -49,6 +49,28 @@ pub async fn rate_windows_count_concurrent_hits_and_restart_when_over(s: Store) 
     assert_eq!((other.hits, other.started), (1, at(61)), "{n}: addresses count apart");
 }
 
+pub async fn a_request_taken_back_leaves_its_window_as_if_it_never_came(s: Store) {
+    let n = s.name;
+    let window = Duration::from_secs(3600);
+    let key = "app:verify_to:acme:+14155550100";
+    for _ in 0..3 {
+        s.throttle.hit(key, at(0), window).await.unwrap();
+    }
+    s.throttle.unhit(key, at(0), 5).await.unwrap();
+    assert_eq!(s.throttle.hit(key, at(1), window).await.unwrap().hits, 3, "{n}: 3 - 1 + 1");
+    // Past the limit (refused requests counted): taken back to the limit's last place.
+    for _ in 0..4 {
+        s.throttle.hit(key, at(2), window).await.unwrap();
+    }
+    s.throttle.unhit(key, at(0), 5).await.unwrap();
+    assert_eq!(s.throttle.hit(key, at(3), window).await.unwrap().hits, 5, "{n}: room for one");
+    // A window that restarted is not touched by a take-back meant for the old one.
+    assert_eq!(s.throttle.hit(key, at(3600), window).await.unwrap().hits, 1, "{n}");
+    s.throttle.unhit(key, at(0), 5).await.unwrap();
+    assert_eq!(s.throttle.hit(key, at(3601), window).await.unwrap().hits, 2, "{n}: the new window kept its count");
+    s.throttle.unhit("never-counted", at(0), 5).await.unwrap();
+}
+
 pub async fn purge_drops_only_idle_counters_whose_lock_is_over(s: Store) {
     let n = s.name;
     let window = Duration::from_secs(60);

@@ -46,7 +46,7 @@ use crate::user::*;
 pub(crate) struct ThrottleRow {
     failures: u32,
     locked_until: Option<DateTime<Utc>>,
-    hits: u32,
+    pub(crate) hits: u32,
     window_start: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }

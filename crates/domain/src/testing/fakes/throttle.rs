@@ -41,6 +41,12 @@ impl ThrottleStore for MemDb {
         r.updated_at = now;
         Ok(Window { hits: r.hits, started: r.window_start })
     }
+    async fn unhit(&self, key: &str, started: DateTime<Utc>, limit: u32) -> Result<()> {
+        if let Some(r) = self.tables().throttles.get_mut(key).filter(|r| r.window_start == started && r.hits > 0) {
+            r.hits = r.hits.min(limit) - 1;
+        }
+        Ok(())
+    }
     async fn purge(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64> {
         let mut t = self.tables();
         let n = t.throttles.len();
