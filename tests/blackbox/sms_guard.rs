@@ -146,3 +146,41 @@ async fn a_pump_from_several_apps_is_blocked_after_the_volume_floor_while_checke
     let key_as_user = s.call(Method::GET, "/fraud/blocks", Some(&keys[0]), None).await;
     assert_eq!(key_as_user.status.as_u16(), 401);
 }
+
+#[tokio::test]
+async fn a_login_whose_phone_prefix_is_blocked_opens_with_a_mailed_code_instead_of_failing() {
+    let (s, admin) = Server::start_with_admin().await;
+    let key = app_key(&s, &admin).await;
+    // A user whose proven phone is in a range of its own.
+    let range = Range::new("68");
+    let phone = range.number(0);
+    let u = s.register("blocked-phone", false).await;
+    let me = token(&s.tokens(&u).await, "access_token");
+    let change = json!({"phone": phone, "password": crate::harness::PASSWORD});
+    s.call(Method::PATCH, "/users/me", Some(&me), Some(change)).await.ok(200);
+    s.call(Method::POST, "/users/me/phone/verify", Some(&me), None).await.ok(202);
+    let code = s.latest_code(&phone).await;
+    s.post("/users/me/phone/confirm", Some(&me), json!({"code": code})).await.ok(200);
+    s.call(Method::PATCH, "/users/me", Some(&me), Some(json!({"is_2fa": true}))).await.ok(200);
+    // The range is pumped until the guard blocks it.
+    let blocked = async {
+        for i in 1..=40 {
+            let r = s.post("/verifications", Some(&key), json!({"to": range.number(i), "channel": "sms"})).await;
+            if r.status.as_u16() != 201 {
+                r.problem(429, "destination_blocked");
+                return true;
+            }
+        }
+        false
+    };
+    assert!(blocked.await, "the pumped range is blocked within 40 codes");
+    // Her login goes on by mail, the phone still offered after it.
+    let login = s.login(&u).await;
+    let opened = login.ok(200);
+    assert_eq!(opened["methods"], json!(["email", "sms"]), "{opened}");
+    let tmp = opened["temporary_token"].as_str().unwrap().to_owned();
+    let mailed = s.newest_mail(&u.email, "login_code").await;
+    let code = mailed["code"].as_str().unwrap();
+    s.post("/auth/verify-otp", Some(&tmp), json!({"otp": code, "method": "email"})).await.ok(200);
+    assert_eq!(s.mail_lines_of_kind(&phone, "login_code").len(), 0, "no login code went to the blocked phone");
+}
