@@ -131,7 +131,8 @@ pub async fn fifty_concurrent_sends_over_many_prefixes_at_the_deployment_cap_cou
     assert!(s.sms_guard.blocks(at(30)).await.unwrap().is_empty(), "{n}: the pause is not a prefix block");
     // A new window: sending resumes, and the next pause can be told again.
     assert!(matches!(s.sms_guard.count_send("+49177", "DE", at(3600), capped).await.unwrap(), PrefixCount::Counted(_)));
-    assert!(s.sms_guard.pause(at(7200), at(10_800)).await.unwrap(), "{n}: the next window's pause");
+    assert!(!s.sms_guard.pause(at(3599), at(7200)).await.unwrap(), "{n}: still paused a second before its end");
+    assert!(s.sms_guard.pause(at(3600), at(7200)).await.unwrap(), "{n}: the next window's pause, from its start");
 }
 
 pub async fn a_full_prefix_is_said_before_a_full_deployment_and_its_refusal_counts_nothing_in_either(s: Store) {

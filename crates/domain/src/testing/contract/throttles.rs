@@ -69,6 +69,11 @@ pub async fn a_request_taken_back_leaves_its_window_as_if_it_never_came(s: Store
     s.throttle.unhit(key, at(0), 5).await.unwrap();
     assert_eq!(s.throttle.hit(key, at(3601), window).await.unwrap().hits, 2, "{n}: the new window kept its count");
     s.throttle.unhit("never-counted", at(0), 5).await.unwrap();
+    // Taken back more often than counted: never below nothing.
+    s.throttle.hit("once", at(0), window).await.unwrap();
+    s.throttle.unhit("once", at(0), 5).await.unwrap();
+    s.throttle.unhit("once", at(0), 5).await.unwrap();
+    assert_eq!(s.throttle.hit("once", at(1), window).await.unwrap().hits, 1, "{n}");
 }
 
 pub async fn purge_drops_only_idle_counters_whose_lock_is_over(s: Store) {
