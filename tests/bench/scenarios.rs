@@ -97,6 +97,7 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
         .env("AUTHD_RATE_TOKEN_PER_MINUTE", "0")
         .env("AUTHD_RATE_OTP_PER_MINUTE", "0")
         .env("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0")
+        .env("AUTHD_MAX_CONNECTIONS_PER_ADDRESS", "0")
         .envs(extra.iter().copied());
     Served::spawn(cmd)
 }

@@ -145,6 +145,69 @@ async fn connections_past_the_limit_are_answered_503_and_a_freed_place_is_taken_
     }
 }
 
+/// A connection to `s` from the loopback address `from` (127.0.0.x: Linux
+/// routes all of 127/8 to the loopback, so the server sees another client).
+async fn connect_from(s: &Server, from: &str) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(s.addr()).await.unwrap()
+}
+
+/// The first line and detail of the answer to a health check on `c`.
+async fn live(c: &mut TcpStream) -> String {
+    c.write_all(LIVE).await.unwrap();
+    answer(c).await
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_connections_and_others_are_served() {
+    local_only!("needs its own connection limits");
+    let s = Server::start_with(&[("AUTHD_MAX_CONNECTIONS_PER_ADDRESS", "5")]).await;
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        let mut c = connect_from(&s, "127.0.0.1").await;
+        assert!(live(&mut c).await.starts_with("HTTP/1.1 200"));
+        held.push(c);
+    }
+    let mut sixth = connect_from(&s, "127.0.0.1").await;
+    let refused = live(&mut sixth).await;
+    assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("too_many_connections"), "{refused}");
+    assert!(refused.contains("Your address has as many connections open as one address may"), "{refused}");
+    let mut other = connect_from(&s, "127.0.0.2").await;
+    assert!(live(&mut other).await.starts_with("HTTP/1.1 200"), "another address is served");
+    drop(held.pop());
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut again = connect_from(&s, "127.0.0.1").await;
+        if live(&mut again).await.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(Instant::now() < until, "a closed connection's place was not given back to its address");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_last_places_are_kept_for_an_address_with_no_connection_open() {
+    local_only!("needs its own connection limits");
+    // 100 places, the last one reserved; no bound per address.
+    let s = Server::start_with(&[("AUTHD_MAX_CONNECTIONS", "100"), ("AUTHD_MAX_CONNECTIONS_PER_ADDRESS", "0")]).await;
+    let mut greedy = Vec::new();
+    for _ in 0..99 {
+        let mut c = connect_from(&s, "127.0.0.1").await;
+        assert!(live(&mut c).await.starts_with("HTTP/1.1 200"));
+        greedy.push(c);
+    }
+    let mut more = connect_from(&s, "127.0.0.1").await;
+    let refused = live(&mut more).await;
+    assert!(refused.contains("last places are kept for other clients"), "{refused}");
+    let mut health = connect_from(&s, "127.0.0.2").await;
+    assert!(live(&mut health).await.starts_with("HTTP/1.1 200"), "a health check from elsewhere gets in");
+    let mut full = connect_from(&s, "127.0.0.3").await;
+    let refused = live(&mut full).await;
+    assert!(refused.contains("The server has as many connections open as it allows"), "{refused}");
+}
+
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_closes_idle_and_half_sent_ones_at_once_and_exits_0() {
     local_only!("sends SIGTERM to its own server");

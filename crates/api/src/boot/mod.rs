@@ -6,6 +6,8 @@ pub mod data_dir;
 pub mod database;
 pub mod log_sink;
 pub mod node;
+pub mod per_address;
+mod refuse;
 pub mod secrets;
 pub mod senders;
 pub mod serve;

@@ -53,6 +53,12 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
             .unwrap_or_else(|| crate::boot::server::default_max_connections(open_files)),
         shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
     };
+    let proxies = settings.server.trusted_proxies().map_err(anyhow::Error::msg)?;
+    let per_address = |limits: &crate::boot::server::Limits| {
+        use crate::boot::per_address::{PerAddress, default_per_address, reserve};
+        let limit = settings.server.max_connections_per_address.unwrap_or(default_per_address(limits.max_connections));
+        PerAddress::new(limit, reserve(limits.max_connections), proxies.clone())
+    };
     tracing::info!(
         max_connections = limits.max_connections,
         "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
@@ -66,11 +72,17 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {address} (AUTHD_METRICS_LISTEN)"))?;
             tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
             let ep = crate::http::metrics::routes(db).boxed();
-            Some(tokio::spawn(crate::boot::server::serve(listener, ep, limits, shutdown_signal())))
+            Some(tokio::spawn(crate::boot::server::serve(
+                listener,
+                ep,
+                limits,
+                per_address(&limits),
+                shutdown_signal(),
+            )))
         }
         None => None,
     };
-    crate::boot::server::serve(socket, app.boxed(), limits, shutdown_signal()).await?;
+    crate::boot::server::serve(socket, app.boxed(), limits, per_address(&limits), shutdown_signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await??;
     }

@@ -10,6 +10,9 @@
 //! - at most `AUTHD_MAX_CONNECTIONS` connections are open at once; one more
 //!   is answered 503 and closed, so sockets cannot exhaust the process's
 //!   open-file limit and stop the health checks with everything else;
+//! - one address holds at most `AUTHD_MAX_CONNECTIONS_PER_ADDRESS` of them,
+//!   and the last places are kept for addresses with none open
+//!   ([`super::per_address`]);
 //! - on SIGTERM, no new connection is taken, connections without a request
 //!   in flight close at once, and requests in flight finish within
 //!   `AUTHD_SHUTDOWN_GRACE_MS`.
@@ -29,16 +32,16 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use poem::endpoint::BoxEndpoint;
-use poem::http::StatusCode;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint, Response};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
-use crate::http::error::{PROBLEM_JSON, Problem};
+use super::per_address::PerAddress;
+use super::refuse::{LINGERING_REFUSALS, refuse};
 
 /// The server's bounds (see the module's documentation).
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +58,7 @@ pub async fn serve(
     listener: TcpListener,
     ep: BoxEndpoint<'static, Response>,
     limits: Limits,
+    per_address: Arc<PerAddress>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
@@ -62,7 +66,7 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let lingering = Arc::new(Semaphore::new(LINGERING_REFUSALS));
     let (stop, stopping) = watch::channel(false);
-    let (full, unaccepted) = (Warning::default(), Warning::default());
+    let (full, unaccepted, crowded) = (Warning::default(), Warning::default(), Warning::default());
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -71,15 +75,29 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
-                Ok(slot) => {
-                    let (ep, stopping) = (ep.clone(), stopping.clone());
-                    tokio::spawn(async move {
-                        connection(stream, local, peer, ep, limits, stopping).await;
+                Ok(slot) => match per_address.admit(peer.ip(), slots.available_permits()) {
+                    Ok(held) => {
+                        let (ep, stopping) = (ep.clone(), stopping.clone());
+                        tokio::spawn(async move {
+                            connection(stream, local, peer, ep, limits, stopping).await;
+                            drop((held, slot));
+                        });
+                    }
+                    Err(why) => {
                         drop(slot);
-                    });
-                }
+                        refuse(stream, &lingering, Some(why));
+                        if crowded.due() {
+                            tracing::warn!(
+                                peer = %peer.ip(),
+                                ?why,
+                                addresses = per_address.addresses(),
+                                "an address holds as many connections as it may (AUTHD_MAX_CONNECTIONS_PER_ADDRESS): its new connections are answered 503"
+                            );
+                        }
+                    }
+                },
                 Err(_) => {
-                    refuse(stream, &lingering);
+                    refuse(stream, &lingering, None);
                     if full.due() {
                         tracing::warn!(
                             limit = limits.max_connections,
@@ -150,51 +168,6 @@ pub fn raise_open_file_limit() -> Option<usize> {
     #[cfg(not(unix))]
     None
 }
-
-/// One more connection than allowed: a short 503 it can read, then closed.
-/// The answer goes out after the request head (an HTTP client takes no
-/// answer before it has asked), and the rest of the request is read and
-/// thrown away before closing, since closing with it unread would send a
-/// reset that discards the answer on the client's side. Each step has a
-/// second at most, and at most [`LINGERING_REFUSALS`] connections are
-/// refused this way at once; past that, they are closed at once.
-fn refuse(stream: TcpStream, lingering: &Arc<Semaphore>) {
-    let Ok(place) = lingering.clone().try_acquire_owned() else { return };
-    tokio::spawn(async move {
-        let _place = place;
-        let mut stream = stream;
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        let read_head = async {
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-                match stream.read(&mut buf).await {
-                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
-                    _ => return,
-                }
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), read_head).await;
-        let body = Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too_many_connections",
-            "The server has as many connections open as it allows; try again shortly.",
-        )
-        .to_body();
-        let mut answer = format!(
-            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {PROBLEM_JSON}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        answer.extend_from_slice(&body);
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&answer)).await;
-        let _ = stream.shutdown().await;
-        let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
-        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
-    });
-}
-
-/// Refused connections answered at once, each for up to three seconds.
-const LINGERING_REFUSALS: usize = 256;
 
 /// A warning that could repeat on every accept, logged once in 10 s.
 #[derive(Default)]

@@ -57,6 +57,11 @@ section! {
         /// `AUTHD_MAX_CONNECTIONS`: connections open at once; one more is
         /// answered 503. Default: 10 000, or 3/4 of the open-file limit if lower.
         pub max_connections: Option<usize> = None,
+        /// `AUTHD_MAX_CONNECTIONS_PER_ADDRESS`: connections one client
+        /// address (an IPv6 /64) may hold open at once; one more is answered
+        /// 503. Default: a tenth of `AUTHD_MAX_CONNECTIONS`, at least 64; 0:
+        /// no bound. `AUTHD_TRUSTED_PROXIES` are exempt.
+        pub max_connections_per_address: Option<usize> = None,
         /// `AUTHD_SHUTDOWN_GRACE_MS`: on SIGTERM, how long requests in flight
         /// may take to finish before their connections are cut.
         pub shutdown_grace_ms: u64 = 10_000,

@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 96] = [
+const EVERY_VARIABLE: [&str; 97] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -50,6 +50,7 @@ const EVERY_VARIABLE: [&str; 96] = [
     "AUTHD_MAIL_FROM",
     "AUTHD_MAIL_LOG",
     "AUTHD_MAX_CONNECTIONS",
+    "AUTHD_MAX_CONNECTIONS_PER_ADDRESS",
     "AUTHD_METRICS_LISTEN",
     "AUTHD_OTP_RESEND_COOLDOWN",
     "AUTHD_PASSKEYS",
