@@ -126,7 +126,7 @@ async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
         .bind(at)
         .bind(&hash)
         .bind((n * 100_000) as i64)
-        .execute(db.get_postgres_connection_pool())
+        .execute(db.pool().get_postgres_connection_pool())
         .await?;
     }
     sea_orm::ConnectionTrait::execute_unprepared(&db, "ANALYZE users").await?;

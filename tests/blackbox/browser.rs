@@ -256,14 +256,16 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
 async fn a_person_confirms_it_is_them_before_turning_the_mailed_codes_off_in_a_real_browser() {
     local_only!("drives a browser on this machine");
     let Some(b) = Browser::start().await else { return };
-    let s = Server::start_with(&[("AUTHD_REAUTH_MAX_AGE", "2")]).await;
+    // 4 s: long enough that a loaded machine still clicks within it after
+    // confirming (with 2 s, the suite on two busy cores sometimes did not).
+    let s = Server::start_with(&[("AUTHD_REAUTH_MAX_AGE", "4")]).await;
     let user = s.register("stepper", true).await;
     b.login(&s, &user, &user.password).await;
     b.fill("#code", &s.latest_code(&user.email).await).await;
     b.click("#verify").await;
     assert_eq!(b.path().await, "/ui/account");
     // Long enough after the login for a sensitive change to ask again.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
     b.fill("#off-password", &user.password).await;
     b.click("#mailed-off").await;
     assert_eq!(b.path().await, "/ui/reauthenticate");

@@ -1,21 +1,38 @@
 //! A TCP proxy in front of the test PostgreSQL server, which a test can
-//! switch off (its port refuses, open connections are cut) and on again:
-//! a database outage for one authd without touching the server other tests
+//! switch off (its port refuses, open connections are cut) and on again, or
+//! freeze (connections stay open and are accepted, but no byte goes either
+//! way, as with a stopped server or a black-holed network) and thaw: a
+//! database outage for one authd without touching the server other tests
 //! share.
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub struct DbProxy {
     pub port: u16,
     upstream: String,
     task: Option<JoinHandle<()>>,
+    /// Whether bytes flow (false: frozen).
+    flowing: watch::Sender<bool>,
 }
 
 impl DbProxy {
     /// A proxy to `upstream` (`host:port`) on a free port, not yet serving.
     pub fn new(upstream: &str) -> Self {
-        Self { port: free_port(), upstream: upstream.to_owned(), task: None }
+        Self { port: free_port(), upstream: upstream.to_owned(), task: None, flowing: watch::Sender::new(true) }
+    }
+
+    /// Holds every byte, in either direction, of open connections and of
+    /// new ones (accepted, not yet connected onward) until [`thaw`](Self::thaw).
+    pub fn freeze(&self) {
+        self.flowing.send_replace(false);
+    }
+
+    /// Lets the held bytes go on, in order.
+    pub fn thaw(&self) {
+        self.flowing.send_replace(true);
     }
 
     /// `url` (a PostgreSQL URL) with its host and port replaced by this proxy's.
@@ -29,16 +46,24 @@ impl DbProxy {
     pub async fn up(&mut self) {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
         let upstream = self.upstream.clone();
+        let flowing = self.flowing.subscribe();
         self.task = Some(tokio::spawn(async move {
             // Dropped with this task: every forwarded connection is cut.
             let mut connections = JoinSet::new();
             loop {
-                let (mut inbound, _) = listener.accept().await.unwrap();
+                let (inbound, _) = listener.accept().await.unwrap();
                 let upstream = upstream.clone();
+                let mut flowing = flowing.clone();
                 connections.spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    if flowing.wait_for(|f| *f).await.is_err() {
+                        return;
                     }
+                    let Ok(outbound) = TcpStream::connect(upstream).await else { return };
+                    let (from_client, to_client) = inbound.into_split();
+                    let (from_server, to_server) = outbound.into_split();
+                    let up = pump(from_client, to_server, flowing.clone());
+                    let down = pump(from_server, to_client, flowing);
+                    tokio::join!(up, down);
                 });
             }
         }));
@@ -59,6 +84,25 @@ impl Drop for DbProxy {
             task.abort();
         }
     }
+}
+
+/// Copies `from` to `to`, holding what it read while the proxy is frozen.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut flowing: watch::Receiver<bool>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if flowing.wait_for(|f| *f).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 /// A port on 127.0.0.1 nothing listens on (bound, then let go).

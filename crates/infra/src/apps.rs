@@ -12,7 +12,7 @@ use domain::Result;
 use domain::app::{App, AppId, AppKey, AppPatch};
 use domain::notify::Channel;
 use domain::ports::AppRepo;
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 
 use crate::db::{Database, execute, internal, query_one, statement};
 use crate::key_rows::KeyTable;

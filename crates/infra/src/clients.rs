@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::oidc::{Client, ClientId, ClientKind, ClientPatch, IdTokenAlg, Scope, StoredSecret};
 use domain::ports::ClientRepo;
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal, query_one, statement};

@@ -7,7 +7,7 @@ use domain::Result;
 use domain::app::AppId;
 use domain::oidc::ClientId;
 use domain::prefixed_key::StoredKey;
-use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal, statement};

@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use domain::Result;
 use domain::otp::{Finished, FinishedLogin};
 use domain::ports::LoginFinisher;
-use sea_orm::TransactionTrait;
 
 use crate::db::{Database, internal};
 

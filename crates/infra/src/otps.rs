@@ -14,10 +14,7 @@ use domain::ports::OtpRepo;
 use domain::subject::Subject;
 use domain::user::UserId;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-    Value,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Value};
 use uuid::Uuid;
 
 use crate::db::{Database, execute, internal, query_one};

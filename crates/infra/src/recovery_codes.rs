@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::Result;
 use domain::ports::RecoveryCodeRepo;
 use domain::user::UserId;
-use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Value};
 
 use crate::db::{Database, execute, internal, query_one};
 

@@ -7,12 +7,12 @@ use domain::ports::UserRepo;
 use domain::user::{LoginName, NewUser, ProfilePatch, StoredUser, User, UserId, UserQuery};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::db::{Database, internal, user_write_error};
+use crate::db::{Database, Transaction, internal, user_write_error};
 use crate::entity::users::{self, Column, Entity};
 
 #[derive(Clone)]
@@ -377,8 +377,8 @@ impl SqlUserRepo {
     /// time, so the single statement suffices there.
     async fn guarded<F, Fut>(&self, write: F) -> Result<u64>
     where
-        F: FnOnce(DatabaseTransaction) -> Fut,
-        Fut: std::future::Future<Output = Result<(u64, DatabaseTransaction), DbErr>>,
+        F: FnOnce(Transaction) -> Fut,
+        Fut: std::future::Future<Output = Result<(u64, Transaction), DbErr>>,
     {
         let txn = self.db.begin().await.map_err(internal)?;
         if txn.get_database_backend() == DbBackend::Postgres {

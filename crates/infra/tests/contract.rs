@@ -93,11 +93,11 @@ async fn migrations_roll_back_and_reapply() {
     let mut dbs = vec![("sqlite", sqlite_db().await)];
     dbs.extend(postgres_db().await.map(|db| ("postgres", db)));
     for (backend, db) in dbs {
-        Migrator::down(&db, None).await.unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        Migrator::down(db.pool(), None).await.unwrap_or_else(|e| panic!("{backend}: down: {e}"));
         let users = infra::users::SqlUserRepo::new(db.clone());
         let id = domain::user::UserId(uuid::Uuid::new_v4());
         assert!(users.by_id(id).await.is_err(), "{backend}: tables gone");
-        Migrator::up(&db, None).await.unwrap_or_else(|e| panic!("{backend}: up again: {e}"));
+        Migrator::up(db.pool(), None).await.unwrap_or_else(|e| panic!("{backend}: up again: {e}"));
         users.insert(&domain::testing::contract::new_user(1, "ada")).await.unwrap();
     }
 }

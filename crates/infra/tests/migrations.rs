@@ -9,7 +9,7 @@ use test_support::testdb;
 
 async fn down_and_up(url: &str) {
     let db = connect(url, 1).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.pool(), None).await.unwrap();
     db.execute_unprepared(
         "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, created_at, modified_at) \
          VALUES ('0190a1b2-0000-7000-8000-000000000001', 'ada@example.com', 'ada', 'Ada', 'Lovelace', 'x', false, true, true, \
@@ -20,9 +20,9 @@ async fn down_and_up(url: &str) {
     let applied = Migrator::get_applied_migrations(&db).await.unwrap().len();
     assert_eq!(applied, Migrator::migrations().len());
     // Down to the first migration (which creates the users table), keeping the row.
-    Migrator::down(&db, Some((applied - 1) as u32)).await.unwrap();
+    Migrator::down(db.pool(), Some((applied - 1) as u32)).await.unwrap();
     assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), 1);
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.pool(), None).await.unwrap();
     assert_eq!(Migrator::get_applied_migrations(&db).await.unwrap().len(), applied);
     let kept = db
         .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM users"))
@@ -38,7 +38,7 @@ async fn an_older_session_reads_as_unknown_methods_proved_when_it_opened(url: &s
     let db = connect(url, 1).await.unwrap();
     let migrations = Migrator::migrations();
     let before = migrations.iter().position(|m| m.name() == "m20261206_000018_session_assurance").unwrap();
-    Migrator::up(&db, Some(before as u32)).await.unwrap();
+    Migrator::up(db.pool(), Some(before as u32)).await.unwrap();
     let user = uuid::Uuid::new_v4();
     let opened = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z").unwrap().to_utc();
     let add_user = "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, \
@@ -52,7 +52,7 @@ async fn an_older_session_reads_as_unknown_methods_proved_when_it_opened(url: &s
                   VALUES ($1, $2, $3, $4, $5, NULL)";
     let values = vec![id.into(), user.into(), uuid::Uuid::new_v4().into(), opened.into(), opened.into()];
     db.execute_raw(sea_orm::Statement::from_sql_and_values(backend, insert, values)).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(db.pool(), None).await.unwrap();
     let read = infra::sessions::SqlSessionRepo::new(db.clone()).get(id).await.unwrap().expect("the session");
     assert_eq!(
         read.assurance,

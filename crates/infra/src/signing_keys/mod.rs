@@ -19,7 +19,7 @@ use domain::ports::SecretSealer;
 use domain::signing_key::{KeyTimes, rotation, signer_at};
 use domain::{Error, Result};
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use serde::Serialize;
 
 use crate::db::{Database, execute, internal, statement};

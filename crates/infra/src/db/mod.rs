@@ -1,13 +1,14 @@
 //! Connecting to PostgreSQL or SQLite, migrating, and turning database errors
 //! into domain errors.
 
+mod deadline;
+
 use std::time::Duration;
 
+pub use deadline::{CHECK_RELEASES_FOR, Database, Deadline, GRACE, RELEASE_PING_WITHIN, Transaction};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteError;
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqlErr};
-
-pub type Database = DatabaseConnection;
+use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, DbErr, SqlErr};
 
 /// How long a request waits for a pooled connection before it is answered
 /// 503 `database_unavailable` (`AUTHD_DB_ACQUIRE_TIMEOUT_MS`).
@@ -24,7 +25,8 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`) with the default
-/// acquire timeout and no statement timeout: for the CLI, migrations and tests.
+/// acquire timeout and no statement timeout (so no [`Deadline`]): for the
+/// CLI, migrations and tests.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
     connect_with(url, max_connections, Waits { acquire: DEFAULT_ACQUIRE_TIMEOUT, statement: None }).await
 }
@@ -40,11 +42,13 @@ pub struct Waits {
     pub statement: Option<Duration>,
 }
 
-/// [`connect`] with `waits`: with the database down, locked or overloaded,
-/// a request fails after a bounded time instead of hanging. SQLite files run
-/// in WAL mode with a busy timeout so that concurrent writers queue instead
-/// of failing.
+/// [`connect`] with `waits`: with the database down, locked, overloaded,
+/// stopped or out of reach, a request fails after a bounded time instead of
+/// hanging — the database's own timeouts, and authd's [`Deadline`] on every
+/// call for the answers that cannot come. SQLite files run in WAL mode with
+/// a busy timeout so that concurrent writers queue instead of failing.
 pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Result<Database, DbErr> {
+    let deadline = Deadline::new(waits.acquire, waits.statement);
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .acquire_timeout(waits.acquire)
@@ -66,8 +70,16 @@ pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Resu
             let ms = limit.as_millis().to_string();
             opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", ms.as_str())]));
         }
+        let releases = deadline.clone();
+        opts.map_sqlx_postgres_pool_opts(move |o| {
+            let releases = releases.clone();
+            o.after_release(move |conn, _| {
+                let releases = releases.clone();
+                Box::pin(async move { releases.check_released(conn).await })
+            })
+        });
     }
-    sea_orm::Database::connect(opts).await
+    Ok(Database::new(sea_orm::Database::connect(opts).await?, deadline))
 }
 
 /// Waits until the PostgreSQL server behind `url` accepts a connection:
@@ -114,9 +126,9 @@ pub async fn wait_until_reachable(url: &str, patience: Duration) -> Result<(), D
     unreachable!("the attempts above are unbounded")
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, with no deadline.
 pub async fn migrate(db: &Database) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db.pool(), None).await
 }
 
 /// Applies pending migrations before serving from `pool`. A migration may
@@ -226,11 +238,11 @@ fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
 pub fn pool_load(db: &Database) -> (u32, usize) {
     match db.get_database_backend() {
         DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
+            let pool = db.pool().get_postgres_connection_pool();
             (pool.size(), pool.num_idle())
         }
         DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
+            let pool = db.pool().get_sqlite_connection_pool();
             (pool.size(), pool.num_idle())
         }
         _ => (0, 0),
