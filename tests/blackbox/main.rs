@@ -20,6 +20,7 @@ mod clients;
 mod connections;
 mod delivery;
 mod email;
+mod failover;
 mod jwks;
 mod malformed;
 mod metrics;

@@ -217,10 +217,12 @@ pub fn is_unavailable(e: &DbErr) -> bool {
 /// ([`wait_until_reachable`]) and for requests (503, [`is_unavailable`]):
 /// an I/O error (refused, not resolvable yet, cut), a closed or crashed
 /// pool, PostgreSQL's connection exceptions (SQLSTATE class 08), shutting
-/// down or starting up (57P01–57P03), "too many connections" (53300) and a
-/// statement cancelled by `statement_timeout` (57014), and SQLite still
-/// busy or locked after its busy timeout (result codes 5 and 6, with their
-/// extended forms). Credentials and URLs do not fix themselves.
+/// down or starting up (57P01–57P03), "too many connections" (53300), a
+/// statement cancelled by `statement_timeout` (57014), a write that reached
+/// a read-only server (25006: a standby, or a primary being demoted, while a
+/// proxy or a DNS name has not yet moved to the new primary), and SQLite
+/// still busy or locked after its busy timeout (result codes 5 and 6, with
+/// their extended forms). Credentials and URLs do not fix themselves.
 fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     match e {
@@ -228,7 +230,9 @@ fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
         Error::Database(db) => db.code().is_some_and(|c| match db.try_downcast_ref::<SqliteError>() {
             // SQLite's extended result codes keep the primary one in the low byte.
             Some(_) => c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
-            None => c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "57014" | "53300"),
+            None => {
+                c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "57014" | "53300" | "25006")
+            }
         }),
         _ => false,
     }
