@@ -108,9 +108,7 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
 /// registration order.
 async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
     use domain::rng::Rng;
-    // One real argon2id hash, shared: seeding 1M users must not take 1M hashes.
-    let hasher = infra::hasher::Argon2Hasher::new(Default::default(), 1)?;
-    let hash = domain::ports::PasswordHasher::hash(&hasher, &domain::password::Password::parse(PASSWORD, &[])?).await?;
+    let hash = one_hash().await?;
     let db = infra::connect(db_url, 2).await?;
     let start = chrono::Utc::now() - chrono::Duration::seconds(users as i64);
     let registered: Vec<_> = (1..=users as i64).map(|i| start + chrono::Duration::seconds(i)).collect();
@@ -131,6 +129,43 @@ async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
     }
     sea_orm::ConnectionTrait::execute_unprepared(&db, "ANALYZE users").await?;
     Ok(ids)
+}
+
+/// One real argon2id hash of [`PASSWORD`], shared by every seeded user:
+/// seeding 1M users must not take 1M hashes.
+async fn one_hash() -> anyhow::Result<String> {
+    let hasher = infra::hasher::Argon2Hasher::new(Default::default(), 1)?;
+    Ok(domain::ports::PasswordHasher::hash(&hasher, &domain::password::Password::parse(PASSWORD, &[])?).await?)
+}
+
+/// [`seed`] on a SQLite file (no arrays there): `users` rows named as on
+/// PostgreSQL, in one transaction.
+async fn seed_sqlite(db_url: &str, users: u64) -> anyhow::Result<()> {
+    use domain::rng::Rng;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let hash = one_hash().await?;
+    let db = infra::connect(db_url, 1).await?;
+    let txn = db.begin().await?;
+    let at = chrono::Utc::now();
+    for i in 1..=users {
+        let values: Vec<sea_orm::Value> = vec![
+            infra::rng::OsRng.uuid_v7(at).into(),
+            format!("bench{i}@example.com").into(),
+            format!("bench{i}").into(),
+            format!("User{i}").into(),
+            hash.clone().into(),
+            (i == 1).into(),
+            (i % 10 == 0).into(),
+            at.into(),
+            at.into(),
+        ];
+        let sql = "INSERT INTO users (id, email, username, name, lastname, password_hash, is_admin, is_2fa, is_active, \
+                   created_at, modified_at) VALUES (?, ?, ?, 'Bench', ?, ?, ?, ?, true, ?, ?)";
+        txn.execute_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
+    }
+    txn.commit().await?;
+    db.close().await?;
+    Ok(())
 }
 
 async fn post(
@@ -696,6 +731,40 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let storm = storm.await??;
     measure(&mut rows, "verify-token during a login storm", conns, during);
     measure(&mut rows, "  the storm's password logins", conns, storm);
+
+    {
+        // The embedded default, SQLite in WAL mode, with each durability
+        // (AUTHD_SQLITE_SYNCHRONOUS) on a file on disk: what syncing every
+        // commit costs the writes (refresh rotates a session, a login
+        // writes one).
+        let mut rates = Vec::new();
+        for sync in ["normal", "full"] {
+            let sdir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-sqlite-{sync}"));
+            let _ = std::fs::remove_dir_all(&sdir);
+            std::fs::create_dir_all(&sdir)?;
+            let url = format!("sqlite://{}?mode=rwc", sdir.join("authd.db").display());
+            let node = spawn_authd(&url, &sdir, &sdir.join("mail.log"), &[("AUTHD_SQLITE_SYNCHRONOUS", sync)])?;
+            seed_sqlite(&url, args.users).await?;
+            let saddr = addr_of(&node.url);
+            let chains: Vec<Refresh> =
+                pairs(&node.url, conns, args.users).await?.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
+            let refreshed = run(saddr, chains, secs).await?;
+            let logged_in = run(saddr, logins(0), secs).await?;
+            rates.push((refreshed.rate(), logged_in.rate()));
+            let upper = sync.to_uppercase();
+            measure(&mut rows, &format!("SQLite synchronous={upper}: refresh (rotation)"), conns, refreshed);
+            measure(&mut rows, &format!("SQLite synchronous={upper}: password login"), conns, logged_in);
+            drop(node);
+            let _ = std::fs::remove_dir_all(&sdir);
+        }
+        let (normal, full) = (rates[0], rates[1]);
+        for (name, r) in [
+            ("  SQLite refresh, FULL ÷ NORMAL", full.0 / normal.0.max(1.0)),
+            ("  SQLite password login, FULL ÷ NORMAL", full.1 / normal.1.max(1.0)),
+        ] {
+            rows.push(Row { name: name.into(), connections: conns, stats: None, note: format!("{r:.2} ×") });
+        }
+    }
 
     let argon = argon2_ceiling(secs).await?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

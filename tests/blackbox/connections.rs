@@ -285,3 +285,32 @@ async fn out_of_file_descriptors_accepting_waits_and_warns_once_and_serves_again
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_client_opening_in_http2_is_told_http_1_1_is_required_and_an_h2c_upgrade_is_answered_in_http_1_1() {
+    let s = Server::start().await;
+    // Prior knowledge (RFC 9113 §3.3): the preface, then the client's SETTINGS.
+    let mut c = TcpStream::connect(s.addr()).await.unwrap();
+    c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await.unwrap();
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), c.read_to_end(&mut got)).await;
+    assert!(read.is_ok(), "the connection is closed after the refusal");
+    assert!(got.len() >= 18 + 8, "a SETTINGS and a GOAWAY frame, not a closed connection with no bytes: {got:?}");
+    assert_eq!(&got[..9], &[0, 0, 0, 0x4, 0, 0, 0, 0, 0], "the server preface: an empty SETTINGS frame");
+    let goaway = &got[9..];
+    assert_eq!(goaway[3], 0x7, "then a GOAWAY: {got:?}");
+    assert_eq!(u32::from_be_bytes(goaway[13..17].try_into().unwrap()), 0xd, "HTTP_1_1_REQUIRED");
+    assert_eq!(String::from_utf8_lossy(&goaway[17..]), "authd serves HTTP/1.1");
+
+    // An upgrade request (RFC 9110 §7.8) is answered in HTTP/1.1 as if it had not asked.
+    let mut c = TcpStream::connect(s.addr()).await.unwrap();
+    c.write_all(
+        b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\
+          HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let said = answer(&mut c).await;
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    assert!(!said.to_ascii_lowercase().contains("upgrade: h2c"), "{said}");
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use infra::Database;
 
-use crate::config::Settings;
+use crate::config::{Settings, SqliteSynchronous};
 
 /// The configured database, reachable and (when allowed) migrated, and its URL.
 pub async fn open(settings: &Settings) -> anyhow::Result<(String, Database)> {
@@ -28,7 +28,11 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(String, Database)> {
         statement: (settings.database.db_statement_timeout_ms > 0)
             .then(|| Duration::from_millis(settings.database.db_statement_timeout_ms)),
     };
-    let db = infra::db::connect_with(&url, settings.database.db_max_connections, waits)
+    let sqlite_sync = match settings.database.sqlite_synchronous {
+        SqliteSynchronous::Full => infra::db::SqliteSync::Full,
+        SqliteSynchronous::Normal => infra::db::SqliteSync::Normal,
+    };
+    let db = infra::db::connect_with(&url, settings.database.db_max_connections, waits, sqlite_sync)
         .await
         .context("cannot open the database (check DATABASE_URL)")?;
     if settings.database.auto_migrate {

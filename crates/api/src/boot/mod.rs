@@ -4,6 +4,7 @@
 
 pub mod data_dir;
 pub mod database;
+mod http2;
 pub mod log_sink;
 pub mod node;
 pub mod per_address;

@@ -5,6 +5,7 @@
 //!
 //! - a request head must arrive whole within `AUTHD_HEADER_TIMEOUT_MS` of
 //!   its first byte (or of the connection opening): slowloris;
+//! - a connection opened in HTTP/2 is told to use HTTP/1.1 ([`super::http2`]);
 //! - a connection idle between requests is closed after
 //!   `AUTHD_KEEP_ALIVE_TIMEOUT_MS`;
 //! - at most `AUTHD_MAX_CONNECTIONS` connections are open at once; one more
@@ -40,6 +41,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
+use super::http2::{self, Opening};
 use super::per_address::PerAddress;
 use super::refuse::{LINGERING_REFUSALS, refuse};
 
@@ -301,6 +303,21 @@ async fn connection(
     mut stopping: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
+    let opening = tokio::select! {
+        opening = http2::opening(&stream, limits.header_timeout) => opening,
+        _ = stopping.wait_for(|stopping| *stopping) => return,
+    };
+    match opening {
+        Opening::Http1 => {}
+        Opening::Http2 => {
+            tracing::debug!(%peer, "an HTTP/2 opening: told HTTP/1.1 is required (GOAWAY) and closed");
+            return http2::refuse(stream).await;
+        }
+        Opening::Silent => {
+            tracing::debug!(%peer, "no request head within AUTHD_HEADER_TIMEOUT_MS: closed");
+            return;
+        }
+    }
     let activity = Arc::new(Activity::new());
     let service = {
         let activity = activity.clone();

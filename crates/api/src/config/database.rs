@@ -1,7 +1,23 @@
 //! The database: where it is, how long a request waits for it, what is
 //! purged, and how revocations reach every node.
 
-use super::section::section;
+use serde::Deserialize;
+
+use super::section::{section, words};
+
+/// `AUTHD_SQLITE_SYNCHRONOUS`: when SQLite makes a commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Every commit is on disk before it is answered (the WAL is synced at
+    /// each commit): a power cut loses nothing acknowledged.
+    Full,
+    /// The WAL is synced only at checkpoints: a process crash loses
+    /// nothing, a power cut may lose the last commits.
+    Normal,
+}
+
+words!(SqliteSynchronous);
 
 section! {
     /// Settings of the database and of the work done in it.
@@ -19,6 +35,10 @@ section! {
         /// `AUTHD_DB_STATEMENT_TIMEOUT_MS`: how long one statement may run or
         /// wait for a lock before the request is answered 503; 0: no bound.
         pub db_statement_timeout_ms: u64 = 5000,
+        /// `AUTHD_SQLITE_SYNCHRONOUS`: `full` (default: a commit is on disk
+        /// before it is answered) or `normal` (synced at checkpoints: a power
+        /// cut may lose the last commits). PostgreSQL ignores it.
+        pub sqlite_synchronous: SqliteSynchronous = SqliteSynchronous::Full,
         /// `AUTHD_AUTO_MIGRATE`: apply pending migrations when serving.
         pub auto_migrate: bool = true,
         /// `AUTHD_PURGE_INTERVAL_MS`: how often each node purges finished data.

@@ -32,7 +32,7 @@ pub mod tokens;
 
 pub use apps::Apps;
 pub use bootstrap::Bootstrap;
-pub use database::Database;
+pub use database::{Database, SqliteSynchronous};
 pub use delivery::{Delivery, MailSender, PhoneSender, Provider, SenderPlan};
 pub use factors::Factors;
 pub use limits::Limits;

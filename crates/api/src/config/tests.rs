@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 97] = [
+const EVERY_VARIABLE: [&str; 98] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -86,6 +86,7 @@ const EVERY_VARIABLE: [&str; 97] = [
     "AUTHD_SMS_PREFIX_MAX_PER_HOUR",
     "AUTHD_SMS_PROVIDER",
     "AUTHD_SMTP_URL",
+    "AUTHD_SQLITE_SYNCHRONOUS",
     "AUTHD_TEMP_TTL",
     "AUTHD_TOTP_MAIL_FALLBACK",
     "AUTHD_TRUSTED_DEVICE_DAYS",

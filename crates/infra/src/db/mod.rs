@@ -25,10 +25,23 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
 /// Opens a pool for `url` (`postgres://…` or `sqlite://…`) with the default
-/// acquire timeout and no statement timeout (so no [`Deadline`]): for the
-/// CLI, migrations and tests.
+/// acquire timeout, no statement timeout (so no [`Deadline`]) and SQLite
+/// commits synced: for the CLI, migrations and tests.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
-    connect_with(url, max_connections, Waits { acquire: DEFAULT_ACQUIRE_TIMEOUT, statement: None }).await
+    let waits = Waits { acquire: DEFAULT_ACQUIRE_TIMEOUT, statement: None };
+    connect_with(url, max_connections, waits, SqliteSync::Full).await
+}
+
+/// When a SQLite file in WAL mode makes a commit durable
+/// (`AUTHD_SQLITE_SYNCHRONOUS`; SQLite's `PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// The WAL is synced at every commit, before the commit returns: a
+    /// power cut loses no acknowledged write.
+    Full,
+    /// The WAL is synced only at checkpoints: a process crash loses
+    /// nothing, a power cut may lose the last commits (never corrupts).
+    Normal,
 }
 
 /// How long a request may wait on the database before it is answered 503.
@@ -47,7 +60,12 @@ pub struct Waits {
 /// hanging — the database's own timeouts, and authd's [`Deadline`] on every
 /// call for the answers that cannot come. SQLite files run in WAL mode with
 /// a busy timeout so that concurrent writers queue instead of failing.
-pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Result<Database, DbErr> {
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    waits: Waits,
+    sqlite_sync: SqliteSync,
+) -> Result<Database, DbErr> {
     let deadline = Deadline::new(waits.acquire, waits.statement);
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
@@ -62,7 +80,11 @@ pub async fn connect_with(url: &str, max_connections: u32, waits: Waits) -> Resu
         opts.map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
             let o = o.foreign_keys(true).busy_timeout(busy).create_if_missing(true);
-            if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal) }
+            let synchronous = match sqlite_sync {
+                SqliteSync::Full => SqliteSynchronous::Full,
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+            };
+            if in_memory { o } else { o.journal_mode(SqliteJournalMode::Wal).synchronous(synchronous) }
         });
     } else {
         opts.max_connections(max_connections).min_connections(1);
