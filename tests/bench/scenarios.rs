@@ -633,6 +633,23 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         );
     }
     {
+        // What detecting a stalled listener faster costs the checks: a node
+        // pinging its listener 5× as often as the default, against the
+        // default node measured the same way just before.
+        let default_rate = run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?.rate();
+        let fast = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_REVOCATION_PING_MS", "100")])?;
+        caught_up(&fast.url).await?;
+        let pinged = run(addr_of(&fast.url), access.iter().cloned().map(VerifyToken).collect(), secs).await?;
+        let ratio = pinged.rate() / default_rate.max(1.0);
+        measure(&mut rows, "verify-token, listener pinged every 100 ms (stall bound 0.3 s)", conns, pinged);
+        rows.push(Row {
+            name: "  ÷ verify-token pinged every 500 ms, measured just before".into(),
+            connections: conns,
+            stats: None,
+            note: format!("{ratio:.2} ×"),
+        });
+    }
+    {
         // The same checks on tokens signed with Ed25519 (AUTHD_JWT_ALG=EdDSA),
         // and the codec's own rates per algorithm.
         let ed = spawn_authd(&db_url, &dir, &mail_log, &[("AUTHD_JWT_ALG", "EdDSA")])?;

@@ -296,3 +296,70 @@ async fn the_removed_session_cache_setting_is_refused_at_start_with_its_successo
     assert!(stderr.contains("AUTHD_SESSION_CACHE_MS") && stderr.contains("AUTHD_REVOCATION_PUSH"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// The proxy runs on the runtime while requests wait on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_listener_stalls_silently_honours_a_revoked_token_for_less_than_three_pings() {
+    use std::time::{Duration, Instant};
+
+    use crate::proxy::{DbProxy, host_port};
+    local_only!("freezes the database connections of a second node it starts");
+    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+        println!("skipped on SQLite: the revocation listener is PostgreSQL's");
+        return;
+    };
+    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
+    let a = Server::start_with(&[("DATABASE_URL", &real)]).await;
+    // b reaches the database through a proxy the test freezes: its listener
+    // hears nothing more, and no error tells it so (a stopped server, a
+    // black-holed route).
+    let mut proxy = DbProxy::new(&host_port(&real));
+    proxy.up().await;
+    let ping = Duration::from_millis(200);
+    let b = a.second_node_with(&[
+        ("DATABASE_URL", &proxy.url_for(&real)),
+        ("AUTHD_REVOCATION_PING_MS", "200"),
+        ("AUTHD_DB_ACQUIRE_TIMEOUT_MS", "300"),
+        ("AUTHD_DB_STATEMENT_TIMEOUT_MS", "300"),
+    ]);
+    caught_up(&a).await;
+    caught_up(&b).await;
+    let u = a.register("stalled", false).await;
+    let access = token(&a.tokens(&u).await, "access_token");
+    verify(&b, &access).await.ok(200);
+
+    proxy.freeze();
+    let frozen = Instant::now();
+    let r = a.call(Method::POST, "/auth/logout", Some(&access), None).await;
+    assert_eq!(r.status.as_u16(), 204);
+    verify(&a, &access).await.problem(401, "session_revoked");
+    // Every ping b heard back was sent before the freeze, so b trusts its
+    // memory until less than 3 pings after it, then reads the frozen
+    // database (503) — never a 200 after that.
+    let mut last_honoured = None;
+    let mut refused = 0;
+    while frozen.elapsed() < 6 * ping {
+        let asked = frozen.elapsed();
+        let r = verify(&b, &access).await;
+        match r.status.as_u16() {
+            200 => last_honoured = Some(asked),
+            503 | 401 => refused += 1,
+            other => panic!("{other}: {}", r.body),
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let last = last_honoured.unwrap_or_default();
+    println!(
+        "a stalled listener (ping {} ms): the revoked token was last honoured when asked {} ms after the freeze; {refused} answers refused it after",
+        ping.as_millis(),
+        last.as_millis()
+    );
+    assert!(last < 3 * ping, "honoured {} ms after the listener stalled (bound: 3 × ping)", last.as_millis());
+    assert!(refused > 0, "after the bound the node stops trusting its memory");
+    proxy.thaw();
+    refused_within_a_second(&b, &access).await;
+}
+
+async fn verify(node: &Server, access: &str) -> crate::harness::Reply {
+    node.call(Method::POST, "/auth/verify-token", Some(access), None).await
+}
