@@ -643,7 +643,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         let ratio = pinged.rate() / default_rate.max(1.0);
         measure(&mut rows, "verify-token, listener pinged every 100 ms (stall bound 0.3 s)", conns, pinged);
         rows.push(Row {
-            name: "  ÷ verify-token pinged every 500 ms, measured just before".into(),
+            name: "  ÷ verify-token pinged every 250 ms (the default), measured just before".into(),
             connections: conns,
             stats: None,
             note: format!("{ratio:.2} ×"),

@@ -314,3 +314,62 @@ async fn a_client_opening_in_http2_is_told_http_1_1_is_required_and_an_h2c_upgra
     assert!(said.starts_with("HTTP/1.1 200"), "{said}");
     assert!(!said.to_ascii_lowercase().contains("upgrade: h2c"), "{said}");
 }
+
+/// A request head through a proxy at 127.0.0.1 for the client `client`,
+/// its body not sent yet: the request is in flight until the body comes.
+async fn half_sent_through_proxy(s: &Server, client: &str) -> TcpStream {
+    let mut c = connect_from(s, "127.0.0.1").await;
+    let head = format!(
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\n\
+         Content-Type: application/json\r\nContent-Length: 64\r\n\r\n"
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    c
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_address_holds_at_most_its_share_of_requests_in_flight() {
+    local_only!("needs its own proxy and connection settings");
+    let s = Server::start_with(&[
+        ("AUTHD_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ("AUTHD_MAX_CONNECTIONS_PER_ADDRESS", "2"),
+        ("AUTHD_RATE_TOKEN_PER_MINUTE", "0"),
+    ])
+    .await;
+    let user = s.register("forwarded", false).await;
+    // The proxy's own connections are exempt; the client behind it is not.
+    let first = half_sent_through_proxy(&s, "203.0.113.7").await;
+    let _second = half_sent_through_proxy(&s, "203.0.113.7").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = connect_from(&s, "127.0.0.1").await;
+    let login = json!({"username": user.username, "password": user.password}).to_string();
+    let request = |client: &str| {
+        format!(
+            "POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: {client}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{login}",
+            login.len()
+        )
+    };
+    third.write_all(request("203.0.113.7").as_bytes()).await.unwrap();
+    let refused = answer(&mut third).await;
+    assert!(refused.starts_with("HTTP/1.1 503") && refused.contains("too_many_connections"), "{refused}");
+    assert!(refused.contains("203.0.113.7 has as many requests in flight through the proxy"), "{refused}");
+    assert!(refused.to_ascii_lowercase().contains("retry-after: 1"), "{refused}");
+    // Another client behind the same proxy logs in meanwhile.
+    let mut other = connect_from(&s, "127.0.0.1").await;
+    other.write_all(request("198.51.100.1").as_bytes()).await.unwrap();
+    let served = answer(&mut other).await;
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+    // A request that ends gives its place back.
+    drop(first);
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut again = connect_from(&s, "127.0.0.1").await;
+        again.write_all(request("203.0.113.7").as_bytes()).await.unwrap();
+        if answer(&mut again).await.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(Instant::now() < until, "an ended request's place was not given back to its address");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -50,7 +50,14 @@ pub fn routes(
     let api = crate::v1::openapi::service();
     let doc = Arc::new(crate::v1::openapi::Document::new(&api.spec(), "/api/v1")?);
     let pages_csp = HeaderValue::from_static(crate::ui::CSP);
-    let layer = Arc::new(HttpLayer { body, headers, proxies: proxies.clone(), paths: doc.clone(), pages_csp });
+    // Behind trusted proxies, each forwarded client's requests in flight
+    // are bounded as a client's connections are (http::per_address).
+    let forwarded = match proxies.0.is_empty() {
+        true => None,
+        false => Some(crate::boot::serve::per_address(server, crate::boot::server::max_connections(server))?),
+    };
+    let layer =
+        Arc::new(HttpLayer { body, headers, proxies: proxies.clone(), forwarded, paths: doc.clone(), pages_csp });
     let spec = poem::endpoint::make_sync(move |_| {
         Response::builder().content_type("application/json; charset=utf-8").body(doc.json().to_owned())
     });

@@ -7,7 +7,6 @@ pub mod database;
 mod http2;
 pub mod log_sink;
 pub mod node;
-pub mod per_address;
 mod refuse;
 pub mod secrets;
 pub mod senders;

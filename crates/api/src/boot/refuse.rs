@@ -10,8 +10,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-use super::per_address::Refusal;
 use crate::http::error::{PROBLEM_JSON, Problem};
+use crate::http::per_address::Refusal;
 
 /// One more connection than allowed: a short 503 it can read, then closed.
 /// The answer goes out after the request head (an HTTP client takes no

@@ -1,6 +1,7 @@
 //! `authd serve`: the node's listeners, workers and first administrator,
 //! until SIGTERM or Ctrl-C, then the drain.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -8,6 +9,7 @@ use domain::admin::Bootstrap;
 use poem::EndpointExt;
 
 use crate::config::Settings;
+use crate::http::per_address::PerAddress;
 
 /// Serves until SIGTERM or Ctrl-C: starts the node's listeners and
 /// workers, makes the first administrator when asked, then drains.
@@ -43,22 +45,13 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.database.purge_interval_ms),
     );
     let app = crate::routes::routes(services, db.clone(), signing_keys, &settings)?;
-    let open_files = crate::boot::server::raise_open_file_limit();
     let limits = crate::boot::server::Limits {
         header_timeout: Duration::from_millis(settings.server.header_timeout_ms),
         keep_alive_timeout: Duration::from_millis(settings.server.keep_alive_timeout_ms),
-        max_connections: settings
-            .server
-            .max_connections
-            .unwrap_or_else(|| crate::boot::server::default_max_connections(open_files)),
+        max_connections: crate::boot::server::max_connections(&settings.server),
         shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
     };
-    let proxies = settings.server.trusted_proxies().map_err(anyhow::Error::msg)?;
-    let per_address = |limits: &crate::boot::server::Limits| {
-        use crate::boot::per_address::{PerAddress, default_per_address, reserve};
-        let limit = settings.server.max_connections_per_address.unwrap_or(default_per_address(limits.max_connections));
-        PerAddress::new(limit, reserve(limits.max_connections), proxies.clone())
-    };
+    let per_address = |limits: &crate::boot::server::Limits| per_address(&settings.server, limits.max_connections);
     tracing::info!(
         max_connections = limits.max_connections,
         "authd listening on http://{addr} (API explorer: http://{addr}/docs)"
@@ -76,17 +69,28 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
                 listener,
                 ep,
                 limits,
-                per_address(&limits),
+                per_address(&limits)?,
                 shutdown_signal(),
             )))
         }
         None => None,
     };
-    crate::boot::server::serve(socket, app.boxed(), limits, per_address(&limits), shutdown_signal()).await?;
+    crate::boot::server::serve(socket, app.boxed(), limits, per_address(&limits)?, shutdown_signal()).await?;
     if let Some(metrics) = metrics {
         metrics.await??;
     }
     Ok(())
+}
+
+/// The per-address bound of the settings (`AUTHD_MAX_CONNECTIONS_PER_ADDRESS`,
+/// its reserve) out of `max_connections`, trusted proxies exempt: for the
+/// connections of each listener, and for the requests forwarded by those
+/// proxies (`routes`).
+pub fn per_address(server: &crate::config::Server, max_connections: usize) -> anyhow::Result<Arc<PerAddress>> {
+    use crate::http::per_address::{default_per_address, reserve};
+    let limit = server.max_connections_per_address.unwrap_or(default_per_address(max_connections));
+    let proxies = server.trusted_proxies().map_err(anyhow::Error::msg)?;
+    Ok(PerAddress::with_capacity(limit, reserve(max_connections), max_connections, proxies))
 }
 
 async fn shutdown_signal() {

@@ -13,7 +13,7 @@
 //!   open-file limit and stop the health checks with everything else;
 //! - one address holds at most `AUTHD_MAX_CONNECTIONS_PER_ADDRESS` of them,
 //!   and the last places are kept for addresses with none open
-//!   ([`super::per_address`]);
+//!   ([`crate::http::per_address`]);
 //! - on SIGTERM, no new connection is taken, connections without a request
 //!   in flight close at once, and requests in flight finish within
 //!   `AUTHD_SHUTDOWN_GRACE_MS`.
@@ -42,8 +42,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
 use super::http2::{self, Opening};
-use super::per_address::PerAddress;
 use super::refuse::{LINGERING_REFUSALS, refuse};
+use crate::http::per_address::PerAddress;
 
 /// The server's bounds (see the module's documentation).
 #[derive(Debug, Clone, Copy)]
@@ -137,6 +137,12 @@ pub async fn serve(
         ),
     }
     Ok(())
+}
+
+/// `AUTHD_MAX_CONNECTIONS`, or [`default_max_connections`] of the open-file
+/// limit (raised to the hard one first: see [`raise_open_file_limit`]).
+pub fn max_connections(server: &crate::config::Server) -> usize {
+    server.max_connections.unwrap_or_else(|| default_max_connections(raise_open_file_limit()))
 }
 
 /// The default connection bound: 10 000, or three quarters of the open-file

@@ -53,10 +53,10 @@ section! {
         /// pooler in transaction mode, which cannot LISTEN).
         pub revocation_push: bool = true,
         /// `AUTHD_REVOCATION_PING_MS`: how often the listener proves it is
-        /// caught up (default 500). The memory is trusted for three times this
+        /// caught up (default 250). The memory is trusted for three times this
         /// after each proof: a listener gone silent falls back to the database
         /// within that.
-        pub revocation_ping_ms: u64 = 500,
+        pub revocation_ping_ms: u64 = 250,
         /// `AUTHD_REVOCATION_RETRY_MS`: the first wait before the listener
         /// reconnects (default 250, doubling to 5 s); it checks the database meanwhile.
         pub revocation_retry_ms: u64 = 250,

@@ -1,5 +1,6 @@
 //! The one layer every request goes through (see [`HttpLayer`]).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use poem::PathPattern;
@@ -9,7 +10,8 @@ use tracing::Instrument;
 
 use crate::http::body_limit::BodyLimits;
 use crate::http::client_addr::TrustedProxies;
-use crate::http::error::problem_from_poem;
+use crate::http::error::{Problem, problem_from_poem};
+use crate::http::per_address::{Held, PerAddress, Refusal};
 use crate::http::request_log;
 
 /// Whether `path` is answered by a page for a person (the pages' CSP and
@@ -32,6 +34,9 @@ pub struct HttpLayer {
     pub body: BodyLimits,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub proxies: TrustedProxies,
+    /// Behind trusted proxies: the requests in flight of each forwarded
+    /// client address, bounded as a client's own connections are.
+    pub forwarded: Option<Arc<PerAddress>>,
     /// The methods each path has, for the `Allow` of a 405.
     pub paths: Arc<dyn AllowedMethods>,
     /// The pages' Content-Security-Policy (`ui::CSP`).
@@ -59,6 +64,10 @@ impl HttpLayer {
             if let Some(refused) = headers_too_large(&req) {
                 return (refused, None);
             }
+            let _in_flight = match self.admit_forwarded(&req) {
+                Ok(held) => held,
+                Err((client, why)) => return (forwarded_refusal(client, why), None),
+            };
             match crate::http::body_limit::limit_body(self.body, req).await {
                 // Boxed as well: the route's future (about 3.6 KB) would
                 // otherwise make up most of this one.
@@ -111,6 +120,38 @@ impl HttpLayer {
         }
         Ok(resp)
     }
+}
+
+impl HttpLayer {
+    /// Counts a request that came through a trusted proxy against its
+    /// forwarded client address until dropped, or says which address was
+    /// refused and why. Other requests are counted by their connection.
+    fn admit_forwarded(&self, req: &Request) -> Result<Option<Held>, (IpAddr, Refusal)> {
+        let Some(per) = &self.forwarded else { return Ok(None) };
+        let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else { return Ok(None) };
+        if !self.proxies.trusts(peer) {
+            return Ok(None);
+        }
+        let forwarded: Vec<&str> =
+            req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let client = self.proxies.client(peer, &forwarded);
+        per.admit_request(client).map(Some).map_err(|why| (client, why))
+    }
+}
+
+/// The 503 a refused connection gets, for a request behind a proxy.
+fn forwarded_refusal(client: IpAddr, why: Refusal) -> Response {
+    let detail = match why {
+        Refusal::Address => format!(
+            "{client} has as many requests in flight through the proxy as one address may \
+             (AUTHD_MAX_CONNECTIONS_PER_ADDRESS); try again shortly."
+        ),
+        Refusal::Reserve => "The server's last places are kept for other clients; try again shortly.".into(),
+    };
+    let p = Problem::new(poem::http::StatusCode::SERVICE_UNAVAILABLE, "too_many_connections", detail);
+    let mut resp = p.into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
 }
 
 /// The most header bytes (names and values) a request may carry: generous

@@ -12,6 +12,7 @@ pub mod json_body;
 pub mod jwks;
 pub mod layer;
 pub mod metrics;
+pub mod per_address;
 pub mod request_log;
 pub mod security;
 pub mod state;

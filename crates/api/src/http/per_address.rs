@@ -9,10 +9,14 @@
 //!   open, so a load balancer's or orchestrator's health check still gets
 //!   in while a few clients hold the rest;
 //! - the addresses of `AUTHD_TRUSTED_PROXIES` are exempt: every client
-//!   behind a proxy shares its address.
+//!   behind a proxy shares its address. Behind them, the same bound holds
+//!   for the requests in flight of each forwarded client address
+//!   (`X-Forwarded-For`, as far as it is believed), counted by a second
+//!   [`PerAddress`] in the HTTP layer ([`super::layer`]): a proxy
+//!   opens a connection to authd for each request a client has in flight.
 //!
 //! A refused connection gets the same short 503 as one past the global
-//! bound ([`super::server`]), naming which limit it met.
+//! bound (`boot::server`), naming which limit it met.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -41,13 +45,22 @@ pub enum Refusal {
     Reserve,
 }
 
-/// The open connections of each address.
+/// The open connections (or requests in flight) of each address.
 pub struct PerAddress {
-    open: Mutex<HashMap<IpAddr, usize>>,
+    open: Mutex<Open>,
     /// Connections one address may hold; 0: no bound.
     limit: usize,
     reserve: usize,
+    /// Places in all, for [`admit_request`](Self::admit_request).
+    capacity: usize,
     exempt: Vec<IpNet>,
+}
+
+#[derive(Default)]
+struct Open {
+    by_address: HashMap<IpAddr, usize>,
+    /// The sum of `by_address`.
+    total: usize,
 }
 
 /// A connection counted against its address until dropped.
@@ -59,11 +72,13 @@ pub struct Held {
 impl Drop for Held {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
-        let mut open = self.owner.lock();
-        if let Some(n) = open.get_mut(&key) {
+        let mut guard = self.owner.lock();
+        let open = &mut *guard;
+        if let Some(n) = open.by_address.get_mut(&key) {
             *n -= 1;
+            open.total -= 1;
             if *n == 0 {
-                open.remove(&key);
+                open.by_address.remove(&key);
             }
         }
     }
@@ -83,10 +98,15 @@ fn key(ip: IpAddr) -> IpAddr {
 
 impl PerAddress {
     pub fn new(limit: usize, reserve: usize, exempt: Vec<IpNet>) -> Arc<Self> {
-        Arc::new(Self { open: Mutex::new(HashMap::new()), limit, reserve, exempt })
+        Self::with_capacity(limit, reserve, 0, exempt)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+    /// A bound on each address out of `capacity` places in all, counted here.
+    pub fn with_capacity(limit: usize, reserve: usize, capacity: usize, exempt: Vec<IpNet>) -> Arc<Self> {
+        Arc::new(Self { open: Mutex::new(Open::default()), limit, reserve, capacity, exempt })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
         // Every update leaves the map whole: a panic elsewhere cannot break it.
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -94,25 +114,39 @@ impl PerAddress {
     /// Takes a connection from `ip` that has a place of the global bound,
     /// `free` places being left after it, or says why not.
     pub fn admit(self: &Arc<Self>, ip: IpAddr, free: usize) -> Result<Held, Refusal> {
+        self.admit_where(ip, |_| free)
+    }
+
+    /// Takes a request in flight from `ip` (a client behind a trusted
+    /// proxy) out of this bound's own capacity, or says why not.
+    pub fn admit_request(self: &Arc<Self>, ip: IpAddr) -> Result<Held, Refusal> {
+        let capacity = self.capacity;
+        self.admit_where(ip, |total| capacity.saturating_sub(total + 1))
+    }
+
+    /// [`admit`](Self::admit) with the places left after this one computed
+    /// from the total held, under the same lock.
+    fn admit_where(self: &Arc<Self>, ip: IpAddr, free: impl FnOnce(usize) -> usize) -> Result<Held, Refusal> {
         if self.exempt.iter().any(|net| net.contains(&ip)) {
             return Ok(Held { owner: self.clone(), key: None });
         }
         let key = key(ip);
         let mut open = self.lock();
-        let held = open.get(&key).copied().unwrap_or(0);
+        let held = open.by_address.get(&key).copied().unwrap_or(0);
         if self.limit > 0 && held >= self.limit {
             return Err(Refusal::Address);
         }
-        if held > 0 && free < self.reserve {
+        if held > 0 && free(open.total) < self.reserve {
             return Err(Refusal::Reserve);
         }
-        *open.entry(key).or_insert(0) += 1;
+        *open.by_address.entry(key).or_insert(0) += 1;
+        open.total += 1;
         Ok(Held { owner: self.clone(), key: Some(key) })
     }
 
     /// Addresses holding a connection now.
     pub fn addresses(&self) -> usize {
-        self.lock().len()
+        self.lock().by_address.len()
     }
 }
 
@@ -159,5 +193,20 @@ mod tests {
         assert_eq!(p.admit(ip("::ffff:192.0.2.1"), 100).err(), Some(Refusal::Address), "the same IPv4");
         let proxied: Vec<_> = (0..50).map(|_| p.admit(ip("10.1.2.3"), 0).unwrap()).collect();
         assert_eq!((proxied.len(), p.addresses()), (50, 3), "a proxy is neither bounded nor counted");
+    }
+
+    #[test]
+    fn requests_behind_a_proxy_are_bounded_per_forwarded_address_out_of_the_capacity_with_its_reserve() {
+        let p = PerAddress::with_capacity(2, 1, 4, vec!["10.0.0.0/8".parse().unwrap()]);
+        let a1 = p.admit_request(ip("203.0.113.7")).unwrap();
+        let _a2 = p.admit_request(ip("203.0.113.7")).unwrap();
+        assert_eq!(p.admit_request(ip("203.0.113.7")).err(), Some(Refusal::Address));
+        let _b1 = p.admit_request(ip("198.51.100.1")).unwrap();
+        // 3 of 4 held: the last place is the reserve, for an address with none.
+        assert_eq!(p.admit_request(ip("198.51.100.1")).err(), Some(Refusal::Reserve));
+        let c = p.admit_request(ip("192.0.2.9")).expect("an address with none takes the reserved place");
+        assert!(p.admit_request(ip("10.9.9.9")).is_ok(), "the proxy's own requests are exempt");
+        drop((a1, c));
+        assert!(p.admit_request(ip("198.51.100.1")).is_ok(), "places given back when requests end");
     }
 }
