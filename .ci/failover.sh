@@ -62,7 +62,7 @@ if ! command -v haproxy >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq haproxy >/dev/null
 fi
-haproxy -v | head -1
+haproxy -v | sed -n 1p
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
 fi
