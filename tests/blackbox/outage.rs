@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::harness::{PASSWORD, Server, local_only};
-use crate::proxy::{DbProxy, host_port};
+use crate::proxy::fresh_database_behind_proxy;
 
 /// Registers a fresh user; its username when the answer was 201.
 async fn try_register(s: &Server, n: usize) -> (StatusCode, Option<String>, serde_json::Value) {
@@ -28,12 +28,10 @@ async fn status_of(s: &Server, path: &str) -> StatusCode {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_then_service_resumes_and_no_acknowledged_write_is_lost() {
     local_only!("cuts the database of a server it starts");
-    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+    let Some((real, mut proxy)) = fresh_database_behind_proxy().await else {
         println!("skipped: needs a PostgreSQL server (AUTHD_TEST_DATABASE_URL); CI runs it there");
         return;
     };
-    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
-    let mut proxy = DbProxy::new(&host_port(&real));
     proxy.up().await;
     let url = proxy.url_for(&real);
     let s = Server::start_with(&[("DATABASE_URL", &url), ("AUTHD_DB_ACQUIRE_TIMEOUT_MS", "1000")]).await;
@@ -145,12 +143,10 @@ async fn answer_within(s: &Server, ask: &Ask, limit: Duration) -> (Duration, Opt
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_database_frozen_every_route_answers_within_acquire_plus_statement_timeout_and_service_resumes() {
     local_only!("freezes the database of a server it starts");
-    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+    let Some((real, mut proxy)) = fresh_database_behind_proxy().await else {
         println!("skipped: needs a PostgreSQL server (AUTHD_TEST_DATABASE_URL); CI runs it there");
         return;
     };
-    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
-    let mut proxy = DbProxy::new(&host_port(&real));
     proxy.up().await;
     let url = proxy.url_for(&real);
     // The bound the README states: acquire + statement timeout + 0.5 s.

@@ -105,6 +105,15 @@ async fn pump(
     let _ = to.shutdown().await;
 }
 
+/// A fresh database on the test PostgreSQL server (its URL) and a proxy to
+/// it, not yet serving; None without AUTHD_TEST_DATABASE_URL.
+pub async fn fresh_database_behind_proxy() -> Option<(String, DbProxy)> {
+    let admin = std::env::var(crate::testdb::POSTGRES_ENV).ok()?;
+    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
+    let proxy = DbProxy::new(&host_port(&real));
+    Some((real, proxy))
+}
+
 /// A port on 127.0.0.1 nothing listens on (bound, then let go).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -54,14 +54,12 @@ fn line_with(lines: &mpsc::Receiver<String>, text: &str, within: Duration) -> Op
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authd_waits_for_a_database_that_comes_up_after_it_and_then_serves() {
     local_only!("starts authd itself on a database that appears late");
-    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
+    // The same database behind a port that answers only later: a proxy to
+    // the real server, started once authd has said it is waiting.
+    let Some((real, mut proxy)) = crate::proxy::fresh_database_behind_proxy().await else {
         println!("skipped: needs a PostgreSQL server (AUTHD_TEST_DATABASE_URL); CI runs it there");
         return;
     };
-    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
-    // The same database behind a port that answers only later: a proxy to
-    // the real server, started once authd has said it is waiting.
-    let mut proxy = crate::proxy::DbProxy::new(&crate::proxy::host_port(&real));
     let (mut child, lines, dir) = spawn_authd(&proxy.url_for(&real), "60");
     let waiting = line_with(&lines, "not reachable yet", Duration::from_secs(20));
     assert!(waiting.is_some(), "authd logs that it waits for the database");

@@ -302,18 +302,15 @@ async fn the_removed_session_cache_setting_is_refused_at_start_with_its_successo
 async fn a_node_whose_listener_stalls_silently_honours_a_revoked_token_for_less_than_three_pings() {
     use std::time::{Duration, Instant};
 
-    use crate::proxy::{DbProxy, host_port};
     local_only!("freezes the database connections of a second node it starts");
-    let Ok(admin) = std::env::var(crate::testdb::POSTGRES_ENV) else {
-        println!("skipped on SQLite: the revocation listener is PostgreSQL's");
-        return;
-    };
-    let real = crate::testdb::create_postgres_database(&admin).await.unwrap();
-    let a = Server::start_with(&[("DATABASE_URL", &real)]).await;
     // b reaches the database through a proxy the test freezes: its listener
     // hears nothing more, and no error tells it so (a stopped server, a
     // black-holed route).
-    let mut proxy = DbProxy::new(&host_port(&real));
+    let Some((real, mut proxy)) = crate::proxy::fresh_database_behind_proxy().await else {
+        println!("skipped on SQLite: the revocation listener is PostgreSQL's");
+        return;
+    };
+    let a = Server::start_with(&[("DATABASE_URL", &real)]).await;
     proxy.up().await;
     let ping = Duration::from_millis(200);
     let b = a.second_node_with(&[

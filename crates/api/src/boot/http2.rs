@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 /// The first bytes of a connection opened with HTTP/2 (RFC 9113 §3.4). No
 /// HTTP/1.1 request starts like it ("PRI" is no method authd serves).
-pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// `HTTP_1_1_REQUIRED` (RFC 9113 §7).
 const HTTP_1_1_REQUIRED: u32 = 0xd;

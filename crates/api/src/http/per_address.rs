@@ -97,10 +97,6 @@ fn key(ip: IpAddr) -> IpAddr {
 }
 
 impl PerAddress {
-    pub fn new(limit: usize, reserve: usize, exempt: Vec<IpNet>) -> Arc<Self> {
-        Self::with_capacity(limit, reserve, 0, exempt)
-    }
-
     /// A bound on each address out of `capacity` places in all, counted here.
     pub fn with_capacity(limit: usize, reserve: usize, capacity: usize, exempt: Vec<IpNet>) -> Arc<Self> {
         Arc::new(Self { open: Mutex::new(Open::default()), limit, reserve, capacity, exempt })
@@ -160,21 +156,21 @@ mod tests {
 
     #[test]
     fn an_address_holds_at_most_its_bound_and_a_closed_connection_gives_its_place_back() {
-        let p = PerAddress::new(2, 0, vec![]);
+        let p = PerAddress::with_capacity(2, 0, 0, vec![]);
         let a = p.admit(ip("203.0.113.7"), 100).unwrap();
         let _b = p.admit(ip("203.0.113.7"), 100).unwrap();
         assert_eq!(p.admit(ip("203.0.113.7"), 100).err(), Some(Refusal::Address));
         assert!(p.admit(ip("203.0.113.8"), 100).is_ok(), "another address counts apart");
         drop(a);
         assert!(p.admit(ip("203.0.113.7"), 100).is_ok(), "its place is free again");
-        let unbounded = PerAddress::new(0, 0, vec![]);
+        let unbounded = PerAddress::with_capacity(0, 0, 0, vec![]);
         let held: Vec<_> = (0..1000).map(|_| unbounded.admit(ip("203.0.113.7"), 100).unwrap()).collect();
         assert_eq!(held.len(), 1000, "0: no bound");
     }
 
     #[test]
     fn the_reserve_is_only_for_an_address_with_no_connection_open() {
-        let p = PerAddress::new(0, 3, vec![]);
+        let p = PerAddress::with_capacity(0, 3, 0, vec![]);
         let greedy = p.admit(ip("203.0.113.7"), 3).unwrap();
         assert_eq!(p.admit(ip("203.0.113.7"), 2).err(), Some(Refusal::Reserve), "a reserved place");
         assert!(p.admit(ip("203.0.113.7"), 3).is_ok(), "above the reserve it may");
@@ -185,7 +181,7 @@ mod tests {
 
     #[test]
     fn ipv6_counts_per_64_mapped_ipv4_as_ipv4_and_trusted_proxies_are_exempt() {
-        let p = PerAddress::new(1, 0, vec!["10.0.0.0/8".parse().unwrap()]);
+        let p = PerAddress::with_capacity(1, 0, 0, vec!["10.0.0.0/8".parse().unwrap()]);
         let _a = p.admit(ip("2001:db8:1:2::1"), 100).unwrap();
         assert_eq!(p.admit(ip("2001:db8:1:2:ffff::9"), 100).err(), Some(Refusal::Address), "the same /64");
         let _other = p.admit(ip("2001:db8:1:3::1"), 100).expect("another /64");

@@ -67,11 +67,6 @@ impl Deadline {
         })
     }
 
-    /// The longest a call on the pool may take.
-    pub fn pooled(&self) -> Option<Duration> {
-        self.pooled
-    }
-
     /// Runs `call` within `limit`. When the limit passes, the miss is noted
     /// before the call is dropped (at the end of this function), so the
     /// connection it releases is released to [`check_released`](Self::check_released)
@@ -154,11 +149,6 @@ impl Database {
         self.conn.get_database_backend()
     }
 
-    /// The deadlines this pool's calls have.
-    pub fn deadline(&self) -> &Deadline {
-        &self.deadline
-    }
-
     /// Begins a transaction (within the pooled deadline) whose statements
     /// and commit each end within the held one.
     pub async fn begin(&self) -> Result<Transaction, DbErr> {
@@ -172,28 +162,37 @@ impl Database {
     }
 }
 
-#[async_trait::async_trait]
-impl ConnectionTrait for Database {
-    fn get_database_backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
-    }
+/// [`ConnectionTrait`] for a wrapper whose field `$inner` runs the calls,
+/// each within its deadline's `$limit`.
+macro_rules! within_deadline {
+    ($wrapper:ty, $inner:ident, $limit:ident) => {
+        #[async_trait::async_trait]
+        impl ConnectionTrait for $wrapper {
+            fn get_database_backend(&self) -> DbBackend {
+                self.$inner.get_database_backend()
+            }
 
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.deadline.within(self.deadline.pooled, self.conn.execute_raw(stmt)).await
-    }
+            async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+                self.deadline.within(self.deadline.$limit, self.$inner.execute_raw(stmt)).await
+            }
 
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.deadline.within(self.deadline.pooled, self.conn.execute_unprepared(sql)).await
-    }
+            async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+                self.deadline.within(self.deadline.$limit, self.$inner.execute_unprepared(sql)).await
+            }
 
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.deadline.within(self.deadline.pooled, self.conn.query_one_raw(stmt)).await
-    }
+            async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+                self.deadline.within(self.deadline.$limit, self.$inner.query_one_raw(stmt)).await
+            }
 
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.deadline.within(self.deadline.pooled, self.conn.query_all_raw(stmt)).await
-    }
+            async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+                self.deadline.within(self.deadline.$limit, self.$inner.query_all_raw(stmt)).await
+            }
+        }
+    };
 }
+
+within_deadline!(Database, conn, pooled);
+within_deadline!(Transaction, txn, held);
 
 /// A transaction of [`Database`]: statements, commit and rollback each end
 /// within the held deadline. Dropped uncommitted, it rolls back.
@@ -214,29 +213,6 @@ impl Transaction {
     }
 }
 
-#[async_trait::async_trait]
-impl ConnectionTrait for Transaction {
-    fn get_database_backend(&self) -> DbBackend {
-        self.txn.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.deadline.within(self.deadline.held, self.txn.execute_raw(stmt)).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.deadline.within(self.deadline.held, self.txn.execute_unprepared(sql)).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.deadline.within(self.deadline.held, self.txn.query_one_raw(stmt)).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.deadline.within(self.deadline.held, self.txn.query_all_raw(stmt)).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,7 +220,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_past_its_deadline_fails_as_unavailable_and_releases_are_checked_only_after_a_miss() {
         let deadline = Deadline::new(Duration::from_millis(20), Some(Duration::from_millis(30)));
-        assert_eq!(deadline.pooled(), Some(Duration::from_millis(20 + 30) + GRACE));
+        assert_eq!(deadline.pooled, Some(Duration::from_millis(20 + 30) + GRACE));
         assert_eq!(deadline.held, Some(Duration::from_millis(30) + GRACE));
         let answered = deadline.within(Some(Duration::from_millis(50)), async { Ok(7) }).await;
         assert_eq!(answered.unwrap(), 7);
@@ -260,7 +236,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_statement_timeout_there_is_no_deadline() {
         let deadline = Deadline::new(Duration::from_secs(3), None);
-        assert_eq!((deadline.pooled(), deadline.held), (None, None));
+        assert_eq!((deadline.pooled, deadline.held), (None, None));
         let slow = deadline.within(None, async {
             tokio::time::sleep(Duration::from_millis(20)).await;
             Ok(())

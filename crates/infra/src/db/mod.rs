@@ -5,7 +5,7 @@ mod deadline;
 
 use std::time::Duration;
 
-pub use deadline::{CHECK_RELEASES_FOR, Database, Deadline, GRACE, RELEASE_PING_WITHIN, Transaction};
+pub use deadline::{Database, Deadline, Transaction};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{ConnectOptions, ConnectionTrait, DbBackend, DbErr, SqlErr};
