@@ -224,6 +224,11 @@ async fn events_record_what_happened_with_the_acting_admin_and_no_secret() {
     let admin_id = s.me(&admin).await.ok(200)["id"].clone();
     assert_eq!(all[0]["actor_id"], admin_id);
     assert_eq!(all[0]["detail"]["fields"], "name");
+    // Counts are JSON numbers and yes/no are booleans, not strings.
+    let failed = all.iter().find(|e| e["kind"] == "otp_failed").unwrap();
+    assert_eq!((&failed["detail"]["remaining_attempts"], &failed["detail"]["method"]), (&json!(4), &json!("email")));
+    let sent = all.iter().find(|e| e["kind"] == "otp_sent").unwrap();
+    assert_eq!(sent["detail"]["resend"], json!(false), "{sent}");
     let text = Value::Array(all).to_string();
     for secret in [u.password.as_str(), "wrong-password-42", "marmalade", code.as_str(), tmp.as_str()] {
         assert!(!text.contains(secret), "an event carries {secret:?}");
@@ -260,4 +265,21 @@ async fn create_admin_creates_an_admin_with_a_password_from_stdin_or_promotes_a_
     let weak = s.cli(&["create-admin", "--email", "weak@example.com", "--username", "weakling"], "password\n");
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("too weak"), "{}", String::from_utf8_lossy(&weak.stderr));
+}
+
+#[tokio::test]
+async fn create_admin_on_a_terminal_asks_for_the_password_twice_and_creates_nothing_when_they_differ() {
+    local_only!("runs the authd CLI on the server's own data");
+    let s = Server::start().await;
+    let args = ["create-admin", "--email", "typo@example.com", "--username", "typo"];
+    let typo = s.cli_on_terminal(&args, "plum-orchard-velvet-62\nplum-orchard-velvet-26\n");
+    let said = String::from_utf8_lossy(&typo.stdout).into_owned();
+    assert!(!typo.status.success() && said.contains("The same password again") && said.contains("differ"), "{said}");
+    let refused = s.post("/auth/token", None, json!({"username": "typo", "password": "plum-orchard-velvet-62"})).await;
+    refused.problem(400, "invalid_credentials");
+
+    let typed = s.cli_on_terminal(&args, "plum-orchard-velvet-62\nplum-orchard-velvet-62\n");
+    let said = String::from_utf8_lossy(&typed.stdout).into_owned();
+    assert!(typed.status.success() && said.contains("created administrator typo"), "{said}");
+    s.post("/auth/token", None, json!({"username": "typo", "password": "plum-orchard-velvet-62"})).await.ok(200);
 }

@@ -88,6 +88,10 @@ async fn verify_token_answers_true_for_a_live_access_token_and_401_otherwise() {
     let body = r.ok(200);
     assert_eq!(body["message"], true);
     assert_eq!(body["user_id"], u.id.as_str());
+    // The expiry in RFC 3339 as every other time, and as the claim's Unix seconds under `exp`.
+    let exp = claims_of(&token(&pair, "access_token"))["exp"].as_i64().unwrap();
+    let at: chrono::DateTime<chrono::Utc> = body["expires_at"].as_str().expect("RFC 3339 text").parse().unwrap();
+    assert_eq!((at.timestamp(), body["exp"].as_i64()), (exp, Some(exp)), "{body}");
     s.call(Method::POST, "/auth/verify-token", Some("not.a.token"), None).await.problem(401, "token_invalid");
     s.call(Method::POST, "/auth/verify-token", None, None).await.problem(401, "token_missing");
 }

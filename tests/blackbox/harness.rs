@@ -343,6 +343,29 @@ impl Server {
     }
 
     /// Runs `authd <args>` against this server's data, feeding `stdin`.
+    /// [`cli`](Self::cli) on a terminal: `script` gives the command a
+    /// pseudo-terminal, and `typed` is what a person types into it.
+    pub fn cli_on_terminal(&self, args: &[&str], typed: &str) -> std::process::Output {
+        use std::io::Write;
+        assert!(self.child.is_some(), "the CLI needs a server this suite started");
+        let authd = self.command();
+        let line: Vec<String> = std::iter::once(authd.get_program())
+            .chain(args.iter().map(std::ffi::OsStr::new))
+            .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''")))
+            .collect();
+        let mut child = Command::new("script")
+            .args(["-qec", &line.join(" "), "/dev/null"])
+            .env_clear()
+            .envs(authd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs");
+        child.stdin.take().unwrap().write_all(typed.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     pub fn cli(&self, args: &[&str], stdin: &str) -> std::process::Output {
         use std::io::Write;
         assert!(self.child.is_some(), "the CLI needs a server this suite started");

@@ -207,6 +207,12 @@ async fn a_rotation_publishes_the_new_key_first_then_signs_with_it_and_old_token
         assert!(Instant::now() < until, "the new key {new_kid} never signed: {listed}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // `keys list` calls the key that signs now "signing", and the one it replaced "verifying".
+    let listed = String::from_utf8_lossy(&a.cli(&["keys", "list"], "").stdout).into_owned();
+    let state =
+        |kid: &str| listed.lines().find(|l| l.starts_with(kid)).map(|l| l.rsplit("  ").next().unwrap().to_owned());
+    assert_eq!(state(&new_kid).as_deref(), Some("signing"), "{listed}");
+    assert!(state(&old_kid).is_some_and(|s| s.starts_with("verifying")), "{listed}");
     for node in [&a, &b] {
         let set = jwks(node).await;
         assert_eq!(kids(&set).len(), 2, "both keys published: {set}");

@@ -48,6 +48,7 @@ fn id(v: &Value) -> String {
 async fn an_app_sends_a_code_by_mail_and_by_sms_checks_a_wrong_then_the_right_one_and_reads_approved() {
     let (s, admin) = Server::start_with_admin().await;
     let (_, key) = register(&s, &admin, json!({"code_length": 8})).await;
+    let before = crate::metrics::scrape(&s).await;
     let email = unique_email();
     let v = send(&s, &key, &email, "email").await;
     assert_eq!(
@@ -75,6 +76,41 @@ async fn an_app_sends_a_code_by_mail_and_by_sms_checks_a_wrong_then_the_right_on
     s.call_with_key(Method::POST, &check, &key, Some(json!({"code": wrong(&code)}))).await.problem(400, "otp_invalid");
     let ok = s.call_with_key(Method::POST, &check, &key, Some(json!({"code": code}))).await;
     assert_eq!(ok.ok(200)["status"], "approved");
+
+    // `/metrics` counts each check under the channel it was sent on.
+    let after = crate::metrics::scrape(&s).await;
+    let moved = |kind: &str, via: &str| {
+        let labels = [("kind", kind), ("method", via)];
+        crate::metrics::value(&after, "authd_events_total", &labels)
+            - crate::metrics::value(&before, "authd_events_total", &labels)
+    };
+    for (kind, via) in
+        [("otp_failed", "email"), ("otp_verified", "email"), ("otp_failed", "sms"), ("otp_verified", "sms")]
+    {
+        assert!(moved(kind, via) >= 1.0, "{kind} by {via} is counted under its method");
+    }
+}
+
+#[tokio::test]
+async fn verification_events_are_labelled_with_their_method_in_metrics() {
+    // Every verification event names how the code went: none is counted under an empty method.
+    let (s, admin) = Server::start_with_admin().await;
+    let (_, key) = register(&s, &admin, json!({})).await;
+    let email = unique_email();
+    let v = send(&s, &key, &email, "email").await;
+    let code = s.latest_code(&email).await;
+    let check = format!("/verifications/{}/check", id(&v));
+    s.post(&check, Some(&key), json!({"code": wrong(&code)})).await.problem(400, "otp_invalid");
+    s.post(&check, Some(&key), json!({"code": code})).await.ok(200);
+    let scraped = crate::metrics::scrape(&s).await;
+    let unlabelled: Vec<_> = scraped
+        .samples
+        .iter()
+        .filter(|x| x.metric == "authd_events_total" && x.labels.get("kind").is_some_and(|k| k.starts_with("otp_")))
+        .filter(|x| x.labels.get("method").is_none_or(str::is_empty))
+        .map(|x| x.labels.get("kind").unwrap_or_default().to_owned())
+        .collect();
+    assert!(unlabelled.is_empty(), "code events without a method: {unlabelled:?}");
 }
 
 #[tokio::test]

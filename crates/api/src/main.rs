@@ -124,12 +124,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The new administrator's password: typed without echo on a terminal, or
-/// the first line of standard input otherwise.
+/// The new administrator's password: typed twice without echo on a
+/// terminal (a typo would lock the only admin out), or the first line of
+/// standard input otherwise.
 fn read_password() -> anyhow::Result<secrecy::SecretString> {
     use std::io::{BufRead, IsTerminal};
     let line = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Password for the new administrator: ")?
+        let first = rpassword::prompt_password("Password for the new administrator: ")?;
+        let again = rpassword::prompt_password("The same password again: ")?;
+        if first != again {
+            anyhow::bail!("the two passwords differ; nothing was created");
+        }
+        first
     } else {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

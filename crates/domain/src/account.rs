@@ -178,7 +178,7 @@ impl Accounts {
         self.throttle.ensure_unlocked(&key).await?;
         if !self.hasher.verify(password, &stored.password_hash).await? {
             let failures = self.throttle.count_failure(&key, Some(uid)).await?;
-            let detail = [("reason", "wrong_password".into()), ("failures", failures.to_string())];
+            let detail = [("reason", "wrong_password".into()), ("failures", failures.into())];
             self.audit.record(uid, None, EventKind::ReauthenticationFailed, &detail).await?;
             return Err(Error::WrongPassword);
         }
@@ -226,7 +226,7 @@ impl Accounts {
             return Err(Error::TokenInvalid);
         }
         let revoked = self.sessions.revoke_all(caller.user_id, Some(caller.session_id)).await?;
-        let detail = [("other_sessions_revoked", revoked.to_string())];
+        let detail = [("other_sessions_revoked", revoked.into())];
         self.audit.record(caller.user_id, None, EventKind::PasswordChanged, &detail).await
     }
 }

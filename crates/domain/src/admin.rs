@@ -125,14 +125,14 @@ impl Admin {
             fields.push("email_verified");
         }
         let fields = fields.join(",");
-        self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields)]).await?;
+        self.audit.record(id, Some(admin.id), EventKind::UserUpdatedByAdmin, &[("fields", fields.into())]).await?;
         if patch.is_active == Some(true) {
             // Reactivating is how an administrator lifts a lockout.
             self.throttle.reset(&user_key(id)).await?;
         }
         if patch.is_active == Some(false) {
             let revoked = self.sessions.revoke_all(id, None).await?;
-            let detail = [("sessions_revoked", revoked.to_string())];
+            let detail = [("sessions_revoked", revoked.into())];
             self.audit.record(id, Some(admin.id), EventKind::UserDeactivated, &detail).await?;
         }
         Ok(user)
@@ -158,7 +158,7 @@ impl Admin {
         let removed = self.authenticator.remove_all(id).await?;
         let passkeys = self.passkeys.delete_all(id).await?;
         self.sessions.trusted_devices.forget_all(id).await?;
-        let detail = [("removed", (removed || passkeys > 0).to_string()), ("passkeys_removed", passkeys.to_string())];
+        let detail = [("removed", (removed || passkeys > 0).into()), ("passkeys_removed", passkeys.into())];
         self.audit.record(id, Some(admin.id), EventKind::SecondFactorsReset, &detail).await
     }
 

@@ -3,6 +3,11 @@ use std::time::Duration;
 /// An error from infrastructure the domain cannot interpret (database down, disk full...).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// "1 try left", "4 tries left": how many wrong answers a login may still give.
+pub fn tries_left(n: u32) -> String {
+    if n == 1 { "1 try left".to_owned() } else { format!("{n} tries left") }
+}
+
 /// Everything a use case can refuse, in domain words.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -47,7 +52,7 @@ pub enum Error {
     SessionRevoked,
     #[error("the refresh token was already used; the session has been revoked")]
     RefreshReused,
-    #[error("the one-time code is wrong ({remaining} tries left)")]
+    #[error("the one-time code is wrong ({})", tries_left(*remaining))]
     OtpInvalid { remaining: u32 },
     #[error("the one-time code was already used")]
     OtpUsed,
@@ -97,7 +102,7 @@ pub enum Error {
     /// A passkey answer that does not prove anything: malformed, for another
     /// origin, a spent or expired ceremony, an unknown credential, a bad
     /// signature, no user verification. `remaining`: the login's tries left.
-    #[error("that passkey answer is not valid{}", remaining.map(|r| format!(" ({r} tries left)")).unwrap_or_default())]
+    #[error("that passkey answer is not valid{}", remaining.map(|r| format!(" ({})", tries_left(r))).unwrap_or_default())]
     PasskeyInvalid { remaining: Option<u32> },
     #[error("this passkey is registered already")]
     PasskeyExists,
@@ -201,3 +206,17 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_code_says_how_many_tries_are_left_in_plain_words() {
+        assert_eq!(Error::OtpInvalid { remaining: 1 }.to_string(), "the one-time code is wrong (1 try left)");
+        assert_eq!(Error::OtpInvalid { remaining: 4 }.to_string(), "the one-time code is wrong (4 tries left)");
+        assert_eq!(Error::OtpInvalid { remaining: 0 }.to_string(), "the one-time code is wrong (0 tries left)");
+        let passkey = Error::PasskeyInvalid { remaining: Some(1) }.to_string();
+        assert_eq!(passkey, "that passkey answer is not valid (1 try left)");
+    }
+}

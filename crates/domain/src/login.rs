@@ -95,7 +95,7 @@ impl Login {
             Some(StoredUser { user, .. }) => {
                 let failures = self.throttle.count_failure(&key, Some(user.id)).await?;
                 let why = if matches { "inactive" } else { "wrong_password" };
-                let detail = [("reason", why.into()), ("failures", failures.to_string())];
+                let detail = [("reason", why.into()), ("failures", failures.into())];
                 self.audit.record(user.id, None, EventKind::LoginFailed, &detail).await?;
                 return Err(Error::InvalidCredentials);
             }
@@ -150,7 +150,7 @@ impl Login {
         // that may only enrol one.
         let due = methods.is_empty() && self.second_factor.required.covers(user);
         let pair = self.sessions.open(user.id, Amr::password(), due, Error::InvalidCredentials).await?;
-        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors)]).await?;
+        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors.into())]).await?;
         Ok(LoginOutcome::Tokens(pair))
     }
 }

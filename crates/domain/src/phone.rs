@@ -90,7 +90,7 @@ impl Phones {
             return Err(as_phone_error(closed));
         }
         if !self.codes.matches(&challenge, answer, "otp")? {
-            return Err(self.codes.wrong_answer(&challenge, &key).await);
+            return Err(self.codes.wrong_answer(&challenge, challenge.method, &key).await);
         }
         self.codes.spend(&challenge).await.map_err(as_phone_error)?;
         let phone =

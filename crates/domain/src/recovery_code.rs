@@ -54,7 +54,7 @@ impl RecoveryCode {
         if code.len() != LEN || !code.bytes().all(|b| ALPHABET.contains(&b)) {
             return Err(Error::InvalidField {
                 field: "otp",
-                reason: "must be a recovery code like abcd-efgh-jkmn".into(),
+                reason: "that is not a recovery code (they look like abcd-efgh-jkmn)".into(),
             });
         }
         Ok(Self(code))

@@ -163,7 +163,7 @@ impl Resets {
         let revoked = self.sessions.revoke_all(uid, None).await?;
         let key = user_key(uid);
         self.throttle.reset(&key).await?;
-        self.audit.record(uid, None, EventKind::PasswordReset, &[("sessions_revoked", revoked.to_string())]).await?;
+        self.audit.record(uid, None, EventKind::PasswordReset, &[("sessions_revoked", revoked.into())]).await?;
         self.notices.send(uid, user.mail_to(), MessageKind::PasswordResetDone).await?;
         let methods = self.login.second_factor.methods_for(&user).await?;
         if methods == [Method::Email] {

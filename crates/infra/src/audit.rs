@@ -66,7 +66,7 @@ pub(crate) async fn insert_event(conn: &impl ConnectionTrait, e: &AuditEvent) ->
 /// writes have committed, so a rolled-back event is never counted.
 pub(crate) fn count_committed(events: &[AuditEvent]) {
     for e in events {
-        let via = e.detail.get("method").or_else(|| e.detail.get("channel")).map_or("", String::as_str);
+        let via = e.detail.get("method").or_else(|| e.detail.get("channel")).and_then(|d| d.text()).unwrap_or("");
         // Both labels are stable words (event kinds, methods, channels): few values.
         metrics::counter!("authd_events_total", "kind" => e.kind.as_str(), "method" => via.to_owned()).increment(1);
     }

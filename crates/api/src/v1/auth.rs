@@ -71,25 +71,6 @@ pub struct ResendRequest {
     pub method: Omittable<ChannelWord>,
 }
 
-/// Acknowledgement that a new code is on its way.
-#[derive(Debug, Object)]
-pub struct ResendBody {
-    pub message: String,
-    /// Seconds until another code may be requested.
-    pub retry_after: u64,
-    /// How the new code travels: `email`, `sms` or `whatsapp`.
-    pub method: String,
-    /// `queued`: it waits for the provider (see `GET /auth/otp-status`).
-    pub delivery: String,
-}
-
-#[derive(ApiResponse)]
-pub enum ResendResponse {
-    /// A new code was sent; the previous one no longer works.
-    #[oai(status = 202)]
-    Accepted(Json<ResendBody>),
-}
-
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct RefreshBody {
@@ -107,8 +88,10 @@ pub struct VerifiedBody {
     pub user_id: uuid::Uuid,
     /// The session the token belongs to.
     pub session_id: uuid::Uuid,
-    /// When the token expires (unix seconds).
-    pub expires_at: i64,
+    /// When the token expires (RFC 3339, as every time authd answers).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The same instant as the token's `exp` claim: Unix seconds (RFC 7519 §4.1.4).
+    pub exp: i64,
     /// The methods the user proved (RFC 8176), as the token's `amr` claim.
     pub amr: Vec<AmrWord>,
     /// The level they make (NIST SP 800-63B): `aal2` with two factors or a
@@ -204,15 +187,10 @@ impl AuthApi {
         second_factor: Use<'_, SecondFactor>,
         token: TemporaryAuth,
         body: Json<Option<ResendRequest>>,
-    ) -> ApiResult<ResendResponse> {
+    ) -> ApiResult<CodeStatusResponse> {
         let wanted = body.0.unwrap_or_default().method;
         let status = second_factor.resend(&token.0.token, wanted.0.map(ChannelWord::sent_method)).await?;
-        Ok(ResendResponse::Accepted(Json(ResendBody {
-            message: "A new code is on its way.".into(),
-            retry_after: status.resend_after.as_secs(),
-            method: status.method.as_str().into(),
-            delivery: status.delivery.map_or("queued", |d| d.as_str()).into(),
-        })))
+        Ok(CodeStatusResponse::Accepted(Json(status.into())))
     }
 
     /// Where this login's code is
@@ -249,7 +227,8 @@ impl AuthApi {
             message: true,
             user_id: c.user_id.0,
             session_id: c.session_id,
-            expires_at: c.expires_at,
+            expires_at: chrono::DateTime::from_timestamp(c.expires_at, 0).unwrap_or_default(),
+            exp: c.expires_at,
             amr: c.assurance.amr.methods().map(Into::into).collect(),
             acr: c.assurance.acr().into(),
             auth_time: c.assurance.auth_time,

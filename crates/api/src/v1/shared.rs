@@ -176,8 +176,9 @@ pub struct EventBody {
     /// The administrator who acted, when it was not the user.
     #[oai(skip_serializing_if_is_none)]
     pub actor_id: Option<Uuid>,
-    /// Non-secret particulars.
-    pub detail: HashMap<String, String>,
+    /// Non-secret particulars: words and ids as strings, counts as numbers
+    /// (`remaining_attempts`, `failures`, …), yes/no as booleans (`resend`, `all`).
+    pub detail: HashMap<String, serde_json::Value>,
 }
 
 impl From<AuditEvent> for EventBody {
@@ -190,8 +191,18 @@ impl From<AuditEvent> for EventBody {
             app_id: e.subject.app().map(|a| a.0),
             client_id: e.subject.client().map(|c| c.0),
             actor_id: e.actor_id.map(|a| a.0),
-            detail: e.detail.into_iter().collect(),
+            detail: e.detail.into_iter().map(|(k, v)| (k, json_of(v))).collect(),
         }
+    }
+}
+
+/// One particular as the JSON value it is.
+fn json_of(d: domain::audit::Detail) -> serde_json::Value {
+    use domain::audit::Detail;
+    match d {
+        Detail::Flag(b) => b.into(),
+        Detail::Count(n) => n.into(),
+        Detail::Text(t) => t.into(),
     }
 }
 

@@ -55,7 +55,7 @@ impl Apps {
         let app = App::new(AppId(self.rng.uuid_v7(now)), form, self.served(), now)?;
         let (key, stored) = ApiKey::issue(&*self.rng, &*self.keyed_hasher, app.id, now);
         self.repo.create(&app, &stored).await?;
-        let detail = [("name", app.name.clone()), ("key", stored.hint)];
+        let detail = [("name", app.name.clone().into()), ("key", stored.hint.into())];
         self.audit.record_about(Subject::App(app.id), Some(admin.id), EventKind::AppCreated, &detail).await?;
         Ok((app, key))
     }
@@ -84,7 +84,7 @@ impl Apps {
         let patch = changes.checked(self.served())?;
         let app = self.repo.update(id, &patch, self.clock.now()).await?.ok_or(Error::AppNotFound)?;
         let kind = if patch.is_active == Some(false) { EventKind::AppDeactivated } else { EventKind::AppUpdated };
-        self.audit.record_about(Subject::App(id), Some(admin.id), kind, &[("fields", fields)]).await?;
+        self.audit.record_about(Subject::App(id), Some(admin.id), kind, &[("fields", fields.into())]).await?;
         Ok(app)
     }
 
@@ -99,7 +99,7 @@ impl Apps {
         if !self.repo.add_key(&stored, until).await? {
             return Err(Error::AppNotFound);
         }
-        let detail = [("key", stored.hint), ("previous_until", until.to_rfc3339())];
+        let detail = [("key", stored.hint.into()), ("previous_until", until.to_rfc3339().into())];
         self.audit.record_about(Subject::App(id), Some(admin.id), EventKind::AppKeyRotated, &detail).await?;
         Ok(IssuedKey { key, previous_until: until })
     }

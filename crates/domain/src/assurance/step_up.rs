@@ -121,7 +121,7 @@ impl StepUp {
         let keys = sf.sessions.reassure(caller, amr).await?;
         let mut events = proved.as_ref().map(|p| p.events(&sf.audit, uid)).unwrap_or_default();
         let factors = amr.words().join(" ");
-        events.push(sf.audit.event(uid, None, EventKind::Reauthenticated, &[("amr", factors)]));
+        events.push(sf.audit.event(uid, None, EventKind::Reauthenticated, &[("amr", factors.into())]));
         for event in events {
             sf.audit.log.record(&event).await?;
         }

@@ -87,7 +87,95 @@ pub struct AuditEvent {
     pub actor_id: Option<UserId>,
     pub kind: EventKind,
     /// Non-secret particulars: field names changed, sessions revoked, tries left.
-    pub detail: BTreeMap<String, String>,
+    pub detail: BTreeMap<String, Detail>,
+}
+
+/// One particular of an event, kept as what it is: a word or an id, a
+/// count, or yes/no. Stored and served as the JSON string, number or
+/// boolean (events written before counts were numbers keep their strings).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Detail {
+    Flag(bool),
+    Count(u64),
+    Text(String),
+}
+
+impl Detail {
+    /// The text, for a word or an id; `None` for a count or a flag.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Detail::Text(t) => Some(t),
+            Detail::Flag(_) | Detail::Count(_) => None,
+        }
+    }
+
+    /// The count, also from a count stored as text by an older release.
+    pub fn count(&self) -> Option<u64> {
+        match self {
+            Detail::Count(n) => Some(*n),
+            Detail::Text(t) => t.parse().ok(),
+            Detail::Flag(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Detail::Flag(b) => b.fmt(f),
+            Detail::Count(n) => n.fmt(f),
+            Detail::Text(t) => t.fmt(f),
+        }
+    }
+}
+
+impl From<String> for Detail {
+    fn from(t: String) -> Self {
+        Detail::Text(t)
+    }
+}
+
+impl From<&str> for Detail {
+    fn from(t: &str) -> Self {
+        Detail::Text(t.to_owned())
+    }
+}
+
+impl From<bool> for Detail {
+    fn from(b: bool) -> Self {
+        Detail::Flag(b)
+    }
+}
+
+impl From<u32> for Detail {
+    fn from(n: u32) -> Self {
+        Detail::Count(n.into())
+    }
+}
+
+impl From<u64> for Detail {
+    fn from(n: u64) -> Self {
+        Detail::Count(n)
+    }
+}
+
+impl From<usize> for Detail {
+    fn from(n: usize) -> Self {
+        Detail::Count(n as u64)
+    }
+}
+
+impl PartialEq<&str> for Detail {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == Some(*other)
+    }
+}
+
+impl PartialEq<String> for Detail {
+    fn eq(&self, other: &String) -> bool {
+        self.text() == Some(other.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -99,5 +187,17 @@ mod tests {
         for k in EventKind::ALL {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
         }
+    }
+
+    #[test]
+    fn counts_and_flags_are_stored_as_json_numbers_and_booleans_and_read_back_as_such() {
+        let detail: BTreeMap<String, Detail> =
+            [("left".to_owned(), 3u32.into()), ("all".to_owned(), true.into()), ("id".to_owned(), "7a".into())].into();
+        let json = serde_json::to_string(&detail).unwrap();
+        assert_eq!(json, r#"{"all":true,"id":"7a","left":3}"#);
+        assert_eq!(serde_json::from_str::<BTreeMap<String, Detail>>(&json).unwrap(), detail);
+        // A count an older release stored as text stays text, and still counts.
+        let old: Detail = serde_json::from_str(r#""4""#).unwrap();
+        assert_eq!((old.text(), old.count()), (Some("4"), Some(4)));
     }
 }

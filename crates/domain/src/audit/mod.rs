@@ -4,5 +4,5 @@
 pub mod event;
 pub mod trail;
 
-pub use event::{AuditEvent, EventKind};
+pub use event::{AuditEvent, Detail, EventKind};
 pub use trail::Audit;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::event::{AuditEvent, EventKind};
+use super::event::{AuditEvent, Detail, EventKind};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::ports::AuditLog;
@@ -26,7 +26,7 @@ impl Audit {
         user: UserId,
         actor: Option<UserId>,
         kind: EventKind,
-        detail: &[(&str, String)],
+        detail: &[(&str, Detail)],
     ) -> Result<()> {
         self.record_about(Subject::User(user), actor, kind, detail).await
     }
@@ -37,14 +37,14 @@ impl Audit {
         subject: Subject,
         actor: Option<UserId>,
         kind: EventKind,
-        detail: &[(&str, String)],
+        detail: &[(&str, Detail)],
     ) -> Result<()> {
         self.log.record(&self.event_about(subject, actor, kind, detail)).await
     }
 
     /// The event [`record`](Self::record) would write, for a use case that
     /// writes it in a transaction of its own.
-    pub fn event(&self, user: UserId, actor: Option<UserId>, kind: EventKind, detail: &[(&str, String)]) -> AuditEvent {
+    pub fn event(&self, user: UserId, actor: Option<UserId>, kind: EventKind, detail: &[(&str, Detail)]) -> AuditEvent {
         self.event_about(Subject::User(user), actor, kind, detail)
     }
 
@@ -53,7 +53,7 @@ impl Audit {
         subject: Subject,
         actor: Option<UserId>,
         kind: EventKind,
-        detail: &[(&str, String)],
+        detail: &[(&str, Detail)],
     ) -> AuditEvent {
         let now = self.clock.now();
         AuditEvent {

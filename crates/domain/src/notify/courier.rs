@@ -149,19 +149,19 @@ impl Courier {
             (None, None) => return Ok(()),
         };
         let mut detail = vec![
-            ("delivery", d.id.to_string()),
-            ("channel", d.channel.as_str().to_owned()),
-            ("kind", d.kind.as_str().to_owned()),
-            ("attempts", d.attempts.to_string()),
+            ("delivery", d.id.to_string().into()),
+            ("channel", d.channel.as_str().to_owned().into()),
+            ("kind", d.kind.as_str().to_owned().into()),
+            ("attempts", d.attempts.into()),
         ];
         let kind = match outcome {
             Settlement::Sent { provider_id } => {
-                detail.extend(provider_id.clone().map(|id| ("provider_id", id)));
+                detail.extend(provider_id.clone().map(|id| ("provider_id", id.into())));
                 EventKind::DeliverySent
             }
             Settlement::Failed { error } => {
                 tracing::warn!(delivery = %d.id, channel = d.channel.as_str(), error = %error, "a message was given up");
-                detail.push(("error", error.clone()));
+                detail.push(("error", error.clone().into()));
                 EventKind::DeliveryFailed
             }
             Settlement::Retry { .. } => return Ok(()),

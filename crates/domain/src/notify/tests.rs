@@ -73,7 +73,11 @@ async fn a_provider_down_for_three_attempts_delays_the_code_without_losing_it() 
     w.second_factor.verify(&w.from, &tmp, &w.last_code().await, None).await.unwrap();
     let sent = w.db.tables().audit.iter().find(|e| e.kind.as_str() == "delivery_sent").cloned().unwrap();
     assert_eq!(
-        (sent.subject.user(), sent.detail["attempts"].as_str(), sent.detail["channel"].as_str()),
+        (
+            sent.subject.user(),
+            sent.detail["attempts"].to_string().as_str(),
+            sent.detail["channel"].to_string().as_str()
+        ),
         (Some(bob.id), "4", "email")
     );
 }
@@ -93,7 +97,10 @@ async fn a_refused_destination_fails_at_once_and_admins_see_why() {
     w.clock.advance(Duration::from_secs(120));
     assert_eq!(w.courier.run_once().await.unwrap().claimed, 0, "never retried");
     let failed = w.db.tables().audit.iter().find(|e| e.kind.as_str() == "delivery_failed").cloned().unwrap();
-    assert_eq!((failed.subject.user(), failed.detail["error"].as_str()), (Some(bob.id), "550 mailbox unavailable"));
+    assert_eq!(
+        (failed.subject.user(), failed.detail["error"].to_string().as_str()),
+        (Some(bob.id), "550 mailbox unavailable")
+    );
 }
 
 #[tokio::test]

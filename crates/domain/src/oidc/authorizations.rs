@@ -110,7 +110,7 @@ impl Authorizations {
         scopes.sort();
         scopes.dedup();
         self.repo.grant_consent(browser.user_id, client.id, &scopes, now).await?;
-        let detail = [("client_id", client.id.to_string()), ("scope", request.scope_words())];
+        let detail = [("client_id", client.id.to_string().into()), ("scope", request.scope_words().into())];
         self.audit.record(browser.user_id, None, EventKind::OidcConsentGranted, &detail).await?;
         self.proceed(Some(id), request, &client, Some(&browser)).await
     }
@@ -185,7 +185,7 @@ impl Authorizations {
             expires_at: now + CODE_LIFETIME,
         };
         self.repo.insert_code(&grant).await?;
-        let detail = [("client_id", request.client_id.to_string()), ("scope", request.scope_words())];
+        let detail = [("client_id", request.client_id.to_string().into()), ("scope", request.scope_words().into())];
         self.audit.record(caller.user_id, None, EventKind::OidcCodeIssued, &detail).await?;
         Ok(redirect_with(
             &request.redirect_uri,

@@ -32,7 +32,7 @@ impl TokenGrants {
             return Ok(Err(GrantRefusal::InvalidGrant("the client no longer exists")));
         };
         let access_token = tokens.client(client.id, grant, now)?;
-        let detail = [("grant_type", "client_credentials".to_owned()), ("grant", grant.to_string())];
+        let detail = [("grant_type", "client_credentials".to_owned().into()), ("grant", grant.to_string().into())];
         self.audit.record_about(Subject::Client(client.id), None, EventKind::OidcTokensIssued, &detail).await?;
         Ok(Ok(TokenAnswer {
             access_token,

@@ -48,8 +48,8 @@ impl Clients {
         let secret = (client.kind == ClientKind::Confidential)
             .then(|| ClientSecret::issue(&*self.rng, &*self.keyed_hasher, client.id, now));
         self.repo.create(&client, secret.as_ref().map(|(_, stored)| stored)).await?;
-        let mut detail = vec![("client_id", client.id.to_string()), ("name", client.name.clone())];
-        detail.extend(secret.as_ref().map(|(_, stored)| ("secret", stored.hint.clone())));
+        let mut detail = vec![("client_id", client.id.to_string().into()), ("name", client.name.clone().into())];
+        detail.extend(secret.as_ref().map(|(_, stored)| ("secret", stored.hint.clone().into())));
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientCreated, &detail).await?;
         Ok((client, secret.map(|(secret, _)| secret)))
     }
@@ -93,7 +93,7 @@ impl Clients {
         let admin = self.admin.require_admin(caller).await?;
         let patch = changes.checked()?;
         let client = self.repo.update(id, &patch, self.clock.now()).await?.ok_or(Error::ClientNotFound)?;
-        let detail = [("client_id", id.to_string())];
+        let detail = [("client_id", id.to_string().into())];
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientUpdated, &detail).await?;
         Ok(client)
     }
@@ -113,7 +113,11 @@ impl Clients {
         if !self.repo.add_secret(&stored, until).await? {
             return Err(Error::ClientNotFound);
         }
-        let detail = [("client_id", id.to_string()), ("secret", stored.hint), ("previous_until", until.to_rfc3339())];
+        let detail = [
+            ("client_id", id.to_string().into()),
+            ("secret", stored.hint.into()),
+            ("previous_until", until.to_rfc3339().into()),
+        ];
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientSecretRotated, &detail).await?;
         Ok(IssuedSecret { key, previous_until: until })
     }
@@ -127,7 +131,7 @@ impl Clients {
         }
         // Its tokens stop working with it: every session opened for it ends.
         let ended = self.admin.sessions.end_client(id).await?;
-        let detail = [("client_id", id.to_string()), ("sessions_ended", ended.to_string())];
+        let detail = [("client_id", id.to_string().into()), ("sessions_ended", ended.into())];
         self.audit.record(admin.id, Some(admin.id), EventKind::OidcClientDeleted, &detail).await
     }
 

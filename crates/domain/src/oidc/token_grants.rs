@@ -114,8 +114,8 @@ impl TokenGrants {
                     self.sessions.end_any(session).await?;
                 }
                 let detail = [
-                    ("client_id", client_id.to_string()),
-                    ("session", issued_session.map(|s| s.to_string()).unwrap_or_default()),
+                    ("client_id", client_id.to_string().into()),
+                    ("session", issued_session.map(|s| s.to_string()).unwrap_or_default().into()),
                 ];
                 self.audit.record(user_id, None, EventKind::OidcCodeReplayed, &detail).await?;
                 return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
@@ -157,10 +157,10 @@ impl TokenGrants {
             None
         };
         let detail = [
-            ("client_id", client.id.to_string()),
-            ("grant_type", "authorization_code".to_owned()),
-            ("scope", scopes.scope_words()),
-            ("session", session.to_string()),
+            ("client_id", client.id.to_string().into()),
+            ("grant_type", "authorization_code".to_owned().into()),
+            ("scope", scopes.scope_words().into()),
+            ("session", session.to_string().into()),
         ];
         self.audit.record(user.id, None, EventKind::OidcTokensIssued, &detail).await?;
         Ok(Ok(TokenAnswer {
@@ -216,7 +216,7 @@ impl TokenGrants {
         if let Ok(claims) = self.sessions.tokens.check(token, TokenKind::Client) {
             if claims.client.as_ref().is_some_and(|g| g.client_id == client.id) {
                 self.clients.end_credentials_grant(client.id).await?;
-                let detail = [("grant", claims.sid.to_string())];
+                let detail = [("grant", claims.sid.to_string().into())];
                 let about = crate::subject::Subject::Client(client.id);
                 self.audit.record_about(about, None, EventKind::OidcTokenRevoked, &detail).await?;
             }
@@ -229,7 +229,7 @@ impl TokenGrants {
             return Ok(());
         };
         self.sessions.end_any(claims.sid).await?;
-        let detail = [("client_id", client.id.to_string()), ("session", claims.sid.to_string())];
+        let detail = [("client_id", client.id.to_string().into()), ("session", claims.sid.to_string().into())];
         self.audit.record(claims.sub, None, EventKind::OidcTokenRevoked, &detail).await
     }
 

@@ -104,14 +104,14 @@ impl SecondFactor {
                 let spent = self.recovery_codes.consume(uid, &hash, now).await?;
                 if spent {
                     let left = self.recovery_codes.remaining(uid).await?;
-                    self.audit.record(uid, None, EventKind::RecoveryCodeUsed, &[("left", left.to_string())]).await?;
+                    self.audit.record(uid, None, EventKind::RecoveryCodeUsed, &[("left", left.into())]).await?;
                     codes_left = Some(left);
                 }
                 spent
             }
         };
         if !right {
-            return Err(match self.codes.wrong_answer(challenge, &key).await {
+            return Err(match self.codes.wrong_answer(challenge, method, &key).await {
                 Error::OtpInvalid { remaining } if method == Method::Passkey => {
                     Error::PasskeyInvalid { remaining: Some(remaining) }
                 }

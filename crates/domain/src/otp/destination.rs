@@ -3,6 +3,7 @@
 
 use super::challenge::OtpChallenge;
 use super::link::LinkToken;
+use crate::audit::Detail;
 use crate::notify::{Channel, MessageKind};
 use crate::subject::Subject;
 
@@ -22,9 +23,9 @@ pub struct Destination<'a> {
 
 /// What an event about an application's challenge adds: which verification,
 /// and where it went, masked. A user's events need neither.
-pub(crate) fn about(challenge: &OtpChallenge) -> Vec<(&'static str, String)> {
+pub(crate) fn about(challenge: &OtpChallenge) -> Vec<(&'static str, Detail)> {
     match (challenge.owner, challenge.destination.as_deref()) {
-        (Subject::App(_), Some(to)) => vec![("verification", challenge.id.to_string()), ("to", mask(to))],
+        (Subject::App(_), Some(to)) => vec![("verification", challenge.id.to_string().into()), ("to", mask(to).into())],
         _ => Vec::new(),
     }
 }

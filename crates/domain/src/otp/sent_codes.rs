@@ -232,20 +232,20 @@ impl SentCodes {
         Ok(self.keyed_hasher.verify(challenge.id, &code, &challenge.code_hash))
     }
 
-    /// Counts a wrong answer against the challenge and against `key`'s
-    /// lockout; the error to answer with.
-    pub(crate) async fn wrong_answer(&self, challenge: &OtpChallenge, key: &str) -> Error {
-        self.count_wrong(challenge, Some(key)).await
+    /// Counts a wrong answer (given as `method`) against the challenge and
+    /// against `key`'s lockout; the error to answer with.
+    pub(crate) async fn wrong_answer(&self, challenge: &OtpChallenge, method: Method, key: &str) -> Error {
+        self.count_wrong(challenge, method, Some(key)).await
     }
 
     /// Counts a wrong answer against the challenge only: for a code whose
     /// challenges only the owner can open, so that a guesser gets five
     /// tries per mail the owner asked for and nothing else to lock.
     pub(crate) async fn wrong_code(&self, challenge: &OtpChallenge) -> Error {
-        self.count_wrong(challenge, None).await
+        self.count_wrong(challenge, challenge.method, None).await
     }
 
-    async fn count_wrong(&self, challenge: &OtpChallenge, key: Option<&str>) -> Error {
+    async fn count_wrong(&self, challenge: &OtpChallenge, method: Method, key: Option<&str>) -> Error {
         let counted = async {
             if !self.otps.record_failure(challenge.id, challenge.rules.max_attempts).await? {
                 return Ok(self.closed_now(challenge.id).await);
@@ -257,8 +257,11 @@ impl SentCodes {
             }
             let remaining = challenge.rules.max_attempts.saturating_sub(challenge.attempts + 1);
             let kind = if remaining == 0 { EventKind::OtpLocked } else { EventKind::OtpFailed };
-            let mut detail =
-                vec![("remaining_attempts", remaining.to_string()), ("purpose", challenge.purpose.as_str().into())];
+            let mut detail = vec![
+                ("remaining_attempts", remaining.into()),
+                ("method", method.as_str().into()),
+                ("purpose", challenge.purpose.as_str().into()),
+            ];
             detail.extend(about(challenge));
             self.audit.record_about(challenge.owner, None, kind, &detail).await?;
             Ok(Error::OtpInvalid { remaining })
@@ -365,7 +368,7 @@ impl SentCodes {
         let mut detail = vec![
             ("method", Method::sent_by(channel).as_str().into()),
             ("purpose", challenge.purpose.as_str().into()),
-            ("resend", resend.to_string()),
+            ("resend", resend.into()),
         ];
         detail.extend(about(challenge));
         self.audit.record_about(challenge.owner, None, EventKind::OtpSent, &detail).await

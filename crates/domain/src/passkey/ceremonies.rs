@@ -77,7 +77,9 @@ impl PasskeyCeremonies {
         if let Checked::Refused { user: Some(uid), refusal } = &checked {
             let (kind, detail) = match refusal {
                 Refusal::CloneSuspected => (EventKind::PasskeyCloneSuspected, vec![]),
-                Refusal::Invalid(_) => (EventKind::PasskeyRejected, vec![("reason", refusal.reason().to_owned())]),
+                Refusal::Invalid(_) => {
+                    (EventKind::PasskeyRejected, vec![("reason", refusal.reason().to_owned().into())])
+                }
             };
             self.audit.record(*uid, None, kind, &detail).await?;
         }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::ceremony::{Begun, CeremonyPurpose};
 use super::{Passkey, PasskeyCeremonies, Refusal, parse_name};
 use crate::account::Accounts;
+use crate::audit::Detail;
 use crate::audit::EventKind;
 use crate::error::{Error, Result};
 use crate::otp::second_factor::Removal;
@@ -64,7 +65,7 @@ impl Passkeys {
         let registered = match registered {
             Ok(r) => r,
             Err(refusal) => {
-                let why = [("reason", refusal.reason().to_owned())];
+                let why = [("reason", refusal.reason().to_owned().into())];
                 c.audit.record(uid, None, EventKind::PasskeyRejected, &why).await?;
                 return Err(Error::PasskeyInvalid { remaining: None });
             }
@@ -118,12 +119,12 @@ impl Passkeys {
             return Err(Error::PasskeyNotFound);
         }
         let revoked = self.sessions.revoke_all(caller.user_id, Some(caller.session_id)).await?;
-        let detail = [("passkey_id", id.to_string()), ("other_sessions_revoked", revoked.to_string())];
+        let detail = [("passkey_id", id.to_string().into()), ("other_sessions_revoked", revoked.into())];
         self.ceremonies.audit.record(caller.user_id, None, EventKind::PasskeyRemoved, &detail).await
     }
 }
 
 /// Which passkey an event is about.
-pub(crate) fn about(passkey: &Passkey) -> Vec<(&'static str, String)> {
-    vec![("passkey_id", passkey.id.to_string()), ("name", passkey.name.clone())]
+pub(crate) fn about(passkey: &Passkey) -> Vec<(&'static str, Detail)> {
+    vec![("passkey_id", passkey.id.to_string().into()), ("name", passkey.name.clone().into())]
 }

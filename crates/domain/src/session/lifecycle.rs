@@ -240,7 +240,7 @@ impl Sessions {
         tracing::warn!(session = %session.id, user = %session.user_id, "refresh token reuse; revoking the session");
         self.repo.revoke(session.id, now).await?;
         self.audit
-            .record(session.user_id, None, EventKind::RefreshReused, &[("session", session.id.to_string())])
+            .record(session.user_id, None, EventKind::RefreshReused, &[("session", session.id.to_string().into())])
             .await?;
         Err(Error::RefreshReused)
     }
@@ -253,7 +253,7 @@ impl Sessions {
         } else {
             self.repo.revoke(caller.session_id, self.clock.now()).await?;
         }
-        self.audit.record(caller.user_id, None, EventKind::LoggedOut, &[("all", all.to_string())]).await
+        self.audit.record(caller.user_id, None, EventKind::LoggedOut, &[("all", all.into())]).await
     }
 
     /// The caller's live sessions, newest first (at most [`MAX_LISTED_SESSIONS`]).
@@ -268,7 +268,7 @@ impl Sessions {
         if !self.repo.revoke_owned(session, caller.user_id, self.clock.now()).await? {
             return Err(Error::SessionNotFound);
         }
-        let detail = [("session", session.to_string())];
+        let detail = [("session", session.to_string().into())];
         self.audit.record(caller.user_id, None, EventKind::SessionEnded, &detail).await
     }
 

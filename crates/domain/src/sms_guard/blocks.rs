@@ -45,7 +45,7 @@ impl PrefixBlocks {
         if !self.store.unblock(&prefix, self.clock.now()).await? {
             return Err(Error::BlockNotFound);
         }
-        self.audit.record(admin.id, Some(admin.id), EventKind::FraudPrefixUnblocked, &[("prefix", prefix)]).await
+        self.audit.record(admin.id, Some(admin.id), EventKind::FraudPrefixUnblocked, &[("prefix", prefix.into())]).await
     }
 }
 

@@ -58,13 +58,13 @@ impl SmsGuard {
         let until = after(now, lasts);
         if self.store.block(&prefix, window.strikes, now, until).await? {
             let detail = [
-                ("prefix", prefix.clone()),
-                ("country", country),
-                ("sends", window.sends.to_string()),
-                ("verified", window.verified.to_string()),
-                ("window_started", window.started.to_rfc3339()),
-                ("blocked_seconds", lasts.as_secs().to_string()),
-                ("strike", (window.strikes + 1).to_string()),
+                ("prefix", prefix.clone().into()),
+                ("country", country.into()),
+                ("sends", window.sends.into()),
+                ("verified", window.verified.into()),
+                ("window_started", window.started.to_rfc3339().into()),
+                ("blocked_seconds", lasts.as_secs().into()),
+                ("strike", (window.strikes + 1).into()),
             ];
             tracing::warn!(%prefix, sends = window.sends, verified = window.verified, "SMS prefix blocked");
             self.audit.record_about(owner, None, EventKind::FraudPrefixBlocked, &detail).await?;
@@ -77,9 +77,9 @@ impl SmsGuard {
     async fn paused(&self, owner: Subject, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Error> {
         if self.store.pause(now, until).await? {
             let detail = [
-                ("sends", self.prefixes.sends_in_all.to_string()),
-                ("window_seconds", self.prefixes.window.as_secs().to_string()),
-                ("paused_until", until.to_rfc3339()),
+                ("sends", self.prefixes.sends_in_all.into()),
+                ("window_seconds", self.prefixes.window.as_secs().into()),
+                ("paused_until", until.to_rfc3339().into()),
             ];
             tracing::error!(sends = self.prefixes.sends_in_all, %until, "texted codes paused: the deployment's hourly cap is reached");
             self.audit.record_about(owner, None, EventKind::SmsSendingPaused, &detail).await?;

@@ -159,8 +159,8 @@ async fn a_prefix_whose_codes_are_not_checked_is_blocked_at_the_volume_floor_and
         w.db.tables().audit.iter().filter(|e| e.kind.as_str() == "fraud_prefix_blocked").cloned().collect();
     assert_eq!(blocked.len(), 1, "one event");
     let d = &blocked[0].detail;
-    assert_eq!((d["prefix"].as_str(), d["country"].as_str()), ("+2376712", "CM"));
-    assert_eq!((d["sends"].as_str(), d["verified"].as_str(), d["strike"].as_str()), ("10", "0", "1"));
+    assert_eq!((d["prefix"].text(), d["country"].text()), (Some("+2376712"), Some("CM")));
+    assert_eq!((d["sends"].count(), d["verified"].count(), d["strike"].count()), (Some(10), Some(0), Some(1)));
     assert!(matches!(
         w.verifications.send(&acme, &pumped(10), Channel::Sms).await,
         Err(Error::DestinationBlocked { .. })

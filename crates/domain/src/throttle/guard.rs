@@ -48,7 +48,7 @@ impl Throttle {
         if let Some(lock) = lock_after(failures) {
             self.store.lock(key, after(now, lock)).await?;
             if let Some(user) = user {
-                let detail = [("failures", failures.to_string()), ("seconds", lock.as_secs().to_string())];
+                let detail = [("failures", failures.into()), ("seconds", lock.as_secs().into())];
                 self.audit.record(user, None, EventKind::AccountLocked, &detail).await?;
             }
         }

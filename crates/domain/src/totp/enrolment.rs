@@ -112,7 +112,7 @@ impl Authenticator {
             return Ok(());
         }
         let revoked = self.sessions.revoke_all(caller.user_id, Some(caller.session_id)).await?;
-        let detail = [("other_sessions_revoked", revoked.to_string())];
+        let detail = [("other_sessions_revoked", revoked.into())];
         self.audit.record(caller.user_id, None, EventKind::TotpDisabled, &detail).await
     }
 

@@ -59,7 +59,7 @@ impl TrustedDevices {
         if !self.repo.add(&device, &self.keyed_hasher.hash_device_token(&token), session).await? {
             return Ok(None);
         }
-        let detail = [("device", device.id.to_string()), ("label", device.label.clone())];
+        let detail = [("device", device.id.to_string().into()), ("label", device.label.clone().into())];
         self.audit.record(user, None, EventKind::TrustedDeviceAdded, &detail).await?;
         Ok(Some(token))
     }
@@ -75,7 +75,7 @@ impl TrustedDevices {
         let Some(device) = self.repo.use_token(user, &hash, self.clock.now()).await? else {
             return Ok(false);
         };
-        let detail = [("device", device.id.to_string()), ("label", device.label)];
+        let detail = [("device", device.id.to_string().into()), ("label", device.label.into())];
         self.audit.record(user, None, EventKind::TrustedDeviceUsed, &detail).await?;
         Ok(true)
     }
@@ -91,7 +91,9 @@ impl TrustedDevices {
         if !self.repo.delete_owned(caller.user_id, id).await? {
             return Err(Error::TrustedDeviceNotFound);
         }
-        self.audit.record(caller.user_id, None, EventKind::TrustedDeviceRemoved, &[("device", id.to_string())]).await
+        self.audit
+            .record(caller.user_id, None, EventKind::TrustedDeviceRemoved, &[("device", id.to_string().into())])
+            .await
     }
 
     /// Forgets every device of `user`: after a new password, a reset, a
@@ -99,7 +101,7 @@ impl TrustedDevices {
     pub(crate) async fn forget_all(&self, user: UserId) -> Result<u64> {
         let forgotten = self.repo.delete_all(user).await?;
         if forgotten > 0 {
-            let detail = [("count", forgotten.to_string())];
+            let detail = [("count", forgotten.into())];
             self.audit.record(user, None, EventKind::TrustedDevicesRevoked, &detail).await?;
         }
         Ok(forgotten)

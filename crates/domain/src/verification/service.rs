@@ -80,11 +80,12 @@ impl Verifications {
             return Err(as_closed(closed));
         }
         if !self.codes.matches(&challenge, answer, "code")? {
-            return Err(as_closed(self.codes.wrong_answer(&challenge, &key).await));
+            return Err(as_closed(self.codes.wrong_answer(&challenge, challenge.method, &key).await));
         }
         self.codes.spend(&challenge).await.map_err(as_closed)?;
         self.throttle.reset(&key).await?;
-        let mut detail = vec![("purpose", Purpose::Verification.as_str().to_owned())];
+        let mut detail =
+            vec![("method", challenge.method.as_str().into()), ("purpose", Purpose::Verification.as_str().into())];
         detail.extend(about(&challenge));
         self.audit.record_about(Subject::App(app.id), None, EventKind::OtpVerified, &detail).await?;
         // The UPDATE that approved it is what was written: no need to read it back.

@@ -133,7 +133,7 @@ async fn events_name_the_passkey_and_why_one_was_refused() {
     let (ada, mut key, passkey) = with_passkey(&w, "ada").await;
     let named = |kind| {
         let d = detail(&w, &ada, kind);
-        (d["passkey_id"].clone(), d["name"].clone())
+        (d["passkey_id"].to_string(), d["name"].to_string())
     };
     assert_eq!(named("passkey_added"), (passkey.id.to_string(), "Laptop".to_owned()));
     let p = pending(&w, "ada").await;

@@ -52,7 +52,7 @@ pub(super) async fn answer(w: &World, temporary: &str, credential: &str) -> crat
 }
 
 /// The details of the newest event of `kind` about `user`.
-pub(super) fn detail(w: &World, user: &User, kind: &str) -> std::collections::BTreeMap<String, String> {
+pub(super) fn detail(w: &World, user: &User, kind: &str) -> std::collections::BTreeMap<String, crate::audit::Detail> {
     let t = w.db.tables();
     let mine = crate::subject::Subject::User(user.id);
     let e = t.audit.iter().rev().find(|e| e.subject == mine && e.kind.as_str() == kind);

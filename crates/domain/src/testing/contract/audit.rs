@@ -16,7 +16,7 @@ pub async fn events_come_back_newest_first_in_keyset_pages(s: Store) {
     for (i, kind) in EventKind::ALL.iter().take(7).enumerate() {
         let id = nth_id(i as i64);
         ids.push(id);
-        let detail = [("n".to_owned(), i.to_string())].into_iter().collect();
+        let detail = [("n".to_owned(), i.to_string().into())].into_iter().collect();
         let actor = (i % 2 == 0).then_some(admin);
         let event = AuditEvent { id, at: at(i as i64), subject: who, actor_id: actor, kind: *kind, detail };
         s.audit.record(&event).await.unwrap();
@@ -69,7 +69,7 @@ pub async fn a_clients_events_are_kept_apart_from_users_and_apps_events(s: Store
         (Subject::Client(crate::oidc::ClientId(id)), Subject::App(AppId(id)), Subject::User(UserId(id)));
     let ids: Vec<Uuid> = (0..4).map(nth_id).collect();
     for (i, subject) in [client, app, user, client].into_iter().enumerate() {
-        let detail = [("grant_type".to_owned(), "client_credentials".to_owned())].into_iter().collect();
+        let detail = [("grant_type".to_owned(), "client_credentials".into())].into_iter().collect();
         let kind = EventKind::OidcTokensIssued;
         let event = AuditEvent { id: ids[i], at: at(i as i64), subject, actor_id: None, kind, detail };
         s.audit.record(&event).await.unwrap();
