@@ -209,10 +209,38 @@ async fn explorers_and_health_checks_are_served() {
         assert_eq!(r.status().as_u16(), 200, "{path}");
         assert!(r.text().await.unwrap().contains("<html"), "{path}");
     }
+    // The explorers load nothing from elsewhere, and their policy would block it if they tried.
+    for path in ["/docs/swagger", "/docs/scalar"] {
+        let r = s.http.get(s.url(path)).send().await.unwrap();
+        let csp = r.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_owned());
+        let csp = csp.unwrap_or_else(|| panic!("{path} has no Content-Security-Policy"));
+        assert!(csp.starts_with("default-src 'none'; script-src 'sha256-") && !csp.contains("http"), "{path}: {csp}");
+        assert!(!csp.contains("script-src 'unsafe-inline'"), "{path}: {csp}");
+        let html = r.text().await.unwrap();
+        if path == "/docs/scalar" {
+            assert!(html.contains("withDefaultFonts&quot;:false"), "Scalar is told to use the system's fonts");
+        }
+    }
     for path in ["/health/live", "/health/ready"] {
         let r = s.http.get(s.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "{path}");
         assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
+    }
+}
+
+#[tokio::test]
+async fn the_root_leads_a_person_to_the_pages_or_to_the_explorers_and_the_icon_is_served() {
+    let s = Server::start().await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let root = plain.get(s.url("/")).send().await.unwrap();
+    assert_eq!((root.status().as_u16(), root.headers()["location"].to_str().unwrap()), (303, "/ui"));
+    let icon = plain.get(s.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!((icon.status().as_u16(), icon.headers()["content-type"].to_str().unwrap()), (200, "image/x-icon"));
+    assert!(icon.bytes().await.unwrap().starts_with(&[0, 0, 1, 0]), "an ICO file");
+    if !crate::harness::remote() {
+        let no_pages = Server::start_with(&[("AUTHD_UI", "false")]).await;
+        let root = plain.get(no_pages.url("/")).send().await.unwrap();
+        assert_eq!((root.status().as_u16(), root.headers()["location"].to_str().unwrap()), (303, "/docs"));
     }
 }
 

@@ -61,8 +61,7 @@ pub fn routes(
     let spec = poem::endpoint::make_sync(move |_| {
         Response::builder().content_type("application/json; charset=utf-8").body(doc.json().to_owned())
     });
-    let swagger = api.swagger_ui();
-    let scalar = api.scalar();
+    let (swagger, scalar) = crate::http::explorers::endpoints(api.swagger_ui_html(), api.scalar_html())?;
     let published = Published { keys: signing_keys, max_age_seconds: settings.tokens.jwt_key_publish_seconds / 2 };
     let mut route = Route::new();
     if server.metrics_listen.is_none() {
@@ -87,7 +86,11 @@ pub fn routes(
             )
             .at("/.well-known/openid-configuration", crate::oauth2::discovery::discovery.data(oauth2));
     }
+    // `/` leads a person to the pages, or to the explorers when the pages are off.
+    let start = if server.ui { "/ui" } else { "/docs" };
     Ok(route
+        .at("/", poem::endpoint::make_sync(move |_| crate::http::start::see_other(start)))
+        .at("/favicon.ico", crate::http::start::favicon)
         .nest("/api/v1", api)
         .at("/openapi.json", spec)
         .nest("/docs/swagger", swagger)

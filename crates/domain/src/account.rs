@@ -34,6 +34,27 @@ pub struct Registration {
     pub is_2fa: bool,
 }
 
+impl Registration {
+    /// Every field's fault at once, in the form's order (a page shows each
+    /// beside its field); empty when each field would be accepted. The
+    /// checks are [`Accounts::register`]'s own; only whether the email or
+    /// username is taken needs the database, and is left to it.
+    pub fn faults(&self) -> Vec<Error> {
+        let email = Email::parse(&self.email);
+        let username = Username::parse(&self.username);
+        let name = PersonName::parse("name", &self.name);
+        let lastname = PersonName::parse("lastname", &self.lastname);
+        let phone = self.phone.as_deref().map(Phone::parse).transpose();
+        // The password is checked against the words of the fields as typed.
+        let words = user_words(&self.email, &self.username, &self.name, &self.lastname, &[]);
+        let password = Password::parse(self.password.expose_secret(), &words);
+        [email.err(), username.err(), name.err(), lastname.err(), phone.err(), password.err()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
 #[derive(Clone)]
 pub struct Accounts {
     pub(crate) users: Arc<dyn UserRepo>,

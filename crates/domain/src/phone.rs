@@ -70,6 +70,11 @@ impl Phones {
         }
     }
 
+    /// The channels a phone code can go by on this server (SMS first).
+    pub fn channels(&self) -> Vec<Channel> {
+        [Channel::Sms, Channel::Whatsapp].into_iter().filter(|c| self.codes.sends_on(*c)).collect()
+    }
+
     /// Where the caller's latest phone code is.
     pub async fn code_status(&self, caller: &Caller) -> Result<CodeStatus> {
         let challenge = self.otps.latest(caller.user_id, Purpose::Phone).await?.ok_or(Error::NoCodePending)?;

@@ -1,29 +1,30 @@
 //! The account page: profile, password, second factors, sessions and
 //! recent security events, each change a form posting to the use case the
 //! JSON API calls for it (`PATCH /users/me`, `/change-password`,
-//! `/users/me/totp`, …).
+//! `/users/me/totp`, …): the page here, the forms in [`super::account_forms`].
 
 use askama::Template;
 use chrono::{DateTime, Utc};
 use domain::account::Accounts;
-use domain::audit::AuditEvent;
 use domain::email::Emails;
+use domain::otp::Method;
 use domain::passkey::Passkeys;
+use domain::phone::Phones;
 use domain::session::{Caller, Sessions};
 use domain::totp::Authenticator;
 use domain::trusted_device::TrustedDevices;
-use domain::user::{ProfileChanges, User};
-use poem::web::{Form, Query};
+use domain::user::User;
+use poem::web::Query;
 use poem::{FromRequest, Request, RequestBody, Response, handler};
-use secrecy::SecretString;
-use serde::Deserialize;
 
 use super::browser::Visitor;
+use super::event_words::EventLine;
 use super::render::{self, Done, Failure, page_showing, redirect, sentence};
 use crate::http::error::Problem;
 
-/// How many recent events the page lists.
-const EVENTS_SHOWN: u32 = 20;
+/// How many recent events the page reads, and how many it shows before "more".
+const EVENTS_READ: u32 = 20;
+const EVENTS_FIRST: usize = 5;
 
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -52,17 +53,10 @@ struct DeviceRow {
     until: String,
 }
 
-struct EventRow {
-    at: String,
-    kind: &'static str,
-    detail: String,
-}
-
-impl From<&AuditEvent> for EventRow {
-    fn from(e: &AuditEvent) -> Self {
-        let detail = e.detail.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
-        EventRow { at: when(e.at), kind: e.kind.as_str(), detail }
-    }
+/// The phone's proof under way: the code sent, as the page says it.
+struct PhoneCode {
+    prompt: String,
+    remaining_attempts: u32,
 }
 
 #[derive(Template)]
@@ -75,6 +69,13 @@ struct AccountPage {
     enrol_only: bool,
     phone: String,
     phone_verified: bool,
+    /// The channels a code to the phone can go by (`sms`, `whatsapp`).
+    phone_channels: Vec<&'static str>,
+    /// The code sent to the phone, while it can be typed.
+    phone_code: Option<PhoneCode>,
+    /// Whether "Codes by mail" changes anything: not once an app or a
+    /// passkey is the second factor (sent codes then stand in on their own rule).
+    mailed_codes_matter: bool,
     /// What a login asks for, as words; empty: the password alone.
     login_asks: Vec<&'static str>,
     totp_since: Option<String>,
@@ -84,7 +85,9 @@ struct AccountPage {
     passkeys: Vec<PasskeyRow>,
     sessions: Vec<SessionRow>,
     devices: Vec<DeviceRow>,
-    events: Vec<EventRow>,
+    /// The newest events, and the older ones behind "more".
+    events: Vec<EventLine>,
+    older_events: Vec<EventLine>,
     notice: Option<&'static str>,
     error: Option<String>,
 }
@@ -97,25 +100,37 @@ async fn account_page(
     notice: Option<&'static str>,
     refused: Option<Problem>,
 ) -> Response {
-    let AccountServices { accounts, sessions, authenticator, passkeys, trusted_devices, .. } = services;
+    let AccountServices { accounts, sessions, authenticator, passkeys, trusted_devices, phones, .. } = services;
     let read = async {
         let user = accounts.me(caller).await?;
         let factors = authenticator.status(caller).await?;
         let live = sessions.list(caller).await?;
-        let events = accounts.my_events(caller, None, EVENTS_SHOWN).await?;
+        let events = accounts.my_events(caller, None, EVENTS_READ).await?;
         let keys = if passkeys.enabled() { passkeys.list(caller).await? } else { vec![] };
         let devices = trusted_devices.list(caller).await?;
-        Ok::<_, domain::Error>((user, factors, live, events, keys, devices))
+        let phone_code = match (&user.phone, user.verified_phone()) {
+            (Some(_), None) => super::phone_page::code_under_way(phones, caller).await?,
+            _ => None,
+        };
+        Ok::<_, domain::Error>((user, factors, live, events, keys, devices, phone_code))
     };
-    let (user, factors, live, events, keys, devices) = match read.await {
+    let (user, factors, live, events, keys, devices, phone_code) = match read.await {
         Ok(all) => all,
         Err(e) => return render::failure_page(e.into()),
     };
+    let mut events = super::event_words::lines(&events.items, |e| when(e.at));
+    let older_events = events.split_off(EVENTS_FIRST.min(events.len()));
     let shown = AccountPage {
         csrf: visitor.csrf_token(),
         enrol_only: caller.assurance.second_factor_due,
         phone: user.phone.clone().unwrap_or_default(),
         phone_verified: user.verified_phone().is_some(),
+        phone_channels: phones.channels().into_iter().map(|c| c.as_str()).collect(),
+        phone_code: phone_code.map(|s| PhoneCode {
+            prompt: super::login_pages::prompt(s.method, s.delivery.map(|d| d.as_str())),
+            remaining_attempts: s.remaining_attempts,
+        }),
+        mailed_codes_matter: !factors.methods.iter().any(|m| matches!(m, Method::Totp | Method::Passkey)),
         login_asks: factors.methods.iter().map(|m| super::login_pages::label(*m)).collect(),
         totp_since: factors.totp_since.map(when),
         recovery_codes_left: factors.recovery_codes_left,
@@ -149,7 +164,8 @@ async fn account_page(
                 until: when(d.expires_at),
             })
             .collect(),
-        events: events.items.iter().map(EventRow::from).collect(),
+        events,
+        older_events,
         user,
         notice,
         error: refused.as_ref().map(sentence),
@@ -166,6 +182,7 @@ pub struct AccountServices<'a> {
     pub(super) authenticator: &'a Authenticator,
     pub(super) passkeys: &'a Passkeys,
     pub(super) trusted_devices: &'a TrustedDevices,
+    pub(super) phones: &'a Phones,
 }
 
 impl<'a> FromRequest<'a> for AccountServices<'a> {
@@ -177,14 +194,16 @@ impl<'a> FromRequest<'a> for AccountServices<'a> {
             authenticator: crate::http::state::part::<Authenticator>(req),
             passkeys: crate::http::state::part::<Passkeys>(req),
             trusted_devices: crate::http::state::part::<TrustedDevices>(req),
+            phones: crate::http::state::part::<Phones>(req),
         })
     }
 }
 
 #[handler]
 pub async fn show(visitor: Visitor, services: AccountServices<'_>, done: Query<Done>) -> Response {
-    let Ok(caller) = visitor.require_session() else {
-        return redirect("/ui/login");
+    let caller = match visitor.require_session() {
+        Ok(c) => c,
+        Err(f) => return render::failure_page(f),
     };
     let notice = render::notice(done.done.as_deref());
     account_page(&visitor, &caller, services, notice, None).await
@@ -225,7 +244,8 @@ where
     F: FnOnce(Caller) -> Fut,
     Fut: Future<Output = Result<Response, domain::Error>>,
 {
-    let caller = match visitor.check_form(csrf).and(caller) {
+    // A session that is over is said before the form's token (which it voids).
+    let caller = match caller.and_then(|c| visitor.check_form(csrf).map(|()| c)) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };
@@ -237,157 +257,4 @@ where
         Err(domain::Error::SecondFactorRequired) => render::failure_page(Failure::EnrolFirst),
         Err(e) => account_page(&visitor, &caller, services, None, Some(Problem::from(e))).await,
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ProfileForm {
-    csrf: String,
-    email: String,
-    username: String,
-    name: String,
-    lastname: String,
-    phone: String,
-    /// The current password; needed only to change the email or phone.
-    password: String,
-}
-
-/// A password field left empty is no password.
-fn typed(password: String) -> Option<SecretString> {
-    (!password.is_empty()).then(|| SecretString::from(password))
-}
-
-/// The form as typed: the use case writes only what differs from the
-/// account, so an unchanged phone number keeps its verification and an
-/// unchanged email needs no password.
-fn changes(f: ProfileForm) -> ProfileChanges {
-    let phone = f.phone.trim();
-    ProfileChanges {
-        email: Some(f.email),
-        username: Some(f.username),
-        name: Some(f.name),
-        lastname: Some(f.lastname),
-        // An empty field removes the number.
-        phone: Some((!phone.is_empty()).then(|| phone.to_owned())),
-        is_2fa: None,
-        current_password: typed(f.password),
-    }
-}
-
-#[handler]
-pub async fn profile(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<ProfileForm>) -> Response {
-    change(visitor, &form.csrf.clone(), services, |caller| async move {
-        services.accounts.update_me(&caller, changes(form)).await?;
-        Ok(redirect("/ui/account?done=profile"))
-    })
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PasswordForm {
-    csrf: String,
-    current: String,
-    new: String,
-    confirm: String,
-}
-
-#[handler]
-pub async fn password_submit(
-    visitor: Visitor,
-    services: AccountServices<'_>,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    let PasswordForm { csrf, current, new, confirm } = form;
-    change(visitor, &csrf, services, |caller| async move {
-        let (current, new, confirm) =
-            (SecretString::from(current), SecretString::from(new), SecretString::from(confirm));
-        services.accounts.change_password(&caller, &current, &new, &confirm).await?;
-        Ok(redirect("/ui/account?done=password"))
-    })
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SwitchForm {
-    csrf: String,
-    /// `on` or `off`.
-    to: String,
-    /// Needed to switch them off.
-    password: String,
-}
-
-#[handler]
-pub async fn mailed_codes(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SwitchForm>) -> Response {
-    let SwitchForm { csrf, to, password } = form;
-    let on = to == "on";
-    // Switching them off from a session that may only enrol a factor is
-    // refused by the use case.
-    enrol(visitor, &csrf, services, |caller| async move {
-        let switch = ProfileChanges { is_2fa: Some(on), current_password: typed(password), ..Default::default() };
-        services.accounts.update_me(&caller, switch).await?;
-        Ok(redirect(if on { "/ui/account?done=mailed_codes_on" } else { "/ui/account?done=mailed_codes_off" }))
-    })
-    .await
-}
-
-/// A new mail proving the caller's address, as `POST /users/me/email/verify`.
-#[handler]
-pub async fn email_proof(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<CsrfOnly>) -> Response {
-    change(visitor, &form.csrf, services, |caller| async move {
-        services.emails.resend(&caller).await?;
-        Ok(redirect("/ui/account?done=email_sent"))
-    })
-    .await
-}
-
-/// A form that carries nothing but its CSRF token.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SessionForm {
-    csrf: String,
-    session: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DeviceForm {
-    csrf: String,
-    id: String,
-}
-
-/// Forgets a trusted device: its next login asks for the second factor.
-#[handler]
-pub async fn forget_device(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<DeviceForm>) -> Response {
-    change(visitor, &form.csrf.clone(), services, |caller| async move {
-        let id = form.id.parse().map_err(|_| domain::Error::TrustedDeviceNotFound)?;
-        services.trusted_devices.forget(&caller, id).await?;
-        Ok(redirect("/ui/account?done=device_forgotten"))
-    })
-    .await
-}
-
-/// Logs out another device; this browser's own row posts to `/ui/logout`.
-#[handler]
-pub async fn end_session(visitor: Visitor, services: AccountServices<'_>, Form(form): Form<SessionForm>) -> Response {
-    change(visitor, &form.csrf.clone(), services, |caller| async move {
-        let id = form.session.parse().map_err(|_| domain::Error::SessionNotFound)?;
-        services.sessions.end(&caller, id).await?;
-        Ok(redirect("/ui/account?done=session_ended"))
-    })
-    .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PasswordOnlyForm {
-    pub(super) csrf: String,
-    pub(super) password: String,
 }

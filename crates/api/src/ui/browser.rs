@@ -4,7 +4,9 @@
 //!   row, the same row an API login makes; checked on every page
 //!   (signature, kind, live session), so a logout anywhere ends it at once.
 //! - **Pending login** (`__Host-authd_login`): the temporary token of a
-//!   two-factor login between the password and the code.
+//!   two-factor login between the password and the code, and the name typed
+//!   at the login page (or at registration), so that a login that ends
+//!   unfinished shows the login page with the name still in it.
 //! - **CSRF** (`__Host-authd_csrf`): a random value; every form carries the
 //!   token [`FormSigner`] signs over it and the session (signed double-submit).
 //! - **Trusted device** (`__Host-authd_device`): the token of a device the
@@ -85,7 +87,11 @@ pub struct Visitor {
     secure: bool,
     csrf_cookie: String,
     caller: Option<Caller>,
+    /// The browser presented a session that is over (logged out elsewhere, expired).
+    session_over: bool,
     pending: Option<String>,
+    /// The name typed at the login page, kept with the pending login.
+    pending_name: Option<String>,
     /// A trusted device's token, if this browser keeps one.
     device: Option<String>,
     /// What the browser says it is (`User-Agent`): a trusted device's label.
@@ -105,9 +111,12 @@ impl<'a> FromRequest<'a> for Visitor {
         let secure = over_tls(req, &config);
         let read =
             |which: Jar| jar.get(&which.name(secure)).map(|c| c.value_str().to_owned()).filter(|v| !v.is_empty());
+        let (pending, pending_name) = read(Jar::PendingLogin).map(|v| pending_parts(&v)).unwrap_or_default();
         let mut visitor = Visitor {
             csrf_cookie: read(Jar::Csrf).unwrap_or_default(),
-            pending: read(Jar::PendingLogin),
+            session_over: false,
+            pending,
+            pending_name,
             device: read(Jar::Device),
             authorizing: read(Jar::Authorize).and_then(|v| v.parse().ok()),
             user_agent: req.headers().get("user-agent").and_then(|v| v.to_str().ok()).map(str::to_owned),
@@ -128,7 +137,10 @@ impl<'a> FromRequest<'a> for Visitor {
                 Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => {
                     return Err(poem::Error::from_response(render::failure_page(Failure::from(e))));
                 }
-                Err(_) => visitor.expire(Jar::Session),
+                Err(_) => {
+                    visitor.session_over = true;
+                    visitor.expire(Jar::Session);
+                }
             }
         }
         if visitor.csrf_cookie.is_empty() {
@@ -136,6 +148,17 @@ impl<'a> FromRequest<'a> for Visitor {
         }
         Ok(visitor)
     }
+}
+
+/// The pending-login cookie's value: `token~name`, the name in base64url
+/// (a token is base64url and dots, so never holds `~`); an empty token is
+/// only a name to show at the login page.
+fn pending_parts(value: &str) -> (Option<String>, Option<String>) {
+    use base64::Engine;
+    let (token, name) = value.split_once('~').unwrap_or((value, ""));
+    let name =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(name).ok().and_then(|n| String::from_utf8(n).ok());
+    ((!token.is_empty()).then(|| token.to_owned()), name.filter(|n| !n.is_empty()))
 }
 
 /// A POST from a page of ours: `Origin` names this host, or (without
@@ -172,12 +195,34 @@ impl Visitor {
     /// factor: for the account page, the enrolment forms, "Confirm it is
     /// you" and logging out. Every other page asks [`require_caller`](Self::require_caller).
     pub fn require_session(&self) -> Result<Caller, Failure> {
-        self.caller.ok_or(Failure::LoggedOut)
+        self.caller.ok_or(if self.session_over { Failure::SessionOver } else { Failure::LoggedOut })
     }
 
     /// The temporary token of the two-factor login under way.
     pub fn pending_login(&self) -> Option<&str> {
         self.pending.as_deref()
+    }
+
+    /// The name typed at the login page for the pending login (or at
+    /// registration), to show it again.
+    pub fn typed_name(&self) -> Option<&str> {
+        self.pending_name.as_deref()
+    }
+
+    /// A two-factor login under way: its temporary token for `lasts`, and the name typed.
+    pub fn begin_login(&self, token: &str, username: &str, lasts: Duration) {
+        self.keep_pending(token, username, lasts);
+    }
+
+    /// Keeps only the name a person registered with, for the login page.
+    pub fn remember_name(&self, username: &str) {
+        self.keep_pending("", username, Duration::from_secs(600));
+    }
+
+    fn keep_pending(&self, token: &str, username: &str, lasts: Duration) {
+        use base64::Engine;
+        let name = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(username);
+        self.set(Jar::PendingLogin, &format!("{token}~{name}"), Some(lasts));
     }
 
     /// The token the pages' forms carry.
@@ -194,6 +239,15 @@ impl Visitor {
         } else {
             Err(Failure::Forged)
         }
+    }
+
+    /// The session a form was posted from, once its token is checked. A
+    /// session that is over is said first (the login page, "You were
+    /// logged out"), since its forms can no longer carry a valid token.
+    pub fn session_form(&self, token: &str) -> Result<Caller, Failure> {
+        let caller = self.require_session()?;
+        self.check_form(token)?;
+        Ok(caller)
     }
 
     /// Sets a cookie for `max_age` (none: until the browser closes).

@@ -53,9 +53,14 @@ pub async fn login_form(visitor: Visitor, sign_in: Use<'_, PasskeySignIn>, done:
     if visitor.caller().is_some() {
         return redirect("/ui/account");
     }
+    // A login that ended unfinished (or a registration) left the name typed.
+    let username = visitor.typed_name().unwrap_or_default();
+    if matches!(done.done.as_deref(), Some("too_many_codes" | "login_expired")) {
+        visitor.expire(Jar::PendingLogin);
+    }
     let notice = render::notice(done.done.as_deref());
     let passkeys = sign_in.enabled();
-    page(StatusCode::OK, &LoginPage { csrf: visitor.csrf_token(), username: "", passkeys, notice, error: None })
+    page(StatusCode::OK, &LoginPage { csrf: visitor.csrf_token(), username, passkeys, notice, error: None })
 }
 
 #[handler]
@@ -66,6 +71,10 @@ pub async fn login_submit(
     client: ClientAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    // Logged in meanwhile (in another tab): nothing to do but go on.
+    if visitor.caller().is_some() {
+        return redirect(visitor.after_login());
+    }
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
@@ -77,7 +86,7 @@ pub async fn login_submit(
             redirect(visitor.after_login())
         }
         Ok(LoginOutcome::SecondFactor(due)) => {
-            visitor.set(Jar::PendingLogin, &due.temporary_token, Some(Duration::from_secs(due.expires_in)));
+            visitor.begin_login(&due.temporary_token, &form.username, Duration::from_secs(due.expires_in));
             redirect("/ui/code")
         }
         Err(e) => {
@@ -112,13 +121,31 @@ pub fn label(m: Method) -> &'static str {
     }
 }
 
+/// The code page's sentence for the current code: how it travels and
+/// whether it left (`delivery`: `queued`, `sent`, `failed`).
+pub(super) fn prompt(method: Method, delivery: Option<&str>) -> String {
+    let by = match method {
+        Method::Email => "by mail",
+        Method::Sms => "by SMS",
+        Method::Whatsapp => "by WhatsApp",
+        Method::Totp => return "Enter the code your authenticator app shows now.".into(),
+        Method::RecoveryCode => return "Enter one of your recovery codes.".into(),
+        Method::Passkey => return "Use your passkey.".into(),
+    };
+    match delivery {
+        Some("queued") => format!("A code is on its way to you {by}. Enter it below."),
+        Some("failed") => format!("The code {by} could not be sent. Ask for a new one below, or answer another way."),
+        _ => format!("We sent you a code {by}. Enter it below."),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "code.html")]
 struct CodePage {
     csrf: String,
     choices: Vec<Choice>,
-    /// The method of the current code, as words.
-    current: &'static str,
+    /// What to do now, as a sentence: where the current code is.
+    prompt: String,
     /// Whether a sent code is on the way (`queued`, `sent`, `failed`).
     delivery: Option<&'static str>,
     remaining_attempts: u32,
@@ -152,7 +179,7 @@ impl CodePage {
                 .filter(|m| **m != Method::Passkey)
                 .map(|&m| Choice { value: m.as_str(), label: label(m), selected: m == chosen })
                 .collect(),
-            current: label(status.method),
+            prompt: prompt(status.method, status.delivery.map(|d| d.as_str())),
             delivery: status.delivery.map(|d| d.as_str()),
             remaining_attempts: status.remaining_attempts,
             can_resend: sendable && status.resends_left > 0,
@@ -186,20 +213,18 @@ pub(super) async fn code_page(
             page_showing(refused.as_ref(), &shown)
         }
         Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => render::failure_page(e.into()),
-        Err(over) => {
-            // The login is over (expired, out of tries, used): start again.
-            visitor.expire(Jar::PendingLogin);
-            let p = refused.unwrap_or_else(|| Problem::from(over));
-            let shown = LoginPage {
-                csrf: visitor.csrf_token(),
-                username: "",
-                passkeys: false,
-                notice: render::notice(Some("login_expired")),
-                error: Some(sentence(&p)),
-            };
-            page_showing(Some(&p), &shown)
-        }
+        // The login is over (out of tries, expired, used): the login page
+        // at its own address says why once, with the name still typed (the
+        // login page drops the pending login's cookie).
+        Err(domain::Error::OtpLocked) => redirect("/ui/login?done=too_many_codes"),
+        Err(_) => redirect("/ui/login?done=login_expired"),
     }
+}
+
+/// Where a form of the login under way goes when there is none: on to the
+/// account if the login finished meanwhile (in another tab), else to the login page.
+pub(super) fn no_login_under_way(visitor: &Visitor) -> Response {
+    redirect(if visitor.caller().is_some() { visitor.after_login() } else { "/ui/login" })
 }
 
 #[handler]
@@ -229,12 +254,12 @@ pub async fn code_submit(
     client: ClientAddr,
     Form(form): Form<CodeForm>,
 ) -> Response {
+    let Some(token) = visitor.pending_login().map(str::to_owned) else {
+        return no_login_under_way(&visitor);
+    };
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
-    let Some(token) = visitor.pending_login().map(str::to_owned) else {
-        return redirect("/ui/login");
-    };
     let chosen = match method_of(&form.method) {
         Ok(m) => m,
         Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
@@ -274,12 +299,12 @@ pub async fn resend_submit(
     second_factor: Use<'_, SecondFactor>,
     Form(form): Form<ResendForm>,
 ) -> Response {
+    let Some(token) = visitor.pending_login() else {
+        return no_login_under_way(&visitor);
+    };
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
-    let Some(token) = visitor.pending_login() else {
-        return redirect("/ui/login");
-    };
     let chosen = match method_of(&form.method) {
         Ok(m) => m,
         Err(e) => return code_page(&visitor, &second_factor, None, Some(Problem::from(e)), None).await,
@@ -300,8 +325,8 @@ struct LogoutPage {
 /// page holds its buttons.
 #[handler]
 pub async fn logout_form(visitor: Visitor) -> Response {
-    if visitor.caller().is_none() {
-        return redirect("/ui/login");
+    if let Err(f) = visitor.require_session() {
+        return render::failure_page(f);
     }
     page(StatusCode::OK, &LogoutPage { csrf: visitor.csrf_token() })
 }
@@ -320,12 +345,14 @@ pub async fn logout_submit(
     sessions: Use<'_, Sessions>,
     Form(form): Form<LogoutForm>,
 ) -> Response {
+    // Logged out already (in another tab): the login page says so.
+    let caller = match visitor.require_session() {
+        Ok(c) => c,
+        Err(f) => return render::failure_page(f),
+    };
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
-    let Some(caller) = visitor.caller().copied() else {
-        return redirect("/ui/login");
-    };
     let all = form.scope == "everywhere";
     if let Err(e) = sessions.logout(&caller, all).await {
         return render::failure_page(Failure::from(e));

@@ -13,15 +13,19 @@
 //! - [`reauth_page`]: "confirm it is you" before a sensitive change (a step-up);
 //! - [`authorize_pages`]: the OpenID Connect authorization endpoint and its consent page;
 //! - [`logout_app_page`]: an application's request to sign the person out (RP-initiated logout);
-//! - [`register_page`], [`account_page`]: the rest ([`totp_pages`]: the authenticator app, [`qr`]: its QR code);
+//! - [`register_page`], [`account_page`]: the rest ([`account_forms`]: its profile, password and session forms; [`totp_pages`]: the authenticator app, [`qr`]: its QR code;
+//!   [`phone_page`]: proving the phone; [`event_words`]: the security events as sentences);
 //! - [`render`]: templates, redirects and error pages.
 
+pub mod account_forms;
 pub mod account_page;
 pub mod authorize_pages;
 pub mod browser;
+pub mod event_words;
 pub mod login_pages;
 pub mod logout_app_page;
 pub mod passkey_pages;
+pub mod phone_page;
 pub mod qr;
 pub mod reauth_page;
 pub mod recovery_pages;
@@ -37,9 +41,9 @@ pub use browser::UiConfig;
 
 /// The pages' Content-Security-Policy: their own stylesheet, their own one
 /// script (passkeys), requests and forms to this origin, and nothing else
-/// (no inline script, image, frame or font). The JSON API keeps its
+/// (no inline script, frame or font; the one image, the icon, from here). The JSON API keeps its
 /// deny-all policy.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The one stylesheet, compiled into the binary.
 const STYLESHEET: &str = include_str!("../../static/authd.css");
@@ -71,12 +75,14 @@ pub fn routes(config: UiConfig) -> impl poem::Endpoint<Output = Response> {
         .at("/reset/confirm", get(recovery_pages::reset_confirm_form).post(recovery_pages::reset_confirm_submit))
         .at("/verify-email", get(recovery_pages::verify_email_form).post(recovery_pages::verify_email_submit))
         .at("/account", get(account_page::show))
-        .at("/account/profile", post(account_page::profile))
-        .at("/account/password", post(account_page::password_submit))
-        .at("/account/mailed-codes", post(account_page::mailed_codes))
-        .at("/account/verify-email", post(account_page::email_proof))
-        .at("/account/sessions/end", post(account_page::end_session))
-        .at("/account/devices/forget", post(account_page::forget_device))
+        .at("/account/profile", post(account_forms::profile))
+        .at("/account/password", post(account_forms::password_submit))
+        .at("/account/mailed-codes", post(account_forms::mailed_codes))
+        .at("/account/verify-email", post(account_forms::email_proof))
+        .at("/account/phone/verify", post(phone_page::send))
+        .at("/account/phone/confirm", post(phone_page::confirm))
+        .at("/account/sessions/end", post(account_forms::end_session))
+        .at("/account/devices/forget", post(account_forms::forget_device))
         .at("/account/totp", post(totp_pages::totp_enrol))
         .at("/account/totp/confirm", post(totp_pages::totp_confirm))
         .at("/account/totp/remove", post(totp_pages::totp_remove))

@@ -46,7 +46,7 @@ fn refused(f: Failure) -> Response {
             "This form was not sent from an open authd page (or it is out of date). Nothing was changed. Open the page again and retry",
         )
         .into_response(),
-        Failure::LoggedOut => {
+        Failure::LoggedOut | Failure::SessionOver => {
             Problem::new(StatusCode::UNAUTHORIZED, "logged_out", "You are logged out; log in again").into_response()
         }
         Failure::EnrolFirst => Problem::from(domain::Error::SecondFactorRequired).into_response(),
@@ -133,12 +133,12 @@ pub async fn code_answer(
     client: ClientAddr,
     Form(form): Form<AnswerForm>,
 ) -> Response {
+    let Some(token) = visitor.pending_login().map(str::to_owned) else {
+        return super::login_pages::no_login_under_way(&visitor);
+    };
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
-    let Some(token) = visitor.pending_login().map(str::to_owned) else {
-        return redirect("/ui/login");
-    };
     let remember = remember(&visitor, &form.remember);
     match second_factor.verify_passkey_as::<BrowserToken>(&client.0, &token, &form.credential, remember).await {
         Ok(done) => finished(&mut visitor, &second_factor, done),
@@ -159,7 +159,7 @@ pub struct AddForm {
 /// Options to add a passkey (the account page's form, with the password).
 #[handler]
 pub async fn add_options(visitor: Visitor, passkeys: Use<'_, Passkeys>, Form(form): Form<AddForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
+    let caller = match visitor.session_form(&form.csrf) {
         Ok(c) => c,
         Err(f) => return refused(f),
     };
@@ -230,7 +230,7 @@ pub async fn remove(
 /// Options to confirm it is you with a passkey ("Confirm it is you").
 #[handler]
 pub async fn reauth_options(visitor: Visitor, step_up: Use<'_, StepUp>, Form(form): Form<CsrfForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
+    let caller = match visitor.session_form(&form.csrf) {
         Ok(c) => c,
         Err(f) => return refused(f),
     };

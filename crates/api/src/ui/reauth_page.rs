@@ -91,8 +91,9 @@ pub async fn reauth_form(
     second_factor: Use<'_, SecondFactor>,
     done: Query<Done>,
 ) -> Response {
-    let Ok(caller) = visitor.require_session() else {
-        return redirect("/ui/login");
+    let caller = match visitor.require_session() {
+        Ok(c) => c,
+        Err(f) => return render::failure_page(f),
     };
     let notice = render::notice(done.done.as_deref());
     reauth_page(&visitor, &caller, &accounts, &second_factor, notice, None).await
@@ -150,7 +151,7 @@ pub(super) async fn confirm(
     password: Option<&SecretString>,
     factor: Option<Factor<'_>>,
 ) -> Response {
-    let caller = match visitor.check_form(csrf).and_then(|()| visitor.require_session()) {
+    let caller = match visitor.session_form(csrf) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };
@@ -178,7 +179,7 @@ pub struct SendForm {
 
 #[handler]
 pub async fn reauth_send(visitor: Visitor, services: ReauthServices<'_>, Form(form): Form<SendForm>) -> Response {
-    let caller = match visitor.check_form(&form.csrf).and_then(|()| visitor.require_session()) {
+    let caller = match visitor.session_form(&form.csrf) {
         Ok(c) => c,
         Err(f) => return render::failure_page(f),
     };

@@ -17,7 +17,7 @@ use poem::{Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::browser::{Jar, Visitor};
+use super::browser::Visitor;
 use super::render::{self, page, page_showing, redirect, sentence};
 use crate::http::client_addr::ClientAddr;
 use crate::http::error::Problem;
@@ -142,7 +142,7 @@ pub async fn reset_confirm_submit(
             redirect("/ui/account?done=password_reset")
         }
         Ok(LoginOutcome::SecondFactor(due)) => {
-            visitor.set(Jar::PendingLogin, &due.temporary_token, Some(Duration::from_secs(due.expires_in)));
+            visitor.begin_login(&due.temporary_token, "", Duration::from_secs(due.expires_in));
             redirect("/ui/code")
         }
         Err(e) => {

@@ -11,6 +11,9 @@ use crate::http::error::Problem;
 pub enum Failure {
     /// No live session: the login page.
     LoggedOut,
+    /// The browser's session is over (logged out in another tab or on
+    /// another device, or expired): the login page, saying so.
+    SessionOver,
     /// A session that may only enrol a second factor (`AUTHD_REQUIRE_2FA`):
     /// the account page, which shows only that.
     EnrolFirst,
@@ -33,11 +36,46 @@ impl From<Failure> for poem::Error {
 }
 
 /// A refusal as a sentence for a person: the problem's detail, capitalised.
+/// A field's fault names the field as the pages label it, never the API's
+/// field name ("Phone: …"; a code's fault needs no name: the page asks for one code).
 pub fn sentence(p: &Problem) -> String {
-    let mut chars = p.detail.chars();
+    match (field_reason(p), p.field.as_deref().and_then(label)) {
+        (Some(why), Some(label)) => as_sentence(&format!("{label}: {why}")),
+        (Some(why), None) => as_sentence(why),
+        (None, _) if p.detail.is_empty() => as_sentence(&p.title),
+        (None, _) => as_sentence(&p.detail),
+    }
+}
+
+/// Why a field was refused, without its name: to show beside the field.
+pub fn reason(p: &Problem) -> String {
+    as_sentence(field_reason(p).unwrap_or(&p.detail))
+}
+
+/// The reason of an `invalid_field` problem ("{field} is invalid: {reason}").
+fn field_reason(p: &Problem) -> Option<&str> {
+    let field = p.field.as_deref()?;
+    p.detail.strip_prefix(field)?.strip_prefix(" is invalid: ")
+}
+
+/// How the pages label an API field; `None` for a code (the page asks for one).
+fn label(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "email" => "Email",
+        "username" => "Username",
+        "name" => "First name",
+        "lastname" => "Last name",
+        "phone" => "Phone",
+        "password" | "new_password" | "new" => "Password",
+        _ => return None,
+    })
+}
+
+fn as_sentence(text: &str) -> String {
+    let mut chars = text.chars();
     let text = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
-        None => p.title.clone(),
+        None => return String::new(),
     };
     if text.ends_with(['.', '!', '?']) { text } else { format!("{text}.") }
 }
@@ -74,6 +112,7 @@ pub struct MessagePage<'a> {
 pub fn failure_page(f: Failure) -> Response {
     match f {
         Failure::LoggedOut => redirect("/ui/login"),
+        Failure::SessionOver => redirect("/ui/login?done=session_over"),
         Failure::EnrolFirst => redirect("/ui/account"),
         Failure::Forged => page(
             StatusCode::FORBIDDEN,
@@ -104,7 +143,11 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "registered" => "Your account is ready. Log in.",
         "logged_out" => "You are logged out.",
         "logged_out_everywhere" => "You are logged out on every device.",
-        "login_expired" => "That login is over (it expired or ran out of tries). Log in again.",
+        "login_expired" => "That login expired before the code was entered. Log in again.",
+        "too_many_codes" => "Too many wrong codes: that login is over. Log in again.",
+        "session_over" => {
+            "You were logged out (in another tab or on another device, or the session ran out). Log in again."
+        }
         "profile" => "Profile saved.",
         "password" => "Password changed. Your other sessions were logged out.",
         "mailed_codes_on" => "A code will be sent by mail at each login.",
@@ -112,6 +155,8 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
         "session_ended" => "That device is logged out.",
         "totp_removed" => "The authenticator app and its recovery codes are removed.",
         "code_sent" => "A new code is on its way.",
+        "phone_code_sent" => "A code is on its way to your phone: enter it below.",
+        "phone_verified" => "Your phone number is verified. It can now receive codes.",
         "reset_sent" => "If an account has this address, a mail to reset its password is on its way.",
         "password_reset" => "Your password is set. Every other device was logged out.",
         "email_sent" => "A new mail to confirm your address is on its way.",

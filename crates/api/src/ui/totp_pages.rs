@@ -10,7 +10,8 @@ use poem::{Response, handler};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::account_page::{AccountServices, PasswordOnlyForm, change, enrol};
+use super::account_forms::PasswordOnlyForm;
+use super::account_page::{AccountServices, change, enrol};
 use super::browser::Visitor;
 use super::render::{page, redirect};
 

@@ -174,3 +174,34 @@ async fn registrations_from_one_address_past_its_limit_are_refused_and_create_no
     let elsewhere = crate::throttle::ClientAddress::from("203.0.113.5");
     w.accounts.register(&elsewhere, form("other")).await.unwrap();
 }
+
+#[test]
+fn a_registration_form_names_every_field_at_fault_at_once_as_register_would_refuse_it() {
+    let form = Registration {
+        email: "not-an-address".into(),
+        username: "ok_name".into(),
+        name: "Ada".into(),
+        lastname: "".into(),
+        phone: Some("12".into()),
+        password: "ok_name".into(),
+        is_2fa: false,
+    };
+    let faults: Vec<String> = form
+        .faults()
+        .iter()
+        .map(|e| match e {
+            Error::InvalidField { field, .. } => (*field).to_owned(),
+            Error::WeakPassword(_) => "password".to_owned(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(faults, ["email", "lastname", "phone", "password"]);
+    let good = Registration {
+        email: "ada@example.com".into(),
+        lastname: "Lovelace".into(),
+        phone: Some("+14155550132".into()),
+        password: GOOD_PASSWORD.into(),
+        ..form
+    };
+    assert!(good.faults().is_empty(), "{:?}", good.faults());
+}
