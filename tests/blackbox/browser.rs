@@ -87,6 +87,7 @@ impl Browser {
     }
 
     pub(crate) async fn fill(&self, css: &str, text: &str) {
+        self.disclose(css).await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -96,14 +97,50 @@ impl Browser {
             .unwrap();
     }
 
+    /// Opens the disclosures (`<details>`) around what `css` finds, as a
+    /// person opens "Change your password" before typing into it.
+    async fn disclose(&self, css: &str) {
+        let open = "for (const e of document.querySelectorAll(arguments[0])) \
+                    { for (let d = e.closest('details'); d; d = d.parentElement.closest('details')) d.open = true; }";
+        self.client.execute(open, vec![json!(css)]).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Empties a field, then types into it.
+    pub(crate) async fn replace(&self, css: &str, text: &str) {
+        self.disclose(css).await;
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        if !text.is_empty() {
+            field.send_keys(text).await.unwrap();
+        }
+    }
+
+    /// What a field holds now.
+    pub(crate) async fn value(&self, css: &str) -> String {
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// How many elements match.
+    pub(crate) async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    /// Runs a script in the page; what it returns (a promise is awaited).
+    pub(crate) async fn script(&self, js: &str) -> serde_json::Value {
+        self.client.execute(js, vec![]).await.unwrap_or_else(|e| panic!("{js}: {e}"))
+    }
+
     /// Clicks something that stays on the page (a checkbox).
     pub(crate) async fn tick(&self, css: &str) {
+        self.disclose(css).await;
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
     }
 
     /// Clicks a button that submits a form, and waits until the page it
     /// was on is gone, so what is read next is the answer's page.
     pub(crate) async fn click(&self, css: &str) {
+        self.disclose(css).await;
         let old = self.client.find(Locator::Css("html")).await.unwrap();
         self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -207,8 +244,8 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     assert_eq!(b.path().await, "/ui/login?done=registered");
     assert!(b.text(".notice").await.contains("Your account is ready"));
 
-    // The password, then a wrong code, then the mailed one.
-    b.fill("#username", &user.username).await;
+    // The name just registered is there; the password, then a wrong code, then the mailed one.
+    assert_eq!(b.value("#username").await, user.username);
     b.fill("#password", &user.password).await;
     b.screenshot("login").await;
     b.click("#login").await;
@@ -224,8 +261,11 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     b.click("#verify").await;
     assert_eq!(b.path().await, "/ui/account");
     assert_eq!(b.text(".who").await, user.username);
+    // Security events are sentences, without identifiers.
     let events = b.text("#events").await;
-    assert!(events.contains("login_succeeded") && events.contains("otp_failed"), "{events}");
+    assert!(events.contains("Signed in with your password and a code by mail"), "{events}");
+    assert!(events.contains("A wrong code was entered (4 tries left)"), "{events}");
+    assert!(!events.contains('_') && !events.contains("delivery"), "{events}");
 
     // An API session of the same user ends with the browser's "everywhere".
     let api = s.two_factor_tokens(&user).await;
@@ -238,9 +278,12 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     // The whole page in one picture.
     b.client.set_window_size(1100, 1900).await.unwrap();
     b.screenshot("account").await;
-    // And on a phone's width.
-    b.client.set_window_size(390, 2600).await.unwrap();
+    // And on a phone's width: short enough to read through.
+    b.client.set_window_size(390, 844).await.unwrap();
+    let tall = b.script("return document.documentElement.scrollHeight").await.as_u64().unwrap();
+    b.client.set_window_size(390, tall as u32 + 100).await.unwrap();
     b.screenshot("account-phone").await;
+    assert!(tall < 2000, "the account page is {tall} CSS px tall at 390 px");
     b.client.set_window_size(1100, 1000).await.unwrap();
     b.open(&s.url("/ui/logout")).await;
     b.screenshot("logout").await;
@@ -248,7 +291,7 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     assert_eq!(b.path().await, "/ui/login?done=logged_out_everywhere");
     s.assert_revoked(&api).await;
     b.open(&s.url("/ui/account")).await;
-    assert_eq!(b.path().await, "/ui/login", "the session is over");
+    assert_eq!(b.path().await, "/ui/login?done=session_over", "the session is over, and the page says so");
     b.close().await;
 }
 
@@ -436,8 +479,12 @@ async fn a_person_adds_a_passkey_and_signs_in_with_it_by_button_by_autofill_and_
     b.screenshot("passkey-code").await;
     b.click("#use-passkey").await;
     assert_eq!(b.path().await, "/ui/account");
+    b.script("document.getElementById('more-events').open = true").await;
     let events = b.text("#events").await;
-    assert!(events.contains("passkey_used") && events.contains("passkey_added"), "{events}");
+    assert!(
+        events.contains("Passkey “This laptop” used") && events.contains("Passkey “This laptop” added"),
+        "{events}"
+    );
 
     // Later, removing the passkey asks to confirm it is you: the passkey does.
     tokio::time::sleep(Duration::from_millis(3500)).await;

@@ -16,6 +16,7 @@ mod admin;
 mod apps;
 mod auth;
 mod browser;
+mod browser_plain;
 mod clients;
 mod connections;
 mod delivery;

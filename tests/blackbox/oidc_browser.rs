@@ -100,7 +100,7 @@ async fn an_application_signs_a_person_in_through_the_login_and_consent_pages_in
     assert_eq!(landed.query(), Some("state=o-1"));
     assert_eq!(page_request(&mut requests).await, "GET /signed-out?state=o-1 HTTP/1.1");
     b.open(&s.url("/ui/account")).await;
-    assert_eq!(b.path().await, "/ui/login", "the browser session ended");
+    assert_eq!(b.path().await, "/ui/login?done=session_over", "the browser session ended, and the page says so");
     b.close().await;
 }
 

@@ -14,6 +14,9 @@
   let pressed = false;
   for (const form of document.querySelectorAll("form[data-passkey]")) {
     form.hidden = false;
+    // A form behind a disclosure ("Add a passkey") shows it too.
+    const disclosure = form.closest("details[hidden]");
+    if (disclosure) disclosure.hidden = false;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       ceremony(form, false).catch((err) => say(form, err));

@@ -3,6 +3,9 @@
 //! - **Session** (`__Host-authd_session`): the browser token of a session
 //!   row, the same row an API login makes; checked on every page
 //!   (signature, kind, live session), so a logout anywhere ends it at once.
+//!   Once its session is over (logged out here or elsewhere, expired) it
+//!   holds [`SESSION_ENDED`] for a day, so that a tab still open on a page
+//!   is told "You were logged out" rather than shown the login page bare.
 //! - **Pending login** (`__Host-authd_login`): the temporary token of a
 //!   two-factor login between the password and the code, and the name typed
 //!   at the login page (or at registration), so that a login that ends
@@ -32,6 +35,12 @@ use poem::{FromRequest, Request, RequestBody};
 use super::render::{self, Failure};
 use crate::http::client_addr::TrustedProxies;
 use crate::http::csrf::FormSigner;
+
+/// The session cookie's value once its session is over; it is no token.
+pub const SESSION_ENDED: &str = "ended";
+
+/// How long the session cookie says its session ended.
+const ENDED_KEPT: Duration = Duration::from_secs(86_400);
 
 /// What the pages need beyond the use cases.
 #[derive(Clone)]
@@ -126,8 +135,9 @@ impl<'a> FromRequest<'a> for Visitor {
             config,
             secure,
         };
-        if let Some(token) = read(Jar::Session) {
-            match sessions.authenticate_browser(&token).await {
+        match read(Jar::Session) {
+            Some(ended) if ended == SESSION_ENDED => visitor.session_over = true,
+            Some(token) => match sessions.authenticate_browser(&token).await {
                 Ok(caller) => {
                     crate::http::request_log::record_caller(&caller);
                     visitor.caller = Some(caller);
@@ -139,9 +149,10 @@ impl<'a> FromRequest<'a> for Visitor {
                 }
                 Err(_) => {
                     visitor.session_over = true;
-                    visitor.expire(Jar::Session);
+                    visitor.set(Jar::Session, SESSION_ENDED, Some(ENDED_KEPT));
                 }
-            }
+            },
+            None => {}
         }
         if visitor.csrf_cookie.is_empty() {
             visitor.new_csrf_cookie();
@@ -329,7 +340,7 @@ impl Visitor {
     /// Forgets the session, any pending login and any authorization
     /// waiting for it (after a logout).
     pub fn end_session(&mut self) {
-        self.expire(Jar::Session);
+        self.set(Jar::Session, SESSION_ENDED, Some(ENDED_KEPT));
         self.expire(Jar::PendingLogin);
         self.authorized();
         self.caller = None;
