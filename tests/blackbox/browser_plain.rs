@@ -159,6 +159,17 @@ async fn a_person_verifies_their_phone_on_the_account_page_and_sees_only_switche
     b.open(&s.url("/ui/account")).await;
     assert_eq!(b.count("#mailed-on").await + b.count("#mailed-off").await, 0);
     assert!(!b.text("#second-factors").await.contains("Codes by mail"));
+
+    // A recovery code mistyped is told in the page's words, not the API's field name.
+    b.open(&s.url("/ui/logout")).await;
+    b.click("#logout").await;
+    b.login(&s, &user, PASSWORD).await;
+    assert_eq!(b.path().await, "/ui/code");
+    b.tick("input[name=method][value=recovery_code]").await;
+    b.fill("#code", "not-a-code").await;
+    b.click("#verify").await;
+    let said = b.text("#error").await;
+    assert!(said.starts_with("That is not a recovery code") && !said.to_lowercase().contains("otp"), "{said}");
     b.close().await;
 }
 

@@ -312,3 +312,11 @@ async fn a_request_that_loses_the_race_to_open_a_phone_code_waits_like_a_resend(
     }
     assert_eq!(w.messages().await.len(), 1, "one code for the number");
 }
+
+#[test]
+fn a_phone_code_is_offered_only_by_the_channels_the_server_sends_on_sms_first() {
+    let both = World::with_senders(Policy::default(), &[Channel::Email, Channel::Whatsapp, Channel::Sms]);
+    assert_eq!(both.phones.channels(), [Channel::Sms, Channel::Whatsapp]);
+    let mail_only = World::with_senders(Policy::default(), &[Channel::Email]);
+    assert!(mail_only.phones.channels().is_empty());
+}
