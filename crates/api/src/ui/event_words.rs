@@ -33,12 +33,12 @@ fn flag(e: &AuditEvent, key: &str) -> bool {
     matches!(e.detail.get(key), Some(Detail::Flag(true))) || text(e, key) == "true"
 }
 
-/// A method or channel as the words after "with" or "a code …".
-fn by(method: &str) -> &'static str {
-    match method {
-        "email" => "by mail",
-        "sms" => "by SMS",
-        "whatsapp" => "by WhatsApp",
+/// " by mail", " by SMS", " by WhatsApp": how a message went (nothing for another word).
+fn by(channel: &str) -> &'static str {
+    match channel {
+        "email" => " by mail",
+        "sms" => " by SMS",
+        "whatsapp" => " by WhatsApp",
         _ => "",
     }
 }
@@ -95,7 +95,7 @@ pub fn sentence(e: &AuditEvent) -> String {
                 "email" | "email_verification" => "A code to confirm your email address",
                 _ => "A sign-in code",
             };
-            format!("{what} was sent {}{again}", by(method)).replace("  ", " ")
+            format!("{what} was sent{}{again}", by(method))
         }
         K::OtpVerified => format!("{} accepted", capitalised(factor(method))),
         K::OtpFailed => format!("A wrong code was entered{}", tries(e)),
@@ -124,9 +124,9 @@ pub fn sentence(e: &AuditEvent) -> String {
         },
         K::RecoveryCodesRegenerated => "New recovery codes were made (the old ones no longer work)".into(),
         K::SecondFactorsReset => "An administrator removed your second factors".into(),
-        K::DeliverySent => format!("A message was sent {}", by(text(e, "channel"))),
-        K::DeliveryFailed => format!("A message {} could not be sent", by(text(e, "channel"))),
-        K::PhoneVerified => format!("Phone number verified {}", by(text(e, "channel"))).trim_end().into(),
+        K::DeliverySent => format!("A message was sent{}", by(text(e, "channel"))),
+        K::DeliveryFailed => format!("A message{} could not be sent", by(text(e, "channel"))),
+        K::PhoneVerified => format!("Phone number verified{}", by(text(e, "channel"))),
         K::EmailVerified => "Email address confirmed".into(),
         K::PasswordResetRequested => "A password reset was asked for".into(),
         K::PasswordReset => "Password reset from the mailed link; every session was logged out".into(),

@@ -213,9 +213,10 @@ pub(super) async fn code_page(
             page_showing(refused.as_ref(), &shown)
         }
         Err(e @ (domain::Error::Unavailable(_) | domain::Error::Internal(_))) => render::failure_page(e.into()),
-        // The login is over (out of tries, expired, used): the login page
-        // at its own address says why once, with the name still typed (the
-        // login page drops the pending login's cookie).
+        // The login is over: finished in another tab (on to the account),
+        // or out of tries or expired (the login page at its own address says
+        // why once, with the name still typed; it drops the pending login's cookie).
+        Err(_) if visitor.caller().is_some() => redirect(visitor.after_login()),
         Err(domain::Error::OtpLocked) => redirect("/ui/login?done=too_many_codes"),
         Err(_) => redirect("/ui/login?done=login_expired"),
     }
