@@ -263,7 +263,7 @@ async fn a_person_registers_logs_in_with_a_mailed_code_and_logs_out_everywhere_i
     assert_eq!(b.text(".who").await, user.username);
     // Security events are sentences, without identifiers.
     let events = b.text("#events").await;
-    assert!(events.contains("Signed in with your password and a code by mail"), "{events}");
+    assert!(events.contains("Signed in with your password and a code by mail — Chrome on Linux"), "{events}");
     assert!(events.contains("A wrong code was entered (4 tries left)"), "{events}");
     assert!(!events.contains('_') && !events.contains("delivery"), "{events}");
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::assurance::Amr;
-use crate::audit::{Audit, EventKind};
+use crate::audit::{Audit, Detail, EventKind};
 use crate::email::Emails;
 use crate::error::{Error, Result};
 use crate::otp::{Pending, SecondFactor};
@@ -104,7 +104,7 @@ impl Login {
                 return Err(Error::InvalidCredentials);
             }
         };
-        self.after_password(&user, &key, "password", device_token).await
+        self.after_password(from, &user, &key, "password", device_token).await
     }
 
     /// Whether `user`, who proved who they are, may be let in: with
@@ -128,6 +128,7 @@ impl Login {
     /// proof in the event.
     pub(crate) async fn after_password<K: SessionKeys>(
         &self,
+        from: &ClientAddress,
         user: &User,
         key: &str,
         factors: &str,
@@ -150,9 +151,17 @@ impl Login {
         // that may only enrol one.
         let due = methods.is_empty() && self.second_factor.required.covers(user);
         let pair = self.sessions.open(user.id, Amr::password(), due, Error::InvalidCredentials).await?;
-        self.audit.record(user.id, None, EventKind::LoginSucceeded, &[("factors", factors.into())]).await?;
+        self.audit.record(user.id, None, EventKind::LoginSucceeded, &signed_in(&factors, from)).await?;
         Ok(LoginOutcome::Tokens(pair))
     }
+}
+
+/// What a `login_succeeded` event says: the factors proved (`password,totp`)
+/// and, when the device said what it is, the device ("Chrome on Linux").
+pub(crate) fn signed_in(factors: &str, from: &ClientAddress) -> Vec<(&'static str, Detail)> {
+    let mut detail = vec![("factors", factors.into())];
+    detail.extend(from.device().map(|d| ("device", d.into())));
+    detail
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ impl Resets {
     ) -> Result<LoginOutcome<K>> {
         self.throttle.check_rate(RateScope::VerifyOtp, &from.0).await?;
         let challenge = self.links.by_token(Purpose::Reset, token).await?.ok_or(Error::ResetInvalid)?;
-        self.reset(&challenge, password, confirm).await
+        self.reset(from, &challenge, password, confirm).await
     }
 
     /// Sets a new password with the account's `email` and the reset mail's
@@ -127,7 +127,7 @@ impl Resets {
         // The mail went to the proved address, which `reset` checks; the
         // code is typed with the account's address.
         let challenge = self.links.by_code(Purpose::Reset, email, code, false).await?.ok_or(Error::ResetInvalid)?;
-        self.reset(&challenge, password, confirm).await
+        self.reset(from, &challenge, password, confirm).await
     }
 
     /// The reset itself: a password the policy accepts (a refused one
@@ -136,6 +136,7 @@ impl Resets {
     /// then the login goes on as after a password.
     async fn reset<K: SessionKeys>(
         &self,
+        from: &ClientAddress,
         challenge: &OtpChallenge,
         password: &SecretString,
         confirm: &SecretString,
@@ -170,7 +171,7 @@ impl Resets {
             // The code comes by the mailbox the reset came by: say so.
             self.audit.record(uid, None, EventKind::RecoveryViaEmailOnly, &[]).await?;
         }
-        self.login.after_password(&user, &key, "password_reset", None).await
+        self.login.after_password(from, &user, &key, "password_reset", None).await
     }
 }
 

@@ -147,7 +147,8 @@ async fn a_software_passkey_signs_in_alone() {
     let mut device = Device::new();
     let (ada, id, _) = enrolled(&w, "ada", &mut device).await;
     let started = w.passkey_sign_in.start(&w.from).await.unwrap();
-    let pair = w.passkey_sign_in.finish(started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
+    let pair =
+        w.passkey_sign_in.finish(&w.from, started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
     assert_eq!(w.sessions.authenticate(&pair.unwrap().access_token).await.unwrap().user_id, ada.id);
 }
 
@@ -158,9 +159,9 @@ async fn a_replayed_assertion_is_refused() {
     let (ada, id, _) = enrolled(&w, "ada", &mut device).await;
     let started = w.passkey_sign_in.start(&w.from).await.unwrap();
     let answer = device.sign_in(&started.options, &id, ada.id.0);
-    w.passkey_sign_in.finish(started.ceremony_id, &answer).await.unwrap();
+    w.passkey_sign_in.finish(&w.from, started.ceremony_id, &answer).await.unwrap();
     let next = w.passkey_sign_in.start(&w.from).await.unwrap();
-    let replayed = w.passkey_sign_in.finish(next.ceremony_id, &answer).await;
+    let replayed = w.passkey_sign_in.finish(&w.from, next.ceremony_id, &answer).await;
     assert!(matches!(replayed, Err(Error::PasskeyInvalid { .. })), "{replayed:?}");
 }
 
@@ -190,7 +191,8 @@ async fn a_counter_regression_is_refused_and_recorded() {
     // another copy of the key has been signing.
     w.db.tables().passkeys.values_mut().for_each(|p| p.counter = 100);
     let started = w.passkey_sign_in.start(&w.from).await.unwrap();
-    let refused = w.passkey_sign_in.finish(started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
+    let refused =
+        w.passkey_sign_in.finish(&w.from, started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
     assert!(matches!(refused, Err(Error::PasskeyInvalid { .. })));
     assert!(w.events(ada.id).contains(&"passkey_clone_suspected"));
     assert_eq!(w.db.tables().passkeys.len(), 1, "the passkey is kept");
@@ -227,7 +229,8 @@ async fn an_unknown_credential_is_checked_against_the_decoy_and_refused() {
     let (ada, id, _) = enrolled(&w, "ada", &mut device).await;
     w.db.tables().passkeys.clear();
     let started = w.passkey_sign_in.start(&w.from).await.unwrap();
-    let refused = w.passkey_sign_in.finish(started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
+    let refused =
+        w.passkey_sign_in.finish(&w.from, started.ceremony_id, &device.sign_in(&started.options, &id, ada.id.0)).await;
     assert!(matches!(refused, Err(Error::PasskeyInvalid { remaining: None })));
 }
 

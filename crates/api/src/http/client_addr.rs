@@ -40,19 +40,21 @@ impl TrustedProxies {
 }
 
 /// The calling client's address, as a handler parameter: what the use
-/// cases count per-address limits against.
+/// cases count per-address limits against; with the device's `User-Agent`,
+/// which a login's event names.
 pub struct ClientAddr(pub ClientAddress);
 
 impl ClientAddr {
     /// The address `req` comes from, believing `proxies` (the handler
     /// parameter is built in `state.rs`, where the proxies are kept).
     pub fn of(req: &Request, proxies: &TrustedProxies) -> Self {
+        let user_agent = req.headers().get("user-agent").and_then(|v| v.to_str().ok());
         let Some(peer) = req.remote_addr().as_socket_addr().map(|a| a.ip()) else {
-            return ClientAddr(ClientAddress::from("unknown"));
+            return ClientAddr(ClientAddress::with_user_agent("unknown".into(), user_agent));
         };
         let forwarded: Vec<&str> =
             req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-        ClientAddr(ClientAddress(proxies.client(peer, &forwarded).to_string()))
+        ClientAddr(ClientAddress::with_user_agent(proxies.client(peer, &forwarded).to_string(), user_agent))
     }
 }
 

@@ -54,6 +54,7 @@ fn factor(word: &str) -> &'static str {
         "recovery_code" => "a recovery code",
         "passkey" => "a passkey",
         "trusted_device" => "a trusted device",
+        "password_reset" => "a password reset",
         _ => "a second factor",
     }
 }
@@ -83,7 +84,10 @@ pub fn sentence(e: &AuditEvent) -> String {
         K::Registered => "Account created".into(),
         K::LoginSucceeded => {
             let words: Vec<&str> = text(e, "factors").split(',').filter(|w| !w.is_empty()).map(factor).collect();
-            format!("Signed in with {}", and_list(&words))
+            match text(e, "device") {
+                "" => format!("Signed in with {}", and_list(&words)),
+                device => format!("Signed in with {} — {device}", and_list(&words)),
+            }
         }
         K::LoginFailed if text(e, "reason") == "inactive" => "A sign-in was refused: the account is deactivated".into(),
         K::LoginFailed => "A sign-in failed: wrong password".into(),
@@ -179,6 +183,9 @@ mod tests {
     fn events_read_as_sentences_without_identifiers() {
         let login = event(EventKind::LoginSucceeded, &[("factors", "password,totp".into())]);
         assert_eq!(sentence(&login), "Signed in with your password and a code from your app");
+        let on =
+            event(EventKind::LoginSucceeded, &[("factors", "passkey".into()), ("device", "Firefox on Linux".into())]);
+        assert_eq!(sentence(&on), "Signed in with a passkey — Firefox on Linux");
         let failed = event(EventKind::OtpFailed, &[("remaining_attempts", 1u32.into()), ("method", "email".into())]);
         assert_eq!(sentence(&failed), "A wrong code was entered (1 try left)");
         let sent = event(EventKind::OtpSent, &[("method", "email".into()), ("resend", false.into())]);

@@ -91,13 +91,14 @@ pub async fn sign_in_options(
 pub async fn sign_in_finish(
     mut visitor: Visitor,
     sign_in: Use<'_, PasskeySignIn>,
+    client: ClientAddr,
     Form(form): Form<AnswerForm>,
 ) -> Response {
     if let Err(f) = visitor.check_form(&form.csrf) {
         return render::failure_page(f);
     }
     let ceremony = form.ceremony_id.parse().unwrap_or_default();
-    match sign_in.finish_as::<BrowserToken>(ceremony, &form.credential).await {
+    match sign_in.finish_as::<BrowserToken>(&client.0, ceremony, &form.credential).await {
         Ok(browser) => {
             visitor.start_session(&browser);
             redirect(visitor.after_login())

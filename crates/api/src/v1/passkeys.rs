@@ -250,8 +250,13 @@ impl PasskeyLoginApi {
     /// A passkey that verified its user is both factors. An unknown
     /// passkey, a bad signature and a spent ceremony get one answer.
     #[oai(path = "/passkey/finish", method = "post")]
-    async fn finish(&self, sign_in: Use<'_, PasskeySignIn>, body: Json<SignInBody>) -> ApiResult<PairResponse> {
-        let pair = sign_in.finish(body.ceremony_id, &body.0.credential.to_string()).await?;
+    async fn finish(
+        &self,
+        sign_in: Use<'_, PasskeySignIn>,
+        client: ClientAddr,
+        body: Json<SignInBody>,
+    ) -> ApiResult<PairResponse> {
+        let pair = sign_in.finish(&client.0, body.ceremony_id, &body.0.credential.to_string()).await?;
         Ok(PairResponse::Ok(Json(pair.into())))
     }
 }

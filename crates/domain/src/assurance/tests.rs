@@ -144,7 +144,7 @@ async fn a_passkey_gives_hwk_user_mfa_at_aal2_as_the_second_step_and_as_a_sign_i
     assert_eq!(said(second_step), (vec!["pwd", "hwk", "user", "mfa"], Acr::Aal2));
 
     let started = w.passkey_sign_in.start(&w.from).await.unwrap();
-    let pair = w.passkey_sign_in.finish(started.ceremony_id, &key.get(&started.options)).await.unwrap();
+    let pair = w.passkey_sign_in.finish(&w.from, started.ceremony_id, &key.get(&started.options)).await.unwrap();
     assert_eq!(said(assurance(&w, &pair).await), (vec!["hwk", "user", "mfa"], Acr::Aal2));
 }
 

@@ -77,3 +77,28 @@ async fn logins_from_one_address_past_its_limit_are_refused_before_any_hashing()
     w.clock.advance(Duration::from_secs(60));
     tokens(&w, "ada").await;
 }
+
+#[tokio::test]
+async fn a_login_event_names_the_device_its_user_agent_says_and_nothing_when_it_says_nothing() {
+    use crate::throttle::ClientAddress;
+    let w = World::new();
+    w.register("ada", false).await;
+    w.register("bob", true).await;
+    let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0";
+    let from = ClientAddress::with_user_agent("198.51.100.7".into(), Some(firefox));
+    w.login.login(&from, "ada", &pw(GOOD_PASSWORD)).await.unwrap();
+    let LoginOutcome::SecondFactor(p) = w.login.login(&from, "bob", &pw(GOOD_PASSWORD)).await.unwrap() else {
+        panic!("bob has a second factor")
+    };
+    w.second_factor.verify(&from, &p.temporary_token, &w.last_code().await, None).await.unwrap();
+    w.login.login(&w.from, "ada", &pw(GOOD_PASSWORD)).await.unwrap();
+    let devices: Vec<Option<String>> =
+        w.db.tables()
+            .audit
+            .iter()
+            .filter(|e| e.kind.as_str() == "login_succeeded")
+            .map(|e| e.detail.get("device").map(ToString::to_string))
+            .collect();
+    let firefox_on_linux = Some("Firefox on Linux".to_owned());
+    assert_eq!(devices, [firefox_on_linux.clone(), firefox_on_linux, None], "password, two factors, no user agent");
+}

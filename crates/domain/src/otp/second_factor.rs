@@ -315,7 +315,7 @@ impl SecondFactor {
         let now = session.created_at;
         let factors = format!("password,{}", proved.method.as_str());
         let mut events = proved.events(&self.audit, uid);
-        events.push(self.audit.event(uid, None, EventKind::LoginSucceeded, &[("factors", factors.into())]));
+        events.push(self.audit.event(uid, None, EventKind::LoginSucceeded, &crate::login::signed_in(&factors, from)));
         let finished = FinishedLogin {
             challenge: challenge.id,
             max_attempts: challenge.rules.max_attempts,

@@ -53,13 +53,18 @@ impl PasskeySignIn {
     /// signature, a missing user verification and a spent ceremony get one
     /// answer after the same work; a known user's refusal counts against
     /// their account's lockout.
-    pub async fn finish(&self, ceremony_id: Uuid, credential: &str) -> Result<TokenPair> {
-        self.finish_as(ceremony_id, credential).await
+    pub async fn finish(&self, from: &ClientAddress, ceremony_id: Uuid, credential: &str) -> Result<TokenPair> {
+        self.finish_as(from, ceremony_id, credential).await
     }
 
     /// [`finish`](Self::finish), for a client that keeps its session as `K`.
     #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
-    pub async fn finish_as<K: SessionKeys>(&self, ceremony_id: Uuid, credential: &str) -> Result<K> {
+    pub async fn finish_as<K: SessionKeys>(
+        &self,
+        from: &ClientAddress,
+        ceremony_id: Uuid,
+        credential: &str,
+    ) -> Result<K> {
         if !self.on {
             return Err(Error::PasskeysOff);
         }
@@ -86,7 +91,7 @@ impl PasskeySignIn {
         self.throttle.reset(&key).await?;
         let audit = &self.ceremonies.audit;
         audit.record(uid, None, EventKind::PasskeyUsed, &about(&passkey)).await?;
-        audit.record(uid, None, EventKind::LoginSucceeded, &[("factors", "passkey".into())]).await?;
+        audit.record(uid, None, EventKind::LoginSucceeded, &crate::login::signed_in("passkey", from)).await?;
         Ok(keys)
     }
 }

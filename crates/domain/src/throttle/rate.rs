@@ -27,16 +27,29 @@ pub struct RateLimits {
     pub verifications_per_destination_per_hour: u32,
 }
 
-/// The network address a request comes from, as the HTTP layer read it
-/// (`X-Forwarded-For` only from a trusted proxy): what the per-address
-/// limits count. The use cases that guess or create take it, so the API and
-/// the pages cannot count differently.
+/// Where a request comes from, as the HTTP layer read it: the network
+/// address (`X-Forwarded-For` only from a trusted proxy), which the
+/// per-address limits count, and the `User-Agent` the device sent, which a
+/// login's event names ("Chrome on Linux"). The use cases that guess or
+/// create take it, so the API and the pages cannot count differently.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientAddress(pub String);
+pub struct ClientAddress(pub String, pub Option<String>);
+
+impl ClientAddress {
+    /// The address, with what its device says it is.
+    pub fn with_user_agent(address: String, user_agent: Option<&str>) -> Self {
+        Self(address, user_agent.map(str::to_owned))
+    }
+
+    /// The device in a person's words, when it said what it is.
+    pub fn device(&self) -> Option<String> {
+        self.1.as_deref().map(|ua| crate::trusted_device::label_from(Some(ua)))
+    }
+}
 
 impl From<&str> for ClientAddress {
     fn from(address: &str) -> Self {
-        Self(address.to_owned())
+        Self(address.to_owned(), None)
     }
 }
 
