@@ -10,12 +10,14 @@
 //! Options: `--users N` (default 1000), `--seconds S` per scenario (10),
 //! `--connections C` (32), `--database-url URL` (a server the bench may create
 //! a database on), `--quick` (1 s per scenario, for CI), `--write-docs`
-//! (regenerate docs/benchmarks.md), `--ceilings-only` (the bare handler,
+//! (regenerate docs/benchmarks.md), `--sessions N` (distinct users with a session for the memory
+//! figures), `--ceilings-only` (the bare handler,
 //! verify-token, GET /users/me and the admin list page alone), `--bare-server` (internal).
 
 mod codecs;
 use test_support::listen;
 mod load;
+mod memory;
 mod postgres;
 mod scenarios;
 use test_support::testdb;
@@ -43,6 +45,10 @@ pub struct Args {
     /// page: the speed targets, quickly (for profiling; never with --write-docs).
     #[arg(long, conflicts_with = "write_docs")]
     pub ceilings_only: bool,
+    /// Distinct users, each with a session, for the memory figures
+    /// (default 300 000; 10 000 with --quick).
+    #[arg(long)]
+    pub sessions: Option<usize>,
     #[arg(long, hide = true)]
     pub bare_server: bool,
     /// cargo passes --bench to bench targets.
@@ -106,6 +112,12 @@ pub fn render(rows: &[Row], extra: &[(String, String)]) -> String {
 
 pub fn addr_of(url: &str) -> SocketAddr {
     url.trim_start_matches("http://").parse().expect("authd prints host:port")
+}
+
+impl Args {
+    pub fn many_sessions(&self) -> usize {
+        self.sessions.unwrap_or(if self.quick { 10_000 } else { 300_000 })
+    }
 }
 
 pub fn secs(args: &Args) -> Duration {

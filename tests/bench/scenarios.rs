@@ -11,6 +11,7 @@ use hyper::Method;
 use serde_json::{Value, json};
 
 use crate::load::{Conn, Stats, Step, run};
+use crate::memory::{Figure, rss_mib};
 use crate::{Args, Row, addr_of, render, secs};
 
 pub const PASSWORD: &str = "bench-marmalade-quiver-71";
@@ -43,21 +44,6 @@ impl Served {
     }
 }
 
-/// `VmRSS` and `VmHWM` (peak) of a process, in MiB.
-fn rss_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// The bare poem handler the HTTP ceiling is measured on (run as a child).
 pub fn bare_server() -> anyhow::Result<()> {
     use poem::{
@@ -83,7 +69,7 @@ pub fn bare_server() -> anyhow::Result<()> {
 
 // ---------------------------------------------------------------- setup
 
-fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]) -> anyhow::Result<Served> {
+pub fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]) -> anyhow::Result<Served> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -98,6 +84,8 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
         .env("AUTHD_RATE_OTP_PER_MINUTE", "0")
         .env("AUTHD_RATE_REGISTRATIONS_PER_HOUR", "0")
         .env("AUTHD_MAX_CONNECTIONS_PER_ADDRESS", "0")
+        // The allocator's own settings, to compare them on one binary.
+        .envs(std::env::vars().filter(|(k, _)| k.starts_with("MIMALLOC_")))
         .envs(extra.iter().copied());
     Served::spawn(cmd)
 }
@@ -106,7 +94,7 @@ fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]
 /// by authd's own `Rng::uuid_v7`: the table's order is the id order, as in
 /// a service that has taken registrations over time. Returns the ids in
 /// registration order.
-async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
+pub async fn seed(db_url: &str, users: u64) -> anyhow::Result<Vec<uuid::Uuid>> {
     use domain::rng::Rng;
     let hash = one_hash().await?;
     let db = infra::connect(db_url, 2).await?;
@@ -400,7 +388,7 @@ async fn argon2_ceiling(seconds: Duration) -> anyhow::Result<f64> {
 
 /// Waits (at most 30 s) until authd's revocation listener has caught up:
 /// before then every token check reads the database.
-async fn caught_up(url: &str) -> anyhow::Result<()> {
+pub async fn caught_up(url: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -537,6 +525,9 @@ async fn verify_during_logouts(
 
 // ---------------------------------------------------------------- the run
 
+/// How long after the load the first node's memory is read again.
+const AFTER_LOAD: Duration = Duration::from_secs(40);
+
 fn measure(rows: &mut Vec<Row>, name: &str, connections: usize, stats: Stats) {
     eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
     rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
@@ -563,6 +554,13 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let mail_log = dir.join("mail.log");
     eprintln!("bench: authd (release) on {db_url}");
     let authd = spawn_authd(&db_url, &dir, &mail_log, &[])?;
+    let idle_sqlite = {
+        let sdir = dir.join("idle-sqlite");
+        std::fs::create_dir_all(&sdir)?;
+        let url = format!("sqlite://{}?mode=rwc", sdir.join("authd.db").display());
+        crate::memory::idle_after_start(&url, &sdir)?
+    };
+    let idle_postgres = crate::memory::idle_after_start(&db_url, &dir.join("idle-postgres"))?;
     let addr = addr_of(&authd.url);
     eprintln!("bench: seeding {} users", args.users);
     let t = Instant::now();
@@ -812,6 +810,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     measure(&mut rows, &format!("  accepted logins ({offered:.0}/s offered, open loop)"), 0, accepted);
     measure(&mut rows, "  shed logins (503 overloaded)", 0, storm.shed);
     let (_, rss_peak) = rss_mib(authd.pid());
+    let load_ended = Instant::now();
     rows.push(Row {
         name: format!("argon2id m=19456 t=2 p=1 on {cores} cores (login ceiling)"),
         connections: cores,
@@ -819,9 +818,47 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         note: format!("{argon:.1} hashes/s"),
     });
 
+    // Many distinct users at once, each with a session: what remembering
+    // them costs, and whether the memory keeps them (eviction, not a wipe).
+    let many = crate::memory::many_sessions(&admin_url, &dir.join("many"), args.many_sessions(), &args).await?;
+    let ratio = many.all.rate() / many.thousand.rate().max(1.0);
+    measure(&mut rows, &format!("GET /users/me, {} distinct users and sessions", many.n), conns, many.all.clone());
+    measure(&mut rows, "GET /users/me, 1000 of them, same node", conns, many.thousand.clone());
+    rows.push(Row {
+        name: format!("  {} users ÷ 1000 users", many.n),
+        connections: conns,
+        stats: None,
+        note: format!("{ratio:.2} ×"),
+    });
+    // The first node, idle since its last request: what it gave back.
+    tokio::time::sleep_until((load_ended + AFTER_LOAD).into()).await;
+    let (rss_after, _) = rss_mib(authd.pid());
+    let per_entry = (many.rss - many.rss_before).max(0.0) * 1024.0 * 1024.0 / many.n as f64;
+    let figures = [
+        Figure { name: "idle, 5 s after start, SQLite".into(), mib: idle_sqlite, target: "< 30" },
+        Figure { name: "idle, 5 s after start, PostgreSQL".into(), mib: idle_postgres, target: "< 30" },
+        Figure {
+            name: format!("after seeding {} users (the first node, before any request)", args.users),
+            mib: rss_idle,
+            target: "",
+        },
+        Figure { name: "peak under the token checks and login storms above".into(), mib: rss_peak, target: "< 100" },
+        Figure { name: format!("{} s after the load ended", AFTER_LOAD.as_secs()), mib: rss_after, target: "< 40" },
+        Figure {
+            name: format!("{} distinct sessions and users remembered", many.n),
+            mib: many.rss,
+            target: "< 128 (300k)",
+        },
+        Figure {
+            name: format!(
+                "  per remembered session + user: {per_entry:.0} bytes; at the default bounds (600k sessions, 600k users, 20k tokens), about"
+            ),
+            mib: many.rss_before + per_entry * 600_000.0 / (1024.0 * 1024.0) + 10.0,
+            target: "",
+        },
+    ];
     let extra = vec![
         ("seeded users".to_owned(), format!("{} (in {:.1} s)", args.users, seeded_in.as_secs_f64())),
-        ("authd RSS".to_owned(), format!("{rss_idle:.1} MiB idle after start, {rss_peak:.1} MiB peak under load")),
         (
             "stale answers".to_owned(),
             format!(
@@ -834,7 +871,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
             format!("{} s, {conns} keep-alive connections, load generator on the same machine", secs.as_secs()),
         ),
     ];
-    let table = render(&rows, &extra);
+    let table = format!("{}\n{}", render(&rows, &extra), crate::memory::render(&figures));
     println!("\n{table}");
     if args.write_docs {
         write_docs(&table, &args, started)?;

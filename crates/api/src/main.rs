@@ -2,9 +2,55 @@
 
 /// mimalloc: under load glibc's malloc and free took about 12% of authd's
 /// CPU on a token check; `--ceilings-only` measured verify-token at 42% of
-/// the bare handler with it, 34% without.
+/// the bare handler with it, 34% without. Its memory settings are in
+/// [`allocator`].
+/// `--features system-allocator` builds with the system's malloc instead,
+/// for heap profilers that hook it (heaptrack, valgrind's massif).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(not(feature = "system-allocator"))]
+mod allocator {
+    //! How mimalloc holds memory. Its defaults reserve a 1 GiB arena
+    //! committed up front and purge freed pages only while it is busy, so
+    //! an idle authd kept everything it had touched (62 MiB of anonymous
+    //! memory 5 s after start, of which about 13 MiB was in use). authd
+    //! commits arena memory as it is used and purges freed pages at once
+    //! (docs/benchmarks.md, the memory table, has the figures). These are
+    //! defaults: a `MIMALLOC_<OPTION>` environment variable still wins.
+    use std::ffi::{c_int, c_long};
+
+    /// mimalloc 3's `mi_option_e` (include/mimalloc.h).
+    const ARENA_EAGER_COMMIT: c_int = 4;
+    const PURGE_DELAY: c_int = 15;
+
+    const DEFAULTS: [(c_int, &std::ffi::CStr, c_long); 2] =
+        [(ARENA_EAGER_COMMIT, c"MIMALLOC_ARENA_EAGER_COMMIT", 0), (PURGE_DELAY, c"MIMALLOC_PURGE_DELAY", 0)];
+
+    unsafe extern "C" {
+        fn mi_option_set(option: c_int, value: c_long);
+    }
+
+    extern "C" fn configure() {
+        for (option, env, value) in DEFAULTS {
+            // SAFETY: getenv reads the environment libc set up before any
+            // constructor runs; mi_option_set writes mimalloc's option table,
+            // which needs no initialisation.
+            unsafe {
+                if libc::getenv(env.as_ptr()).is_null() {
+                    mi_option_set(option, value);
+                }
+            }
+        }
+    }
+
+    /// Runs before mimalloc's own constructor (priority 101) and so before
+    /// its first arena is reserved: constructors run in ascending priority.
+    #[used]
+    #[unsafe(link_section = ".init_array.00100")]
+    static CONFIGURE: extern "C" fn() = configure;
+}
 
 use std::path::PathBuf;
 

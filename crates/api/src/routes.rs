@@ -61,7 +61,10 @@ pub fn routes(
     let spec = poem::endpoint::make_sync(move |_| {
         Response::builder().content_type("application/json; charset=utf-8").body(doc.json().to_owned())
     });
-    let (swagger, scalar) = crate::http::explorers::endpoints(api.swagger_ui_html(), api.scalar_html())?;
+    let (swagger, scalar) = crate::http::explorers::endpoints(
+        || crate::v1::openapi::service().swagger_ui_html(),
+        || crate::v1::openapi::service().scalar_html(),
+    );
     let published = Published { keys: signing_keys, max_age_seconds: settings.tokens.jwt_key_publish_seconds / 2 };
     let mut route = Route::new();
     if server.metrics_listen.is_none() {

@@ -111,8 +111,7 @@ impl Accounts {
     }
 
     pub async fn me(&self, caller: &Caller) -> Result<User> {
-        let stored = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
-        Ok(stored.user)
+        self.users.user(caller.user_id).await?.ok_or(Error::TokenInvalid)
     }
 
     /// The caller's own security events, newest first, as an admin sees them.

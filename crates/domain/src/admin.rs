@@ -67,7 +67,7 @@ impl Admin {
     /// proved two ([`Acr::Aal2`]): without a factor the refusal says to add
     /// one, with one it asks for a step-up (RFC 9470, the level alone).
     pub async fn require_admin(&self, caller: &Caller) -> Result<User> {
-        let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        let user = self.users.user(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         if !(user.is_admin && user.is_active) {
             return Err(Error::Forbidden);
         }
@@ -95,7 +95,7 @@ impl Admin {
 
     pub async fn get_user(&self, caller: &Caller, id: UserId) -> Result<User> {
         self.require_admin(caller).await?;
-        Ok(self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user)
+        self.users.user(id).await?.ok_or(Error::UserNotFound)
     }
 
     /// Changes any field of a user. Deactivation revokes every session of
@@ -106,7 +106,7 @@ impl Admin {
         let changes_mark_proved = changes.email_verified == Some(true);
         let patch = changes.parse()?;
         let now = self.clock.now();
-        let before = self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user;
+        let before = self.users.user(id).await?.ok_or(Error::UserNotFound)?;
         let user = self.users.update_profile(id, &patch, now).await?.ok_or(Error::UserNotFound)?;
         let marked = changes_mark_proved;
         if user.email != before.email {
@@ -116,7 +116,7 @@ impl Admin {
             // An administrator's word proves the address, as its mail would:
             // the one statement that also takes it from any earlier holder.
             self.users.confirm_email(id, &user.email, now).await?;
-            self.users.by_id(id).await?.ok_or(Error::UserNotFound)?.user
+            self.users.user(id).await?.ok_or(Error::UserNotFound)?
         } else {
             user
         };
@@ -154,7 +154,7 @@ impl Admin {
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, session_id = %caller.session_id))]
     pub async fn reset_second_factors(&self, caller: &Caller, id: UserId) -> Result<()> {
         let admin = self.require_admin(caller).await?;
-        self.users.by_id(id).await?.ok_or(Error::UserNotFound)?;
+        self.users.user(id).await?.ok_or(Error::UserNotFound)?;
         let removed = self.authenticator.remove_all(id).await?;
         let passkeys = self.passkeys.delete_all(id).await?;
         self.sessions.trusted_devices.forget_all(id).await?;
@@ -173,7 +173,7 @@ impl Admin {
         self.require_admin(caller).await?;
         let limit = check_limit(limit)?;
         let rows = self.audit.list(Subject::User(id), before, limit + 1).await?;
-        if rows.is_empty() && before.is_none() && self.users.by_id(id).await?.is_none() {
+        if rows.is_empty() && before.is_none() && self.users.user(id).await?.is_none() {
             return Err(Error::UserNotFound);
         }
         Ok(page(rows, limit, |e: &AuditEvent| e.id))

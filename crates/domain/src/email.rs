@@ -104,7 +104,7 @@ impl Emails {
     }
 
     async fn user(&self, id: UserId) -> Result<User> {
-        Ok(self.users.by_id(id).await?.ok_or(Error::TokenInvalid)?.user)
+        self.users.user(id).await?.ok_or(Error::TokenInvalid)
     }
 }
 

@@ -109,7 +109,7 @@ impl Phones {
     }
 
     async fn user(&self, id: UserId) -> Result<User> {
-        Ok(self.users.by_id(id).await?.ok_or(Error::TokenInvalid)?.user)
+        self.users.user(id).await?.ok_or(Error::TokenInvalid)
     }
 }
 

@@ -145,7 +145,7 @@ impl Resets {
         if challenge.closed_reason(self.clock.now()).is_some() {
             return Err(Error::ResetInvalid);
         }
-        let user = self.users.by_id(uid).await?.ok_or(Error::ResetInvalid)?.user;
+        let user = self.users.user(uid).await?.ok_or(Error::ResetInvalid)?;
         // The mail went to the address proved then: if that changed, or the
         // account was deactivated, the reset is dead.
         if !user.is_active || user.verified_email != challenge.destination {

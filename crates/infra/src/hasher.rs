@@ -3,8 +3,8 @@
 //! without end — a hash that could not start within the allowed wait is
 //! refused at once ([`Error::Overloaded`](domain::Error::Overloaded)).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
@@ -33,13 +33,71 @@ impl Default for Argon2Cost {
 
 type Job = Box<dyn FnOnce(&mut Workspace) + Send>;
 
+/// How long a hashing thread keeps its working memory after its last hash:
+/// through a burst of logins it is reused, and once logins stop it goes
+/// back to the operating system.
+pub const KEEP_MEMORY_FOR: Duration = Duration::from_secs(5);
+
 /// A hashing thread's argon2 instance and working memory. The memory is
-/// allocated once and reused: argon2 needs 19 MiB per hash, and going through
-/// the allocator each time either keeps that much per thread in glibc's
-/// arenas or, with the memory returned, faults it in afresh on every hash.
+/// mapped once and reused while hashes keep coming: argon2 needs 19 MiB per
+/// hash, and mapping it afresh for each would fault it in on every hash.
+/// It is mapped from the operating system directly, not the allocator, so
+/// that letting it go ([`Workspace::release`]) gives it back at once.
 pub struct Workspace {
     argon: Argon2<'static>,
-    blocks: Vec<Block>,
+    blocks: Option<Blocks>,
+    /// Bytes mapped by every workspace of one hasher.
+    mapped: Arc<AtomicU64>,
+}
+
+/// Zeroed memory for `len` argon2 blocks, mapped anonymously.
+struct Blocks {
+    at: std::ptr::NonNull<Block>,
+    len: usize,
+}
+
+// SAFETY: the mapping is owned by one `Blocks` and reached only through `&mut`.
+unsafe impl Send for Blocks {}
+
+impl Blocks {
+    fn map(len: usize) -> Result<Self> {
+        let bytes = len * std::mem::size_of::<Block>();
+        // SAFETY: a fresh private anonymous mapping; no memory of ours is touched.
+        let at = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if at == libc::MAP_FAILED {
+            return Err(internal(format!("cannot map {bytes} bytes for argon2: {}", std::io::Error::last_os_error())));
+        }
+        let at = std::ptr::NonNull::new(at.cast::<Block>()).ok_or_else(|| internal("mmap returned null"))?;
+        Ok(Self { at, len })
+    }
+
+    fn bytes(&self) -> u64 {
+        (self.len * std::mem::size_of::<Block>()) as u64
+    }
+
+    fn as_mut(&mut self) -> &mut [Block] {
+        // SAFETY: page-aligned (Block needs 64), `len` blocks long, zeroed by
+        // the kernel (all-zero words are a valid Block), and borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.at.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for Blocks {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `map` made, no longer borrowed.
+        unsafe {
+            libc::munmap(self.at.as_ptr().cast(), self.len * std::mem::size_of::<Block>());
+        }
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> domain::Error {
@@ -47,16 +105,31 @@ fn internal(e: impl std::fmt::Display) -> domain::Error {
 }
 
 impl Workspace {
-    fn new(argon: Argon2<'static>) -> Self {
-        Self { argon, blocks: Vec::new() }
+    fn new(argon: Argon2<'static>, mapped: Arc<AtomicU64>) -> Self {
+        Self { argon, blocks: None, mapped }
     }
 
-    fn blocks(&mut self, params: &Params) -> &mut [Block] {
+    fn blocks(&mut self, params: &Params) -> Result<&mut [Block]> {
         let n = params.block_count();
-        if self.blocks.len() < n {
-            self.blocks.resize(n, Block::new());
+        if self.blocks.as_ref().is_none_or(|b| b.len < n) {
+            self.release(); // unmapped before the larger one is mapped
+            let blocks = Blocks::map(n)?;
+            self.mapped.fetch_add(blocks.bytes(), Ordering::Relaxed);
+            self.blocks = Some(blocks);
         }
-        &mut self.blocks[..n]
+        Ok(&mut self.blocks.as_mut().expect("just mapped").as_mut()[..n])
+    }
+
+    /// Whether the working memory is mapped now.
+    fn holds_memory(&self) -> bool {
+        self.blocks.is_some()
+    }
+
+    /// Gives the working memory back to the operating system.
+    fn release(&mut self) {
+        if let Some(blocks) = self.blocks.take() {
+            self.mapped.fetch_sub(blocks.bytes(), Ordering::Relaxed);
+        }
     }
 
     /// A PHC string for `password` with a fresh random salt.
@@ -65,7 +138,7 @@ impl Workspace {
         let salt = Salt::generate();
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
         let argon = self.argon.clone();
-        argon.hash_password_into_with_memory(password, &salt, &mut out, self.blocks(&params)).map_err(internal)?;
+        argon.hash_password_into_with_memory(password, &salt, &mut out, self.blocks(&params)?).map_err(internal)?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -89,7 +162,7 @@ impl Workspace {
         let argon = Argon2::new(algorithm, version, params.clone());
         let mut out = vec![0u8; expected.len()];
         argon
-            .hash_password_into_with_memory(password, salt.as_ref(), &mut out, self.blocks(&params))
+            .hash_password_into_with_memory(password, salt.as_ref(), &mut out, self.blocks(&params)?)
             .map_err(internal)?;
         Ok(out.ct_eq(expected.as_bytes()).into())
     }
@@ -154,33 +227,44 @@ impl Drop for Place {
 /// is refused at once, and a hash whose caller has gone is never computed.
 #[derive(Clone)]
 pub struct Argon2Hasher {
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: flume::Sender<Job>,
     queue: Arc<Queue>,
     max_wait: Option<Duration>,
     dummy: Arc<str>,
+    mapped: Arc<AtomicU64>,
 }
 
 impl Argon2Hasher {
     /// `concurrency` hashes may run at once (usually the number of cores);
     /// the queue in front of them is unbounded until [`max_wait`](Self::max_wait).
     pub fn new(cost: Argon2Cost, concurrency: usize) -> Result<Self> {
+        Self::keeping_memory_for(cost, concurrency, KEEP_MEMORY_FOR)
+    }
+
+    /// [`new`](Self::new), each thread keeping its working memory `keep`
+    /// after its last hash.
+    pub fn keeping_memory_for(cost: Argon2Cost, concurrency: usize, keep: Duration) -> Result<Self> {
+        let mapped = Arc::new(AtomicU64::new(0));
         let params = Params::new(cost.m_kib, cost.t, cost.p, None).map_err(internal)?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        let (jobs, queue) = flume::unbounded::<Job>();
         for i in 0..concurrency.max(1) {
-            let (queue, argon) = (queue.clone(), argon.clone());
+            let (queue, argon, mapped) = (queue.clone(), argon.clone(), mapped.clone());
             std::thread::Builder::new()
                 .name(format!("authd-hash-{i}"))
                 .spawn(move || {
                     lower_priority();
-                    let mut workspace = Workspace::new(argon);
+                    let mut workspace = Workspace::new(argon, mapped);
                     loop {
-                        // The lock is held only while waiting for the next job.
-                        let job = queue.lock().map(|q| q.recv());
+                        let job = if workspace.holds_memory() {
+                            queue.recv_timeout(keep)
+                        } else {
+                            queue.recv().map_err(|_| flume::RecvTimeoutError::Disconnected)
+                        };
                         match job {
-                            Ok(Ok(job)) => job(&mut workspace),
-                            _ => return, // every hasher clone is gone
+                            Ok(job) => job(&mut workspace),
+                            Err(flume::RecvTimeoutError::Timeout) => workspace.release(),
+                            Err(flume::RecvTimeoutError::Disconnected) => return, // every hasher clone is gone
                         }
                     }
                 })
@@ -188,7 +272,8 @@ impl Argon2Hasher {
         }
         // The dummy hash also gives the queue its first measure of a hash.
         let started = Instant::now();
-        let dummy = Workspace::new(argon).hash(b"no one's password: only here to spend the same time")?;
+        let dummy = Workspace::new(argon, Arc::new(AtomicU64::new(0)))
+            .hash(b"no one's password: only here to spend the same time")?;
         let hash_us = started.elapsed().as_micros().max(1) as u64;
         let queue = Arc::new(Queue {
             threads: concurrency.max(1) as u64,
@@ -196,7 +281,12 @@ impl Argon2Hasher {
             round_us: AtomicU64::new(hash_us),
             last_wait_us: AtomicU64::new(0),
         });
-        Ok(Self { jobs, queue, max_wait: None, dummy: dummy.into() })
+        Ok(Self { jobs, queue, max_wait: None, dummy: dummy.into(), mapped })
+    }
+
+    /// The working memory the hashing threads hold now, in bytes.
+    pub fn working_memory(&self) -> u64 {
+        self.mapped.load(Ordering::Relaxed)
     }
 
     /// Refuses a hash that would wait longer than `max_wait` for a thread
@@ -310,6 +400,23 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(h.verify(&SecretString::from("quiet-lantern-harbour-88"), &phc).await.unwrap());
         assert!(!h.verify(&SecretString::from("quiet-lantern-harbour-89"), &phc).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_hashing_threads_give_their_working_memory_back_when_logins_stop() {
+        let keep = Duration::from_millis(200);
+        let h = Argon2Hasher::keeping_memory_for(Argon2Cost { m_kib: 1024, t: 1, p: 1 }, 2, keep).unwrap();
+        assert_eq!(h.working_memory(), 0, "nothing held before the first hash");
+        let pw = Password::parse("quiet-lantern-harbour-88", &[]).unwrap();
+        let phc = h.hash(&pw).await.unwrap();
+        assert_eq!(h.working_memory(), 1024 * 1024, "one thread's working memory, kept for the next hash");
+        assert!(h.verify(&SecretString::from("quiet-lantern-harbour-88"), &phc).await.unwrap(), "still hashes");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while h.working_memory() > 0 {
+            assert!(Instant::now() < deadline, "still held: {} bytes", h.working_memory());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(h.verify(&SecretString::from("quiet-lantern-harbour-88"), &phc).await.unwrap(), "maps it again");
     }
 
     #[tokio::test]

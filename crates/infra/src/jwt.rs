@@ -135,11 +135,17 @@ impl JwtCodec {
         Ok(Self {
             keys,
             alg,
-            verified: VerifiedTokens::default(),
+            verified: VerifiedTokens::new(crate::verified_tokens::DEFAULT_BOUND),
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
+    }
+
+    /// Remembers at most `bound` checked tokens (`AUTHD_MEMORY_TOKENS`; 0: none).
+    pub fn remember_tokens(mut self, bound: usize) -> Self {
+        self.verified = VerifiedTokens::new(bound);
+        self
     }
 
     /// The header type and audience a token of `kind` carries.

@@ -5,6 +5,7 @@
 pub mod apps;
 pub mod audit;
 pub mod authorizations;
+mod bounded_map;
 pub mod clients;
 pub mod clock;
 pub mod csrf;
@@ -37,7 +38,7 @@ pub mod totp;
 pub mod trusted_devices;
 pub mod user_memory;
 pub mod users;
-mod verified_tokens;
+pub mod verified_tokens;
 pub mod webauthn;
 
 pub use db::{Database, connect};

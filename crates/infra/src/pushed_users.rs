@@ -30,8 +30,9 @@ use crate::users::SqlUserRepo;
 /// `UserRepo` whose `by_id` answers from the node's memory while it is
 /// trusted, and whose writes forget the row as soon as they return, so the
 /// writing node reads its own change at once and the others within a
-/// notification's trip. Lookups by login name (password checks) always read
-/// the database.
+/// notification's trip. Rows with their password hash (`by_id`,
+/// `by_login`: password checks) always read the database; the memory holds
+/// no hash.
 pub struct PushedUsers {
     db: SqlUserRepo,
     memory: Arc<Revocations>,
@@ -56,14 +57,18 @@ impl UserRepo for PushedUsers {
     }
 
     async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>> {
+        self.db.by_id(id).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
         if !self.memory.trusted() {
-            return self.db.by_id(id).await;
+            return self.db.user(id).await;
         }
         let generation = match self.memory.users().lookup(id) {
             UserLookup::Known(user) => return Ok(Some(user)),
             UserLookup::Unknown { generation } => generation,
         };
-        let found = self.db.by_id(id).await?;
+        let found = self.db.user(id).await?;
         if let Some(user) = &found {
             self.memory.users().remember(user, generation);
         }

@@ -13,10 +13,10 @@
 //! Races between a check's database read and a revocation are closed by two
 //! rules: an ended session is remembered as ended (a read that saw it live
 //! cannot overwrite that), and anything that forgets in bulk (a
-//! `revoke_all`, a lost connection, the size bound) moves the epoch, so a
-//! read that started before it stores nothing.
+//! `revoke_all`, a lost connection, the bound forgetting the least recently
+//! used half, [`BoundedMap`]) moves the epoch, so a read that started before
+//! it stores nothing.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -30,22 +30,63 @@ use domain::session::Session;
 use domain::user::UserId;
 use uuid::Uuid;
 
+use crate::bounded_map::{BoundedMap, Turned};
 use crate::sessions::SqlSessionRepo;
 use crate::user_memory::KnownUsers;
 
-/// Sessions remembered (live or ended) before the memory starts over;
-/// bounds it at a few MiB under any load.
-const MAX_ENTRIES: usize = 200_000;
-
+/// How many sessions and user rows one node remembers at most
+/// (`AUTHD_MEMORY_SESSIONS`, `AUTHD_MEMORY_USERS`): the least recently used
+/// half is forgotten when full, and half the bound is never forgotten while
+/// in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Entry {
-    Live { user: UserId, until: DateTime<Utc> },
-    Ended,
+pub struct Bounds {
+    pub sessions: usize,
+    pub users: usize,
+}
+
+impl Default for Bounds {
+    /// As `AUTHD_MEMORY_SESSIONS` and `AUTHD_MEMORY_USERS` default (the
+    /// settings in `api::config`): 300k sessions and users in active use
+    /// are kept.
+    fn default() -> Self {
+        Self { sessions: 600_000, users: 600_000 }
+    }
+}
+
+/// One session: live for `user` until `until_ms` (Unix milliseconds,
+/// rounded down), or ended ([`Entry::ENDED`]). 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    user: UserId,
+    until_ms: i64,
+}
+
+impl Entry {
+    const ENDED: Entry = Entry { user: UserId(Uuid::nil()), until_ms: i64::MIN };
+
+    fn live(user: UserId, until: DateTime<Utc>) -> Self {
+        // Rounded down: the memory never answers live past the database's `until`.
+        Self { user, until_ms: until.timestamp_millis().max(i64::MIN + 1) }
+    }
+
+    fn ended(&self) -> bool {
+        self.until_ms == i64::MIN
+    }
 }
 
 struct Known {
     epoch: u64,
-    sessions: HashMap<Uuid, Entry>,
+    sessions: BoundedMap<Uuid, Entry>,
+}
+
+impl Known {
+    /// Remembers `entry`; when that forgot the least recently used half
+    /// (ended sessions among them), a check in flight stores nothing.
+    fn put(&mut self, id: Uuid, entry: Entry) {
+        if self.sessions.insert(id, entry) == Turned::Yes {
+            self.epoch += 1;
+        }
+    }
 }
 
 /// What the memory says about one session.
@@ -76,10 +117,10 @@ pub struct Revocations {
 impl Revocations {
     /// A memory trusted for `trust_for` after each confirmed ping; it starts
     /// untrusted until the listener's first ping comes back.
-    pub fn new(trust_for: Duration) -> Arc<Self> {
+    pub fn new(trust_for: Duration, bounds: Bounds) -> Arc<Self> {
         Arc::new(Self {
-            known: Mutex::new(Known { epoch: 0, sessions: HashMap::new() }),
-            users: KnownUsers::default(),
+            known: Mutex::new(Known { epoch: 0, sessions: BoundedMap::new(bounds.sessions) }),
+            users: KnownUsers::new(bounds.users),
             origin: Instant::now(),
             heard_up_to: AtomicU64::new(0),
             trust_for,
@@ -110,10 +151,10 @@ impl Revocations {
         if !self.trusted() {
             return Lookup::Untrusted;
         }
-        let known = self.lock();
+        let mut known = self.lock();
         match known.sessions.get(&id) {
-            Some(Entry::Ended) => Lookup::Ended,
-            Some(Entry::Live { user: owner, until }) if *owner == user && now < *until => Lookup::Live,
+            Some(entry) if entry.ended() => Lookup::Ended,
+            Some(entry) if entry.user == user && now.timestamp_millis() < entry.until_ms => Lookup::Live,
             _ => Lookup::Unknown { epoch: known.epoch },
         }
     }
@@ -123,38 +164,24 @@ impl Revocations {
     /// or the memory was wiped since.
     pub fn remember(&self, id: Uuid, user: UserId, until: DateTime<Utc>, epoch: u64) {
         let mut known = self.lock();
-        if known.epoch != epoch || known.sessions.get(&id) == Some(&Entry::Ended) {
+        if known.epoch != epoch || known.sessions.get(&id).is_some_and(|e| e.ended()) {
             return;
         }
-        if Self::make_room(&mut known) {
-            known.sessions.insert(id, Entry::Live { user, until });
-        }
-    }
-
-    /// Starts over when full; false if that moved the epoch.
-    fn make_room(known: &mut Known) -> bool {
-        if known.sessions.len() < MAX_ENTRIES {
-            return true;
-        }
-        known.sessions.clear();
-        known.epoch += 1;
-        false
+        known.put(id, Entry::live(user, until));
     }
 
     /// The session ended (heard from the database, or revoked by this node).
     pub fn ended(&self, id: Uuid) {
-        let mut known = self.lock();
-        Self::make_room(&mut known);
-        known.sessions.insert(id, Entry::Ended);
+        self.lock().put(id, Entry::ENDED);
     }
 
     /// Every session of `user` but `keep` ended, by this node: those it
     /// knows are marked ended, and checks in flight store nothing.
     pub fn ended_all_of(&self, user: UserId, keep: Option<Uuid>) {
         let mut known = self.lock();
-        for (id, entry) in known.sessions.iter_mut() {
-            if matches!(entry, Entry::Live { user: owner, .. } if *owner == user) && Some(*id) != keep {
-                *entry = Entry::Ended;
+        for (id, entry) in known.sessions.values_mut() {
+            if !entry.ended() && entry.user == user && Some(*id) != keep {
+                *entry = Entry::ENDED;
             }
         }
         known.epoch += 1;
@@ -286,7 +313,7 @@ mod tests {
     use super::*;
 
     fn trusted() -> Arc<Revocations> {
-        let memory = Revocations::new(Duration::from_secs(60));
+        let memory = Revocations::new(Duration::from_secs(60), Bounds::default());
         memory.heard_up_to(Instant::now());
         memory
     }
@@ -304,7 +331,7 @@ mod tests {
 
     #[test]
     fn the_memory_is_not_trusted_before_the_listener_has_caught_up_or_after_it_is_lost() {
-        let memory = Revocations::new(Duration::from_secs(60));
+        let memory = Revocations::new(Duration::from_secs(60), Bounds::default());
         let (id, user, until) = ids();
         assert_eq!(memory.lookup(id, user, Utc::now()), Lookup::Untrusted, "no ping heard yet");
         memory.heard_up_to(Instant::now());
@@ -319,7 +346,7 @@ mod tests {
 
     #[test]
     fn the_memory_stops_being_trusted_when_no_ping_comes_back_in_time() {
-        let memory = Revocations::new(Duration::from_millis(30));
+        let memory = Revocations::new(Duration::from_millis(30), Bounds::default());
         let (id, user, until) = ids();
         memory.heard_up_to(Instant::now());
         let e = epoch(&memory, id, user);
@@ -385,18 +412,23 @@ mod tests {
     }
 
     #[test]
-    fn the_memory_starts_over_when_full_and_the_checks_in_flight_store_nothing() {
-        let memory = trusted();
+    fn a_full_memory_forgets_the_least_recently_used_half_and_the_checks_in_flight_store_nothing() {
+        let memory = Revocations::new(Duration::from_secs(60), Bounds { sessions: 4, users: 4 });
+        memory.heard_up_to(Instant::now());
         let (_, user, until) = ids();
-        let e = epoch(&memory, Uuid::new_v4(), user);
-        for _ in 0..MAX_ENTRIES {
-            memory.remember(Uuid::new_v4(), user, until, e);
+        let sessions: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
+        for &id in &sessions[..2] {
+            let e = epoch(&memory, id, user);
+            memory.remember(id, user, until, e);
         }
-        assert_eq!(memory.len(), MAX_ENTRIES);
-        let (id, ..) = ids();
-        memory.remember(id, user, until, e);
-        assert_eq!(memory.len(), 0, "started over");
-        memory.remember(id, user, until, e);
-        assert_eq!(memory.len(), 0, "the old epoch stores nothing");
+        let in_flight = epoch(&memory, sessions[2], user);
+        memory.ended(Uuid::new_v4()); // the recent half was full: the first two became the older half
+        assert_eq!(memory.lookup(sessions[0], user, Utc::now()), Lookup::Live, "used since: kept");
+        memory.ended(Uuid::new_v4()); // forgets the older half: sessions[1] and nothing ended
+        assert!(matches!(memory.lookup(sessions[1], user, Utc::now()), Lookup::Unknown { .. }), "forgotten");
+        assert_eq!(memory.lookup(sessions[0], user, Utc::now()), Lookup::Live, "still kept");
+        assert!(memory.len() <= 4);
+        memory.remember(sessions[2], user, until, in_flight);
+        assert!(matches!(memory.lookup(sessions[2], user, Utc::now()), Lookup::Unknown { .. }), "stored nothing");
     }
 }

@@ -5,16 +5,18 @@
 //! still applies every rule that depends on time or state: the domain checks
 //! kind and lifetime against its clock, the session is checked as before,
 //! and an EdDSA token's key is asked again whether it still verifies.
-//! Only well-signed tokens are kept, so junk cannot fill it; at
-//! [`MAX_ENTRIES`] it starts over.
+//! Only well-signed tokens are kept, so junk cannot fill it; when full it
+//! forgets the least recently used half ([`BoundedMap`], `AUTHD_MEMORY_TOKENS`).
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::Mutex;
 
 use domain::token::Claims;
 
-/// About 400 bytes each (the token text and its claims): some 20 MB at most.
-pub(crate) const MAX_ENTRIES: usize = 50_000;
+use crate::bounded_map::BoundedMap;
+
+/// About 500 bytes each (the token text and its claims): some 10 MB at the
+/// bound. As `AUTHD_MEMORY_TOKENS` defaults (`api::config`).
+pub const DEFAULT_BOUND: usize = 20_000;
 
 /// What a checked token said, and the key that signed it (EdDSA).
 #[derive(Clone)]
@@ -23,26 +25,30 @@ pub(crate) struct Verified {
     pub kid: Option<Box<str>>,
 }
 
-#[derive(Default)]
 pub(crate) struct VerifiedTokens {
-    map: RwLock<HashMap<Box<str>, Verified>>,
+    map: Mutex<BoundedMap<Box<str>, Verified>>,
 }
 
 impl VerifiedTokens {
+    pub fn new(bound: usize) -> Self {
+        Self { map: Mutex::new(BoundedMap::new(bound)) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BoundedMap<Box<str>, Verified>> {
+        // Every update leaves the map whole: a panic elsewhere cannot break it.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn get(&self, token: &str) -> Option<Verified> {
-        self.map.read().expect("the verified-token lock is never poisoned").get(token).cloned()
+        self.lock().get(token).cloned()
     }
 
     pub fn put(&self, token: &str, verified: Verified) {
-        let mut map = self.map.write().expect("the verified-token lock is never poisoned");
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert(token.into(), verified);
+        let _ = self.lock().insert(token.into(), verified);
     }
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.map.read().expect("not poisoned").len()
+        self.lock().len()
     }
 }

@@ -73,7 +73,7 @@ mod pushed_postgres {
 
     async fn store() -> Option<domain::testing::contract::Store> {
         let db = super::postgres_db().await?;
-        let memory = infra::revocation::Revocations::new(Duration::from_secs(3600));
+        let memory = infra::revocation::Revocations::new(Duration::from_secs(3600), Default::default());
         memory.heard_up_to(Instant::now());
         let mut store = super::store("postgres, pushed", db.clone());
         store.users =

@@ -40,7 +40,13 @@ pub async fn build_services(settings: &Settings) -> anyhow::Result<Node> {
         infra::revocation_listener::Listener::new(
             &url,
             db.clone(),
-            infra::revocation::Revocations::new(3 * ping),
+            infra::revocation::Revocations::new(
+                3 * ping,
+                infra::revocation::Bounds {
+                    sessions: settings.database.memory_sessions,
+                    users: settings.database.memory_users,
+                },
+            ),
             ping,
             Duration::from_millis(settings.database.revocation_retry_ms),
         )

@@ -44,6 +44,7 @@ pub async fn serve(mut settings: Settings) -> anyhow::Result<()> {
         Duration::from_millis(settings.delivery.delivery_poll_ms),
         Duration::from_millis(settings.database.purge_interval_ms),
     );
+    crate::http::metrics::spawn_upkeep();
     let app = crate::routes::routes(services, db.clone(), signing_keys, &settings)?;
     let limits = crate::boot::server::Limits {
         header_timeout: Duration::from_millis(settings.server.header_timeout_ms),

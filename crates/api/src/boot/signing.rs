@@ -31,7 +31,8 @@ pub async fn token_codec(
     keys.reload().await.context("cannot load the signing keys")?;
     if settings.tokens.jwt_alg == JwtAlg::Hs256 {
         let secret = secrets::jwt_secret(settings)?;
-        let codec = infra::jwt::JwtCodec::hs256(secret.expose_secret().as_bytes(), issuer, audience)?;
+        let codec = infra::jwt::JwtCodec::hs256(secret.expose_secret().as_bytes(), issuer, audience)?
+            .remember_tokens(settings.tokens.memory_tokens);
         return Ok((Arc::new(codec), keys));
     }
     if let Some(path) = &settings.tokens.jwt_key_file {
@@ -48,7 +49,9 @@ pub async fn token_codec(
             tracing::info!(kid = %times.kid, "generated the first EdDSA signing key (dev)");
         }
     }
-    Ok((Arc::new(infra::jwt::JwtCodec::eddsa(keys.clone(), issuer, audience)?), keys))
+    let codec =
+        infra::jwt::JwtCodec::eddsa(keys.clone(), issuer, audience)?.remember_tokens(settings.tokens.memory_tokens);
+    Ok((Arc::new(codec), keys))
 }
 
 /// A private key file, which must hold a key of `alg`.

@@ -60,6 +60,15 @@ section! {
         /// `AUTHD_REVOCATION_RETRY_MS`: the first wait before the listener
         /// reconnects (default 250, doubling to 5 s); it checks the database meanwhile.
         pub revocation_retry_ms: u64 = 250,
+        /// `AUTHD_MEMORY_SESSIONS`: with revocation push, how many sessions
+        /// (about 40 bytes each) a node remembers; when full, the least
+        /// recently used half is forgotten, so half of it in active use is
+        /// always kept (default 600 000: 300k active sessions, about 25 MB).
+        pub memory_sessions: usize = 600_000,
+        /// `AUTHD_MEMORY_USERS`: with revocation push, how many user rows
+        /// (packed, about 150 bytes each, no password hash) a node remembers,
+        /// forgotten the same way (default 600 000: 300k active users).
+        pub memory_users: usize = 600_000,
         /// `AUTHD_SESSION_CACHE_MS` was the TTL cache that revocation push
         /// replaced: refused with a pointer to its successor.
         pub session_cache_ms: Option<u64> = None,

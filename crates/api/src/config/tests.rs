@@ -7,7 +7,7 @@ use super::*;
 
 /// Every variable authd reads, as operators have written them since each
 /// was added: renaming a field renames its variable, and this list fails.
-const EVERY_VARIABLE: [&str; 98] = [
+const EVERY_VARIABLE: [&str; 101] = [
     "AUTHD_ACCESS_TTL",
     "AUTHD_ALLOW_FILE_MAILER",
     "AUTHD_APP_KEY_GRACE_SECONDS",
@@ -51,6 +51,9 @@ const EVERY_VARIABLE: [&str; 98] = [
     "AUTHD_MAIL_LOG",
     "AUTHD_MAX_CONNECTIONS",
     "AUTHD_MAX_CONNECTIONS_PER_ADDRESS",
+    "AUTHD_MEMORY_SESSIONS",
+    "AUTHD_MEMORY_TOKENS",
+    "AUTHD_MEMORY_USERS",
     "AUTHD_METRICS_LISTEN",
     "AUTHD_OTP_RESEND_COOLDOWN",
     "AUTHD_PASSKEYS",

@@ -2,6 +2,11 @@
 //! into the binary): served with no request to anyone but this server, and
 //! under a Content-Security-Policy that would block one. Their inline
 //! scripts run by hash (CSP Level 3 `'sha256-…'`), not by `'unsafe-inline'`.
+//! Each page (2 and 3.6 MB: the explorer's script and the OpenAPI document)
+//! is made on its first request, not at start: a node whose docs no one
+//! reads never holds them.
+
+use std::sync::OnceLock;
 
 use base64::Engine;
 use poem::http::{HeaderValue, StatusCode, header};
@@ -13,16 +18,15 @@ use sha2::{Digest, Sha256};
 const SCALAR_OFFLINE: &str = r#"id="api-reference" data-configuration="{&quot;withDefaultFonts&quot;:false}""#;
 
 /// One explorer page with the policy its scripts need.
-#[derive(Clone)]
 struct Explorer {
-    html: String,
+    html: bytes::Bytes,
     csp: HeaderValue,
 }
 
 impl Explorer {
     fn new(html: String) -> anyhow::Result<Self> {
         let csp = HeaderValue::from_str(&policy(&html))?;
-        Ok(Explorer { html, csp })
+        Ok(Explorer { html: html.into(), csp })
     }
 
     fn respond(&self) -> Response {
@@ -31,6 +35,28 @@ impl Explorer {
             .content_type("text/html; charset=utf-8")
             .header(header::CONTENT_SECURITY_POLICY, self.csp.clone())
             .body(self.html.clone())
+    }
+}
+
+/// An explorer page made by `make` on its first request and kept.
+struct Lazy {
+    page: OnceLock<Option<Explorer>>,
+    make: Box<dyn Fn() -> anyhow::Result<Explorer> + Send + Sync>,
+}
+
+impl Lazy {
+    fn new(make: impl Fn() -> anyhow::Result<Explorer> + Send + Sync + 'static) -> Self {
+        Self { page: OnceLock::new(), make: Box::new(make) }
+    }
+
+    fn respond(&self) -> Response {
+        let page = self.page.get_or_init(|| {
+            (self.make)().map_err(|e| tracing::error!(error = %e, "cannot make an API explorer page")).ok()
+        });
+        match page {
+            Some(page) => page.respond(),
+            None => StatusCode::INTERNAL_SERVER_ERROR.into(),
+        }
     }
 }
 
@@ -66,14 +92,20 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// `/docs/swagger` and `/docs/scalar`, from the pages poem-openapi renders.
-pub fn endpoints(swagger_html: String, scalar_html: String) -> anyhow::Result<(Route, Route)> {
-    let scalar_html = scalar_html.replacen(r#"id="api-reference""#, SCALAR_OFFLINE, 1);
-    anyhow::ensure!(scalar_html.contains("withDefaultFonts"), "Scalar's page no longer has its api-reference element");
-    let swagger = Explorer::new(swagger_html)?;
-    let scalar = Explorer::new(scalar_html)?;
-    let page = |e: Explorer| poem::endpoint::make_sync(move |_| e.respond());
-    Ok((Route::new().at("/", page(swagger)), Route::new().at("/", page(scalar))))
+/// `/docs/swagger` and `/docs/scalar`, from the pages poem-openapi renders
+/// (`swagger`, `scalar`: called on each page's first request).
+pub fn endpoints(swagger: fn() -> String, scalar: fn() -> String) -> (Route, Route) {
+    let swagger = Lazy::new(move || Explorer::new(swagger()));
+    let scalar = Lazy::new(move || Explorer::new(offline_scalar(scalar())?));
+    let page = |e: Lazy| poem::endpoint::make_sync(move |_| e.respond());
+    (Route::new().at("/", page(swagger)), Route::new().at("/", page(scalar)))
+}
+
+/// Scalar's page told to use the system's fonts.
+fn offline_scalar(html: String) -> anyhow::Result<String> {
+    let html = html.replacen(r#"id="api-reference""#, SCALAR_OFFLINE, 1);
+    anyhow::ensure!(html.contains("withDefaultFonts"), "Scalar's page no longer has its api-reference element");
+    Ok(html)
 }
 
 #[cfg(test)]

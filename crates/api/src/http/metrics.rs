@@ -43,6 +43,24 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// How often the histograms fold the samples recorded since into their
+/// buckets. The recorder keeps every sample until then: without upkeep a
+/// node that is never scraped would keep 8 bytes per request for ever.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts the histograms' upkeep; it ends with the process.
+pub fn spawn_upkeep() {
+    let handle = handle();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(UPKEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            handle.run_upkeep();
+        }
+    });
+}
+
 /// The `# HELP` line of each metric.
 fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};

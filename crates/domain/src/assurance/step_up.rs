@@ -181,8 +181,7 @@ impl StepUp {
     }
 
     async fn user(&self, caller: &Caller) -> Result<User> {
-        let stored = self.second_factor.users.by_id(caller.user_id).await?;
-        Ok(stored.ok_or(Error::TokenInvalid)?.user)
+        self.second_factor.users.user(caller.user_id).await?.ok_or(Error::TokenInvalid)
     }
 }
 

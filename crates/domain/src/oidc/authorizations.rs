@@ -159,7 +159,7 @@ impl Authorizations {
     /// has a second factor is read only when a step-up is in question.
     async fn browser_session(&self, request: &AuthorizeRequest, caller: &Caller) -> Result<BrowserSession> {
         let has_second_factor = if request.wants_aal2 && caller.assurance.acr() < Acr::Aal2 {
-            let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+            let user = self.users.user(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
             !self.second_factor.methods_for(&user).await?.is_empty()
         } else {
             true

@@ -130,7 +130,7 @@ impl TokenGrants {
         if !verifier.is_some_and(|v| grant.challenge.verified_by(v)) {
             return Ok(Err(GrantRefusal::InvalidGrant("code_verifier does not match the code_challenge")));
         }
-        let Some(user) = self.users.by_id(grant.user_id).await?.map(|s| s.user) else {
+        let Some(user) = self.users.user(grant.user_id).await? else {
             return Ok(Err(GrantRefusal::InvalidGrant(CODE_UNKNOWN)));
         };
         let scopes = ClientGrant::new(client.id, grant.scopes.clone());

@@ -220,7 +220,7 @@ impl SecondFactor {
         challenge: &OtpChallenge,
     ) -> Result<(User, Option<TotpCredential>, Vec<Method>)> {
         let uid = challenge.owner.user().ok_or(Error::TokenInvalid)?;
-        let user = self.users.by_id(uid).await?.ok_or(Error::TokenInvalid)?.user;
+        let user = self.users.user(uid).await?.ok_or(Error::TokenInvalid)?;
         let app = self.active_app(user.id).await?;
         let methods = self.methods(&user, app.as_ref(), self.has_passkey(user.id).await?);
         Ok((user, app, methods))

@@ -80,7 +80,7 @@ impl PasskeySignIn {
         };
         let uid = passkey.user_id;
         tracing::Span::current().record("user_id", tracing::field::display(uid));
-        let user = self.users.by_id(uid).await?.ok_or(Error::PasskeyInvalid { remaining: None })?.user;
+        let user = self.users.user(uid).await?.ok_or(Error::PasskeyInvalid { remaining: None })?;
         if !user.is_active {
             return Err(Error::AccountInactive);
         }

@@ -134,7 +134,7 @@ impl Authenticator {
 
     /// What second factors the caller's account has.
     pub async fn status(&self, caller: &Caller) -> Result<SecondFactors> {
-        let user = self.users.by_id(caller.user_id).await?.ok_or(Error::TokenInvalid)?.user;
+        let user = self.users.user(caller.user_id).await?.ok_or(Error::TokenInvalid)?;
         let app = self.second_factor.active_app(user.id).await?;
         let passkeys = self.second_factor.passkeys.repo.count(user.id).await?;
         Ok(SecondFactors {

@@ -15,6 +15,9 @@ pub async fn a_user_round_trips_and_is_found_by_email_or_username(s: Store) {
     assert_eq!(by_email.user, created, "{n}");
     assert_eq!(by_name.user, created, "{n}");
     assert_eq!(by_id.user, created, "{n}");
+    assert_eq!(by_id.password_hash, "$argon2id$fake", "{n}: by id, with its hash");
+    assert_eq!(s.users.user(created.id).await.unwrap().unwrap(), created, "{n}: the row alone");
+    assert_eq!(s.users.user(created.id).await.unwrap().unwrap(), created, "{n}: again (from a memory)");
     assert_eq!(by_email.password_hash, "$argon2id$fake", "{n}");
     assert!(s.users.by_login(&LoginName::parse("nobody").unwrap()).await.unwrap().is_none(), "{n}");
     assert!(s.users.by_id(UserId(uuid::Uuid::new_v4())).await.unwrap().is_none(), "{n}");
@@ -45,7 +48,7 @@ pub async fn an_update_sets_only_the_given_fields_and_a_missing_user_is_none(s: 
     let after = s.users.update_profile(before.id, &patch, at(5)).await.unwrap().unwrap();
     let expected = User { name: "Augusta".into(), modified_at: at(5), ..before.clone() };
     assert_eq!(after, expected, "{n}");
-    assert_eq!(s.users.by_id(before.id).await.unwrap().unwrap().user, expected, "{n}: stored");
+    assert_eq!(s.users.user(before.id).await.unwrap().unwrap(), expected, "{n}: stored");
     let flags = ProfilePatch { is_2fa: Some(true), is_active: Some(false), ..Default::default() };
     let flagged = s.users.update_profile(before.id, &flags, at(6)).await.unwrap().unwrap();
     assert!(flagged.is_2fa && !flagged.is_active && !flagged.is_admin, "{n}");
@@ -75,7 +78,7 @@ pub async fn the_last_active_admin_cannot_be_demoted_deactivated_or_deleted(s: S
         assert!(matches!(s.users.update_profile(root, &patch, at(1)).await, Err(Error::LastAdmin)), "{n}");
     }
     assert!(matches!(s.users.delete(root).await, Err(Error::LastAdmin)), "{n}");
-    let kept = s.users.by_id(root).await.unwrap().unwrap().user;
+    let kept = s.users.user(root).await.unwrap().unwrap();
     assert!(kept.is_admin && kept.is_active, "{n}: nothing changed");
 
     let plain = s.user(2, "plain").await;
@@ -138,7 +141,7 @@ pub async fn the_user_list_is_a_keyset_in_id_order_with_filters_and_literal_sear
     let walked: Vec<UserId> = first.iter().chain(&rest).map(|u| u.id).collect();
     assert_eq!(walked, ids, "{n}: every user once, in id order");
     for listed in first.iter().chain(&rest) {
-        let read = s.users.by_id(listed.id).await.unwrap().map(|stored| stored.user);
+        let read = s.users.user(listed.id).await.unwrap();
         assert_eq!(Some(listed), read.as_ref(), "{n}: a listed user has every field of its row");
     }
     let names = |us: Vec<User>| us.into_iter().map(|u| u.username).collect::<Vec<_>>();
@@ -167,6 +170,7 @@ pub async fn deleting_a_user_deletes_their_sessions_and_challenges(s: Store) {
     s.otps.create(&ca, None).await.unwrap();
     assert!(s.users.delete(ada).await.unwrap(), "{n}");
     assert!(s.users.by_id(ada).await.unwrap().is_none(), "{n}");
+    assert!(s.users.user(ada).await.unwrap().is_none(), "{n}");
     assert!(s.sessions.get(sa.id).await.unwrap().is_none(), "{n}: session cascades");
     assert!(s.otps.get(ca.id).await.unwrap().is_none(), "{n}: challenge cascades");
     assert!(s.sessions.get(sb.id).await.unwrap().is_some(), "{n}: another user's session stays");
@@ -180,7 +184,7 @@ pub async fn a_phone_is_verified_only_while_it_is_the_number_the_code_went_to(s:
     assert_eq!((ada.phone.as_deref(), ada.phone_verified_at), (Some("+14155550132"), None), "{n}: starts unverified");
     assert!(!s.users.confirm_phone(ada.id, "+14155550199", at(1)).await.unwrap(), "{n}: another number");
     assert!(s.users.confirm_phone(ada.id, "+14155550132", at(2)).await.unwrap(), "{n}");
-    let verified = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    let verified = s.users.user(ada.id).await.unwrap().unwrap();
     assert_eq!(verified.phone_verified_at, Some(at(2)), "{n}");
 
     let set = |phone: Option<&str>| ProfilePatch {
@@ -208,7 +212,7 @@ pub async fn an_email_is_proved_only_while_it_is_the_users_address_and_only_its_
     assert_eq!(ada.verified_email, None, "{n}: a new address is unproved");
     assert!(!s.users.confirm_email(ada.id, "other@example.com", at(1)).await.unwrap(), "{n}: not ada's address");
     assert!(s.users.confirm_email(ada.id, "ada@example.com", at(2)).await.unwrap(), "{n}");
-    let proved = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    let proved = s.users.user(ada.id).await.unwrap().unwrap();
     assert_eq!((proved.verified_email.as_deref(), proved.modified_at), (Some("ada@example.com"), at(2)), "{n}");
     assert!(proved.email_verified(), "{n}");
 
@@ -222,7 +226,7 @@ pub async fn an_email_is_proved_only_while_it_is_the_users_address_and_only_its_
     eve.email = Email::parse("ada@example.com").unwrap();
     let eve = s.users.insert(&eve).await.unwrap();
     assert!(s.users.confirm_email(eve.id, "ada@example.com", at(5)).await.unwrap(), "{n}");
-    let ada_now = s.users.by_id(ada.id).await.unwrap().unwrap().user;
+    let ada_now = s.users.user(ada.id).await.unwrap().unwrap();
     assert_eq!((ada_now.verified_email, ada_now.modified_at), (None, at(5)), "{n}: ada no longer holds eve's address");
     let listed = s.users.list(&UserQuery { limit: 10, ..Default::default() }).await.unwrap();
     let eve_listed = listed.iter().find(|u| u.id == eve.id).unwrap();
