@@ -139,13 +139,47 @@ fn rsa_public(key: &DecodingKey) -> Result<PKey<Public>, Error> {
     PKey::from_rsa(Rsa::from_public_components(n, e).map_err(bad)?).map_err(bad)
 }
 
+/// Ed25519 keys as read from their bytes, kept for the next token: reading
+/// a private key computes its public half (a scalar multiplication, as
+/// costly as the signature itself), reading a public key decompresses a
+/// point. jsonwebtoken asks for a signer or verifier per token; the few
+/// keys a node uses (the current one and those rotated out) are read once.
+struct KeyMemo<V> {
+    keys: std::sync::Mutex<Vec<(Box<[u8]>, V)>>,
+}
+
+impl<V: Clone> KeyMemo<V> {
+    /// More keys than a node ever uses at once: past it, it starts over.
+    const MAX: usize = 16;
+
+    const fn new() -> Self {
+        Self { keys: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    fn get_or_read(&self, bytes: &[u8], read: impl FnOnce(&[u8]) -> Result<V, Error>) -> Result<V, Error> {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, v)) = keys.iter().find(|(k, _)| **k == *bytes) {
+            return Ok(v.clone());
+        }
+        let v = read(bytes)?;
+        if keys.len() >= Self::MAX {
+            keys.clear();
+        }
+        keys.push((bytes.into(), v.clone()));
+        Ok(v)
+    }
+}
+
+static ED_SIGNING: KeyMemo<ed25519_dalek::SigningKey> = KeyMemo::new();
+static ED_VERIFYING: KeyMemo<ed25519_dalek::VerifyingKey> = KeyMemo::new();
+
 fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Error> {
     use ed25519_dalek::pkcs8::DecodePrivateKey;
     match alg {
         Algorithm::HS256 => Ok(Box::new(Hs256::new(key.as_bytes())?)),
-        Algorithm::EdDSA => Ok(Box::new(EdSigner(
-            ed25519_dalek::SigningKey::from_pkcs8_der(key.as_bytes()).map_err(|_| ErrorKind::InvalidEddsaKey)?,
-        ))),
+        Algorithm::EdDSA => Ok(Box::new(EdSigner(ED_SIGNING.get_or_read(key.as_bytes(), |der| {
+            Ok(ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(|_| ErrorKind::InvalidEddsaKey)?)
+        })?))),
         Algorithm::RS256 => {
             let bad = |_| Error::from(ErrorKind::InvalidRsaKey("not a PKCS#1 DER private key".into()));
             Ok(Box::new(RsSigner(
@@ -159,12 +193,10 @@ fn signer(alg: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Erro
 fn verifier(alg: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, Error> {
     match alg {
         Algorithm::HS256 => Ok(Box::new(Hs256::new(key.try_get_as_bytes()?)?)),
-        Algorithm::EdDSA => {
-            let bytes: &[u8; 32] = key.try_get_as_bytes()?.try_into().map_err(|_| ErrorKind::InvalidEddsaKey)?;
-            Ok(Box::new(EdVerifier(
-                ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| ErrorKind::InvalidEddsaKey)?,
-            )))
-        }
+        Algorithm::EdDSA => Ok(Box::new(EdVerifier(ED_VERIFYING.get_or_read(key.try_get_as_bytes()?, |bytes| {
+            let bytes: &[u8; 32] = bytes.try_into().map_err(|_| ErrorKind::InvalidEddsaKey)?;
+            Ok(ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| ErrorKind::InvalidEddsaKey)?)
+        })?))),
         Algorithm::RS256 => Ok(Box::new(RsVerifier(rsa_public(key)?))),
         _ => Err(ErrorKind::InvalidAlgorithm.into()),
     }
@@ -224,6 +256,30 @@ mod tests {
         for alg in [Algorithm::HS384, Algorithm::HS512, Algorithm::PS256, Algorithm::RS384, Algorithm::ES256] {
             assert!(signer(&alg, &enc).is_err(), "{alg:?} signer");
             assert!(verifier(&alg, &dec).is_err(), "{alg:?} verifier");
+        }
+    }
+
+    /// Keys read once and kept: each signs and verifies as itself only,
+    /// however many others were read before or since.
+    #[test]
+    fn a_remembered_ed25519_key_signs_and_verifies_only_as_itself() {
+        install();
+        let keys: Vec<KeyPair> = (0..20u8).map(|i| KeyPair::ed25519_from_seed([i; 32])).collect();
+        let header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        for _ in 0..2 {
+            for (i, key) in keys.iter().enumerate() {
+                let claims = serde_json::json!({ "sub": i });
+                let token = jsonwebtoken::encode(&header, &claims, &key.encoding_key().unwrap()).unwrap();
+                let decoded = jsonwebtoken::decode::<serde_json::Value>(&token, &key.decoding_key(), &validation);
+                assert_eq!(decoded.unwrap().claims["sub"], i, "key {i}");
+                let other = &keys[(i + 1) % keys.len()];
+                let crossed = jsonwebtoken::decode::<serde_json::Value>(&token, &other.decoding_key(), &validation);
+                assert!(crossed.is_err(), "key {i}'s token verified with another key");
+            }
         }
     }
 }
