@@ -70,7 +70,10 @@ pub fn bare_server() -> anyhow::Result<()> {
 // ---------------------------------------------------------------- setup
 
 pub fn spawn_authd(db_url: &str, dir: &Path, mail_log: &Path, extra: &[(&str, &str)]) -> anyhow::Result<Served> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authd"));
+    // AUTHD_BENCH_BIN: another build of authd (an earlier commit's, to
+    // compare on one machine); by default the one cargo built for the bench.
+    let bin = std::env::var_os("AUTHD_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_authd").into());
+    let mut cmd = Command::new(bin);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AUTHD_LISTEN", "127.0.0.1:0")
