@@ -36,22 +36,23 @@ impl<K: Eq + Hash, V> BoundedMap<K, V> {
         Self { recent: HashMap::new(), older: HashMap::new(), bound }
     }
 
-    /// The value under `key`, moved into the recent generation if it was in
-    /// the older one.
-    pub fn get<Q>(&mut self, key: &Q) -> Option<&mut V>
+    /// What `read` makes of the value under `key`, the value moved into the
+    /// recent generation if it was in the older one. A hit in the recent
+    /// generation hashes the key once.
+    pub fn get<Q, R>(&mut self, key: &Q, read: impl FnOnce(&mut V) -> R) -> Option<R>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.recent.contains_key(key) {
-            let (k, v) = self.older.remove_entry(key)?;
-            if self.older.is_empty() {
-                self.older = HashMap::new(); // every entry moved: give its table back
-            }
-            // Moving cannot need a turn: the entry was already counted.
-            self.recent.insert(k, v);
+        if let Some(v) = self.recent.get_mut(key) {
+            return Some(read(v));
         }
-        self.recent.get_mut(key)
+        let (k, v) = self.older.remove_entry(key)?;
+        if self.older.is_empty() {
+            self.older = HashMap::new(); // every entry moved: give its table back
+        }
+        // Moving cannot need a turn: the entry was already counted.
+        Some(read(self.recent.entry(k).or_insert(v)))
     }
 
     /// Puts `value` under `key`, turning the generations first when the
@@ -121,11 +122,11 @@ mod tests {
             assert_eq!(m.insert(k, k), Turned::No);
         }
         assert_eq!(m.insert(2, 2), Turned::Yes, "the recent half was full: 0 and 1 became the older");
-        assert_eq!(m.get(&0), Some(&mut 0), "found in the older half: moved to the recent");
+        assert_eq!(m.get(&0, |v| *v), Some(0), "found in the older half: moved to the recent");
         assert_eq!(m.insert(3, 3), Turned::Yes);
-        assert_eq!(m.get(&1), None, "1 was not used since the first turn: forgotten");
+        assert_eq!(m.get(&1, |v| *v), None, "1 was not used since the first turn: forgotten");
         for k in [0, 2, 3] {
-            assert!(m.get(&k).is_some(), "{k} kept");
+            assert!(m.get(&k, |_| ()).is_some(), "{k} kept");
         }
     }
 
@@ -134,7 +135,7 @@ mod tests {
         let mut m = BoundedMap::new(10);
         for k in 0..100 {
             let _ = m.insert(k, k);
-            let _ = m.get(&(k / 2));
+            let _ = m.get(&(k / 2), |_| ());
             assert!(m.len() <= 10, "{} entries", m.len());
         }
     }
@@ -144,7 +145,7 @@ mod tests {
         let mut m = BoundedMap::new(1000);
         for round in 0..10 {
             for k in 0..500 {
-                if m.get(&k).is_none() {
+                if m.get(&k, |_| ()).is_none() {
                     assert_eq!(round, 0, "{k} forgotten in round {round}");
                     let _ = m.insert(k, ());
                 }

@@ -152,7 +152,7 @@ impl Revocations {
             return Lookup::Untrusted;
         }
         let mut known = self.lock();
-        match known.sessions.get(&id) {
+        match known.sessions.get(&id, |entry| *entry) {
             Some(entry) if entry.ended() => Lookup::Ended,
             Some(entry) if entry.user == user && now.timestamp_millis() < entry.until_ms => Lookup::Live,
             _ => Lookup::Unknown { epoch: known.epoch },
@@ -164,7 +164,7 @@ impl Revocations {
     /// or the memory was wiped since.
     pub fn remember(&self, id: Uuid, user: UserId, until: DateTime<Utc>, epoch: u64) {
         let mut known = self.lock();
-        if known.epoch != epoch || known.sessions.get(&id).is_some_and(|e| e.ended()) {
+        if known.epoch != epoch || known.sessions.get(&id, |e| e.ended()) == Some(true) {
             return;
         }
         known.put(id, Entry::live(user, until));

@@ -4,7 +4,7 @@
 //! [`Revocations`](crate::revocation::Revocations) owns it, trusts it as it
 //! trusts the sessions, and forgets it with them.
 //!
-//! A row is kept packed (postcard, one allocation of about 100 bytes, no
+//! A row is kept packed (postcard, one allocation per row, no
 //! password hash: checks of a password read the database) in a
 //! [`BoundedMap`] that forgets the least recently used half when full
 //! (`AUTHD_MEMORY_USERS`).
@@ -127,7 +127,7 @@ impl KnownUsers {
     pub fn lookup(&self, id: UserId) -> UserLookup {
         let mut rows = self.lock();
         let generation = rows.generation;
-        match rows.users.get(&id).and_then(|bytes| unpack(id, bytes)) {
+        match rows.users.get(&id, |bytes| unpack(id, bytes)).flatten() {
             Some(user) => UserLookup::Known(user),
             None => UserLookup::Unknown { generation },
         }

@@ -14,8 +14,7 @@ use domain::token::Claims;
 
 use crate::bounded_map::BoundedMap;
 
-/// About 500 bytes each (the token text and its claims): some 10 MB at the
-/// bound. As `AUTHD_MEMORY_TOKENS` defaults (`api::config`).
+/// The token text and its claims each. As `AUTHD_MEMORY_TOKENS` defaults (`api::config`).
 pub const DEFAULT_BOUND: usize = 20_000;
 
 /// What a checked token said, and the key that signed it (EdDSA).
@@ -40,7 +39,7 @@ impl VerifiedTokens {
     }
 
     pub fn get(&self, token: &str) -> Option<Verified> {
-        self.lock().get(token).cloned()
+        self.lock().get(token, |seen| seen.clone())
     }
 
     pub fn put(&self, token: &str, verified: Verified) {
