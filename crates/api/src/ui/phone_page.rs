@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::account_page::{AccountServices, enrol};
 use super::browser::Visitor;
 use super::render::redirect;
+use super::totp_pages::ConfirmForm;
 
 /// The code last sent to the phone, while it can still be typed.
 pub(super) async fn code_under_way(phones: &Phones, caller: &Caller) -> domain::Result<Option<CodeStatus>> {
@@ -44,13 +45,6 @@ pub async fn send(visitor: Visitor, services: AccountServices<'_>, Form(form): F
         Ok(redirect("/ui/account?done=phone_code_sent#profile"))
     })
     .await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ConfirmForm {
-    csrf: String,
-    code: String,
 }
 
 /// Checks the code typed back: the number is verified.

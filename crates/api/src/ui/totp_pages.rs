@@ -59,11 +59,12 @@ fn codes_page(codes: &[RecoveryCode], new_app: bool) -> Response {
     page(StatusCode::OK, &RecoveryCodesPage { codes: codes.iter().map(RecoveryCode::display).collect(), new_app })
 }
 
+/// A code typed back to confirm an app or a phone number.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ConfirmForm {
-    csrf: String,
-    code: String,
+    pub(super) csrf: String,
+    pub(super) code: String,
 }
 
 #[handler]
