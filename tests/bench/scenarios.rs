@@ -861,7 +861,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         },
         Figure {
             name: format!(
-                "  per remembered session + user: {per_entry:.0} bytes; at the default bounds (600k sessions, 600k users, 20k tokens), about"
+                "  per remembered session + user + token: {per_entry:.0} bytes; × 600k (the default bounds), estimated, not measured"
             ),
             mib: many.rss_before + per_entry * 600_000.0 / (1024.0 * 1024.0) + 10.0,
             target: "",

@@ -61,12 +61,12 @@ section! {
         /// reconnects (default 250, doubling to 5 s); it checks the database meanwhile.
         pub revocation_retry_ms: u64 = 250,
         /// `AUTHD_MEMORY_SESSIONS`: with revocation push, how many sessions
-        /// (about 40 bytes each) a node remembers; when full, the least
+        /// (a 24-byte entry each) a node remembers; when full, the least
         /// recently used half is forgotten, so half of it in active use is
-        /// always kept (default 600 000: 300k active sessions, about 25 MB).
+        /// always kept (default 600 000: 300k active sessions).
         pub memory_sessions: usize = 600_000,
         /// `AUTHD_MEMORY_USERS`: with revocation push, how many user rows
-        /// (packed, about 150 bytes each, no password hash) a node remembers,
+        /// (packed, no password hash) a node remembers,
         /// forgotten the same way (default 600 000: 300k active users).
         pub memory_users: usize = 600_000,
         /// `AUTHD_SESSION_CACHE_MS` was the TTL cache that revocation push

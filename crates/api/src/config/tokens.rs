@@ -71,8 +71,8 @@ section! {
         /// re-enrolling) every app.
         pub encryption_key: Option<SecretString> = None,
         /// `AUTHD_MEMORY_TOKENS`: how many checked tokens (their text and
-        /// claims, about 500 bytes each) a node remembers so that the same
-        /// token is not verified again (default 20 000, about 10 MB; 0: none).
+        /// claims) a node remembers so that the same
+        /// token is not verified again (default 20 000; 0: none).
         /// When full, the least recently used half is forgotten.
         pub memory_tokens: usize = 20_000,
     }
