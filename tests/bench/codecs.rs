@@ -3,6 +3,8 @@
 //! the `signing_keys` table), the same claims, the same validation. A first
 //! check of each token pays the signature; a token checked before is
 //! answered from the codec's memory of verified tokens, measured apart.
+//! Ed25519 by itself (ed25519-dalek) is measured beside them: the EdDSA
+//! codec's ceiling.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,12 +66,14 @@ pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
         ("EdDSA (Ed25519)", Box::new(JwtCodec::eddsa(keys, "authd", "authd").unwrap()), 10_000),
     ];
     let mut rows = Vec::new();
+    let mut signed_part = 0;
     for (alg, codec, n) in &codecs {
         let c = claims();
         let signs = rate(time, || {
             codec.encode(&c).expect("signs");
         });
         let tokens: Vec<String> = (0..*n).map(|_| codec.encode(&claims())).collect::<Result<_, _>>()?;
+        signed_part = tokens[0].rfind('.').unwrap_or_default();
         let first = first_checks(codec.as_ref(), &tokens);
         let again = rate(time, || {
             codec.decode(&tokens[0]).expect("verifies");
@@ -86,5 +90,34 @@ pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
             });
         }
     }
+    let (signs, verifies) = ed25519_alone(time, signed_part);
+    for (what, per_second) in [("signing", signs), ("strict verification", verifies)] {
+        eprintln!("bench: Ed25519 alone {what}: {per_second:.0}/s");
+        rows.push(Row {
+            name: format!("Ed25519 {what} alone (ed25519-dalek, a {signed_part}-byte message: the codec's ceiling)"),
+            connections: 1,
+            stats: None,
+            note: format!("{per_second:.0} /s"),
+        });
+    }
     Ok(rows)
+}
+
+/// Signatures and strict verifications per second of ed25519-dalek by
+/// itself on this thread, over a message as long as a token's signed part:
+/// what the EdDSA codec's rates are held against (its JSON, base64 and
+/// claims are the difference).
+fn ed25519_alone(time: Duration, len: usize) -> (f64, f64) {
+    use ed25519_dalek::{Signer, SigningKey};
+    let key = SigningKey::from_bytes(&[7u8; 32]);
+    let message = vec![b'e'; len];
+    let signs = rate(time, || {
+        std::hint::black_box(key.sign(std::hint::black_box(&message)));
+    });
+    let signature = key.sign(&message);
+    let public = key.verifying_key();
+    let verifies = rate(time, || {
+        public.verify_strict(std::hint::black_box(&message), &signature).expect("verifies");
+    });
+    (signs, verifies)
 }

@@ -12,7 +12,8 @@
 //! a database on), `--quick` (1 s per scenario, for CI), `--write-docs`
 //! (regenerate docs/benchmarks.md), `--sessions N` (distinct users with a session for the memory
 //! figures), `--ceilings-only` (the bare handler,
-//! verify-token, GET /users/me and the admin list page alone), `--bare-server` (internal).
+//! verify-token, GET /users/me, the admin list page and GET /users/me among
+//! many users alone), `--bare-server` (internal).
 
 mod codecs;
 use test_support::listen;
@@ -41,8 +42,9 @@ pub struct Args {
     pub quick: bool,
     #[arg(long)]
     pub write_docs: bool,
-    /// Only the bare handler, verify-token, GET /users/me and the admin list
-    /// page: the speed targets, quickly (for profiling; never with --write-docs).
+    /// Only the bare handler, verify-token, GET /users/me, the admin list
+    /// page and GET /users/me among `--sessions` users: the speed targets,
+    /// quickly (for profiling; never with --write-docs).
     #[arg(long, conflicts_with = "write_docs")]
     pub ceilings_only: bool,
     /// Distinct users, each with a session, for the memory figures

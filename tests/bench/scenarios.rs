@@ -534,6 +534,19 @@ fn after_load(args: &Args) -> Duration {
     Duration::from_secs(if args.quick { 5 } else { 40 })
 }
 
+/// `GET /users/me` among many users and among 1000 of them, and the ratio.
+fn many_rows(rows: &mut Vec<Row>, many: &crate::memory::ManySessions, conns: usize) {
+    let ratio = many.all.rate() / many.thousand.rate().max(1.0);
+    measure(rows, &format!("GET /users/me, {} distinct users and sessions", many.n), conns, many.all.clone());
+    measure(rows, "GET /users/me, 1000 of them, same node", conns, many.thousand.clone());
+    rows.push(Row {
+        name: format!("  {} users ÷ 1000 users", many.n),
+        connections: conns,
+        stats: None,
+        note: format!("{ratio:.2} ×"),
+    });
+}
+
 fn measure(rows: &mut Vec<Row>, name: &str, connections: usize, stats: Stats) {
     eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
     rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
@@ -616,6 +629,9 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         run(addr, (0..conns).map(|_| AdminList { token: admin.clone(), ids: ids.clone() }).collect(), secs).await?,
     );
     if args.ceilings_only {
+        // The /users/me target among many users is a speed target too.
+        let many = crate::memory::many_sessions(&admin_url, &dir.join("many"), args.many_sessions(), &args).await?;
+        many_rows(&mut rows, &many, conns);
         println!("\n{}", render(&rows, &[]));
         return Ok(());
     }
@@ -827,15 +843,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     // Many distinct users at once, each with a session: what remembering
     // them costs, and whether the memory keeps them (eviction, not a wipe).
     let many = crate::memory::many_sessions(&admin_url, &dir.join("many"), args.many_sessions(), &args).await?;
-    let ratio = many.all.rate() / many.thousand.rate().max(1.0);
-    measure(&mut rows, &format!("GET /users/me, {} distinct users and sessions", many.n), conns, many.all.clone());
-    measure(&mut rows, "GET /users/me, 1000 of them, same node", conns, many.thousand.clone());
-    rows.push(Row {
-        name: format!("  {} users ÷ 1000 users", many.n),
-        connections: conns,
-        stats: None,
-        note: format!("{ratio:.2} ×"),
-    });
+    many_rows(&mut rows, &many, conns);
     // The first node, idle since its last request: what it gave back.
     tokio::time::sleep_until((load_ended + after_load(&args)).into()).await;
     let (rss_after, _) = rss_mib(authd.pid());

@@ -1,7 +1,7 @@
 //! JWTs, HS256 (the configured secret) or EdDSA (Ed25519 keys with a `kid`,
-//! from [`SigningKeys`]). The algorithm is pinned by the validation (a token
-//! naming any other, `none` included, is refused, and an EdDSA codec never
-//! takes an HMAC key), and issuer and audience must match.
+//! from [`SigningKeys`]). The algorithm is pinned when a token is opened
+//! (`jws.rs`: a token naming any other, `none` included, is refused, and an
+//! EdDSA codec never takes an HMAC key), and issuer and audience must match.
 //!
 //! Each kind is typed explicitly (RFC 8725 §3.11): access tokens are RFC 9068
 //! access tokens (header `typ: at+jwt`, the configured audience, which
@@ -19,7 +19,7 @@ use domain::oidc::{ClientGrant, ClientId};
 use domain::token::{Claims, TokenKind};
 use domain::user::UserId;
 use domain::{Error, Result};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -92,7 +92,6 @@ pub struct JwtCodec {
     keys: Keys,
     alg: Algorithm,
     verified: VerifiedTokens,
-    validation: Validation,
     issuer: String,
     audience: String,
 }
@@ -120,23 +119,10 @@ impl JwtCodec {
             )));
         }
         crate::jwt_crypto::install();
-        let mut validation = Validation::new(alg);
-        validation.set_issuer(&[issuer]);
-        // Any of the four audiences here; `kind_of` then holds the token to
-        // the one its header type names.
-        // `kind_of` checks the audience against the header type (and, for
-        // a client's access token, against its `client_id`): the set of
-        // clients is not fixed, so the library's list check is off.
-        validation.validate_aud = false;
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        // Lifetime is the domain's call, against its injectable clock.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
         Ok(Self {
             keys,
             alg,
             verified: VerifiedTokens::new(crate::verified_tokens::DEFAULT_BOUND),
-            validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
@@ -230,17 +216,19 @@ impl domain::ports::TokenCodec for JwtCodec {
                 _ => Err(Error::TokenInvalid),
             };
         }
-        let (data, kid) = match &self.keys {
-            Keys::Hs256 { decoding, .. } => (jsonwebtoken::decode::<Wire>(token, decoding, &self.validation), None),
+        let parts = crate::jws::split(token, self.alg)?;
+        let (w, kid): (Wire, _) = match &self.keys {
+            Keys::Hs256 { decoding, .. } => (parts.claims(decoding, self.alg)?, None),
             Keys::EdDsa(keys) => {
-                let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid).ok_or(Error::TokenInvalid)?;
-                let key = keys.verifier(SigningAlg::EdDsa, &kid).ok_or(Error::TokenInvalid)?;
-                (jsonwebtoken::decode::<Wire>(token, &key, &self.validation), Some(kid.into()))
+                let kid = parts.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
+                let key = keys.verifier(SigningAlg::EdDsa, kid).ok_or(Error::TokenInvalid)?;
+                (parts.claims(&key, self.alg)?, Some(kid.into()))
             }
         };
-        let data = data.map_err(|_| Error::TokenInvalid)?;
-        let w = data.claims;
-        let kind = self.kind_of(data.header.typ.as_deref(), &w)?;
+        if w.iss != self.issuer {
+            return Err(Error::TokenInvalid);
+        }
+        let kind = self.kind_of(parts.header.typ.as_deref(), &w)?;
         let sub = match kind {
             TokenKind::Client => Claims::NO_USER,
             _ => UserId(w.sub),
@@ -388,7 +376,7 @@ mod tests {
     fn a_standard_validator_checking_the_access_audience_accepts_access_tokens_only() {
         let c = codec();
         let now = chrono::Utc::now().timestamp();
-        let mut validation = Validation::new(Algorithm::HS256);
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::HS256);
         validation.set_issuer(&["authd"]);
         validation.set_audience(&["authd-api"]);
         for kind in KINDS {
@@ -475,6 +463,22 @@ mod tests {
             assert!(c.decode(bad).is_err());
         }
         assert_eq!(c.verified.len(), 1, "refused tokens are not remembered");
+    }
+
+    #[test]
+    fn a_token_missing_a_registered_claim_or_naming_another_issuer_is_refused() {
+        let (header, wire) = parts(&codec().encode(&claims()).unwrap());
+        assert!(codec().decode(&forge(header.clone(), wire.clone())).is_ok(), "the forgery is faithful");
+        for claim in ["iss", "sub", "aud", "exp", "iat", "jti", "sid"] {
+            let mut w = wire.clone();
+            w.as_object_mut().unwrap().remove(claim);
+            assert!(codec().decode(&forge(header.clone(), w)).is_err(), "without {claim}");
+        }
+        for iss in [serde_json::json!("authd2"), serde_json::json!(["authd"]), serde_json::json!(null)] {
+            let mut w = wire.clone();
+            w["iss"] = iss.clone();
+            assert!(codec().decode(&forge(header.clone(), w)).is_err(), "iss {iss}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod db;
 mod entity;
 pub mod hasher;
 pub mod id_tokens;
+pub mod jws;
 pub mod jwt;
 mod jwt_crypto;
 mod key_rows;
