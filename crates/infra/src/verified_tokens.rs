@@ -1,6 +1,7 @@
 //! Tokens whose signature this node has already checked, by their exact
 //! text: a client presents the same access token on every request of its
-//! 15 minutes, and the text it signed cannot change. A hit skips base64, the
+//! 15 minutes (refresh and temporary tokens, used once or twice, are not
+//! kept: `presented_again` in `jwt.rs`), and the text it signed cannot change. A hit skips base64, the
 //! JSON and the signature (for Ed25519, most of a check's cost); the caller
 //! still applies every rule that depends on time or state: the domain checks
 //! kind and lifetime against its clock, the session is checked as before,

@@ -70,9 +70,9 @@ section! {
         /// `AUTHD_JWT_SECRET`, which then cannot change without unsealing (and
         /// re-enrolling) every app.
         pub encryption_key: Option<SecretString> = None,
-        /// `AUTHD_MEMORY_TOKENS`: how many checked tokens (their text and
-        /// claims) a node remembers so that the same
-        /// token is not verified again (default 20 000; 0: none).
+        /// `AUTHD_MEMORY_TOKENS`: how many checked access, client and
+        /// browser tokens (their text and claims) a node remembers so that
+        /// the same token is not verified again (default 20 000; 0: none).
         /// When full, the least recently used half is forgotten.
         pub memory_tokens: usize = 20_000,
     }
