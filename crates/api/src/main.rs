@@ -30,6 +30,31 @@ mod allocator {
 
     unsafe extern "C" {
         fn mi_option_set(option: c_int, value: c_long);
+        fn mi_collect(force: bool);
+    }
+
+    /// How often a tokio worker going to sleep gives memory back, at most.
+    const GIVE_BACK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Called by each tokio worker as it goes to sleep: at most once a
+    /// [`GIVE_BACK_EVERY`], its heap's empty pages are freed and purged.
+    /// mimalloc does that only while a thread allocates, so a worker that
+    /// fell idle after a burst kept every page the burst had emptied (about
+    /// 12 MiB of the first node's 17 MiB heap 40 s after the bench's load,
+    /// with 5 MiB in use).
+    pub fn give_back() {
+        use std::cell::Cell;
+        use std::time::Instant;
+        thread_local!(static LAST: Cell<Option<Instant>> = const { Cell::new(None) });
+        let now = Instant::now();
+        LAST.with(|last| {
+            if last.get().is_some_and(|at| now.duration_since(at) < GIVE_BACK_EVERY) {
+                return;
+            }
+            last.set(Some(now));
+            // SAFETY: collects the calling thread's own heap; no pointer is passed.
+            unsafe { mi_collect(false) }
+        });
     }
 
     extern "C" fn configure() {
@@ -121,11 +146,21 @@ enum KeysCommand {
     List,
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     api::boot::data_dir::private_by_default();
     let cli = Cli::parse();
-    if let Err(e) = run(cli).await {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    #[cfg(not(feature = "system-allocator"))]
+    runtime.on_thread_park(allocator::give_back);
+    let runtime = match runtime.build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("authd: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
         eprintln!("authd: {e:#}");
         std::process::exit(1);
     }
