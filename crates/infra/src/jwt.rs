@@ -515,6 +515,12 @@ mod tests {
     }
 
     #[test]
+    fn a_clients_own_token_without_its_client_is_not_signed() {
+        let orphan = Claims { kind: TokenKind::Client, sub: Claims::NO_USER, client: None, ..claims() };
+        assert!(codec().encode(&orphan).is_err());
+    }
+
+    #[test]
     fn garbage_is_rejected() {
         for bad in ["", "a.b.c", "not a token", "....", &"x".repeat(10_000)] {
             assert!(codec().decode(bad).is_err());
