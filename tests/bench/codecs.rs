@@ -81,26 +81,21 @@ pub async fn rows(time: Duration) -> anyhow::Result<Vec<Row>> {
         for (what, per_second) in
             [("signing", signs), ("verification, first check", first), ("verification, checked before", again)]
         {
-            eprintln!("bench: {alg} {what}: {per_second:.0}/s");
-            rows.push(Row {
-                name: format!("token {what}, {alg}, in process (codec alone)"),
-                connections: 1,
-                stats: None,
-                note: format!("{per_second:.0} tokens/s"),
-            });
+            rows.push(rate_row(format!("token {what}, {alg}, in process (codec alone)"), per_second, "tokens/s"));
         }
     }
     let (signs, verifies) = ed25519_alone(time, signed_part);
     for (what, per_second) in [("signing", signs), ("strict verification", verifies)] {
-        eprintln!("bench: Ed25519 alone {what}: {per_second:.0}/s");
-        rows.push(Row {
-            name: format!("Ed25519 {what} alone (ed25519-dalek, a {signed_part}-byte message: the codec's ceiling)"),
-            connections: 1,
-            stats: None,
-            note: format!("{per_second:.0} /s"),
-        });
+        let name = format!("Ed25519 {what} alone (ed25519-dalek, a {signed_part}-byte message: the codec's ceiling)");
+        rows.push(rate_row(name, per_second, "/s"));
     }
     Ok(rows)
+}
+
+/// A row of one thread's rate, said on stderr as it is measured.
+fn rate_row(name: String, per_second: f64, unit: &str) -> Row {
+    eprintln!("bench: {name}: {per_second:.0} {unit}");
+    Row { name, connections: 1, stats: None, note: format!("{per_second:.0} {unit}") }
 }
 
 /// Signatures and strict verifications per second of ed25519-dalek by

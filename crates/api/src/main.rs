@@ -153,14 +153,8 @@ fn main() {
     runtime.enable_all();
     #[cfg(not(feature = "system-allocator"))]
     runtime.on_thread_park(allocator::give_back);
-    let runtime = match runtime.build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("authd: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    if let Err(e) = runtime.block_on(run(cli)) {
+    let served = runtime.build().context("cannot start the async runtime").and_then(|rt| rt.block_on(run(cli)));
+    if let Err(e) = served {
         eprintln!("authd: {e:#}");
         std::process::exit(1);
     }
