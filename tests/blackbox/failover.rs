@@ -156,7 +156,11 @@ async fn a_failover_under_load_answers_503_never_500_and_loses_no_acknowledged_w
         seen.acknowledged.len(),
         lost.len(),
     );
-    assert!(wrong.is_empty(), "only 2xx and 503 database_unavailable during a failover: {by_answer:?}");
+    let errors: Vec<_> = s.log_lines().into_iter().filter(|l| l["level"] == "ERROR").collect();
+    assert!(
+        wrong.is_empty(),
+        "only 2xx and 503 database_unavailable during a failover: {by_answer:?}; errors logged: {errors:#?}"
+    );
     assert!(lost.is_empty(), "acknowledged registrations missing on the new primary: {lost:?}");
     assert!(first_write_after.is_some(), "writes resumed on the new primary within the run");
     assert!(!seen.acknowledged.is_empty());

@@ -48,3 +48,34 @@ async fn a_pooled_connection_that_died_fails_at_most_one_statement_as_unavailabl
     let next = backend_pid(&db).await.expect("a connection idle past the window is checked first");
     assert_ne!(next, killed);
 }
+
+/// A listener that accepts connections and closes each at once, as HAProxy
+/// does while no PostgreSQL server behind it answers (the primary just died,
+/// the standby not yet promoted). Its URL.
+async fn proxy_with_no_server_behind() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            // Read what the client sent first, so closing is a FIN, not a reset.
+            let mut first = [0u8; 8];
+            let _ = tokio::io::AsyncReadExt::read_exact(&mut socket, &mut first).await;
+            drop(socket);
+        }
+    });
+    format!("postgres://authd@127.0.0.1:{port}/authd")
+}
+
+#[tokio::test]
+async fn a_connection_closed_before_postgresql_answered_is_the_database_out_of_reach() {
+    // With sslmode=prefer (the default) sqlx asks for TLS first and reads the
+    // one-byte answer; a connection closed there reads as the answer 0x00, a
+    // protocol error, which was answered 500 during a failover.
+    for url in [proxy_with_no_server_behind().await, proxy_with_no_server_behind().await + "?sslmode=disable"] {
+        let Err(err) = connect(&url, 1).await else { panic!("{url}: nothing to connect to") };
+        assert!(is_unavailable(&err), "{url}: a 503 (database_unavailable), not a 500: {err}");
+        let waited = infra::db::wait_until_reachable(&url, std::time::Duration::from_millis(300)).await;
+        let err = waited.expect_err("never reachable").to_string();
+        assert!(err.contains("not reachable within"), "{url}: waited for, as a server starting: {err}");
+    }
+}

@@ -245,10 +245,16 @@ pub fn is_unavailable(e: &DbErr) -> bool {
 /// proxy or a DNS name has not yet moved to the new primary), and SQLite
 /// still busy or locked after its busy timeout (result codes 5 and 6, with
 /// their extended forms). Credentials and URLs do not fix themselves.
+///
+/// One protocol error is a closed connection too: sqlx asks for TLS first
+/// (`sslmode=prefer`, the default) and reads a one-byte answer, and a
+/// connection closed before it (a proxy with no server behind it, as HAProxy
+/// during a failover) reads as the answer 0x00, never one PostgreSQL gives.
 fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
     use sea_orm::sqlx::Error;
     match e {
         Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Protocol(p) => p.starts_with(CLOSED_BEFORE_TLS_ANSWER),
         Error::Database(db) => db.code().is_some_and(|c| match db.try_downcast_ref::<SqliteError>() {
             // SQLite's extended result codes keep the primary one in the low byte.
             Some(_) => c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)),
@@ -259,6 +265,12 @@ fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// How sqlx reports a connection closed before the server answered its
+/// request for TLS (`sqlx_postgres::connection::tls`; the failover test and
+/// `a_connection_closed_before_postgresql_answered_is_the_database_out_of_reach`
+/// notice if its words change).
+const CLOSED_BEFORE_TLS_ANSWER: &str = "unexpected response from SSLRequest: 0x00";
 
 /// Connections the pool holds now and how many of them are idle, for `/metrics`.
 pub fn pool_load(db: &Database) -> (u32, usize) {
