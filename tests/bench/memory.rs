@@ -31,6 +31,56 @@ pub fn rss_mib(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// When each measured phase ended, in order: what a peak is placed by.
+static PHASE_ENDS: std::sync::Mutex<Vec<(Instant, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes that the phase `name` just ended.
+pub fn phase_ended(name: &str) {
+    PHASE_ENDS.lock().expect("not poisoned").push((Instant::now(), name.trim().to_owned()));
+}
+
+/// Watches a process's peak (`VmHWM`) every 20 ms, to say in which phase it
+/// was reached: VmHWM alone says how high, not when.
+pub struct PeakWatch {
+    /// When VmHWM last rose, and to what (MiB).
+    last_rise: Arc<std::sync::Mutex<(Instant, f64)>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PeakWatch {
+    pub fn start(pid: u32) -> Self {
+        let last_rise = Arc::new(std::sync::Mutex::new((Instant::now(), rss_mib(pid).1)));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (rise, halt) = (last_rise.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !halt.load(std::sync::atomic::Ordering::Relaxed) {
+                let peak = rss_mib(pid).1;
+                let mut r = rise.lock().expect("not poisoned");
+                if peak > r.1 {
+                    *r = (Instant::now(), peak);
+                }
+                drop(r);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Self { last_rise, stop }
+    }
+
+    /// The phase the peak was reached in: the first to end after it rose
+    /// last (`-` when none has).
+    pub fn phase(&self) -> String {
+        let (at, _) = *self.last_rise.lock().expect("not poisoned");
+        let ends = PHASE_ENDS.lock().expect("not poisoned");
+        ends.iter().find(|(end, _)| *end >= at).map_or_else(|| "-".into(), |(_, name)| name.clone())
+    }
+}
+
+impl Drop for PeakWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// One line of the memory table.
 pub struct Figure {
     pub name: String,

@@ -549,6 +549,7 @@ fn many_rows(rows: &mut Vec<Row>, many: &crate::memory::ManySessions, conns: usi
 
 fn measure(rows: &mut Vec<Row>, name: &str, connections: usize, stats: Stats) {
     eprintln!("bench: {name}: {:.0} req/s, p99 {:.2} ms, {} errors", stats.rate(), stats.p(0.99), stats.errors);
+    crate::memory::phase_ended(name);
     rows.push(Row { name: name.to_owned(), connections, stats: Some(stats), note: String::new() });
 }
 
@@ -586,6 +587,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     let ids = Arc::new(seed(&db_url, args.users).await?);
     let seeded_in = t.elapsed();
     let (rss_idle, _) = rss_mib(authd.pid());
+    let peak_watch = crate::memory::PeakWatch::start(authd.pid());
 
     let mut rows = Vec::new();
     let stale;
@@ -832,6 +834,8 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
     measure(&mut rows, &format!("  accepted logins ({offered:.0}/s offered, open loop)"), 0, accepted);
     measure(&mut rows, "  shed logins (503 overloaded)", 0, storm.shed);
     let (_, rss_peak) = rss_mib(authd.pid());
+    let peak_phase = peak_watch.phase();
+    drop(peak_watch);
     let load_ended = Instant::now();
     rows.push(Row {
         name: format!("argon2id m=19456 t=2 p=1 on {cores} cores (login ceiling)"),
@@ -856,7 +860,11 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
             mib: rss_idle,
             target: "",
         },
-        Figure { name: "peak under the token checks and login storms above".into(), mib: rss_peak, target: "< 100" },
+        Figure {
+            name: format!("peak under the token checks and login storms above (reached in: {peak_phase})"),
+            mib: rss_peak,
+            target: "< 100",
+        },
         Figure {
             name: format!("{} s after the load ended", after_load(&args).as_secs()),
             mib: rss_after,
