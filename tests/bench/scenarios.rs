@@ -539,12 +539,12 @@ fn many_rows(rows: &mut Vec<Row>, many: &crate::memory::ManySessions, conns: usi
     let ratio = many.all.rate() / many.thousand.rate().max(1.0);
     measure(rows, &format!("GET /users/me, {} distinct users and sessions", many.n), conns, many.all.clone());
     measure(rows, "GET /users/me, 1000 of them, same node", conns, many.thousand.clone());
-    rows.push(Row {
-        name: format!("  {} users ÷ 1000 users", many.n),
-        connections: conns,
-        stats: None,
-        note: format!("{ratio:.2} ×"),
-    });
+    ratio_row(rows, &format!("  {} users ÷ 1000 users", many.n), conns, ratio);
+}
+
+/// A row that compares two rates of the same run: `ratio` ×.
+fn ratio_row(rows: &mut Vec<Row>, name: &str, connections: usize, ratio: f64) {
+    rows.push(Row { name: name.to_owned(), connections, stats: None, note: format!("{ratio:.2} ×") });
 }
 
 fn measure(rows: &mut Vec<Row>, name: &str, connections: usize, stats: Stats) {
@@ -597,23 +597,18 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         c.arg("--bare-server");
         c
     })?;
-    measure(
-        &mut rows,
-        "bare poem handler (HTTP ceiling)",
-        conns,
-        run(addr_of(&bare.url), (0..conns).map(|_| Bare).collect(), secs).await?,
-    );
+    let ceiling = run(addr_of(&bare.url), (0..conns).map(|_| Bare).collect(), secs).await?;
+    let ceiling_rate = ceiling.rate();
+    measure(&mut rows, "bare poem handler (HTTP ceiling)", conns, ceiling);
     drop(bare);
 
     caught_up(&authd.url).await?;
     let tokens = pairs(&authd.url, conns, args.users).await?;
     let access: Vec<String> = tokens.iter().map(|p| field(p, "access_token")).collect();
-    measure(
-        &mut rows,
-        "verify-token",
-        conns,
-        run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?,
-    );
+    let checks = run(addr, access.iter().cloned().map(VerifyToken).collect(), secs).await?;
+    let share = checks.rate() / ceiling_rate.max(1.0);
+    measure(&mut rows, "verify-token", conns, checks);
+    ratio_row(&mut rows, "  verify-token ÷ bare poem handler, same run", conns, share);
     measure(&mut rows, "GET /users/me", conns, run(addr, access.iter().cloned().map(Me).collect(), secs).await?);
     let admin = post(
         &reqwest::Client::new(),
@@ -664,12 +659,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         let pinged = run(addr_of(&fast.url), access.iter().cloned().map(VerifyToken).collect(), secs).await?;
         let ratio = pinged.rate() / default_rate.max(1.0);
         measure(&mut rows, "verify-token, listener pinged every 100 ms (stall bound 0.3 s)", conns, pinged);
-        rows.push(Row {
-            name: "  ÷ verify-token pinged every 250 ms (the default), measured just before".into(),
-            connections: conns,
-            stats: None,
-            note: format!("{ratio:.2} ×"),
-        });
+        ratio_row(&mut rows, "  ÷ verify-token pinged every 250 ms (the default), measured just before", conns, ratio);
     }
     {
         // The same checks on tokens signed with Ed25519 (AUTHD_JWT_ALG=EdDSA),
@@ -747,7 +737,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
         for (name, r) in
             [("  SMS send ÷ mail send, same run", ratio), ("  SMS send with ÷ without the deployment cap", cap_ratio)]
         {
-            rows.push(Row { name: name.into(), connections: conns, stats: None, note: format!("{r:.2} ×") });
+            ratio_row(&mut rows, name, conns, r);
         }
     }
     let refresh: Vec<Refresh> = tokens.iter().map(|p| Refresh(field(p, "refresh_token"))).collect();
@@ -801,7 +791,7 @@ pub async fn run_all(args: Args) -> anyhow::Result<()> {
             ("  SQLite refresh, FULL ÷ NORMAL", full.0 / normal.0.max(1.0)),
             ("  SQLite password login, FULL ÷ NORMAL", full.1 / normal.1.max(1.0)),
         ] {
-            rows.push(Row { name: name.into(), connections: conns, stats: None, note: format!("{r:.2} ×") });
+            ratio_row(&mut rows, name, conns, r);
         }
     }
 

@@ -286,3 +286,21 @@ pub fn pool_load(db: &Database) -> (u32, usize) {
         _ => (0, 0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sqlx::Error;
+
+    use super::*;
+
+    #[test]
+    fn of_protocol_errors_only_a_connection_closed_before_the_tls_answer_is_out_of_reach() {
+        let closed = Error::Protocol(format!("{CLOSED_BEFORE_TLS_ANSWER} (sqlx_postgres::connection::tls:95)"));
+        assert!(out_of_reach(&closed));
+        // What waiting does not cure stays an internal error.
+        for other in ["unexpected response from SSLRequest: 0x45", "unsupported authentication method: Kerberos"] {
+            assert!(!out_of_reach(&Error::Protocol(other.into())), "{other}");
+        }
+        assert!(!out_of_reach(&Error::RowNotFound));
+    }
+}
