@@ -303,4 +303,51 @@ mod tests {
         }
         assert!(!out_of_reach(&Error::RowNotFound));
     }
+
+    /// A server's error with SQLSTATE `code`, as PostgreSQL's reach sqlx.
+    #[derive(Debug)]
+    struct ServerSaid(&'static str);
+
+    impl std::fmt::Display for ServerSaid {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for ServerSaid {}
+
+    impl sea_orm::sqlx::error::DatabaseError for ServerSaid {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sea_orm::sqlx::error::ErrorKind {
+            sea_orm::sqlx::error::ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn postgresql_errors_that_waiting_cures_are_out_of_reach_and_others_are_not() {
+        let said = |code| Error::Database(Box::new(ServerSaid(code)));
+        // Connection exceptions, shutdown and start-up, a cancelled statement,
+        // too many connections, a write on a read-only standby.
+        for code in ["08006", "08001", "57P01", "57P02", "57P03", "57014", "53300", "25006"] {
+            assert!(out_of_reach(&said(code)), "{code}");
+        }
+        // A unique violation, a missing table, a refused password: waiting cures none.
+        for code in ["23505", "42P01", "28P01"] {
+            assert!(!out_of_reach(&said(code)), "{code}");
+        }
+    }
 }
