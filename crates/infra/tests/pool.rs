@@ -1,5 +1,7 @@
 //! The connection pool on a real PostgreSQL (AUTHD_TEST_DATABASE_URL names
-//! a server; CI runs it there): what a connection that died in the pool costs.
+//! a server; CI runs it there): what a connection that died in the pool
+//! costs; and, with no server at all, what a proxy that closes connections
+//! (no PostgreSQL behind it) is answered as.
 
 use test_support::testdb;
 
