@@ -3,7 +3,8 @@
 //! `/proc/<pid>/status` (VmRSS: resident now; VmHWM: the peak).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use domain::assurance::{Amr, Assurance};
@@ -32,7 +33,7 @@ pub fn rss_mib(pid: u32) -> (f64, f64) {
 }
 
 /// When each measured phase ended, in order: what a peak is placed by.
-static PHASE_ENDS: std::sync::Mutex<Vec<(Instant, String)>> = std::sync::Mutex::new(Vec::new());
+static PHASE_ENDS: Mutex<Vec<(Instant, String)>> = Mutex::new(Vec::new());
 
 /// Notes that the phase `name` just ended.
 pub fn phase_ended(name: &str) {
@@ -43,17 +44,17 @@ pub fn phase_ended(name: &str) {
 /// was reached: VmHWM alone says how high, not when.
 pub struct PeakWatch {
     /// When VmHWM last rose, and to what (MiB).
-    last_rise: Arc<std::sync::Mutex<(Instant, f64)>>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
+    last_rise: Arc<Mutex<(Instant, f64)>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl PeakWatch {
     pub fn start(pid: u32) -> Self {
-        let last_rise = Arc::new(std::sync::Mutex::new((Instant::now(), rss_mib(pid).1)));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let last_rise = Arc::new(Mutex::new((Instant::now(), rss_mib(pid).1)));
+        let stop = Arc::new(AtomicBool::new(false));
         let (rise, halt) = (last_rise.clone(), stop.clone());
         std::thread::spawn(move || {
-            while !halt.load(std::sync::atomic::Ordering::Relaxed) {
+            while !halt.load(Ordering::Relaxed) {
                 let peak = rss_mib(pid).1;
                 let mut r = rise.lock().expect("not poisoned");
                 if peak > r.1 {
@@ -77,7 +78,7 @@ impl PeakWatch {
 
 impl Drop for PeakWatch {
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

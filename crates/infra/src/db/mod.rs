@@ -267,9 +267,9 @@ fn out_of_reach(e: &sea_orm::sqlx::Error) -> bool {
 }
 
 /// How sqlx reports a connection closed before the server answered its
-/// request for TLS (`sqlx_postgres::connection::tls`; the failover test and
-/// `a_connection_closed_before_postgresql_answered_is_the_database_out_of_reach`
-/// notice if its words change).
+/// request for TLS (`sqlx_postgres::connection::tls`; infra's
+/// `pool::a_connection_closed_before_postgresql_answered_is_the_database_out_of_reach`
+/// fails if its words change).
 const CLOSED_BEFORE_TLS_ANSWER: &str = "unexpected response from SSLRequest: 0x00";
 
 /// Connections the pool holds now and how many of them are idle, for `/metrics`.
